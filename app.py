@@ -1,0 +1,68 @@
+"""Streamlit entry point of the Hebi ETDZ spatial-layout viewer.
+
+Thin on purpose: page set-up, the language switch and navigation. Every page
+lives in ``ui/pages`` and every figure it shows is computed in ``spatial``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+import streamlit as st
+
+from ui.i18n import LANGS, current_lang, set_lang, t
+
+st.set_page_config(
+    page_title="鹤壁经开区空间布局 · Hebi ETDZ layout",
+    page_icon="🗺️",
+    layout="wide",
+)
+
+# (module, url path, Chinese title, English title, icon)
+_PAGES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("map_page", "map", "规划图", "Plan map", ":material/map:"),
+    ("coverage_page", "coverage", "生活圈覆盖", "Living-circle coverage", ":material/radar:"),
+    ("indicators_page", "indicators", "指标", "Indicators", ":material/bar_chart:"),
+    ("import_page", "import", "我的图层", "My layers", ":material/upload_file:"),
+    ("export_page", "export", "出图", "Export", ":material/print:"),
+)
+
+
+def _render_fn(module: str) -> Callable[[], None] | None:
+    """Return a page's ``render`` function, or None while that page is not built yet."""
+    name = f"ui.pages.{module}"
+    try:
+        mod = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:  # the page itself is absent; any other import error is a bug
+            return None
+        raise
+    fn: Callable[[], None] = mod.render
+    return fn
+
+
+lang = current_lang()
+with st.sidebar:
+    choice = st.radio(
+        "语言 / Language",
+        list(LANGS),
+        index=list(LANGS).index(lang),
+        format_func=LANGS.__getitem__,
+        horizontal=True,
+        key="lang_radio",
+    )
+    if choice != lang:
+        set_lang(choice)
+        st.rerun()
+
+pages: list[st.Page] = []
+for module, path, zh, en, icon in _PAGES:
+    fn = _render_fn(module)
+    if fn is not None:
+        pages.append(st.Page(fn, title=t(zh, en), url_path=path, icon=icon, default=not pages))
+
+if pages:
+    st.navigation(pages).run()
+else:
+    st.error(t("没有可用的页面。", "No page is available."))

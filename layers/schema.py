@@ -1,0 +1,293 @@
+"""The layer catalogue's schema: what a layer means, declared once.
+
+A :class:`LayerSpec` says what a layer is (titles, group, geometry type), which
+properties every feature must carry, how it is drawn (style, dash for
+schematic features), its legend entries, default visibility and drawing
+order. The GeoJSON file holds only features. The map, the legend on screen and
+the legend in a printed snapshot are all built from these declarations, so
+they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+__all__ = [
+    "COMMON_PROPERTIES",
+    "CONFIDENCE_LEVELS",
+    "GROUPS",
+    "GeometryType",
+    "Group",
+    "LayerSpec",
+    "LegendEntry",
+    "PropertySpec",
+    "PropertyType",
+    "Style",
+    "group_by_id",
+]
+
+GeometryType = Literal["Point", "LineString", "Polygon"]
+PropertyType = Literal["str", "int", "float", "bool", "list"]
+
+CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low", "schematic")
+
+
+@dataclass(frozen=True)
+class Group:
+    """A layer group as the planner sees it in the layer switcher."""
+
+    id: str
+    title_zh: str
+    title_en: str
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("structure", "规划结构", "Plan structure"),
+    Group("parks", "园区与保税区", "Parks and bonded zone"),
+    Group("green", "绿地水系", "Green space and water"),
+    Group("life_circles", "生活圈", "Living circles"),
+    Group("facilities", "服务设施", "Service facilities"),
+    Group("roads", "道路", "Roads"),
+    Group("reference", "参考底图要素", "Reference features"),
+    Group("user", "我的图层", "My layers"),
+)
+
+
+def group_by_id(group_id: str) -> Group:
+    """Return the group with this id.
+
+    Raises
+    ------
+    KeyError
+        If no group has this id.
+    """
+    for g in GROUPS:
+        if g.id == group_id:
+            return g
+    raise KeyError(group_id)
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """One property every feature of a layer must (or may) carry.
+
+    Attributes
+    ----------
+    name : str
+        Property key.
+    type : {"str", "int", "float", "bool", "list"}
+        Expected JSON type; ``float`` also accepts integers.
+    required : bool
+        The key must be present.
+    nullable : bool
+        ``null`` is an accepted value.
+    allowed : tuple, optional
+        The value must be one of these.
+    """
+
+    name: str
+    type: PropertyType = "str"
+    required: bool = True
+    nullable: bool = False
+    allowed: tuple[Any, ...] | None = None
+
+    def problem(self, value: Any) -> str | None:
+        """Return what is wrong with ``value`` for this property, or None if it fits."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None if self.nullable else f"“{self.name}” is empty"
+        ok = {
+            "str": isinstance(value, str) and value.strip() != "",
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "float": isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(float(value)),
+            "bool": isinstance(value, bool),
+            "list": isinstance(value, list | tuple),
+        }[self.type]
+        if not ok:
+            return f"“{self.name}” should be {self.type}, got {value!r:.60}"
+        if self.allowed is not None and value not in self.allowed:
+            allowed = ", ".join(map(str, self.allowed))
+            return f"“{self.name}” is {value!r:.60}, expected one of: {allowed}"
+        return None
+
+
+COMMON_PROPERTIES: tuple[PropertySpec, ...] = (
+    PropertySpec("id"),
+    PropertySpec("name"),
+    PropertySpec("name_en"),
+    PropertySpec("kind"),
+    PropertySpec("source"),
+    PropertySpec("confidence", allowed=CONFIDENCE_LEVELS),
+)
+
+
+@dataclass(frozen=True)
+class Style:
+    """How features are drawn, on screen (Leaflet path options) and in print.
+
+    Attributes
+    ----------
+    colour : str
+        Stroke colour (hex).
+    fill_colour : str, optional
+        Fill colour for polygons and point markers; defaults to ``colour``.
+    weight : float
+        Stroke width in CSS pixels (screen) / points (print, × 0.75).
+    opacity : float
+        Stroke opacity.
+    fill_opacity : float
+        Fill opacity (polygons, point markers).
+    dash : str, optional
+        Leaflet ``dashArray`` such as ``"8 6"``; None draws a solid line.
+    radius : float
+        Point marker radius in pixels.
+    """
+
+    colour: str
+    fill_colour: str | None = None
+    weight: float = 2.0
+    opacity: float = 0.9
+    fill_opacity: float = 0.25
+    dash: str | None = None
+    radius: float = 5.0
+
+    # Schematic lines are dashed everywhere so nobody mistakes them for surveyed ones.
+    SCHEMATIC_DASH = "8 6"
+
+    def schematic(self) -> Style:
+        """Return this style with the schematic dash applied."""
+        return replace(self, dash=self.dash or self.SCHEMATIC_DASH)
+
+    def leaflet(self) -> dict[str, Any]:
+        """Return Leaflet path options (``color``, ``weight``, ``dashArray`` …)."""
+        opts: dict[str, Any] = {
+            "color": self.colour,
+            "weight": self.weight,
+            "opacity": self.opacity,
+            "fillColor": self.fill_colour or self.colour,
+            "fillOpacity": self.fill_opacity,
+        }
+        if self.dash:
+            opts["dashArray"] = self.dash
+        return opts
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One row of a legend: a symbol and a label."""
+
+    label_zh: str
+    label_en: str
+    style: Style
+    symbol: Literal["point", "line", "fill"]
+
+    def label(self, lang: str = "zh") -> str:
+        """Return the label in ``"zh"`` or ``"en"``."""
+        return self.label_en if lang == "en" else self.label_zh
+
+
+_SYMBOL_FOR_GEOMETRY: dict[str, Literal["point", "line", "fill"]] = {
+    "Point": "point",
+    "LineString": "line",
+    "Polygon": "fill",
+}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """The declaration of one catalogue layer.
+
+    Attributes
+    ----------
+    id : str
+        Layer id; the file is ``data/geo/<file or id>.geojson``.
+    title_zh, title_en : str
+        Layer titles.
+    group : str
+        Id of one of :data:`GROUPS`.
+    geometry : {"Point", "LineString", "Polygon"}
+        Geometry family; Multi* variants of the same family are accepted.
+    properties : tuple of PropertySpec
+        Layer-specific properties, checked in addition to :data:`COMMON_PROPERTIES`.
+    style : Style
+        Default style.
+    style_by : str, optional
+        A property whose value selects a style from ``style_map`` (e.g. ``kind``).
+    style_map : mapping, optional
+        Property value → (style, legend label zh, legend label en).
+    visible : bool
+        Shown when the app opens.
+    z_order : int
+        Drawing order; higher draws on top.
+    tooltip : tuple of str
+        Properties shown on hover, in this order.
+    allow_null_geometry : bool
+        Features with ``location_known: false`` may have no geometry.
+    description_zh, description_en : str
+        What the layer is and where it came from (shown in the details panel).
+    file : str, optional
+        File stem when it differs from ``id``.
+    """
+
+    id: str
+    title_zh: str
+    title_en: str
+    group: str
+    geometry: GeometryType
+    style: Style
+    properties: tuple[PropertySpec, ...] = ()
+    style_by: str | None = None
+    style_map: Mapping[Any, tuple[Style, str, str]] = field(default_factory=dict)
+    visible: bool = True
+    z_order: int = 0
+    tooltip: tuple[str, ...] = ("name", "name_en", "confidence")
+    allow_null_geometry: bool = False
+    description_zh: str = ""
+    description_en: str = ""
+    file: str | None = None
+
+    def __post_init__(self) -> None:
+        group_by_id(self.group)  # fail at import time on a typo in a declaration
+
+    @property
+    def file_stem(self) -> str:
+        """File stem of the layer's GeoJSON in the data directory."""
+        return self.file or self.id
+
+    def title(self, lang: str = "zh") -> str:
+        """Return the title in ``"zh"`` or ``"en"``."""
+        return self.title_en if lang == "en" else self.title_zh
+
+    def all_properties(self) -> tuple[PropertySpec, ...]:
+        """Common properties followed by the layer's own."""
+        own = {p.name for p in self.properties}
+        return tuple(p for p in COMMON_PROPERTIES if p.name not in own) + self.properties
+
+    def style_for(self, props: Mapping[str, Any]) -> Style:
+        """Return the style of one feature: by ``style_by``, dashed when schematic."""
+        style = self.style
+        if self.style_by is not None:
+            hit = self.style_map.get(props.get(self.style_by))
+            if hit is not None:
+                style = hit[0]
+        if props.get("confidence") == "schematic":
+            style = style.schematic()
+        return style
+
+    def legend(self) -> list[LegendEntry]:
+        """Return the legend entries of this layer, from the declaration alone."""
+        symbol = _SYMBOL_FOR_GEOMETRY[self.geometry]
+        if self.style_by is not None and self.style_map:
+            return [
+                LegendEntry(zh, en, style, symbol) for style, zh, en in self.style_map.values()
+            ]
+        return [LegendEntry(self.title_zh, self.title_en, self.style, symbol)]
+
+
+def specs_in_groups(specs: Iterable[LayerSpec], groups: Iterable[str]) -> list[LayerSpec]:
+    """Return the specs whose group is in ``groups``, in drawing order."""
+    wanted = set(groups)
+    return sorted((s for s in specs if s.group in wanted), key=lambda s: s.z_order)

@@ -1,0 +1,249 @@
+"""Coordinate reference systems: metric Gauss–Krüger for measuring, GCJ-02 for Gaode display.
+
+Data are stored and displayed in WGS84 (EPSG:4326). Areas, lengths and
+distances are computed in a CGCS2000 3-degree Gauss–Krüger zone without
+false-easting zone prefix (EPSG:4534–4554, central meridians 75°E–135°E);
+Hebi (≈114.3°E) falls in EPSG:4547, central meridian 114°E. CGCS2000 and
+WGS84 agree to a few centimetres, below the accuracy of any layer here, so
+PROJ treats the datum change as a no-op.
+
+GCJ-02 is the obfuscated datum of Gaode/AMap tiles. It is not an EPSG CRS
+and is applied only while a Gaode basemap is shown; GCJ-02 coordinates are
+never stored or exported.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TypeVar
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike, NDArray
+
+from spatial._errors import CRSError
+
+__all__ = [
+    "GK_EPSG_HEBI",
+    "WGS84",
+    "area_m2",
+    "gcj02_to_wgs84",
+    "gk_epsg_for_lon",
+    "length_m",
+    "project_to_gk",
+    "shift_geometry_to_gcj02",
+    "to_wgs84",
+    "wgs84_to_gcj02",
+]
+
+WGS84 = "EPSG:4326"
+GK_EPSG_HEBI = 4547
+
+# CGCS2000 / 3-degree Gauss-Kruger CM 75E is EPSG:4534; each next code is 3° further east.
+_GK_FIRST_EPSG = 4534
+_GK_FIRST_CM = 75
+_GK_LAST_CM = 135
+
+GeoT = TypeVar("GeoT", gpd.GeoDataFrame, gpd.GeoSeries)
+
+
+def gk_epsg_for_lon(lon: float) -> int:
+    """Return the CGCS2000 3-degree Gauss–Krüger EPSG code for a longitude.
+
+    Parameters
+    ----------
+    lon : float
+        Longitude in degrees east (China spans about 73.5°E–135°E).
+
+    Returns
+    -------
+    int
+        EPSG code of the zone whose central meridian is nearest, e.g. 4547
+        for Hebi (CM 114°E).
+
+    Raises
+    ------
+    CRSError
+        If the longitude lies outside the zones defined for China.
+    """
+    if not math.isfinite(lon) or lon < _GK_FIRST_CM - 1.5 or lon > _GK_LAST_CM + 1.5:
+        raise CRSError(
+            f"经度 {lon} 不在中国 3 度带（73.5°E–136.5°E）范围内，无法选择高斯-克吕格投影带。",
+            f"Longitude {lon} is outside China's 3-degree zones (73.5°E–136.5°E); "
+            "no Gauss–Krüger zone fits.",
+        )
+    cm = int(round(lon / 3.0) * 3)
+    cm = min(max(cm, _GK_FIRST_CM), _GK_LAST_CM)
+    return _GK_FIRST_EPSG + (cm - _GK_FIRST_CM) // 3
+
+
+def _require_crs(data: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
+    if data.crs is None:
+        raise CRSError(
+            "图层没有坐标参考系，请先指定（例如 EPSG:4326）。",
+            "The layer has no coordinate reference system; set one first "
+            "(e.g. gdf.set_crs('EPSG:4326')).",
+        )
+
+
+def project_to_gk(data: GeoT, epsg: int | None = None) -> GeoT:
+    """Project a layer to the CGCS2000 Gauss–Krüger zone that fits it.
+
+    Parameters
+    ----------
+    data : GeoDataFrame or GeoSeries
+        Any layer with a CRS.
+    epsg : int, optional
+        Force a zone. By default the zone is chosen from the longitude of the
+        layer's centre (EPSG:4547 for Hebi).
+
+    Returns
+    -------
+    GeoDataFrame or GeoSeries
+        The same layer in metres.
+    """
+    _require_crs(data)
+    if epsg is None:
+        if data.empty or data.geometry.isna().all():
+            epsg = GK_EPSG_HEBI
+        else:
+            minx, _miny, maxx, _maxy = data.to_crs(WGS84).total_bounds
+            epsg = gk_epsg_for_lon((minx + maxx) / 2.0)
+    return data.to_crs(epsg=epsg)
+
+
+def to_wgs84(data: GeoT) -> GeoT:
+    """Return the layer in WGS84 lon/lat (EPSG:4326), the storage and display CRS."""
+    _require_crs(data)
+    return data.to_crs(WGS84)
+
+
+def area_m2(data: gpd.GeoDataFrame | gpd.GeoSeries) -> NDArray[np.float64]:
+    """Area of each feature in square metres, measured in Gauss–Krüger.
+
+    Returns
+    -------
+    ndarray of float
+        One value per feature; 0 for points, lines and null geometries.
+    """
+    geoms = project_to_gk(data.geometry if isinstance(data, gpd.GeoDataFrame) else data)
+    return np.nan_to_num(np.asarray(geoms.area, dtype=float))
+
+
+def length_m(data: gpd.GeoDataFrame | gpd.GeoSeries) -> NDArray[np.float64]:
+    """Length of each feature in metres (perimeter for polygons), in Gauss–Krüger."""
+    geoms = project_to_gk(data.geometry if isinstance(data, gpd.GeoDataFrame) else data)
+    return np.nan_to_num(np.asarray(geoms.length, dtype=float))
+
+
+# --- GCJ-02 -------------------------------------------------------------------------------------
+# The published forward formula (Krasovsky ellipsoid parameters). China's bounding box decides
+# where the shift applies; outside it GCJ-02 equals WGS84.
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _in_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
+    return (lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271)
+
+
+def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[
+    NDArray[np.float64], NDArray[np.float64]
+]:
+    x = lon - 105.0
+    y = lat - 35.0
+    pi = math.pi
+    common = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    dlat += common
+    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    dlon += common
+    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    radlat = lat / 180.0 * pi
+    magic = 1.0 - _EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrtmagic) * pi)
+    dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * pi)
+    inside = _in_china(lon, lat)
+    return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
+
+
+def wgs84_to_gcj02(
+    lon: ArrayLike, lat: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Shift WGS84 lon/lat to GCJ-02 (for drawing on Gaode tiles only).
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        WGS84 degrees; scalars or arrays of the same shape.
+
+    Returns
+    -------
+    tuple of ndarray
+        GCJ-02 longitude and latitude. Points outside China are unchanged.
+    """
+    lo = np.asarray(lon, dtype=float)
+    la = np.asarray(lat, dtype=float)
+    dlon, dlat = _delta(lo, la)
+    return lo + dlon, la + dlat
+
+
+def gcj02_to_wgs84(
+    lon: ArrayLike, lat: ArrayLike, tol_deg: float = 1e-10, max_iter: int = 30
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Invert the GCJ-02 shift by fixed-point iteration.
+
+    The forward shift varies slowly (a few hundred metres over hundreds of
+    kilometres), so ``w ← w − (f(w) − g)`` converges in a handful of steps to
+    well under a millimetre.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        GCJ-02 degrees.
+    tol_deg : float
+        Stop when every point moves less than this (1e-10° ≈ 0.01 mm).
+    max_iter : int
+        Upper bound on iterations.
+
+    Returns
+    -------
+    tuple of ndarray
+        WGS84 longitude and latitude.
+    """
+    glon = np.asarray(lon, dtype=float)
+    glat = np.asarray(lat, dtype=float)
+    wlon, wlat = glon.copy(), glat.copy()
+    for _ in range(max_iter):
+        flon, flat = wgs84_to_gcj02(wlon, wlat)
+        elon, elat = flon - glon, flat - glat
+        wlon, wlat = wlon - elon, wlat - elat
+        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
+            break
+    return wlon, wlat
+
+
+def _gcj_coords(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+    lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def shift_geometry_to_gcj02(data: GeoT) -> GeoT:
+    """Return a display copy of a WGS84 layer shifted to GCJ-02.
+
+    Use only to draw on Gaode tiles; never store or export the result.
+    """
+    _require_crs(data)
+    wgs = data.to_crs(WGS84)
+    out = wgs.copy()
+    if isinstance(out, gpd.GeoDataFrame):
+        out[out.geometry.name] = shapely.transform(np.asarray(wgs.geometry.values), _gcj_coords)
+        return out
+    return gpd.GeoSeries(
+        shapely.transform(np.asarray(wgs.values), _gcj_coords), index=wgs.index, crs=WGS84
+    )

@@ -1,0 +1,1 @@
+"""Streamlit user interface: pages and widgets. Only this package and app.py import streamlit."""

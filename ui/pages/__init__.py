@@ -1,0 +1,1 @@
+"""One module per app page; each exposes ``render() -> None``."""
