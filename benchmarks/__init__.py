@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print timings and ratios (never run as tests)."""

@@ -1,0 +1,1 @@
+"""Reproducible build scripts for the shipped data."""
