@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from layers.schema import LayerSpec, specs_in_groups
 from spatial._errors import LayerValidationError
@@ -120,7 +121,7 @@ def validate_layer(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> None:
             if problem is not None:
                 raise _fail(spec, label, f"属性值不合规：{problem}", problem)
         geom = row.geometry
-        if geom is None or geom.is_empty:
+        if not isinstance(geom, BaseGeometry) or geom.is_empty:
             located = row.get("location_known") if "location_known" in columns else True
             if spec.allow_null_geometry and located is False:
                 continue

@@ -97,7 +97,8 @@ class PropertySpec:
     def problem(self, value: Any) -> str | None:
         """Return what is wrong with ``value`` for this property, or None if it fits."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            return None if self.nullable else f"“{self.name}” is empty"
+            # An optional property absent from one feature reads back as null.
+            return None if self.nullable or not self.required else f"“{self.name}” is empty"
         ok = {
             "str": isinstance(value, str) and value.strip() != "",
             "int": isinstance(value, int) and not isinstance(value, bool),
