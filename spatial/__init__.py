@@ -24,6 +24,7 @@ from spatial.crs import (
     to_wgs84,
     wgs84_to_gcj02,
 )
+from spatial.importer import read_user_layer
 from spatial.text import escape_text, escape_value
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "gk_epsg_for_lon",
     "length_m",
     "project_to_gk",
+    "read_user_layer",
     "shift_geometry_to_gcj02",
     "to_wgs84",
     "wgs84_to_gcj02",
