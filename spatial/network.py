@@ -1,0 +1,581 @@
+"""Walking network from a road line layer, and snapping points onto it.
+
+The network is built in a metric CRS (EPSG:4547 for Hebi) and kept as plain
+arrays plus a scipy CSR adjacency matrix, so that shortest-path searches run in
+``scipy.sparse.csgraph`` (see ``docs``: coverage-methods.md §4.2–4.3).
+
+How the road layer becomes a graph:
+
+1. Lines are exploded to single LineStrings. Roads flagged ``bridge`` or
+   ``tunnel`` are *level-separated*: they join other roads only at their own
+   end points, never where they cross a road in plan view.
+2. Tiny gaps are closed: a line end within ``snap_gap_m`` of another road (and
+   not already touching one) is moved onto it. Level-separated roads offer only
+   their end points as targets, so a road ending under a bridge stays unjoined.
+3. Ground roads are noded with ``shapely.union_all`` on a fixed grid (snap
+   rounding, robust to nearly-touching lines); level-separated roads are then
+   cut wherever another level-separated road ends on them, and ground roads are
+   cut wherever a level-separated road ends on them.
+4. Every piece is one *segment* between two *nodes* (its end points, rounded to
+   the grid). Parallel segments stay separate for snapping; the adjacency keeps
+   the shortest of parallel edges.
+
+Points (facilities, residential access points) are snapped to the nearest
+**segment**, not the nearest node: a point is stored as (segment, distance
+along it), so a facility in the middle of a block is reachable from both ends.
+Points farther than ``max_snap_m`` from every road are reported, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.ops
+from numpy.typing import NDArray
+from pyproj import CRS
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from spatial._errors import AnalysisError
+
+__all__ = [
+    "DEFAULT_GRID_M",
+    "DEFAULT_MAX_SNAP_M",
+    "DEFAULT_SNAP_GAP_M",
+    "SnappedPoints",
+    "WalkNetwork",
+    "build_network",
+    "distances_from_point_sources",
+    "point_distances",
+    "snap_points",
+]
+
+DEFAULT_SNAP_GAP_M = 2.0
+DEFAULT_MAX_SNAP_M = 300.0
+# Node coordinates are rounded to this grid (metres); 1 cm is far below survey accuracy
+# and keeps node identity exact under floating-point noise.
+DEFAULT_GRID_M = 0.01
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+GeomArray = NDArray[np.object_]
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """A walking network: segments between nodes, and their adjacency matrix.
+
+    Attributes
+    ----------
+    segments : ndarray of LineString
+        One geometry per segment, in ``crs`` (metres).
+    seg_u, seg_v : ndarray of int
+        Node index at the start and the end of each segment.
+    seg_len : ndarray of float
+        Length of each segment along its geometry, in metres.
+    node_xy : ndarray, shape (n_nodes, 2)
+        Node coordinates in ``crs``.
+    adjacency : scipy.sparse.csr_matrix
+        Symmetric (n_nodes, n_nodes) matrix of edge lengths; the shortest of
+        parallel segments; self-loops left out.
+    component : ndarray of int
+        Connected-component label of each node.
+    crs : pyproj.CRS
+        The metric CRS of all coordinates.
+    tree : shapely.STRtree
+        Spatial index over ``segments`` (for snapping).
+    """
+
+    segments: GeomArray
+    seg_u: IntArray
+    seg_v: IntArray
+    seg_len: FloatArray
+    node_xy: FloatArray
+    adjacency: csr_matrix
+    component: IntArray
+    crs: CRS
+    tree: shapely.STRtree
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_xy.shape[0])
+
+    @property
+    def n_segments(self) -> int:
+        """Number of segments."""
+        return int(self.seg_len.shape[0])
+
+    def component_length_m(self) -> FloatArray:
+        """Total segment length of each connected component, indexed by component label."""
+        n_comp = int(self.component.max()) + 1 if self.n_nodes else 0
+        return np.bincount(
+            self.component[self.seg_u], weights=self.seg_len, minlength=n_comp
+        ).astype(np.float64)
+
+    def segments_gdf(self) -> gpd.GeoDataFrame:
+        """Return the segments as a GeoDataFrame (for display and export)."""
+        return gpd.GeoDataFrame(
+            {
+                "segment": np.arange(self.n_segments),
+                "node_u": self.seg_u,
+                "node_v": self.seg_v,
+                "length_m": self.seg_len,
+                "component": self.component[self.seg_u],
+            },
+            geometry=self.segments,
+            crs=self.crs,
+        )
+
+
+@dataclass(frozen=True)
+class SnappedPoints:
+    """Points placed on network segments.
+
+    Attributes
+    ----------
+    segment : ndarray of int
+        Index of the nearest segment; -1 where the point was not snapped.
+    along : ndarray of float
+        Distance from the segment's start node to the snapped position (m);
+        NaN where not snapped.
+    offset : ndarray of float
+        Straight distance from the point to the road (m). For a point that
+        was not snapped because it is too far, the distance to the nearest road;
+        NaN for a missing or empty geometry.
+    """
+
+    segment: IntArray
+    along: FloatArray
+    offset: FloatArray
+
+    @property
+    def ok(self) -> BoolArray:
+        """True where the point lies on a segment."""
+        return self.segment >= 0
+
+    def __len__(self) -> int:
+        return int(self.segment.shape[0])
+
+
+def _bool_column(gdf: gpd.GeoDataFrame, name: str) -> BoolArray:
+    """Read a yes/no column leniently (bool, 0/1, 'true'/'yes'/'是'); missing means False."""
+    if name not in gdf.columns:
+        return np.zeros(len(gdf), dtype=bool)
+    values = gdf[name]
+    if values.dtype == bool:
+        return np.asarray(values.to_numpy(dtype=bool), dtype=bool)
+    text = values.astype("string").str.strip().str.lower()
+    flags = text.isin(["true", "1", "yes", "y", "t", "是", "1.0"]).fillna(False)
+    return np.asarray(flags.to_numpy(dtype=bool), dtype=bool)
+
+
+def _explode_lines(gdf: gpd.GeoDataFrame) -> tuple[GeomArray, BoolArray]:
+    """Return single LineStrings and whether each is level-separated (bridge/tunnel)."""
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    level = _bool_column(gdf, "bridge") | _bool_column(gdf, "tunnel")
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    kinds = shapely.get_type_id(geoms[present])
+    # 1 = LineString, 2 = LinearRing, 5 = MultiLineString; anything else is not a road.
+    if np.any(~np.isin(kinds, [1, 2, 5])):
+        raise AnalysisError(
+            "道路图层必须是线要素（LineString / MultiLineString）。",
+            "The road layer must contain lines (LineString / MultiLineString).",
+        )
+    parts, owner = shapely.get_parts(geoms[present], return_index=True)
+    parts = shapely.force_2d(parts)
+    keep = shapely.length(parts) > 0
+    return parts[keep].astype(object), level[present][owner][keep]
+
+
+def _snap_gaps(lines: GeomArray, level: BoolArray, tol: float) -> GeomArray:
+    """Move line ends that stop short of another road (by at most ``tol``) onto it.
+
+    Ground roads can be targets along their whole length; level-separated roads
+    only at their end points (a road ending under a bridge must not be joined).
+    An end that already touches another road is left alone.
+    """
+    if tol <= 0 or len(lines) < 2:
+        return lines
+    n = len(lines)
+    ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
+    end_owner = np.concatenate([np.arange(n), np.arange(n)])
+    end_is_last = np.concatenate([np.zeros(n, bool), np.ones(n, bool)])
+    lvl_idx = np.flatnonzero(level)
+    targets = np.concatenate(
+        [
+            lines[~level],
+            shapely.get_point(lines[lvl_idx], 0),
+            shapely.get_point(lines[lvl_idx], -1),
+        ]
+    )
+    target_owner = np.concatenate([np.flatnonzero(~level), lvl_idx, lvl_idx])
+    n_ground = int(np.count_nonzero(~level))
+    tree = shapely.STRtree(targets)
+    pi, ti = tree.query(ends, predicate="dwithin", distance=tol)
+    other = target_owner[ti] != end_owner[pi]
+    pi, ti = pi[other], ti[other]
+    if pi.size == 0:
+        return lines
+    frame = pd.DataFrame({"p": pi, "t": ti, "d": shapely.distance(ends[pi], targets[ti])})
+    # Ends already touching another road stay touching (only loose ends move, and a loose
+    # end never sits where another end touches), so most junction ends drop out here.
+    loose = frame.groupby("p")["d"].transform("min") > 1e-9
+    frame = frame[loose]
+    out = lines.copy()
+    # Sequential, nearest gap first, against the *current* geometry: when two loose ends
+    # face each other, the first move closes the gap and the second end then touches.
+    for p_key, cands in frame.sort_values("d").groupby("p", sort=False):
+        p = int(np.asarray(p_key))
+        owner = int(end_owner[p])
+        coords = shapely.get_coordinates(out[owner])
+        end_pt = shapely.Point(coords[-1] if end_is_last[p] else coords[0])
+        best: tuple[float, Any] | None = None
+        touching = False
+        for t in cands["t"].to_numpy():
+            target_line = out[int(target_owner[t])]
+            if t < n_ground:
+                target: Any = target_line
+            else:
+                target = shapely.get_point(target_line, 0 if t < n_ground + lvl_idx.size else -1)
+            d = float(shapely.distance(end_pt, target))
+            if d <= 1e-9:
+                touching = True
+                break
+            if d <= tol and (best is None or d < best[0]):
+                best = (d, target)
+        if touching or best is None:
+            continue
+        new_xy = shapely.get_coordinates(shapely.shortest_line(end_pt, best[1]))[1]
+        coords = coords.copy()
+        coords[-1 if end_is_last[p] else 0] = new_xy
+        out[owner] = shapely.LineString(coords)
+    return out
+
+
+def _cut_at_points(
+    lines: GeomArray, points: GeomArray, point_owner: IntArray, line_owner: IntArray, tol: float
+) -> GeomArray:
+    """Cut lines where a point lies on their interior; the cut vertex is the point itself.
+
+    ``point_owner`` / ``line_owner`` say which original road each comes from, so
+    that a road never cuts itself.
+    """
+    if len(points) == 0 or len(lines) == 0:
+        return lines
+    tree = shapely.STRtree(lines)
+    pi, li = tree.query(points, predicate="dwithin", distance=tol)
+    keep = point_owner[pi] != line_owner[li]
+    pi, li = pi[keep], li[keep]
+    if pi.size == 0:
+        return lines
+    along = shapely.line_locate_point(lines[li], points[pi])
+    length = shapely.length(lines[li])
+    interior = (along > tol) & (along < length - tol)
+    pi, li, along = pi[interior], li[interior], along[interior]
+    if pi.size == 0:
+        return lines
+    cut_lines = set(li.tolist())
+    pieces: list[Any] = [g for i, g in enumerate(lines) if i not in cut_lines]
+    order = np.lexsort((along, li))
+    pt_xy = shapely.get_coordinates(points)
+    for line_idx in np.unique(li):
+        sel = order[li[order] == line_idx]
+        line = lines[line_idx]
+        stops = [0.0, *along[sel].tolist(), float(line.length)]
+        stop_xy = [None, *[pt_xy[p] for p in pi[sel]], None]
+        for k in range(len(stops) - 1):
+            if stops[k + 1] - stops[k] <= tol:
+                continue
+            piece = shapely.ops.substring(line, stops[k], stops[k + 1])
+            coords = shapely.get_coordinates(piece).copy()
+            # Put the cut vertex exactly on the cutting point so both round to one node.
+            if stop_xy[k] is not None:
+                coords[0] = stop_xy[k]
+            if stop_xy[k + 1] is not None:
+                coords[-1] = stop_xy[k + 1]
+            pieces.append(shapely.LineString(coords))
+    return np.asarray(pieces, dtype=object)
+
+
+def _node_lines(lines: GeomArray, level: BoolArray, grid: float) -> GeomArray:
+    """Split lines into segments that meet only at nodes (see module docstring)."""
+    lines = shapely.set_precision(lines, grid)
+    ok = ~shapely.is_empty(lines) & (shapely.length(lines) > 0)
+    lines, level = lines[ok], level[ok]
+    ground = lines[~level]
+    if len(ground):
+        noded = shapely.get_parts(shapely.union_all(ground, grid_size=grid))
+        noded = noded[shapely.get_type_id(noded) == 1]
+    else:
+        noded = np.empty(0, dtype=object)
+    lvl_idx = np.flatnonzero(level)
+    lvl_lines = lines[lvl_idx]
+    if len(lvl_lines) == 0:
+        return np.asarray(noded, dtype=object)
+    lvl_ends = np.concatenate([shapely.get_point(lvl_lines, 0), shapely.get_point(lvl_lines, -1)])
+    end_owner = np.concatenate([lvl_idx, lvl_idx])
+    # Ground pieces come from the union and lost their origin; -1 never equals a road index.
+    ground_cut = _cut_at_points(
+        noded, lvl_ends, end_owner, np.full(len(noded), -1, dtype=np.int64), grid
+    )
+    lvl_cut = _cut_at_points(lvl_lines, lvl_ends, end_owner, lvl_idx, grid)
+    return np.concatenate([np.asarray(ground_cut, dtype=object), lvl_cut])
+
+
+def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> csr_matrix:
+    """Symmetric CSR of edge weights, keeping the minimum of parallel edges.
+
+    ``scipy.sparse`` would *sum* duplicate entries, which is wrong for parallel roads.
+    """
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    weights = np.concatenate([w, w])
+    order = np.lexsort((weights, cols, rows))
+    rows, cols, weights = rows[order], cols[order], weights[order]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    rows, cols, weights = rows[first], cols[first], weights[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return csr_matrix((weights, cols, indptr), shape=(n, n))
+
+
+def build_network(
+    roads: gpd.GeoDataFrame,
+    snap_gap_m: float = DEFAULT_SNAP_GAP_M,
+    grid_m: float = DEFAULT_GRID_M,
+) -> WalkNetwork:
+    """Build a walking network from a road line layer in a metric CRS.
+
+    Parameters
+    ----------
+    roads : GeoDataFrame
+        LineStrings / MultiLineStrings in a projected CRS in metres (EPSG:4547
+        for Hebi; use ``spatial.crs.project_to_gk`` first). Optional boolean
+        columns ``bridge`` and ``tunnel`` mark roads that cross others without
+        a junction.
+    snap_gap_m : float
+        Close gaps up to this length where a road end stops short of another
+        road (digitising slack). 0 disables it.
+    grid_m : float
+        Coordinate grid for noding and node identity.
+
+    Returns
+    -------
+    WalkNetwork
+
+    Raises
+    ------
+    AnalysisError
+        If the layer is not in a projected CRS, holds non-line geometry or has no
+        usable line at all.
+    """
+    if roads.crs is None or not CRS.from_user_input(roads.crs).is_projected:
+        raise AnalysisError(
+            "道路图层必须先投影到以米为单位的坐标系（如 EPSG:4547）。",
+            "The road layer must be in a projected CRS in metres (e.g. EPSG:4547).",
+        )
+    lines, level = _explode_lines(roads)
+    if len(lines) == 0:
+        raise AnalysisError("道路图层没有可用的线要素。", "The road layer has no usable lines.")
+    lines = _snap_gaps(lines, level, snap_gap_m)
+    segments = _node_lines(lines, level, grid_m)
+    segments = segments[shapely.length(segments) > 0]
+    seg_len = shapely.length(segments).astype(np.float64)
+    start_xy = shapely.get_coordinates(shapely.get_point(segments, 0))
+    end_xy = shapely.get_coordinates(shapely.get_point(segments, -1))
+    keys = np.round(np.concatenate([start_xy, end_xy]) / grid_m).astype(np.int64)
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    n_seg = len(segments)
+    seg_u = inverse[:n_seg].astype(np.int64)
+    seg_v = inverse[n_seg:].astype(np.int64)
+    node_xy = uniq.astype(np.float64) * grid_m
+    n_nodes = len(uniq)
+    not_loop = seg_u != seg_v
+    adjacency = _symmetric_csr(seg_u[not_loop], seg_v[not_loop], seg_len[not_loop], n_nodes)
+    _, component = connected_components(adjacency, directed=False)
+    return WalkNetwork(
+        segments=segments,
+        seg_u=seg_u,
+        seg_v=seg_v,
+        seg_len=seg_len,
+        node_xy=node_xy,
+        adjacency=adjacency,
+        component=component.astype(np.int64),
+        crs=CRS.from_user_input(roads.crs),
+        tree=shapely.STRtree(segments),
+    )
+
+
+def snap_points(
+    network: WalkNetwork, points: GeomArray, max_snap_m: float = DEFAULT_MAX_SNAP_M
+) -> SnappedPoints:
+    """Place each point on its nearest network segment.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+        The network (points must be in the same CRS).
+    points : ndarray of Point
+        Points; missing or empty geometries are left unsnapped.
+    max_snap_m : float
+        Points farther than this from every road are not snapped (reported by
+        ``segment == -1`` with their real distance in ``offset``).
+
+    Returns
+    -------
+    SnappedPoints
+    """
+    pts = np.asarray(points, dtype=object)
+    n = len(pts)
+    segment = np.full(n, -1, dtype=np.int64)
+    along = np.full(n, np.nan)
+    offset = np.full(n, np.nan)
+    valid = np.flatnonzero(~(shapely.is_missing(pts) | shapely.is_empty(pts)))
+    if valid.size == 0 or network.n_segments == 0:
+        return SnappedPoints(segment, along, offset)
+    pi, si = network.tree.query_nearest(pts[valid], return_distance=False, all_matches=False)
+    src = valid[pi]
+    dist = shapely.distance(pts[src], network.segments[si])
+    offset[src] = dist
+    near = dist <= max_snap_m
+    segment[src[near]] = si[near]
+    along[src[near]] = shapely.line_locate_point(network.segments[si[near]], pts[src[near]])
+    return SnappedPoints(segment, along, offset)
+
+
+def _source_edges(
+    network: WalkNetwork,
+    segment: IntArray,
+    along: FloatArray,
+    source: IntArray,
+    extra: FloatArray | None = None,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Edges from super-source rows to the two ends of each point's segment.
+
+    ``extra`` (e.g. the point's access offset from the road) is added to both
+    edges. Returns (source row, node, weight), minimum-deduplicated per
+    (source, node).
+    """
+    u = network.seg_u[segment]
+    v = network.seg_v[segment]
+    length = network.seg_len[segment]
+    a = np.clip(along, 0.0, length)
+    add = np.zeros_like(a) if extra is None else extra
+    rows = np.concatenate([source, source])
+    cols = np.concatenate([u, v])
+    w = np.concatenate([a + add, length - a + add])
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w = rows[order], cols[order], w[order]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return rows[first], cols[first], w[first]
+
+
+def distances_from_point_sources(
+    network: WalkNetwork,
+    segment: IntArray,
+    along: FloatArray,
+    group: IntArray,
+    n_groups: int,
+    limit_m: float,
+    extra: FloatArray | None = None,
+) -> FloatArray:
+    """Network distance from every node to the nearest source of each group, in one call.
+
+    Each group gets a directed *super-source* row joined to both ends of each of
+    its sources' segments with the partial lengths; super-sources have no
+    incoming edges, so no path can shortcut through another group's sources.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    segment, along : ndarray
+        Snapped source positions (only snapped sources; ``segment >= 0``).
+    group : ndarray of int
+        Group index (0 … n_groups-1) of each source.
+    n_groups : int
+        Number of groups (rows of the result); a group without sources is all inf.
+    limit_m : float
+        Search radius; nodes farther than this get ``inf``.
+    extra : ndarray, optional
+        Length added at each source (its access offset from the road).
+
+    Returns
+    -------
+    ndarray, shape (n_groups, n_nodes)
+    """
+    n = network.n_nodes
+    if n_groups == 0:
+        return np.empty((0, n))
+    rows, cols, w = _source_edges(network, segment, along, group.astype(np.int64), extra)
+    base = network.adjacency
+    counts = np.bincount(rows, minlength=n_groups)
+    indptr = np.concatenate([base.indptr.astype(np.int64), base.nnz + np.cumsum(counts)])
+    indices = np.concatenate([base.indices.astype(np.int64), cols])
+    data = np.concatenate([base.data, w])
+    graph = csr_matrix((data, indices, indptr), shape=(n + n_groups, n + n_groups))
+    dist = dijkstra(graph, directed=True, indices=np.arange(n, n + n_groups), limit=limit_m)
+    return np.asarray(dist[:, :n], dtype=np.float64)
+
+
+def point_distances(
+    network: WalkNetwork,
+    node_dist: FloatArray,
+    segment: IntArray,
+    along: FloatArray,
+    same_segment: pd.DataFrame | None = None,
+    limit_m: float = np.inf,
+) -> FloatArray:
+    """Distance from snapped points to each group, given node distances.
+
+    ``d = min(D[g, u] + along, D[g, v] + (len − along))``, and, for a source on
+    the point's own segment, the direct ``|along − along_source|``.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    node_dist : ndarray, shape (n_groups, n_nodes)
+        From :func:`distances_from_point_sources`.
+    segment, along : ndarray
+        Snapped points; ``segment < 0`` gives ``inf``.
+    same_segment : DataFrame, optional
+        Sources with columns ``segment``, ``along``, ``group`` and optionally
+        ``extra`` (all sources; only those sharing a segment with a point matter).
+    limit_m : float
+        Distances above this become ``inf`` (consistent with the search limit).
+
+    Returns
+    -------
+    ndarray, shape (n_points, n_groups)
+    """
+    n_groups = node_dist.shape[0]
+    out = np.full((len(segment), n_groups), np.inf)
+    ok = np.flatnonzero(segment >= 0)
+    if ok.size and n_groups:
+        seg = segment[ok]
+        a = along[ok]
+        length = network.seg_len[seg]
+        du = node_dist[:, network.seg_u[seg]] + a
+        dv = node_dist[:, network.seg_v[seg]] + (length - a)
+        out[ok] = np.minimum(du, dv).T
+    if same_segment is not None and len(same_segment) and ok.size:
+        pts = pd.DataFrame({"point": ok, "segment": segment[ok], "p_along": along[ok]})
+        pairs = pts.merge(same_segment, on="segment")
+        if len(pairs):
+            direct = np.abs(pairs["p_along"].to_numpy() - pairs["along"].to_numpy())
+            if "extra" in pairs.columns:
+                direct = direct + pairs["extra"].to_numpy(dtype=float)
+            p = pairs["point"].to_numpy()
+            g = pairs["group"].to_numpy().astype(np.int64)
+            np.minimum.at(out, (p, g), direct)
+    out[out > limit_m] = np.inf
+    return out
