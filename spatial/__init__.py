@@ -26,6 +26,7 @@ from spatial.crs import (
 )
 from spatial.importer import read_user_layer
 from spatial.text import escape_text, escape_value
+from spatial.workspace import GeoPackageWorkspace
 
 __all__ = [
     "GK_EPSG_HEBI",
@@ -33,6 +34,7 @@ __all__ = [
     "AnalysisError",
     "CRSError",
     "ExportError",
+    "GeoPackageWorkspace",
     "LayerImportError",
     "LayerValidationError",
     "SpatialError",
