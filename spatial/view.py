@@ -21,9 +21,13 @@ from spatial.basemaps import BASEMAP_IDS, DEFAULT_BASEMAP, default_basemap_id
 
 __all__ = [
     "DEFAULT_BBOX",
+    "DEFAULT_CENTER",
     "DEFAULT_GROUPS",
     "DEFAULT_VIEW",
+    "DEFAULT_ZOOM",
     "LANGS",
+    "MAX_ZOOM",
+    "MIN_ZOOM",
     "IndicatorSelection",
     "View",
     "bbox_from_view",

@@ -1,0 +1,727 @@
+"""Build the folium map of a :class:`~spatial.view.View`: a stable base map plus overlays.
+
+The map is split in two so that Streamlit never has to remount it:
+
+* the **base map** (:func:`build_base_map`) holds only controls — metric
+  scale bar, north arrow, coordinate readout, distance/area measure — and is
+  identical whatever layers or basemap are chosen, so its JavaScript (which
+  ``st_folium`` hashes into the component key) never changes;
+* the **overlays** (:func:`view_overlays`) are ``folium.FeatureGroup`` objects
+  — the basemap tiles first, then one group per visible layer — which
+  ``st_folium(feature_group_to_add=...)`` swaps in place.
+
+Every asset is served by the app (:func:`use_local_assets`); nothing comes
+from a CDN. Every text that reaches the page is escaped with
+:func:`spatial.text.escape_text`, and feature data are embedded as JSON
+with ``<``, ``>`` and ``&`` written as ``\\u`` escapes, so attribute text can
+neither close the script nor run. Payloads are light: coordinates rounded to
+1e-6° (≈0.1 m), only a style index and the tooltip kept per feature, dense
+lines and polygons simplified in metres. While a GCJ-02 basemap (高德) is
+shown, every overlay is shifted to GCJ-02 for display, and only then.
+
+Other pages draw their own overlays on the same base map with
+:func:`geojson_overlay` (any GeoDataFrame, per-feature styles and plain-text
+tooltips) and pass them, after :func:`basemap_overlay`, to ``st_folium``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
+
+from layers.schema import LayerSpec
+from spatial.basemaps import Basemap, get_basemap
+from spatial.crs import WGS84, project_to_gk, shift_geometry_to_gcj02
+from spatial.text import escape_text
+from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM, View
+
+__all__ = [
+    "COORD_DECIMALS",
+    "VENDOR_URL",
+    "MapParts",
+    "TooltipText",
+    "basemap_overlay",
+    "build_base_map",
+    "build_map",
+    "catalogue_overlay",
+    "external_asset_urls",
+    "feature_ref",
+    "geojson_overlay",
+    "parse_feature_ref",
+    "render_html",
+    "use_local_assets",
+    "view_overlays",
+]
+
+VENDOR_URL = "/app/static/vendor/"
+# 1e-6 degree is about 0.1 m on the ground: far below the accuracy of any plan layer.
+COORD_DECIMALS = 6
+# Lines/polygons with more vertices than this are simplified before they are sent.
+SIMPLIFY_MIN_VERTICES = 2_000
+SIMPLIFY_TOLERANCE_M = 0.5
+
+CONFIDENCE_LABELS: dict[str, tuple[str, str]] = {
+    "high": ("高", "high"),
+    "medium": ("中", "medium"),
+    "low": ("低", "low"),
+    "schematic": ("示意", "schematic"),
+}
+
+
+# --- assets --------------------------------------------------------------------------------------
+
+
+def _local_assets(prefix: str) -> dict[Any, tuple[list[tuple[str, str]], list[tuple[str, str]]]]:
+    p = prefix
+    return {
+        folium.Map: (
+            [
+                ("leaflet", p + "leaflet/leaflet.js"),
+                ("jquery", p + "jquery/jquery.min.js"),
+                ("bootstrap", p + "bootstrap/bootstrap.bundle.min.js"),
+                ("awesome_markers", p + "awesome-markers/leaflet.awesome-markers.js"),
+            ],
+            [
+                ("leaflet_css", p + "leaflet/leaflet.css"),
+                ("bootstrap_css", p + "bootstrap/bootstrap.min.css"),
+                ("glyphicons_css", p + "bootstrap3/css/glyphicons.css"),
+                ("awesome_markers_font_css", p + "fontawesome/css/all.min.css"),
+                ("awesome_markers_css", p + "awesome-markers/leaflet.awesome-markers.css"),
+                ("awesome_rotate_css", p + "folium/leaflet.awesome.rotate.min.css"),
+            ],
+        ),
+        folium.plugins.MeasureControl: (
+            [("leaflet_measure_js", p + "leaflet-measure/leaflet-measure.cn.js")],
+            [("leaflet_measure_css", p + "leaflet-measure/leaflet-measure.css")],
+        ),
+        folium.plugins.MousePosition: (
+            [("Control_MousePosition_js", p + "mouse-position/L.Control.MousePosition.js")],
+            [("Control_MousePosition_css", p + "mouse-position/L.Control.MousePosition.css")],
+        ),
+    }
+
+
+def use_local_assets(prefix: str = VENDOR_URL) -> None:
+    """Point folium's Map and every plugin this module uses at the app's own files.
+
+    Parameters
+    ----------
+    prefix : str
+        URL prefix of the vendored files (``scripts/vendor_assets.sh`` puts
+        them in ``static/vendor``, which Streamlit serves at
+        ``/app/static/vendor/``). A standalone HTML file may use a relative
+        or ``file://`` prefix instead.
+
+    Notes
+    -----
+    folium keeps its asset lists as class attributes, so this changes them
+    for the whole process (idempotent). Other plugins (``Draw``,
+    ``MarkerCluster`` …) still point at CDNs: vendor them before use, and
+    check a map with :func:`external_asset_urls`.
+    """
+    for cls, (js, css) in _local_assets(prefix).items():
+        cls.default_js = js
+        cls.default_css = css
+
+
+def external_asset_urls(m: folium.Map) -> list[str]:
+    """Return every JS/CSS URL of a map (and its children) that the app does not serve.
+
+    A URL counts as served by the app when it is relative (starts with ``/``
+    but not ``//``, or has no scheme). Use it in tests of any page that adds
+    its own elements to the map.
+    """
+    found: list[str] = []
+
+    def walk(el: Any) -> None:
+        for _name, url in [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]:
+            if re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, flags=re.IGNORECASE):
+                found.append(url)
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return list(dict.fromkeys(found))
+
+
+# --- base map controls ---------------------------------------------------------------------------
+
+# WGS84 -> GCJ-02 forward formula (same constants as spatial.crs) and a fixed-point inverse, so the
+# coordinate readout shows WGS84 even while the map is drawn in GCJ-02 on Gaode tiles.
+_GCJ_JS = """
+window.hebiGcj02 = window.hebiGcj02 || false;
+window.hebiGcjToWgs = function (glon, glat) {
+  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
+  function fwd(lon, lat) {
+    if (lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271) return [lon, lat];
+    var x = lon - 105.0, y = lat - 35.0;
+    var c = (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3;
+    var dlat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + c;
+    dlat += (20 * Math.sin(y * PI) + 40 * Math.sin(y / 3 * PI)) * 2 / 3;
+    dlat += (160 * Math.sin(y / 12 * PI) + 320 * Math.sin(y * PI / 30)) * 2 / 3;
+    var dlon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + c;
+    dlon += (20 * Math.sin(x * PI) + 40 * Math.sin(x / 3 * PI)) * 2 / 3;
+    dlon += (150 * Math.sin(x / 12 * PI) + 300 * Math.sin(x / 30 * PI)) * 2 / 3;
+    var rad = lat / 180 * PI, magic = 1 - EE * Math.sin(rad) * Math.sin(rad), sq = Math.sqrt(magic);
+    dlat = (dlat * 180) / ((A * (1 - EE)) / (magic * sq) * PI);
+    dlon = (dlon * 180) / (A / sq * Math.cos(rad) * PI);
+    return [lon + dlon, lat + dlat];
+  }
+  var w = [glon, glat];
+  for (var i = 0; i < 6; i++) {
+    var f = fwd(w[0], w[1]);
+    w = [w[0] - (f[0] - glon), w[1] - (f[1] - glat)];
+  }
+  return w;
+};
+"""
+
+
+class _Script(MacroElement):
+    """A constant piece of JavaScript run once with the map (no user text in it)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "Script"
+        self.code = code
+
+
+class _ScaleBar(MacroElement):
+    """Leaflet's scale bar, metric only (Chinese plans use metres and kilometres)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ScaleBar"
+
+
+class _NorthArrow(MacroElement):
+    """A north arrow control (the web map is never rotated, so north is up)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+          var ctl = L.control({position: "topleft"});
+          ctl.onAdd = function () {
+            var div = L.DomUtil.create("div", "leaflet-bar hebi-north-arrow");
+            div.style.cssText = "background:#fff;width:34px;padding:2px 0;text-align:center;"
+              + "font:bold 12px sans-serif;line-height:13px;";
+            div.title = {{ this.title|tojson }};
+            div.innerHTML = '<svg width="22" height="26" viewBox="0 0 22 26" aria-hidden="true">'
+              + '<polygon points="11,1 19,24 11,18" fill="#222"/>'
+              + '<polygon points="11,1 3,24 11,18" fill="#fff" stroke="#222" stroke-width="1"/>'
+              + '</svg><div>' + {{ this.label|tojson }} + '</div>';
+            return div;
+          };
+          ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self._name = "NorthArrow"
+        self.label = escape_text("N" if lang == "en" else "北")
+        self.title = escape_text("North" if lang == "en" else "指北针")
+
+
+def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
+    """Distance/area measuring (leaflet-measure 3.1, Chinese build), with 亩 for areas."""
+    ctl = folium.plugins.MeasureControl(
+        position="topleft",
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="sqmeters",
+        secondary_area_unit="hectares" if lang == "en" else "mu",
+        units={"mu": {"factor": 1.0 / (10000.0 / 15.0), "display": "亩", "decimals": 1}},
+    )
+    # Per-instance asset lists: the English build where the UI is English.
+    build = "en" if lang == "en" else "cn"
+    ctl.default_js = [("leaflet_measure_js", f"{prefix}leaflet-measure/leaflet-measure.{build}.js")]
+    return ctl
+
+
+def _mouse_position(lang: str) -> folium.plugins.MousePosition:
+    lon_label = "Lon" if lang == "en" else "经度"
+    lat_label = "Lat" if lang == "en" else "纬度"
+    formatter = JsCode(
+        "function (lng, lat) {"
+        " var p = window.hebiGcj02 ? window.hebiGcjToWgs(lng, lat) : [lng, lat];"
+        f" return {json.dumps(escape_text(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
+        f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
+    )
+    return folium.plugins.MousePosition(
+        position="bottomright",
+        empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
+        formatter=formatter,
+    )
+
+
+def build_base_map(
+    lang: str = "zh",
+    *,
+    center: tuple[float, float] = DEFAULT_CENTER,
+    zoom: int = DEFAULT_ZOOM,
+    asset_prefix: str = VENDOR_URL,
+    measure: bool = True,
+) -> folium.Map:
+    """Return the base map: controls only, no tiles and no data.
+
+    Its JavaScript depends only on ``lang``, ``center``, ``zoom`` and
+    ``measure``. In Streamlit keep the defaults for ``center``/``zoom`` and
+    pass the view's centre and zoom to ``st_folium(center=..., zoom=...)``:
+    then neither panning, nor ticking layers, nor switching the basemap ever
+    changes this JavaScript, so the map iframe is never remounted.
+
+    Parameters
+    ----------
+    lang : str
+        ``"zh"`` or ``"en"`` (control labels, measure-tool language).
+    center, zoom : optional
+        Initial view, ``(lat, lon)`` and zoom (standalone HTML and exports).
+    asset_prefix : str
+        Where the vendored JS/CSS are served (see :func:`use_local_assets`).
+    measure : bool
+        Include the distance/area measuring tool.
+
+    Returns
+    -------
+    folium.Map
+        With metric scale bar, north arrow, WGS84 coordinate readout and the
+        measuring tool.
+    """
+    use_local_assets(asset_prefix)
+    m = folium.Map(
+        location=[center[0], center[1]],
+        zoom_start=zoom,
+        tiles=None,
+        control_scale=False,
+        min_zoom=MIN_ZOOM,
+        max_zoom=MAX_ZOOM,
+        zoom_control=True,
+    )
+    _Script(_GCJ_JS).add_to(m)
+    _ScaleBar().add_to(m)
+    _NorthArrow(lang).add_to(m)
+    _mouse_position(lang).add_to(m)
+    if measure:
+        _measure_control(lang, asset_prefix).add_to(m)
+    return m
+
+
+# --- overlays ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TooltipText:
+    """Plain text of one feature's tooltip; escaped when the overlay is built.
+
+    Attributes
+    ----------
+    title : str
+        First line, in bold.
+    rows : tuple of (str, str)
+        ``(label, value)`` lines.
+    ref : str, optional
+        A reference (see :func:`feature_ref`) hidden in the tooltip so a click
+        can be traced back to the feature: ``st_folium`` returns the tooltip's
+        text as ``last_object_clicked_tooltip``.
+    """
+
+    title: str
+    rows: tuple[tuple[str, str], ...] = ()
+    ref: str | None = None
+
+    def html(self) -> str:
+        """Return the tooltip as HTML in which every text piece is escaped."""
+        parts = [f"<b>{escape_text(self.title)}</b>"]
+        parts += [
+            f'<br><span style="color:#666">{escape_text(k)}</span> {escape_text(v)}'
+            if k
+            else f"<br>{escape_text(v)}"
+            for k, v in self.rows
+        ]
+        if self.ref is not None:
+            parts.append(f'<span style="display:none">{escape_text(self.ref)}</span>')
+        return "".join(parts)
+
+
+_REF_RE = re.compile(r"\[\[ref:([a-z][a-z0-9_]{0,62})#(\d{1,9})\]\]")
+
+
+def feature_ref(layer_id: str, position: int) -> str:
+    """Return the hidden reference of feature ``position`` (0-based row) of a layer."""
+    return f"[[ref:{layer_id}#{int(position)}]]"
+
+
+def parse_feature_ref(tooltip_text: str | None) -> tuple[str, int] | None:
+    """Return ``(layer_id, row position)`` from a clicked tooltip's text, or None.
+
+    The last reference in the text counts (a feature's own text comes first).
+    """
+    if not tooltip_text:
+        return None
+    hits = _REF_RE.findall(tooltip_text)
+    if not hits:
+        return None
+    layer_id, pos = hits[-1]
+    return layer_id, int(pos)
+
+
+class _GeoJsonData(MacroElement):
+    """A compact Leaflet GeoJSON layer: style table + per-feature style index + tooltip.
+
+    Unlike ``folium.GeoJson`` it sends no per-feature style functions or
+    property tables: each feature carries only ``s`` (index into the style
+    table) and ``t`` (escaped tooltip HTML).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+          var styles = {{ this.styles_json }};
+          L.geoJSON({{ this.data_json }}, {
+            style: function (f) { return styles[f.properties.s]; },
+            pointToLayer: function (f, ll) { return L.circleMarker(ll, styles[f.properties.s]); },
+            onEachFeature: function (f, layer) {
+              if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
+            }
+          }).addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, data_json: str, styles_json: str) -> None:
+        super().__init__()
+        self._name = "GeoJsonData"
+        self.data_json = data_json
+        self.styles_json = styles_json
+
+
+def _safe_json(obj: Any) -> str:
+    """JSON that is safe inside a <script> element and inside JS source."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _round_coords(geoms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    return np.asarray(
+        shapely.transform(geoms, lambda c: np.round(c, COORD_DECIMALS)), dtype=object
+    )
+
+
+def _light_geometries(gdf: gpd.GeoDataFrame, gcj02: bool) -> np.ndarray[Any, Any]:
+    """Display geometries: simplified where dense, shifted for GCJ-02 if asked, rounded."""
+    geo = gdf.geometry
+    if geo.crs is None:
+        geo = geo.set_crs(WGS84)
+    geo = geo.to_crs(WGS84)
+    dense = shapely.get_num_coordinates(np.asarray(geo.values)) > SIMPLIFY_MIN_VERTICES
+    if dense.any():
+        # Simplify in metres so the tolerance means the same everywhere; keep topology valid.
+        gk = project_to_gk(geo[dense])
+        geo = geo.copy()
+        geo[dense] = gk.simplify(SIMPLIFY_TOLERANCE_M, preserve_topology=True).to_crs(WGS84)
+    if gcj02:
+        geo = shift_geometry_to_gcj02(geo)
+    return _round_coords(np.asarray(geo.values))
+
+
+def geojson_overlay(
+    gdf: gpd.GeoDataFrame,
+    *,
+    styles: Sequence[Mapping[str, Any]],
+    style_index: Sequence[int] | None = None,
+    tooltips: Sequence[TooltipText | None] | None = None,
+    name: str = "",
+    gcj02: bool = False,
+) -> folium.FeatureGroup:
+    """Return a feature group drawing a layer, light and safe.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features with a CRS (any; drawn in WGS84). Null or empty geometries
+        are skipped. No attribute is sent to the browser except the tooltip.
+    styles : sequence of mapping
+        Leaflet path options (``color``, ``weight``, ``fillColor``,
+        ``fillOpacity``, ``dashArray``, ``radius`` for points …), e.g. from
+        :meth:`layers.Style.leaflet`. Values must be numbers or colour/dash
+        strings the code chose, never attribute text.
+    style_index : sequence of int, optional
+        Per feature, the index of its style (all 0 by default).
+    tooltips : sequence of TooltipText or None, optional
+        Per feature, plain text escaped here; None for no tooltip.
+    name : str
+        Layer name (escaped; informative only).
+    gcj02 : bool
+        Shift to GCJ-02 for display on Gaode tiles.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        To pass to ``st_folium(feature_group_to_add=[...])`` or add to a map.
+    """
+    n = len(gdf)
+    idx = [0] * n if style_index is None else [int(i) for i in style_index]
+    tips: Sequence[TooltipText | None] = [None] * n if tooltips is None else tooltips
+    if len(idx) != n or len(tips) != n:
+        raise ValueError("style_index and tooltips need one entry per feature")
+    if any(i < 0 or i >= len(styles) for i in idx):
+        raise ValueError("style_index points outside styles")
+    geoms = _light_geometries(gdf, gcj02) if n else np.asarray([], dtype=object)
+    features: list[dict[str, Any]] = []
+    geo_json: Sequence[str] = list(shapely.to_geojson(geoms)) if n else []
+    for g, gj, s, tip in zip(geoms, geo_json, idx, tips, strict=True):
+        if g is None or shapely.is_empty(g):
+            continue
+        props: dict[str, Any] = {"s": s}
+        if tip is not None:
+            props["t"] = tip.html()
+        features.append({"type": "Feature", "geometry": json.loads(gj), "properties": props})
+    fg = folium.FeatureGroup(name=escape_text(name) or None, control=False)
+    data = {"type": "FeatureCollection", "features": features}
+    _GeoJsonData(_safe_json(data), _safe_json([_clean_style(s) for s in styles])).add_to(fg)
+    return fg
+
+
+def _clean_style(style: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in style.items():
+        if isinstance(v, float) and not math.isfinite(v):
+            continue
+        out[str(k)] = escape_text(v) if isinstance(v, str) else v
+    return out
+
+
+def _value_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def catalogue_tooltip(
+    spec: LayerSpec, props: Mapping[str, Any], lang: str, ref: str | None
+) -> TooltipText:
+    """Return the tooltip of one catalogue feature: name, layer, declared fields, confidence."""
+    name_key = "name_en" if lang == "en" else "name"
+    title = _value_text(props.get(name_key)) or _value_text(props.get("name")) or spec.title(lang)
+    rows: list[tuple[str, str]] = [("", spec.title(lang))]
+    for key in spec.tooltip:
+        if key in {"name", "name_en", "confidence"}:
+            continue
+        text = _value_text(props.get(key))
+        if text is not None:
+            rows.append((key, text))
+    conf = props.get("confidence")
+    if isinstance(conf, str):
+        zh, en = CONFIDENCE_LABELS.get(conf, (conf, conf))
+        rows.append(("可信度" if lang == "zh" else "confidence", en if lang == "en" else zh))
+    return TooltipText(title=title, rows=tuple(rows), ref=ref)
+
+
+def catalogue_overlay(
+    spec: LayerSpec, gdf: gpd.GeoDataFrame, *, lang: str = "zh", gcj02: bool = False
+) -> folium.FeatureGroup:
+    """Return the overlay of one catalogue layer, styled from its declaration.
+
+    Each feature gets ``spec.style_for(props)`` (dashed when schematic) and a
+    tooltip with its name, the layer, the declared tooltip fields, its
+    confidence and a hidden :func:`feature_ref` for click-through.
+
+    Parameters
+    ----------
+    spec : LayerSpec
+        The layer's declaration (catalogue or a user layer's).
+    gdf : GeoDataFrame
+        The layer's features (WGS84).
+    lang : str
+        Tooltip language.
+    gcj02 : bool
+        Shift for display on Gaode tiles.
+    """
+    styles: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    index: list[int] = []
+    tips: list[TooltipText | None] = []
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    for pos, row in enumerate(gdf[columns].itertuples(index=False, name=None)):
+        props = dict(zip(columns, row, strict=True))
+        opts = spec.style_for(props).leaflet()
+        if spec.geometry == "Point":
+            opts["radius"] = spec.style_for(props).radius
+        key = json.dumps(opts, sort_keys=True)
+        if key not in seen:
+            seen[key] = len(styles)
+            styles.append(opts)
+        index.append(seen[key])
+        tips.append(catalogue_tooltip(spec, props, lang, feature_ref(spec.id, pos)))
+    if not styles:
+        styles.append(spec.style.leaflet())
+    return geojson_overlay(
+        gdf, styles=styles, style_index=index, tooltips=tips, name=spec.title(lang), gcj02=gcj02
+    )
+
+
+class _GcjFlag(MacroElement):
+    """Tell the coordinate readout whether the map is currently drawn in GCJ-02."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}window.hebiGcj02 = {{ this.on|tojson }};{% endmacro %}"
+    )
+
+    def __init__(self, on: bool) -> None:
+        super().__init__()
+        self._name = "GcjFlag"
+        self.on = bool(on)
+
+
+def basemap_overlay(
+    basemap: Basemap | str, *, key: str | None = None, lang: str = "zh"
+) -> folium.FeatureGroup:
+    """Return the basemap tiles as a feature group (empty for "none").
+
+    Keeping the tiles out of the base map means switching the basemap does
+    not remount the iframe. The group also tells the coordinate readout
+    whether the map is in GCJ-02.
+
+    Parameters
+    ----------
+    basemap : Basemap or str
+        The provider or its id.
+    key : str, optional
+        天地图 key (:func:`spatial.basemaps.tianditu_key`); without it a
+        天地图 basemap draws no tiles.
+    lang : str
+        ``"en"`` uses English label layers where the provider has them.
+    """
+    bm = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    fg = folium.FeatureGroup(name=escape_text(bm.title(lang)), control=False)
+    attribution = escape_text(bm.attribution)
+    if bm.review_no:
+        attribution += " " + escape_text(bm.review_no)
+    for i, src in enumerate(bm.tiles(key, lang)):
+        folium.TileLayer(
+            tiles=src.url,
+            attr=attribution if i == 0 else "",
+            name=escape_text(bm.title(lang)),
+            subdomains=src.subdomains or "abc",
+            max_native_zoom=src.max_zoom,
+            max_zoom=MAX_ZOOM,
+            overlay=src.overlay,
+            control=False,
+        ).add_to(fg)
+    _GcjFlag(bm.gcj02).add_to(fg)
+    return fg
+
+
+def view_overlays(
+    view: View,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    specs: Mapping[str, LayerSpec],
+    *,
+    key: str | None = None,
+) -> list[folium.FeatureGroup]:
+    """Return the overlays of a view: basemap tiles first, then each visible layer.
+
+    Parameters
+    ----------
+    view : View
+        What to show; its basemap decides the GCJ-02 shift.
+    layers : mapping of str to GeoDataFrame
+        Loaded layers by id; a visible layer missing here is skipped.
+    specs : mapping of str to LayerSpec
+        Declarations by id (catalogue plus any user layers).
+    key : str, optional
+        天地图 key.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        In drawing order, for ``st_folium(feature_group_to_add=...)``.
+    """
+    bm = get_basemap(view.basemap)
+    out = [basemap_overlay(bm, key=key, lang=view.lang)]
+    visible = [s for s in view.visible_layer_ids(list(specs.values())) if s in specs]
+    for layer_id in visible:
+        gdf = layers.get(layer_id)
+        if gdf is None:
+            continue
+        out.append(catalogue_overlay(specs[layer_id], gdf, lang=view.lang, gcj02=bm.gcj02))
+    return out
+
+
+@dataclass
+class MapParts:
+    """A base map and the overlays to put on it."""
+
+    base: folium.Map
+    overlays: list[folium.FeatureGroup]
+
+
+def build_map(
+    view: View,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    specs: Mapping[str, LayerSpec],
+    *,
+    key: str | None = None,
+    standalone: bool = False,
+    asset_prefix: str = VENDOR_URL,
+) -> MapParts:
+    """Return the base map and overlays of a view.
+
+    Parameters
+    ----------
+    view, layers, specs, key
+        As for :func:`view_overlays`.
+    standalone : bool
+        Open the base map at the view's centre and zoom (for a standalone
+        HTML page or an export). Leave False in Streamlit, where the view
+        goes to ``st_folium(center=..., zoom=...)`` instead.
+    asset_prefix : str
+        Where the vendored assets are served.
+    """
+    if standalone:
+        base = build_base_map(
+            view.lang, center=view.center, zoom=view.zoom, asset_prefix=asset_prefix
+        )
+    else:
+        base = build_base_map(view.lang, asset_prefix=asset_prefix)
+    return MapParts(base, view_overlays(view, layers, specs, key=key))
+
+
+def render_html(parts: MapParts) -> str:
+    """Render base map and overlays into one standalone HTML page (benchmarks, exports)."""
+    for fg in parts.overlays:
+        fg.add_to(parts.base)
+    html: str = parts.base.get_root().render()
+    return html
