@@ -39,6 +39,7 @@ __all__ = [
     "PALETTES",
     "SCHEMES",
     "Classification",
+    "Comparison",
     "LegendRow",
     "Palette",
     "Target",
