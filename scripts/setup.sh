@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-apt_pkgs=(fonts-noto-cjk fonts-droid-fallback)
+# fonts-wqy-microhei: a TrueType CJK font with Latin glyphs, embedded in PDF exports as real text
+# (Noto CJK is CFF, which matplotlib cannot embed as TrueType; Droid has no Latin glyphs).
+apt_pkgs=(fonts-noto-cjk fonts-droid-fallback fonts-wqy-microhei)
 [ "$dev" = 1 ] && apt_pkgs+=(chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do
