@@ -51,16 +51,21 @@ from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM, View
 __all__ = [
     "COORD_DECIMALS",
     "VENDOR_URL",
+    "LayerPayload",
     "MapParts",
     "TooltipText",
     "basemap_overlay",
     "build_base_map",
     "build_map",
     "catalogue_overlay",
+    "catalogue_payload",
+    "catalogue_tooltip",
     "external_asset_urls",
     "feature_ref",
     "geojson_overlay",
+    "layer_payload",
     "parse_feature_ref",
+    "payload_overlay",
     "render_html",
     "use_local_assets",
     "view_overlays",
@@ -454,7 +459,32 @@ def _light_geometries(gdf: gpd.GeoDataFrame, gcj02: bool) -> np.ndarray[Any, Any
     return _round_coords(np.asarray(geo.values))
 
 
-def geojson_overlay(
+@dataclass(frozen=True)
+class LayerPayload:
+    """The serialised data of one overlay: cheap to cache, turned into a group per run.
+
+    ``st_folium`` mutates the feature groups it is given, so groups cannot be
+    cached across Streamlit reruns; these strings can (``st.cache_data``).
+
+    Attributes
+    ----------
+    data_json : str
+        GeoJSON FeatureCollection, script-safe JSON; properties ``s`` and ``t`` only.
+    styles_json : str
+        The style table, script-safe JSON.
+    name : str
+        Escaped layer name.
+    n_features : int
+        Features drawn (null geometries are skipped).
+    """
+
+    data_json: str
+    styles_json: str
+    name: str
+    n_features: int
+
+
+def layer_payload(
     gdf: gpd.GeoDataFrame,
     *,
     styles: Sequence[Mapping[str, Any]],
@@ -462,8 +492,8 @@ def geojson_overlay(
     tooltips: Sequence[TooltipText | None] | None = None,
     name: str = "",
     gcj02: bool = False,
-) -> folium.FeatureGroup:
-    """Return a feature group drawing a layer, light and safe.
+) -> LayerPayload:
+    """Serialise a layer for drawing, light and safe.
 
     Parameters
     ----------
@@ -473,8 +503,7 @@ def geojson_overlay(
     styles : sequence of mapping
         Leaflet path options (``color``, ``weight``, ``fillColor``,
         ``fillOpacity``, ``dashArray``, ``radius`` for points …), e.g. from
-        :meth:`layers.Style.leaflet`. Values must be numbers or colour/dash
-        strings the code chose, never attribute text.
+        :meth:`layers.Style.leaflet`. String values are escaped.
     style_index : sequence of int, optional
         Per feature, the index of its style (all 0 by default).
     tooltips : sequence of TooltipText or None, optional
@@ -486,8 +515,13 @@ def geojson_overlay(
 
     Returns
     -------
-    folium.FeatureGroup
-        To pass to ``st_folium(feature_group_to_add=[...])`` or add to a map.
+    LayerPayload
+
+    Raises
+    ------
+    ValueError
+        If ``style_index`` or ``tooltips`` do not have one entry per feature,
+        or an index points outside ``styles`` (a programming error).
     """
     n = len(gdf)
     idx = [0] * n if style_index is None else [int(i) for i in style_index]
@@ -497,19 +531,53 @@ def geojson_overlay(
     if any(i < 0 or i >= len(styles) for i in idx):
         raise ValueError("style_index points outside styles")
     geoms = _light_geometries(gdf, gcj02) if n else np.asarray([], dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if n else []
+    geo_json: Sequence[str | None] = list(shapely.to_geojson(geoms)) if n else []
     features: list[dict[str, Any]] = []
-    geo_json: Sequence[str] = list(shapely.to_geojson(geoms)) if n else []
-    for g, gj, s, tip in zip(geoms, geo_json, idx, tips, strict=True):
-        if g is None or shapely.is_empty(g):
+    for gj, ok, s, tip in zip(geo_json, drawn, idx, tips, strict=True):
+        if gj is None or not ok:
             continue
         props: dict[str, Any] = {"s": s}
         if tip is not None:
             props["t"] = tip.html()
         features.append({"type": "Feature", "geometry": json.loads(gj), "properties": props})
-    fg = folium.FeatureGroup(name=escape_text(name) or None, control=False)
     data = {"type": "FeatureCollection", "features": features}
-    _GeoJsonData(_safe_json(data), _safe_json([_clean_style(s) for s in styles])).add_to(fg)
+    return LayerPayload(
+        data_json=_safe_json(data),
+        styles_json=_safe_json([_clean_style(s) for s in styles]),
+        name=escape_text(name),
+        n_features=len(features),
+    )
+
+
+def payload_overlay(payload: LayerPayload) -> folium.FeatureGroup:
+    """Return a fresh feature group drawing a serialised layer."""
+    fg = folium.FeatureGroup(name=payload.name or None, control=False)
+    _GeoJsonData(payload.data_json, payload.styles_json).add_to(fg)
     return fg
+
+
+def geojson_overlay(
+    gdf: gpd.GeoDataFrame,
+    *,
+    styles: Sequence[Mapping[str, Any]],
+    style_index: Sequence[int] | None = None,
+    tooltips: Sequence[TooltipText | None] | None = None,
+    name: str = "",
+    gcj02: bool = False,
+) -> folium.FeatureGroup:
+    """Return a feature group drawing any layer (see :func:`layer_payload` for the arguments).
+
+    This is what other pages call to draw their own results (coverage rings,
+    choropleths …) on the shared base map; pass the group to
+    ``st_folium(feature_group_to_add=[basemap_overlay(...), group, ...])``.
+    """
+    return payload_overlay(
+        layer_payload(
+            gdf, styles=styles, style_index=style_index, tooltips=tooltips, name=name,
+            gcj02=gcj02,
+        )
+    )
 
 
 def _clean_style(style: Mapping[str, Any]) -> dict[str, Any]:
@@ -549,14 +617,14 @@ def catalogue_tooltip(
     return TooltipText(title=title, rows=tuple(rows), ref=ref)
 
 
-def catalogue_overlay(
+def catalogue_payload(
     spec: LayerSpec, gdf: gpd.GeoDataFrame, *, lang: str = "zh", gcj02: bool = False
-) -> folium.FeatureGroup:
-    """Return the overlay of one catalogue layer, styled from its declaration.
+) -> LayerPayload:
+    """Serialise one catalogue layer, styled from its declaration.
 
     Each feature gets ``spec.style_for(props)`` (dashed when schematic) and a
     tooltip with its name, the layer, the declared tooltip fields, its
-    confidence and a hidden :func:`feature_ref` for click-through.
+    confidence and a hidden :func:`feature_ref` (row position) for click-through.
 
     Parameters
     ----------
@@ -576,9 +644,8 @@ def catalogue_overlay(
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     for pos, row in enumerate(gdf[columns].itertuples(index=False, name=None)):
         props = dict(zip(columns, row, strict=True))
-        opts = spec.style_for(props).leaflet()
-        if spec.geometry == "Point":
-            opts["radius"] = spec.style_for(props).radius
+        style = spec.style_for(props)
+        opts = {**style.leaflet(), "radius": style.radius}
         key = json.dumps(opts, sort_keys=True)
         if key not in seen:
             seen[key] = len(styles)
@@ -587,9 +654,16 @@ def catalogue_overlay(
         tips.append(catalogue_tooltip(spec, props, lang, feature_ref(spec.id, pos)))
     if not styles:
         styles.append(spec.style.leaflet())
-    return geojson_overlay(
+    return layer_payload(
         gdf, styles=styles, style_index=index, tooltips=tips, name=spec.title(lang), gcj02=gcj02
     )
+
+
+def catalogue_overlay(
+    spec: LayerSpec, gdf: gpd.GeoDataFrame, *, lang: str = "zh", gcj02: bool = False
+) -> folium.FeatureGroup:
+    """Return the overlay of one catalogue layer (see :func:`catalogue_payload`)."""
+    return payload_overlay(catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02))
 
 
 class _GcjFlag(MacroElement):

@@ -1,0 +1,509 @@
+"""The plan viewer: layer groups, basemap, the map, its legend and a feature's details.
+
+Widgets → a :class:`spatial.view.View` → the map built by :mod:`spatial.webmap`.
+The base map's JavaScript never changes (so the iframe is never remounted);
+layers and basemap tiles travel as ``feature_group_to_add``. The map and the
+details panel live in a fragment, so panning or clicking reruns only them.
+The view (groups, basemap, centre, zoom, extent) is mirrored in the URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import layers
+from layers.schema import GROUPS, LayerSpec, LegendEntry, Style
+from spatial._errors import SpatialError
+from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
+from spatial.crs import area_m2, length_m
+from spatial.storage import GeoJSONDirectoryStore, LayerStore
+from spatial.text import escape_text
+from spatial.view import DEFAULT_VIEW, View
+from spatial.webmap import (
+    CONFIDENCE_LABELS,
+    LayerPayload,
+    basemap_overlay,
+    build_base_map,
+    catalogue_payload,
+    parse_feature_ref,
+    payload_overlay,
+)
+from ui.i18n import current_lang, t
+
+__all__ = ["render"]
+
+MAP_HEIGHT = 640
+M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
+_PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
+_RETURNED = ["last_object_clicked_tooltip", "center", "zoom", "bounds"]
+_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+_USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d")
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+def _data_dir() -> Path:
+    """Where the plan layers are read from: ``HEBI_DATA_DIR`` (tests, deployments) or data/geo."""
+    env = os.environ.get("HEBI_DATA_DIR")
+    return Path(env) if env else layers.DATA_DIR
+
+
+def _store() -> LayerStore:
+    return GeoJSONDirectoryStore(_data_dir(), read_only=True)
+
+
+def _mtime(layer_id: str) -> float:
+    """File modification time, so the cache notices a re-digitised layer."""
+    path = _data_dir() / f"{layers.get_spec(layer_id).file_stem}.geojson"
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _load_plan_layer(layer_id: str, data_dir: str, mtime: float) -> gpd.GeoDataFrame:
+    """Read and validate one catalogue layer (cached per file version)."""
+    del data_dir, mtime  # cache key only
+    return layers.load_layer(layer_id, _store())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _plan_payload(
+    layer_id: str, data_dir: str, mtime: float, lang: str, gcj02: bool
+) -> LayerPayload:
+    """Serialised overlay of one catalogue layer (cached: panning re-uses it)."""
+    gdf = _load_plan_layer(layer_id, data_dir, mtime)
+    return catalogue_payload(layers.get_spec(layer_id), gdf, lang=lang, gcj02=gcj02)
+
+
+def _workspace() -> Any | None:
+    """The user's GeoPackage workspace, when that feature is installed and configured."""
+    try:
+        from spatial import workspace as ws
+    except ImportError:
+        return None
+    factory = getattr(ws, "default_workspace", None)
+    if callable(factory):
+        try:
+            return factory()
+        except (SpatialError, OSError):
+            return None
+    root = os.environ.get("HEBI_WORKSPACE")
+    if not root:
+        return None
+    return ws.GeoPackageWorkspace(Path(root) / "workspace.gpkg")
+
+
+def _user_spec(layer_id: str, title: str, gdf: gpd.GeoDataFrame, n: int) -> LayerSpec:
+    """A declaration for an uploaded layer: group "user", geometry from its data."""
+    kinds = {g.split("Multi")[-1] for g in gdf.geom_type.dropna().unique()}
+    geometry: Any = next(iter(kinds)) if len(kinds) == 1 else "Polygon"
+    if geometry not in {"Point", "LineString", "Polygon"}:
+        geometry = "Polygon"
+    fields = tuple(c for c in gdf.columns if c != gdf.geometry.name)[:8]
+    colour = _USER_COLOURS[n % len(_USER_COLOURS)]
+    return LayerSpec(
+        id=layer_id,
+        title_zh=title,
+        title_en=title,
+        group="user",
+        geometry=geometry,
+        style=Style(colour, weight=2.0, fill_opacity=0.2, radius=6.0),
+        tooltip=fields,
+        z_order=1000 + n,
+    )
+
+
+@dataclass
+class _Loaded:
+    """What the page has to draw: specs, data and problems to report."""
+
+    specs: dict[str, LayerSpec]
+    frames: dict[str, gpd.GeoDataFrame]
+    user_titles: dict[str, str]
+    problems: list[str]
+
+
+def _load_all(lang: str, wanted: list[str]) -> _Loaded:
+    specs = {s.id: s for s in layers.all_specs()}
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    problems: list[str] = []
+    data_dir = str(_data_dir())
+    for layer_id in wanted:
+        if layer_id not in specs:
+            continue
+        try:
+            frames[layer_id] = _load_plan_layer(layer_id, data_dir, _mtime(layer_id))
+        except SpatialError as err:
+            problems.append(f"{specs[layer_id].title(lang)}：{err.message(lang)}")
+    user_titles: dict[str, str] = {}
+    ws = _workspace()
+    if ws is not None:
+        try:
+            infos = ws.layer_infos()
+        except (SpatialError, OSError):
+            infos = []
+        for n, info in enumerate(infos):
+            try:
+                gdf = ws.read_layer(info.title)
+            except (SpatialError, OSError) as err:
+                problems.append(f"{info.title}：{err}")
+                continue
+            spec = _user_spec(info.layer_id, info.title, gdf, n)
+            specs[spec.id] = spec
+            frames[spec.id] = gdf
+            user_titles[spec.id] = info.title
+    return _Loaded(specs, frames, user_titles, problems)
+
+
+# --- view state ----------------------------------------------------------------------------------
+
+
+def _initial_view(lang: str) -> View:
+    """The view of this session: from the URL on the first run, then from session state."""
+    if "map_view" not in st.session_state:
+        view = View.from_query_params(st.query_params, default=DEFAULT_VIEW).replace(lang=lang)
+        st.session_state["map_view"] = view
+        st.session_state["map_target"] = (view.center, view.zoom)
+        st.session_state["map_generation"] = 0
+        # "My layers" are shown by default when present, unless the URL says which groups.
+        explicit = "groups" in st.query_params
+        for g in GROUPS:
+            st.session_state[f"map_group_{g.id}"] = g.id in view.groups or (
+                g.id == "user" and not explicit
+            )
+        st.session_state["map_basemap"] = view.basemap
+    view = st.session_state["map_view"]
+    assert isinstance(view, View)
+    return view.replace(lang=lang)
+
+
+def _sync_url(view: View) -> None:
+    """Mirror the view in the URL (only the keys this page owns), so a link reopens it."""
+    wanted = view.to_query_params()
+    wanted.pop("lang", None)  # ui.i18n owns the language parameter
+    for key in ("groups", "layers", "basemap", "lat", "lon", "zoom", "bbox"):
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+    changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
+    if changed:
+        st.query_params.update(changed)
+
+
+# --- legend --------------------------------------------------------------------------------------
+
+
+def _symbol_svg(entry: LegendEntry, dashed: bool) -> str:
+    style = entry.style
+    colour = style.colour if _COLOUR_RE.match(style.colour) else "#555555"
+    fill = style.fill_colour or colour
+    fill = fill if _COLOUR_RE.match(fill) else colour
+    dash = ' stroke-dasharray="5 3"' if dashed else ""
+    if entry.symbol == "point":
+        shape = (f'<circle cx="11" cy="8" r="5" fill="{fill}" fill-opacity="0.8" '
+                 f'stroke="{colour}" stroke-width="1.5"{dash}/>')
+    elif entry.symbol == "line":
+        width = max(1.0, min(style.weight, 6.0))
+        shape = (f'<line x1="1" y1="8" x2="21" y2="8" stroke="{colour}" '
+                 f'stroke-width="{width}"{dash}/>')
+    else:
+        shape = (f'<rect x="2" y="2" width="18" height="12" fill="{fill}" '
+                 f'fill-opacity="{max(style.fill_opacity, 0.15)}" stroke="{colour}" '
+                 f'stroke-width="1.5"{dash}/>')
+    return f'<svg width="22" height="16" viewBox="0 0 22 16" aria-hidden="true">{shape}</svg>'
+
+
+def _confidences(gdf: gpd.GeoDataFrame) -> set[str]:
+    if "confidence" not in gdf.columns:
+        return set()
+    return {str(c) for c in gdf["confidence"].dropna().unique()}
+
+
+def legend_html(
+    specs: list[LayerSpec], frames: Mapping[str, gpd.GeoDataFrame], lang: str
+) -> str:
+    """Return the legend of the drawn layers as HTML (every label escaped).
+
+    A layer with schematic features gets a dashed entry marked 示意.
+    """
+    rows: list[str] = []
+    for spec in specs:
+        gdf = frames.get(spec.id)
+        if gdf is None:
+            continue
+        conf = _confidences(gdf)
+        schematic = "schematic" in conf
+        solid = not conf or bool(conf - {"schematic"})
+        rows.append(f'<div class="hebi-legend-layer">{escape_text(spec.title(lang))}</div>')
+        for entry in spec.legend():
+            label = escape_text(entry.label(lang))
+            if solid:
+                symbol = _symbol_svg(entry, False)
+                rows.append(f'<div class="hebi-legend-row">{symbol} {label}</div>')
+            if schematic:
+                mark = escape_text(t("示意", "schematic"))
+                rows.append(
+                    f'<div class="hebi-legend-row">{_symbol_svg(entry, True)} {label}'
+                    f' <span class="hebi-schematic">（{mark}）</span></div>'
+                )
+    if not rows:
+        return ""
+    style = (
+        "<style>.hebi-legend-layer{font-weight:600;margin-top:6px;font-size:0.9rem}"
+        ".hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.85rem;"
+        "margin-left:4px}.hebi-schematic{color:#b03a2e}</style>"
+    )
+    return style + f'<div class="hebi-legend">{"".join(rows)}</div>'
+
+
+# --- details panel -------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def _md(text: object) -> str:
+    """Escape text for st.markdown so attribute values are shown literally."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _fmt_area(m2: float) -> str:
+    return f"{m2 / 1e6:,.3f} km² · {m2 / 1e4:,.1f} ha · {m2 / M2_PER_MU:,.0f} 亩"
+
+
+def _contained(
+    spec: LayerSpec, row: gpd.GeoDataFrame, loaded: _Loaded, lang: str
+) -> list[str]:
+    """Names of the polygon features of the same group that lie inside this one (sub-zones)."""
+    geom = row.geometry.iloc[0]
+    if geom is None or geom.is_empty or spec.geometry != "Polygon":
+        return []
+    names: list[str] = []
+    for other in loaded.specs.values():
+        if other.id == spec.id or other.group != spec.group or other.geometry != "Polygon":
+            continue
+        gdf = loaded.frames.get(other.id)
+        if gdf is None or gdf.empty:
+            continue
+        pts = gdf.geometry.representative_point()
+        inside = pts.within(geom) & gdf.geometry.notna()
+        col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
+        if col in gdf.columns:
+            names += [str(v) for v in gdf.loc[inside, col].tolist()]
+    return names
+
+
+def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
+    layer_id, pos = ref
+    spec = loaded.specs.get(layer_id)
+    gdf = loaded.frames.get(layer_id)
+    if spec is None or gdf is None or not 0 <= pos < len(gdf):
+        st.info(t("所选要素已不在图上。", "The selected feature is no longer on the map."))
+        return
+    row = gdf.iloc[[pos]]
+    props = {k: v for k, v in row.iloc[0].items() if k != gdf.geometry.name}
+    name = props.get("name_en" if lang == "en" else "name") or props.get("name") or spec.title(lang)
+    st.markdown(f"#### {_md(name)}")
+    if lang == "zh" and props.get("name_en"):
+        st.caption(_md(props["name_en"]))
+    lines = [f"**{t('图层', 'Layer')}**：{_md(spec.title(lang))}"]
+    geom = row.geometry.iloc[0]
+    if geom is not None and not geom.is_empty:
+        if geom.geom_type in {"Polygon", "MultiPolygon"}:
+            lines.append(f"**{t('面积', 'Area')}**：{_fmt_area(float(area_m2(row)[0]))}")
+        elif geom.geom_type in {"LineString", "MultiLineString"}:
+            km = float(length_m(row)[0]) / 1000.0
+            lines.append(f"**{t('长度', 'Length')}**：{km:,.2f} km")
+        elif geom.geom_type == "Point":
+            lines.append(f"**{t('位置', 'Location')}**：{geom.x:.6f}, {geom.y:.6f} (WGS84)")
+    subs = _contained(spec, row, loaded, lang)
+    if subs:
+        lines.append(f"**{t('子区', 'Sub-zones')}**：" + "、".join(_md(s) for s in subs))
+    conf = props.get("confidence")
+    if isinstance(conf, str):
+        zh, en = CONFIDENCE_LABELS.get(conf, (conf, conf))
+        lines.append(f"**{t('可信度', 'Confidence')}**：{_md(en if lang == 'en' else zh)}")
+    if props.get("source"):
+        lines.append(f"**{t('来源', 'Source')}**：{_md(props['source'])}")
+    st.markdown("  \n".join(lines))
+    if conf == "schematic":
+        st.warning(t("示意性要素：位置与形状为规划示意，非测绘成果。",
+                     "Schematic: position and shape illustrate the plan; not surveyed."))
+    description = spec.description_en if lang == "en" else spec.description_zh
+    if description:
+        st.caption(_md(description))
+    with st.expander(t("全部属性", "All attributes")):
+        table = {str(k): ("" if v is None else str(v)) for k, v in props.items()}
+        st.dataframe(
+            {t("属性", "Property"): list(table), t("值", "Value"): list(table.values())},
+            hide_index=True,
+            use_container_width=True,
+        )
+
+
+# --- page ----------------------------------------------------------------------------------------
+
+
+def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
+    with st.sidebar:
+        st.subheader(t("图层", "Layers"))
+        for g in GROUPS:
+            if g.id == "user" and not has_user:
+                continue
+            st.checkbox(g.title_en if lang == "en" else g.title_zh, key=f"map_group_{g.id}")
+        st.subheader(t("底图", "Basemap"))
+        options = [b.id for b in available_basemaps(key)]
+        if st.session_state.get("map_basemap") not in options:
+            st.session_state["map_basemap"] = options[0]
+        st.radio(
+            t("底图", "Basemap"),
+            options,
+            key="map_basemap",
+            format_func=lambda b: get_basemap(b).title(lang),
+            label_visibility="collapsed",
+        )
+        if key is None:
+            st.caption(t("配置天地图密钥（环境变量 TIANDITU_KEY）后可使用天地图。",
+                         "Set a Tianditu key (env TIANDITU_KEY) to enable Tianditu."))
+        if st.button(t("回到默认视图", "Reset view"), key="map_reset"):
+            st.session_state["map_target"] = (DEFAULT_VIEW.center, DEFAULT_VIEW.zoom)
+            st.session_state["map_generation"] = int(st.session_state["map_generation"]) + 1
+
+
+def _secrets() -> Mapping[str, Any] | None:
+    try:
+        return st.secrets
+    except Exception:  # no secrets file: no key
+        return None
+
+
+def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
+    """Fold the map's reported centre/zoom/bounds into the view."""
+    if not out:
+        return view
+    changes: dict[str, Any] = {}
+    center = out.get("center")
+    if isinstance(center, Mapping) and "lat" in center and "lng" in center:
+        changes["center"] = (round(float(center["lat"]), 6), round(float(center["lng"]), 6))
+    zoom = out.get("zoom")
+    if isinstance(zoom, int | float) and not isinstance(zoom, bool):
+        changes["zoom"] = round(zoom)
+    bounds = out.get("bounds")
+    try:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
+        bbox = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
+        if bbox[0] < bbox[2] and bbox[1] < bbox[3]:
+            changes["bbox"] = tuple(round(v, 6) for v in bbox)
+    except (TypeError, KeyError, ValueError):
+        pass
+    return view.replace(**changes) if changes else view
+
+
+@st.fragment
+def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | None) -> None:
+    """The map, its legend and the details panel; reruns alone on pan, zoom or click."""
+    view: View = st.session_state["map_view"]
+    bm = get_basemap(view.basemap)
+    data_dir = str(_data_dir())
+    overlays = [basemap_overlay(bm, key=key, lang=lang)]
+    for layer_id in visible:
+        spec = loaded.specs[layer_id]
+        if layer_id in loaded.user_titles:
+            payload = catalogue_payload(spec, loaded.frames[layer_id], lang=lang, gcj02=bm.gcj02)
+        else:
+            payload = _plan_payload(layer_id, data_dir, _mtime(layer_id), lang, bm.gcj02)
+        overlays.append(payload_overlay(payload))
+    target_center, target_zoom = st.session_state["map_target"]
+    col_map, col_side = st.columns([3, 1], gap="small")
+    with col_map:
+        out = st_folium(
+            build_base_map(lang),
+            key=f"plan_map_{st.session_state['map_generation']}",
+            center=target_center,
+            zoom=target_zoom,
+            feature_group_to_add=overlays,
+            returned_objects=_RETURNED,
+            use_container_width=True,
+            height=MAP_HEIGHT,
+        )
+        attribution = bm.attribution or t("无底图", "no basemap")
+        notes = [t("底图：", "Basemap: ") + attribution]
+        if bm.gcj02:
+            notes.append(t(
+                "高德底图为 GCJ-02 坐标，图层已临时偏移以对齐；坐标读数为 WGS84。",
+                "Gaode tiles are GCJ-02; layers are shifted to match; readout is WGS84.",
+            ))
+        st.caption(" · ".join(notes))
+    new_view = _view_from_map(view, out)
+    if new_view != view:
+        st.session_state["map_view"] = new_view
+        _sync_url(new_view)
+    with col_side:
+        st.markdown(f"**{t('要素详情', 'Feature details')}**")
+        ref = parse_feature_ref((out or {}).get("last_object_clicked_tooltip"))
+        if ref is None:
+            st.caption(t("点击地图上的要素查看详情。", "Click a feature on the map for details."))
+        else:
+            _details(ref, loaded, lang)
+        st.markdown(f"**{t('图例', 'Legend')}**")
+        html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
+        if html:
+            st.markdown(html, unsafe_allow_html=True)
+        else:
+            st.caption(t("未勾选图层。", "No layer ticked."))
+
+
+def render() -> None:
+    """Draw the plan-viewer page."""
+    lang = current_lang()
+    key = tianditu_key(_secrets())
+    _initial_view(lang)
+    has_user = False
+    ws = _workspace()
+    if ws is not None:
+        try:
+            has_user = bool(ws.layer_infos())
+        except (SpatialError, OSError):
+            has_user = False
+    _sidebar(lang, key, has_user)
+
+    groups = tuple(g.id for g in GROUPS if st.session_state.get(f"map_group_{g.id}"))
+    if not has_user:
+        groups = tuple(g for g in groups if g != "user")
+    basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
+    view = _initial_view(lang).replace(groups=groups, basemap=basemap)
+    st.session_state["map_view"] = view
+    _sync_url(view)
+
+    st.title(t("鹤壁经开区 空间布局规划图", "Hebi ETDZ spatial layout plan"))
+    plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
+    loaded = _load_all(lang, [i for i in plan_ids if layers.get_spec(i).group in groups])
+    for problem in loaded.problems:
+        st.warning(problem)
+    visible = [i for i in view.visible_layer_ids(list(loaded.specs.values()))
+               if i in loaded.frames]
+    if not layers.all_specs():
+        st.info(t("规划图层尚未发布（data/geo 为空）。", "The plan layers are not published yet."))
+    _map_and_panel(loaded, visible, lang, key)
+
+    schematic = [loaded.specs[i].title(lang) for i in visible
+                 if "schematic" in _confidences(loaded.frames[i])]
+    caption = t(
+        "虚线为示意性要素：位置和形状为规划示意，并非测绘成果。",
+        "Dashed features are schematic: position and shape illustrate the plan; not surveyed.",
+    )
+    if schematic:
+        caption += t("含示意要素的图层：", " Layers with schematic features: ") + "、".join(
+            _md(s) for s in schematic
+        )
+    st.caption(caption)
