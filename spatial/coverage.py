@@ -991,10 +991,7 @@ def place_table(model: CoverageModel) -> pd.DataFrame:
 def _reach_matrix(
     network: WalkNetwork, snapped: SnappedPoints, rows: IntArray, extra: FloatArray, limit: float
 ) -> csr_matrix:
-    """Sparse (len(rows), n_nodes) matrix of network distances ≤ limit from the given points.
-
-    Stored values are distance + 1 so that a distance of exactly 0 is kept.
-    """
+    """Sparse (len(rows), n_nodes) 0/1 matrix: which nodes lie within ``limit`` of each point."""
     n = network.n_nodes
     # Memory: each chunk's dense result is chunk × n floats; keep it near 40 MB.
     chunk = max(1, int(5_000_000 // max(n, 1)))
@@ -1013,7 +1010,7 @@ def _reach_matrix(
         )
         mask = d <= limit
         r, c = np.nonzero(mask)
-        parts.append(csr_matrix((d[r, c] + 1.0, (r + start, c)), shape=(len(rows), n)))
+        parts.append(csr_matrix((np.ones(r.size), (r + start, c)), shape=(len(rows), n)))
     if not parts:
         return csr_matrix((0, n))
     total = parts[0]

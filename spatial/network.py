@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -416,7 +416,7 @@ def build_network(
 
 
 def snap_points(
-    network: WalkNetwork, points: GeomArray, max_snap_m: float = DEFAULT_MAX_SNAP_M
+    network: WalkNetwork, points: ArrayLike, max_snap_m: float = DEFAULT_MAX_SNAP_M
 ) -> SnappedPoints:
     """Place each point on its nearest network segment.
 
@@ -424,7 +424,7 @@ def snap_points(
     ----------
     network : WalkNetwork
         The network (points must be in the same CRS).
-    points : ndarray of Point
+    points : array_like of Point
         Points; missing or empty geometries are left unsnapped.
     max_snap_m : float
         Points farther than this from every road are not snapped (reported by

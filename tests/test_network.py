@@ -1,0 +1,243 @@
+"""Walking network: noding, bridges, gap snapping, segment snapping, and distances vs networkx."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from spatial._errors import AnalysisError
+from spatial.network import (
+    build_network,
+    distances_from_point_sources,
+    point_distances,
+    snap_points,
+)
+from tests.coverage_synthetic import GK, random_city
+
+
+def roads(lines: list[LineString], **cols: list[object]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=lines, crs=GK)
+
+
+def node_at(net, x: float, y: float) -> int:
+    d = np.hypot(net.node_xy[:, 0] - x, net.node_xy[:, 1] - y)
+    i = int(np.argmin(d))
+    assert d[i] < 1e-6, f"no node at ({x}, {y})"
+    return i
+
+
+def graph_distance(net, a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Shortest path between two node positions, via networkx on the network's segments."""
+    g = nx.Graph()
+    for u, v, w in zip(net.seg_u, net.seg_v, net.seg_len, strict=True):
+        if u != v and (not g.has_edge(u, v) or g[u][v]["weight"] > w):
+            g.add_edge(int(u), int(v), weight=float(w))
+    try:
+        return float(nx.dijkstra_path_length(g, node_at(net, *a), node_at(net, *b)))
+    except nx.NetworkXNoPath:
+        return float("inf")
+
+
+def test_crossing_roads_are_noded() -> None:
+    net = build_network(roads([LineString([(0, 0), (100, 0)]), LineString([(50, -50), (50, 50)])]))
+    assert net.n_nodes == 5
+    assert net.n_segments == 4
+    assert sorted(net.seg_len.tolist()) == [50.0, 50.0, 50.0, 50.0]
+    assert graph_distance(net, (0, 0), (50, 50)) == pytest.approx(100.0)
+    assert len(set(net.component.tolist())) == 1
+
+
+def test_bridge_crossing_is_not_a_junction_but_its_ends_join() -> None:
+    # Road along y=0; a bridge from (50,-50) to (50,50) passes over it. Side roads at
+    # x=0 and x=100 run from y=0 up to y=50 and are joined by a road along y=50, on whose
+    # middle the bridge lands (a T at (50, 50)).
+    layer = roads(
+        [
+            LineString([(0, 0), (100, 0)]),
+            LineString([(50, -50), (50, 50)]),
+            LineString([(0, 0), (0, 50)]),
+            LineString([(100, 0), (100, 50)]),
+            LineString([(0, 50), (100, 50)]),
+        ],
+        bridge=[False, True, False, False, False],
+    )
+    net = build_network(layer)
+    # No node where the bridge crosses the y=0 road ...
+    assert np.min(np.hypot(net.node_xy[:, 0] - 50, net.node_xy[:, 1])) > 1
+    # ... but the bridge end splits the y=50 road into two 50 m halves.
+    top = node_at(net, 50, 50)
+    assert graph_distance(net, (0, 50), (50, 50)) == pytest.approx(50.0)
+    # From the bridge's far end to the road below: over the bridge, then round by a side.
+    assert graph_distance(net, (50, -50), (0, 0)) == pytest.approx(100 + 50 + 50)
+    assert top in set(net.seg_u.tolist()) | set(net.seg_v.tolist())
+
+
+def test_tunnel_flag_accepts_text_values_and_unflagged_roads_join() -> None:
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(50, -50), (50, 50)])]
+    joined = build_network(roads(lines, tunnel=["否", "否"]))
+    separate = build_network(roads(lines, tunnel=["false", "true"]))
+    assert joined.n_nodes == 5
+    assert separate.n_nodes == 4
+    assert len(set(separate.component.tolist())) == 2
+
+
+def test_small_gap_is_closed_and_a_large_one_is_not() -> None:
+    # A side road stops 1.5 m short of the main road (an undershoot).
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(40, 1.5), (40, 60)])]
+    closed = build_network(roads(lines), snap_gap_m=2.0)
+    open_ = build_network(roads(lines), snap_gap_m=1.0)
+    assert len(set(closed.component.tolist())) == 1
+    assert graph_distance(closed, (0, 0), (40, 60)) == pytest.approx(40 + 60, abs=1e-6)
+    assert len(set(open_.component.tolist())) == 2
+
+
+def test_facing_loose_ends_are_joined_once() -> None:
+    # Two roads end 1 m apart, facing each other: the gap closes without a kink or a
+    # leftover stub (total length = 200 m, one through path).
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(101, 0), (201, 0)])]
+    net = build_network(roads(lines), snap_gap_m=2.0)
+    assert len(set(net.component.tolist())) == 1
+    assert net.seg_len.sum() == pytest.approx(200.0 + 0.0, abs=1.01)
+    assert graph_distance(net, (0, 0), (201, 0)) == pytest.approx(201.0, abs=1e-6)
+
+
+def test_road_ending_under_a_bridge_is_not_snapped_onto_it() -> None:
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(50, 1), (50, 80)])]
+    net = build_network(roads(lines, bridge=[True, False]), snap_gap_m=2.0)
+    assert len(set(net.component.tolist())) == 2
+
+
+def test_parallel_roads_keep_the_shorter_edge() -> None:
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(0, 0), (50, 40), (100, 0)])]
+    net = build_network(roads(lines))
+    assert net.n_segments == 2
+    assert net.adjacency.nnz == 2
+    assert net.adjacency.data.min() == pytest.approx(100.0)
+
+
+def test_multilines_and_missing_geometries() -> None:
+    layer = gpd.GeoDataFrame(
+        geometry=[
+            shapely.MultiLineString([[(0, 0), (10, 0)], [(10, 0), (10, 10)]]),
+            None,
+            shapely.LineString(),
+        ],
+        crs=GK,
+    )
+    net = build_network(layer)
+    assert net.n_segments == 2
+    assert net.seg_len.sum() == pytest.approx(20.0)
+
+
+def test_bad_inputs_raise_bilingual_errors() -> None:
+    with pytest.raises(AnalysisError, match="projected CRS"):
+        build_network(roads([LineString([(0, 0), (1, 1)])]).to_crs("EPSG:4326"))
+    with pytest.raises(AnalysisError, match="线要素"):
+        build_network(gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=GK))
+
+
+def test_points_snap_to_segments_and_far_points_are_reported() -> None:
+    net = build_network(roads([LineString([(0, 0), (100, 0)]), LineString([(0, 0), (0, 100)])]))
+    pts = np.asarray([Point(30, 5), Point(-3, 70), Point(500, 500), None], dtype=object)
+    snapped = snap_points(net, pts, max_snap_m=50)
+    assert snapped.ok.tolist() == [True, True, False, False]
+    assert snapped.offset[0] == pytest.approx(5.0)
+    assert snapped.offset[1] == pytest.approx(3.0)
+    assert snapped.offset[2] == pytest.approx(np.hypot(400, 500))  # real distance, reported
+    assert np.isnan(snapped.offset[3])
+    seg0 = net.segments[snapped.segment[0]]
+    assert shapely.distance(seg0.interpolate(snapped.along[0]), Point(30, 0)) < 1e-9
+
+
+def test_facility_mid_block_is_reached_from_both_sides() -> None:
+    # A-----B-----C along y=0 (A=0, B=100, C=200) plus a spur at B. A facility at x=130
+    # sits between junctions B and C; places at x=20 (left) and x=190 (right of it).
+    net = build_network(
+        roads([LineString([(0, 0), (200, 0)]), LineString([(100, 0), (100, 100)])])
+    )
+    fac = snap_points(net, np.asarray([Point(130, 2)], dtype=object))
+    node = distances_from_point_sources(
+        net, fac.segment, fac.along, np.asarray([0]), n_groups=1, limit_m=1e9
+    )
+    assert node[0, node_at(net, 100, 0)] == pytest.approx(30.0)
+    assert node[0, node_at(net, 200, 0)] == pytest.approx(70.0)
+    assert node[0, node_at(net, 100, 100)] == pytest.approx(130.0)
+    place_pts = np.asarray([Point(20, -4), Point(190, 4), Point(150, 1)], dtype=object)
+    places = snap_points(net, place_pts)
+    same = pd.DataFrame({"segment": fac.segment, "along": fac.along, "group": [0]})
+    d = point_distances(net, node, places.segment, places.along, same)
+    assert d[:, 0] == pytest.approx([110.0, 60.0, 20.0])
+    # Without the same-segment term the place at x=150 would be routed via a junction.
+    d_no_same = point_distances(net, node, places.segment, places.along)
+    assert d_no_same[2, 0] == pytest.approx(min(30 + 50, 70 + 50))
+
+
+def test_limit_turns_far_distances_into_inf() -> None:
+    net = build_network(roads([LineString([(0, 0), (1000, 0)]), LineString([(500, 0), (500, 9)])]))
+    fac = snap_points(net, np.asarray([Point(0, 0)], dtype=object))
+    node = distances_from_point_sources(net, fac.segment, fac.along, np.asarray([0]), 1, 600.0)
+    assert node[0, node_at(net, 500, 0)] == pytest.approx(500.0)
+    assert np.isinf(node[0, node_at(net, 1000, 0)])
+
+
+def test_distances_equal_networkx_on_split_graph() -> None:
+    """Edge-snapped multi-source distances equal networkx on the physically split graph."""
+    rng = np.random.default_rng(7)
+    net = build_network(random_city(3))
+    xmin, ymin, xmax, ymax = shapely.total_bounds(net.segments)
+    n_fac, n_place, n_groups = 60, 400, 9
+    fac_pts = np.asarray(
+        shapely.points(rng.uniform(xmin, xmax, n_fac), rng.uniform(ymin, ymax, n_fac)), dtype=object
+    )
+    place_pts = np.asarray(
+        shapely.points(rng.uniform(xmin, xmax, n_place), rng.uniform(ymin, ymax, n_place)),
+        dtype=object,
+    )
+    fac = snap_points(net, fac_pts, max_snap_m=1e9)
+    places = snap_points(net, place_pts, max_snap_m=1e9)
+    group = rng.integers(0, n_groups, n_fac)
+    node = distances_from_point_sources(net, fac.segment, fac.along, group, n_groups, 1e12)
+    same = pd.DataFrame({"segment": fac.segment, "along": fac.along, "group": group})
+    ours = point_distances(net, node, places.segment, places.along, same)
+
+    # Reference: split every segment at every snapped point and run networkx.
+    g = nx.Graph()
+    on_seg: dict[int, list[tuple[float, object]]] = {}
+    for k in range(n_fac):
+        on_seg.setdefault(int(fac.segment[k]), []).append((float(fac.along[k]), f"f{k}"))
+    for k in range(n_place):
+        on_seg.setdefault(int(places.segment[k]), []).append((float(places.along[k]), f"p{k}"))
+
+    def add(a: object, b: object, w: float) -> None:
+        if a == b:
+            return
+        if not g.has_edge(a, b) or g[a][b]["weight"] > w:
+            g.add_edge(a, b, weight=w)
+
+    for s in range(net.n_segments):
+        chain: list[tuple[float, object]] = [(0.0, int(net.seg_u[s]))]
+        chain += sorted(on_seg.get(s, []))
+        chain += [(float(net.seg_len[s]), int(net.seg_v[s]))]
+        for (a0, n0), (a1, n1) in itertools.pairwise(chain):
+            add(n0, n1, a1 - a0)
+        g.add_nodes_from(n for _, n in chain)
+    ref = np.full((n_place, n_groups), np.inf)
+    for gi in range(n_groups):
+        sources = {f"f{k}" for k in np.flatnonzero(group == gi)}
+        if not sources:
+            continue
+        lengths = nx.multi_source_dijkstra_path_length(g, sources, weight="weight")
+        for k in range(n_place):
+            ref[k, gi] = lengths.get(f"p{k}", np.inf)
+    assert ours.shape == (400, 9)  # 3,600 origin/category pairs
+    finite = np.isfinite(ref)
+    assert finite.sum() > 2000  # the bridge and loop must not leave most pairs unreachable
+    assert np.array_equal(finite, np.isfinite(ours))
+    assert np.max(np.abs(ours[finite] - ref[finite])) < 1e-6
