@@ -26,6 +26,7 @@ The entry point is named as ``"package.module:function"`` and is called as
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import resource
@@ -53,6 +54,7 @@ _EXIT_OK = 0
 _EXIT_CRASH = 3
 _EXIT_MEMORY = 4
 _EXIT_BAD_CALL = 5
+_EXIT_FSIZE = 6
 
 FailureKind = Literal["timeout", "memory", "output_too_large", "crashed"]
 
@@ -220,7 +222,7 @@ def _run(
             raise SandboxError("timeout", f"cpu limit ({code}); {detail}")
         if code == _EXIT_MEMORY:
             raise SandboxError("memory", detail)
-        if code == -signal.SIGXFSZ:
+        if code in (_EXIT_FSIZE, -signal.SIGXFSZ):
             raise SandboxError("output_too_large", detail)
         log.warning("sandboxed parser exited with %s: %s", code, detail)
         raise SandboxError("crashed", f"exit {code}; {detail}")
@@ -279,6 +281,10 @@ def _child_main(argv: list[str]) -> None:
     except MemoryError:
         sys.stderr.write("MemoryError\n")
         sys.exit(_EXIT_MEMORY)
+    except OSError as exc:
+        # Python ignores SIGXFSZ, so hitting RLIMIT_FSIZE surfaces as EFBIG.
+        traceback.print_exc()
+        sys.exit(_EXIT_FSIZE if exc.errno == errno.EFBIG else _EXIT_CRASH)
     except Exception:
         traceback.print_exc()
         sys.exit(_EXIT_CRASH)

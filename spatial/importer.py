@@ -423,7 +423,7 @@ _SNIFF_LABEL = {
     "shp": ("单独的 .shp 文件", "a bare .shp file"),
     "binary": ("二进制数据", "binary data"),
     "json": ("JSON", "JSON"),
-    "vrt": ("GDAL 虚拟数据源（VRT）", "a GDAL virtual data source (VRT)"),
+    "vrt": ("虚拟数据源（VRT）", "a virtual data source (VRT)"),
     "kml": ("KML", "KML"),
     "html": ("网页（HTML）", "a web page (HTML)"),
     "xml": ("XML", "XML"),
@@ -1239,32 +1239,36 @@ def _projected_without_crs(
 
 
 def _repair(geom: Any) -> Any | None:
-    """Repair an invalid geometry like QGIS "Fix geometries", or None if that is ambiguous.
+    """Repair an invalid geometry like QGIS "Fix geometries", or None if that is not safe.
 
-    Polygons are rebuilt with GEOS ``make_valid`` ('structure'); the result is
-    accepted only if the 'linework' algorithm agrees with it to 1 % of the
-    area, i.e. the intended shape is clear (a bow-tie splits into its two
-    triangles either way; a hole drawn outside its shell does not).
+    Polygons are rebuilt with GEOS ``make_valid`` ('structure'). The repair is
+    accepted only if it keeps the area the rings *enclose as drawn* to 1 %:
+    each ring is made valid on its own, and the area is that of the outer
+    rings minus that of the holes, summed over parts. A bow-tie keeps its two
+    triangles (accepted); a hole drawn outside its shell, or overlapping parts
+    of a multipolygon, would change the area materially (refused).
     """
     if geom.geom_type in ("Polygon", "MultiPolygon"):
-        structure = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-        linework = shapely.make_valid(geom, method="linework")
-        linework_poly = shapely.union_all(
-            [p for p in shapely.get_parts(linework) if p.geom_type in ("Polygon", "MultiPolygon")]
-        )
-        area = structure.area
-        if (
-            structure.is_empty
-            or area <= 0
-            or structure.geom_type not in ("Polygon", "MultiPolygon")
-        ):
+        fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+        if fixed.is_empty or fixed.geom_type not in ("Polygon", "MultiPolygon"):
             return None
-        diff = shapely.symmetric_difference(structure, linework_poly).area
-        return structure if diff <= 0.01 * area else None
+        drawn = 0.0
+        for part in shapely.get_parts(geom):
+            drawn += _ring_area(part.exterior)
+            drawn -= sum(_ring_area(r) for r in part.interiors)
+        area = float(fixed.area)
+        if area <= 0 or abs(area - drawn) > 0.01 * max(area, abs(drawn)):
+            return None
+        return fixed
     fixed = shapely.make_valid(geom)
     if fixed.is_empty or fixed.geom_type != geom.geom_type:
         return None
     return fixed
+
+
+def _ring_area(ring: Any) -> float:
+    """Area a ring encloses, even if it crosses itself (a bow-tie counts both lobes)."""
+    return float(shapely.make_valid(shapely.Polygon(ring), method="structure").area)
 
 
 def _clean_columns(df: pd.DataFrame) -> pd.DataFrame:

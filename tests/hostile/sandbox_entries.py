@@ -1,0 +1,48 @@
+"""Entry points run inside the sandbox by tests/test_importer.py (each misbehaves on purpose)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+
+def echo(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Return what the child saw: its input, arguments, environment and working directory."""
+    (workdir / "scratch.bin").write_bytes(data)
+    return json.dumps(
+        {"data": data.decode(), "args": args, "env": dict(os.environ), "workdir": str(workdir)}
+    ).encode()
+
+
+def spin(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Burn CPU forever (the CPU limit must stop it)."""
+    x = 0
+    while True:
+        x += 1
+
+
+def sleep(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Wait forever without using CPU (the wall-clock timeout must stop it)."""
+    (workdir / "started").write_text(str(os.getpid()))
+    time.sleep(3600)
+    return b""
+
+
+def hog(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Allocate far beyond the address-space cap."""
+    blocks = []
+    for _ in range(64):
+        blocks.append(bytearray(256 * 1024**2))
+    return str(len(blocks)).encode()
+
+
+def flood(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Answer with more bytes than the output cap."""
+    return b"x" * (64 * 1024**2)
+
+
+def crash(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Fail with an exception whose text must not reach a user."""
+    raise RuntimeError("/secret/server/path exploded")
