@@ -77,12 +77,14 @@ __all__ = [
     "BasemapImage",
     "ChoroplethLayer",
     "ExportOptions",
+    "ExportResult",
     "MapContent",
     "PageInfo",
     "cjk_font_files",
     "export_atlas",
     "export_view",
     "fetch_basemap",
+    "legend_items",
     "nice_scale_denominator",
     "prepare_content",
     "render_page",
@@ -730,14 +732,35 @@ def _visible(gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float]) -
     return gdf.cx[minx:maxx, miny:maxy]
 
 
-def _layer_legend(content: MapContent) -> list[LegendEntry]:
-    """Legend entries of the shown layers, from their declarations (as the screen's legend)."""
+def legend_items(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[tuple[LegendEntry, bool]]:
+    """Return a layer's legend rows as the screen shows them: ``(entry, dashed)`` pairs.
+
+    Each declared entry appears solid when some feature of the layer is not
+    schematic (or the layer has no ``confidence``), and dashed - marked 示意 -
+    when some feature is schematic, as the map page's legend does.
+    """
+    conf: set[str] = set()
+    if "confidence" in gdf.columns:
+        conf = {str(c) for c in gdf["confidence"].dropna().unique()}
+    schematic = "schematic" in conf
+    solid = not conf or bool(conf - {"schematic"})
+    rows: list[tuple[LegendEntry, bool]] = []
+    for entry in spec.legend():
+        if solid:
+            rows.append((entry, False))
+        if schematic:
+            rows.append((entry, True))
+    return rows
+
+
+def _layer_legend(content: MapContent) -> list[tuple[LayerSpec, list[tuple[LegendEntry, bool]]]]:
+    """Legend rows of every shown layer (the choropleth's layer is in the class legend)."""
     choro = content.choropleth
-    entries: list[LegendEntry] = []
-    for layer in content.layers:
-        if choro is None or layer.spec.id != choro.area_layer:
-            entries.extend(layer.spec.legend())
-    return entries
+    return [
+        (layer.spec, legend_items(layer.spec, layer.gdf))
+        for layer in content.layers
+        if choro is None or layer.spec.id != choro.area_layer
+    ]
 
 
 def _draw_layers(
@@ -958,10 +981,8 @@ class _LegendRow:
     entry: LegendEntry | None  # None: a heading
 
 
-def _legend_rows(
-    entries: list[LegendEntry], content: MapContent, schematic: bool
-) -> list[_LegendRow]:
-    """The legend as printed: indicator classes first (if any), then the layers' entries."""
+def _legend_rows(content: MapContent) -> list[_LegendRow]:
+    """The legend as printed: indicator classes first (if any), then each layer's rows."""
     lang = content.lang
     rows: list[_LegendRow] = []
     choro = content.choropleth
@@ -976,27 +997,20 @@ def _legend_rows(
         if choro.target:
             rows.append(_LegendRow(_t(lang, f"目标 {choro.target}", f"Target {choro.target}"),
                                    None))
-        if entries:
-            rows.append(_LegendRow(_t(lang, "图层", "Layers"), None))
-    seen: set[tuple[str, Style, str]] = set()
-    for e in entries:
-        key = (e.label(lang), e.style, e.symbol)
-        if key not in seen:  # two layers may declare the same entry; print it once
-            seen.add(key)
-            rows.append(_LegendRow(e.label(lang), e))
+    mark = _t(lang, "（示意）", " (schematic)")
+    for spec, items in _layer_legend(content):
+        title = spec.title(lang)
+        # A heading only when it says more than the one entry below it would.
+        if not (len(spec.legend()) == 1 and spec.legend()[0].label(lang) == title):
+            rows.append(_LegendRow(title, None))
+        for entry, dashed in items:
+            label = entry.label(lang) + (mark if dashed else "")
+            shown = replace(entry, style=entry.style.schematic()) if dashed else entry
+            rows.append(_LegendRow(label, shown))
     if content.highlight is not None:
         label = _t(lang, "本图范围：", "This map: ") + (content.highlight_label or "")
         rows.append(_LegendRow(label, LegendEntry(label, label, _HIGHLIGHT_STYLE, "fill")))
-    if schematic:
-        label = _t(lang, "虚线：示意位置", "Dashed: schematic position")
-        style = Style("#555555", None, 2.0, 1.0, 0.0, Style.SCHEMATIC_DASH)
-        rows.append(_LegendRow(label, LegendEntry(label, label, style, "line")))
     return rows
-
-
-def _legend_row_count(content: MapContent) -> int:
-    """Rows of the legend at most (counting the schematic row), for sizing the panel."""
-    return len(_legend_rows(_layer_legend(content), content, schematic=True))
 
 
 def _draw_legend(page: _Page, box: _Box, rows: list[_LegendRow], lang: str) -> list[str]:
@@ -1092,8 +1106,8 @@ def render_page(
     fig = Figure(figsize=(W / MM_PER_INCH, H / MM_PER_INCH))
     FigureCanvasAgg(fig)
     page = _Page(fig, options)
-    entries = _layer_legend(content)
-    header, frame, legend_box, footer = _layout(options, _legend_row_count(content))
+    rows = _legend_rows(content)
+    header, frame, legend_box, footer = _layout(options, len(rows))
 
     extent, scale = _extent_for_frame(content.extent_gk, frame, options.round_scale)
     ax = fig.add_axes(page.rect(frame))
@@ -1148,7 +1162,6 @@ def render_page(
     _draw_north_arrow(page, frame, lang)
     bar_m, bar_mm = _draw_scale_bar(page, frame, scale, lang)
 
-    rows = _legend_rows(entries, content, schematic)
     legend_labels = _draw_legend(page, legend_box, rows, lang)
 
     # Footer: sources, basemap, CRS; date and 审图号 on the right.
@@ -1204,6 +1217,35 @@ def render_page(
         texts=list(page.texts),
     )
     return fig, info
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """An exported file and the facts of its pages.
+
+    Attributes
+    ----------
+    data : bytes
+        The PNG or PDF file.
+    pages : tuple of PageInfo
+        One per page (one, except in an atlas).
+    fmt : {"pdf", "png"}
+        The format of :attr:`data`.
+    """
+
+    data: bytes
+    pages: tuple[PageInfo, ...]
+    fmt: str
+
+    @property
+    def info(self) -> PageInfo:
+        """The first (usually the only) page."""
+        return self.pages[0]
+
+    @property
+    def mime(self) -> str:
+        """MIME type for a download."""
+        return "application/pdf" if self.fmt == "pdf" else "image/png"
 
 
 def _basemap_line(basemap: Basemap, lang: str, status: str) -> str:
@@ -1398,7 +1440,7 @@ def _basemap_for(
     """Fetch tiles for the page's final extent at the page's resolution (capped at 200 dpi)."""
     if not content.basemap.sources:
         return None, None
-    _, frame, _, _ = _layout(options, _legend_row_count(content))
+    _, frame, _, _ = _layout(options, len(_legend_rows(content)))
     extent, _ = _extent_for_frame(content.extent_gk, frame, options.round_scale)
     dpi = min(options.dpi, 200)
     size = (round(frame.w / MM_PER_INCH * dpi), round(frame.h / MM_PER_INCH * dpi))
@@ -1427,9 +1469,8 @@ def export_view(
     *,
     content: MapContent | None = None,
     tianditu_key: str | None = None,
-    return_info: bool = False,
     **prepare_kw: Any,
-) -> bytes | tuple[bytes, PageInfo]:
+) -> ExportResult:
     """Export a view as one PNG or PDF page.
 
     Parameters
@@ -1443,13 +1484,11 @@ def export_view(
         ``prepare_kw``: ``layer_source``, ``extra_layers``, ``choropleth``, ``area``).
     tianditu_key : str, optional
         Key for a 天地图 basemap.
-    return_info : bool
-        Also return the :class:`PageInfo`.
 
     Returns
     -------
-    bytes or (bytes, PageInfo)
-        The file content.
+    ExportResult
+        The file content and the page's facts.
 
     Raises
     ------
@@ -1470,7 +1509,7 @@ def export_view(
             raise ExportError("出图失败，请缩小范围或降低分辨率后重试。",
                               "The export failed; try a smaller extent or a lower resolution.") \
                 from exc
-    return (data, info) if return_info else data
+    return ExportResult(data, (info,), options.fmt)
 
 
 def atlas_features(content_layer: gpd.GeoDataFrame) -> list[tuple[str, str]]:
@@ -1489,8 +1528,7 @@ def export_atlas(
     extra_layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     choropleth: ChoroplethLayer | None = None,
     tianditu_key: str | None = None,
-    return_info: bool = False,
-) -> bytes | tuple[bytes, list[PageInfo]]:
+) -> ExportResult:
     """Export one PDF page per area of a layer (each park, each living circle): an atlas.
 
     Parameters
@@ -1505,13 +1543,11 @@ def export_atlas(
         As for :func:`prepare_content`.
     tianditu_key : str, optional
         Key for a 天地图 basemap.
-    return_info : bool
-        Also return one :class:`PageInfo` per page.
 
     Returns
     -------
-    bytes or (bytes, list of PageInfo)
-        A multi-page PDF.
+    ExportResult
+        A multi-page PDF and one :class:`PageInfo` per page.
     """
     options = replace(_with_date(options), fmt="pdf")
     source = layer_source or _catalogue_source
@@ -1543,7 +1579,7 @@ def export_atlas(
             pdf.savefig(fig)
             infos.append(info)
     data = buf.getvalue()
-    return (data, infos) if return_info else data
+    return ExportResult(data, tuple(infos), "pdf")
 
 
 def _reuse(
