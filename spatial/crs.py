@@ -105,7 +105,9 @@ def project_to_gk(data: GeoT, epsg: int | None = None) -> GeoT:
     """
     _require_crs(data)
     if epsg is None:
-        if data.empty or data.geometry.isna().all():
+        # Empty geometries have NaN bounds: treat a layer of only empty/null ones as Hebi's.
+        geoms = data.geometry
+        if data.empty or (geoms.isna() | geoms.is_empty).all():
             epsg = GK_EPSG_HEBI
         else:
             minx, _miny, maxx, _maxy = data.to_crs(WGS84).total_bounds
