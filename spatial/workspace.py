@@ -39,9 +39,12 @@ from spatial._errors import SpatialError
 from spatial.crs import WGS84
 from spatial.storage import check_layer_name
 
-__all__ = ["GeoPackageWorkspace", "UserLayerInfo"]
+__all__ = ["GeoPackageWorkspace", "UserLayerInfo", "default_workspace", "workspace_path"]
 
 _META_TABLE = "hebi_user_layers"
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WORKSPACE_ENV = "HEBI_WORKSPACE"
+WORKSPACE_FILE = "user_layers.gpkg"
 _TITLE_MAX = 100
 
 
@@ -71,6 +74,25 @@ class UserLayerInfo:
     saved_utc: str
     report: dict[str, Any]
     warnings: list[str]
+
+
+def workspace_path() -> Path:
+    """Where the app keeps the user's layers.
+
+    ``$HEBI_WORKSPACE`` names a directory (the file inside is
+    ``user_layers.gpkg``) or, if it ends in ``.gpkg``, the file itself; the
+    default is ``workspace/user_layers.gpkg`` in the project.
+    """
+    env = os.environ.get(WORKSPACE_ENV, "").strip()
+    if env:
+        path = Path(env).expanduser()
+        return path if path.suffix.lower() == ".gpkg" else path / WORKSPACE_FILE
+    return _PROJECT_ROOT / "workspace" / WORKSPACE_FILE
+
+
+def default_workspace() -> GeoPackageWorkspace:
+    """The app's workspace at :func:`workspace_path`."""
+    return GeoPackageWorkspace(workspace_path())
 
 
 def normalise_title(title: str) -> str:

@@ -1,0 +1,149 @@
+"""The "My layers" page under Streamlit's AppTest: upload, report, save, confirm-before-remove."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from spatial.workspace import GeoPackageWorkspace, workspace_path
+from tests.hostile import corpus as hc
+
+GOOD = json.dumps(
+    hc.fc(
+        [
+            hc.feat(hc.point(hc.HEBI_LON, hc.HEBI_LAT), name="人民公园"),
+            hc.feat(hc.square(hc.HEBI_LON, hc.HEBI_LAT), name="淇河"),
+        ]
+    ),
+    ensure_ascii=False,
+).encode()
+
+
+def _script(lang: str = "zh") -> None:
+    import streamlit as st
+
+    st.session_state.setdefault("lang", lang)
+    from ui.pages.import_page import render
+
+    render()
+
+
+def _app(lang: str = "zh") -> AppTest:
+    at = AppTest.from_function(_script, kwargs={"lang": lang}, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GeoPackageWorkspace:
+    monkeypatch.setenv("HEBI_WORKSPACE", str(tmp_path / "ws"))
+    assert workspace_path() == tmp_path / "ws" / "user_layers.gpkg"
+    return GeoPackageWorkspace(workspace_path())
+
+
+def _texts(at: AppTest) -> str:
+    parts = [
+        e.value for e in (*at.markdown, *at.error, *at.warning, *at.success, *at.info, *at.caption)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_empty_workspace_says_so() -> None:
+    at = _app()
+    assert any("还没有图层" in i.value for i in at.info)
+    assert at.file_uploader[0].allowed_type == [
+        ".csv",
+        ".geojson",
+        ".gpkg",
+        ".json",
+        ".kml",
+        ".kmz",
+        ".zip",
+    ]
+
+
+def test_upload_report_and_save(workspace: GeoPackageWorkspace) -> None:
+    at = _app()
+    at.file_uploader[0].set_value(("公园.geojson", GOOD, "application/geo+json")).run()
+    assert not at.exception
+    assert any("2 个要素" in s.value for s in at.success)
+    report = at.dataframe[0].value
+    values = dict(zip(report.iloc[:, 0], report.iloc[:, 1], strict=True))
+    assert values["导入要素数"] == "2" and values["格式"] == "GeoJSON"
+    assert values["几何类型"] == "Point × 1, Polygon × 1"
+    assert at.text_input[0].value == "公园"
+    at.text_input[0].set_value("我的公园")
+    at.button(key="FormSubmitter:import_save_0-加入我的图层").click().run()
+    assert not at.exception
+    assert workspace.list_layers() == ["我的公园"]
+    saved = workspace.read_layer("我的公园")
+    assert saved["name"].tolist() == ["人民公园", "淇河"]
+    assert "已加入图层" in _texts(at)
+    # Reload (a fresh session, as after a page reload or an app restart) still lists it.
+    again = _app()
+    assert "我的公园" in _texts(again)
+
+
+def test_hostile_upload_shows_plain_error_and_app_keeps_working() -> None:
+    at = _app()
+    case = next(c for c in hc.corpus() if c.id == "vrt_as_geojson_file")
+    at.file_uploader[0].set_value((case.filename, case.build(), "application/json")).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "VRT" in message and "passwd" not in message and "Traceback" not in message
+    # The same session then imports a good file.
+    at.file_uploader[0].set_value(("ok.geojson", GOOD, "application/json")).run()
+    assert not at.exception and not at.error
+    assert any("2 个要素" in s.value for s in at.success)
+
+
+def test_remove_asks_for_confirmation(workspace: GeoPackageWorkspace) -> None:
+    gdf = hc.parks_gdf()
+    workspace.write_layer("公园", gdf)
+    workspace.write_layer("学校", gdf)
+    at = _app()
+    lid = next(i.layer_id for i in workspace.layer_infos() if i.title == "公园")
+    at.button(key=f"import_del_{lid}").click().run()
+    assert workspace.list_layers() == ["公园", "学校"]  # nothing removed yet
+    assert any("确定要删除" in w.value for w in at.warning)
+    at.button(key=f"import_no_{lid}").click().run()
+    assert workspace.list_layers() == ["公园", "学校"]
+    assert not any("确定要删除" in w.value for w in at.warning)
+    at.button(key=f"import_del_{lid}").click().run()
+    at.button(key=f"import_yes_{lid}").click().run()
+    assert not at.exception
+    assert workspace.list_layers() == ["学校"]
+    assert "已删除图层" in _texts(at)
+
+
+def test_untrusted_title_is_shown_as_text(workspace: GeoPackageWorkspace) -> None:
+    title = "[点我](javascript:alert(1)) <script>window.__pwned=1</script> :material/home:"
+    workspace.write_layer(title, hc.parks_gdf())
+    at = _app()
+    shown = [m.value for m in at.markdown if "点我" in m.value]
+    assert shown, _texts(at)
+    # Every markdown metacharacter is backslash-escaped, so nothing becomes a link, tag or icon.
+    assert "\\[点我\\]\\(javascript\\:alert\\(1\\)\\)" in shown[0]
+    assert "\\<script\\>" in shown[0] and "\\:material/home\\:" in shown[0]
+
+
+def test_english_ui() -> None:
+    at = _app("en")
+    assert any("No layers yet" in i.value for i in at.info)
+    case = next(c for c in hc.corpus() if c.id == "metres_without_crs")
+    at.file_uploader[0].set_value((case.filename, case.build(), "application/json")).run()
+    assert "declares no coordinate reference system" in at.error[0].value.replace("\\", "")
+
+
+def test_warnings_are_shown_in_the_session_language() -> None:
+    case = next(c for c in hc.corpus() if c.id == "bowtie")
+    at = _app()
+    at.file_uploader[0].set_value((case.filename, case.build(), "application/json")).run()
+    texts = [w.value.replace("\\", "") for w in at.warning]
+    assert any("已自动修复" in w and "蝴蝶地块" in w for w in texts), texts
+    assert not any("repaired" in w for w in texts)
