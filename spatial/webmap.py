@@ -206,6 +206,20 @@ class _Script(MacroElement):
         self.code = code
 
 
+class _AttributionPrefix(MacroElement):
+    """Plain "Leaflet" credit (no flag icon, no outside link) before the providers' credits."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "AttributionPrefix"
+
+
 class _ScaleBar(MacroElement):
     """Leaflet's scale bar, metric only (Chinese plans use metres and kilometres)."""
 
@@ -254,7 +268,7 @@ class _NorthArrow(MacroElement):
 def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
     """Distance/area measuring (leaflet-measure 3.1, Chinese build), with 亩 for areas."""
     ctl = folium.plugins.MeasureControl(
-        position="topleft",
+        position="topright",
         primary_length_unit="meters",
         secondary_length_unit="kilometers",
         primary_area_unit="sqmeters",
@@ -327,6 +341,7 @@ def build_base_map(
         zoom_control=True,
     )
     _Script(_GCJ_JS).add_to(m)
+    _AttributionPrefix().add_to(m)
     _ScaleBar().add_to(m)
     _NorthArrow(lang).add_to(m)
     _mouse_position(lang).add_to(m)
@@ -666,17 +681,26 @@ def catalogue_overlay(
     return payload_overlay(catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02))
 
 
-class _GcjFlag(MacroElement):
-    """Tell the coordinate readout whether the map is currently drawn in GCJ-02."""
+class _BasemapState(MacroElement):
+    """Tell the map which basemap is on: GCJ-02 flag for the readout, paper colour when none."""
 
     _template = Template(
-        "{% macro script(this, kwargs) %}window.hebiGcj02 = {{ this.on|tojson }};{% endmacro %}"
+        """{% macro script(this, kwargs) %}
+        window.hebiGcj02 = {{ this.gcj02|tojson }};
+        {{ this._parent.get_name() }}.on("add", function (e) {
+          window.hebiGcj02 = {{ this.gcj02|tojson }};
+          if (e.target._map) {
+            e.target._map.getContainer().style.background = {{ this.background|tojson }};
+          }
+        });
+        {% endmacro %}"""
     )
 
-    def __init__(self, on: bool) -> None:
+    def __init__(self, gcj02: bool, background: str) -> None:
         super().__init__()
-        self._name = "GcjFlag"
-        self.on = bool(on)
+        self._name = "BasemapState"
+        self.gcj02 = bool(gcj02)
+        self.background = background
 
 
 def basemap_overlay(
@@ -703,10 +727,10 @@ def basemap_overlay(
     attribution = escape_text(bm.attribution)
     if bm.review_no:
         attribution += " " + escape_text(bm.review_no)
-    for i, src in enumerate(bm.tiles(key, lang)):
+    for src in bm.tiles(key, lang):
         folium.TileLayer(
             tiles=src.url,
-            attr=attribution if i == 0 else "",
+            attr=attribution,  # Leaflet shows a repeated credit once
             name=escape_text(bm.title(lang)),
             subdomains=src.subdomains or "abc",
             max_native_zoom=src.max_zoom,
@@ -714,7 +738,8 @@ def basemap_overlay(
             overlay=src.overlay,
             control=False,
         ).add_to(fg)
-    _GcjFlag(bm.gcj02).add_to(fg)
+    # Without tiles the plan is drawn on a light paper colour rather than Leaflet's grey.
+    _BasemapState(bm.gcj02, "#f7f6f2" if not bm.sources else "#dddddd").add_to(fg)
     return fg
 
 

@@ -1,0 +1,353 @@
+"""The folium map builder: escaping, local assets, GCJ-02 only on Gaode, stable base, payloads."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, Polygon
+
+from layers.schema import LayerSpec, Style
+from spatial.basemaps import (
+    BASEMAPS,
+    available_basemaps,
+    get_basemap,
+    tianditu_key,
+)
+from spatial.crs import area_m2, wgs84_to_gcj02
+from spatial.view import DEFAULT_VIEW, View
+from spatial.webmap import (
+    VENDOR_URL,
+    TooltipText,
+    basemap_overlay,
+    build_base_map,
+    build_map,
+    catalogue_payload,
+    external_asset_urls,
+    feature_ref,
+    layer_payload,
+    parse_feature_ref,
+    render_html,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+XSS = "<img src=x onerror=alert(1)>"
+TEMPLATE = "${alert(document.domain)}`"
+CDN_HOSTS = ("jsdelivr", "cdnjs", "code.jquery.com", "bootstrapcdn", "unpkg", "googleapis",
+             "cloudflare", "d3js.org")
+
+
+def _spec(**kw: Any) -> LayerSpec:
+    base: dict[str, Any] = dict(
+        id="test_parks", title_zh="园区", title_en="Parks", group="parks", geometry="Polygon",
+        style=Style("#c0392b"),
+    )
+    base.update(kw)
+    return LayerSpec(**base)
+
+
+def _poly(x: float, y: float, d: float = 0.01) -> Polygon:
+    return Polygon([(x, y), (x + d, y), (x + d, y + d), (x, y + d)])
+
+
+def _frame(**columns: Any) -> gpd.GeoDataFrame:
+    geoms = columns.pop("geometry")
+    n = len(geoms)
+    data = {"id": [f"f{i}" for i in range(n)], "name": [f"区{i}" for i in range(n)],
+            "name_en": [f"Area {i}" for i in range(n)], "kind": ["park"] * n,
+            "source": ["test"] * n, "confidence": ["low"] * n}
+    data.update(columns)
+    return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
+
+
+def _geojson_payloads(html: str) -> list[dict[str, Any]]:
+    """The FeatureCollections embedded in a rendered page (JSON-decoded as the browser would)."""
+    return [json.loads(m) for m in re.findall(r"L\.geoJSON\((\{.*?\}), \{\n", html, flags=re.S)]
+
+
+def _normalise(html: str) -> str:
+    return re.sub(r"_[0-9a-f]{32}", "_ID", html)
+
+
+# --- escaping ------------------------------------------------------------------------------------
+
+
+def test_hostile_value_key_and_layer_name_are_shown_not_run() -> None:
+    key = f"k{XSS}{TEMPLATE}"
+    spec = _spec(title_zh=f"层{XSS}{TEMPLATE}", tooltip=("name", key))
+    gdf = _frame(
+        geometry=[_poly(114.30, 35.78)], name=[f"{XSS}{TEMPLATE}"], **{key: [TEMPLATE + XSS]}
+    )
+    html = render_html(build_map(View(groups=("parks",), basemap="none"), {spec.id: gdf},
+                                 {spec.id: spec}, standalone=True))
+    # Nothing of the text reaches the page raw: not as a tag, not as template-literal syntax.
+    assert XSS not in html
+    assert "onerror=alert(1)>" not in html
+    assert "${alert" not in html
+    assert "alert(document.domain)}`" not in html
+    (collection,) = _geojson_payloads(html)
+    tooltip = collection["features"][0]["properties"]["t"]
+    # What the browser's innerHTML receives: only our own tags, the text as entities.
+    assert set(re.findall(r"<(/?\w+)", tooltip)) == {"b", "/b", "br", "span", "/span"}
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tooltip
+    assert "&#36;{alert(document.domain)}&#96;" in tooltip
+    assert "`" not in tooltip and "${" not in tooltip
+    assert "k&lt;img src=x onerror=alert(1)&gt;&#36;{alert(document.domain)}&#96;" in tooltip
+    assert "层&lt;img" in tooltip
+
+
+def test_embedded_json_cannot_close_the_script() -> None:
+    spec = _spec(tooltip=("name",))
+    gdf = _frame(geometry=[_poly(114.30, 35.78)], name=["</script><script>alert(1)</script>"])
+    payload = catalogue_payload(spec, gdf)
+    assert "</script" not in payload.data_json
+    assert "<" not in payload.data_json and ">" not in payload.data_json
+    decoded = json.loads(payload.data_json)
+    assert "&lt;/script&gt;" in decoded["features"][0]["properties"]["t"]
+
+
+def test_tooltip_text_escapes_every_piece() -> None:
+    tip = TooltipText(title="<b>", rows=(("<k>", "`v`"), ("", "${x}")), ref="[[ref:a_b#1]]")
+    html = tip.html()
+    assert html.startswith("<b>&lt;b&gt;</b>")
+    assert "&lt;k&gt;" in html and "&#96;v&#96;" in html and "&#36;{x}" in html
+
+
+# --- assets --------------------------------------------------------------------------------------
+
+
+def _asset_links(html: str) -> list[str]:
+    return re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+
+
+def test_rendered_page_uses_only_local_assets() -> None:
+    html = render_html(build_map(DEFAULT_VIEW.replace(basemap="none"), {}, {}, standalone=True))
+    links = _asset_links(html)
+    assert links, "the page loads no asset at all?"
+    assert all(link.startswith(VENDOR_URL) for link in links), links
+    lowered = html.lower()
+    for host in CDN_HOSTS:
+        assert host not in lowered, host
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_every_asset_the_map_loads_is_vendored() -> None:
+    vendor = ROOT / "static" / "vendor"
+    if not (vendor / ".stamp").exists():
+        pytest.fail("static/vendor is missing: run `bash scripts/vendor_assets.sh`")
+    html = render_html(build_map(DEFAULT_VIEW.replace(basemap="none"), {}, {}, standalone=True))
+    expected = {
+        "leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-measure/leaflet-measure.cn.js",
+        "leaflet-measure/leaflet-measure.css", "mouse-position/L.Control.MousePosition.js",
+    }
+    found = {link.removeprefix(VENDOR_URL) for link in _asset_links(html)}
+    assert expected <= found
+    for rel in found:
+        assert (vendor / rel).is_file(), rel
+    # The English UI loads the English build of the measuring tool.
+    html_en = render_html(build_map(DEFAULT_VIEW.replace(basemap="none", lang="en"), {}, {},
+                                    standalone=True))
+    assert f"{VENDOR_URL}leaflet-measure/leaflet-measure.en.js" in html_en
+
+
+def test_external_asset_urls_catches_a_cdn_plugin() -> None:
+    import folium.plugins
+
+    m = build_base_map()
+    assert external_asset_urls(m) == []
+    folium.plugins.Fullscreen().add_to(m)  # not vendored: must be reported
+    assert any("jsdelivr" in u for u in external_asset_urls(m))
+
+
+# --- GCJ-02 --------------------------------------------------------------------------------------
+
+
+def _first_coords(html: str, layer_index: int = 0) -> list[float]:
+    collection = _geojson_payloads(html)[layer_index]
+    coords: list[float] = collection["features"][0]["geometry"]["coordinates"]
+    return coords
+
+
+@pytest.mark.parametrize("basemap", [b.id for b in BASEMAPS])
+def test_gcj_shift_only_on_gaode(basemap: str) -> None:
+    spec = _spec(id="pts", geometry="Point")
+    gdf = _frame(geometry=[Point(114.3, 35.76)])
+    html = render_html(build_map(View(groups=("parks",), basemap=basemap), {"pts": gdf},
+                                 {"pts": spec}, standalone=True, key="0123456789abcdef0123"))
+    lon, lat = _first_coords(html)
+    glon, glat = wgs84_to_gcj02(114.3, 35.76)
+    if basemap == "gaode":
+        assert (lon, lat) == (round(float(glon), 6), round(float(glat), 6))
+        # A few hundred metres (mostly east at Hebi): a visible, real shift.
+        assert 300 < abs(lon - 114.3) * 111_320 * np.cos(np.radians(35.76)) < 800
+        assert "window.hebiGcj02 = true" in html
+    else:
+        assert (lon, lat) == (114.3, 35.76)
+        assert "window.hebiGcj02 = true" not in html
+
+
+# --- stable base map -----------------------------------------------------------------------------
+
+
+def test_base_map_js_is_the_same_whatever_is_shown() -> None:
+    spec = _spec()
+    frames = {spec.id: _frame(geometry=[_poly(114.30, 35.78)])}
+    specs = {spec.id: spec}
+    variants = [
+        View(groups=(), basemap="none"),
+        View(groups=("parks",), basemap="osm", center=(35.7, 114.2), zoom=15),
+        View(groups=("parks", "roads"), basemap="gaode"),
+    ]
+    pages = {_normalise(build_map(v, frames, specs).base.get_root().render()) for v in variants}
+    assert len(pages) == 1
+    (page,) = pages
+    assert "tileLayer" not in page and "L.geoJSON" not in page
+    # The overlays do differ.
+    overlays = [build_map(v, frames, specs).overlays for v in variants]
+    assert [len(o) for o in overlays] == [1, 2, 2]
+
+
+def test_base_map_has_the_planner_controls() -> None:
+    page = build_base_map("zh").get_root().render()
+    assert "L.control.scale" in page and "imperial: false" in page
+    assert "hebi-north-arrow" in page and ('"北"' in page or '"\\u5317"' in page)
+    assert "L.Control.MousePosition" in page and "WGS84" in page
+    assert "L.Control.Measure" in page and '"secondaryAreaUnit": "mu"' in page
+    # folium's workaround for leaflet-measure with Leaflet >= 1.8 (map jumping on click).
+    assert "autoPanOnFocus = false" in page
+
+
+# --- light payloads ------------------------------------------------------------------------------
+
+
+def test_payload_keeps_only_style_and_tooltip_and_rounds_coordinates() -> None:
+    gdf = _frame(geometry=[Point(114.123456789, 35.987654321)], secret=["do not send"])
+    payload = layer_payload(gdf, styles=[{"color": "#123456"}])
+    data = json.loads(payload.data_json)
+    feature = data["features"][0]
+    assert feature["properties"] == {"s": 0}
+    assert feature["geometry"]["coordinates"] == [114.123457, 35.987654]
+    assert "do not send" not in payload.data_json and "secret" not in payload.data_json
+
+
+def test_dense_geometry_is_simplified_but_keeps_its_shape() -> None:
+    circle = gpd.GeoSeries([Point(114.3, 35.76)], crs="EPSG:4326").to_crs(4547).buffer(
+        1000, quad_segs=2000).to_crs(4326)
+    gdf = _frame(geometry=list(circle))
+    n_in = shapely.get_num_coordinates(circle.iloc[0])
+    payload = layer_payload(gdf, styles=[{"color": "#000"}])
+    geom = shapely.geometry.shape(json.loads(payload.data_json)["features"][0]["geometry"])
+    n_out = shapely.get_num_coordinates(geom)
+    assert n_in > 8000 and n_out < n_in / 4
+    out_area = area_m2(gpd.GeoSeries([geom], crs="EPSG:4326"))[0]
+    assert abs(out_area - area_m2(circle)[0]) / area_m2(circle)[0] < 1e-3
+
+
+def test_null_and_empty_geometries_are_skipped() -> None:
+    gdf = _frame(geometry=[None, Polygon(), _poly(114.3, 35.78)])
+    payload = layer_payload(gdf, styles=[{"color": "#000"}])
+    assert payload.n_features == 1
+
+
+def test_bad_style_index_is_a_programming_error() -> None:
+    gdf = _frame(geometry=[_poly(114.3, 35.78)])
+    with pytest.raises(ValueError):
+        layer_payload(gdf, styles=[{"color": "#000"}], style_index=[1])
+    with pytest.raises(ValueError):
+        layer_payload(gdf, styles=[{"color": "#000"}], tooltips=[None, None])
+
+
+# --- catalogue styling and click references -----------------------------------------------------
+
+
+def test_schematic_features_are_dashed_and_styles_shared() -> None:
+    spec = _spec(style_by="kind", style_map={
+        "park": (Style("#2e86c1"), "园区", "Park"),
+        "zone": (Style("#8e44ad"), "保税区", "Zone"),
+    })
+    gdf = _frame(geometry=[_poly(114.30, 35.78), _poly(114.32, 35.78), _poly(114.34, 35.78)],
+                 kind=["park", "park", "zone"], confidence=["low", "schematic", "low"])
+    payload = catalogue_payload(spec, gdf)
+    styles = json.loads(payload.styles_json)
+    index = [f["properties"]["s"] for f in json.loads(payload.data_json)["features"]]
+    assert len(styles) == 3 and index == [0, 1, 2]
+    assert styles[0]["color"] == "#2e86c1" and "dashArray" not in styles[0]
+    assert styles[1]["color"] == "#2e86c1" and styles[1]["dashArray"] == Style.SCHEMATIC_DASH
+    assert styles[2]["color"] == "#8e44ad"
+
+
+def test_click_reference_round_trip() -> None:
+    spec = _spec()
+    gdf = _frame(geometry=[_poly(114.30, 35.78), _poly(114.32, 35.78)])
+    tips = [f["properties"]["t"] for f in
+            json.loads(catalogue_payload(spec, gdf).data_json)["features"]]
+    # st_folium hands back the tooltip's textContent: tags gone, entities decoded.
+    text = re.sub(r"<[^>]+>", " ", tips[1])
+    assert parse_feature_ref(text) == ("test_parks", 1)
+    assert parse_feature_ref(f"{feature_ref('a', 3)} name {feature_ref('b_c', 7)}") == ("b_c", 7)
+    assert parse_feature_ref(None) is None
+    assert parse_feature_ref("[[ref:../x#1]]") is None
+
+
+# --- basemaps ------------------------------------------------------------------------------------
+
+
+def test_tianditu_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    assert tianditu_key() is None
+    ids = [b.id for b in available_basemaps(None)]
+    assert "tianditu_vec" not in ids and "tianditu_img" not in ids
+    assert {"osm", "gaode", "none"} <= set(ids)
+    monkeypatch.setenv("TIANDITU_KEY", "0123456789abcdef0123456789abcdef")
+    assert tianditu_key() == "0123456789abcdef0123456789abcdef"
+    assert tianditu_key({"tianditu": {"key": "x"}}) == "0123456789abcdef0123456789abcdef"
+    monkeypatch.delenv("TIANDITU_KEY")
+    assert tianditu_key({"tianditu": {"key": "fedcba9876543210fedcba9876543210"}}) == (
+        "fedcba9876543210fedcba9876543210")
+    # A "key" that would inject into the tile URL or the page is refused.
+    assert tianditu_key({"TIANDITU_KEY": '"+alert(1)+"'}) is None
+
+
+def test_tianditu_tiles_have_labels_and_the_key() -> None:
+    key = "0123456789abcdef0123456789abcdef"
+    vec = get_basemap("tianditu_vec").tiles(key)
+    assert [("vec_w" in t.url, "cva_w" in t.url, t.overlay) for t in vec] == [
+        (True, False, False), (False, True, True)]
+    assert all(f"tk={key}" in t.url and "TILEMATRIXSET=w" in t.url for t in vec)
+    img_en = get_basemap("tianditu_img").tiles(key, lang="en")
+    assert "img_w" in img_en[0].url and "eia_w" in img_en[1].url
+    assert get_basemap("tianditu_vec").tiles(None) == []
+    assert get_basemap("tianditu_vec").tiles("bad key!") == []
+
+
+def test_basemap_overlay_tiles_and_attribution() -> None:
+    none = basemap_overlay("none")
+    assert not [c for c in none._children.values() if type(c).__name__ == "TileLayer"]
+    gaode = basemap_overlay("gaode")
+    tiles: list[Any] = [c for c in gaode._children.values() if type(c).__name__ == "TileLayer"]
+    (tile,) = tiles
+    assert tile.tiles.startswith("https://webrd0{s}.is.autonavi.com/")
+    assert "高德" in tile.options["attribution"]
+    assert get_basemap("gaode").gcj02 and not get_basemap("osm").gcj02
+    assert get_basemap("nope").id == get_basemap("osm").id
+
+
+def test_numpy_values_in_tooltips_are_plain_text() -> None:
+    spec = _spec(tooltip=("name", "area_ha"))
+    gdf = _frame(geometry=[_poly(114.3, 35.78)], area_ha=[np.float64(12.5)])
+    tip = json.loads(catalogue_payload(spec, gdf).data_json)["features"][0]["properties"]["t"]
+    assert "area_ha</span> 12.5" in tip
+
+
+def test_line_layers_render() -> None:
+    spec = _spec(id="roads_t", group="roads", geometry="LineString")
+    gdf = _frame(geometry=[LineString([(114.2, 35.77), (114.4, 35.77)])])
+    html = render_html(build_map(View(groups=("roads",), basemap="none"), {"roads_t": gdf},
+                                 {"roads_t": spec}, standalone=True))
+    assert _first_coords(html) == [[114.2, 35.77], [114.4, 35.77]]
