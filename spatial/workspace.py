@@ -102,7 +102,12 @@ def normalise_title(title: str) -> str:
     the length is capped, so that two titles that look the same are the same.
     """
     text = unicodedata.normalize("NFC", str(title))
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    # Tabs and newlines become spaces; other control characters are dropped.
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
     text = " ".join(text.split())[:_TITLE_MAX]
     if not text:
         raise SpatialError("图层名称不能为空。", "The layer title must not be empty.")
