@@ -34,7 +34,10 @@ def test_roundtrip_titles_and_metadata(tmp_path: Path) -> None:
     ws = GeoPackageWorkspace(tmp_path / "w.gpkg")
     assert ws.list_layers() == []
     gdf = gpd.GeoDataFrame(
-        {"名称": ["人民公园", "<img src=x onerror=alert(1)>"], "code": pd.array([1, None], "Int64")},
+        {
+            "名称": ["人民公园", "<img src=x onerror=alert(1)>"],
+            "code": pd.array([1, None], "Int64"),
+        },
         geometry=[Point(114.3, 35.75), Polygon([(114, 35), (114.1, 35), (114.1, 35.1)])],
         crs=4326,
     )
