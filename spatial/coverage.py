@@ -22,8 +22,8 @@ Conventions:
 * A place with no geometry is *unlocated*: listed, and left out of every share
   (its coverage is unknown). A place farther than ``max_snap_m`` from every road
   is *unsnapped*: listed, and counted as not covered (nobody walks there).
-* Distances beyond the search limit (twice the largest rule distance by
-  default) are ``inf``; gaps then report "beyond the search limit".
+* Searches stop at a radius (twice each group's rule distance by default);
+  farther distances are ``inf`` and gaps report "beyond the search limit".
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from spatial.crs import WGS84, project_to_gk
 from spatial.network import (
     DEFAULT_MAX_SNAP_M,
     DEFAULT_SNAP_GAP_M,
+    PointSources,
     SnappedPoints,
     WalkNetwork,
     build_network,
@@ -123,7 +124,8 @@ class CoverageSettings:
     snap_gap_m : float
         Road ends this close to another road are joined when the network is built.
     search_limit_m : float or None
-        Dijkstra radius; ``None`` = twice the largest rule distance.
+        Dijkstra radius; ``None`` = twice the rule distance of each facility
+        group (enough to report how far a gap misses, and the cheapest search).
     add_access_offset : bool
         Add the straight distance from a point to its road (access offset) to
         the network distance, at both the residential and the facility end.
@@ -134,11 +136,11 @@ class CoverageSettings:
     search_limit_m: float | None = None
     add_access_offset: bool = False
 
-    def limit_for(self, rules: CoverageRules) -> float:
-        """The search radius to use with these rules (never below the largest rule)."""
+    def limit_for(self, max_walk_m: float) -> float:
+        """The search radius for facilities with this rule distance (never below it)."""
         if self.search_limit_m is None:
-            return 2.0 * rules.max_walk_m
-        return max(float(self.search_limit_m), rules.max_walk_m)
+            return 2.0 * max_walk_m
+        return max(float(self.search_limit_m), max_walk_m)
 
 
 def _ids(gdf: pd.DataFrame, prefix: str) -> NDArray[np.object_]:
@@ -456,11 +458,10 @@ class CoverageModel:
         self.places = places
         self.rules = rules
         self.settings = settings or CoverageSettings()
-        self.limit_m = self.settings.limit_for(rules)
         self.facilities = facilities.reset_index(drop=True).copy()
         self._next_whatif = 1
         self.groups = _Groups()
-        self._group_combo: IntArray = np.empty(0, dtype=np.int64)
+        self.group_combo: IntArray = np.empty(0, dtype=np.int64)
         self.node_dist: FloatArray = np.empty((0, network.n_nodes))
         self.place_dist: FloatArray = np.empty((len(places), 0))
         # Per (category, level): nearest distance and the smallest (distance − rule distance).
@@ -500,37 +501,37 @@ class CoverageModel:
             return np.nan_to_num(offsets)
         return np.zeros_like(offsets)
 
-    def _sources(self, rows: IntArray) -> pd.DataFrame:
-        """Source table (segment, along, group, extra) of some facility rows."""
-        f = self.facilities.iloc[rows]
-        return pd.DataFrame(
-            {
-                "segment": f["segment"].to_numpy(dtype=np.int64),
-                "along": f["along"].to_numpy(dtype=float),
-                "group": f["group"].to_numpy(dtype=np.int64),
-                "extra": self._extra(f["offset"].to_numpy(dtype=float)),
-            }
+    def _sources(self, rows: IntArray, group: int | None = None) -> PointSources:
+        """The facility rows as network sources (all in ``group`` when given)."""
+        f = self.facilities
+        groups = f["group"].to_numpy(dtype=np.int64)[rows]
+        return PointSources.of(
+            f["segment"].to_numpy(dtype=np.int64)[rows],
+            f["along"].to_numpy(dtype=float)[rows],
+            groups if group is None else np.full(len(rows), group, dtype=np.int64),
+            self._extra(f["offset"].to_numpy(dtype=float)[rows]),
         )
 
-    def _node_distances(self, src: pd.DataFrame, n_groups: int) -> FloatArray:
-        return distances_from_point_sources(
-            self.network,
-            src["segment"].to_numpy(dtype=np.int64),
-            src["along"].to_numpy(dtype=float),
-            src["group"].to_numpy(dtype=np.int64),
-            n_groups,
-            self.limit_m,
-            extra=src["extra"].to_numpy(dtype=float),
+    @property
+    def group_limits(self) -> FloatArray:
+        """Search radius of each facility group (m)."""
+        return np.asarray(
+            [self.settings.limit_for(m) for m in self.groups.max_walk_m], dtype=np.float64
         )
 
-    def _place_distances(self, node_dist: FloatArray, src: pd.DataFrame) -> FloatArray:
+    def _node_distances(self, src: PointSources, limits: FloatArray) -> FloatArray:
+        return distances_from_point_sources(self.network, src, len(limits), limits)
+
+    def _place_distances(
+        self, node_dist: FloatArray, src: PointSources, limits: FloatArray
+    ) -> FloatArray:
         snapped = self.places.snapped
         dist = point_distances(
             self.network, node_dist, snapped.segment, snapped.along, src, limit_m=np.inf
         )
         if self.settings.add_access_offset:
             dist = dist + np.nan_to_num(snapped.offset)[:, None]
-        dist[dist > self.limit_m] = np.inf
+        dist[dist > limits] = np.inf
         return dist
 
     def recompute(self) -> None:
@@ -538,17 +539,19 @@ class CoverageModel:
         self._assign_groups()
         usable = np.flatnonzero(self._usable())
         src = self._sources(usable)
-        self.node_dist = self._node_distances(src, len(self.groups))
-        self.place_dist = self._place_distances(self.node_dist, src)
+        limits = self.group_limits
+        self.node_dist = self._node_distances(src, limits)
+        self.place_dist = self._place_distances(self.node_dist, src, limits)
         self._refresh_combos(np.arange(len(COMBOS)))
 
     def _recompute_group(self, g: int) -> None:
         rows = np.flatnonzero(self.facilities["group"].to_numpy() == g)
-        src = self._sources(rows).assign(group=0)
-        node = self._node_distances(src, 1)
+        src = self._sources(rows, group=0)
+        limits = self.group_limits[g : g + 1]
+        node = self._node_distances(src, limits)
         self.node_dist[g] = node[0]
-        self.place_dist[:, g] = self._place_distances(node, src)[:, 0]
-        self._refresh_combos(np.asarray([self._group_combo[g]]))
+        self.place_dist[:, g] = self._place_distances(node, src, limits)[:, 0]
+        self._refresh_combos(np.asarray([self.group_combo[g]]))
 
     def _refresh_combos(self, combos: IntArray) -> None:
         """Recompute the per-(category, level) nearest distance and excess for some combos."""
@@ -556,10 +559,10 @@ class CoverageModel:
         if self.combo_dist.shape[0] != n_places:
             self.combo_dist = np.full((n_places, len(COMBOS)), np.inf)
             self.combo_excess = np.full((n_places, len(COMBOS)), np.inf)
-        self._group_combo = self.groups.combo()
+        self.group_combo = self.groups.combo()
         thresholds = np.asarray(self.groups.max_walk_m, dtype=float)
         for j in combos:
-            cols = np.flatnonzero(self._group_combo == j)
+            cols = np.flatnonzero(self.group_combo == j)
             if cols.size == 0:
                 self.combo_dist[:, j] = np.inf
                 self.combo_excess[:, j] = np.inf
@@ -613,7 +616,7 @@ class CoverageModel:
             g = len(self.groups) - 1
             self.node_dist = np.vstack([self.node_dist, np.full((1, self.network.n_nodes), np.inf)])
             self.place_dist = np.hstack([self.place_dist, np.full((len(self.places), 1), np.inf)])
-            self._group_combo = self.groups.combo()
+            self.group_combo = self.groups.combo()
         row = {
             "fid": fid,
             "name": name,
@@ -633,13 +636,14 @@ class CoverageModel:
         self.facilities = pd.concat([self.facilities, pd.DataFrame([row])], ignore_index=True)
         # Incremental: distances can only shrink, so the new facility's own bounded search
         # merged by minimum equals a full recompute of its group.
-        src = self._sources(np.asarray([len(self.facilities) - 1])).assign(group=0)
-        node = self._node_distances(src, 1)
+        src = self._sources(np.asarray([len(self.facilities) - 1]), group=0)
+        limits = self.group_limits[g : g + 1]
+        node = self._node_distances(src, limits)
         np.minimum(self.node_dist[g], node[0], out=self.node_dist[g])
         self.place_dist[:, g] = np.minimum(
-            self.place_dist[:, g], self._place_distances(node, src)[:, 0]
+            self.place_dist[:, g], self._place_distances(node, src, limits)[:, 0]
         )
-        self._refresh_combos(np.asarray([self._group_combo[g]]))
+        self._refresh_combos(np.asarray([self.group_combo[g]]))
         return fid
 
     def _row_of(self, fid: str) -> int:
@@ -727,9 +731,9 @@ def summary_table(model: CoverageModel) -> pd.DataFrame:
     pop = model.places.pop_weight
     area = model.places.area_weight
     out = _combo_frame()
-    f = model.facilities[model.facilities["group"] >= 0]
-    counts = f.groupby(["category", "level_min"]).size()
-    out["n_facilities"] = [int(counts.get((c, lv), 0)) for c, lv in COMBOS]
+    group = model.facilities["group"].to_numpy(dtype=np.int64)
+    combo_of_facility = model.group_combo[group[group >= 0]]
+    out["n_facilities"] = np.bincount(combo_of_facility, minlength=len(COMBOS))
     out["default_max_walk_m"] = [model.rules.default_m(c, lv) for c, lv in COMBOS]
     out["population"] = pop.sum()
     out["population_covered"] = pop @ covered
@@ -998,16 +1002,10 @@ def _reach_matrix(
     parts = []
     for start in range(0, len(rows), chunk):
         sel = rows[start : start + chunk]
-        local = np.arange(len(sel), dtype=np.int64)
-        d = distances_from_point_sources(
-            network,
-            snapped.segment[sel],
-            snapped.along[sel],
-            local,
-            len(sel),
-            limit,
-            extra=extra[sel],
+        src = PointSources.of(
+            snapped.segment[sel], snapped.along[sel], np.arange(len(sel)), extra[sel]
         )
+        d = distances_from_point_sources(network, src, len(sel), limit)
         mask = d <= limit
         r, c = np.nonzero(mask)
         parts.append(csr_matrix((np.ones(r.size), (r + start, c)), shape=(len(rows), n)))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,18 @@ class CoverageRules:
         """The largest distance of any rule (m)."""
         return float(self.table["max_walk_m"].max())
 
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str, int], tuple[float, str]]:
+        """(facility_type, category, level_min) → (max_walk_m, source)."""
+        t = self.table
+        return {
+            (str(ft), str(c), int(lv)): (float(m), str(src))
+            for ft, c, lv, m, src in zip(
+                t["facility_type"], t["category"], t["level_min"], t["max_walk_m"], t["source"],
+                strict=True,
+            )
+        }
+
     def default_m(self, category: str, level_min: int) -> float:
         """Return the tier default distance of a category and level (m)."""
         return self.lookup(category, level_min, ANY_TYPE)[0]
@@ -107,17 +120,25 @@ class CoverageRules:
         RuleTableError
             If the category or level is unknown.
         """
-        distances, sources = self.resolve(
-            pd.DataFrame(
-                {"category": [category], "level_min": [level_min], "facility_type": [facility_type]}
-            )
-        )
-        if not np.isfinite(distances[0]):
+        found = self._find(category, level_min, facility_type)
+        if found is None:
             raise RuleTableError(
                 f"规则表中没有类别“{category}”、{level_min} 分钟级的规则。",
                 f"The rule table has no rule for category '{category}' at level {level_min} min.",
             )
-        return float(distances[0]), str(sources[0])
+        return found
+
+    def _find(
+        self, category: str, level_min: object, facility_type: object
+    ) -> tuple[float, str] | None:
+        try:
+            level = int(float(str(level_min)))
+        except ValueError:
+            return None
+        # Missing types arrive as None, NaN or pd.NA; all mean "no specific type".
+        ftype = facility_type.strip() if isinstance(facility_type, str) else ""
+        hit = self._by_key.get((ftype, str(category), level))
+        return hit if hit is not None else self._by_key.get((ANY_TYPE, str(category), level))
 
     def resolve(self, facilities: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.object_]]:
         """Distance and citation for each facility row.
@@ -131,26 +152,22 @@ class CoverageRules:
         -------
         tuple of ndarray
             ``max_walk_m`` (NaN where neither the type nor a tier default
-            matches) and the ``source`` text of the rule used.
+            matches) and the ``source`` text of the rule used ("" where none).
         """
-        keys = pd.DataFrame(
-            {
-                "category": facilities["category"].astype(str).to_numpy(),
-                "level_min": pd.to_numeric(facilities["level_min"], errors="coerce").to_numpy(),
-                "facility_type": (
-                    facilities["facility_type"].astype("string").fillna("").str.strip().to_numpy()
-                    if "facility_type" in facilities.columns
-                    else np.full(len(facilities), "", dtype=object)
-                ),
-            }
+        n = len(facilities)
+        types = (
+            facilities["facility_type"].to_numpy(dtype=object)
+            if "facility_type" in facilities.columns
+            else np.full(n, None, dtype=object)
         )
-        table = self.table[["facility_type", "category", "level_min", "max_walk_m", "source"]]
-        exact = keys.merge(table, how="left", on=["facility_type", "category", "level_min"])
-        defaults = table[table["facility_type"] == ANY_TYPE].drop(columns="facility_type")
-        tier = keys.merge(defaults, how="left", on=["category", "level_min"])
-        use_exact = exact["max_walk_m"].notna().to_numpy()
-        distance = np.where(use_exact, exact["max_walk_m"], tier["max_walk_m"]).astype(np.float64)
-        source = np.where(use_exact, exact["source"], tier["source"]).astype(object)
+        distance = np.full(n, np.nan)
+        source = np.full(n, "", dtype=object)
+        for i, (cat, lv, ft) in enumerate(
+            zip(facilities["category"], facilities["level_min"], types, strict=True)
+        ):
+            hit = self._find(str(cat), lv, ft)
+            if hit is not None:
+                distance[i], source[i] = hit
         return distance, source
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_GRID_M",
     "DEFAULT_MAX_SNAP_M",
     "DEFAULT_SNAP_GAP_M",
+    "PointSources",
     "SnappedPoints",
     "WalkNetwork",
     "build_network",
@@ -159,6 +160,42 @@ class SnappedPoints:
     def ok(self) -> BoolArray:
         """True where the point lies on a segment."""
         return self.segment >= 0
+
+    def __len__(self) -> int:
+        return int(self.segment.shape[0])
+
+
+@dataclass(frozen=True)
+class PointSources:
+    """Snapped source points (facilities) and the group each belongs to.
+
+    Attributes
+    ----------
+    segment, along : ndarray
+        Position on the network (only snapped points: ``segment >= 0``).
+    group : ndarray of int
+        Group index (one super-source per group).
+    extra : ndarray of float
+        Length added at the source, e.g. its access offset from the road.
+    """
+
+    segment: IntArray
+    along: FloatArray
+    group: IntArray
+    extra: FloatArray
+
+    @classmethod
+    def of(
+        cls,
+        segment: ArrayLike,
+        along: ArrayLike,
+        group: ArrayLike,
+        extra: ArrayLike | None = None,
+    ) -> PointSources:
+        """Build from array-likes; ``extra`` defaults to zeros."""
+        seg = np.asarray(segment, dtype=np.int64)
+        ext = np.zeros(seg.shape) if extra is None else np.asarray(extra, dtype=np.float64)
+        return cls(seg, np.asarray(along, dtype=np.float64), np.asarray(group, dtype=np.int64), ext)
 
     def __len__(self) -> int:
         return int(self.segment.shape[0])
@@ -453,26 +490,21 @@ def snap_points(
 
 
 def _source_edges(
-    network: WalkNetwork,
-    segment: IntArray,
-    along: FloatArray,
-    source: IntArray,
-    extra: FloatArray | None = None,
+    network: WalkNetwork, sources: PointSources
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Edges from super-source rows to the two ends of each point's segment.
+    """Edges from super-source rows to the two ends of each source's segment.
 
-    ``extra`` (e.g. the point's access offset from the road) is added to both
-    edges. Returns (source row, node, weight), minimum-deduplicated per
-    (source, node).
+    The source's ``extra`` length is added to both edges. Returns (source row,
+    node, weight), minimum-deduplicated per (source row, node).
     """
+    segment = sources.segment
     u = network.seg_u[segment]
     v = network.seg_v[segment]
     length = network.seg_len[segment]
-    a = np.clip(along, 0.0, length)
-    add = np.zeros_like(a) if extra is None else extra
-    rows = np.concatenate([source, source])
+    a = np.clip(sources.along, 0.0, length)
+    rows = np.concatenate([sources.group, sources.group])
     cols = np.concatenate([u, v])
-    w = np.concatenate([a + add, length - a + add])
+    w = np.concatenate([a + sources.extra, length - a + sources.extra])
     order = np.lexsort((w, cols, rows))
     rows, cols, w = rows[order], cols[order], w[order]
     first = np.ones(rows.size, dtype=bool)
@@ -480,43 +512,12 @@ def _source_edges(
     return rows[first], cols[first], w[first]
 
 
-def distances_from_point_sources(
-    network: WalkNetwork,
-    segment: IntArray,
-    along: FloatArray,
-    group: IntArray,
-    n_groups: int,
-    limit_m: float,
-    extra: FloatArray | None = None,
+def _one_limit_distances(
+    network: WalkNetwork, sources: PointSources, n_groups: int, limit_m: float
 ) -> FloatArray:
-    """Network distance from every node to the nearest source of each group, in one call.
-
-    Each group gets a directed *super-source* row joined to both ends of each of
-    its sources' segments with the partial lengths; super-sources have no
-    incoming edges, so no path can shortcut through another group's sources.
-
-    Parameters
-    ----------
-    network : WalkNetwork
-    segment, along : ndarray
-        Snapped source positions (only snapped sources; ``segment >= 0``).
-    group : ndarray of int
-        Group index (0 … n_groups-1) of each source.
-    n_groups : int
-        Number of groups (rows of the result); a group without sources is all inf.
-    limit_m : float
-        Search radius; nodes farther than this get ``inf``.
-    extra : ndarray, optional
-        Length added at each source (its access offset from the road).
-
-    Returns
-    -------
-    ndarray, shape (n_groups, n_nodes)
-    """
+    """All groups' node distances with one search radius (one Dijkstra call)."""
     n = network.n_nodes
-    if n_groups == 0:
-        return np.empty((0, n))
-    rows, cols, w = _source_edges(network, segment, along, group.astype(np.int64), extra)
+    rows, cols, w = _source_edges(network, sources)
     base = network.adjacency
     counts = np.bincount(rows, minlength=n_groups)
     indptr = np.concatenate([base.indptr.astype(np.int64), base.nnz + np.cumsum(counts)])
@@ -527,18 +528,65 @@ def distances_from_point_sources(
     return np.asarray(dist[:, :n], dtype=np.float64)
 
 
+def distances_from_point_sources(
+    network: WalkNetwork, sources: PointSources, n_groups: int, limit_m: float | ArrayLike
+) -> FloatArray:
+    """Network distance from every node to the nearest source of each group.
+
+    Each group gets a directed *super-source* row joined to both ends of each of
+    its sources' segments with the partial lengths; super-sources have no
+    incoming edges, so no path can shortcut through another group's sources.
+    All groups sharing a search radius go in one ``dijkstra`` call.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    sources : PointSources
+        Group indices must lie in 0 … n_groups-1.
+    n_groups : int
+        Number of groups (rows of the result); a group without sources is all inf.
+    limit_m : float or array_like
+        Search radius, one for all groups or one per group; nodes farther than
+        their group's radius get ``inf``.
+
+    Returns
+    -------
+    ndarray, shape (n_groups, n_nodes)
+    """
+    n = network.n_nodes
+    if n_groups == 0:
+        return np.empty((0, n))
+    limits = np.broadcast_to(np.asarray(limit_m, dtype=np.float64), (n_groups,))
+    distinct = np.unique(limits)
+    if distinct.size == 1:
+        return _one_limit_distances(network, sources, n_groups, float(distinct[0]))
+    # A small radius explores far fewer nodes: run each radius on its own groups only.
+    out = np.empty((n_groups, n))
+    for limit in distinct:
+        groups = np.flatnonzero(limits == limit)
+        local = np.full(n_groups, -1, dtype=np.int64)
+        local[groups] = np.arange(groups.size)
+        keep = local[sources.group] >= 0
+        sub = PointSources(
+            sources.segment[keep], sources.along[keep], local[sources.group[keep]],
+            sources.extra[keep],
+        )
+        out[groups] = _one_limit_distances(network, sub, groups.size, float(limit))
+    return out
+
+
 def point_distances(
     network: WalkNetwork,
     node_dist: FloatArray,
     segment: IntArray,
     along: FloatArray,
-    same_segment: pd.DataFrame | None = None,
-    limit_m: float = np.inf,
+    sources: PointSources | None = None,
+    limit_m: float | ArrayLike = np.inf,
 ) -> FloatArray:
     """Distance from snapped points to each group, given node distances.
 
     ``d = min(D[g, u] + along, D[g, v] + (len − along))``, and, for a source on
-    the point's own segment, the direct ``|along − along_source|``.
+    the point's own segment, the direct ``|along − along_source| + extra``.
 
     Parameters
     ----------
@@ -547,11 +595,11 @@ def point_distances(
         From :func:`distances_from_point_sources`.
     segment, along : ndarray
         Snapped points; ``segment < 0`` gives ``inf``.
-    same_segment : DataFrame, optional
-        Sources with columns ``segment``, ``along``, ``group`` and optionally
-        ``extra`` (all sources; only those sharing a segment with a point matter).
-    limit_m : float
-        Distances above this become ``inf`` (consistent with the search limit).
+    sources : PointSources, optional
+        The sources behind ``node_dist`` (for the same-segment case).
+    limit_m : float or array_like
+        Distances above this (one value, or one per group) become ``inf``
+        (consistent with the search radius).
 
     Returns
     -------
@@ -567,15 +615,18 @@ def point_distances(
         du = node_dist[:, network.seg_u[seg]] + a
         dv = node_dist[:, network.seg_v[seg]] + (length - a)
         out[ok] = np.minimum(du, dv).T
-    if same_segment is not None and len(same_segment) and ok.size:
-        pts = pd.DataFrame({"point": ok, "segment": segment[ok], "p_along": along[ok]})
-        pairs = pts.merge(same_segment, on="segment")
-        if len(pairs):
-            direct = np.abs(pairs["p_along"].to_numpy() - pairs["along"].to_numpy())
-            if "extra" in pairs.columns:
-                direct = direct + pairs["extra"].to_numpy(dtype=float)
-            p = pairs["point"].to_numpy()
-            g = pairs["group"].to_numpy().astype(np.int64)
-            np.minimum.at(out, (p, g), direct)
-    out[out > limit_m] = np.inf
+    if sources is not None and len(sources) and ok.size:
+        # Pair every point with the sources on its own segment (sorted search, no Python loop).
+        order = np.argsort(sources.segment, kind="stable")
+        src_seg = sources.segment[order]
+        lo = np.searchsorted(src_seg, segment[ok], side="left")
+        count = np.searchsorted(src_seg, segment[ok], side="right") - lo
+        total = int(count.sum())
+        if total:
+            pt = np.repeat(ok, count)
+            within = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+            src = order[np.repeat(lo, count) + within]
+            direct = np.abs(along[pt] - sources.along[src]) + sources.extra[src]
+            np.minimum.at(out, (pt, sources.group[src]), direct)
+    out[out > np.asarray(limit_m, dtype=np.float64)] = np.inf
     return out

@@ -45,6 +45,8 @@ from tests.coverage_synthetic import (
 )
 
 RULES = load_rules()
+# Wide enough to see every distance on the 1.2 km street (the default is 2 × the rule distance).
+WIDE = CoverageSettings(search_limit_m=3000)
 
 
 def street() -> gpd.GeoDataFrame:
@@ -94,7 +96,7 @@ def test_street_example_distances_and_shares() -> None:
             ("education", 15, "初中", 0, 0),  # 1000 m rule, at the junction x=0
         ]
     )
-    model, _ = analyse(street(), fac, blocks(), RULES)
+    model, _ = analyse(street(), fac, blocks(), RULES, WIDE)
     j5, j15 = combo_index("education", 5), combo_index("education", 15)
     assert model.combo_dist[:, j5] == pytest.approx([80.0, 480.0, 980.0])
     assert model.combo_dist[:, j15] == pytest.approx([100.0, 500.0, 1000.0])
@@ -134,7 +136,7 @@ def test_type_rules_override_the_tier_default() -> None:
 
 def test_gap_list_is_sorted_by_population_with_excess_distance() -> None:
     fac = facilities([("education", 5, "幼儿园", 20, -5)])
-    model, _ = analyse(street(), fac, blocks(), RULES)
+    model, _ = analyse(street(), fac, blocks(), RULES, WIDE)
     gaps = gap_table(model)
     assert gaps["place_id"].tolist() == ["r3", "r2"]
     assert gaps["excess_m"].tolist() == pytest.approx([680.0, 180.0])
@@ -142,6 +144,12 @@ def test_gap_list_is_sorted_by_population_with_excess_distance() -> None:
     assert set(gaps["status"]) == {"too_far"}
     # Only pairs with a facility are gaps: no rows for categories without any facility.
     assert set(gaps["category"]) == {"education"}
+    # With the default radius (2 × 300 m) r3 at 980 m is simply "beyond the search limit".
+    default, _ = analyse(street(), fac, blocks(), RULES)
+    gaps = gap_table(default)
+    assert gaps["status"].tolist() == ["beyond_search_limit", "too_far"]
+    assert np.isnan(gaps["excess_m"].iloc[0])
+    assert gaps["excess_m"].iloc[1] == pytest.approx(180.0)
 
 
 def test_access_offset_option_adds_the_walk_to_the_road() -> None:
@@ -246,7 +254,7 @@ def test_straight_line_over_claims_across_a_river() -> None:
     assert r["overclaim_population"] == 800.0
     assert detail["place_id"].tolist() == ["north"]
     assert detail["straight_m"].iloc[0] == pytest.approx(240.0)  # (1000,235) to (1000,-5)
-    assert np.isnan(detail["network_m"].iloc[0])  # 2200 m: beyond the 2000 m search limit
+    assert np.isnan(detail["network_m"].iloc[0])  # 2200 m: beyond the 600 m search radius
     wide = CoverageSettings(search_limit_m=5000)
     model2, _ = analyse(roads, fac, res, RULES, wide)
     assert model2.combo_dist[0, combo_index("health", 5)] == pytest.approx(1000 + 200 + 1000)
@@ -388,7 +396,7 @@ def test_report_tables_and_layers_hold_every_output() -> None:
     park = gpd.GeoDataFrame({"name": ["园区"]}, geometry=[shapely.box(0, 0, 600, 60)], crs=GK)
     fac = facilities([("education", 5, "幼儿园", 20, -5)])
     model, weights = analyse(
-        _to_hebi(street()), _to_hebi(fac), _to_hebi(blocks()), RULES,
+        _to_hebi(street()), _to_hebi(fac), _to_hebi(blocks()), RULES, WIDE,
         units={"parks": _to_hebi(park)},
     )
     tables = report_tables(model, weights)

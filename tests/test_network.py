@@ -7,13 +7,13 @@ import itertools
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
 from spatial._errors import AnalysisError
 from spatial.network import (
+    PointSources,
     build_network,
     distances_from_point_sources,
     point_distances,
@@ -163,16 +163,14 @@ def test_facility_mid_block_is_reached_from_both_sides() -> None:
         roads([LineString([(0, 0), (200, 0)]), LineString([(100, 0), (100, 100)])])
     )
     fac = snap_points(net, np.asarray([Point(130, 2)], dtype=object))
-    node = distances_from_point_sources(
-        net, fac.segment, fac.along, np.asarray([0]), n_groups=1, limit_m=1e9
-    )
+    src = PointSources.of(fac.segment, fac.along, [0])
+    node = distances_from_point_sources(net, src, n_groups=1, limit_m=1e9)
     assert node[0, node_at(net, 100, 0)] == pytest.approx(30.0)
     assert node[0, node_at(net, 200, 0)] == pytest.approx(70.0)
     assert node[0, node_at(net, 100, 100)] == pytest.approx(130.0)
     place_pts = np.asarray([Point(20, -4), Point(190, 4), Point(150, 1)], dtype=object)
     places = snap_points(net, place_pts)
-    same = pd.DataFrame({"segment": fac.segment, "along": fac.along, "group": [0]})
-    d = point_distances(net, node, places.segment, places.along, same)
+    d = point_distances(net, node, places.segment, places.along, src)
     assert d[:, 0] == pytest.approx([110.0, 60.0, 20.0])
     # Without the same-segment term the place at x=150 would be routed via a junction.
     d_no_same = point_distances(net, node, places.segment, places.along)
@@ -182,7 +180,7 @@ def test_facility_mid_block_is_reached_from_both_sides() -> None:
 def test_limit_turns_far_distances_into_inf() -> None:
     net = build_network(roads([LineString([(0, 0), (1000, 0)]), LineString([(500, 0), (500, 9)])]))
     fac = snap_points(net, np.asarray([Point(0, 0)], dtype=object))
-    node = distances_from_point_sources(net, fac.segment, fac.along, np.asarray([0]), 1, 600.0)
+    node = distances_from_point_sources(net, PointSources.of(fac.segment, fac.along, [0]), 1, 600.0)
     assert node[0, node_at(net, 500, 0)] == pytest.approx(500.0)
     assert np.isinf(node[0, node_at(net, 1000, 0)])
 
@@ -203,9 +201,9 @@ def test_distances_equal_networkx_on_split_graph() -> None:
     fac = snap_points(net, fac_pts, max_snap_m=1e9)
     places = snap_points(net, place_pts, max_snap_m=1e9)
     group = rng.integers(0, n_groups, n_fac)
-    node = distances_from_point_sources(net, fac.segment, fac.along, group, n_groups, 1e12)
-    same = pd.DataFrame({"segment": fac.segment, "along": fac.along, "group": group})
-    ours = point_distances(net, node, places.segment, places.along, same)
+    src = PointSources.of(fac.segment, fac.along, group)
+    node = distances_from_point_sources(net, src, n_groups, 1e12)
+    ours = point_distances(net, node, places.segment, places.along, src)
 
     # Reference: split every segment at every snapped point and run networkx.
     g = nx.Graph()
@@ -241,3 +239,22 @@ def test_distances_equal_networkx_on_split_graph() -> None:
     assert finite.sum() > 2000  # the bridge and loop must not leave most pairs unreachable
     assert np.array_equal(finite, np.isfinite(ours))
     assert np.max(np.abs(ours[finite] - ref[finite])) < 1e-6
+
+
+def test_per_group_search_radius_equals_clipped_unlimited_search() -> None:
+    rng = np.random.default_rng(3)
+    net = build_network(random_city(5))
+    xmin, ymin, xmax, ymax = shapely.total_bounds(net.segments)
+    pts = np.asarray(
+        shapely.points(rng.uniform(xmin, xmax, 30), rng.uniform(ymin, ymax, 30)), dtype=object
+    )
+    fac = snap_points(net, pts, max_snap_m=1e9)
+    src = PointSources.of(fac.segment, fac.along, rng.integers(0, 4, 30))
+    limits = np.asarray([150.0, 300.0, 150.0, 600.0])
+    split = distances_from_point_sources(net, src, 4, limits)
+    full = distances_from_point_sources(net, src, 4, 1e12)
+    clipped = np.where(full <= limits[:, None], full, np.inf)
+    assert np.array_equal(np.isinf(split), np.isinf(clipped))
+    fin = np.isfinite(clipped)
+    assert fin.sum() > 100
+    assert np.max(np.abs(split[fin] - clipped[fin])) < 1e-9
