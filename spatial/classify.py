@@ -186,19 +186,33 @@ def format_number(x: float, decimals: int) -> str:
     return text[1:] if text.startswith("-") and text.strip("-0.,") == "" else text
 
 
-def auto_decimals(values: Sequence[float], at_least: int = 0) -> int:
-    """Return the fewest decimals (``at_least``–4) at which the values print distinctly.
+def auto_decimals(
+    values: Sequence[float], at_least: int = 0, data: Sequence[float] = ()
+) -> int:
+    """Return the fewest decimals (``at_least``–4) at which class bounds read unambiguously.
 
-    A non-zero value must not print as "0" either, so a break of 0.004 keeps
-    three decimals.
+    The bounds (``values``) must print distinctly, a non-zero bound must not
+    print as "0" (a break of 0.004 keeps three decimals), and no data value
+    (``data``) may print like a bound it differs from, or a reader could not
+    tell which class "0.75" is in when the break is 0.7512.
     """
     uniq = sorted({v for v in values if math.isfinite(v)})
+    bounds = np.asarray(uniq, dtype=float)
+    near = np.asarray([v for v in data if math.isfinite(v)], dtype=float)
+    if len(bounds) and len(near):
+        # Only data values within one unit of the coarsest format of some bound can collide.
+        gap = np.min(np.abs(near[:, None] - bounds[None, :]), axis=1)
+        near = near[(gap > 0) & (gap < 10.0 ** -max(at_least, 0))]
     for d in range(max(at_least, 0), 5):
         shown = {format_number(v, d) for v in uniq}
-        if len(shown) == len(uniq) and all(
-            v == 0 or format_number(v, d) != format_number(0.0, d) for v in uniq
-        ):
-            return d
+        if len(shown) != len(uniq):
+            continue
+        if any(v != 0 and format_number(v, d) == format_number(0.0, d) for v in uniq):
+            continue
+        if any(format_number(float(v), d) in shown for v in near
+               if float(v) not in uniq):
+            continue
+        return d
     return max(at_least, 4)
 
 
@@ -275,7 +289,8 @@ class Classification:
         """
         if value is None or not self.breaks or not math.isfinite(float(value)):
             return None
-        i = int(np.searchsorted(np.asarray(self.breaks), float(value), side="left"))
+        v = float(_tidy(np.asarray([float(value)]))[0])
+        i = int(np.searchsorted(np.asarray(self.breaks), v, side="left"))
         return min(i, self.k - 1)
 
     def colour_of(self, value: float | None) -> str:
@@ -343,12 +358,26 @@ def parse_breaks(text: str) -> tuple[float, ...]:
     return tuple(sorted(set(values)))
 
 
+# Values are compared at 9 significant digits: a 1 km² square measured after a round trip
+# through WGS84 is 0.9999999998 or 1.0000000003 km², and such noise must not split classes.
+_SIGNIFICANT = 9
+
+
+def _tidy(arr: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Round to :data:`_SIGNIFICANT` significant digits (NaN and inf pass through)."""
+    out = arr.astype(float, copy=True)
+    ok = np.isfinite(out) & (out != 0)
+    mag = np.floor(np.log10(np.abs(out[ok])))
+    scale = 10.0 ** (_SIGNIFICANT - 1 - mag)
+    out[ok] = np.round(out[ok] * scale) / scale
+    return out
+
+
 def _finite(values: ArrayLike | Sequence[float | None]) -> tuple[NDArray[np.float64], int]:
-    arr = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(
-        dtype=float
-    )
+    arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()),
+                        errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(arr)
-    return arr[ok], int((~ok).sum())
+    return _tidy(arr[ok]), int((~ok).sum())
 
 
 def _mapclassify(y: NDArray[np.float64], scheme: str, k: int,
@@ -485,7 +514,7 @@ def classify(
         bins, counts = _mapclassify(y, scheme, min(k, n_unique), ())
     lower = min(float(y.min()), bins[0])
     at_least = data_decimals(y) if min_decimals is None else min_decimals
-    d = auto_decimals([lower, *bins], at_least=at_least)
+    d = auto_decimals([lower, *bins], at_least=at_least, data=list(y))
     lows = (lower, *bins[:-1])
     labels = tuple(
         f"≤ {format_number(hi, d)}" if i == 0 and lo >= hi

@@ -174,3 +174,25 @@ def test_unknown_scheme_or_palette_is_a_clear_error():
         classify(VALUES, scheme="Rainbow")
     with pytest.raises(AnalysisError):
         classify(VALUES, palette="jet")
+
+
+def test_measurement_noise_does_not_split_classes():
+    # 1 km² areas measured after a WGS84 round trip differ in the 10th digit.
+    values = [0.9999999998, 1.0000000003, 1.0, 0.06]
+    c = classify(values, scheme="FisherJenks", k=5)
+    assert c.breaks == (0.06, 1.0)  # two distinct values, two classes
+    assert c.bin_of(1.0000000003) == c.bin_of(0.9999999998) == c.bin_of(1.0) == 1
+    assert c.counts == (1, 3)
+    assert c.labels == ("≤ 0.06", "0.06 – 1.00")
+
+
+def test_labels_never_show_a_value_equal_to_a_break_it_differs_from():
+    # Quantile break 0.75 exactly between 0.7451 and 0.7549: at 2 decimals all three read
+    # "0.75", so the labels get enough decimals to tell the classes apart.
+    values = [0.28, 0.7451, 0.7549, 1.4, 11.6, 18.02]
+    c = classify(values, scheme="UserDefined", breaks=[0.75, 5.0], min_decimals=2)
+    assert c.decimals == 3
+    assert c.labels[0] == "0.280 – 0.750"
+    assert format_number(0.7451, c.decimals) == "0.745"
+    assert auto_decimals([0.28, 0.75, 5.0], at_least=2, data=[0.7549]) == 3
+    assert auto_decimals([0.28, 0.75, 5.0], at_least=2, data=[0.76]) == 2

@@ -11,12 +11,15 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from spatial import AnalysisError
+from spatial.coverage import analyse, unit_table
+from spatial.coverage_rules import load_rules
 from spatial.indicators import (
     M2_PER_MU,
     area_units,
     areal_weighted_sum,
     compute_area_indicators,
     cover_share,
+    coverage_shares,
     indicator_def,
     line_density,
     point_counts,
@@ -195,3 +198,30 @@ def test_indicator_definitions_name_units_and_categories():
     assert indicator_def("facilities_other").name_en == "other facilities"
     with pytest.raises(KeyError):
         indicator_def("nonsense")
+
+
+def test_coverage_shares_per_area_from_the_coverage_analysis(areas):
+    # One straight road along y = 100 m from x = 0 to 3 km; a 5-minute school at x = 100.
+    roads = gdf([LineString([(X0, Y0 + 100), (X0 + 3000, Y0 + 100)])])
+    school = gdf([Point(X0 + 100, Y0 + 100)], category=["education"], level_min=[5])
+    rules = load_rules()
+    reach = rules.default_m("education", 5)
+    assert 0 < reach < 900
+    homes = gdf(
+        [sq(90, 110, 20), sq(2490, 110, 20)],  # one next to the school, one 2.4 km along the road
+        id=["near", "far"],
+        population=[100.0, 300.0],
+    )
+    model, weights = analyse(roads, school, homes, rules, units={"test": areas})
+    shares = coverage_shares(unit_table(model, weights), "test")
+    # Area a holds only the near block (100 % covered); b only the far one (0 %); c nobody.
+    assert shares.loc["a", "coverage_education_5"] == pytest.approx(100.0)
+    assert shares.loc["b", "coverage_education_5"] == pytest.approx(0.0)
+    assert shares["coverage_education_5"].isna()["c"]
+    # Tiers do not cover each other: the 5-minute school does not serve the 15-minute level.
+    assert shares.loc["a", "coverage_education_15"] == pytest.approx(0.0)
+    cols = list(shares.columns)
+    assert cols[:3] == ["coverage_comprehensive_5", "coverage_comprehensive_10",
+                        "coverage_comprehensive_15"]
+    d = indicator_def("coverage_education_15")
+    assert d.unit_en == "%" and "15" in d.name_zh and "就学便利圈" in d.name_zh
