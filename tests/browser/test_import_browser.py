@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.conftest import open_page, wait_idle
 from tests.hostile import corpus as hc
@@ -41,9 +41,8 @@ _NO_FLAG = """() => {
 
 
 def _upload(page: Page, name: str, data: bytes) -> None:
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": name, "mimeType": "application/geo+json", "buffer": data}]
-    )
+    payload: FilePayload = {"name": name, "mimeType": "application/geo+json", "buffer": data}
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[payload])
     wait_idle(page)
 
 
