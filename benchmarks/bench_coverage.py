@@ -156,7 +156,7 @@ def main() -> None:
         f"median {t_add * 1000:.1f} ms, max {max(adds) * 1000:.1f} ms of {len(adds)}  "
         "(target < 50 ms)"
     )
-    fid = str(model.facilities["fid"].iloc[-1])
+    fid = str(model.facilities["facility_id"].iloc[-1])
     _, t_move = timed(lambda: model.move_facility(fid, xmax / 2, ymax / 2))
     _, t_remove = timed(lambda: model.remove_facility(fid))
     print(

@@ -277,7 +277,7 @@ def prepare_facilities(
     Returns
     -------
     DataFrame
-        One row per facility: ``fid, name, category, level_min, facility_type,
+        One row per facility: ``facility_id, name, category, level_min, facility_type,
         max_walk_m, rule_source, x, y, segment, along, offset, hypothetical``
         (x, y NaN and segment -1 where the facility has no location).
 
@@ -314,7 +314,7 @@ def prepare_facilities(
         raise AnalysisError("设施图层必须是点要素。", "The facility layer must contain points.")
     frame = pd.DataFrame(
         {
-            "fid": fid,
+            "facility_id": fid,
             "name": _text_column(facilities, "name"),
             "category": category,
             "level_min": level.astype(np.int64),
@@ -618,7 +618,7 @@ class CoverageModel:
             self.place_dist = np.hstack([self.place_dist, np.full((len(self.places), 1), np.inf)])
             self.group_combo = self.groups.combo()
         row = {
-            "fid": fid,
+            "facility_id": fid,
             "name": name,
             "category": category,
             "level_min": int(level_min),
@@ -647,7 +647,7 @@ class CoverageModel:
         return fid
 
     def _row_of(self, fid: str) -> int:
-        hits = np.flatnonzero(self.facilities["fid"].to_numpy() == fid)
+        hits = np.flatnonzero(self.facilities["facility_id"].to_numpy() == fid)
         if hits.size == 0:
             raise AnalysisError(f"没有编号为“{fid}”的设施。", f"There is no facility '{fid}'.")
         return int(hits[0])
@@ -954,7 +954,7 @@ def unsnapped_table(model: CoverageModel) -> pd.DataFrame:
     seg = f["segment"].to_numpy(dtype=np.int64)
     rule = np.isfinite(f["max_walk_m"].to_numpy(dtype=float))
     offset = f["offset"].to_numpy(dtype=float)
-    fid = f["fid"].to_numpy(dtype=object)
+    fid = f["facility_id"].to_numpy(dtype=object)
     name = f["name"].to_numpy(dtype=object)
     for k in range(len(f)):
         if not np.isfinite(x[k]):

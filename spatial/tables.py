@@ -1,4 +1,4 @@
-"""Tables for download: CSV that Excel opens safely and in the right encoding.
+"""Downloads: CSV that Excel opens safely and in the right encoding, and GeoPackages.
 
 A spreadsheet treats a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a
 formula (CSV/formula injection, OWASP), so attribute text from a layer could
@@ -10,11 +10,16 @@ numbers: a negative number is written as a number, not as text.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
+import pyogrio
 
-__all__ = ["neutralise_cell", "to_safe_csv"]
+__all__ = ["neutralise_cell", "to_gpkg_bytes", "to_safe_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,3 +63,25 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
             safe[col] = series.map(neutralise_cell).astype(object)
     text: str = safe.to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
+
+
+def to_gpkg_bytes(layers: Mapping[str, gpd.GeoDataFrame]) -> bytes:
+    """Write layers into one GeoPackage and return the file's bytes.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Layer name → layer (written in its own CRS; pass WGS84 for exchange).
+
+    Returns
+    -------
+    bytes
+        The ``.gpkg`` file content (for a download button or to save).
+    """
+    with tempfile.TemporaryDirectory(prefix="gpkg-") as tmp:
+        path = Path(tmp) / "layers.gpkg"
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(
+                gdf, path, layer=name, driver="GPKG", append=path.exists(), promote_to_multi=False
+            )
+        return path.read_bytes()
