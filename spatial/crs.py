@@ -146,13 +146,19 @@ _A = 6378245.0
 _EE = 0.00669342162296594323
 
 
-def _in_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
-    return (lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271)
+def _in_china(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], slack: float = 0.0
+) -> NDArray[np.bool_]:
+    return (
+        (lon >= 72.004 - slack) & (lon <= 137.8347 + slack)
+        & (lat >= 0.8293 - slack) & (lat <= 55.8271 + slack)
+    )
 
 
-def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[
+def _raw_delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[
     NDArray[np.float64], NDArray[np.float64]
 ]:
+    """The GCJ-02 shift in degrees, everywhere (without the China mask)."""
     x = lon - 105.0
     y = lat - 35.0
     pi = math.pi
@@ -170,6 +176,14 @@ def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[
     sqrtmagic = np.sqrt(magic)
     dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrtmagic) * pi)
     dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * pi)
+    return dlon, dlat
+
+
+def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[
+    NDArray[np.float64], NDArray[np.float64]
+]:
+    """The GCJ-02 shift in degrees: zero outside China's bounding box."""
+    dlon, dlat = _raw_delta(lon, lat)
     inside = _in_china(lon, lat)
     return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
@@ -201,8 +215,14 @@ def gcj02_to_wgs84(
     """Invert the GCJ-02 shift by fixed-point iteration.
 
     The forward shift varies slowly (a few hundred metres over hundreds of
-    kilometres), so ``w ← w − (f(w) − g)`` converges in a handful of steps to
-    well under a millimetre.
+    kilometres), so ``w ← g − δ(w)`` converges in a handful of steps to well
+    under a millimetre. The iteration uses the shift *without* the China mask
+    and the mask is applied to the answer: near the edges of China's bounding
+    box the forward shift moves points out of the box, and a masked iteration
+    would stop at once there, ~700 m off. A GCJ-02 point whose pre-image lies
+    outside the box was never shifted and is returned unchanged. (Within ~1 km
+    outside the box edges the forward map is not one-to-one, so no inverse can
+    be exact for every point there; those edges lie outside China's land.)
 
     Parameters
     ----------
@@ -222,12 +242,15 @@ def gcj02_to_wgs84(
     glat = np.asarray(lat, dtype=float)
     wlon, wlat = glon.copy(), glat.copy()
     for _ in range(max_iter):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = flon - glon, flat - glat
-        wlon, wlat = wlon - elon, wlat - elat
-        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
+        dlon, dlat = _raw_delta(wlon, wlat)
+        nlon, nlat = glon - dlon, glat - dlat
+        moved = np.maximum(np.abs(nlon - wlon), np.abs(nlat - wlat))
+        wlon, wlat = nlon, nlat
+        if np.all(moved < tol_deg):
             break
-    return wlon, wlat
+    # The slack keeps points exactly on the box edge (converged to within 1e-10°) inside.
+    inside = _in_china(wlon, wlat, slack=10 * tol_deg)
+    return np.where(inside, wlon, glon), np.where(inside, wlat, glat)
 
 
 def _gcj_coords(coords: NDArray[np.float64]) -> NDArray[np.float64]:
