@@ -62,8 +62,10 @@ __all__ = [
     "catalogue_tooltip",
     "external_asset_urls",
     "feature_ref",
+    "features_at",
     "geojson_overlay",
     "layer_payload",
+    "metres_per_pixel",
     "parse_feature_ref",
     "payload_overlay",
     "render_html",
@@ -407,6 +409,61 @@ def parse_feature_ref(tooltip_text: str | None) -> tuple[str, int] | None:
         return None
     layer_id, pos = hits[-1]
     return layer_id, int(pos)
+
+
+def metres_per_pixel(lat: float, zoom: float) -> float:
+    """Ground size of one CSS pixel of a web-mercator map at this latitude and zoom."""
+    return 2 * math.pi * 6378137.0 * math.cos(math.radians(lat)) / (256.0 * 2.0**zoom)
+
+
+def features_at(
+    lon: float,
+    lat: float,
+    frames: Mapping[str, gpd.GeoDataFrame],
+    order: Sequence[str],
+    tolerance_m: float = 0.0,
+) -> list[tuple[str, int]]:
+    """Return every feature under a clicked point, topmost first (like a GIS identify tool).
+
+    Leaflet reports only the topmost feature of a click; when layers overlap
+    (the bonded zone under its sub-zones, a park under both) the others
+    could never be picked. This finds them all.
+
+    Parameters
+    ----------
+    lon, lat : float
+        The point in WGS84 (undo the GCJ-02 shift first on Gaode tiles:
+        :func:`spatial.crs.gcj02_to_wgs84`).
+    frames : mapping of str to GeoDataFrame
+        Layers by id.
+    order : sequence of str
+        Ids of the drawn layers in drawing order (bottom first).
+    tolerance_m : float
+        How near a line or point must be, in metres (e.g. 6 px ×
+        :func:`metres_per_pixel`); polygons are hit inside or within it.
+
+    Returns
+    -------
+    list of (layer id, row position)
+        Topmost first: later layers, then later rows, are drawn on top.
+    """
+    hits: list[tuple[str, int]] = []
+    click = gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84)
+    for layer_id in reversed(list(order)):
+        gdf = frames.get(layer_id)
+        if gdf is None or gdf.empty:
+            continue
+        geo = gdf.geometry if gdf.crs is not None else gdf.geometry.set_crs(WGS84)
+        located = geo.notna() & ~geo.is_empty
+        if not located.any():
+            continue
+        # Metric distance in the Gauss-Krüger zone of the click (EPSG:4547 at Hebi).
+        gk_click = project_to_gk(click)
+        gk = geo[located].to_crs(gk_click.crs)
+        near = gk.distance(gk_click.iloc[0]) <= tolerance_m
+        positions = np.flatnonzero(located.to_numpy())[near.to_numpy()]
+        hits += [(layer_id, int(p)) for p in positions[::-1]]
+    return hits
 
 
 class _GeoJsonData(MacroElement):

@@ -24,7 +24,8 @@ import layers
 from layers.schema import GROUPS, LayerSpec, LegendEntry, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
-from spatial.crs import area_m2, length_m
+from spatial.crs import area_m2, gcj02_to_wgs84, length_m
+from spatial.export import legend_items
 from spatial.storage import GeoJSONDirectoryStore, LayerStore
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
@@ -34,6 +35,8 @@ from spatial.webmap import (
     basemap_overlay,
     build_base_map,
     catalogue_payload,
+    features_at,
+    metres_per_pixel,
     parse_feature_ref,
     payload_overlay,
 )
@@ -44,7 +47,8 @@ __all__ = ["render"]
 MAP_HEIGHT = 640
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
-_RETURNED = ["last_object_clicked_tooltip", "center", "zoom", "bounds"]
+_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "center", "zoom", "bounds"]
+_HIT_PX = 6  # how near (in screen pixels) a click must be to a line or point to pick it
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d")
 
@@ -224,10 +228,8 @@ def _symbol_svg(entry: LegendEntry, dashed: bool) -> str:
     return f'<svg width="22" height="16" viewBox="0 0 22 16" aria-hidden="true">{shape}</svg>'
 
 
-def _confidences(gdf: gpd.GeoDataFrame) -> set[str]:
-    if "confidence" not in gdf.columns:
-        return set()
-    return {str(c) for c in gdf["confidence"].dropna().unique()}
+def _has_schematic(gdf: gpd.GeoDataFrame) -> bool:
+    return "confidence" in gdf.columns and bool((gdf["confidence"] == "schematic").any())
 
 
 def legend_html(
@@ -235,28 +237,23 @@ def legend_html(
 ) -> str:
     """Return the legend of the drawn layers as HTML (every label escaped).
 
-    A layer with schematic features gets a dashed entry marked 示意.
+    Rows come from :func:`spatial.export.legend_items`, so the printed legend
+    matches: a layer with schematic features gets a dashed entry marked 示意.
     """
     rows: list[str] = []
     for spec in specs:
         gdf = frames.get(spec.id)
         if gdf is None:
             continue
-        conf = _confidences(gdf)
-        schematic = "schematic" in conf
-        solid = not conf or bool(conf - {"schematic"})
         rows.append(f'<div class="hebi-legend-layer">{escape_text(spec.title(lang))}</div>')
-        for entry in spec.legend():
+        for entry, dashed in legend_items(spec, gdf):
             label = escape_text(entry.label(lang))
-            if solid:
-                symbol = _symbol_svg(entry, False)
-                rows.append(f'<div class="hebi-legend-row">{symbol} {label}</div>')
-            if schematic:
-                mark = escape_text(t("示意", "schematic"))
-                rows.append(
-                    f'<div class="hebi-legend-row">{_symbol_svg(entry, True)} {label}'
-                    f' <span class="hebi-schematic">（{mark}）</span></div>'
-                )
+            mark = ""
+            if dashed:
+                word = escape_text(t("示意", "schematic"))
+                mark = f' <span class="hebi-schematic">（{word}）</span>'
+            symbol = _symbol_svg(entry, dashed)
+            rows.append(f'<div class="hebi-legend-row">{symbol} {label}{mark}</div>')
     if not rows:
         return ""
     style = (
@@ -284,23 +281,29 @@ def _fmt_area(m2: float) -> str:
 def _contained(
     spec: LayerSpec, row: gpd.GeoDataFrame, loaded: _Loaded, lang: str
 ) -> list[str]:
-    """Names of the polygon features of the same group that lie inside this one (sub-zones)."""
+    """Names of the sub-zones of a polygon: features of the same group naming it as ``parent``,
+    or else polygons of the same group whose inner point lies inside it."""
     geom = row.geometry.iloc[0]
-    if geom is None or geom.is_empty or spec.geometry != "Polygon":
-        return []
-    names: list[str] = []
+    fid = row["id"].iloc[0] if "id" in row.columns else None
+    by_parent: list[str] = []
+    inside: list[str] = []
     for other in loaded.specs.values():
-        if other.id == spec.id or other.group != spec.group or other.geometry != "Polygon":
-            continue
         gdf = loaded.frames.get(other.id)
-        if gdf is None or gdf.empty:
+        if other.id == spec.id or other.group != spec.group or gdf is None or gdf.empty:
             continue
-        pts = gdf.geometry.representative_point()
-        inside = pts.within(geom) & gdf.geometry.notna()
         col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
-        if col in gdf.columns:
-            names += [str(v) for v in gdf.loc[inside, col].tolist()]
-    return names
+        if col not in gdf.columns:
+            continue
+        if fid is not None and "parent" in gdf.columns:
+            by_parent += [str(v) for v in gdf.loc[gdf["parent"] == fid, col]]
+        if (
+            other.geometry == "Polygon" and spec.geometry == "Polygon"
+            and geom is not None and not geom.is_empty
+        ):
+            located = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+            hit = located.geometry.representative_point().within(geom)
+            inside += [str(v) for v in located.loc[hit, col]]
+    return by_parent or inside
 
 
 def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
@@ -354,6 +357,46 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
 # --- page ----------------------------------------------------------------------------------------
 
 
+def _hits(
+    out: Mapping[str, Any], loaded: _Loaded, visible: list[str], view: View
+) -> list[tuple[str, int]]:
+    """Every drawn feature under the last click, the one Leaflet reported first.
+
+    Cached in the session per click, so panning afterwards costs nothing.
+    """
+    ref = parse_feature_ref(out.get("last_object_clicked_tooltip"))
+    clicked = out.get("last_object_clicked")
+    if not isinstance(clicked, Mapping) or "lat" not in clicked or "lng" not in clicked:
+        return [ref] if ref is not None else []
+    lat, lon = float(clicked["lat"]), float(clicked["lng"])
+    gcj = get_basemap(view.basemap).gcj02
+    sig = (lat, lon, view.zoom, tuple(visible), gcj, ref)
+    cached = st.session_state.get("map_hits")
+    if cached is not None and cached[0] == sig:
+        return list(cached[1])
+    if gcj:  # the map is drawn in GCJ-02 on Gaode tiles: back to WGS84 before testing
+        wlon, wlat = gcj02_to_wgs84(lon, lat)
+        lon, lat = float(wlon), float(wlat)
+    tolerance = _HIT_PX * metres_per_pixel(lat, view.zoom)
+    hits = features_at(lon, lat, loaded.frames, visible, tolerance)
+    if ref is not None:  # what was actually clicked (topmost) comes first
+        hits = [ref] + [h for h in hits if h != ref]
+    st.session_state["map_hits"] = (sig, hits)
+    return hits
+
+
+def _hit_label(hit: tuple[str, int], loaded: _Loaded, lang: str) -> str:
+    layer_id, pos = hit
+    spec = loaded.specs.get(layer_id)
+    gdf = loaded.frames.get(layer_id)
+    if spec is None or gdf is None or not 0 <= pos < len(gdf):
+        return "?"
+    col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
+    name = gdf[col].iloc[pos] if col in gdf.columns else None
+    label = str(name) if name is not None and str(name) != "nan" else spec.title(lang)
+    return f"{_md(label)} · {_md(spec.title(lang))}"
+
+
 def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
     with st.sidebar:
         st.subheader(t("图层", "Layers"))
@@ -388,8 +431,12 @@ def _secrets() -> Mapping[str, Any] | None:
 
 
 def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
-    """Fold the map's reported centre/zoom/bounds into the view."""
-    if not out:
+    """Fold the map's reported centre/zoom/bounds into the view.
+
+    Until the browser reports, st_folium returns its own defaults (the base
+    map's zoom, no centre): those say nothing about the view and are ignored.
+    """
+    if not out or not isinstance(out.get("center"), Mapping):
         return view
     changes: dict[str, Any] = {}
     center = out.get("center")
@@ -450,11 +497,20 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
         _sync_url(new_view)
     with col_side:
         st.markdown(f"**{t('要素详情', 'Feature details')}**")
-        ref = parse_feature_ref((out or {}).get("last_object_clicked_tooltip"))
-        if ref is None:
+        hits = _hits(out or {}, loaded, visible, view)
+        if not hits:
             st.caption(t("点击地图上的要素查看详情。", "Click a feature on the map for details."))
         else:
-            _details(ref, loaded, lang)
+            chosen = hits[0]
+            if len(hits) > 1:
+                pick = st.radio(
+                    t("该位置的要素", "Features here"),
+                    range(len(hits)),
+                    format_func=lambda i: _hit_label(hits[i], loaded, lang),
+                    key=f"map_pick_{abs(hash(tuple(hits)))}",
+                )
+                chosen = hits[int(pick or 0)]
+            _details(chosen, loaded, lang)
         st.markdown(f"**{t('图例', 'Legend')}**")
         html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
         if html:
@@ -496,8 +552,7 @@ def render() -> None:
         st.info(t("规划图层尚未发布（data/geo 为空）。", "The plan layers are not published yet."))
     _map_and_panel(loaded, visible, lang, key)
 
-    schematic = [loaded.specs[i].title(lang) for i in visible
-                 if "schematic" in _confidences(loaded.frames[i])]
+    schematic = [loaded.specs[i].title(lang) for i in visible if _has_schematic(loaded.frames[i])]
     caption = t(
         "虚线为示意性要素：位置和形状为规划示意，并非测绘成果。",
         "Dashed features are schematic: position and shape illustrate the plan; not surveyed.",

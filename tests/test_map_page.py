@@ -1,0 +1,224 @@
+"""The plan-viewer page under Streamlit's AppTest: runs, toggles, basemaps, URL, details.
+
+AppTest shows ``st_folium`` as an ``UnknownElement`` whose ``proto.json_args``
+holds the base map script and the overlays (``feature_group``); each drawn
+layer is recognisable there by the hidden click references ``[[ref:<id>#n]]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import layers
+from layers.schema import GROUPS
+from spatial.basemaps import BASEMAP_IDS
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PLAN_GROUPS = [g.id for g in GROUPS if g.id != "user"]
+REF_RE = re.compile(r"\[\[ref:([a-z0-9_]+)#\d+\]\]")
+
+
+@pytest.fixture
+def no_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty private workspace, so the developer's own uploads do not leak in."""
+    monkeypatch.setenv("HEBI_WORKSPACE", str(tmp_path))
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    return tmp_path
+
+
+def _app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in {"basemap": "none", **params}.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _map_args(at: AppTest) -> dict[str, Any]:
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if type(node).__name__ == "UnknownElement":
+            found.append(node)
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                walk(child)
+
+    walk(at.main)
+    assert len(found) == 1, "exactly one map on the page"
+    args: dict[str, Any] = json.loads(found[0].proto.json_args)
+    return args
+
+
+def _qp(at: AppTest, key: str) -> str:
+    """A URL query parameter as the app left it (AppTest may hold a list)."""
+    value = at.query_params[key]
+    return str(value[-1] if isinstance(value, list) else value)
+
+
+def _drawn_layers(args: dict[str, Any]) -> set[str]:
+    return set(REF_RE.findall(args["feature_group"] or ""))
+
+
+def _expected(groups: list[str]) -> set[str]:
+    return {s.id for s in layers.specs_for_groups(groups) if _has_geometry(s.id)}
+
+
+def _has_geometry(layer_id: str) -> bool:
+    gdf = layers.load_layer(layer_id)
+    return bool((gdf.geometry.notna() & ~gdf.geometry.is_empty).any())
+
+
+def test_app_runs_and_draws_every_plan_layer(no_workspace: Path) -> None:
+    at = _app()
+    assert not at.exception
+    assert not at.error
+    args = _map_args(at)
+    assert _drawn_layers(args) == _expected(PLAN_GROUPS)
+    assert _expected(PLAN_GROUPS), "the plan has layers"
+    # Local assets only, and the details/ view state are the only things returned.
+    assert all(link.startswith("/app/static/vendor/") for link in
+               args["js_links"] + args["css_links"])
+    assert set(args["returned_objects"]) == {"last_object_clicked_tooltip", "last_object_clicked",
+                                             "center", "zoom", "bounds"}
+    assert "tileLayer" not in args["script"]
+    # The legend outside the iframe names every drawn layer.
+    legend = "".join(m.value for m in at.markdown if "hebi-legend" in m.value)
+    for layer_id in _drawn_layers(args):
+        assert layers.get_spec(layer_id).title_zh in legend
+
+
+@pytest.mark.parametrize("group", PLAN_GROUPS)
+def test_each_group_toggles_its_layers(no_workspace: Path, group: str) -> None:
+    at = _app()
+    base_key = _map_args(at)["key"]
+    at.checkbox(key=f"map_group_{group}").uncheck().run()
+    assert not at.exception
+    args = _map_args(at)
+    others = [g for g in PLAN_GROUPS if g != group]
+    assert _drawn_layers(args) == _expected(others)
+    assert args["key"] == base_key, "toggling a group must not remount the map"
+    assert _qp(at, "groups").split(",") == others
+    at.checkbox(key=f"map_group_{group}").check().run()
+    assert _drawn_layers(_map_args(at)) == _expected(PLAN_GROUPS)
+
+
+def test_only_one_group(no_workspace: Path) -> None:
+    at = _app(groups="parks")
+    assert [c.value for c in at.checkbox if c.key and c.key.startswith("map_group_")] == [
+        g == "parks" for g in PLAN_GROUPS
+    ]
+    assert _drawn_layers(_map_args(at)) == _expected(["parks"])
+
+
+@pytest.mark.parametrize("basemap", ["osm", "gaode", "none"])
+def test_each_basemap(no_workspace: Path, basemap: str) -> None:
+    at = _app()
+    base_key = _map_args(at)["key"]
+    at.radio(key="map_basemap").set_value(basemap).run()
+    assert not at.exception
+    args = _map_args(at)
+    assert args["key"] == base_key, "switching the basemap must not remount the map"
+    fg = args["feature_group"]
+    assert ("tileLayer" in fg) == (basemap != "none")
+    assert ("autonavi.com" in fg) == (basemap == "gaode")
+    assert ("window.hebiGcj02 = true" in fg) == (basemap == "gaode")
+    assert _qp(at, "basemap") == basemap
+    assert _drawn_layers(args) == _expected(PLAN_GROUPS)
+
+
+def test_gaode_shifts_the_overlays(no_workspace: Path) -> None:
+    def coords(at: AppTest) -> list[str]:
+        return re.findall(r"\[(11[34]\.\d+),(3[56]\.\d+)\]", _map_args(at)["feature_group"])
+
+    at = _app()
+    plain = coords(at)
+    at.radio(key="map_basemap").set_value("gaode").run()
+    shifted = coords(at)
+    assert len(plain) == len(shifted) > 0
+    # About 500 m east at Hebi: every vertex moves.
+    assert all(float(b[0]) - float(a[0]) > 0.004 for a, b in zip(plain, shifted, strict=True))
+    at.radio(key="map_basemap").set_value("osm").run()
+    assert coords(at) == plain
+
+
+def test_tianditu_is_offered_only_with_a_key(
+    no_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "tianditu_vec" not in _app().radio(key="map_basemap").options
+    monkeypatch.setenv("TIANDITU_KEY", "0123456789abcdef0123456789abcdef")
+    at = _app()
+    radio = at.radio(key="map_basemap")
+    assert {"天地图 矢量", "天地图 影像"} <= set(radio.options)
+    radio.set_value("tianditu_img").run()
+    fg = _map_args(at)["feature_group"]
+    assert "img_w" in fg and "cia_w" in fg and "tk=0123456789abcdef0123456789abcdef" in fg
+
+
+def test_url_reopens_the_view(no_workspace: Path) -> None:
+    at = _app(groups="parks,roads", basemap="gaode", lat="35.77", lon="114.31", zoom="14")
+    args = _map_args(at)
+    assert args["center"] == [35.77, 114.31] and args["zoom"] == 14
+    assert _drawn_layers(args) == _expected(["parks", "roads"])
+    assert at.radio(key="map_basemap").value == "gaode"
+    assert _qp(at, "lat") == "35.77" and _qp(at, "zoom") == "14"
+
+
+def test_bad_url_values_are_ignored(no_workspace: Path) -> None:
+    at = _app(groups="<script>", basemap="x", lat="nan", zoom="1e9")
+    assert not at.exception
+    args = _map_args(at)
+    assert args["zoom"] == 12 and _drawn_layers(args) == set()
+
+
+def test_english_interface(no_workspace: Path) -> None:
+    at = _app(lang="en")
+    assert not at.exception
+    labels = [c.label for c in at.checkbox if c.key and c.key.startswith("map_group_")]
+    assert labels == [g.title_en for g in GROUPS if g.id != "user"]
+    assert "leaflet-measure.en.js" in " ".join(_map_args(at)["js_links"])
+
+
+def test_schematic_layers_are_named_in_the_caption(no_workspace: Path) -> None:
+    at = _app()
+    schematic = [s for s in layers.all_specs() if _has_schematic(s.id)]
+    caption = " ".join(c.value for c in at.caption)
+    assert "虚线为示意性要素" in caption
+    for spec in schematic:
+        assert spec.title_zh in caption
+
+
+def _has_schematic(layer_id: str) -> bool:
+    gdf = layers.load_layer(layer_id)
+    return "confidence" in gdf.columns and bool((gdf["confidence"] == "schematic").any())
+
+
+def _details_script() -> None:
+    import layers as lyr
+    from ui.pages import map_page
+
+    ids = [s.id for s in lyr.all_specs()]
+    loaded = map_page._load_all("zh", ids)
+    map_page._details(("bonded_zone", 0), loaded, "zh")
+
+
+def test_details_of_the_bonded_zone(no_workspace: Path) -> None:
+    at = AppTest.from_function(_details_script, default_timeout=60).run()
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    gdf = layers.load_layer("bonded_zone")
+    name = str(gdf["name"].iloc[0])
+    assert name.replace("(", "\\(") in text or name in text
+    # 2.87 km² = 287 ha = 4,305 亩 (1 亩 = 666.67 m²), measured in EPSG:4547.
+    assert "2.870 km² · 287.0 ha · 4,305 亩" in text
+    subzones = layers.load_layer("bonded_subzones")
+    for sub in subzones.loc[subzones["parent"] == gdf["id"].iloc[0], "name"]:
+        assert str(sub) in text
+    assert "可信度" in text and "来源" in text
