@@ -17,7 +17,6 @@ from streamlit.testing.v1 import AppTest
 
 import layers
 from layers.schema import GROUPS
-from spatial.basemaps import BASEMAP_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
