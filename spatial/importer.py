@@ -835,6 +835,7 @@ def _read_csv(data: bytes) -> _RawLayer:
 class _Entry:
     name: str  # as stored (GDAL sees the same decoded name)
     size: int
+    display: str  # for people: legacy (non-UTF-8) names re-decoded, e.g. GBK "道路.shp"
 
 
 def _inspect_zip(data: bytes, label: str) -> tuple[zipfile.ZipFile, list[_Entry]]:
@@ -911,8 +912,29 @@ def _inspect_zip(data: bytes, label: str) -> tuple[zipfile.ZipFile, list[_Entry]
             raise _zip_too_big()
         if total > MAX_INFLATED_BYTES:
             raise _zip_too_big()
-        entries.append(_Entry(name, info.file_size))
+        entries.append(_Entry(name, info.file_size, _display_name(name, info.flag_bits)))
     return zf, entries
+
+
+def _display_name(name: str, flag_bits: int) -> str:
+    """The entry name as its author saw it.
+
+    Without the UTF-8 flag a zip name is raw bytes that zipfile (and GDAL)
+    decode as CP437; Chinese Windows tools write GBK there, so such names are
+    re-decoded for display (the CP437 form is still what opens the entry).
+    """
+    if flag_bits & 0x800:
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeEncodeError:
+        return name
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return name
 
 
 def _zip_too_big() -> LayerImportError:
@@ -941,11 +963,11 @@ def _read_zip(data: bytes, kind: str, workdir: Path) -> _RawLayer:
         e for ext in (".geojson", ".json", ".gpkg", ".kml", ".csv") for e in by_ext.get(ext, [])
     ]
     if len(shps) + len(others) > 1:
-        raise _several_layers("ZIP", [e.name for e in shps + others])
+        raise _several_layers("ZIP", [e.display for e in shps + others])
     if shps:
         return _read_zipped_shapefile(data, zf, entries, shps[0], workdir)
     if not others:
-        found = ", ".join(_clean_text(e.name, 30) for e in entries[:5]) or "-"
+        found = ", ".join(_clean_text(e.display, 30) for e in entries[:5]) or "-"
         raise _err(
             f"压缩包中没有可读取的图层（找到：{found}）。请放入 .shp（连同 .shx、.dbf、.prj）"
             "或 GeoJSON/GeoPackage/KML/CSV 文件。",
@@ -991,7 +1013,7 @@ def _read_zipped_shapefile(
     raw = _ogr_read(f"/vsizip/{path}/{shp.name}", "Shapefile", encoding=encoding)
     if ".prj" in siblings and raw.crs is None:
         raise _unknown_crs(".prj")
-    raw.dataset_name = PurePosixPath(stem.replace("\\", "/")).name
+    raw.dataset_name = PurePosixPath(shp.display.replace("\\", "/")).stem
     raw.encoding = encoding or raw.encoding
     raw.warnings += warnings
     return raw
@@ -1053,9 +1075,7 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
     empty[present] = shapely.is_empty(geoms[present].astype(object))
     skipped["empty"] += [int(i) for i in np.flatnonzero(empty)]
     finite = np.zeros(n_in, dtype=bool)
-    for i in np.flatnonzero(present & ~empty):
-        g = geoms[i]
-        finite[i] = bool(np.isfinite(shapely.get_coordinates(g, include_z=shapely.has_z(g))).all())
+    finite[present & ~empty] = _all_finite(geoms[present & ~empty])
     skipped["non_finite"] += [int(i) for i in np.flatnonzero(present & ~empty & ~finite)]
     keep = present & ~empty & finite
     if not keep.any():
@@ -1075,10 +1095,9 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         series = series.set_crs(WGS84, allow_override=True)
     geoms = np.asarray(series.values, dtype=object)
     # A projection can fail point by point (e.g. far outside its zone): those become non-finite.
-    for i in np.flatnonzero(keep):
-        if not np.isfinite(shapely.get_coordinates(geoms[i])).all():
-            keep[i] = False
-            skipped["non_finite"].append(int(i))
+    lost = np.flatnonzero(keep)[~_all_finite(geoms[keep])]
+    keep[lost] = False
+    skipped["non_finite"] += [int(i) for i in lost]
     if not keep.any():
         raise _err(
             "坐标无法转换到经纬度：坐标与声明的坐标系不符。",
@@ -1132,6 +1151,20 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         "columns": [str(c) for c in gdf.columns if c != gdf.geometry.name],
     }
     return gdf, report, warnings
+
+
+def _all_finite(geoms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Per geometry: are all its coordinates (x, y and z if present) finite? Vectorised."""
+    arr = np.asarray(geoms, dtype=object)
+    ok = np.ones(len(arr), dtype=bool)
+    coords, index = shapely.get_coordinates(arr, return_index=True)
+    np.logical_and.at(ok, index, np.isfinite(coords).all(axis=1))
+    has_z = shapely.has_z(arr)
+    if has_z.any():
+        zpos = np.flatnonzero(has_z)
+        coords_z, index_z = shapely.get_coordinates(arr[has_z], include_z=True, return_index=True)
+        np.logical_and.at(ok, zpos[index_z], np.isfinite(coords_z[:, 2]))
+    return ok
 
 
 def _crs_label(crs: CRS) -> str:

@@ -105,6 +105,21 @@ def zip_bytes(entries: dict[str, bytes], symlinks: dict[str, str] | None = None)
     return buf.getvalue()
 
 
+def legacy_name_zip(entries: dict[str, bytes], encoding: str = "gbk") -> bytes:
+    """A zip whose names are raw ``encoding`` bytes without the UTF-8 flag (old Windows tools)."""
+    placeholders: dict[bytes, bytes] = {}
+    plain: dict[str, bytes] = {}
+    for i, (name, data) in enumerate(entries.items()):
+        raw = name.encode(encoding)
+        stand_in = f"{i:0{len(raw)}d}"  # ASCII name of the same byte length, patched below
+        placeholders[stand_in.encode()] = raw
+        plain[stand_in] = data
+    out = zip_bytes(plain)
+    for ascii_name, raw_name in placeholders.items():
+        out = out.replace(ascii_name, raw_name)
+    return out
+
+
 def shapefile_parts(
     gdf: gpd.GeoDataFrame, stem: str = "layer", encoding: str | None = None
 ) -> dict[str, bytes]:
@@ -353,6 +368,17 @@ def corpus() -> list[Case]:
             lambda: shp_zip(gbk_parts),
             "ok",
             check=all_of(has_names("人民公园", "淇河湿地"), warns("GBK")),
+        ),
+        Case(
+            "shapefile_gbk_entry_names",
+            "upload.zip",
+            lambda: legacy_name_zip({f"道路图层{ext}": b for ext, b in parts.items()}),
+            "ok",
+            check=all_of(
+                has_names("人民公园", "淇河湿地"),
+                report_is(dataset_name="道路图层"),
+                lambda g: g.attrs["title"] == "道路图层" or _fail(g),
+            ),
         ),
         Case(
             "gpkg_ok",
