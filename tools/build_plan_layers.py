@@ -65,11 +65,15 @@ FITNESS_CENTRE_HA = 4.0  # 全民健身中心 "4公顷绿色休闲圈" (plan tex
 RADIUS_10MIN_M = 500.0
 RADIUS_5MIN_M = 300.0
 
-# Gross residential densities used for the population estimates (persons per km²).
-DENSITY_NEW_TOWN = 18_000.0
-DENSITY_RESETTLED = 12_000.0
+# Residential densities for the population estimates (persons per km² of residential block).
+# Hebi's new city had ~30万 residents on 35 km² built-up land (日照日报 2013-10-18 "生态鹤壁");
+# with roughly 30 % of it residential that is ≈2.8万/km² - low next to GB 50180-2018, whose
+# 10-min circle puts 1.5–2.5万 on 32–50 ha (3–8万/km²), as expected for the province's least
+# dense city. Resettled-village communities (multi-storey) are taken at ~60 % of that.
+DENSITY_NEW_TOWN = 28_000.0
+DENSITY_RESETTLED = 16_000.0
 
-PLAN = "《鹤壁经济技术开发区“十四五”发展规划》"
+PLAN = "鹤壁经开区“十四五”规划"  # the plan text; chapter numbers are not cited (no copy here)
 PLACES = "shared/reference/PLACES.md"
 
 Coords = Sequence[tuple[float, float]]
@@ -1081,25 +1085,25 @@ SCHOOL = (114.3048, 35.7618)  # 鹤壁市外国语中学: 泰山路, between 卫
 # (id, name, name_en, minutes, named_in_plan, centre, parent, basis of the centre)
 LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str | None, str], ...] = (
     ("lc10-chengdong", "城东片区黎阳路东段十分钟生活圈",
-     "10-min circle: 城东, east section of Liyang Road", 10, True, (114.345, 35.755), None,
+     "10-min circle: Chengdong, east section of Liyang Road", 10, True, (114.345, 35.755), None,
      f"{PLACES} §6 ≈(114.345,35.755), 黎阳东路 east of the G4"),
     ("lc10-chengbei", "城北片区全民健身中心周边十分钟生活圈",
-     "10-min circle: 城北, around the National Fitness Centre", 10, True, FITNESS_CENTRE, None,
+     "10-min circle: Chengbei, around the National Fitness Centre", 10, True, FITNESS_CENTRE, None,
      "centred on the 全民健身中心 (green layer)"),
     ("lc10-taishan", "泰山路外国语中学周边十分钟生活圈",
      "10-min circle: around the Foreign Language Middle School, Taishan Road", 10, True, SCHOOL,
      None, "centred on 鹤壁市外国语中学 (facilities layer)"),
     ("lc5-meiye", "镁业小镇五分钟生活圈", "5-min circle: magnesium town", 5, True,
      (114.2365, 35.7770), None, "centre of 镁业小镇 on 渤海路西段"),
-    ("lc5-chengbei-west", "城北片区五分钟生活圈（西）", "5-min circle: 城北 west", 5, False,
+    ("lc5-chengbei-west", "城北片区五分钟生活圈（西）", "5-min circle: Chengbei west", 5, False,
      (114.2930, 35.7865), "lc10-chengbei", "兴鹤社区/鹤鸣社区 (assumed)"),
-    ("lc5-chengbei-east", "城北片区五分钟生活圈（东）", "5-min circle: 城北 east", 5, False,
+    ("lc5-chengbei-east", "城北片区五分钟生活圈（东）", "5-min circle: Chengbei east", 5, False,
      (114.2995, 35.7900), "lc10-chengbei", "北国之春 (assumed)"),
     ("lc5-taishan-west", "泰山路片区五分钟生活圈（西）", "5-min circle: Taishan Road west", 5,
      False, (114.3015, 35.7625), "lc10-taishan", "香山社区 (assumed)"),
     ("lc5-taishan-east", "泰山路片区五分钟生活圈（东）", "5-min circle: Taishan Road east", 5,
      False, (114.3090, 35.7660), "lc10-taishan", "residential blocks east of 泰山路 (assumed)"),
-    ("lc5-chengdong", "城东片区五分钟生活圈", "5-min circle: 城东", 5, False,
+    ("lc5-chengdong", "城东片区五分钟生活圈", "5-min circle: Chengdong", 5, False,
      (114.3455, 35.7570), "lc10-chengdong", "八角社区 (assumed)"),
     ("lc5-rencai", "人才高地五分钟生活圈", "5-min circle: talent highland", 5, False,
      (114.3555, 35.7690), None, "人才高地 south of the 景观湖 (assumed)"),
@@ -1148,11 +1152,11 @@ COMMUNITIES: tuple[tuple[str, str, str, bool, bool, float, float, float, float],
      False, False, 114.3067, 35.7607, 114.3135, 35.7690),
     ("taishan-south-blocks", "卫河路南侧居住街坊", "Residential blocks south of Weihe Road",
      False, False, 114.3016, 35.7556, 114.3060, 35.7602),
-    ("chengdong-east-blocks", "城东片区居住街坊", "Residential blocks, 城东 east",
+    ("chengdong-east-blocks", "城东片区居住街坊", "Residential blocks, Chengdong east",
      False, False, 114.3482, 35.7472, 114.3540, 35.7627),
     ("rencai-blocks", "人才高地居住街坊", "Talent-housing blocks", False, False,
      114.3480, 35.7640, 114.3630, 35.7718),
-    ("chengbei-west-blocks", "城北片区西侧居住街坊", "Residential blocks, 城北 west",
+    ("chengbei-west-blocks", "城北片区西侧居住街坊", "Residential blocks, Chengbei west",
      False, False, 114.2840, 35.7815, 114.2885, 35.7875),
 )
 
@@ -1166,10 +1170,11 @@ def community_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
         density = DENSITY_RESETTLED if resettled else DENSITY_NEW_TOWN
         pop = int(round(km2 * density, -1))
         basis = (
-            f"area {km2:.3f} km² (EPSG:4547) × {density / 1e4:.1f}万人/km² gross residential "
-            + ("density of a resettled-village community (multi-storey)" if resettled else
-               "density of Hebi new-town mid/high-rise blocks")
-            + "; cross-check: a 10-min circle holds 1.5–2.5万 residents (GB 50180-2018)"
+            f"area {km2:.3f} km² (EPSG:4547) × {density / 1e4:.1f}万人/km² "
+            + ("(resettled-village community, multi-storey: ~60 % of the new-town density)"
+               if resettled else
+               "(Hebi new town: ~30万 residents on 35 km² built-up, ~30 % residential)")
+            + "; GB 50180-2018 10-min circle: 1.5–2.5万 residents on 32–50 ha"
         )
         src = (f"{PLAN} names the community; block position assumed near its life circle"
                if named else "plausible residential block inside a life circle (not in the plan)")
@@ -1325,8 +1330,12 @@ BUS_STOPS: tuple[tuple[str, str, float, float], ...] = (
 )
 
 
-def facility_features(pieces: list[RoadPiece]) -> list[Feature]:
-    """Service facilities in the nine categories, with their GB 50180 level."""
+def facility_features(pieces: list[RoadPiece], green: list[Feature]) -> list[Feature]:
+    """Service facilities in the nine categories, with their GB 50180 level.
+
+    The plan's 全民健身中心 and 嵩山体育公园 are both green areas and (at their
+    centroids) fitness facilities.
+    """
     out = []
 
     def make(fid: str, name: str, ftype: str, geom: Point, named: bool, where: str) -> Feature:
@@ -1342,6 +1351,14 @@ def facility_features(pieces: list[RoadPiece]) -> list[Feature]:
         where = "PLACES.md §5" if fid in {"tw-foreign-school", "sj-primary", "sj-middle"} else (
             "inside its residential cluster")
         out.append(make(fid, name, ftype, Point(lon, lat), named, where))
+    parks = {f.id: f.geometry for f in green}
+    for fid, name, ftype, park_id in (
+        ("cb-fitness-centre", "全民健身中心", "fitness_centre", "fitness-centre-park"),
+        ("cb-sports-park", "嵩山体育公园", "sports_park", "songshan-sports-park"),
+    ):
+        area = parks[park_id]
+        assert area is not None
+        out.append(make(fid, name, ftype, area.centroid, True, f"centroid of {park_id}"))
     roads = {p.road.id: p.road for p in pieces}
     for fid, road_id, lon, lat in BUS_STOPS:
         ln = road_line(pieces, road_id)
@@ -1462,7 +1479,7 @@ def build_layers(ref_dir: Path = DEFAULT_REFERENCE) -> dict[str, list[Feature]]:
     layers["green"] = green_features(ref, frame)
     layers["water"] = water_features(ref, frame)
     layers["life_circles"] = life_circle_features(frame, zone)
-    layers["facilities"] = facility_features(pieces)
+    layers["facilities"] = facility_features(pieces, layers["green"])
     layers["roads"] = road_features(pieces, frame)
     layers["communities"] = community_features(frame, zone)
     layers.update(reference_features(ref))

