@@ -206,7 +206,8 @@ def _gdal_child_env() -> dict[str, str]:
     skip = sorted(set(pyogrio.list_drivers()) - _ALLOWED_DRIVERS | {"OGR_VRT", "VRT", "GDALG"})
     return {
         # Only the five allowed drivers exist in the child: VRT, GDALG, WFS, OAPIF... cannot open.
-        "GDAL_SKIP": " ".join(d for d in skip if " " not in d),
+        # Comma-separated: names such as "MapInfo File" contain spaces.
+        "GDAL_SKIP": ",".join(skip),
         # /vsicurl/ (and the cloud file systems built on it) treat every URL as missing.
         "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".hebi-network-disabled",
         "GDAL_HTTP_TIMEOUT": "1",

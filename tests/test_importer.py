@@ -309,3 +309,11 @@ def test_sandbox_crash_becomes_plain_import_error(monkeypatch: pytest.MonkeyPatc
     err = _sandbox_error(info.value)
     _assert_plain_message(err)
     assert "secret" not in str(err)
+
+
+def test_child_gdal_offers_only_the_allowed_drivers() -> None:
+    from spatial.importer import _gdal_child_env
+
+    names = json.loads(run_sandboxed(f"{_ENTRIES}:drivers", b"", env=_gdal_child_env()))
+    assert set(names) <= {"GeoJSON", "GPKG", "ESRI Shapefile", "KML", "LIBKML"}
+    assert {"GeoJSON", "GPKG", "ESRI Shapefile"} <= set(names)

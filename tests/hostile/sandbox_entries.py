@@ -46,3 +46,10 @@ def flood(data: bytes, workdir: Path, args: list[str]) -> bytes:
 def crash(data: bytes, workdir: Path, args: list[str]) -> bytes:
     """Fail with an exception whose text must not reach a user."""
     raise RuntimeError("/secret/server/path exploded")
+
+
+def drivers(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """List the vector drivers GDAL offers inside the child."""
+    import pyogrio
+
+    return json.dumps(sorted(pyogrio.list_drivers())).encode()
