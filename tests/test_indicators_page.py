@@ -35,8 +35,10 @@ def at(tmp_path, monkeypatch) -> AppTest:
 
 @pytest.fixture(scope="module")
 def parks_table():
+    """Indicators of the parks the page shows first (role "park": the three parks)."""
     sources = {k: layers.load_layer(k) for k in ("green", "roads", "facilities", "communities")}
-    return compute_area_indicators(layers.load_layer("parks"), **sources)
+    parks = layers.load_layer("parks")
+    return compute_area_indicators(parks[parks["role"] == "park"], **sources)
 
 
 def legend_html(at: AppTest) -> str:
@@ -79,7 +81,7 @@ def test_default_view_legend_and_table_match_the_core(at, parks_table):
                         min_decimals=2)
     html = legend_html(at)
     assert legend_rows(html) == list(zip(expected.labels, expected.counts, strict=True))
-    assert "面积（平方公里）" in html and "分级方法：分位数，5 级" in html
+    assert "面积（平方公里）" in html and f"分级方法：{expected.describe('zh')}" in html
     table = at.dataframe[0].value
     assert list(table["编号"]) == list(parks_table.index)
     assert list(table["分级"]) == [expected.label_of(v) for v in parks_table["area_km2"]]
@@ -166,9 +168,9 @@ def test_uploaded_gbk_sheet_maps_what_matched_and_reports_the_rest(at):
     assert at.selectbox(key="ind_target_op").value == ">"
     html = legend_html(at)
     rows = legend_rows(html)
-    assert rows[-1] == ("无数据", 10)  # 12 parks, 2 with a number (城北 18.5, 城东 12)
+    assert rows[-1] == ("无数据", 1)  # 金山园区: 暂无
     assert "亩均税收（万元/亩）" in html
-    assert "达标 1 · 未达标 1 · 无数据 10" in html
+    assert "达标 1 · 未达标 1 · 无数据 1" in html
 
 
 def test_compare_two_indicators_and_base_against_target(at):
@@ -205,3 +207,19 @@ def test_workspace_zones_with_hostile_names_are_escaped(at, tmp_path):
     assert "${alert" not in drawn and "&#96;&#36;{alert(2)}&#96;" in drawn
     # Areas of 1 km² and 0.5 km², measured in Gauss–Krüger after the WGS84 round trip.
     assert list(at.dataframe[0].value["面积（平方公里）"]) == [1.0, 0.5]
+
+
+def test_kinds_of_area_can_be_added_and_nested_areas_draw_on_top(at):
+    at.run()
+    assert at.multiselect(key="ind_groups_parks").value == ["park"]
+    assert len(at.dataframe[0].value) == 3
+    at.multiselect(key="ind_groups_parks").select("sub-area").run()
+    parks = layers.load_layer("parks")
+    shown = parks[parks["role"].isin(["park", "sub-area"])]
+    table = at.dataframe[0].value
+    assert list(table["编号"]) == list(shown["id"])
+    # The choropleth draws the largest area first: a sub-area lies on top of its park.
+    drawn = maps(at)[0]["feature_group"]
+    assert drawn.index("城东园区") < drawn.index("景观湖")
+    at.multiselect(key="ind_groups_parks").unselect("park").unselect("sub-area").run()
+    assert any("至少选择一类区域" in i.value for i in at.info)

@@ -23,7 +23,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
@@ -55,7 +55,12 @@ from spatial.classify import (
 )
 from spatial.crs import WGS84, shift_geometry_to_gcj02
 from spatial.export import ChoroplethLayer
-from spatial.indicators import compute_area_indicators, coverage_shares, indicator_def
+from spatial.indicators import (
+    area_units,
+    compute_area_indicators,
+    coverage_shares,
+    indicator_def,
+)
 from spatial.plan_indicators import (
     PlanIndicator,
     find_plan_indicator,
@@ -91,14 +96,18 @@ _OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 class AreaSet:
     """A set of areas to compute indicators for.
 
-    ``areas`` has columns ``id`` (unique text), ``name``, ``name_en`` and the
-    geometry, in WGS84; ``version`` changes when the data change (cache key).
+    ``areas`` has columns ``id`` (unique text), ``name``, ``name_en``,
+    ``group`` and the geometry, in WGS84; ``version`` changes when the data
+    change (cache key). ``groups`` names the values of ``group`` (the
+    catalogue's ``style_by`` property, e.g. park / sub-area / context) in the
+    order offered; empty when the layer has no such split.
     """
 
     id: str
     title: str
     areas: gpd.GeoDataFrame
     version: str
+    groups: Mapping[str, str] = field(default_factory=dict)
 
 
 def _layer_version(layer_id: str) -> str:
@@ -132,8 +141,8 @@ def _plan_layer(layer_id: str, problems: list[str]) -> gpd.GeoDataFrame | None:
         return None
 
 
-def _normalise_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Polygons with text ``id`` (unique), ``name`` and ``name_en``, in WGS84."""
+def _normalise_areas(gdf: gpd.GeoDataFrame, group_col: str | None = None) -> gpd.GeoDataFrame:
+    """Polygons with text ``id`` (unique), ``name``, ``name_en`` and ``group``, in WGS84."""
     gdf = gdf.to_crs(WGS84) if gdf.crs is not None else gdf.set_crs(WGS84)
     geoms = np.asarray(gdf.geometry.values)
     polygonal = shapely.is_missing(geoms) | np.isin(shapely.get_type_id(geoms), (3, 6))
@@ -146,9 +155,11 @@ def _normalise_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     names = names.fillna(ids)
     names_en = gdf["name_en"].astype("string").fillna(names) if "name_en" in gdf.columns \
         else names
+    group = (gdf[group_col].astype("string").fillna("") if group_col in gdf.columns
+             else pd.Series("", index=gdf.index, dtype="string"))
     return gpd.GeoDataFrame(
         {"id": ids.astype(str).to_numpy(), "name": names.astype(str).to_numpy(),
-         "name_en": names_en.astype(str).to_numpy()},
+         "name_en": names_en.astype(str).to_numpy(), "group": group.astype(str).to_numpy()},
         geometry=gdf.geometry.to_numpy(),
         crs=WGS84,
     )
@@ -161,8 +172,12 @@ def _area_sets(lang: str, problems: list[str]) -> list[AreaSet]:
         gdf = _plan_layer(layer_id, problems)
         if gdf is not None and not gdf.empty:
             spec = layers.get_spec(layer_id)
-            out.append(AreaSet(layer_id, spec.title(lang), _normalise_areas(gdf),
-                               _layer_version(layer_id)))
+            areas = _normalise_areas(gdf, spec.style_by)
+            present = set(areas["group"])
+            groups = {str(v): (en if lang == "en" else zh)
+                      for v, (_style, zh, en) in spec.style_map.items() if str(v) in present}
+            out.append(AreaSet(layer_id, spec.title(lang), areas, _layer_version(layer_id),
+                               groups if len(groups) > 1 else {}))
     ws = default_workspace()
     try:
         infos = ws.layer_infos()
@@ -270,7 +285,9 @@ class IndicatorOption:
 
 
 def _options(computed: pd.DataFrame, stats: Statistics | None, lang: str,
-             plan: list[PlanIndicator]) -> list[IndicatorOption]:
+             plan: list[PlanIndicator], ids: pd.Index) -> list[IndicatorOption]:
+    """Every indicator on offer, with its values for the shown areas (``ids``) only."""
+    computed = computed.reindex(ids)
     out: list[IndicatorOption] = []
     for key in computed.columns:
         try:
@@ -286,7 +303,7 @@ def _options(computed: pd.DataFrame, stats: Statistics | None, lang: str,
             name = stats.names.get(col, col)
             out.append(IndicatorOption(
                 f"upload:{col}", "upload", name, stats.units.get(col, ""), None,
-                stats.values[col], find_plan_indicator(name, plan),
+                stats.values[col].reindex(ids), find_plan_indicator(name, plan),
             ))
     return out
 
@@ -323,11 +340,21 @@ def _status_text(status: str, lang: str) -> str:
     }[status] if lang in {"zh", "en"} else status
 
 
-def _value_text(value: float | None, c: Classification, unit: str) -> str:
+def _shown_decimals(opt: IndicatorOption) -> int:
+    """Decimals of values on the map and in the table: the indicator's own precision.
+
+    The legend may need more (class bounds must read unambiguously); a value
+    label only has to be readable.
+    """
+    if opt.decimals is not None:
+        return opt.decimals
+    return data_decimals(opt.values.dropna().to_numpy(dtype=float))
+
+
+def _value_text(value: float | None, decimals: int) -> str:
     if value is None or not math.isfinite(value):
         return t("无数据", "no data")
-    text = format_number(value, c.decimals)
-    return f"{text} {unit}".strip()
+    return format_number(value, decimals)
 
 
 def _overlays(
@@ -335,7 +362,11 @@ def _overlays(
     lang: str, gcj02: bool,
 ) -> list[folium.FeatureGroup]:
     """The choropleth and the value labels, as overlays for the shared base map."""
+    # Largest first, so that nested areas (a sub-area inside its park) are drawn on top.
+    order = np.argsort(-area_units(areas)["area_m2"].fillna(0.0).to_numpy(), kind="stable")
+    areas = areas.iloc[order]
     values = opt.values.reindex(areas["id"]).to_numpy(dtype=float)
+    decimals = _shown_decimals(opt)
     styles: list[dict[str, Any]] = [
         {"color": "#333333", "weight": 1, "opacity": 0.9, "fillColor": col, "fillOpacity": 0.8}
         for col in c.colours
@@ -350,9 +381,9 @@ def _overlays(
     for name, v in zip(areas["name_en" if lang == "en" else "name"], values, strict=True):
         b = c.bin_of(v)
         index.append(missing_style if b is None else b)
-        rows = [(opt.caption(lang), _value_text(v, c, "")),
+        rows = [(opt.caption(lang), _value_text(v, decimals)),
                 (t("分级", "Class"), c.label_of(v, lang))]
-        label = "–" if b is None else format_number(float(v), c.decimals)
+        label = "–" if b is None else format_number(float(v), decimals)
         if target is not None:
             status = {True: "pass", False: "fail", None: "missing"}[target.meets(v)]
             rows.append((t("目标", "Target") + " " + _target_text(target, opt.decimals),
@@ -378,7 +409,7 @@ def _overlays(
         )
         folium.Marker(
             location=[round(pt.y, 6), round(pt.x, 6)],
-            icon=folium.DivIcon(html=html, icon_size=(0, 0), class_name="hebi-ind-label"),
+            icon=folium.DivIcon(html=html, icon_size=(0, 0), class_name="hebi-ind-value"),
         ).add_to(label_group)
     return [choropleth, label_group]
 
@@ -430,7 +461,7 @@ def _table(areas: gpd.GeoDataFrame, opt: IndicatorOption, c: Classification,
     table = pd.DataFrame({
         t("名称", "Name"): areas["name_en" if lang == "en" else "name"].to_numpy(),
         t("编号", "Id"): areas["id"].to_numpy(),
-        header: values.round(c.decimals).to_numpy(),
+        header: values.round(_shown_decimals(opt)).to_numpy(),
         t("分级", "Class"): [c.label_of(v, lang) for v in values],
     })
     if statuses is not None:
@@ -540,7 +571,7 @@ def _kept_selection(area_id: str, opt: IndicatorOption, scheme: str, k: int,
     return wanted
 
 
-def _upload(area_set: AreaSet, lang: str) -> Statistics | None:
+def _upload(area_set: AreaSet, areas: gpd.GeoDataFrame, lang: str) -> Statistics | None:
     """The statistics upload: file, key column, and the report of what did not match."""
     title = t("上传统计表（CSV 或 Excel .xlsx）", "Upload statistics (CSV or Excel .xlsx)")
     with st.expander(title, expanded=False):
@@ -560,8 +591,9 @@ def _upload(area_set: AreaSet, lang: str) -> Statistics | None:
         digest = hashlib.sha256(data).hexdigest()
         key_choice = st.session_state.get("ind_key_column", "")
         try:
-            stats = _statistics(digest, up.name, area_set.id, area_set.version,
-                                key_choice or None, data, area_set.areas)
+            stats = _statistics(digest, up.name, area_set.id,
+                                area_set.version + "|" + ",".join(areas["id"]),
+                                key_choice or None, data, areas)
         except SpatialError as err:
             st.error(err.message(lang))
             return None
@@ -596,7 +628,7 @@ def _plan_section(plan: list[PlanIndicator], lang: str) -> None:
                        key="ind_plan_csv")
 
 
-def _compare(area_set: AreaSet, options: list[IndicatorOption], opt: IndicatorOption,
+def _compare(areas: gpd.GeoDataFrame, options: list[IndicatorOption], opt: IndicatorOption,
              scheme: str, k: int, palette: str, lang: str, basemap_id: str) -> None:
     """Two maps side by side: another indicator, or the 2020 base against the 2025 target."""
     modes = ["other"]
@@ -640,9 +672,8 @@ def _compare(area_set: AreaSet, options: list[IndicatorOption], opt: IndicatorOp
                 c = classify(o.values.to_numpy(dtype=float), scheme=scheme, k=k,
                              palette=palette if PALETTES[palette].kind == "sequential"
                              else DEFAULT_PALETTE, min_decimals=o.decimals)
-            statuses = (target_status(o.values.reindex(area_set.areas["id"]), target)
-                        if target is not None else None)
-            _map(area_set.areas, o, c, target, lang, basemap_id, f"ind_compare_map_{n}",
+            statuses = target_status(o.values, target) if target is not None else None
+            _map(areas, o, c, target, lang, basemap_id, f"ind_compare_map_{n}",
                  COMPARE_HEIGHT, 560)
             src = (t("规划", "plan") if target is not None and o.plan is not None else None)
             st.markdown(_legend_html(o, c, target, src, statuses, lang), unsafe_allow_html=True)
@@ -689,6 +720,11 @@ def render() -> None:
     basemap_id = str(c_base.selectbox(t("底图", "Basemap"), basemaps, key="ind_basemap",
                                       format_func=lambda b: get_basemap(b).title(lang)))
     area_set = next(a for a in area_sets if a.id == area_id)
+    areas = _shown_areas(area_set, lang)
+    if areas.empty:
+        st.info(t("请至少选择一类区域。", "Choose at least one kind of area."))
+        _plan_section(plan, lang)
+        return
 
     sources, version = _sources(problems)
     try:
@@ -710,8 +746,8 @@ def render() -> None:
         st.caption(t("尚未发布、暂不能计算的来源图层：", "Source layers not published yet: ")
                    + ", ".join(missing_sources))
 
-    stats = _upload(area_set, lang)
-    options = _options(computed, stats, lang, plan)
+    stats = _upload(area_set, areas, lang)
+    options = _options(computed, stats, lang, plan, pd.Index(areas["id"]))
     origins = {
         "computed": t("计算指标", "Computed"),
         "coverage": t("生活圈覆盖率", "Living-circle coverage"),
@@ -746,7 +782,7 @@ def render() -> None:
     selection = IndicatorSelection(area_set.id, opt.column, scheme, k, c.breaks,
                                    selection.target)
     st.session_state["indicator_selection"] = selection
-    values = opt.values.reindex(area_set.areas["id"])
+    values = opt.values
     st.session_state["indicator_choropleth"] = ChoroplethLayer(
         area_layer=area_set.id, classification=c,
         values={str(i): (None if pd.isna(v) else float(v)) for i, v in values.items()},
@@ -759,22 +795,37 @@ def render() -> None:
     statuses = target_status(values, target) if target is not None else None
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        _map(area_set.areas, opt, c, target, lang, basemap_id, "ind_map", MAP_HEIGHT, 820)
+        _map(areas, opt, c, target, lang, basemap_id, "ind_map", MAP_HEIGHT, 820)
         if opt.origin == "upload":
             st.caption(t("数值来自上传的统计表。", "Values from the uploaded sheet."))
     with right:
         st.markdown(f"**{escape_text(t('图例', 'Legend'))}**")
         st.markdown(_legend_html(opt, c, target, target_source, statuses, lang),
                     unsafe_allow_html=True)
-        table = _table(area_set.areas, opt, c, statuses, lang)
+        table = _table(areas, opt, c, statuses, lang)
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button(t("下载表格（CSV）", "Download table (CSV)"), to_safe_csv(table),
                            file_name=f"indicator_{area_set.id}.csv", mime="text/csv",
                            key="ind_csv")
 
     if st.toggle(t("并排对比", "Compare side by side"), key="ind_compare"):
-        _compare(area_set, options, opt, scheme, k, palette, lang, basemap_id)
+        _compare(areas, options, opt, scheme, k, palette, lang, basemap_id)
     _plan_section(plan, lang)
+
+
+def _shown_areas(area_set: AreaSet, lang: str) -> gpd.GeoDataFrame:
+    """The areas to show: all, or the kinds ticked when the layer mixes kinds of area."""
+    if not area_set.groups:
+        return area_set.areas
+    key = f"ind_groups_{area_set.id}"
+    values = list(area_set.groups)
+    if key not in st.session_state:
+        # Start with the layer's main kind (e.g. the parks themselves): nested sub-areas and
+        # context extents on one choropleth would hide each other.
+        st.session_state[key] = values[:1]
+    chosen = st.multiselect(t("区域类型", "Kinds of area"), values, key=key,
+                            format_func=lambda v: area_set.groups.get(v, v))
+    return area_set.areas[area_set.areas["group"].isin(chosen)].reset_index(drop=True)
 
 
 def _in_origin(o: IndicatorOption, origin: str) -> bool:
