@@ -36,8 +36,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
-from pyproj import CRS
+from numpy.typing import ArrayLike, NDArray
+from pyproj import CRS, Transformer
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
@@ -68,6 +68,8 @@ __all__ = [
     "combo_index",
     "completeness_table",
     "gap_table",
+    "lonlat_to_network",
+    "network_to_lonlat",
     "place_table",
     "prepare_facilities",
     "prepare_places",
@@ -1089,6 +1091,23 @@ def suggest_sites(
         rows,
         columns=["rank", "node", "x", "y", "gain_population", "population_covered", "pop_share"],
     )
+
+
+# --- coordinates --------------------------------------------------------------------------------
+def lonlat_to_network(network: WalkNetwork, lon: float, lat: float) -> tuple[float, float]:
+    """WGS84 lon/lat of a click or a typed position → the network's metric x, y."""
+    x, y = Transformer.from_crs(WGS84, network.crs, always_xy=True).transform(lon, lat)
+    return float(x), float(y)
+
+
+def network_to_lonlat(
+    network: WalkNetwork, x: ArrayLike, y: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """The network's metric x, y → WGS84 lon/lat arrays."""
+    lon, lat = Transformer.from_crs(network.crs, WGS84, always_xy=True).transform(
+        np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    )
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
 # --- whole run ----------------------------------------------------------------------------------

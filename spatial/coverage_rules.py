@@ -10,7 +10,9 @@ hypothetical one added in a what-if) resolves to a distance.
 Columns of ``data/tables/coverage_rules.csv``:
 
 ``facility_type``
-    The facility's type as written in the data (e.g. ``幼儿园``), or ``*``.
+    The facility's type as written in the data (e.g. ``幼儿园``; the data's
+    ``facility_type`` or, failing that, its ``facility_type_zh`` is matched),
+    or ``*``.
 ``category``
     A code of :data:`spatial.service_categories.CATEGORY_CODES`.
 ``level_min``
@@ -140,13 +142,31 @@ class CoverageRules:
         hit = self._by_key.get((ftype, str(category), level))
         return hit if hit is not None else self._by_key.get((ANY_TYPE, str(category), level))
 
+    def _find_any(
+        self, category: str, level_min: object, types: tuple[object, ...]
+    ) -> tuple[float, str] | None:
+        """The first type with its own rule, else the tier default."""
+        for ftype in types:
+            if isinstance(ftype, str) and ftype.strip():
+                hit = self._find(category, level_min, ftype)
+                if hit is not None and (ftype.strip(), category) in self._typed:
+                    return hit
+        return self._find(category, level_min, None)
+
+    @cached_property
+    def _typed(self) -> set[tuple[str, str]]:
+        """(facility_type, category) pairs that have a row of their own."""
+        return {(ft, c) for ft, c, _ in self._by_key if ft != ANY_TYPE}
+
     def resolve(self, facilities: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.object_]]:
         """Distance and citation for each facility row.
 
         Parameters
         ----------
         facilities : DataFrame
-            Columns ``category``, ``level_min`` and (optional) ``facility_type``.
+            Columns ``category``, ``level_min`` and optionally ``facility_type``
+            and ``facility_type_zh``: a type with its own rule row (tried in
+            that order) gives its distance, otherwise the tier default applies.
 
         Returns
         -------
@@ -155,17 +175,17 @@ class CoverageRules:
             matches) and the ``source`` text of the rule used ("" where none).
         """
         n = len(facilities)
-        types = (
-            facilities["facility_type"].to_numpy(dtype=object)
-            if "facility_type" in facilities.columns
+        columns = [
+            facilities[c].to_numpy(dtype=object) if c in facilities.columns
             else np.full(n, None, dtype=object)
-        )
+            for c in ("facility_type", "facility_type_zh")
+        ]
         distance = np.full(n, np.nan)
         source = np.full(n, "", dtype=object)
-        for i, (cat, lv, ft) in enumerate(
-            zip(facilities["category"], facilities["level_min"], types, strict=True)
+        for i, (cat, lv, ft, ft_zh) in enumerate(
+            zip(facilities["category"], facilities["level_min"], *columns, strict=True)
         ):
-            hit = self._find(str(cat), lv, ft)
+            hit = self._find_any(str(cat), lv, (ft, ft_zh))
             if hit is not None:
                 distance[i], source[i] = hit
         return distance, source

@@ -1,0 +1,177 @@
+"""The coverage page under Streamlit's AppTest: shipped data, tables, what-if, best sites.
+
+AppTest cannot click inside the folium iframe, so the what-if here goes through
+"add at coordinates" (the browser test clicks the map). The figures the page
+shows are checked against :mod:`spatial.coverage` run on the same layers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import layers
+from spatial.coverage import (
+    CoverageModel,
+    analyse,
+    combo_index,
+    gap_table,
+    network_to_lonlat,
+    summary_table,
+)
+from spatial.coverage_rules import load_rules
+
+
+def _script(lang: str = "zh") -> None:
+    import streamlit as st
+
+    st.session_state.setdefault("lang", lang)
+    from ui.pages.coverage_page import render
+
+    render()
+
+
+@pytest.fixture(autouse=True)
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEBI_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("HEBI_DEFAULT_BASEMAP", "none")
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    monkeypatch.delenv("HEBI_DATA_DIR", raising=False)
+
+
+@pytest.fixture(scope="module")
+def core() -> CoverageModel:
+    """The same analysis the page runs, straight from the library."""
+    frames = {i: layers.load_layer(i) for i in ("roads", "facilities", "communities")}
+    model, _ = analyse(frames["roads"], frames["facilities"], frames["communities"], load_rules())
+    return model
+
+
+def _app(lang: str = "zh") -> AppTest:
+    at = AppTest.from_function(_script, kwargs={"lang": lang}, default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return str(m.value)
+    raise AssertionError(f"no metric {label!r}: {[m.label for m in at.metric]}")
+
+
+def _frame(at: AppTest, column: str) -> Any:
+    """The first table on the page with this column."""
+    for df in at.dataframe:
+        value = df.value
+        if column in value.columns:
+            return value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+def _map_args(at: AppTest) -> dict[str, Any]:
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if type(node).__name__ == "UnknownElement":
+            found.append(node)
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                walk(child)
+
+    walk(at.main)
+    assert len(found) == 1, "exactly one map on the page"
+    args: dict[str, Any] = json.loads(found[0].proto.json_args)
+    return args
+
+
+def _choose(at: AppTest, category: str, level: int) -> AppTest:
+    at.selectbox(key="cov_category").set_value(category)
+    at.radio(key="cov_level").set_value(level)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_page_tables_and_metrics_match_the_library(core: CoverageModel) -> None:
+    at = _app()
+    assert at.header[0].value == "生活圈步行覆盖分析"
+    expected = summary_table(core)
+    table = _frame(at, "5分钟 设施数")
+    assert len(table) == 9
+    edu = table[table["类别"] == "就学便利圈"].iloc[0]
+    j = combo_index("education", 5)
+    assert edu["5分钟 人口"] == pytest.approx(expected["pop_share"].iloc[j] * 100)
+    assert edu["5分钟 设施数"] == expected["n_facilities"].iloc[j]
+    units = _frame(at, "单元")
+    assert len(units) == len(layers.load_layer("life_circles")) + len(layers.load_layer("parks"))
+    # One category and level: the metric is that pair's population share.
+    _choose(at, "education", 5)
+    assert _metric(at, "覆盖人口比例") == f"{expected['pop_share'].iloc[j] * 100:.1f}%"
+    args = _map_args(at)
+    assert "feature_group" in json.dumps(args)
+
+
+def test_what_if_add_by_coordinates_raises_the_share(core: CoverageModel) -> None:
+    gaps = gap_table(core)
+    gaps = gaps[(gaps["category"] == "health") & (gaps["level_min"] == 5)]
+    assert len(gaps), "the shipped data should have health gaps at 5 min"
+    place = gaps["place_id"].iloc[0]
+    i = int(np.flatnonzero(core.places.ids == place)[0])
+    seg, along = core.places.snapped.segment[i], core.places.snapped.along[i]
+    on_road = core.network.segments[seg].interpolate(along)
+    lon, lat = network_to_lonlat(core.network, [on_road.x], [on_road.y])
+
+    at = _choose(_app(), "health", 5)
+    before = float(_metric(at, "覆盖人口比例").rstrip("%"))
+    at.selectbox(key="cov_edit_cat").set_value("health")
+    at.selectbox(key="cov_edit_level").set_value(5)
+    at.number_input(key="cov_lon").set_value(float(lon[0]))
+    at.number_input(key="cov_lat").set_value(float(lat[0]))
+    next(b for b in at.button if b.label == "按坐标添加").click()
+    at.run()
+    assert not at.exception, at.exception
+    after = float(_metric(at, "覆盖人口比例").rstrip("%"))
+    expected = core.places.pop_weight[i] / core.places.pop_weight.sum() * 100
+    assert after - before == pytest.approx(expected, abs=0.06)
+    assert len(at.session_state["cov_ops"]) == 1
+    assert any("推演修改" in c.value for c in at.caption)
+    # Undo puts the figure back.
+    next(b for b in at.button if b.label == "撤销全部推演").click()
+    at.run()
+    assert float(_metric(at, "覆盖人口比例").rstrip("%")) == pytest.approx(before)
+
+
+def test_suggested_sites_can_be_taken_as_what_ifs() -> None:
+    at = _choose(_app(), "elderly", 5)
+    at.selectbox(key="cov_edit_cat").set_value("elderly")
+    at.selectbox(key="cov_edit_level").set_value(5)
+    at.number_input(key="cov_k").set_value(2)
+    next(b for b in at.button if b.label == "计算建议选址").click()
+    at.run()
+    assert not at.exception, at.exception
+    sites = _frame(at, "新增覆盖人口")
+    assert len(sites) == 2
+    predicted = float(sites["累计覆盖率"].iloc[-1])
+    next(b for b in at.button if b.label == "将建议选址加入推演").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert float(_metric(at, "覆盖人口比例").rstrip("%")) == pytest.approx(predicted, abs=0.06)
+
+
+def test_too_far_click_position_gives_a_bilingual_warning_not_a_traceback() -> None:
+    at = _app(lang="en")
+    assert at.header[0].value == "Living-circle walking coverage"
+    at.number_input(key="cov_lon").set_value(113.0)
+    at.number_input(key="cov_lat").set_value(35.0)
+    next(b for b in at.button if b.label == "Add at coordinates").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("nearest road" in w.value for w in at.warning)

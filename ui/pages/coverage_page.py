@@ -1,0 +1,755 @@
+"""生活圈 coverage page: walking distance to the nine service categories, gaps and what-if.
+
+Widgets → :mod:`spatial.coverage` (all figures) → tables and a map drawn with
+:mod:`spatial.webmap`. The walking network is built once per road-layer file
+(``st.cache_resource``); the coverage model lives in the session so what-if
+edits (click the map, or type coordinates) update every figure incrementally.
+Edits are kept as a list of operations and replayed when the rules or
+settings change, so a planner never loses them silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import layers
+from spatial._errors import SpatialError
+from spatial.basemaps import (
+    BASEMAP_IDS,
+    available_basemaps,
+    default_basemap_id,
+    get_basemap,
+    tianditu_key,
+)
+from spatial.coverage import (
+    CoverageModel,
+    CoverageSettings,
+    UnitWeights,
+    analyse,
+    categories_in_reach,
+    combo_index,
+    completeness_table,
+    gap_table,
+    lonlat_to_network,
+    network_to_lonlat,
+    report_tables,
+    result_layers,
+    straight_line_table,
+    suggest_sites,
+    summary_table,
+    unit_table,
+    unsnapped_table,
+)
+from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules, rules_from_frame
+from spatial.crs import gcj02_to_wgs84, project_to_gk
+from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
+from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
+from spatial.storage import GeoJSONDirectoryStore
+from spatial.tables import to_gpkg_bytes, to_safe_csv
+from spatial.text import escape_text
+from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
+from ui.i18n import current_lang, t
+
+__all__ = ["render"]
+
+ALL = "all"
+MAP_HEIGHT = 560
+_LAYERS = ("roads", "facilities", "communities", "life_circles", "parks")
+_UNIT_LAYERS = ("life_circles", "parks")
+# Distance classes of a residential place for one category and level.
+_CLASS_COLOURS = ("#1a9850", "#fdae61", "#d73027", "#969696")
+# 0 … 9 categories in reach (red → green), for the "all nine" view.
+_COUNT_COLOURS = (
+    "#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b",
+    "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837",
+)
+
+
+@dataclass(frozen=True)
+class _Op:
+    """One what-if edit, replayable on a rebuilt model."""
+
+    kind: str  # "add" | "move" | "remove"
+    category: str = ""
+    level: int = 0
+    facility_type: str | None = None
+    x: float = 0.0
+    y: float = 0.0
+    fid: str = ""
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+def _data_dir() -> Path:
+    """Where the plan layers are read from: ``HEBI_DATA_DIR`` (tests, deployments) or data/geo."""
+    env = os.environ.get("HEBI_DATA_DIR")
+    return Path(env) if env else layers.DATA_DIR
+
+
+def _mtime(layer_id: str) -> float:
+    path = _data_dir() / f"{layers.get_spec(layer_id).file_stem}.geojson"
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _layer(layer_id: str, data_dir: str, mtime: float) -> gpd.GeoDataFrame:
+    """Read and validate one plan layer (cached per file version)."""
+    del mtime  # cache key only
+    return layers.load_layer(layer_id, GeoJSONDirectoryStore(Path(data_dir), read_only=True))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _network(data_dir: str, mtime: float, snap_gap_m: float) -> WalkNetwork:
+    """The walking network of the shipped road layer (built once per file version)."""
+    return build_network(project_to_gk(_layer("roads", data_dir, mtime)), snap_gap_m=snap_gap_m)
+
+
+def _rules() -> CoverageRules:
+    rules = st.session_state.get("cov_rules")
+    if rules is None:
+        rules = load_rules()
+        st.session_state["cov_rules"] = rules
+    assert isinstance(rules, CoverageRules)
+    return rules
+
+
+def _apply(model: CoverageModel, op: _Op) -> None:
+    if op.kind == "add":
+        model.add_facility(
+            op.category, op.level, op.x, op.y, facility_type=op.facility_type,
+            name=t("拟建设施", "Proposed facility"),
+        )
+    elif op.kind == "move":
+        model.move_facility(op.fid, op.x, op.y)
+    elif op.kind == "remove":
+        model.remove_facility(op.fid)
+
+
+def _model(settings: CoverageSettings) -> tuple[CoverageModel, list[UnitWeights]]:
+    """The session's coverage model, rebuilt (and edits replayed) when inputs change."""
+    data_dir = str(_data_dir())
+    mtimes = tuple(_mtime(i) for i in _LAYERS)
+    rules = _rules()
+    key = (data_dir, mtimes, id(rules), settings)
+    if st.session_state.get("cov_key") != key:
+        frames = {i: _layer(i, data_dir, m) for i, m in zip(_LAYERS, mtimes, strict=True)}
+        network = _network(data_dir, mtimes[0], settings.snap_gap_m)
+        model, units = analyse(
+            frames["roads"], frames["facilities"], frames["communities"], rules, settings,
+            units={u: frames[u] for u in _UNIT_LAYERS}, network=network,
+        )
+        kept = []
+        for op in st.session_state.get("cov_ops", []):
+            try:
+                _apply(model, op)
+                kept.append(op)
+            except SpatialError:
+                continue  # e.g. a facility type the edited rules no longer know
+        st.session_state["cov_ops"] = kept
+        st.session_state.update(cov_key=key, cov_model=model, cov_units=units)
+    return st.session_state["cov_model"], st.session_state["cov_units"]
+
+
+def _do(model: CoverageModel, op: _Op) -> None:
+    """Apply a what-if edit, remember it, or show why it cannot be done."""
+    try:
+        _apply(model, op)
+    except SpatialError as err:
+        st.session_state["cov_error"] = err.message(current_lang())
+        return
+    st.session_state.setdefault("cov_ops", []).append(op)
+    st.session_state.pop("cov_sites", None)
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+
+def _cat_label(code: str) -> str:
+    if code == ALL:
+        return t("全部九类", "All nine categories")
+    c = category_by_code(code)
+    return t(c.name, c.name_en)
+
+
+def _labels(codes: list[str]) -> dict[str, str]:
+    """Labels resolved now, in this run's language (a format_func may run outside the run)."""
+    return {c: _cat_label(c) for c in codes}
+
+
+def _pct(value: float) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value * 100:.1f}%"
+
+
+def _dist(value: float) -> str:
+    return t("超出搜索范围", "beyond search radius") if not np.isfinite(value) else f"{value:.0f} m"
+
+
+# --- map -----------------------------------------------------------------------------------------
+
+
+def _place_overlay(model: CoverageModel, category: str, level: int, gcj02: bool) -> Any:
+    p = model.places
+    gdf = gpd.GeoDataFrame({"i": np.arange(len(p))}, geometry=list(p.geometry), crs=p.crs)
+    tips: list[TooltipText | None] = []
+    if category == ALL:
+        counts = categories_in_reach(model)[str(level)]
+        styles = [
+            {"color": "#333333", "weight": 1.0, "fillColor": c, "fillOpacity": 0.7}
+            for c in _COUNT_COLOURS
+        ]
+        index = [int(c) for c in counts]
+        for i in range(len(p)):
+            tips.append(TooltipText(
+                str(p.names[i]) or str(p.ids[i]),
+                (
+                    (t("人口", "Population"), f"{p.population[i]:,.0f}"),
+                    (t(f"{level} 分钟可达类别", f"Categories within {level} min"),
+                     f"{int(counts[i])} / 9"),
+                ),
+            ))
+    else:
+        j = combo_index(category, level)
+        dist, excess = model.combo_dist[:, j], model.combo_excess[:, j]
+        cls = np.where(excess <= 0, 0, np.where(np.isfinite(dist), 1, 2))
+        cls = np.where(p.snapped.ok, cls, 3)
+        styles = [
+            {"color": "#333333", "weight": 1.0, "fillColor": _CLASS_COLOURS[0], "fillOpacity": 0.6},
+            {"color": "#d73027", "weight": 3.0, "fillColor": _CLASS_COLOURS[1], "fillOpacity": 0.7},
+            {"color": "#a50026", "weight": 3.0, "fillColor": _CLASS_COLOURS[2], "fillOpacity": 0.7},
+            {"color": "#525252", "weight": 2.0, "fillColor": _CLASS_COLOURS[3], "fillOpacity": 0.5,
+             "dashArray": "4 4"},
+        ]
+        index = [int(c) for c in cls]
+        state = (
+            t("覆盖", "covered"), t("缺口", "gap"), t("缺口", "gap"),
+            t("未接入路网", "not on the network"),
+        )
+        for i in range(len(p)):
+            tips.append(TooltipText(
+                str(p.names[i]) or str(p.ids[i]),
+                (
+                    (t("人口", "Population"), f"{p.population[i]:,.0f}"),
+                    (t("步行距离", "Walking distance"), _dist(dist[i])),
+                    (t("状态", "Status"), state[index[i]]),
+                ),
+            ))
+    return geojson_overlay(
+        gdf, styles=styles, style_index=index, tooltips=tips,
+        name=t("居住区", "Residential areas"), gcj02=gcj02,
+    )
+
+
+def _facility_overlay(model: CoverageModel, category: str, level: int, gcj02: bool) -> Any:
+    f = model.facilities
+    pts = model.facility_points()
+    show = np.asarray([g is not None for g in pts])
+    if category != ALL:
+        show &= (f["category"].to_numpy() == category) & (f["level_min"].to_numpy() == level)
+    rows = np.flatnonzero(show)
+    cats = [c.code for c in CATEGORIES]
+    styles = [
+        {"color": "#ffffff", "weight": 1.5, "fillColor": c.colour, "fillOpacity": 0.95,
+         "radius": 6}
+        for c in CATEGORIES
+    ] + [
+        {"color": "#000000", "weight": 3.0, "fillColor": c.colour, "fillOpacity": 1.0,
+         "radius": 9}
+        for c in CATEGORIES
+    ]
+    hypo = f["hypothetical"].to_numpy(dtype=bool)
+    cat = f["category"].to_numpy(dtype=object)
+    name = f["name"].to_numpy(dtype=object)
+    fid = f["facility_id"].to_numpy(dtype=object)
+    lvl = f["level_min"].to_numpy(dtype=np.int64)
+    walk = f["max_walk_m"].to_numpy(dtype=float)
+    index = [cats.index(str(cat[i])) + (len(cats) if hypo[i] else 0) for i in rows]
+    tips: list[TooltipText | None] = [
+        TooltipText(
+            str(name[i]) or str(fid[i]),
+            (
+                (t("类别", "Category"), _cat_label(str(cat[i]))),
+                (t("层级", "Level"), f"{int(lvl[i])} min"),
+                (t("服务距离", "Walking rule"), f"{float(walk[i]):.0f} m"),
+                (t("编号", "Id"), str(fid[i])),
+            ),
+        )
+        for i in rows
+    ]
+    gdf = gpd.GeoDataFrame(geometry=list(pts[rows]), crs=model.network.crs)
+    return geojson_overlay(
+        gdf, styles=styles, style_index=index, tooltips=tips,
+        name=t("服务设施", "Facilities"), gcj02=gcj02,
+    )
+
+
+def _sites_overlay(model: CoverageModel, sites: pd.DataFrame, gcj02: bool) -> Any:
+    gdf = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=model.network.crs
+    )
+    style = {"color": "#762a83", "weight": 3.0, "dashArray": "3 3", "fillColor": "#e7d4e8",
+             "fillOpacity": 0.9, "radius": 10}
+    tips: list[TooltipText | None] = [
+        TooltipText(
+            t(f"建议选址 {int(r)}", f"Suggested site {int(r)}"),
+            ((t("新增覆盖人口", "Residents gained"), f"{g:,.0f}"),),
+        )
+        for r, g in zip(sites["rank"], sites["gain_population"], strict=True)
+    ]
+    return geojson_overlay(
+        gdf, styles=[style], tooltips=tips, name=t("建议选址", "Suggested sites"), gcj02=gcj02
+    )
+
+
+def _unit_outline_overlay(frame: gpd.GeoDataFrame, gcj02: bool) -> Any:
+    style = {"color": "#2166ac", "weight": 1.5, "fillOpacity": 0.0, "dashArray": "6 4"}
+    tips: list[TooltipText | None] = [
+        TooltipText(str(n)) for n in frame.get("name", pd.Series([""] * len(frame)))
+    ]
+    return geojson_overlay(
+        frame, styles=[style], tooltips=tips, name=t("生活圈", "Life circles"), gcj02=gcj02
+    )
+
+
+def _legend(category: str, level: int) -> None:
+    if category == ALL:
+        items = [(c, f"{k}") for k, c in enumerate(_COUNT_COLOURS)]
+        title = t(f"{level} 分钟内可达类别数", f"Categories within {level} min")
+    else:
+        items = list(zip(_CLASS_COLOURS, (
+            t("步行可达（符合规则距离）", "Within the walking rule"),
+            t("缺口：超出规则距离（2 倍以内）", "Gap: beyond the rule (within 2×)"),
+            t("缺口：超过 2 倍规则距离或不可达", "Gap: beyond 2× the rule or unreachable"),
+            t("距道路过远，未接入路网", "Too far from any road"),
+        ), strict=True))
+        title = t("居住区步行距离", "Residential walking distance")
+    swatches = "".join(
+        f'<span style="display:inline-block;width:12px;height:12px;background:{c};'
+        f'border:1px solid #333;margin:0 4px 0 10px;vertical-align:middle"></span>'
+        f"{escape_text(label)}"
+        for c, label in items
+    )
+    st.markdown(f"**{escape_text(title)}**<br>{swatches}", unsafe_allow_html=True)
+
+
+def _basemap_choice() -> str:
+    """Basemap: the plan map's choice, else ``?basemap=``, else the deployment default."""
+    if "cov_basemap" not in st.session_state:
+        view = st.session_state.get("map_view")
+        chosen = getattr(view, "basemap", None) or st.query_params.get("basemap")
+        if chosen not in BASEMAP_IDS:
+            chosen = default_basemap_id()
+        st.session_state["cov_basemap"] = chosen
+    return str(st.session_state["cov_basemap"])
+
+
+def _map(
+    model: CoverageModel, category: str, level: int, frames: dict[str, gpd.GeoDataFrame],
+    mode: str, edit: dict[str, Any],
+) -> None:
+    """Draw the map; a click adds or moves a facility, depending on the mode."""
+    lang = current_lang()
+    key = tianditu_key(None)
+    basemaps = available_basemaps(key)
+    ids = [b.id for b in basemaps]
+    current = _basemap_choice()
+    bm_id = st.selectbox(
+        t("底图", "Basemap"), ids, index=ids.index(current) if current in ids else 0,
+        format_func=lambda i: get_basemap(i).title(lang), key="cov_basemap_box",
+    )
+    st.session_state["cov_basemap"] = bm_id
+    bm = get_basemap(bm_id)
+    overlays = [
+        basemap_overlay(bm, key=key, lang=lang),
+        _unit_outline_overlay(frames["life_circles"], bm.gcj02),
+        _place_overlay(model, category, level, bm.gcj02),
+        _facility_overlay(model, category, level, bm.gcj02),
+    ]
+    sites = st.session_state.get("cov_sites")
+    if isinstance(sites, pd.DataFrame) and len(sites):
+        overlays.append(_sites_overlay(model, sites, bm.gcj02))
+    centre = frames["communities"].to_crs(4326).union_all().centroid
+    out = st_folium(
+        build_base_map(lang),
+        key="coverage_map",
+        center=(centre.y, centre.x),
+        zoom=13,
+        feature_group_to_add=overlays,
+        returned_objects=["last_clicked"],
+        use_container_width=True,
+        height=MAP_HEIGHT,
+    )
+    click = (out or {}).get("last_clicked")
+    if not click or click == st.session_state.get("cov_last_click"):
+        return
+    st.session_state["cov_last_click"] = click
+    if mode == "off":
+        return
+    lon, lat = float(click["lng"]), float(click["lat"])
+    if bm.gcj02:
+        lo, la = gcj02_to_wgs84(lon, lat)
+        lon, lat = float(lo), float(la)
+    x, y = lonlat_to_network(model.network, lon, lat)
+    if mode == "add":
+        _do(model, _Op("add", edit["category"], edit["level"], edit["type"], x, y))
+    elif mode == "move" and edit.get("fid"):
+        _do(model, _Op("move", x=x, y=y, fid=str(edit["fid"])))
+    st.rerun()
+
+
+# --- what-if panel -------------------------------------------------------------------------------
+
+
+def _type_options(rules: CoverageRules, category: str, level: int) -> list[str]:
+    table = rules.table
+    rows = table[(table["category"] == category) & (table["level_min"] == level)]
+    types = [ft for ft in rows["facility_type"] if ft != ANY_TYPE]
+    return [ANY_TYPE, *types]
+
+
+def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict[str, Any]]:
+    """The what-if controls; returns the click mode and what a click should add or move."""
+    st.markdown(f"**{t('情景推演', 'What-if')}**")
+    mode = st.radio(
+        t("点击地图", "Map click"), ["add", "move", "off"], horizontal=True, key="cov_mode",
+        format_func={
+            "add": t("添加设施", "Add facility"),
+            "move": t("移动所选设施", "Move selected"),
+            "off": t("不响应", "Do nothing"),
+        }.__getitem__,
+    )
+    codes = [c.code for c in CATEGORIES]
+    edit_cat = st.selectbox(
+        t("设施类别", "Facility category"), codes,
+        index=codes.index(category) if category in codes else 0,
+        format_func=_labels(codes).__getitem__, key="cov_edit_cat",
+    )
+    edit_level = st.selectbox(
+        t("层级（分钟）", "Level (min)"), list(LEVELS_MIN),
+        index=list(LEVELS_MIN).index(level), key="cov_edit_level",
+    )
+    rules = model.rules
+    types = _type_options(rules, edit_cat, edit_level)
+    tier = t("通用（层级默认）", "Tier default")
+    type_labels = {ft: tier if ft == ANY_TYPE else ft for ft in types}
+    ftype = st.selectbox(
+        t("设施类型（决定服务距离）", "Facility type (sets the walking rule)"),
+        types, key="cov_edit_type", format_func=type_labels.__getitem__,
+    )
+    chosen_type = None if ftype == ANY_TYPE else ftype
+    walk = rules.lookup(edit_cat, edit_level, chosen_type)[0]
+    st.caption(t(f"服务距离 {walk:.0f} 米（步行，沿路网）", f"Walking rule {walk:.0f} m"))
+    f = model.facilities
+    same = f[(f["category"] == edit_cat) & (f["level_min"] == edit_level) & f["x"].notna()]
+    fids = same["facility_id"].tolist()
+    names = dict(zip(same["facility_id"], same["name"], strict=True))
+    fid = st.selectbox(
+        t("所选设施（移动/删除）", "Selected facility (move/remove)"), [None, *fids],
+        format_func=lambda i: "—" if i is None else f"{names.get(i) or i} ({i})",
+        key="cov_edit_fid",
+    )
+    if st.button(t("删除所选设施", "Remove selected"), disabled=fid is None, key="cov_remove"):
+        _do(model, _Op("remove", fid=str(fid)))
+        st.rerun()
+    with st.form("cov_add_form", border=False):
+        c1, c2 = st.columns(2)
+        lon = c1.number_input(t("经度", "Longitude"), value=114.3, format="%.6f", key="cov_lon")
+        lat = c2.number_input(t("纬度", "Latitude"), value=35.75, format="%.6f", key="cov_lat")
+        if st.form_submit_button(t("按坐标添加", "Add at coordinates")):
+            x, y = lonlat_to_network(model.network, float(lon), float(lat))
+            _do(model, _Op("add", edit_cat, int(edit_level), chosen_type, x, y))
+            st.rerun()
+    if st.session_state.get("cov_ops"):
+        st.caption(t(
+            f"已做 {len(st.session_state['cov_ops'])} 项推演修改。",
+            f"{len(st.session_state['cov_ops'])} what-if edit(s) applied.",
+        ))
+        if st.button(t("撤销全部推演", "Undo all what-ifs"), key="cov_reset"):
+            st.session_state["cov_ops"] = []
+            st.session_state.pop("cov_key", None)
+            st.session_state.pop("cov_sites", None)
+            st.rerun()
+    st.markdown(f"**{t('最优新增选址', 'Best new sites')}**")
+    k = st.number_input(t("选址数量 k", "Number of sites k"), 1, 20, 3, key="cov_k")
+    if st.button(t("计算建议选址", "Suggest sites"), key="cov_suggest"):
+        st.session_state["cov_sites"] = suggest_sites(
+            model, edit_cat, int(edit_level), int(k), facility_type=chosen_type
+        )
+        st.session_state["cov_sites_for"] = (edit_cat, int(edit_level), chosen_type)
+    sites = st.session_state.get("cov_sites")
+    if isinstance(sites, pd.DataFrame):
+        if sites.empty:
+            st.caption(t("没有能增加覆盖人口的选址。", "No site adds any resident."))
+        else:
+            lon_s, lat_s = network_to_lonlat(model.network, sites["x"], sites["y"])
+            st.dataframe(
+                pd.DataFrame({
+                    t("序号", "Rank"): sites["rank"],
+                    t("经度", "Lon"): np.round(lon_s, 6),
+                    t("纬度", "Lat"): np.round(lat_s, 6),
+                    t("新增覆盖人口", "Residents gained"): sites["gain_population"].round(0),
+                    t("累计覆盖率", "Share after"): (sites["pop_share"] * 100).round(1),
+                }),
+                hide_index=True, key="cov_sites_table",
+            )
+            if st.button(t("将建议选址加入推演", "Add suggestions as what-ifs"), key="cov_take"):
+                cat_s, lvl_s, type_s = st.session_state["cov_sites_for"]
+                for x, y in zip(sites["x"], sites["y"], strict=True):
+                    _do(model, _Op("add", cat_s, lvl_s, type_s, float(x), float(y)))
+                st.rerun()
+    return str(mode), {"category": edit_cat, "level": int(edit_level), "type": chosen_type,
+                       "fid": fid}
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _share_pivot(summary: pd.DataFrame) -> pd.DataFrame:
+    pop = summary["pop_share"].to_numpy(dtype=float) * 100
+    area = summary["area_share"].to_numpy(dtype=float) * 100
+    count = summary["n_facilities"].to_numpy(dtype=np.int64)
+    rows = []
+    for c in CATEGORIES:
+        row: dict[str, Any] = {t("类别", "Category"): _cat_label(c.code)}
+        for lv in LEVELS_MIN:
+            j = combo_index(c.code, lv)
+            row[t(f"{lv}分钟 人口", f"{lv} min residents")] = pop[j]
+            row[t(f"{lv}分钟 用地", f"{lv} min area")] = area[j]
+            row[t(f"{lv}分钟 设施数", f"{lv} min facilities")] = int(count[j])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _unit_pivot(units: pd.DataFrame, category: str, level: int) -> pd.DataFrame:
+    if units.empty:
+        return units
+    label: Callable[[Any], str]
+    if category == ALL:
+        sel = units[units["level_min"] == level]
+        cols, label = "category", lambda code: _cat_label(str(code))
+    else:
+        sel = units[units["category"] == category]
+        cols, label = "level_min", lambda lv: t(f"{lv}分钟", f"{lv} min")
+    # One row per unit, in layer order; units without residents stay listed with blanks.
+    values = sel.set_index(["unit_layer", "unit_id", cols])["pop_share"].to_dict()
+    units_in_order = sel.drop_duplicates(["unit_layer", "unit_id"])
+    keys = list(dict.fromkeys(sel[cols].tolist()))
+    rows = []
+    for layer_id, unit_id, unit_name, pop in units_in_order[
+        ["unit_layer", "unit_id", "unit_name", "population"]
+    ].itertuples(index=False):
+        row: dict[str, Any] = {"unit_layer": layer_id, "unit_name": unit_name, "population": pop}
+        for k in keys:
+            row[label(k)] = values[(layer_id, unit_id, k)] * 100
+        rows.append(row)
+    pivot = pd.DataFrame(rows)
+    layer_name = {"life_circles": t("生活圈", "Life circle"), "parks": t("园区", "Park")}
+    pivot["unit_layer"] = pivot["unit_layer"].map(lambda v: layer_name.get(v, v))
+    return pivot.rename(columns={
+        "unit_layer": t("单元图层", "Unit layer"), "unit_name": t("单元", "Unit"),
+        "population": t("居住人口", "Residents"),
+    })
+
+
+def _percent_config(frame: pd.DataFrame, skip: int) -> dict[str, Any]:
+    return {
+        c: st.column_config.NumberColumn(c, format="%.1f%%")
+        for c in frame.columns[skip:]
+        if not str(c).endswith(("设施数", "facilities"))
+    }
+
+
+def _downloads(model: CoverageModel, units: list[UnitWeights]) -> None:
+    tables = report_tables(model, units)
+    labels = {
+        "summary": t("覆盖率汇总", "Coverage summary"),
+        "units": t("规划单元覆盖率", "Coverage per unit"),
+        "completeness": t("完整度", "Completeness"),
+        "gaps": t("缺口清单", "Gap list"),
+        "straight_line": t("直线距离对比", "Straight-line comparison"),
+        "straight_line_overclaims": t("直线距离高估明细", "Straight-line over-claims"),
+        "places": t("居住区逐项距离", "Per-place distances"),
+        "unsnapped": t("未接入路网", "Not on the network"),
+        "facilities": t("设施（含推演）", "Facilities (with what-ifs)"),
+    }
+    c1, c2 = st.columns([2, 1])
+    which = c1.selectbox(
+        t("下载表格（CSV）", "Download a table (CSV)"), list(tables),
+        format_func=lambda k: labels.get(k, k), key="cov_dl_table",
+    )
+    c1.download_button(
+        t("下载 CSV", "Download CSV"), to_safe_csv(tables[which]),
+        file_name=f"coverage_{which}.csv", mime="text/csv", on_click="ignore", key="cov_dl_csv",
+    )
+    layers_now = result_layers(model)
+    make_gpkg: Callable[[], bytes] = lambda: to_gpkg_bytes(layers_now)  # noqa: E731
+    c2.download_button(
+        t("下载结果图层（GeoPackage）", "Download result layers (GeoPackage)"), make_gpkg,
+        file_name="coverage.gpkg", mime="application/geopackage+sqlite3", on_click="ignore",
+        key="cov_dl_gpkg",
+    )
+
+
+def _rules_editor(rules: CoverageRules) -> None:
+    st.caption(t(
+        "每类设施的步行服务距离及出处；GK 表示依据通用知识、尚未与标准原文核对。修改后点“应用”。",
+        "Walking distance per facility type and its source; GK = general knowledge, not yet "
+        "checked against the standard text. Edit, then press Apply.",
+    ))
+    edited = st.data_editor(
+        rules.table, num_rows="dynamic", hide_index=True, key="cov_rules_editor",
+        width="stretch",
+    )
+    c1, c2 = st.columns(2)
+    if c1.button(t("应用规则", "Apply rules"), key="cov_rules_apply"):
+        try:
+            st.session_state["cov_rules"] = rules_from_frame(pd.DataFrame(edited))
+            st.rerun()
+        except SpatialError as err:
+            st.error(err.message(current_lang()))
+    if c2.button(t("恢复默认规则", "Restore default rules"), key="cov_rules_reset"):
+        st.session_state["cov_rules"] = load_rules()
+        st.session_state.pop("cov_rules_editor", None)
+        st.rerun()
+
+
+def _settings() -> CoverageSettings:
+    with st.expander(t("分析设置", "Analysis settings")):
+        c1, c2, c3 = st.columns(3)
+        snap = c1.number_input(
+            t("最大接入距离（米）", "Max distance to a road (m)"), 10.0, 2000.0,
+            DEFAULT_MAX_SNAP_M, 10.0, key="cov_snap",
+        )
+        gap = c2.number_input(
+            t("路网缝隙容差（米）", "Road gap tolerance (m)"), 0.0, 20.0, DEFAULT_SNAP_GAP_M, 0.5,
+            key="cov_gap",
+        )
+        offset = c3.checkbox(
+            t("计入到道路的接入距离", "Add the walk to the road"), False, key="cov_offset"
+        )
+    return CoverageSettings(max_snap_m=float(snap), snap_gap_m=float(gap), add_access_offset=offset)
+
+
+# --- page ----------------------------------------------------------------------------------------
+
+
+def render() -> None:
+    """Draw the living-circle coverage page."""
+    lang = current_lang()
+    st.header(t("生活圈步行覆盖分析", "Living-circle walking coverage"))
+    st.caption(t(
+        "沿道路网络计算每个居住区到九类服务设施的最近步行距离（非直线半径），"
+        "按 GB 50180-2018 / TD/T 1062-2021 的服务距离规则判断是否覆盖。",
+        "Walking distance along the road network (not straight-line radii) from every residential "
+        "area to the nearest facility of each of the nine categories, judged against the "
+        "GB 50180-2018 / TD/T 1062-2021 walking rules.",
+    ))
+    settings = _settings()
+    try:
+        model, units = _model(settings)
+    except SpatialError as err:
+        st.error(err.message(lang))
+        return
+    data_dir = str(_data_dir())
+    frames = {u: _layer(u, data_dir, _mtime(u)) for u in ("communities", "life_circles")}
+
+    c1, c2 = st.columns([2, 1])
+    codes = [ALL, *[c.code for c in CATEGORIES]]
+    category = c1.selectbox(
+        t("服务类别", "Service category"), codes, format_func=_labels(codes).__getitem__,
+        key="cov_category",
+    )
+    level = int(c2.radio(
+        t("生活圈层级", "Life-circle level"), list(LEVELS_MIN), index=0, horizontal=True,
+        format_func={lv: t(f"{lv} 分钟", f"{lv} min") for lv in LEVELS_MIN}.__getitem__,
+        key="cov_level",
+    ))
+
+    summary = summary_table(model)
+    completeness = completeness_table(model)
+    levels = completeness["level"].tolist()
+    all_nine = completeness["share_all_nine"].to_numpy(dtype=float)
+    mean_cats = completeness["mean_categories"].to_numpy(dtype=float)
+    m1, m2, m3 = st.columns(3)
+    if category == ALL:
+        i = levels.index(str(level))
+        m1.metric(t("九类齐全的居民比例", "Residents with all nine"), _pct(all_nine[i]))
+        m2.metric(t("人均可达类别数", "Categories per resident"), f"{mean_cats[i]:.2f}")
+        m3.metric(
+            t("任一层级九类齐全", "All nine at any level"), _pct(all_nine[levels.index("any")])
+        )
+    else:
+        r = summary.iloc[combo_index(category, level)]
+        m1.metric(t("覆盖人口比例", "Residents covered"), _pct(float(r["pop_share"])))
+        m2.metric(t("覆盖居住用地比例", "Residential area covered"), _pct(float(r["area_share"])))
+        m3.metric(t("设施数量", "Facilities"), f"{int(r['n_facilities'])}")
+
+    error = st.session_state.pop("cov_error", None)
+    if error:
+        st.warning(error)
+    col_map, col_side = st.columns([3, 1], gap="small")
+    with col_side:
+        mode, edit = _what_if(model, category, level)
+    with col_map:
+        _map(model, category, level, frames, mode, edit)
+        _legend(category, level)
+
+    tabs = st.tabs([
+        t("覆盖率", "Coverage"), t("规划单元", "Planning units"), t("完整度", "Completeness"),
+        t("缺口清单", "Gaps"), t("直线半径对比", "Straight-line check"),
+        t("未接入路网", "Not on network"), t("规则表", "Rules"), t("下载", "Downloads"),
+    ])
+    with tabs[0]:
+        pivot = _share_pivot(summary)
+        st.dataframe(pivot, hide_index=True, column_config=_percent_config(pivot, 1),
+                     key="cov_summary_table")
+    with tabs[1]:
+        up = _unit_pivot(unit_table(model, units), category, level)
+        st.dataframe(up, hide_index=True, column_config=_percent_config(up, 3),
+                     key="cov_unit_table")
+    with tabs[2]:
+        comp = completeness_table(model)
+        comp["level"] = comp["level"].map(lambda v: t("任一层级", "any level") if v == "any"
+                                          else t(f"{v} 分钟", f"{v} min"))
+        comp["share_all_nine"] = comp["share_all_nine"] * 100
+        st.dataframe(comp, hide_index=True, key="cov_completeness_table", column_config={
+            "share_all_nine": st.column_config.NumberColumn(format="%.1f%%"),
+        })
+    with tabs[3]:
+        gaps = gap_table(model)
+        gaps = gaps[gaps["level_min"] == level]
+        if category != ALL:
+            gaps = gaps[gaps["category"] == category]
+        st.caption(t("按受影响人口排序；超出距离 = 最近设施距离 − 规则距离。",
+                     "Largest population first; excess = nearest distance − walking rule."))
+        st.dataframe(gaps.head(500), hide_index=True, key="cov_gap_table")
+    with tabs[4]:
+        straight, detail = straight_line_table(model)
+        straight = straight[straight["level_min"] == level]
+        st.caption(t(
+            "直线半径会把河流、铁路、围墙另一侧的居民也算作覆盖；此处列出高估的人口。",
+            "A straight-line radius counts residents across rivers, rails and walls as covered; "
+            "the over-claimed population is listed here.",
+        ))
+        st.dataframe(straight, hide_index=True, key="cov_straight_table")
+        st.dataframe(detail[detail["level_min"] == level], hide_index=True,
+                     key="cov_overclaim_table")
+    with tabs[5]:
+        st.dataframe(unsnapped_table(model), hide_index=True, key="cov_unsnapped_table")
+    with tabs[6]:
+        _rules_editor(model.rules)
+    with tabs[7]:
+        _downloads(model, units)
