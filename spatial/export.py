@@ -1159,44 +1159,83 @@ def _legend_rows(content: MapContent) -> list[_LegendRow]:
     return rows
 
 
+_LegendPlacement = list[tuple[int, int, list[str]]]  # (column, first line slot, lines) per row
+
+
+def _place_legend(
+    rows: list[_LegendRow], size: float, cols: int, inner: _Box, sym_w: float, k: float
+) -> _LegendPlacement | None:
+    """Fill columns top to bottom, wrapping long labels (at most 3 lines); None if it overflows."""
+    row_h = size * PT_TO_MM * k * _LEGEND_LINE
+    slots = max(1, math.floor(inner.h / row_h))
+    col_w = inner.w / cols
+    out: _LegendPlacement = []
+    col = used = 0
+    for row in rows:
+        avail = col_w - 1.0 * k - (0.0 if row.entry is None else sym_w)
+        lines = _wrap(row.label, avail, size * k)
+        if len(lines) > 3:
+            return None
+        if used + len(lines) > slots:
+            col, used = col + 1, 0
+        if col >= cols:
+            return None
+        out.append((col, used, lines))
+        used += len(lines)
+    return out
+
+
 def _draw_legend(page: _Page, box: _Box, rows: list[_LegendRow], lang: str) -> list[str]:
-    """Lay out the legend in as many columns as it needs, shrinking text if it must."""
+    """Lay out the legend: the largest text, then the fewest columns, at which every row fits.
+
+    Long labels wrap instead of being cut, so every entry is printed whole. Only
+    when even the smallest text in three columns cannot hold the rows does the
+    legend end with a "… N more" line.
+    """
     k = page.k
     page.box(box, facecolor="white", edgecolor=_INK, lw=0.6 * k, zorder=30)
     heading = _t(lang, "图例", "Legend")
     page.text(box.x + 3.0 * k, box.y + box.h - 2.5 * k, heading, 10.0, ha="left", va="top",
               zorder=41)
-    inner_top = box.y + box.h - 9.5 * k
-    inner_h = inner_top - (box.y + 2.5 * k)
-    inner_w = box.w - 6.0 * k
+    inner = _Box(box.x + 3.0 * k, box.y + 2.5 * k, box.w - 6.0 * k, box.h - 12.0 * k)
     sym_w = 9.0 * k
-    # The largest text at which (nearly) every label fits its column; the rest are shortened.
-    size, cols, per_col = _LEGEND_SIZES[-1], 1, max(len(rows), 1)
+    placed: _LegendPlacement | None = None
+    size, cols = _LEGEND_SIZES[-1], 1
     for size in _LEGEND_SIZES:
-        row_h = size * PT_TO_MM * k * _LEGEND_LINE
-        per_col = max(1, math.floor(inner_h / row_h))
-        cols = max(1, math.ceil(len(rows) / per_col))
-        col_w = inner_w / cols
-        fits = sum(_text_width_mm(r.label, size * k) + (0 if r.entry is None else sym_w)
-                   <= col_w - 1.0 * k for r in rows)
-        if fits >= 0.92 * len(rows):
+        for cols in (1, 2, 3):
+            if inner.w / cols < 28.0 * k:
+                break
+            placed = _place_legend(rows, size, cols, inner, sym_w, k)
+            if placed is not None:
+                break
+        if placed is not None:
             break
+    shown = rows
+    if placed is None:  # too many rows for the panel: print what fits and say how many are left
+        cols = max(1, min(3, math.floor(inner.w / (28.0 * k))))
+        for n in range(len(rows) - 1, 0, -1):
+            more = _t(lang, f"… 另有 {len(rows) - n} 项", f"… {len(rows) - n} more")
+            shown = [*rows[:n], _LegendRow(more, None)]
+            placed = _place_legend(shown, size, cols, inner, sym_w, k)
+            if placed is not None:
+                break
+        assert placed is not None
     row_h = size * PT_TO_MM * k * _LEGEND_LINE
-    col_w = inner_w / cols
+    col_w = inner.w / cols
+    top = inner.y + inner.h
     printed: list[str] = []
-    for i, row in enumerate(rows):
-        col, r = divmod(i, per_col)
-        x = box.x + 3.0 * k + col * col_w
-        y = inner_top - (r + 1) * row_h
-        if row.entry is None:
-            label = _ellipsize(row.label, col_w - 1.0 * k, size * k)
-            page.text(x, y + row_h * 0.2, label, size, ha="left", va="bottom",
-                      color="#000000", zorder=41)
-        else:
-            _legend_symbol(page, x, y + row_h * 0.2, row.entry, size)
-            label = _ellipsize(row.label, col_w - sym_w - 1.0 * k, size * k)
-            page.text(x + sym_w, y + row_h * 0.2, label, size, ha="left", va="bottom", zorder=41)
-        printed.append(label)
+    for row, (col, slot, lines) in zip(shown, placed, strict=True):
+        x = inner.x + col * col_w
+        first_centre = top - (slot + 0.5) * row_h
+        text_x = x
+        if row.entry is not None:
+            h = size * PT_TO_MM * k * 0.9
+            _legend_symbol(page, x, first_centre - h / 2, row.entry, size)
+            text_x = x + sym_w
+        for i, line in enumerate(lines):
+            page.text(text_x, first_centre - i * row_h, line, size, ha="left", va="center",
+                      color="#000000" if row.entry is None else _INK, zorder=41)
+        printed.append(row.label)
     return printed
 
 
@@ -1322,15 +1361,24 @@ def render_page(
     title = options.title or _default_title(lang)
     subtitle = options.subtitle if options.subtitle is not None else _default_subtitle(content)
     note_w = 48.0 * k if schematic else 0.0
+    title_w = header.w - note_w - 2.0 * k
     title_size = 16.0
-    while title_size > 10.0 and _text_width_mm(title, title_size * k) > header.w - note_w:
+    while title_size > 11.0 and _text_width_mm(title, title_size * k) > title_w:
         title_size -= 0.5
-    title = _ellipsize(title, header.w - note_w, title_size * k)
-    page.text(header.x, header.y + header.h, title, title_size, ha="left", va="top")
+    # A title that still does not fit goes on two lines (the subtitle then yields its place).
+    title_lines = _wrap(title, title_w, title_size * k)
+    if len(title_lines) > 1:
+        title_size = 10.0
+        title_lines = _wrap(title, title_w, title_size * k)[:2]
+        title_lines[-1] = _ellipsize(title_lines[-1], title_w, title_size * k)
+    for i, line in enumerate(title_lines):
+        page.text(header.x, header.y + header.h - i * title_size * PT_TO_MM * k * 1.3, line,
+                  title_size, ha="left", va="top")
     if page_label:
         subtitle = f"{subtitle}    {page_label}" if subtitle else page_label
-    page.text(header.x, header.y + 1.0 * k, _ellipsize(subtitle, header.w - note_w, 9.0 * k),
-              9.0, ha="left", va="bottom", color="#444444")
+    if len(title_lines) == 1:
+        page.text(header.x, header.y + 1.0 * k, _ellipsize(subtitle, title_w, 9.0 * k),
+                  9.0, ha="left", va="bottom", color="#444444")
     if schematic:
         nx = header.x + header.w - note_w
         page.box(_Box(nx, header.y + 1.0 * k, note_w, header.h - 1.0 * k), facecolor="white",

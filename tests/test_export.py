@@ -103,8 +103,14 @@ def _export(view: View | None = None, schematic: bool = True,
     return out.data, out.info
 
 
+def _n(text: str) -> str:
+    """Text without white space: long legend labels wrap, so compare without breaks."""
+    return "".join(text.split())
+
+
 def _pdf_text(data: bytes) -> list[str]:
-    return [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
+    """The text layer of each page, without white space (see :func:`_n`)."""
+    return [_n(p.extract_text()) for p in PdfReader(io.BytesIO(data)).pages]
 
 
 @pytest.fixture(autouse=True)
@@ -149,37 +155,37 @@ def test_pdf_page_has_the_paper_size() -> None:
 def test_pdf_text_layer_has_title_legend_scale_and_footer() -> None:
     data, info = _export(title="城东片区规划图 Test", review_no="鹤S(2026)012号")
     (text,) = _pdf_text(data)
-    assert "城东片区规划图 Test" in text
+    assert _n("城东片区规划图 Test") in text
     # Every legend entry declared by the shown layers, solid and (where schematic) dashed.
     for label in ("测试园区", "测试园区（示意）", "交通联系轴", "服务联动轴", "学校"):
-        assert label in text
+        assert _n(label) in text
     assert info.legend_labels == ["测试园区", "测试园区（示意）", "联动轴", "交通联系轴",
                                   "服务联动轴", "学校"]
-    assert f"比例尺 1:{info.scale_denominator:.0f}" in text
-    assert "km" in text and "网格北" in text
-    assert "审图号：鹤S(2026)012号" in text
-    assert "制图日期：2026-11-24" in text
-    assert "数据来源：规划纲要 第三章；参考 hebi_admin_boundaries" in text
-    assert "底图：无（离线出图）" in text
-    assert "EPSG:4547" in text
-    assert "示意图" in text and info.schematic
+    assert _n(f"比例尺 1:{info.scale_denominator:.0f}") in text
+    assert _n("km") in text and _n("网格北") in text
+    assert _n("审图号：鹤S(2026)012号") in text
+    assert _n("制图日期：2026-11-24") in text
+    assert _n("数据来源：规划纲要 第三章；参考 hebi_admin_boundaries") in text
+    assert _n("底图：无（离线出图）") in text
+    assert _n("EPSG:4547") in text
+    assert _n("示意图") in text and info.schematic
 
 
 def test_english_page() -> None:
     data, info = _export(view=_view(lang="en"))
     (text,) = _pdf_text(data)
-    assert "Hebi ETDZ spatial layout" in text
+    assert _n("Hebi ETDZ spatial layout") in text
     for label in ("Test parks", "Test parks (schematic)", "Linkage axes", "Traffic axis",
                   "Service axis", "Schools", "grid N", "Date: 2026-11-24"):
-        assert label in text
-    assert f"Scale 1:{info.scale_denominator:.0f}" in text
+        assert _n(label) in text
+    assert _n(f"Scale 1:{info.scale_denominator:.0f}") in text
 
 
 def test_schematic_note_only_when_a_schematic_feature_is_on_the_page() -> None:
     data, info = _export(schematic=False)
     (text,) = _pdf_text(data)
     assert not info.schematic
-    assert "示意图" not in text and "（示意）" not in text
+    assert _n("示意图") not in text and _n("（示意）") not in text
     # The schematic park lies south-east; a view of the north park alone does not show it.
     _, info = _export(view=_view(bbox=(114.215, 35.775, 114.265, 35.815)))
     assert not info.schematic
@@ -329,7 +335,7 @@ def test_choropleth_uses_the_screen_classification() -> None:
                   f"{classes.labels[0]}（1）", f"{classes.labels[1]}（1）", "无数据（1）",
                   "断点（含上限）：20 | 40", "目标 ≥ 37.0：达标 0 · 未达标 2 · 无数据 1",
                   "12 ✗", "31 ✗"):  # the last two: values printed on the areas, as on screen
-        assert label in text
+        assert _n(label) in text
     assert "测试园区" not in info.legend_labels  # the area layer is shown by its classes
 
 
@@ -378,7 +384,7 @@ def test_area_export_frames_and_outlines_one_feature() -> None:
     ex = area_info.extent_gk
     assert ex[0] < x0 and ex[1] < y0 and ex[2] > x1 and ex[3] > y1
     (text,) = _pdf_text(area_data)
-    assert "本图范围：城东园区" in text
+    assert _n("本图范围：城东园区") in text
 
 
 def test_unknown_area_is_a_clear_error() -> None:
@@ -397,9 +403,9 @@ def test_atlas_has_one_page_per_area_in_id_order() -> None:
     assert len(texts) == 3 == len(infos)
     for i, (text, name) in enumerate(zip(texts, ["城东园区", "金山园区", "城北园区"],
                                          strict=True), start=1):
-        assert f"园区图集 — {name}" in text  # ids east, gold, north in order
-        assert f"第 {i}/3 页" in text
-        assert f"本图范围：{name}" in text
+        assert _n(f"园区图集 — {name}") in text  # ids east, gold, north in order
+        assert _n(f"第 {i}/3 页") in text
+        assert _n(f"本图范围：{name}") in text
 
 
 # --- determinism --------------------------------------------------------------------------------
@@ -429,7 +435,7 @@ def test_only_the_date_differs_between_days() -> None:
 def test_default_date_is_today() -> None:
     data = export_view(_view(), ExportOptions(), extra_layers=_layers()).data
     (text,) = _pdf_text(data)
-    assert date.today().isoformat() in text
+    assert _n(date.today().isoformat()) in text
 
 
 # --- options and errors -------------------------------------------------------------------------
@@ -538,7 +544,7 @@ def test_export_with_tiles_names_the_provider(tile_server) -> None:
     data, info = out.data, out.info
     assert _TileHandler.requests  # tiles were fetched
     assert "本地瓦片 © 测试瓦片" in info.basemap_note
-    assert "本地瓦片 © 测试瓦片" in _pdf_text(data)[0]
+    assert _n("本地瓦片 © 测试瓦片") in _pdf_text(data)[0]
 
 
 def test_unreachable_tiles_draw_without_basemap_and_say_so() -> None:
@@ -554,7 +560,7 @@ def test_unreachable_tiles_draw_without_basemap_and_say_so() -> None:
                       content=content)
     data, info = out.data, out.info
     assert "瓦片无法获取，本图未绘制底图" in info.basemap_note
-    assert "瓦片无法获取" in _pdf_text(data)[0]
+    assert _n("瓦片无法获取") in _pdf_text(data)[0]
 
 
 def test_no_basemap_requests_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
