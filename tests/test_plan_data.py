@@ -20,7 +20,8 @@ from layers import DATA_DIR, get_spec, load_layer
 from layers.plan_layers import PLAN_LAYER_IDS
 from spatial import LayerValidationError
 from spatial.crs import GK_EPSG_HEBI, area_m2, project_to_gk
-from spatial.network import build_network
+from spatial.indicators import areal_weighted_sum
+from spatial.network import build_network, snap_points
 from spatial.service_categories import CATEGORY_CODES
 from spatial.storage import GeoJSONDirectoryStore
 from tools import build_plan_layers
@@ -380,6 +381,30 @@ def test_communities_have_population_and_its_basis() -> None:
         assert "km²" in row["population_basis"] and "万人/km²" in row["population_basis"]
         density = row["population"] / (area_m2(gpd.GeoSeries([row.geometry], crs=4326))[0] / 1e6)
         assert 10_000 <= density <= 30_000, row["id"]
+
+
+def test_blocks_lie_between_the_streets_and_circles_hold_gb50180_like_populations() -> None:
+    com, roads = gk(layer("communities")), gk(layer("roads"))
+    assert not com.intersects(shapely.union_all(roads.to_numpy())).any()
+    # Street blocks of 居住街坊 size (GB 50180-2018: 2–4 ha), none larger than 16 ha.
+    areas_ha = com.area / 1e4
+    assert areas_ha.median() == pytest.approx(2.5, abs=1.0)
+    assert areas_ha.max() < 16.0
+    # A 10-min circle holds 1.5–2.5万 in GB 50180-2018; Hebi is less dense: allow 1.0–2.5万.
+    pop = areal_weighted_sum(layer("life_circles").set_index("id"), layer("communities"),
+                             "population")
+    ten = layer("life_circles").loc[lambda d: d["minutes"] == 10, "id"]
+    assert pop[ten].between(10_000, 25_000).all(), pop[ten].to_dict()
+
+
+def test_facilities_are_reachable_from_the_street_network() -> None:
+    net = build_network(project_to_gk(layer("roads")), snap_gap_m=0.0)
+    snapped = snap_points(net, np.asarray(gk(layer("facilities")).to_numpy()), 300.0)
+    assert snapped.ok.all()
+    # Parks are reached from their edge; every other facility is within 100 m of a street.
+    offset = dict(zip(layer("facilities")["id"], snapped.offset, strict=True))
+    assert max(v for k, v in offset.items() if k not in {"cb-sports-park",
+                                                         "cb-fitness-centre"}) < 100.0
 
 
 def test_every_circle_contains_residents_and_facilities_sit_on_land() -> None:

@@ -123,6 +123,9 @@ def area_km2(geom: BaseGeometry) -> float:
 def round_geom(geom: BaseGeometry) -> BaseGeometry:
     """Round coordinates to 6 decimals and drop repeated vertices; refuse invalid results."""
     out = shapely.remove_repeated_points(shapely.transform(geom, lambda xy: np.round(xy, 6)))
+    if not out.is_valid and geom.geom_type in ("Polygon", "MultiPolygon"):
+        # A sliver pinched by rounding: snap-round instead (GEOS keeps the result valid).
+        out = shapely.set_precision(geom, 1e-6)
     if not out.is_valid:
         raise ValueError(f"geometry invalid after rounding: {shapely.is_valid_reason(out)}")
     return out
@@ -486,9 +489,9 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
     ),
     RoadDef(
         "songjiang-rd", "松江路", "Songjiang Road", "secondary",
-        [(114.2970, 35.7768), (114.3150, 35.7767)],
+        [(114.2970, 35.7768), (114.3158, 35.7767)],
         "low", f"{PLACES} §5; anchor 松江路（路上一点）(114.307,35.7768); E-W by naming convention",
-        trim=(True, False),
+        trim=(True, True),
     ),
     RoadDef(
         "hengshan-rd", "衡山路", "Hengshan Road", "secondary",
@@ -523,23 +526,29 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
     ),
     # --- local streets (not in the plan) ---------------------------------------------------------
     RoadDef("cb-local-1", "城北片区支路一", _LOCAL_EN, "local",
-            [(114.2900, 35.7862), (114.3040, 35.7862)], "low", _LOCAL, False, (True, True)),
+            [(114.2860, 35.7862), (114.3040, 35.7862)], "low", _LOCAL, False, (True, True)),
     RoadDef("cb-local-2", "城北片区支路二", _LOCAL_EN, "local",
-            [(114.2900, 35.7838), (114.2970, 35.7838)], "low", _LOCAL, False, (True, True)),
+            [(114.2860, 35.7838), (114.2970, 35.7838)], "low", _LOCAL, False, (True, True)),
     RoadDef("cb-local-3", "城北片区支路三", _LOCAL_EN, "local",
             [(114.2915, 35.7795), (114.2915, 35.7914)], "low", _LOCAL, False, (True, True)),
     RoadDef("cb-local-4", "城北片区支路四", _LOCAL_EN, "local",
             [(114.2900, 35.7890), (114.2970, 35.7890)], "low", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-5", "城北片区支路五", _LOCAL_EN, "local",
+            [(114.2875, 35.7795), (114.2875, 35.7905)], "low", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-6", "城北片区支路六", _LOCAL_EN, "local",
+            [(114.2975, 35.7905), (114.3035, 35.7905)], "low", _LOCAL, False, (True, True)),
+    RoadDef("cz-local-5", "中部片区支路五", _LOCAL_EN, "local",
+            [(114.3032, 35.7540), (114.3036, 35.7705)], "low", _LOCAL, False, (True, True)),
     RoadDef("cz-local-1", "中部片区支路一", _LOCAL_EN, "local",
-            [(114.3103, 35.7540), (114.3108, 35.7745)], "low", _LOCAL, False, (True, True)),
+            [(114.3103, 35.7540), (114.3110, 35.7780)], "low", _LOCAL, False, (True, True)),
     RoadDef("cz-local-2", "中部片区支路二", _LOCAL_EN, "local",
-            [(114.3138, 35.7540), (114.3142, 35.7745)], "low", _LOCAL, False, (True, True)),
+            [(114.3138, 35.7540), (114.3144, 35.7780)], "low", _LOCAL, False, (True, True)),
     RoadDef("cz-local-3", "中部片区支路三", _LOCAL_EN, "local",
             [(114.2965, 35.7632), (114.3150, 35.7632)], "low", _LOCAL, False, (True, True)),
     RoadDef("cz-local-4", "中部片区支路四", _LOCAL_EN, "local",
             [(114.2965, 35.7578), (114.3150, 35.7578)], "low", _LOCAL, False, (True, True)),
     RoadDef("cd-local-1", "城东片区支路一", _LOCAL_EN, "local",
-            [(114.3480, 35.7455), (114.3480, 35.7645)], "low", _LOCAL, False, (True, True)),
+            [(114.3480, 35.7455), (114.3480, 35.7735)], "low", _LOCAL, False, (True, True)),
     RoadDef("cd-local-2", "城东片区支路二", _LOCAL_EN, "local",
             [(114.3355, 35.7455), (114.3355, 35.7645)], "low", _LOCAL, False, (True, True)),
     RoadDef("cd-local-3", "城东片区支路三", _LOCAL_EN, "local",
@@ -548,6 +557,10 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
             [(114.3232, 35.7470), (114.3670, 35.7470)], "low", _LOCAL, False, (True, True)),
     RoadDef("cd-local-5", "城东片区支路五", _LOCAL_EN, "local",
             [(114.3240, 35.7580), (114.3670, 35.7580)], "low", _LOCAL, False, (True, True)),
+    RoadDef("cd-local-6", "城东片区支路六", _LOCAL_EN, "local",
+            [(114.3545, 35.7455), (114.3545, 35.7640)], "low", _LOCAL, False, (True, True)),
+    RoadDef("lg-local-3", "龙岗片区支路三", _LOCAL_EN, "local",
+            [(114.3590, 35.7612), (114.3590, 35.7735)], "low", _LOCAL, False, (True, True)),
     RoadDef("lg-local-1", "龙岗片区支路一", _LOCAL_EN, "local",
             [(114.3400, 35.7675), (114.3670, 35.7675)], "low", _LOCAL, False, (True, True)),
     RoadDef("lg-local-2", "龙岗片区支路二", _LOCAL_EN, "local",
@@ -608,8 +621,11 @@ class RoadPiece:
     bridge_over: str | None
 
 
-def build_road_pieces(frame: Frame) -> list[RoadPiece]:
-    """Trim, split at barriers (bridges) and node the roads; return pieces in EPSG:4547."""
+def build_road_pieces(frame: Frame, avoid_gk: BaseGeometry) -> list[RoadPiece]:
+    """Trim, split at barriers (bridges) and node the roads; return pieces in EPSG:4547.
+
+    ``avoid_gk`` (green areas) is kept free of the generated block streets.
+    """
     lines = {r.id: gk(line(r.coords)) for r in ROAD_DEFS}
     for r in ROAD_DEFS:  # arterials first in the table, so locals trim against trimmed roads
         ln = lines[r.id]
@@ -637,6 +653,7 @@ def build_road_pieces(frame: Frame) -> list[RoadPiece]:
             mid = part.interpolate(0.5, normalized=True)
             over = next((nm for nm, b in frame.barriers_gk if b.contains(mid)), None)
             pieces.append(RoadPiece(r, part, over))
+    pieces.extend(_block_streets(pieces, avoid_gk))
     # Node the ground pieces: every crossing becomes a shared vertex of both pieces.
     ground = [p for p in pieces if p.bridge_over is None]
     for p in ground:
@@ -658,6 +675,59 @@ def build_road_pieces(frame: Frame) -> list[RoadPiece]:
                 if isinstance(g, Point) and g.distance(b_ends) > 0.01:
                     raise ValueError(f"bridge of {b.road.id} crosses {q.road.id} at grade")
     return pieces
+
+
+# Street blocks in the residential areas are cut to at most this size by local streets, so
+# that walking distances to 5-minute facilities (300 m) are measured along real-sized blocks
+# (GB 50180-2018 居住街坊: 2–4 ha).
+BLOCK_MAX_M = 220.0
+_GRID_EVIDENCE = (
+    "示意街坊路（规划未具名）: generated to cut the street blocks of a residential area to "
+    f"≤{BLOCK_MAX_M:.0f} m (GB 50180-2018 居住街坊 2–4 ha); positions schematic"
+)
+
+
+def _residential_faces(pieces: list[RoadPiece]) -> list[tuple[str, str, Polygon]]:
+    """Faces of the road network lying mostly inside a residential area (EPSG:4547)."""
+    faces = list(polygonize(unary_union([p.geom for p in pieces])))
+    out = []
+    for prefix, zh, _, bounds in RESIDENTIAL_AREAS:
+        area = gk(box(*bounds))
+        for face in faces:
+            if face.intersection(area).area > 0.5 * face.area:
+                out.append((prefix, zh, face))
+    return out
+
+
+def _block_streets(pieces: list[RoadPiece], avoid_gk: BaseGeometry) -> list[RoadPiece]:
+    """Local streets that subdivide the residential faces of the network into blocks."""
+    out: list[RoadPiece] = []
+    counters: dict[str, int] = {}
+    for prefix, zh, face in _residential_faces(pieces):
+        minx, miny, maxx, maxy = face.bounds
+        cuts: list[LineString] = []
+        nx = math.ceil((maxx - minx) / BLOCK_MAX_M)
+        ny = math.ceil((maxy - miny) / BLOCK_MAX_M)
+        for x in np.linspace(minx, maxx, nx + 1)[1:-1]:
+            cuts.append(LineString([(x, miny - 10.0), (x, maxy + 10.0)]))
+        for y in np.linspace(miny, maxy, ny + 1)[1:-1]:
+            cuts.append(LineString([(minx - 10.0, y), (maxx + 10.0, y)]))
+        for cut in cuts:
+            inside = cut.intersection(face).difference(avoid_gk)
+            for part in getattr(inside, "geoms", [inside]):
+                if not isinstance(part, LineString) or part.length < 60.0:
+                    continue
+                counters[prefix] = counters.get(prefix, 0) + 1
+                n = counters[prefix]
+                wgs_part = wgs(part)
+                assert isinstance(wgs_part, LineString)
+                road = RoadDef(
+                    f"{prefix}-street-{n:03d}", f"{zh}街坊路{n}", "local street", "local",
+                    [(x, y) for x, y in wgs_part.coords], "schematic", _GRID_EVIDENCE,
+                    named_in_plan=False,
+                )
+                out.append(RoadPiece(road, part, None))
+    return out
 
 
 def road_features(pieces: list[RoadPiece], frame: Frame) -> list[Feature]:
@@ -1130,45 +1200,94 @@ def life_circle_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
 
 # --- residential communities --------------------------------------------------------------------
 
-# (id, name, name_en, named_in_plan, resettled village?, lon0, lat0, lon1, lat1)
-COMMUNITIES: tuple[tuple[str, str, str, bool, bool, float, float, float, float], ...] = (
-    ("xinghe-community", "兴鹤社区", "Xinghe community", True, False,
-     114.2885, 35.7815, 114.2952, 35.7862),
-    ("heming-community", "鹤鸣社区", "Heming community", True, False,
-     114.2890, 35.7862, 114.2955, 35.7900),
-    ("beiguo-zhichun", "北国之春", "Beiguo Zhichun", True, False,
-     114.2988, 35.7868, 114.3020, 35.7935),
-    ("xiangshan-community", "香山社区", "Xiangshan community", True, False,
-     114.2978, 35.7556, 114.3012, 35.7690),
-    ("songjiang-mingyuan", "松江铭苑", "Songjiang Mingyuan", True, False,
-     114.3085, 35.7735, 114.3112, 35.7764),
-    ("bajiao-community", "八角社区", "Bajiao community", True, True,
-     114.3425, 35.7550, 114.3478, 35.7627),
-    ("yangzhuang-community", "杨庄社区", "Yangzhuang community", True, True,
-     114.3425, 35.7472, 114.3478, 35.7543),
-    ("zhonghe-community", "中鹤社区", "Zhonghe community", True, True,
-     114.2335, 35.7760, 114.2428, 35.7800),
-    ("taishan-east-blocks", "泰山路东侧居住街坊", "Residential blocks east of Taishan Road",
-     False, False, 114.3067, 35.7607, 114.3135, 35.7690),
-    ("taishan-south-blocks", "卫河路南侧居住街坊", "Residential blocks south of Weihe Road",
-     False, False, 114.3016, 35.7556, 114.3060, 35.7602),
-    ("chengdong-east-blocks", "城东片区居住街坊", "Residential blocks, Chengdong east",
-     False, False, 114.3482, 35.7472, 114.3540, 35.7627),
-    ("rencai-blocks", "人才高地居住街坊", "Talent-housing blocks", False, False,
-     114.3480, 35.7640, 114.3630, 35.7718),
-    ("chengbei-west-blocks", "城北片区西侧居住街坊", "Residential blocks, Chengbei west",
-     False, False, 114.2840, 35.7815, 114.2885, 35.7875),
+# Residential clusters (lon0, lat0, lon1, lat1): the parts of the life circles where people live.
+# Blocks are the street blocks inside them (faces of the road network), set back from the
+# road centre lines; green areas are taken out.
+RESIDENTIAL_AREAS: tuple[tuple[str, str, str, tuple[float, float, float, float]], ...] = (
+    ("cb", "城北片区", "Chengbei", (114.2875, 35.7808, 114.3023, 35.7940)),
+    ("cz", "泰山路片区", "Taishan Road", (114.2965, 35.7552, 114.3145, 35.7695)),
+    ("sj", "松江路片区", "Songjiang Road", (114.3078, 35.7728, 114.3150, 35.7767)),
+    ("cd", "城东片区", "Chengdong", (114.3420, 35.7470, 114.3560, 35.7627)),
+    ("rc", "人才高地", "Talent highland", (114.3420, 35.7627, 114.3650, 35.7721)),
+    ("js", "镁业小镇", "Magnesium town", (114.2300, 35.7740, 114.2450, 35.7810)),
+)
+BLOCK_SETBACK_M = 10.0  # half a street plus pavement
+WATER_SETBACK_M = 15.0  # channel and bank of a river or ditch
+MIN_BLOCK_M2 = 5_000.0
+
+# The communities the plan names, each given the street block nearest this point (positions
+# assumed; PLACES.md has no evidence for them). Resettled villages get the lower density.
+NAMED_COMMUNITIES: tuple[tuple[str, str, str, bool, float, float], ...] = (
+    ("xinghe-community", "兴鹤社区", "Xinghe community", False, 114.2935, 35.7850),
+    ("heming-community", "鹤鸣社区", "Heming community", False, 114.2935, 35.7876),
+    ("beiguo-zhichun", "北国之春", "Beiguo Zhichun", False, 114.3005, 35.7885),
+    ("xiangshan-community", "香山社区", "Xiangshan community", False, 114.2990, 35.7620),
+    ("songjiang-mingyuan", "松江铭苑", "Songjiang Mingyuan", False, 114.3095, 35.7750),
+    ("bajiao-community", "八角社区", "Bajiao community", True, 114.3450, 35.7600),
+    ("yangzhuang-community", "杨庄社区", "Yangzhuang community", True, 114.3450, 35.7490),
+    ("zhonghe-community", "中鹤社区", "Zhonghe community", True, 114.2380, 35.7775),
 )
 
 
-def community_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
-    """Residential communities with a population estimate from area × typical density."""
+def _blocks(
+    pieces: list[RoadPiece], within_gk: BaseGeometry, exclude_gk: BaseGeometry
+) -> list[tuple[str, Polygon]]:
+    """Street blocks (EPSG:4547) inside the residential areas, tagged with the area prefix."""
+    network = unary_union([p.geom for p in pieces])
+    faces = list(polygonize(network))
+    # Streets that stop at a park edge are dangles polygonize ignores: cut them out too.
+    exclude_gk = unary_union([exclude_gk, network.buffer(BLOCK_SETBACK_M)])
+    out: list[tuple[str, Polygon]] = []
+    for prefix, _, _, bounds in RESIDENTIAL_AREAS:
+        area = gk(box(*bounds)).intersection(within_gk)
+        found: list[Polygon] = []
+        for face in faces:
+            part = face.buffer(-BLOCK_SETBACK_M).intersection(area).difference(exclude_gk)
+            found.extend(
+                g for g in getattr(part, "geoms", [part])
+                if isinstance(g, Polygon) and g.area >= MIN_BLOCK_M2
+            )
+        # Number blocks north to south, then west to east (stable ids).
+        found.sort(key=lambda g: (-round(g.centroid.y, -1), round(g.centroid.x, -1)))
+        out.extend((prefix, g) for g in found)
+    return out
+
+
+def community_features(
+    pieces: list[RoadPiece], frame: Frame, green: list[Feature], water: list[Feature]
+) -> list[Feature]:
+    """Residential blocks with a population estimate from area × typical density.
+
+    Blocks leave out green areas and a strip along the water lines.
+    """
+    exclude = unary_union(
+        [gk(f.geometry) for f in green if f.geometry is not None]
+        + [gk(f.geometry).buffer(WATER_SETBACK_M) for f in water if f.geometry is not None]
+    )
+    names = {prefix: (zh, en) for prefix, zh, en, _ in RESIDENTIAL_AREAS}
+    counters: dict[str, int] = {}
+    claimed: set[str] = set()
     out = []
-    for fid, nm, en, named, resettled, x0, y0, x1, y1 in COMMUNITIES:
-        geom = polygonal(box(x0, y0, x1, y1).intersection(frame.qibin).difference(bonded))
-        km2 = area_km2(geom)
+    blocks = _blocks(pieces, gk(frame.qibin), exclude)
+    # Each named community takes the nearest street block not already taken.
+    owner: dict[int, tuple[str, str, str, bool, float, float]] = {}
+    for community in NAMED_COMMUNITIES:
+        at = gk(Point(community[4], community[5]))
+        free = [i for i in range(len(blocks)) if i not in owner]
+        owner[min(free, key=lambda i: blocks[i][1].distance(at))] = community
+    for k, (prefix, block_gk) in enumerate(blocks):
+        block = wgs(block_gk)
+        named = [owner[k]] if k in owner else []
+        if named:
+            fid, nm, en, resettled = named[0][:4]
+            claimed.add(fid)
+        else:
+            counters[prefix] = counters.get(prefix, 0) + 1
+            n = counters[prefix]
+            fid, resettled = f"{prefix}-block-{n:02d}", False
+            nm, en = f"{names[prefix][0]}居住街坊{n}", f"{names[prefix][1]} residential block {n}"
+        km2 = block_gk.area / 1e6
         density = DENSITY_RESETTLED if resettled else DENSITY_NEW_TOWN
-        pop = int(round(km2 * density, -1))
         basis = (
             f"area {km2:.3f} km² (EPSG:4547) × {density / 1e4:.1f}万人/km² "
             + ("(resettled-village community, multi-storey: ~60 % of the new-town density)"
@@ -1176,12 +1295,15 @@ def community_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
                "(Hebi new town: ~30万 residents on 35 km² built-up, ~30 % residential)")
             + "; GB 50180-2018 10-min circle: 1.5–2.5万 residents on 32–50 ha"
         )
-        src = (f"{PLAN} names the community; block position assumed near its life circle"
-               if named else "plausible residential block inside a life circle (not in the plan)")
-        out.append(Feature(fid, nm, en, "residential_community", src, "low", geom, {
-            "population": pop, "population_basis": basis, "named_in_plan": named,
-            "area_km2": round(km2, 4),
+        src = (f"{PLAN} names the community; its street block is assumed" if named else
+               "plausible residential street block in a life circle (not in the plan)")
+        out.append(Feature(fid, nm, en, "residential_community", src, "low", block, {
+            "population": int(round(km2 * density, -1)), "population_basis": basis,
+            "named_in_plan": bool(named), "area_km2": round(km2, 4),
         }))
+    missing = {c[0] for c in NAMED_COMMUNITIES} - claimed
+    if missing:
+        raise ValueError(f"named communities without a block: {sorted(missing)}")
     return out
 
 
@@ -1237,6 +1359,12 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("cb-toilet", "城北公共厕所", "public_toilet", 114.2975, 35.7865, False),
     ("cb-waste-collection", "城北垃圾收集站", "waste_collection", 114.2906, 35.7906, False),
     ("cb-waste-transfer", "垃圾中转站", "waste_transfer", 114.2875, 35.7870, True),
+    ("cb-east-health-station", "北国之春卫生服务站", "health_station", 114.3000, 35.7895, False),
+    ("cb-east-day-care", "北国之春日间照料中心", "elderly_day_care", 114.3010, 35.7910, False),
+    ("cb-east-culture-station", "北国之春文化活动站", "culture_station", 114.2995, 35.7912,
+     False),
+    ("cb-east-service-station", "北国之春社区服务站", "community_service_station", 114.3010,
+     35.7880, False),
     # 泰山路外国语中学片区
     ("tw-foreign-school", "鹤壁市外国语中学", "middle_school", *SCHOOL, True),
     ("tw-kindergarten-1", "香山幼儿园", "kindergarten", 114.2995, 35.7645, False),
@@ -1259,6 +1387,17 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("tw-sports-field", "外国语中学运动场", "sports_field", 114.3022, 35.7648, False),
     ("tw-toilet", "泰山路公共厕所", "public_toilet", 114.3040, 35.7668, False),
     ("tw-waste-collection", "泰山路垃圾收集站", "waste_collection", 114.3128, 35.7565, False),
+    ("tw-west-health-station", "香山卫生服务站", "health_station", 114.3010, 35.7612, False),
+    ("tw-west-culture-station", "香山文化活动站", "culture_station", 114.3000, 35.7630, False),
+    ("tw-west-service-station", "香山社区服务站", "community_service_station", 114.3022,
+     35.7605, False),
+    ("tw-west-convenience", "香山便利店", "convenience_store", 114.3012, 35.7640, False),
+    ("tw-west-fitness-site", "香山健身场地", "fitness_site", 114.2995, 35.7615, False),
+    ("tw-east-health-station", "泰山路东卫生服务站", "health_station", 114.3095, 35.7655, False),
+    ("tw-east-day-care", "泰山路东日间照料中心", "elderly_day_care", 114.3080, 35.7650, False),
+    ("tw-east-culture-station", "泰山路东文化活动站", "culture_station", 114.3100, 35.7668,
+     False),
+    ("tw-east-fitness-site", "泰山路东健身场地", "fitness_site", 114.3075, 35.7640, False),
     # 松江路
     ("sj-primary", "松江小学", "primary_school", 114.3125, 35.7757, True),
     ("sj-middle", "松江初高中", "middle_school", 114.3140, 35.7742, True),
@@ -1282,20 +1421,20 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("cd-fitness-site", "城东健身场地", "fitness_site", 114.3500, 35.7612, False),
     ("cd-toilet", "城东公共厕所", "public_toilet", 114.3462, 35.7522, False),
     ("cd-waste-collection", "城东垃圾收集站", "waste_collection", 114.3525, 35.7515, False),
-    ("cd-waste-transfer", "城东垃圾转运站", "waste_transfer", 114.3600, 35.7485, False),
+    ("cd-waste-transfer", "城东垃圾转运站", "waste_transfer", 114.3600, 35.7475, False),
     # 镁业小镇
     ("js-kindergarten", "镁业小镇幼儿园", "kindergarten", 114.2355, 35.7782, False),
-    ("js-primary", "镁业小镇小学", "primary_school", 114.2400, 35.7800, False),
+    ("js-primary", "镁业小镇小学", "primary_school", 114.2400, 35.7792, False),
     ("js-health-station", "镁业小镇卫生服务站", "health_station", 114.2375, 35.7768, False),
     ("js-day-care", "镁业小镇日间照料中心", "elderly_day_care", 114.2345, 35.7765, False),
     ("js-culture-station", "镁业小镇文化活动站", "culture_station", 114.2395, 35.7780, False),
     ("js-service-station", "镁业小镇社区服务站", "community_service_station", 114.2362, 35.7797,
      False),
-    ("js-convenience", "镁业小镇便利店", "convenience_store", 114.2382, 35.7745, False),
+    ("js-convenience", "镁业小镇便利店", "convenience_store", 114.2370, 35.7762, False),
     ("js-market", "镁业小镇菜市场", "market", 114.2415, 35.7748, False),
     ("js-fitness-site", "镁业小镇健身场地", "fitness_site", 114.2340, 35.7797, False),
     ("js-toilet", "镁业小镇公共厕所", "public_toilet", 114.2405, 35.7765, False),
-    ("js-waste-collection", "镁业小镇垃圾收集站", "waste_collection", 114.2320, 35.7748, False),
+    ("js-waste-collection", "镁业小镇垃圾收集站", "waste_collection", 114.2335, 35.7762, False),
     # 人才高地
     ("rc-kindergarten", "人才高地幼儿园", "kindergarten", 114.3545, 35.7683, False),
     ("rc-health-station", "人才高地卫生服务站", "health_station", 114.3572, 35.7700, False),
@@ -1307,7 +1446,7 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("rc-fitness-site", "人才高地健身场地", "fitness_site", 114.3562, 35.7662, False),
     ("rc-waste-collection", "人才高地垃圾收集站", "waste_collection", 114.3605, 35.7668, False),
     # 绿色出行: the bus terminus by 鹤壁站 (east of the railway)
-    ("bus-terminal-hebi-station", "鹤壁站公交首末站", "bus_terminal", 114.2705, 35.7585, False),
+    ("bus-terminal-hebi-station", "鹤壁站公交首末站", "bus_terminal", 114.2712, 35.7571, False),
 )
 
 # Bus stops: (id, road id, lon, lat near the road) - snapped onto the road centreline.
@@ -1469,19 +1608,22 @@ def build_layers(ref_dir: Path = DEFAULT_REFERENCE) -> dict[str, list[Feature]]:
     """Build every layer in memory, keyed by file stem."""
     ref = load_reference(ref_dir)
     frame = build_frame(ref)
-    pieces = build_road_pieces(frame)
+    green = green_features(ref, frame)
+    pieces = build_road_pieces(
+        frame, unary_union([gk(f.geometry) for f in green if f.geometry is not None])
+    )
     layers: dict[str, list[Feature]] = {}
     layers.update(structure_features(pieces))
     layers["parks"] = park_features(frame)
     layers.update(bonded_features(pieces, frame))
     zone = layers["bonded_zone"][0].geometry
     assert zone is not None
-    layers["green"] = green_features(ref, frame)
+    layers["green"] = green
     layers["water"] = water_features(ref, frame)
     layers["life_circles"] = life_circle_features(frame, zone)
     layers["facilities"] = facility_features(pieces, layers["green"])
     layers["roads"] = road_features(pieces, frame)
-    layers["communities"] = community_features(frame, zone)
+    layers["communities"] = community_features(pieces, frame, layers["green"], layers["water"])
     layers.update(reference_features(ref))
     _check_places(layers, frame)
     return layers
@@ -1519,10 +1661,12 @@ def feature_collection(name: str, features: list[Feature]) -> str:
 def write_layers(layers: dict[str, list[Feature]], out_dir: Path = OUT_DIR) -> list[Path]:
     """Write one GeoJSON per layer; return the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Serialise everything first, so a failing layer never leaves a half-updated directory.
+    texts = {name: feature_collection(name, feats) for name, feats in layers.items()}
     written = []
-    for name, feats in layers.items():
+    for name, text in texts.items():
         path = out_dir / f"{name}.geojson"
-        path.write_text(feature_collection(name, feats), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
