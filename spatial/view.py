@@ -136,7 +136,7 @@ class View:
 
         specs = specs_for_groups(self.groups) + specs_in_groups(extra_specs, self.groups)
         specs.sort(key=lambda s: s.z_order)
-        ids = [s.id for s in specs]
+        ids = list(dict.fromkeys(s.id for s in specs))  # a spec given twice is drawn once
         if self.layers is not None:
             wanted = set(self.layers)
             ids = [i for i in ids if i in wanted]

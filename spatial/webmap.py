@@ -53,6 +53,7 @@ __all__ = [
     "VENDOR_URL",
     "LayerPayload",
     "MapParts",
+    "PlanMap",
     "TooltipText",
     "basemap_overlay",
     "build_base_map",
@@ -60,6 +61,7 @@ __all__ = [
     "catalogue_overlay",
     "catalogue_payload",
     "catalogue_tooltip",
+    "decode_geometry",
     "external_asset_urls",
     "feature_ref",
     "features_at",
@@ -110,6 +112,10 @@ def _local_assets(prefix: str) -> dict[Any, tuple[list[tuple[str, str]], list[tu
                 ("awesome_rotate_css", p + "folium/leaflet.awesome.rotate.min.css"),
             ],
         ),
+        PlanMap: (
+            [("leaflet", p + "leaflet/leaflet.js")],
+            [("leaflet_css", p + "leaflet/leaflet.css")],
+        ),
         folium.plugins.MeasureControl: (
             [("leaflet_measure_js", p + "leaflet-measure/leaflet-measure.cn.js")],
             [("leaflet_measure_css", p + "leaflet-measure/leaflet-measure.css")],
@@ -119,6 +125,21 @@ def _local_assets(prefix: str) -> dict[Any, tuple[list[tuple[str, str]], list[tu
             [("Control_MousePosition_css", p + "mouse-position/L.Control.MousePosition.css")],
         ),
     }
+
+
+class PlanMap(folium.Map):
+    """A folium Map that loads only Leaflet itself (plugins add their own files).
+
+    folium's Map also loads jQuery, Bootstrap, awesome-markers, Font Awesome
+    and glyphicons for its ``Marker``/``Icon`` classes; the plan map draws
+    with vector paths and circle markers and needs none of them, and leaving
+    them out roughly halves what the browser loads before the first paint.
+    :func:`build_base_map` (``icons=True``) uses the full folium set instead.
+    """
+
+    # folium declares these as plain list attributes (not ClassVar); keep its shape.
+    default_js = [("leaflet", VENDOR_URL + "leaflet/leaflet.js")]  # noqa: RUF012
+    default_css = [("leaflet_css", VENDOR_URL + "leaflet/leaflet.css")]  # noqa: RUF012
 
 
 def use_local_assets(prefix: str = VENDOR_URL) -> None:
@@ -168,7 +189,7 @@ def external_asset_urls(m: folium.Map) -> list[str]:
 
 # WGS84 -> GCJ-02 forward formula (same constants as spatial.crs) and a fixed-point inverse, so the
 # coordinate readout shows WGS84 even while the map is drawn in GCJ-02 on Gaode tiles.
-_GCJ_JS = """
+_MAP_JS = """
 window.hebiGcj02 = window.hebiGcj02 || false;
 window.hebiGcjToWgs = function (glon, glat) {
   var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
@@ -193,6 +214,61 @@ window.hebiGcjToWgs = function (glon, glat) {
     w = [w[0] - (f[0] - glon), w[1] - (f[1] - glat)];
   }
   return w;
+};
+// Decode the compact layers of spatial.webmap.layer_payload (coordinates delta-encoded at
+// 1e-6 degree in 5-bit groups written with the base64url alphabet, tooltips assembled from
+// pieces that were escaped on the server).
+window.hebiDecode = function (s) {
+  var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var pts = [], i = 0, x = 0, y = 0;
+  while (i < s.length) {
+    var r = [0, 0];
+    for (var k = 0; k < 2; k++) {
+      var sh = 0, res = 0, b;
+      do { b = A.indexOf(s.charAt(i++)); res |= (b & 31) << sh; sh += 5; } while (b >= 32);
+      r[k] = (res & 1) ? ~(res >> 1) : (res >> 1);
+    }
+    x += r[0]; y += r[1];
+    pts.push([x / 1e6, y / 1e6]);
+  }
+  return pts;
+};
+window.hebiGeometry = function (g) {
+  var d = g[1], dec = window.hebiDecode;
+  switch (g[0]) {
+    case 1: return {type: "Point", coordinates: dec(d)[0]};
+    case 2: return {type: "LineString", coordinates: dec(d)};
+    case 3: return {type: "Polygon", coordinates: d.map(dec)};
+    case 4: return {type: "MultiPoint", coordinates: dec(d)};
+    case 5: return {type: "MultiLineString", coordinates: d.map(dec)};
+    case 6: return {type: "MultiPolygon", coordinates: d.map(function (p) { return p.map(dec); })};
+    default: return d;
+  }
+};
+window.hebiTooltip = function (data, t) {
+  var html = "<b>" + t[0] + "</b>", v = 2;
+  for (var i = 0; i < data.k.length; i++) {
+    var value = data.c[i] !== null ? data.c[i] : t[v++];
+    if (value === null) continue;
+    html += data.k[i] ? '<br><span style="color:#666">' + data.k[i] + "</span> " + value
+                      : "<br>" + value;
+  }
+  if (t[1] !== null) html += '<span style="display:none">' + t[1] + "</span>";
+  return html;
+};
+window.hebiLayer = function (data, styles, group) {
+  var features = data.f.map(function (f) {
+    return {type: "Feature", geometry: window.hebiGeometry(f[0]), properties: {s: f[1], t: f[2]}};
+  });
+  return L.geoJSON({type: "FeatureCollection", features: features}, {
+    style: function (f) { return styles[f.properties.s]; },
+    pointToLayer: function (f, ll) { return L.circleMarker(ll, styles[f.properties.s]); },
+    onEachFeature: function (f, layer) {
+      if (f.properties.t) {
+        layer.bindTooltip(window.hebiTooltip(data, f.properties.t), {sticky: true});
+      }
+    }
+  }).addTo(group);
 };
 """
 
@@ -263,8 +339,8 @@ class _NorthArrow(MacroElement):
     def __init__(self, lang: str) -> None:
         super().__init__()
         self._name = "NorthArrow"
-        self.label = escape_text("N" if lang == "en" else "北")
-        self.title = escape_text("North" if lang == "en" else "指北针")
+        self.label = _esc("N" if lang == "en" else "北")
+        self.title = _esc("North" if lang == "en" else "指北针")
 
 
 def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
@@ -289,12 +365,12 @@ def _mouse_position(lang: str) -> folium.plugins.MousePosition:
     formatter = JsCode(
         "function (lng, lat) {"
         " var p = window.hebiGcj02 ? window.hebiGcjToWgs(lng, lat) : [lng, lat];"
-        f" return {json.dumps(escape_text(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
-        f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
+        f" return {json.dumps(_esc(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
+        f" + {json.dumps(_esc(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
     )
     return folium.plugins.MousePosition(
         position="bottomright",
-        empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
+        empty_string=_esc("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
         formatter=formatter,
     )
 
@@ -306,6 +382,7 @@ def build_base_map(
     zoom: int = DEFAULT_ZOOM,
     asset_prefix: str = VENDOR_URL,
     measure: bool = True,
+    icons: bool = False,
 ) -> folium.Map:
     """Return the base map: controls only, no tiles and no data.
 
@@ -325,6 +402,10 @@ def build_base_map(
         Where the vendored JS/CSS are served (see :func:`use_local_assets`).
     measure : bool
         Include the distance/area measuring tool.
+    icons : bool
+        Also load what folium's ``Marker``/``Icon`` need (jQuery, Bootstrap,
+        awesome-markers, Font Awesome, glyphicons); only for a page that
+        puts icon markers on the map.
 
     Returns
     -------
@@ -333,7 +414,7 @@ def build_base_map(
         measuring tool.
     """
     use_local_assets(asset_prefix)
-    m = folium.Map(
+    m = (folium.Map if icons else PlanMap)(
         location=[center[0], center[1]],
         zoom_start=zoom,
         tiles=None,
@@ -342,7 +423,7 @@ def build_base_map(
         max_zoom=MAX_ZOOM,
         zoom_control=True,
     )
-    _Script(_GCJ_JS).add_to(m)
+    _Script(_MAP_JS).add_to(m)
     _AttributionPrefix().add_to(m)
     _ScaleBar().add_to(m)
     _NorthArrow(lang).add_to(m)
@@ -375,18 +456,16 @@ class TooltipText:
     rows: tuple[tuple[str, str], ...] = ()
     ref: str | None = None
 
-    def html(self) -> str:
-        """Return the tooltip as HTML in which every text piece is escaped."""
-        parts = [f"<b>{escape_text(self.title)}</b>"]
-        parts += [
-            f'<br><span style="color:#666">{escape_text(k)}</span> {escape_text(v)}'
-            if k
-            else f"<br>{escape_text(v)}"
-            for k, v in self.rows
-        ]
-        if self.ref is not None:
-            parts.append(f'<span style="display:none">{escape_text(self.ref)}</span>')
-        return "".join(parts)
+
+def _esc(text: str) -> str:
+    """:func:`spatial.text.escape_text`, plus braces as entities.
+
+    folium/branca render each element's output once more as a Jinja template
+    (``get_root().render()``, which ``st_folium`` calls too), so a text such
+    as ``{{ 7*7 }}`` would be *evaluated on the server*. As entities the
+    braces still show literally in the browser.
+    """
+    return escape_text(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 _REF_RE = re.compile(r"\[\[ref:([a-z][a-z0-9_]{0,62})#(\d{1,9})\]\]")
@@ -467,25 +546,17 @@ def features_at(
 
 
 class _GeoJsonData(MacroElement):
-    """A compact Leaflet GeoJSON layer: style table + per-feature style index + tooltip.
+    """A compact layer: style table, encoded geometries, tooltip pieces (see :func:`layer_payload`).
 
     Unlike ``folium.GeoJson`` it sends no per-feature style functions or
-    property tables: each feature carries only ``s`` (index into the style
-    table) and ``t`` (escaped tooltip HTML).
+    property tables; the base map's ``hebiLayer`` turns it into a Leaflet
+    GeoJSON layer in the browser.
     """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function () {
-          var styles = {{ this.styles_json }};
-          L.geoJSON({{ this.data_json }}, {
-            style: function (f) { return styles[f.properties.s]; },
-            pointToLayer: function (f, ll) { return L.circleMarker(ll, styles[f.properties.s]); },
-            onEachFeature: function (f, layer) {
-              if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
-            }
-          }).addTo({{ this._parent.get_name() }});
-        })();
+        window.hebiLayer({{ this.data_json }}, {{ this.styles_json }},
+                         {{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
@@ -529,6 +600,124 @@ def _light_geometries(gdf: gpd.GeoDataFrame, gcj02: bool) -> np.ndarray[Any, Any
     if gcj02:
         geo = shift_geometry_to_gcj02(geo)
     return _round_coords(np.asarray(geo.values))
+
+
+def _tooltip_table(
+    tips: Sequence[TooltipText | None],
+) -> tuple[list[str], list[str | None], list[list[str | None] | None]]:
+    """Split tooltips into escaped row labels, rows constant over the layer, and per-feature rest.
+
+    Returns ``(labels, constants, rows)``: ``constants[i]`` is the escaped
+    value of row ``i`` when every feature has the same one (sent once),
+    else None; each feature's row is ``[title, ref, values of the other
+    rows…]`` (escaped; None for no tooltip or a missing value).
+    """
+    labels: list[str] = []
+    for tip in tips:
+        for label, _ in tip.rows if tip is not None else ():
+            if label not in labels:
+                labels.append(label)
+    values = [
+        [dict(tip.rows).get(label) if tip is not None else None for label in labels]
+        for tip in tips
+    ]
+    constants: list[str | None] = []
+    for i in range(len(labels)):
+        column = {v[i] for v in values}
+        only = next(iter(column)) if len(column) == 1 else None
+        constants.append(_esc(only) if only is not None and len(tips) > 1 else None)
+    rows: list[list[str | None] | None] = []
+    for tip, vals in zip(tips, values, strict=True):
+        if tip is None:
+            rows.append(None)
+            continue
+        row: list[str | None] = [_esc(tip.title),
+                                 _esc(tip.ref) if tip.ref is not None else None]
+        row += [_esc(v) if v is not None else None
+                for v, c in zip(vals, constants, strict=True) if c is None]
+        rows.append(row)
+    return [_esc(k) for k in labels], constants, rows
+
+
+# Google's encoded-polyline scheme (zig-zag deltas in 5-bit groups plus a continuation bit), but
+# each 6-bit group written with the base64url alphabet instead of chr(63 + n): no braces (which
+# folium's Jinja re-rendering would read as template syntax), backslashes or quotes.
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_B64_INDEX = {c: i for i, c in enumerate(_B64)}
+
+
+def _encode_coords(coords: np.ndarray[Any, Any]) -> str:
+    """Encode (lon, lat) pairs at 1e-6 degree as a compact base64url string."""
+    ints = np.round(np.asarray(coords, dtype=float)[:, :2] * 1e6).astype(np.int64)
+    deltas = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
+    out: list[str] = []
+    for v in deltas:
+        v = ~(v << 1) if v < 0 else v << 1
+        while v >= 0x20:
+            out.append(_B64[0x20 | (v & 0x1F)])
+            v >>= 5
+        out.append(_B64[v])
+    return "".join(out)
+
+
+_GEOM_CODES = {"Point": 1, "LineString": 2, "Polygon": 3, "MultiPoint": 4,
+               "MultiLineString": 5, "MultiPolygon": 6}
+
+
+def _rings(poly: Any) -> list[str]:
+    return [_encode_coords(np.asarray(r.coords)) for r in (poly.exterior, *poly.interiors)]
+
+
+def _encode_geometry(geom: Any) -> list[Any]:
+    """``[type code, encoded coordinates]``, about a quarter of the size of GeoJSON text."""
+    kind = geom.geom_type
+    code = _GEOM_CODES.get(kind, 0)
+    if code in (1, 2):
+        return [code, _encode_coords(np.asarray(geom.coords))]
+    if code == 3:
+        return [code, _rings(geom)]
+    if code == 4:
+        return [code, _encode_coords(np.asarray([p.coords[0] for p in geom.geoms]))]
+    if code == 5:
+        return [code, [_encode_coords(np.asarray(g.coords)) for g in geom.geoms]]
+    if code == 6:
+        return [code, [_rings(g) for g in geom.geoms]]
+    return [0, json.loads(shapely.to_geojson(geom))]  # e.g. GeometryCollection, sent as is
+
+
+def _decode_coords(text: str) -> list[list[float]]:
+    pts: list[list[float]] = []
+    i, x, y = 0, 0, 0
+    while i < len(text):
+        pair = []
+        for _ in range(2):
+            shift = result = 0
+            while True:
+                b = _B64_INDEX[text[i]]
+                i += 1
+                result |= (b & 0x1F) << shift
+                shift += 5
+                if b < 0x20:
+                    break
+            pair.append(~(result >> 1) if result & 1 else result >> 1)
+        x, y = x + pair[0], y + pair[1]
+        pts.append([x / 1e6, y / 1e6])
+    return pts
+
+
+def decode_geometry(encoded: Sequence[Any]) -> dict[str, Any]:
+    """Return the GeoJSON geometry of an encoded one (what the browser draws; for tests)."""
+    code, data = encoded[0], encoded[1]
+    kind = {v: k for k, v in _GEOM_CODES.items()}.get(code)
+    if kind is None:
+        return dict(data)
+    if code == 1:
+        return {"type": kind, "coordinates": _decode_coords(data)[0]}
+    if code in (2, 4):
+        return {"type": kind, "coordinates": _decode_coords(data)}
+    if code in (3, 5):
+        return {"type": kind, "coordinates": [_decode_coords(r) for r in data]}
+    return {"type": kind, "coordinates": [[_decode_coords(r) for r in p] for p in data]}
 
 
 @dataclass(frozen=True)
@@ -604,20 +793,16 @@ def layer_payload(
         raise ValueError("style_index points outside styles")
     geoms = _light_geometries(gdf, gcj02) if n else np.asarray([], dtype=object)
     drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if n else []
-    geo_json: Sequence[str | None] = list(shapely.to_geojson(geoms)) if n else []
-    features: list[dict[str, Any]] = []
-    for gj, ok, s, tip in zip(geo_json, drawn, idx, tips, strict=True):
-        if gj is None or not ok:
-            continue
-        props: dict[str, Any] = {"s": s}
-        if tip is not None:
-            props["t"] = tip.html()
-        features.append({"type": "Feature", "geometry": json.loads(gj), "properties": props})
-    data = {"type": "FeatureCollection", "features": features}
+    keep = [i for i in range(n) if drawn[i]]
+    labels, constants, rows = _tooltip_table([tips[i] for i in keep])
+    features = [
+        [_encode_geometry(geoms[i]), idx[i], row] for i, row in zip(keep, rows, strict=True)
+    ]
+    data = {"k": labels, "c": constants, "f": features}
     return LayerPayload(
         data_json=_safe_json(data),
         styles_json=_safe_json([_clean_style(s) for s in styles]),
-        name=escape_text(name),
+        name=_esc(name),
         n_features=len(features),
     )
 
@@ -657,7 +842,7 @@ def _clean_style(style: Mapping[str, Any]) -> dict[str, Any]:
     for k, v in style.items():
         if isinstance(v, float) and not math.isfinite(v):
             continue
-        out[str(k)] = escape_text(v) if isinstance(v, str) else v
+        out[str(k)] = _esc(v) if isinstance(v, str) else v
     return out
 
 
@@ -780,15 +965,15 @@ def basemap_overlay(
         ``"en"`` uses English label layers where the provider has them.
     """
     bm = get_basemap(basemap) if isinstance(basemap, str) else basemap
-    fg = folium.FeatureGroup(name=escape_text(bm.title(lang)), control=False)
-    attribution = escape_text(bm.attribution)
+    fg = folium.FeatureGroup(name=_esc(bm.title(lang)), control=False)
+    attribution = _esc(bm.attribution)
     if bm.review_no:
-        attribution += " " + escape_text(bm.review_no)
+        attribution += " " + _esc(bm.review_no)
     for src in bm.tiles(key, lang):
         folium.TileLayer(
             tiles=src.url,
             attr=attribution,  # Leaflet shows a repeated credit once
-            name=escape_text(bm.title(lang)),
+            name=_esc(bm.title(lang)),
             subdomains=src.subdomains or "abc",
             max_native_zoom=src.max_zoom,
             max_zoom=MAX_ZOOM,

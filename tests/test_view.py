@@ -118,6 +118,8 @@ def test_visible_layers_follow_the_ticked_groups() -> None:
     assert view.visible_layer_ids(specs) == ["my_b", "my_a"]  # drawing order
     assert View(groups=()).visible_layer_ids(specs) == []
     assert View(groups=("user",), layers=("my_a",)).visible_layer_ids(specs) == ["my_a"]
+    # Passing catalogue specs again (as the page does with everything it loaded) adds nothing.
+    assert DEFAULT_VIEW.visible_layer_ids(layers.all_specs()) == DEFAULT_VIEW.visible_layer_ids()
     catalogue = {s.id: s.group for s in layers.all_specs()}
     for layer_id in DEFAULT_VIEW.visible_layer_ids():
         assert catalogue[layer_id] in DEFAULT_VIEW.groups

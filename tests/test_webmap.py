@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,14 @@ from spatial.basemaps import (
 )
 from spatial.crs import area_m2, wgs84_to_gcj02
 from spatial.view import DEFAULT_VIEW, View
+from spatial.webmap import _MAP_JS as MAP_JS
 from spatial.webmap import (
     VENDOR_URL,
-    TooltipText,
     basemap_overlay,
     build_base_map,
     build_map,
     catalogue_payload,
+    decode_geometry,
     external_asset_urls,
     feature_ref,
     layer_payload,
@@ -66,9 +69,27 @@ def _frame(**columns: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
 
 
-def _geojson_payloads(html: str) -> list[dict[str, Any]]:
-    """The FeatureCollections embedded in a rendered page (JSON-decoded as the browser would)."""
-    return [json.loads(m) for m in re.findall(r"L\.geoJSON\((\{.*?\}), \{\n", html, flags=re.S)]
+def _layers_in(html: str) -> list[dict[str, Any]]:
+    """The layer payloads embedded in a rendered page, JSON-decoded as the browser reads them."""
+    found = re.findall(r"window\.hebiLayer\((\{.*\}), (\[\{.*\}\]),\n", html)
+    return [json.loads(data) for data, _styles in found]
+
+
+def _browser_view(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run the map's own JavaScript (node) on a layer: the geometry and tooltip HTML it draws."""
+    if shutil.which("node") is None:
+        pytest.fail("node is missing: run `bash scripts/setup.sh` (npm installs the map assets)")
+    script = (
+        "var window = {};\n" + MAP_JS + "\n"
+        "var data = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
+        "console.log(JSON.stringify(data.f.map(function (f) { return {"
+        " geometry: window.hebiGeometry(f[0]),"
+        " tooltip: f[2] ? window.hebiTooltip(data, f[2]) : null}; })));"
+    )
+    out = subprocess.run(["node", "-e", script], input=json.dumps(data), capture_output=True,
+                         text=True, check=True)
+    result: list[dict[str, Any]] = json.loads(out.stdout)
+    return result
 
 
 def _normalise(html: str) -> str:
@@ -91,15 +112,44 @@ def test_hostile_value_key_and_layer_name_are_shown_not_run() -> None:
     assert "onerror=alert(1)>" not in html
     assert "${alert" not in html
     assert "alert(document.domain)}`" not in html
-    (collection,) = _geojson_payloads(html)
-    tooltip = collection["features"][0]["properties"]["t"]
+    (data,) = _layers_in(html)
+    (drawn,) = _browser_view(data)
+    tooltip = drawn["tooltip"]
     # What the browser's innerHTML receives: only our own tags, the text as entities.
     assert set(re.findall(r"<(/?\w+)", tooltip)) == {"b", "/b", "br", "span", "/span"}
     assert "&lt;img src=x onerror=alert(1)&gt;" in tooltip
-    assert "&#36;{alert(document.domain)}&#96;" in tooltip
+    assert "&#36;&#123;alert(document.domain)&#125;&#96;" in tooltip
     assert "`" not in tooltip and "${" not in tooltip
-    assert "k&lt;img src=x onerror=alert(1)&gt;&#36;{alert(document.domain)}&#96;" in tooltip
+    key_html = "k&lt;img src=x onerror=alert(1)&gt;&#36;&#123;alert(document.domain)&#125;&#96;"
+    assert key_html in tooltip
     assert "层&lt;img" in tooltip
+
+
+def test_template_syntax_in_text_is_not_evaluated_on_the_server() -> None:
+    # folium/branca render element output once more as Jinja: "{{ 7*7 }}" would become 49,
+    # and "{{ lipsum.__globals__... }}" would run code on the server.
+    spec = _spec(title_zh="{{ 6*7 }}", tooltip=("name", "{% if 1 %}k{% endif %}"))
+    gdf = _frame(geometry=[_poly(114.30, 35.78)], name=["{{ 7*7 }}"],
+                 **{"{% if 1 %}k{% endif %}": ["{# c #}"]})
+    html = render_html(build_map(View(groups=("parks",), basemap="none"), {spec.id: gdf},
+                                 {spec.id: spec}, standalone=True))
+    (data,) = _layers_in(html)
+    (drawn,) = _browser_view(data)
+    assert "&#123;&#123; 7*7 &#125;&#125;" in drawn["tooltip"]
+    assert "&#123;&#123; 6*7 &#125;&#125;" in drawn["tooltip"]
+    assert "&#123;% if 1 %&#125;k&#123;% endif %&#125;" in drawn["tooltip"]
+    assert "&#123;# c #&#125;" in drawn["tooltip"]
+    assert "49" not in drawn["tooltip"] and "42" not in drawn["tooltip"]
+
+
+def test_encoded_coordinates_hold_no_template_or_quote_characters() -> None:
+    rng = np.random.default_rng(1)
+    pts = rng.uniform([113.9, 35.4], [114.8, 36.1], size=(1500, 2))
+    gdf = _frame(geometry=[LineString(pts)])
+    data = json.loads(layer_payload(gdf, styles=[{"color": "#000"}]).data_json)
+    (geometry, _s, _t) = data["f"][0]
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", geometry[1])
+    assert decode_geometry(geometry)["coordinates"] == np.round(pts, 6).tolist()
 
 
 def test_embedded_json_cannot_close_the_script() -> None:
@@ -109,14 +159,21 @@ def test_embedded_json_cannot_close_the_script() -> None:
     assert "</script" not in payload.data_json
     assert "<" not in payload.data_json and ">" not in payload.data_json
     decoded = json.loads(payload.data_json)
-    assert "&lt;/script&gt;" in decoded["features"][0]["properties"]["t"]
+    assert decoded["f"][0][2][0] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-def test_tooltip_text_escapes_every_piece() -> None:
-    tip = TooltipText(title="<b>", rows=(("<k>", "`v`"), ("", "${x}")), ref="[[ref:a_b#1]]")
-    html = tip.html()
-    assert html.startswith("<b>&lt;b&gt;</b>")
-    assert "&lt;k&gt;" in html and "&#96;v&#96;" in html and "&#36;{x}" in html
+def test_every_text_piece_of_the_payload_is_escaped() -> None:
+    hostile = XSS + TEMPLATE + "'\"&\\"
+    spec = _spec(title_zh=hostile, tooltip=("name", hostile, "kind"))
+    gdf = _frame(geometry=[_poly(114.30, 35.78), _poly(114.32, 35.78)], name=[hostile, "x"],
+                 kind=[hostile, hostile], **{hostile: [hostile, None]})
+    data = json.loads(catalogue_payload(spec, gdf).data_json)
+    texts = [*data["k"], *data["c"]] + [v for f in data["f"] for v in f[2]]
+    texts = [t for t in texts if t is not None]
+    assert len(texts) > 8
+    for text in texts:
+        assert not set(text) & set("<>`\"'\\"), text
+        assert "${" not in text
 
 
 # --- assets --------------------------------------------------------------------------------------
@@ -169,8 +226,8 @@ def test_external_asset_urls_catches_a_cdn_plugin() -> None:
 
 
 def _first_coords(html: str, layer_index: int = 0) -> list[float]:
-    collection = _geojson_payloads(html)[layer_index]
-    coords: list[float] = collection["features"][0]["geometry"]["coordinates"]
+    data = _layers_in(html)[layer_index]
+    coords: list[float] = decode_geometry(data["f"][0][0])["coordinates"]
     return coords
 
 
@@ -207,7 +264,7 @@ def test_base_map_js_is_the_same_whatever_is_shown() -> None:
     pages = {_normalise(build_map(v, frames, specs).base.get_root().render()) for v in variants}
     assert len(pages) == 1
     (page,) = pages
-    assert "tileLayer" not in page and "L.geoJSON" not in page
+    assert "tileLayer" not in page and "window.hebiLayer(" not in page
     # The overlays do differ.
     overlays = [build_map(v, frames, specs).overlays for v in variants]
     assert [len(o) for o in overlays] == [1, 2, 2]
@@ -230,9 +287,9 @@ def test_payload_keeps_only_style_and_tooltip_and_rounds_coordinates() -> None:
     gdf = _frame(geometry=[Point(114.123456789, 35.987654321)], secret=["do not send"])
     payload = layer_payload(gdf, styles=[{"color": "#123456"}])
     data = json.loads(payload.data_json)
-    feature = data["features"][0]
-    assert feature["properties"] == {"s": 0}
-    assert feature["geometry"]["coordinates"] == [114.123457, 35.987654]
+    geometry, style, tooltip = data["f"][0]
+    assert (style, tooltip) == (0, None)
+    assert decode_geometry(geometry) == {"type": "Point", "coordinates": [114.123457, 35.987654]}
     assert "do not send" not in payload.data_json and "secret" not in payload.data_json
 
 
@@ -242,7 +299,7 @@ def test_dense_geometry_is_simplified_but_keeps_its_shape() -> None:
     gdf = _frame(geometry=list(circle))
     n_in = shapely.get_num_coordinates(circle.iloc[0])
     payload = layer_payload(gdf, styles=[{"color": "#000"}])
-    geom = shapely.geometry.shape(json.loads(payload.data_json)["features"][0]["geometry"])
+    geom = shapely.geometry.shape(decode_geometry(json.loads(payload.data_json)["f"][0][0]))
     n_out = shapely.get_num_coordinates(geom)
     assert n_in > 8000 and n_out < n_in / 4
     out_area = area_m2(gpd.GeoSeries([geom], crs="EPSG:4326"))[0]
@@ -275,7 +332,7 @@ def test_schematic_features_are_dashed_and_styles_shared() -> None:
                  kind=["park", "park", "zone"], confidence=["low", "schematic", "low"])
     payload = catalogue_payload(spec, gdf)
     styles = json.loads(payload.styles_json)
-    index = [f["properties"]["s"] for f in json.loads(payload.data_json)["features"]]
+    index = [f[1] for f in json.loads(payload.data_json)["f"]]
     assert len(styles) == 3 and index == [0, 1, 2]
     assert styles[0]["color"] == "#2e86c1" and "dashArray" not in styles[0]
     assert styles[1]["color"] == "#2e86c1" and styles[1]["dashArray"] == Style.SCHEMATIC_DASH
@@ -285,8 +342,7 @@ def test_schematic_features_are_dashed_and_styles_shared() -> None:
 def test_click_reference_round_trip() -> None:
     spec = _spec()
     gdf = _frame(geometry=[_poly(114.30, 35.78), _poly(114.32, 35.78)])
-    tips = [f["properties"]["t"] for f in
-            json.loads(catalogue_payload(spec, gdf).data_json)["features"]]
+    tips = [d["tooltip"] for d in _browser_view(json.loads(catalogue_payload(spec, gdf).data_json))]
     # st_folium hands back the tooltip's textContent: tags gone, entities decoded.
     text = re.sub(r"<[^>]+>", " ", tips[1])
     assert parse_feature_ref(text) == ("test_parks", 1)
@@ -341,8 +397,8 @@ def test_basemap_overlay_tiles_and_attribution() -> None:
 def test_numpy_values_in_tooltips_are_plain_text() -> None:
     spec = _spec(tooltip=("name", "area_ha"))
     gdf = _frame(geometry=[_poly(114.3, 35.78)], area_ha=[np.float64(12.5)])
-    tip = json.loads(catalogue_payload(spec, gdf).data_json)["features"][0]["properties"]["t"]
-    assert "area_ha</span> 12.5" in tip
+    row = json.loads(catalogue_payload(spec, gdf).data_json)["f"][0][2]
+    assert "12.5" in row
 
 
 def test_line_layers_render() -> None:
@@ -351,3 +407,25 @@ def test_line_layers_render() -> None:
     html = render_html(build_map(View(groups=("roads",), basemap="none"), {"roads_t": gdf},
                                  {"roads_t": spec}, standalone=True))
     assert _first_coords(html) == [[114.2, 35.77], [114.4, 35.77]]
+
+
+def test_browser_decoding_matches_the_data() -> None:
+    ring = [(114.3, 35.78), (114.31, 35.78), (114.31, 35.79), (114.3, 35.79), (114.3, 35.78)]
+    hole = [(114.302, 35.782), (114.304, 35.782), (114.304, 35.784), (114.302, 35.782)]
+    geoms = [
+        Point(114.123456, 35.654321),
+        LineString([(114.2, 35.7), (114.25, 35.75), (114.0000011, 35.9999999)]),
+        Polygon(ring, [hole]),
+        shapely.MultiPolygon([Polygon(ring), _poly(114.4, 35.6)]),
+        shapely.MultiLineString([[(114.2, 35.7), (114.3, 35.8)], [(114.1, 35.6), (114.0, 35.5)]]),
+        shapely.MultiPoint([(114.2, 35.7), (113.9, 36.1)]),
+    ]
+    gdf = _frame(geometry=geoms)
+    data = json.loads(layer_payload(gdf, styles=[{"color": "#000"}]).data_json)
+    drawn = [d["geometry"] for d in _browser_view(data)]
+    for geom, shown in zip(geoms, drawn, strict=True):
+        expected = shapely.transform(geom, lambda c: np.round(c, 6))
+        assert shapely.geometry.shape(shown).equals_exact(expected, 1e-9)
+        assert shown == decode_geometry(data["f"][geoms.index(geom)][0])
+    # The encoding is much smaller than GeoJSON text.
+    assert len(json.dumps(data["f"][2][0])) < len(shapely.to_geojson(geoms[2])) / 2

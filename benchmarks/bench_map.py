@@ -1,0 +1,190 @@
+"""Benchmark the plan map against a naive ``GeoDataFrame.explore()`` of the same layers.
+
+Run: ``.venv/bin/python -m benchmarks.bench_map [--runs 5] [--data-dir data/geo]``
+
+For the full plan view (every catalogue layer, no basemap tiles so nothing
+leaves the machine) it prints, for our map (:mod:`spatial.webmap`) and for
+the naive page (``explore()`` chained over the same layers, default
+options, same vendored Leaflet assets), measured in the same run:
+
+* the HTML bytes sent to the browser;
+* the Python time to build the map and render its HTML (median of runs);
+* the browser time from navigation start to every feature painted, in
+  headless Debian chromium loading the page from a loopback static server:
+  on a first visit (fresh browser context, empty cache) and with the
+  assets cached (second load), medians of runs, the two pages alternated;
+
+and the naive/ours ratio of each. Targets: at least 2× smaller and faster
+than naive, first paint under 1 s. Prints figures only; it never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+
+import layers
+from spatial.storage import GeoJSONDirectoryStore
+from spatial.view import DEFAULT_VIEW
+from spatial.webmap import build_map, render_html, use_local_assets
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+
+# Record, at the first animation frame where every feature is in the DOM, the time since
+# navigation start (performance.now() counts from the navigation's time origin).
+_PAINT_PROBE = """
+window.__painted = null;
+(function poll() {
+  var want = %d;
+  var n = document.querySelectorAll('path.leaflet-interactive, .leaflet-marker-icon').length;
+  if (n >= want) { window.__painted = performance.now(); return; }
+  requestAnimationFrame(poll);
+})();
+"""
+
+
+def _load(data_dir: Path) -> tuple[dict[str, Any], dict[str, gpd.GeoDataFrame]]:
+    store = GeoJSONDirectoryStore(data_dir, read_only=True)
+    specs = {s.id: s for s in layers.all_specs()}
+    frames = {i: layers.load_layer(i, store) for i in specs}
+    return specs, frames
+
+
+def _ours(specs: dict[str, Any], frames: dict[str, gpd.GeoDataFrame]) -> str:
+    view = DEFAULT_VIEW.replace(groups=tuple({s.group for s in specs.values()}), basemap="none")
+    return render_html(build_map(view, frames, specs, standalone=True))
+
+
+def _naive(frames: dict[str, gpd.GeoDataFrame]) -> str:
+    m: folium.Map | None = None
+    for gdf in frames.values():
+        drawn = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+        if drawn.empty:
+            continue
+        # What a first version typically does: explore() with its defaults, one call per layer.
+        m = drawn.explore(m=m, tiles=None) if m is None else drawn.explore(m=m)
+    assert m is not None
+    html: str = m.get_root().render()
+    return html
+
+
+def _time(fn: Callable[[], str], runs: int) -> tuple[float, str]:
+    times: list[float] = []
+    out = ""
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+@contextmanager
+def _serve(pages: dict[str, str]) -> Iterator[str]:
+    """Serve the pages and the vendored assets (at /app/static/) from a loopback server."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "app").mkdir()
+        (root / "app" / "static").symlink_to(ROOT / "static")
+        for name, html in pages.items():
+            (root / name).write_text(html, encoding="utf-8")
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        handler = functools.partial(Quiet, directory=str(root))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def _paint_times(
+    base: str, names: list[str], n_features: int, runs: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Per page: (cold, warm) paint times in seconds, pages alternated to share the load."""
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in names}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        for _ in range(runs):
+            for name in names:
+                # A fresh context has an empty cache: the first load is a planner's first visit.
+                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+                # Only loopback: a stray outside request would distort (and betray) the figures.
+                ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+                          else r.abort())
+                ctx.add_init_script(_PAINT_PROBE % n_features)
+                page = ctx.new_page()
+                for times in out[name]:  # cold, then warm (assets cached)
+                    page.goto(f"{base}/{name}", wait_until="load")
+                    page.wait_for_function("window.__painted !== null", timeout=60_000)
+                    times.append(float(page.evaluate("window.__painted")) / 1000.0)
+                ctx.close()
+        browser.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print its figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--data-dir", type=Path, default=layers.DATA_DIR)
+    args = ap.parse_args(argv)
+
+    specs, frames = _load(args.data_dir)
+    if not specs:
+        sys.exit("no catalogue layers: nothing to benchmark")
+    use_local_assets()
+    n_features = sum(
+        int((g.geometry.notna() & ~g.geometry.is_empty).sum()) for g in frames.values()
+    )
+    print(f"plan: {len(frames)} layers, {n_features} features with geometry")
+
+    _ours(specs, frames), _naive(frames)  # warm imports and caches
+    t_ours, html_ours = _time(lambda: _ours(specs, frames), args.runs)
+    t_naive, html_naive = _time(lambda: _naive(frames), args.runs)
+    b_ours, b_naive = len(html_ours.encode()), len(html_naive.encode())
+
+    with _serve({"ours.html": html_ours, "naive.html": html_naive}) as base:
+        paint = _paint_times(base, ["ours.html", "naive.html"], n_features, args.runs)
+    c_ours, w_ours = (statistics.median(x) for x in paint["ours.html"])
+    c_naive, w_naive = (statistics.median(x) for x in paint["naive.html"])
+
+    rows = [
+        ("HTML bytes", f"{b_ours:,}", f"{b_naive:,}", b_naive / b_ours),
+        ("Python build+render (s)", f"{t_ours:.4f}", f"{t_naive:.4f}", t_naive / t_ours),
+        ("browser paint, first visit (s)", f"{c_ours:.3f}", f"{c_naive:.3f}", c_naive / c_ours),
+        ("browser paint, assets cached (s)", f"{w_ours:.3f}", f"{w_naive:.3f}", w_naive / w_ours),
+    ]
+    print(f"{'measure':<38}{'ours':>14}{'naive explore()':>18}{'naive/ours':>12}")
+    for label, ours, naive, ratio in rows:
+        print(f"{label:<38}{ours:>14}{naive:>18}{ratio:>11.2f}x")
+    print(f"medians of {args.runs} runs; paint = navigation start to every feature in the DOM "
+          f"at an animation frame. Targets: >= 2x smaller and faster; first paint < 1 s "
+          f"(ours: {c_ours:.3f} s first visit, {w_ours:.3f} s cached)")
+
+
+if __name__ == "__main__":
+    main()
