@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
 import layers
 from layers.schema import GROUPS
+from spatial.webmap import decode_geometry
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -63,7 +65,12 @@ def _qp(at: AppTest, key: str) -> str:
 
 
 def _drawn_layers(args: dict[str, Any]) -> set[str]:
-    return set(REF_RE.findall(args["feature_group"] or ""))
+    fg = args["feature_group"] or ""
+    refs = REF_RE.findall(fg)
+    # Each drawn feature appears exactly once (no layer drawn twice).
+    assert len(re.findall(r"\[\[ref:[a-z0-9_]+#\d+\]\]", fg)) == len(set(
+        re.findall(r"\[\[ref:[a-z0-9_]+#\d+\]\]", fg)))
+    return set(refs)
 
 
 def _expected(groups: list[str]) -> set[str]:
@@ -134,8 +141,14 @@ def test_each_basemap(no_workspace: Path, basemap: str) -> None:
 
 
 def test_gaode_shifts_the_overlays(no_workspace: Path) -> None:
-    def coords(at: AppTest) -> list[str]:
-        return re.findall(r"\[(11[34]\.\d+),(3[56]\.\d+)\]", _map_args(at)["feature_group"])
+    def coords(at: AppTest) -> list[tuple[float, float]]:
+        fg = _map_args(at)["feature_group"]
+        out: list[tuple[float, float]] = []
+        for data in re.findall(r"window\.hebiLayer\((\{.*\}), (\[\{.*\}\]),\n", fg):
+            for feature in json.loads(data[0])["f"]:
+                geom = shapely.geometry.shape(decode_geometry(feature[0]))
+                out += [(x, y) for x, y in shapely.get_coordinates(geom)[:3]]
+        return out
 
     at = _app()
     plain = coords(at)
@@ -143,7 +156,7 @@ def test_gaode_shifts_the_overlays(no_workspace: Path) -> None:
     shifted = coords(at)
     assert len(plain) == len(shifted) > 0
     # About 500 m east at Hebi: every vertex moves.
-    assert all(float(b[0]) - float(a[0]) > 0.004 for a, b in zip(plain, shifted, strict=True))
+    assert all(b[0] - a[0] > 0.004 for a, b in zip(plain, shifted, strict=True))
     at.radio(key="map_basemap").set_value("osm").run()
     assert coords(at) == plain
 
