@@ -273,44 +273,31 @@ window.hebiLayer = function (data, styles, group) {
 """
 
 
-class _Script(MacroElement):
-    """A constant piece of JavaScript run once with the map (no user text in it)."""
+class _MapCode(MacroElement):
+    """A constant piece of JavaScript run with the map; ``__MAP__`` stands for the map variable.
 
-    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+    Only code written here goes in: never user text.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this.code|replace('__MAP__', this._parent.get_name()) }}"
+        "{% endmacro %}"
+    )
 
     def __init__(self, code: str) -> None:
         super().__init__()
-        self._name = "Script"
+        self._name = "MapCode"
         self.code = code
 
 
-class _AttributionPrefix(MacroElement):
-    """Plain "Leaflet" credit (no flag icon, no outside link) before the providers' credits."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
-        {% endmacro %}"""
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "AttributionPrefix"
-
-
-class _ScaleBar(MacroElement):
-    """Leaflet's scale bar, metric only (Chinese plans use metres and kilometres)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})
-            .addTo({{ this._parent.get_name() }});
-        {% endmacro %}"""
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "ScaleBar"
+# Plain "Leaflet" credit (no flag icon, no outside link) before the providers' credits.
+_ATTRIBUTION_JS = '__MAP__.attributionControl.setPrefix("Leaflet");'
+# Leaflet's scale bar, metric only (Chinese plans use metres and kilometres).
+_SCALE_JS = (
+    'L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})'
+    ".addTo(__MAP__);"
+)
 
 
 class _NorthArrow(MacroElement):
@@ -423,9 +410,8 @@ def build_base_map(
         max_zoom=MAX_ZOOM,
         zoom_control=True,
     )
-    _Script(_MAP_JS).add_to(m)
-    _AttributionPrefix().add_to(m)
-    _ScaleBar().add_to(m)
+    for code in (_MAP_JS, _ATTRIBUTION_JS, _SCALE_JS):
+        _MapCode(code).add_to(m)
     _NorthArrow(lang).add_to(m)
     _mouse_position(lang).add_to(m)
     if measure:

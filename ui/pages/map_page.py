@@ -41,6 +41,7 @@ from spatial.webmap import (
     payload_overlay,
 )
 from ui.i18n import current_lang, t
+from ui.pages.import_page import md_escape
 
 __all__ = ["render"]
 
@@ -266,14 +267,6 @@ def legend_html(
 
 # --- details panel -------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def _md(text: object) -> str:
-    """Escape text for st.markdown so attribute values are shown literally."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
 def _fmt_area(m2: float) -> str:
     return f"{m2 / 1e6:,.3f} km² · {m2 / 1e4:,.1f} ha · {m2 / M2_PER_MU:,.0f} 亩"
 
@@ -316,10 +309,10 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
     row = gdf.iloc[[pos]]
     props = {k: v for k, v in row.iloc[0].items() if k != gdf.geometry.name}
     name = props.get("name_en" if lang == "en" else "name") or props.get("name") or spec.title(lang)
-    st.markdown(f"#### {_md(name)}")
+    st.markdown(f"#### {md_escape(name)}")
     if lang == "zh" and props.get("name_en"):
-        st.caption(_md(props["name_en"]))
-    lines = [f"**{t('图层', 'Layer')}**：{_md(spec.title(lang))}"]
+        st.caption(md_escape(props["name_en"]))
+    lines = [f"**{t('图层', 'Layer')}**：{md_escape(spec.title(lang))}"]
     geom = row.geometry.iloc[0]
     if geom is not None and not geom.is_empty:
         if geom.geom_type in {"Polygon", "MultiPolygon"}:
@@ -331,20 +324,20 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
             lines.append(f"**{t('位置', 'Location')}**：{geom.x:.6f}, {geom.y:.6f} (WGS84)")
     subs = _contained(spec, row, loaded, lang)
     if subs:
-        lines.append(f"**{t('子区', 'Sub-zones')}**：" + "、".join(_md(s) for s in subs))
+        lines.append(f"**{t('子区', 'Sub-zones')}**：" + "、".join(md_escape(s) for s in subs))
     conf = props.get("confidence")
     if isinstance(conf, str):
         zh, en = CONFIDENCE_LABELS.get(conf, (conf, conf))
-        lines.append(f"**{t('可信度', 'Confidence')}**：{_md(en if lang == 'en' else zh)}")
+        lines.append(f"**{t('可信度', 'Confidence')}**：{md_escape(en if lang == 'en' else zh)}")
     if props.get("source"):
-        lines.append(f"**{t('来源', 'Source')}**：{_md(props['source'])}")
+        lines.append(f"**{t('来源', 'Source')}**：{md_escape(props['source'])}")
     st.markdown("  \n".join(lines))
     if conf == "schematic":
         st.warning(t("示意性要素：位置与形状为规划示意，非测绘成果。",
                      "Schematic: position and shape illustrate the plan; not surveyed."))
     description = spec.description_en if lang == "en" else spec.description_zh
     if description:
-        st.caption(_md(description))
+        st.caption(md_escape(description))
     with st.expander(t("全部属性", "All attributes")):
         table = {str(k): ("" if v is None else str(v)) for k, v in props.items()}
         st.dataframe(
@@ -394,7 +387,7 @@ def _hit_label(hit: tuple[str, int], loaded: _Loaded, lang: str) -> str:
     col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
     name = gdf[col].iloc[pos] if col in gdf.columns else None
     label = str(name) if name is not None and str(name) != "nan" else spec.title(lang)
-    return f"{_md(label)} · {_md(spec.title(lang))}"
+    return f"{md_escape(label)} · {md_escape(spec.title(lang))}"
 
 
 def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
@@ -559,6 +552,6 @@ def render() -> None:
     )
     if schematic:
         caption += t("含示意要素的图层：", " Layers with schematic features: ") + "、".join(
-            _md(s) for s in schematic
+            md_escape(s) for s in schematic
         )
     st.caption(caption)
