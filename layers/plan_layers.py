@@ -270,8 +270,8 @@ LIFE_CIRCLES = register(LayerSpec(
 
 COMMUNITIES = register(LayerSpec(
     id="communities",
-    title_zh="居住社区",
-    title_en="Residential communities",
+    title_zh="居住社区与街坊",
+    title_en="Residential communities and blocks",
     group="life_circles",
     geometry="Polygon",
     style=Style("#e7969c", weight=1.0, fill_opacity=0.45),
@@ -285,9 +285,10 @@ COMMUNITIES = register(LayerSpec(
     visible=False,
     z_order=290,
     tooltip=("name", "name_en", "population", "population_basis", "confidence"),
-    description_zh="规划提及的社区及生活圈内的示意居住街坊；人口为面积×典型密度的估算。",
-    description_en="Communities the plan names, plus plausible residential blocks inside the "
-    "circles; population = area × typical density (an estimate).",
+    description_zh="居住街坊（路网围合的2–4公顷街坊，示意）；规划提及的社区各占一个街坊；"
+    "人口为面积×典型密度的估算。",
+    description_en="Residential street blocks (2–4 ha, schematic); each community the plan "
+    "names takes one block; population = area × typical density (an estimate).",
 ))
 
 # --- 服务设施 (service facilities) ---
