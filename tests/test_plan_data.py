@@ -41,16 +41,19 @@ def layer(layer_id: str) -> gpd.GeoDataFrame:
 
 @cache
 def admin_gk(adcode: str) -> BaseGeometry:
+    """An administrative boundary in EPSG:4547."""
     admin = layer("ref_admin")
     geom = admin.loc[admin["adcode"] == adcode].geometry
     return project_to_gk(geom, epsg=GK_EPSG_HEBI).iloc[0]
 
 
 def gk(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """A layer's geometries in EPSG:4547 (metres)."""
     return project_to_gk(gdf.geometry, epsg=GK_EPSG_HEBI)
 
 
 def by_id(layer_id: str) -> dict[str, Any]:
+    """A layer's rows keyed by feature id."""
     return {row["id"]: row for _, row in layer(layer_id).iterrows()}
 
 
@@ -88,6 +91,7 @@ def test_common_properties_ids_and_coordinate_precision(layer_id: str) -> None:
 
 def _broken_copy(tmp_path: Path, layer_id: str, feature_id: str, change: dict[str, Any],
                  drop: str | None = None) -> GeoJSONDirectoryStore:
+    """A store holding a copy of one shipped layer with one feature changed."""
     shutil.copy(DATA_DIR / f"{layer_id}.geojson", tmp_path / f"{layer_id}.geojson")
     path = tmp_path / f"{layer_id}.geojson"
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -282,6 +286,7 @@ def test_area_polygons_are_valid_inside_qibin_and_out_of_tangyin(layer_id: str) 
 
 
 def _hsr_lon_at(lat: float) -> float:
+    """Longitude of the HSR line at a latitude."""
     hsr = layer("ref_hsr").geometry.union_all()
     hit = hsr.intersection(shapely.LineString([(113.5, lat), (115.0, lat)]))
     assert isinstance(hit, shapely.Point)

@@ -86,6 +86,7 @@ _TO_WGS = Transformer.from_crs(f"EPSG:{GK_EPSG_HEBI}", WGS84, always_xy=True)
 
 
 def _transform(geom: BaseGeometry, tr: Transformer) -> BaseGeometry:
+    """Apply a pyproj transformer to every vertex of a geometry."""
     def fn(xy: NDArray[np.float64]) -> NDArray[np.float64]:
         x, y = tr.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
@@ -129,14 +130,6 @@ def round_geom(geom: BaseGeometry) -> BaseGeometry:
     if not out.is_valid:
         raise ValueError(f"geometry invalid after rounding: {shapely.is_valid_reason(out)}")
     return out
-
-
-def largest_polygon(geom: BaseGeometry) -> Polygon:
-    """The largest polygon part of a (multi)polygon result of an overlay."""
-    parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon)]
-    if not parts:
-        raise ValueError("overlay left no polygon")
-    return max(parts, key=lambda p: p.area)
 
 
 def bisect(fn: Callable[[float], float], target: float, lo: float, hi: float) -> float:
@@ -325,11 +318,8 @@ class Frame:
     """The fixed context every layer is drawn against (WGS84 unless named ``*_gk``)."""
 
     qibin: BaseGeometry
-    tangyin: BaseGeometry
-    city: BaseGeometry
     hsr: LineString
     canal: LineString
-    railway: LineString
     west_of_hsr: Polygon
     east_of_g4: Polygon
     barriers_gk: Sequence[tuple[str, BaseGeometry]]
@@ -365,11 +355,8 @@ def build_frame(ref: Reference) -> Frame:
     assert isinstance(west_wgs, Polygon) and isinstance(east_wgs, Polygon)
     return Frame(
         qibin=ref.admin_geom("410611"),
-        tangyin=ref.admin_geom("410523"),
-        city=ref.admin_geom("410600"),
         hsr=hsr,
         canal=canal,
-        railway=railway,
         west_of_hsr=west_wgs,
         east_of_g4=east_wgs,
         barriers_gk=barriers,
@@ -964,6 +951,7 @@ BONDED_SPLIT_LON = 114.3060  # between 综合服务区 (west) and 口岸联动�
 
 
 def _road_gk(pieces: list[RoadPiece], road_id: str) -> LineString:
+    """The whole line of one road in EPSG:4547, its pieces joined."""
     parts = [p.geom for p in pieces if p.road.id == road_id]
     merged = linemerge(MultiLineString(parts)) if len(parts) > 1 else parts[0]
     assert isinstance(merged, LineString)
@@ -984,6 +972,7 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
     seed = gk(Point(114.311, 35.789))
 
     def zone(setback_m: float) -> Polygon:
+        """The block for a given set-back of its east edge from the HSR."""
         east = shapely.affinity.translate(hsr, xoff=-setback_m)
         for face in polygonize(unary_union([heng, kexue, beihuan, east])):
             if face.contains(seed):
@@ -1011,6 +1000,7 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
     assert isinstance(zone_gk, Polygon)
 
     def face_at(pred: Callable[[Point], bool]) -> Polygon:
+        """The one face whose representative point satisfies ``pred``."""
         hit = [f for f in faces if pred(f.representative_point())]
         assert len(hit) == 1
         return hit[0]
@@ -1082,6 +1072,7 @@ def green_features(ref: Reference, frame: Frame) -> list[Feature]:
     country = polygonal(wgs(lg).intersection(frame.qibin))
 
     def ha(g: BaseGeometry) -> float:
+        """Area in hectares (EPSG:4547), 2 decimals."""
         return round(area_km2(g) * 100.0, 2)
 
     return [
@@ -1478,6 +1469,7 @@ def facility_features(pieces: list[RoadPiece], green: list[Feature]) -> list[Fea
     out = []
 
     def make(fid: str, name: str, ftype: str, geom: Point, named: bool, where: str) -> Feature:
+        """A facility feature with the category and level of its type."""
         cat, level, item, item_en = FACILITY_TYPES[ftype]
         src = (f"{PLAN} 一刻钟生活圈 names it; position assumed ({where})" if named else
                f"plausible GB 50180-2018 provision (not in the plan); position assumed ({where})")
@@ -1582,28 +1574,6 @@ def reference_features(ref: Reference) -> dict[str, list[Feature]]:
 
 # --- assembly and output ------------------------------------------------------------------------
 
-LAYER_TITLES: dict[str, str] = {
-    "corridor": "一廊 渤海路创智服务走廊",
-    "spines": "两脊",
-    "axes": "七轴",
-    "nodes": "七大节点",
-    "parks": "园区、片区与示意范围",
-    "bonded_zone": "鹤壁综合保税区",
-    "bonded_subzones": "综合保税区功能分区",
-    "bonded_points": "综合保税区主卡口、查验中心",
-    "green": "绿地",
-    "water": "水系",
-    "life_circles": "生活圈",
-    "facilities": "生活圈服务设施",
-    "roads": "道路",
-    "communities": "居住社区",
-    "ref_admin": "参考：行政区划",
-    "ref_hsr": "参考：京广高铁",
-    "ref_qihe": "参考：淇河代理线",
-    "ref_anchors": "参考：证据点",
-}
-
-
 def build_layers(ref_dir: Path = DEFAULT_REFERENCE) -> dict[str, list[Feature]]:
     """Build every layer in memory, keyed by file stem."""
     ref = load_reference(ref_dir)
@@ -1641,11 +1611,9 @@ def _check_places(layers: dict[str, list[Feature]], frame: Frame) -> None:
             raise ValueError(f"facility {f.id} outside 淇滨区")
         if zone.buffer(1e-6).contains(g) or lake.contains(g):
             raise ValueError(f"facility {f.id} inside the bonded zone or the lake")
-    for key in ("roads", "water"):
-        for f in layers[key]:
-            g = f.geometry
-            if g is not None and g.crosses(zone) and key == "water":
-                raise ValueError(f"{f.id} crosses the bonded zone")
+    for f in layers["water"]:  # a fenced bonded zone has no river running through it
+        if f.geometry is not None and f.geometry.crosses(zone):
+            raise ValueError(f"{f.id} crosses the bonded zone")
 
 
 def feature_collection(name: str, features: list[Feature]) -> str:
