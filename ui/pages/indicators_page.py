@@ -74,6 +74,7 @@ from spatial.text import escape_text
 from spatial.view import IndicatorSelection, View, bbox_from_view
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
 from spatial.workspace import default_workspace
+from ui.export_panel import render_indicator_export_panel
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
@@ -498,6 +499,22 @@ def _secrets() -> Mapping[str, Any] | None:
 # --- widgets -------------------------------------------------------------------------------------
 
 
+def _keep_valid(key: str, allowed: list[str], default: str) -> None:
+    """Reset a widget's stored choice when it is no longer offered (data or language changed)."""
+    if st.session_state.get(key) not in allowed:
+        st.session_state[key] = default
+
+
+def _pick_indicator(label: str, key: str, options: list[IndicatorOption],
+                    lang: str) -> IndicatorOption:
+    """A selectbox over indicators (stored by column name); returns the chosen one."""
+    by_column = {o.column: o for o in options}
+    _keep_valid(key, list(by_column), options[0].column)
+    column = st.selectbox(label, list(by_column), key=key,
+                          format_func=lambda c: by_column[c].label(lang))
+    return by_column[str(column)]
+
+
 def _classification_controls(opt: IndicatorOption, target: Target | None,
                              lang: str) -> tuple[str, int, tuple[float, ...], str]:
     """Method, number of classes, typed breaks and palette."""
@@ -519,8 +536,7 @@ def _classification_controls(opt: IndicatorOption, target: Target | None,
     palettes = [p for p in PALETTES.values()
                 if p.kind == "sequential" or target is not None]
     ids = [p.id for p in palettes]
-    if st.session_state.get("ind_palette") not in ids:
-        st.session_state["ind_palette"] = DEFAULT_PALETTE
+    _keep_valid("ind_palette", ids, DEFAULT_PALETTE)
     palette = c4.selectbox(t("配色", "Colours"), ids, key="ind_palette",
                            format_func=lambda p: PALETTES[p].name(lang))
     return str(scheme), k, breaks, str(palette)
@@ -530,10 +546,15 @@ def _target_controls(opt: IndicatorOption, lang: str) -> tuple[Target | None, st
     """Whether and against what to check pass/fail; defaults to the plan's 2025 target."""
     plan_target = opt.plan.target() if opt.plan is not None else None
     if st.session_state.get("ind_target_for") != opt.column:
-        # A new indicator: start from its plan target (or none).
+        # A new indicator: start from the target of a shared link, else its plan target.
+        url = st.session_state.get("ind_url_selection")
+        url_target = (url.target if isinstance(url, IndicatorSelection)
+                      and url.column == opt.column else None)
         st.session_state["ind_target_for"] = opt.column
-        st.session_state["ind_target_on"] = plan_target is not None
-        st.session_state["ind_target_value"] = plan_target.value if plan_target else 0.0
+        st.session_state["ind_target_on"] = url_target is not None or plan_target is not None
+        st.session_state["ind_target_value"] = (
+            url_target if url_target is not None else plan_target.value if plan_target else 0.0
+        )
         st.session_state["ind_target_op"] = plan_target.op if plan_target else ">="
     c1, c2, c3 = st.columns([2, 1, 2])
     on = c1.checkbox(t("对照目标检查达标", "Check against a target"), key="ind_target_on")
@@ -560,15 +581,61 @@ def _classify(opt: IndicatorOption, scheme: str, k: int, breaks: tuple[float, ..
 
 def _kept_selection(area_id: str, opt: IndicatorOption, scheme: str, k: int,
                     breaks: tuple[float, ...], target: Target | None) -> IndicatorSelection:
-    """The selection with its breaks; kept breaks stay while nothing that sets them changed."""
+    """The selection to class with.
+
+    Breaks that came with a shared link (the URL's ``ind_breaks``) are used as
+    they are while the area set, indicator, method and number of classes
+    still match the link, so the receiver sees the sender's classes; once the
+    planner changes one of these, the breaks are computed afresh.
+    """
     wanted = IndicatorSelection(area_layer=area_id, column=opt.column, scheme=scheme, k=k,
                                 breaks=breaks, target=target.value if target else None)
-    old = st.session_state.get("indicator_selection")
-    if (isinstance(old, IndicatorSelection) and old.breaks and scheme != "UserDefined"
-            and (old.area_layer, old.column, old.scheme, old.k) == (area_id, opt.column,
-                                                                     scheme, k)):
-        return IndicatorSelection(area_id, opt.column, scheme, k, old.breaks, wanted.target)
+    url = st.session_state.get("ind_url_selection")
+    if not isinstance(url, IndicatorSelection):
+        return wanted
+    if (url.area_layer, url.column, url.scheme, url.k) != (area_id, opt.column, scheme, k):
+        del st.session_state["ind_url_selection"]
+        return wanted
+    if url.breaks and scheme != "UserDefined":
+        return IndicatorSelection(area_id, opt.column, scheme, k, url.breaks, wanted.target)
     return wanted
+
+
+_URL_KEYS = ("ind_layer", "ind_col", "ind_scheme", "ind_k", "ind_breaks", "ind_target")
+
+
+def _read_url(area_ids: list[str]) -> None:
+    """On a session's first run, start from the indicator of a shared link (if any)."""
+    if st.session_state.get("ind_url_read"):
+        return
+    st.session_state["ind_url_read"] = True
+    sel = View.from_query_params(st.query_params).indicator
+    if sel is None or sel.area_layer not in area_ids:
+        return
+    st.session_state["ind_url_selection"] = sel
+    st.session_state["ind_area"] = sel.area_layer
+    st.session_state["ind_origin"] = (
+        "coverage" if sel.column.startswith("coverage_")
+        else "upload" if sel.column.startswith("upload:") else "computed"
+    )
+    st.session_state["ind_column"] = sel.column
+    if sel.scheme in SCHEMES:
+        st.session_state["ind_scheme"] = sel.scheme
+    st.session_state["ind_k"] = min(max(sel.k, 2), 9)
+    if sel.scheme == "UserDefined" and sel.breaks:
+        st.session_state["ind_breaks"] = ", ".join(f"{b:.10g}" for b in sel.breaks)
+
+
+def _write_url(selection: IndicatorSelection) -> None:
+    """Mirror the indicator in the URL (only the ``ind_*`` keys), so a link reopens it."""
+    wanted = {k: v for k, v in View(indicator=selection).to_query_params().items()
+              if k in _URL_KEYS}
+    for key in _URL_KEYS:
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+    changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
+    if changed:
+        st.query_params.update(changed)
 
 
 def _upload(area_set: AreaSet, areas: gpd.GeoDataFrame, lang: str) -> Statistics | None:
@@ -650,13 +717,8 @@ def _compare(areas: gpd.GeoDataFrame, options: list[IndicatorOption], opt: Indic
         if not others:
             st.info(t("没有可对比的其他指标。", "There is no other indicator to compare with."))
             return
-        cols = [o.column for o in others]
-        if st.session_state.get("ind_compare_column") not in cols:
-            st.session_state["ind_compare_column"] = cols[0]
-        col = st.selectbox(t("对比指标", "Second indicator"), cols, key="ind_compare_column",
-                           format_func=lambda x: next(o.label(lang) for o in others
-                                                      if o.column == x))
-        other = next(o for o in others if o.column == col)
+        other = _pick_indicator(t("对比指标", "Second indicator"), "ind_compare_column",
+                                others, lang)
         other_target = other.plan.target() if other.plan is not None else None
         panels = [(opt, None, opt.caption(lang)), (other, other_target, other.caption(lang))]
     left, right = st.columns(2)
@@ -707,16 +769,15 @@ def render() -> None:
         return
 
     ids = [a.id for a in area_sets]
-    if st.session_state.get("ind_area") not in ids:
-        st.session_state["ind_area"] = ids[0]
+    _read_url(ids)
+    _keep_valid("ind_area", ids, ids[0])
     c_area, c_base = st.columns([3, 1])
     area_id = c_area.selectbox(t("区域", "Areas"), ids, key="ind_area",
                                format_func=lambda i: next(a.title for a in area_sets
                                                           if a.id == i))
     basemaps = [b.id for b in available_basemaps(tianditu_key(_secrets()))]
-    if st.session_state.get("ind_basemap") not in basemaps:
-        # A choropleth reads best, and prints best, on a blank background.
-        st.session_state["ind_basemap"] = "none" if "none" in basemaps else basemaps[0]
+    # A choropleth reads best, and prints best, on a blank background.
+    _keep_valid("ind_basemap", basemaps, "none" if "none" in basemaps else basemaps[0])
     basemap_id = str(c_base.selectbox(t("底图", "Basemap"), basemaps, key="ind_basemap",
                                       format_func=lambda b: get_basemap(b).title(lang)))
     area_set = next(a for a in area_sets if a.id == area_id)
@@ -755,18 +816,11 @@ def render() -> None:
         "upload": t("上传的统计", "Uploaded statistics"),
     }
     present = [o for o in origins if any(_in_origin(x, o) for x in options)]
-    if st.session_state.get("ind_origin") not in present:
-        st.session_state["ind_origin"] = present[0]
+    _keep_valid("ind_origin", present, present[0])
     origin = st.radio(t("指标来源", "Indicator source"), present, horizontal=True,
                       key="ind_origin", format_func=origins.__getitem__)
     shown = [o for o in options if _in_origin(o, str(origin))]
-    cols = [o.column for o in shown]
-    if st.session_state.get("ind_column") not in cols:
-        st.session_state["ind_column"] = cols[0]
-    column = st.selectbox(t("指标", "Indicator"), cols, key="ind_column",
-                          format_func=lambda x: next(o.label(lang) for o in shown
-                                                     if o.column == x))
-    opt = next(o for o in shown if o.column == column)
+    opt = _pick_indicator(t("指标", "Indicator"), "ind_column", shown, lang)
 
     target, target_source = _target_controls(opt, lang)
     scheme, k, breaks, palette = _classification_controls(opt, target, lang)
@@ -791,6 +845,7 @@ def render() -> None:
     view = st.session_state.get("map_view")
     if isinstance(view, View) and view.indicator != selection:
         st.session_state["map_view"] = view.replace(indicator=selection)
+    _write_url(selection)
 
     statuses = target_status(values, target) if target is not None else None
     left, right = st.columns([3, 2], gap="medium")
@@ -807,6 +862,7 @@ def render() -> None:
         st.download_button(t("下载表格（CSV）", "Download table (CSV)"), to_safe_csv(table),
                            file_name=f"indicator_{area_set.id}.csv", mime="text/csv",
                            key="ind_csv")
+        render_indicator_export_panel(area_set.id, area_set.title, areas, basemap_id)
 
     if st.toggle(t("并排对比", "Compare side by side"), key="ind_compare"):
         _compare(areas, options, opt, scheme, k, palette, lang, basemap_id)
