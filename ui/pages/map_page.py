@@ -40,6 +40,7 @@ from spatial.webmap import (
     parse_feature_ref,
     payload_overlay,
 )
+from ui.export_panel import render_export_panel
 from ui.i18n import current_lang, t
 from ui.pages.import_page import md_escape
 
@@ -242,10 +243,14 @@ def legend_html(
     matches: a layer with schematic features gets a dashed entry marked 示意.
     """
     rows: list[str] = []
-    for spec in specs:
+    order = [g.id for g in GROUPS]  # as in the layer switcher: plan structure first
+    for spec in sorted(specs, key=lambda s: (order.index(s.group), s.z_order)):
         gdf = frames.get(spec.id)
         if gdf is None:
             continue
+        if rows:
+            rows.append("</div>")
+        rows.append('<div class="hebi-legend-group">')
         rows.append(f'<div class="hebi-legend-layer">{escape_text(spec.title(lang))}</div>')
         for entry, dashed in legend_items(spec, gdf):
             label = escape_text(entry.label(lang))
@@ -257,8 +262,11 @@ def legend_html(
             rows.append(f'<div class="hebi-legend-row">{symbol} {label}{mark}</div>')
     if not rows:
         return ""
+    rows.append("</div>")
     style = (
-        "<style>.hebi-legend-layer{font-weight:600;margin-top:6px;font-size:0.9rem}"
+        "<style>.hebi-legend{columns:3 14rem;column-gap:1.5rem}"
+        ".hebi-legend-group{break-inside:avoid;margin-bottom:6px}"
+        ".hebi-legend-layer{font-weight:600;font-size:0.9rem}"
         ".hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.85rem;"
         "margin-left:4px}.hebi-schematic{color:#b03a2e}</style>"
     )
@@ -387,6 +395,8 @@ def _hit_label(hit: tuple[str, int], loaded: _Loaded, lang: str) -> str:
     col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
     name = gdf[col].iloc[pos] if col in gdf.columns else None
     label = str(name) if name is not None and str(name) != "nan" else spec.title(lang)
+    if label == spec.title(lang):
+        return md_escape(label)
     return f"{md_escape(label)} · {md_escape(spec.title(lang))}"
 
 
@@ -504,12 +514,16 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 )
                 chosen = hits[int(pick or 0)]
             _details(chosen, loaded, lang)
+    with col_map:
+        # Under the map, in columns: it stays in view with the map and does not push the details.
         st.markdown(f"**{t('图例', 'Legend')}**")
         html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
         if html:
             st.markdown(html, unsafe_allow_html=True)
         else:
             st.caption(t("未勾选图层。", "No layer ticked."))
+        render_export_panel(new_view, extra_layers=[
+            (loaded.specs[i], loaded.frames[i]) for i in loaded.user_titles])
 
 
 def render() -> None:

@@ -1,0 +1,261 @@
+"""Real browser: the plan map draws, identifies, measures, stays put, is offline and runs no text.
+
+Every test runs with the "none" basemap; the ``page`` fixture fails a test on
+any request to a host that is not loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Dialog, FilePayload, FrameLocator, Page, expect
+from pyproj import Transformer
+
+import layers
+from layers.schema import GROUPS
+from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, map_frame, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN_GROUPS = ",".join(g.id for g in GROUPS if g.id != "user")
+OFFLINE = f"?basemap=none&groups={PLAN_GROUPS}"
+PATHS = "path.leaflet-interactive"
+
+# Hostile text: if any of it ran, it would set a flag on the window it ran in.
+IMG = "<img src=x onerror=window.__pwned=1>"
+TEMPLATE = "${window.__pwned=2}`"
+JINJA = "{{ 7*7 }}"
+_NO_FLAG = """() => {
+  const seen = [];
+  const visit = (w) => {
+    try { if (w.__pwned !== undefined) seen.push(w.__pwned); } catch (e) {}
+    for (let i = 0; i < w.frames.length; i++) visit(w.frames[i]);
+  };
+  visit(window);
+  return seen;
+}"""
+# Leaflet map of the st_folium iframe: lat/lon -> container pixel.
+_TO_PIXEL = "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"\
+    " return [p.x, p.y]; }"
+
+
+def _n_drawn(groups: list[str]) -> int:
+    """Features with a geometry in the catalogue layers of these groups."""
+    total = 0
+    for spec in layers.specs_for_groups(groups):
+        gdf = layers.load_layer(spec.id)
+        total += int((gdf.geometry.notna() & ~gdf.geometry.is_empty).sum())
+    return total
+
+
+def _wait_paths(frame: FrameLocator, n: int, page: Page) -> None:
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "([sel, n]) => { const f = document.querySelector(sel);"
+        " return f && f.contentDocument &&"
+        " f.contentDocument.querySelectorAll('path.leaflet-interactive').length === n; }",
+        arg=[MAP_IFRAME, n],
+        timeout=60_000,
+    )
+
+
+def _iframe_eval(page: Page, script: str, arg: Any = None) -> Any:
+    handle = page.locator(MAP_IFRAME).first.element_handle()
+    frame = handle.content_frame() if handle is not None else None
+    assert frame is not None
+    return frame.evaluate(script, arg)
+
+
+def _page_xy(page: Page, lat: float, lon: float) -> tuple[float, float]:
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    assert box is not None
+    x, y = _iframe_eval(page, _TO_PIXEL, [lat, lon])
+    return box["x"] + x, box["y"] + y
+
+
+def test_map_draws_every_plan_feature_offline(page: Page, app_server: str) -> None:
+    open_page(page, app_server, OFFLINE)
+    frame = map_frame(page)
+    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    # Planner controls are there: scale bar, north arrow, coordinates, measuring tool.
+    expect(frame.locator(".leaflet-control-scale-line")).to_have_text(re.compile(r"\d+ k?m"))
+    expect(frame.locator(".hebi-north-arrow")).to_contain_text("北")
+    expect(frame.locator(".leaflet-control-measure")).to_have_count(1)
+    # Schematic features are dashed on the map.
+    dashed = frame.locator(f'{PATHS}[stroke-dasharray="8 6"]')
+    assert dashed.count() > 0
+    # Legend outside the iframe, schematic entries marked.
+    legend = page.locator(".hebi-legend")
+    expect(legend).to_contain_text("综合保税区")
+    expect(legend).to_contain_text("示意")
+    # The coordinate readout follows the mouse, in WGS84.
+    x, y = _page_xy(page, 35.76, 114.30)
+    page.mouse.move(x, y)
+    expect(frame.locator(".leaflet-control-mouseposition")).to_contain_text(re.compile(
+        r"经度 114\.(29|30)\d+.*纬度 35\.7(5|6)\d+ \(WGS84\)"))
+
+
+def test_clicking_the_bonded_zone_shows_its_details(page: Page, app_server: str) -> None:
+    zone = layers.load_layer("bonded_zone")
+    inner = zone.geometry.iloc[0].representative_point()
+    page.set_viewport_size({"width": 1400, "height": 1050})  # room for the details panel
+    open_page(page, app_server, OFFLINE)
+    frame = map_frame(page)
+    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    x, y = _page_xy(page, inner.y, inner.x)
+    page.mouse.click(x, y)
+    wait_idle(page)
+    # Every feature under the click is listed (the zone lies under its sub-zones).
+    picker = page.get_by_role("radiogroup", name="该位置的要素")
+    expect(picker).to_be_visible(timeout=30_000)
+    picker.get_by_text(re.compile(r"^鹤壁综合保税区( · |$)")).click()
+    wait_idle(page)
+    details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
+    expect(details).to_contain_text("鹤壁综合保税区")
+    expect(details).to_contain_text("2.870 km² · 287.0 ha · 4,305 亩")
+    subs = layers.load_layer("bonded_subzones")
+    for name in subs.loc[subs["parent"] == zone["id"].iloc[0], "name"]:
+        expect(details).to_contain_text(str(name))
+    expect(details).to_contain_text("可信度")
+    expect(details).to_contain_text("来源")
+    page.mouse.move(5, 5)  # no tooltip over the screenshot
+    page.wait_for_timeout(300)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "map_page.png"
+    page.screenshot(path=str(shot), full_page=True)
+    shutil.copyfile(shot, ROOT / "docs" / "screenshot-map.png")
+
+
+def test_toggling_keeps_the_map_and_the_view(page: Page, app_server: str) -> None:
+    open_page(page, app_server, OFFLINE)
+    frame = map_frame(page)
+    everything = _n_drawn([g.id for g in GROUPS if g.id != "user"])
+    _wait_paths(frame, everything, page)
+    # Mark the live map, then move it: both must survive a layer toggle.
+    _iframe_eval(page, "() => { window.__alive = 1; window.map.setView([35.78, 114.33], 14); }")
+    wait_idle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("道路", exact=True).click()
+    wait_idle(page)
+    _wait_paths(frame, everything - _n_drawn(["roads"]), page)
+    state = _iframe_eval(page, "() => [window.__alive, window.map.getZoom(),"
+                               " window.map.getCenter().lat, window.map.getCenter().lng]")
+    assert state[0] == 1, "the map iframe was remounted"
+    assert state[1] == 14 and abs(state[2] - 35.78) < 1e-4 and abs(state[3] - 114.33) < 1e-4
+    # The URL carries the view: a reload reopens it, roads still off.
+    page.wait_for_function("() => location.search.includes('zoom=14')")
+    assert "roads" not in re.search(r"groups=([^&]*)", page.url).group(1)  # type: ignore[union-attr]
+    page.reload(wait_until="domcontentloaded")
+    wait_idle(page)
+    _wait_paths(frame, everything - _n_drawn(["roads"]), page)
+    zoom, lat, lon = _iframe_eval(page, "() => [window.map.getZoom(), window.map.getCenter().lat,"
+                                        " window.map.getCenter().lng]")
+    assert zoom == 14 and abs(lat - 35.78) < 1e-4 and abs(lon - 114.33) < 1e-4
+
+
+def test_measuring_distance_and_area(page: Page, app_server: str) -> None:
+    open_page(page, app_server, "?basemap=none&groups=&zoom=14")
+    frame = map_frame(page)
+    frame.locator(".leaflet-control-measure-toggle").wait_for(timeout=60_000)
+    toggle = frame.locator(".leaflet-control-measure-toggle").bounding_box()
+    assert toggle is not None
+    page.mouse.move(toggle["x"] + 5, toggle["y"] + 5)
+    frame.locator("a.start").click()
+    # A 2 km × 2 km square (built in EPSG:4547) is 4 km² = 6,000 亩; it stays left of and
+    # below the tool's panel (top right), which takes the clicks it covers.
+    to_wgs = Transformer.from_crs(4547, 4326, always_xy=True)
+    x0, y0 = Transformer.from_crs(4326, 4547, always_xy=True).transform(114.278, 35.744)
+    corners = [to_wgs.transform(x0 + dx, y0 + dy)
+               for dx, dy in ((0, 0), (2000, 0), (2000, 2000), (0, 2000))]
+    for lon, lat in corners:
+        x, y = _page_xy(page, lat, lon)
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+        page.wait_for_timeout(300)
+    frame.locator("a.finish").click()
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("面积")
+    text = popup.inner_text()
+    area = float(re.search(r"([\d,]+) 平方米", text).group(1).replace(",", ""))  # type: ignore[union-attr]
+    mu = float(re.search(r"\(([\d,.]+) 亩\)", text).group(1).replace(",", ""))  # type: ignore[union-attr]
+    # Clicks land on whole pixels (~8 m at zoom 14): allow 2 %.
+    assert abs(area - 4.0e6) / 4.0e6 < 0.02
+    assert abs(mu - area / (10000 / 15)) < 1.0
+    # The map did not jump while measuring (the Leaflet >= 1.8 bug).
+    lat, lon = _iframe_eval(page, "() => [window.map.getCenter().lat, window.map.getCenter().lng]")
+    assert abs(lat - 35.76) < 0.01 and abs(lon - 114.30) < 0.01
+
+
+def test_tile_basemaps_are_the_only_outside_requests(
+    page: Page, app_server: str, outside_requests: list[str]
+) -> None:
+    open_page(page, app_server, OFFLINE)
+    _wait_paths(map_frame(page), _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    assert outside_requests == []
+    # Positive control: the guard does see tile requests once a tile basemap is chosen.
+    page.locator('[data-testid="stSidebar"]').get_by_text("标准地图 (OpenStreetMap)").click()
+    page.wait_for_function("() => location.search.includes('basemap=osm')")
+    page.wait_for_timeout(1500)
+    assert outside_requests and all("tile.openstreetmap.org" in u for u in outside_requests)
+    page.locator('[data-testid="stSidebar"]').get_by_text("无底图（离线）").click()
+    wait_idle(page)
+    outside_requests.clear()
+    _iframe_eval(page, "() => window.map.setView([35.7, 114.25], 13)")
+    page.wait_for_timeout(1000)
+    assert outside_requests == []
+
+
+def _hostile_layer() -> bytes:
+    ring = [[114.352, 35.702], [114.368, 35.702], [114.368, 35.712], [114.352, 35.712],
+            [114.352, 35.702]]
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+               "properties": {"name": IMG + TEMPLATE + JINJA, TEMPLATE + IMG: IMG + JINJA}}
+    return json.dumps({"type": "FeatureCollection", "features": [feature]},
+                      ensure_ascii=False).encode()
+
+
+def test_hostile_uploaded_layer_shows_text_and_runs_nothing(page: Page, app_server: str) -> None:
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    open_page(page, app_server, "import")
+    upload: FilePayload = {"name": "x.geojson", "mimeType": "application/geo+json",
+                           "buffer": _hostile_layer()}
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
+    wait_idle(page)
+    title = f"层{IMG}{TEMPLATE}{JINJA}"
+    page.locator('[data-testid="stTextInput"] input').fill(title)
+    page.get_by_role("button", name="加入我的图层").click()
+    wait_idle(page)
+    expect(page.get_by_text("已加入图层")).to_be_visible(timeout=30_000)
+
+    open_page(page, app_server, "?basemap=none&groups=user&lat=35.707&lon=114.36&zoom=14")
+    frame = map_frame(page)
+    frame.locator(PATHS).first.wait_for(timeout=60_000)
+    x, y = _page_xy(page, 35.707, 114.36)
+    page.mouse.move(x, y)
+    tooltip = frame.locator(".leaflet-tooltip")
+    expect(tooltip).to_be_visible(timeout=10_000)
+    text = tooltip.inner_text()
+    assert IMG + TEMPLATE + JINJA in text  # shown literally, not run, not evaluated (49)
+    assert IMG + JINJA in text and TEMPLATE + IMG in text
+    page.mouse.click(x, y)
+    wait_idle(page)
+    details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
+    expect(details).to_contain_text("img src=x onerror")
+    legend = page.locator(".hebi-legend")
+    expect(legend).to_contain_text(title)
+    assert page.evaluate(_NO_FLAG) == []
+    assert frame.locator('img[src="x"]').count() == 0
+    assert page.locator('img[src="x"]').count() == 0
+    assert dialogs == []
+    assert "49" not in text
