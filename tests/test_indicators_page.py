@@ -17,7 +17,9 @@ from spatial.indicators import compute_area_indicators
 from spatial.view import IndicatorSelection, View
 from spatial.workspace import default_workspace, layer_id_for
 
-LABEL_RE = re.compile(r'class="hebi-ind-label">(.*?)</span><span class="hebi-ind-count">（(\d+)）')
+LABEL_RE = re.compile(
+    r'class="hebi-ind-label">(.*?)</span><span class="hebi-ind-count"> ?[（(](\d+)[）)]'
+)
 
 
 def _app() -> None:
@@ -261,3 +263,18 @@ def test_the_indicator_and_its_breaks_travel_in_the_url(at, parks_table):
     assert "断点（含上限）：10.00 | 20.00 | 50.00" in legend_html(linked)
     linked.number_input(key="ind_k").set_value(2).run()
     assert linked.session_state["indicator_selection"].breaks != (10.0, 20.0, 50.0)
+
+
+def test_english_ui(at, parks_table):
+    at.session_state["lang"] = "en"
+    # Chosen before the run: the export panel's option labels follow the session language
+    # inside the script only, so AppTest cannot replay its widgets in English.
+    at.session_state["ind_origin"] = "plan"
+    at.run()
+    html = legend_html(at)
+    expected = classify(parks_table["green_share_pct"].to_numpy(), min_decimals=1)
+    assert "Green share (%)" in html and f"Method: {expected.describe('en')}" in html
+    assert legend_rows(html) == list(zip(expected.labels, expected.counts, strict=True))
+    assert "Target ≥ 37.0 (plan 2025 target: Urban green-space rate): met 0 · below 3" in html
+    assert list(at.dataframe[0].value.columns) == ["Name", "Id", "Green share (%)", "Class",
+                                                   "Target"]

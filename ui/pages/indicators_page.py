@@ -273,7 +273,8 @@ class IndicatorOption:
     plan: PlanIndicator | None = None
 
     def label(self, lang: str) -> str:
-        text = f"{self.name}（{self.unit}）" if self.unit else self.name
+        """Name, unit and plan target, for the indicator list."""
+        text = self.caption(lang)
         if self.plan is not None and self.plan.target() is not None:
             target = self.plan.target()
             assert target is not None
@@ -282,7 +283,10 @@ class IndicatorOption:
         return text
 
     def caption(self, lang: str) -> str:
-        return f"{self.name}（{self.unit}）" if self.unit else self.name
+        """Name with its unit, e.g. "绿地占比（%）" / "Green share (%)"."""
+        if not self.unit:
+            return self.name
+        return f"{self.name} ({self.unit})" if lang == "en" else f"{self.name}（{self.unit}）"
 
 
 def _options(computed: pd.DataFrame, stats: Statistics | None, lang: str,
@@ -429,7 +433,7 @@ def _legend_html(opt: IndicatorOption, c: Classification, target: Target | None,
             '<div class="hebi-ind-row">'
             f'<span class="hebi-ind-swatch" style="background:{colour};border:{border}"></span>'
             f'<span class="hebi-ind-label">{e(row.label)}</span>'
-            f'<span class="hebi-ind-count">（{row.count}）</span></div>'
+            f'<span class="hebi-ind-count">{e(_paren(str(row.count), lang))}</span></div>'
         )
     if c.breaks:
         shown = " | ".join(format_number(b, c.decimals) for b in c.breaks)
@@ -438,7 +442,7 @@ def _legend_html(opt: IndicatorOption, c: Classification, target: Target | None,
     if target is not None and statuses is not None:
         counts = statuses.value_counts()
         line = (t("目标 ", "Target ") + _target_text(target, opt.decimals)
-                + (f"（{target_source}）" if target_source else "") + "："
+                + (_paren(target_source, lang) if target_source else "") + t("：", ": ")
                 + t("达标 ", "met ") + str(int(counts.get("pass", 0))) + " · "
                 + t("未达标 ", "below ") + str(int(counts.get("fail", 0))))
         if counts.get("missing", 0):
@@ -452,6 +456,10 @@ def _legend_html(opt: IndicatorOption, c: Classification, target: Target | None,
         ".hebi-ind-count{color:#666}.hebi-ind-target{margin-top:4px;font-weight:600}</style>"
     )
     return style + f'<div class="hebi-ind-legend">{"".join(rows)}</div>'
+
+
+def _paren(text: str, lang: str) -> str:
+    return f" ({text})" if lang == "en" else f"（{text}）"
 
 
 def _table(areas: gpd.GeoDataFrame, opt: IndicatorOption, c: Classification,
@@ -668,9 +676,10 @@ def _upload(area_set: AreaSet, areas: gpd.GeoDataFrame, lang: str) -> Statistics
         columns = ["", *[h for h in (rep.key_column, *rep.numeric_columns, *rep.text_columns)]]
         if key_choice not in columns:
             st.session_state["ind_key_column"] = ""
+        # Labels are made now, not inside format_func (which may run outside the script).
+        automatic = t(f"自动（{rep.key_column}）", f"automatic ({rep.key_column})")
         st.selectbox(t("区域键列", "Area key column"), columns, key="ind_key_column",
-                     format_func=lambda c: c or t(f"自动（{rep.key_column}）",
-                                                   f"automatic ({rep.key_column})"))
+                     format_func=lambda c: c or automatic)
         (st.success if rep.clean else st.warning)(rep.summary(lang))
         problems = rep.problems(lang)
         if len(problems):
@@ -703,11 +712,12 @@ def _compare(areas: gpd.GeoDataFrame, options: list[IndicatorOption], opt: Indic
     goal = opt.plan.target() if opt.plan is not None else None
     if base is not None and goal is not None:
         modes.append("base_target")
+    mode_names = {
+        "other": t("与另一指标并排", "with another indicator"),
+        "base_target": t("2020 年基数 与 2025 年目标", "2020 base vs 2025 target"),
+    }
     mode = st.radio(t("对比", "Compare"), modes, horizontal=True, key="ind_compare_mode",
-                    format_func=lambda m: {
-                        "other": t("与另一指标并排", "with another indicator"),
-                        "base_target": t("2020 年基数 与 2025 年目标", "2020 base vs 2025 target"),
-                    }[m])
+                    format_func=mode_names.__getitem__)
     panels: list[tuple[IndicatorOption, Target | None, str]]
     if mode == "base_target" and base is not None and goal is not None:
         panels = [(opt, base, t("对照 2020 年基数", "against the 2020 base")),
@@ -841,6 +851,7 @@ def render() -> None:
         area_layer=area_set.id, classification=c,
         values={str(i): (None if pd.isna(v) else float(v)) for i, v in values.items()},
         name=opt.caption(lang), target=_target_text(target, opt.decimals) if target else None,
+        value_decimals=_shown_decimals(opt),
     )
     view = st.session_state.get("map_view")
     if isinstance(view, View) and view.indicator != selection:
