@@ -314,6 +314,13 @@ def _sites_overlay(model: CoverageModel, sites: pd.DataFrame, gcj02: bool) -> An
     )
 
 
+def _roads_overlay(model: CoverageModel, gcj02: bool) -> Any:
+    """The walking network the distances run on (a facility must be placed near it)."""
+    gdf = model.network.segments_gdf()
+    styles = [{"color": "#737373", "weight": 2.0, "opacity": 0.8}]
+    return geojson_overlay(gdf, styles=styles, name=t("步行路网", "Walking network"), gcj02=gcj02)
+
+
 def _unit_outline_overlay(frame: gpd.GeoDataFrame, gcj02: bool) -> Any:
     style = {"color": "#2166ac", "weight": 1.5, "fillOpacity": 0.0, "dashArray": "6 4"}
     tips: list[TooltipText | None] = [
@@ -376,6 +383,7 @@ def _map(
         basemap_overlay(bm, key=key, lang=lang),
         _unit_outline_overlay(frames["life_circles"], bm.gcj02),
         _place_overlay(model, category, level, bm.gcj02),
+        _roads_overlay(model, bm.gcj02),
         _facility_overlay(model, category, level, bm.gcj02),
     ]
     sites = st.session_state.get("cov_sites")
@@ -668,15 +676,22 @@ def render() -> None:
 
     c1, c2 = st.columns([2, 1])
     codes = [ALL, *[c.code for c in CATEGORIES]]
+    # A link can open the page on one category and level: ?category=health&level=10.
+    asked_cat = st.query_params.get("category")
+    asked_level = st.query_params.get("level")
     category = c1.selectbox(
         t("服务类别", "Service category"), codes, format_func=_labels(codes).__getitem__,
-        key="cov_category",
+        index=codes.index(asked_cat) if asked_cat in codes else 0, key="cov_category",
     )
+    level_options = list(LEVELS_MIN)
+    level_index = next((i for i, lv in enumerate(level_options) if str(lv) == asked_level), 0)
     level = int(c2.radio(
-        t("生活圈层级", "Life-circle level"), list(LEVELS_MIN), index=0, horizontal=True,
+        t("生活圈层级", "Life-circle level"), level_options, index=level_index, horizontal=True,
         format_func={lv: t(f"{lv} 分钟", f"{lv} min") for lv in LEVELS_MIN}.__getitem__,
         key="cov_level",
     ))
+    if (asked_cat, asked_level) != (category, str(level)):
+        st.query_params.update(category=category, level=str(level))
 
     summary = summary_table(model)
     completeness = completeness_table(model)
