@@ -134,6 +134,16 @@ def test_type_rules_override_the_tier_default() -> None:
     assert "轨道交通站点" in model2.facilities["rule_source"].iloc[0]
 
 
+def test_rules_match_the_chinese_type_when_the_type_is_a_code() -> None:
+    fac = facilities([("green_mobility", 15, "metro_station", 300, 5)])
+    fac["facility_type_zh"] = ["轨道交通站点"]
+    model, _ = analyse(street(), fac, blocks(), RULES)
+    assert model.facilities["max_walk_m"].tolist() == [800.0]
+    fac["facility_type_zh"] = ["未知类型"]
+    model, _ = analyse(street(), fac, blocks(), RULES)
+    assert model.facilities["max_walk_m"].tolist() == [1000.0]  # the tier default
+
+
 def test_gap_list_is_sorted_by_population_with_excess_distance() -> None:
     fac = facilities([("education", 5, "幼儿园", 20, -5)])
     model, _ = analyse(street(), fac, blocks(), RULES, WIDE)

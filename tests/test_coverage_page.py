@@ -139,8 +139,14 @@ def test_what_if_add_by_coordinates_raises_the_share(core: CoverageModel) -> Non
     at.run()
     assert not at.exception, at.exception
     after = float(_metric(at, "覆盖人口比例").rstrip("%"))
-    expected = core.places.pop_weight[i] / core.places.pop_weight.sum() * 100
-    assert after - before == pytest.approx(expected, abs=0.06)
+    # The library, given the same facility, says what the page must show.
+    frames = {k: layers.load_layer(k) for k in ("roads", "facilities", "communities")}
+    fresh, _ = analyse(frames["roads"], frames["facilities"], frames["communities"], load_rules())
+    fresh.add_facility("health", 5, on_road.x, on_road.y)
+    expected = summary_table(fresh)["pop_share"].iloc[combo_index("health", 5)] * 100
+    assert after > before
+    assert after == pytest.approx(expected, abs=0.051)
+    assert fresh.covered[i, combo_index("health", 5)]
     assert len(at.session_state["cov_ops"]) == 1
     assert any("推演修改" in c.value for c in at.caption)
     # Undo puts the figure back.
