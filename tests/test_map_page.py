@@ -217,7 +217,7 @@ def _details_script() -> None:
     from ui.pages import map_page
 
     ids = [s.id for s in lyr.all_specs()]
-    loaded = map_page._load_all("zh", ids)
+    loaded = map_page._load_all("zh", ids, False)
     map_page._details(("bonded_zone", 0), loaded, "zh")
 
 
@@ -234,3 +234,45 @@ def test_details_of_the_bonded_zone(no_workspace: Path) -> None:
     for sub in subzones.loc[subzones["parent"] == gdf["id"].iloc[0], "name"]:
         assert str(sub) in text
     assert "可信度" in text and "来源" in text
+
+
+def test_my_layers_are_shown_as_their_own_group(no_workspace: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from spatial.workspace import default_workspace, layer_id_for
+
+    title = "调研点 <b>{{ 7*7 }}</b>"
+    gdf = gpd.GeoDataFrame({"name": ["甲", "乙"]},
+                           geometry=[Point(114.30, 35.76), Point(114.31, 35.77)], crs=4326)
+    default_workspace().write_layer(title, gdf)
+    at = _app()
+    assert not at.exception
+    assert at.checkbox(key="map_group_user").value  # shown by default when present
+    args = _map_args(at)
+    assert layer_id_for(title) in _drawn_layers(args)
+    assert _drawn_layers(args) - {layer_id_for(title)} == _expected(PLAN_GROUPS)
+    # The title is escaped everywhere it appears (legend HTML, map payload).
+    legend = "".join(m.value for m in at.markdown if "hebi-legend" in m.value)
+    assert "调研点 &lt;b&gt;{{ 7*7 }}&lt;/b&gt;" in legend
+    assert "<b>{{" not in args["feature_group"] and "49" not in legend
+    at.checkbox(key="map_group_user").uncheck().run()
+    assert _drawn_layers(_map_args(at)) == _expected(PLAN_GROUPS)
+
+
+def test_a_broken_layer_file_is_reported_and_the_rest_drawn(
+    no_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    data = tmp_path / "geo"
+    shutil.copytree(layers.DATA_DIR, data)
+    (data / "parks.geojson").write_text('{"type": "FeatureCollection", "features": [{"type": '
+                                        '"Feature", "properties": {"id": "p"}, "geometry": null}]}')
+    monkeypatch.setenv("HEBI_DATA_DIR", str(data))
+    at = _app()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning).replace("\\", "")  # markdown escapes
+    assert "园区" in warnings and "parks.geojson" in warnings and "缺少属性" in warnings
+    assert "Traceback" not in warnings and str(tmp_path) not in warnings
+    assert _drawn_layers(_map_args(at)) == _expected(PLAN_GROUPS) - {"parks"}

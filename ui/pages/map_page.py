@@ -131,17 +131,39 @@ def _user_spec(layer_id: str, title: str, gdf: gpd.GeoDataFrame, n: int) -> Laye
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _read_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
+    """One uploaded layer, cached per saved version (``saved_utc`` is the cache key)."""
+    del saved_utc
+    from spatial.workspace import GeoPackageWorkspace
+
+    return GeoPackageWorkspace(path).read_layer(title)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _user_payload(
+    path: str, title: str, saved_utc: str, n: int, lang: str, gcj02: bool
+) -> LayerPayload:
+    """Serialised overlay of an uploaded layer (cached: panning re-uses it)."""
+    from spatial.workspace import layer_id_for
+
+    gdf = _read_user_layer(path, title, saved_utc)
+    spec = _user_spec(layer_id_for(title), title, gdf, n)
+    return catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02)
+
+
 @dataclass
 class _Loaded:
     """What the page has to draw: specs, data and problems to report."""
 
     specs: dict[str, LayerSpec]
     frames: dict[str, gpd.GeoDataFrame]
-    user_titles: dict[str, str]
+    # Uploaded layers: id -> (workspace file, title, saved time, colour index), the cache keys.
+    user_keys: dict[str, tuple[str, str, str, int]]
     problems: list[str]
 
 
-def _load_all(lang: str, wanted: list[str]) -> _Loaded:
+def _load_all(lang: str, wanted: list[str], with_user: bool) -> _Loaded:
     specs = {s.id: s for s in layers.all_specs()}
     frames: dict[str, gpd.GeoDataFrame] = {}
     problems: list[str] = []
@@ -153,24 +175,28 @@ def _load_all(lang: str, wanted: list[str]) -> _Loaded:
             frames[layer_id] = _load_plan_layer(layer_id, data_dir, _mtime(layer_id))
         except SpatialError as err:
             problems.append(f"{specs[layer_id].title(lang)}：{err.message(lang)}")
-    user_titles: dict[str, str] = {}
-    ws = _workspace()
+    user_keys: dict[str, tuple[str, str, str, int]] = {}
+    ws = _workspace() if with_user else None
     if ws is not None:
         try:
             infos = ws.layer_infos()
         except (SpatialError, OSError):
             infos = []
         for n, info in enumerate(infos):
+            keys = (str(ws.path), info.title, info.saved_utc, n)
             try:
-                gdf = ws.read_layer(info.title)
-            except (SpatialError, OSError) as err:
-                problems.append(f"{info.title}：{err}")
+                gdf = _read_user_layer(*keys[:3])
+            except SpatialError as err:
+                problems.append(f"{info.title}：{err.message(lang)}")
+                continue
+            except OSError:
+                problems.append(f"{info.title}：" + t("无法读取。", "cannot be read."))
                 continue
             spec = _user_spec(info.layer_id, info.title, gdf, n)
             specs[spec.id] = spec
             frames[spec.id] = gdf
-            user_titles[spec.id] = info.title
-    return _Loaded(specs, frames, user_titles, problems)
+            user_keys[spec.id] = keys
+    return _Loaded(specs, frames, user_keys, problems)
 
 
 # --- view state ----------------------------------------------------------------------------------
@@ -467,9 +493,8 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     data_dir = str(_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
     for layer_id in visible:
-        spec = loaded.specs[layer_id]
-        if layer_id in loaded.user_titles:
-            payload = catalogue_payload(spec, loaded.frames[layer_id], lang=lang, gcj02=bm.gcj02)
+        if layer_id in loaded.user_keys:
+            payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
         else:
             payload = _plan_payload(layer_id, data_dir, _mtime(layer_id), lang, bm.gcj02)
         overlays.append(payload_overlay(payload))
@@ -523,7 +548,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
         else:
             st.caption(t("未勾选图层。", "No layer ticked."))
         render_export_panel(new_view, extra_layers=[
-            (loaded.specs[i], loaded.frames[i]) for i in loaded.user_titles])
+            (loaded.specs[i], loaded.frames[i]) for i in loaded.user_keys])
 
 
 def render() -> None:
@@ -550,9 +575,11 @@ def render() -> None:
 
     st.title(t("鹤壁经开区 空间布局规划图", "Hebi ETDZ spatial layout plan"))
     plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
-    loaded = _load_all(lang, [i for i in plan_ids if layers.get_spec(i).group in groups])
+    loaded = _load_all(
+        lang, [i for i in plan_ids if layers.get_spec(i).group in groups], "user" in groups
+    )
     for problem in loaded.problems:
-        st.warning(problem)
+        st.warning(md_escape(problem))
     visible = [i for i in view.visible_layer_ids(list(loaded.specs.values()))
                if i in loaded.frames]
     if not layers.all_specs():
