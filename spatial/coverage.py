@@ -323,7 +323,9 @@ def prepare_facilities(
             "facility_type": _text_column(facilities, "facility_type"),
         }
     )
-    distance, source = rules.resolve(frame)
+    # The type code may have no rule of its own while its Chinese name does.
+    lookup = frame.assign(facility_type_zh=_text_column(facilities, "facility_type_zh"))
+    distance, source = rules.resolve(lookup)
     frame["max_walk_m"] = distance
     frame["rule_source"] = source
     xy = np.full((len(geoms), 2), np.nan)
