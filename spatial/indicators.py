@@ -163,9 +163,20 @@ def indicator_def(key: str) -> IndicatorDef:
 
 
 def _measured(areas: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
-    """Project the areas to their Gauss–Krüger zone; return the geometries and the EPSG code."""
+    """Project the areas to their Gauss–Krüger zone; return the geometries and the EPSG code.
+
+    Invalid polygons (e.g. a self-intersecting "bow-tie" from a hand-drawn
+    zoning) are repaired with ``make_valid`` first: otherwise their area is
+    wrong (a bow-tie measures 0) and overlays with them can fail.
+    """
     geoms = areas.geometry if isinstance(areas, gpd.GeoDataFrame) else areas
     gk = project_to_gk(geoms)
+    arr = np.asarray(gk.values)
+    bad = ~shapely.is_missing(arr) & ~shapely.is_valid(arr)
+    if bad.any():
+        arr = arr.copy()
+        arr[bad] = shapely.make_valid(arr[bad])
+        gk = gpd.GeoSeries(arr, index=gk.index, crs=gk.crs)
     epsg = gk.crs.to_epsg()
     if epsg is None:  # project_to_gk always lands on an EPSG zone; guard for mypy and sanity
         raise AnalysisError("无法确定量测坐标系。", "Could not determine the measuring CRS.")

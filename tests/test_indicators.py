@@ -225,3 +225,13 @@ def test_coverage_shares_per_area_from_the_coverage_analysis(areas):
                         "coverage_comprehensive_15"]
     d = indicator_def("coverage_education_15")
     assert d.unit_en == "%" and "15" in d.name_zh and "就学便利圈" in d.name_zh
+
+
+def test_bow_tie_area_is_repaired_not_measured_as_zero():
+    from shapely.geometry import Polygon
+
+    # Two 100 m × 100 m triangles meeting at a point, digitised as one self-crossing ring.
+    bow = Polygon([(X0, Y0), (X0 + 200, Y0 + 100), (X0 + 200, Y0), (X0, Y0 + 100)])
+    assert not bow.is_valid and bow.area == 0
+    u = area_units(gdf([bow], id=["bow"]))
+    assert u["area_m2"].iloc[0] == pytest.approx(10_000.0)
