@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import mapclassify
 import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
@@ -383,6 +382,10 @@ def _finite(values: ArrayLike | Sequence[float | None]) -> tuple[NDArray[np.floa
 def _mapclassify(y: NDArray[np.float64], scheme: str, k: int,
                  breaks: Sequence[float]) -> tuple[tuple[float, ...], tuple[int, ...]]:
     """Run mapclassify; return its bins and counts."""
+    # Imported here: mapclassify pulls in scikit-learn and scipy.stats (seconds), which
+    # modules that only need a Classification (export, the URL) should not pay for.
+    import mapclassify
+
     with warnings.catch_warnings():
         # mapclassify warns that numba is absent (pure Python is fast enough here) and
         # when it lowers k for ties; we lower k ourselves beforehand.
