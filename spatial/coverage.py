@@ -53,6 +53,7 @@ from spatial.network import (
     build_network,
     distances_from_point_sources,
     point_distances,
+    reach_within,
     snap_points,
 )
 from spatial.service_categories import CATEGORIES, CATEGORY_CODES, LEVELS_MIN
@@ -996,31 +997,6 @@ def place_table(model: CoverageModel) -> pd.DataFrame:
 
 
 # --- site suggestion ----------------------------------------------------------------------------
-def _reach_matrix(
-    network: WalkNetwork, snapped: SnappedPoints, rows: IntArray, extra: FloatArray, limit: float
-) -> csr_matrix:
-    """Sparse (len(rows), n_nodes) 0/1 matrix: which nodes lie within ``limit`` of each point."""
-    n = network.n_nodes
-    # Memory: each chunk's dense result is chunk × n floats; keep it near 40 MB.
-    chunk = max(1, int(5_000_000 // max(n, 1)))
-    parts = []
-    for start in range(0, len(rows), chunk):
-        sel = rows[start : start + chunk]
-        src = PointSources.of(
-            snapped.segment[sel], snapped.along[sel], np.arange(len(sel)), extra[sel]
-        )
-        d = distances_from_point_sources(network, src, len(sel), limit)
-        mask = d <= limit
-        r, c = np.nonzero(mask)
-        parts.append(csr_matrix((np.ones(r.size), (r + start, c)), shape=(len(rows), n)))
-    if not parts:
-        return csr_matrix((0, n))
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
-    return total.tocsr()
-
-
 def suggest_sites(
     model: CoverageModel,
     category: str,
@@ -1064,7 +1040,11 @@ def suggest_sites(
     extra = (
         np.nan_to_num(p.snapped.offset) if model.settings.add_access_offset else np.zeros(len(p))
     )
-    reach = _reach_matrix(model.network, p.snapped, open_rows, extra, threshold)
+    src = PointSources.of(
+        p.snapped.segment[open_rows], p.snapped.along[open_rows], np.arange(open_rows.size),
+        extra[open_rows],
+    )
+    reach = reach_within(model.network, src, open_rows.size, threshold)
     cand = np.arange(model.network.n_nodes) if candidates is None else np.asarray(candidates)
     reach = reach[:, cand].tocsc()
     weights = pop[open_rows].copy()

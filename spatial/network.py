@@ -53,6 +53,7 @@ __all__ = [
     "build_network",
     "distances_from_point_sources",
     "point_distances",
+    "reach_within",
     "snap_points",
 ]
 
@@ -630,3 +631,95 @@ def point_distances(
             np.minimum.at(out, (pt, sources.group[src]), direct)
     out[out > np.asarray(limit_m, dtype=np.float64)] = np.inf
     return out
+
+
+def reach_within(
+    network: WalkNetwork, points: PointSources, n_points: int, limit_m: float
+) -> csr_matrix:
+    """Which nodes lie within ``limit_m`` of each point, as a sparse 0/1 matrix.
+
+    One Dijkstra per point would return a dense (points × nodes) array; instead
+    points are grouped in square cells and each cell runs on the subgraph of
+    nodes within ``limit_m`` (straight line) of the cell's points. That is
+    exact: every node on a path of length ≤ limit lies within limit of its start
+    as the crow flies.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+    points : PointSources
+        Snapped points; ``group`` is the point's row in the result.
+    n_points : int
+        Rows of the result.
+    limit_m : float
+        Walking distance (including each point's ``extra``).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix, shape (n_points, n_nodes)
+    """
+    n = network.n_nodes
+    if len(points) == 0:
+        return csr_matrix((n_points, n))
+    on_road = shapely.line_interpolate_point(network.segments[points.segment], points.along)
+    xy = shapely.get_coordinates(on_road)
+    cell = max(2.0 * limit_m, 50.0)
+    keys = np.floor(xy / cell).astype(np.int64)
+    order = np.lexsort((keys[:, 1], keys[:, 0]))
+    change = np.flatnonzero(np.any(np.diff(keys[order], axis=0) != 0, axis=1)) + 1
+    # Nodes binned on the same grid: a cell's window (its points ± limit) lies inside the
+    # 3 × 3 cells around it, so each window tests only those nodes, not all of them.
+    node_keys = np.floor(network.node_xy / cell).astype(np.int64)
+    node_order = np.lexsort((node_keys[:, 1], node_keys[:, 0]))
+    bins: dict[tuple[int, int], IntArray] = {}
+    sorted_keys = node_keys[node_order]
+    node_change = np.flatnonzero(np.any(np.diff(sorted_keys, axis=0) != 0, axis=1)) + 1
+    for chunk in np.split(node_order, node_change):
+        kx, ky = node_keys[chunk[0]]
+        bins[(int(kx), int(ky))] = chunk
+    empty = np.empty(0, dtype=np.int64)
+    out_rows: list[IntArray] = []
+    out_cols: list[IntArray] = []
+    for idx in np.split(order, change):
+        kx, ky = (int(k) for k in keys[idx[0]])
+        near = np.concatenate(
+            [bins.get((kx + dx, ky + dy), empty) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        )
+        lo = xy[idx].min(axis=0) - limit_m
+        hi = xy[idx].max(axis=0) + limit_m
+        inside = np.all((network.node_xy[near] >= lo) & (network.node_xy[near] <= hi), axis=1)
+        sub = np.sort(near[inside])
+        m = sub.size
+        if m == 0:
+            continue  # no junction within reach of these points
+        adj = network.adjacency[sub][:, sub].tocsr()
+        seg = points.segment[idx]
+        length = network.seg_len[seg]
+        a = np.clip(points.along[idx], 0.0, length)
+        src = np.arange(idx.size, dtype=np.int64)
+        rows = np.concatenate([src, src])
+        ends = np.concatenate([network.seg_u[seg], network.seg_v[seg]])
+        pos = np.minimum(np.searchsorted(sub, ends), m - 1)
+        cols = np.where(sub[pos] == ends, pos, -1)
+        w = np.concatenate([a, length - a]) + np.concatenate([points.extra[idx]] * 2)
+        keep = cols >= 0  # an end outside the window is farther than the limit anyway
+        rows, cols, w = rows[keep], cols[keep], w[keep]
+        order_e = np.lexsort((w, cols, rows))
+        rows, cols, w = rows[order_e], cols[order_e], w[order_e]
+        first = np.ones(rows.size, dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        rows, cols, w = rows[first], cols[first], w[first]
+        counts = np.bincount(rows, minlength=idx.size)
+        indptr = np.concatenate([adj.indptr.astype(np.int64), adj.nnz + np.cumsum(counts)])
+        graph = csr_matrix(
+            (np.concatenate([adj.data, w]), np.concatenate([adj.indices.astype(np.int64), cols]),
+             indptr),
+            shape=(m + idx.size, m + idx.size),
+        )
+        dist = dijkstra(graph, directed=True, indices=np.arange(m, m + idx.size), limit=limit_m)
+        r, c = np.nonzero(dist[:, :m] <= limit_m)
+        out_rows.append(points.group[idx][r])
+        out_cols.append(sub[c])
+    rr = np.concatenate(out_rows) if out_rows else np.empty(0, dtype=np.int64)
+    cc = np.concatenate(out_cols) if out_cols else np.empty(0, dtype=np.int64)
+    return csr_matrix((np.ones(rr.size), (rr, cc)), shape=(n_points, n))

@@ -17,6 +17,7 @@ from spatial.network import (
     build_network,
     distances_from_point_sources,
     point_distances,
+    reach_within,
     snap_points,
 )
 from tests.coverage_synthetic import GK, random_city
@@ -258,3 +259,19 @@ def test_per_group_search_radius_equals_clipped_unlimited_search() -> None:
     fin = np.isfinite(clipped)
     assert fin.sum() > 100
     assert np.max(np.abs(split[fin] - clipped[fin])) < 1e-9
+
+
+def test_reach_within_equals_a_full_search_per_point() -> None:
+    rng = np.random.default_rng(9)
+    net = build_network(random_city(6))
+    xmin, ymin, xmax, ymax = shapely.total_bounds(net.segments)
+    pts = np.asarray(
+        shapely.points(rng.uniform(xmin, xmax, 80), rng.uniform(ymin, ymax, 80)), dtype=object
+    )
+    snapped = snap_points(net, pts, max_snap_m=1e9)
+    src = PointSources.of(snapped.segment, snapped.along, np.arange(80), rng.uniform(0, 20, 80))
+    for limit in (90.0, 250.0):
+        reach = reach_within(net, src, 80, limit).toarray() > 0
+        dense = distances_from_point_sources(net, src, 80, limit) <= limit
+        assert reach.sum() > 80
+        assert np.array_equal(reach, dense)
