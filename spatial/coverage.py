@@ -296,21 +296,16 @@ def prepare_facilities(
             )
     fid = _ids(facilities, "f")
     category = facilities["category"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
-    bad_cat = ~np.isin(category, CATEGORY_CODES)
-    if bad_cat.any():
-        shown = _shown([str(i) for i in fid[bad_cat]])
-        raise AnalysisError(
-            f"以下设施的类别不是九类生活圈之一：{shown}。",
-            f"These facilities have a category that is not one of the nine: {shown}.",
-        )
     level = pd.to_numeric(facilities["level_min"], errors="coerce").to_numpy(dtype=float)
-    bad_level = ~np.isin(level, LEVELS_MIN)
-    if bad_level.any():
-        shown = _shown([str(i) for i in fid[bad_level]])
-        raise AnalysisError(
-            f"以下设施的层级不是 5、10 或 15 分钟：{shown}。",
-            f"These facilities have a level_min that is not 5, 10 or 15: {shown}.",
-        )
+    for bad, zh, en in (
+        (~np.isin(category, CATEGORY_CODES), "类别不是九类生活圈之一",
+         "have a category that is not one of the nine"),
+        (~np.isin(level, LEVELS_MIN), "层级不是 5、10 或 15 分钟",
+         "have a level_min that is not 5, 10 or 15"),
+    ):
+        if bad.any():
+            shown = _shown([str(i) for i in fid[bad]])
+            raise AnalysisError(f"以下设施的{zh}：{shown}。", f"These facilities {en}: {shown}.")
     geoms = shapely.force_2d(np.asarray(facilities.geometry.values, dtype=object))
     located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if np.any(shapely.get_type_id(geoms[located]) != 0):

@@ -367,19 +367,26 @@ def _node_lines(lines: GeomArray, level: BoolArray, grid: float) -> GeomArray:
     return np.concatenate([np.asarray(ground_cut, dtype=object), lvl_cut])
 
 
-def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> csr_matrix:
-    """Symmetric CSR of edge weights, keeping the minimum of parallel edges.
+def _min_per_pair(
+    rows: IntArray, cols: IntArray, w: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Keep the smallest weight of each (row, col) pair, sorted by row then column.
 
-    ``scipy.sparse`` would *sum* duplicate entries, which is wrong for parallel roads.
+    ``scipy.sparse`` would *sum* duplicate entries, which is wrong for parallel roads
+    or for two points on one segment.
     """
-    rows = np.concatenate([u, v])
-    cols = np.concatenate([v, u])
-    weights = np.concatenate([w, w])
-    order = np.lexsort((weights, cols, rows))
-    rows, cols, weights = rows[order], cols[order], weights[order]
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w = rows[order], cols[order], w[order]
     first = np.ones(rows.size, dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, weights = rows[first], cols[first], weights[first]
+    return rows[first], cols[first], w[first]
+
+
+def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> csr_matrix:
+    """Symmetric CSR of edge weights, keeping the minimum of parallel edges."""
+    rows, cols, weights = _min_per_pair(
+        np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
+    )
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return csr_matrix((weights, cols, indptr), shape=(n, n))
@@ -503,14 +510,11 @@ def _source_edges(
     v = network.seg_v[segment]
     length = network.seg_len[segment]
     a = np.clip(sources.along, 0.0, length)
-    rows = np.concatenate([sources.group, sources.group])
-    cols = np.concatenate([u, v])
-    w = np.concatenate([a + sources.extra, length - a + sources.extra])
-    order = np.lexsort((w, cols, rows))
-    rows, cols, w = rows[order], cols[order], w[order]
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return rows[first], cols[first], w[first]
+    return _min_per_pair(
+        np.concatenate([sources.group, sources.group]),
+        np.concatenate([u, v]),
+        np.concatenate([a + sources.extra, length - a + sources.extra]),
+    )
 
 
 def _one_limit_distances(
@@ -703,12 +707,7 @@ def reach_within(
         cols = np.where(sub[pos] == ends, pos, -1)
         w = np.concatenate([a, length - a]) + np.concatenate([points.extra[idx]] * 2)
         keep = cols >= 0  # an end outside the window is farther than the limit anyway
-        rows, cols, w = rows[keep], cols[keep], w[keep]
-        order_e = np.lexsort((w, cols, rows))
-        rows, cols, w = rows[order_e], cols[order_e], w[order_e]
-        first = np.ones(rows.size, dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        rows, cols, w = rows[first], cols[first], w[first]
+        rows, cols, w = _min_per_pair(rows[keep], cols[keep], w[keep])
         counts = np.bincount(rows, minlength=idx.size)
         indptr = np.concatenate([adj.indptr.astype(np.int64), adj.nnz + np.cumsum(counts)])
         graph = csr_matrix(

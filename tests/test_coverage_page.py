@@ -7,7 +7,6 @@ shows are checked against :mod:`spatial.coverage` run on the same layers.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -75,23 +74,6 @@ def _frame(at: AppTest, column: str) -> Any:
     raise AssertionError(f"no table with column {column!r}")
 
 
-def _map_args(at: AppTest) -> dict[str, Any]:
-    found: list[Any] = []
-
-    def walk(node: Any) -> None:
-        if type(node).__name__ == "UnknownElement":
-            found.append(node)
-        children = getattr(node, "children", None)
-        if isinstance(children, dict):
-            for child in children.values():
-                walk(child)
-
-    walk(at.main)
-    assert len(found) == 1, "exactly one map on the page"
-    args: dict[str, Any] = json.loads(found[0].proto.json_args)
-    return args
-
-
 def _choose(at: AppTest, category: str, level: int) -> AppTest:
     at.selectbox(key="cov_category").set_value(category)
     at.radio(key="cov_level").set_value(level)
@@ -115,8 +97,6 @@ def test_page_tables_and_metrics_match_the_library(core: CoverageModel) -> None:
     # One category and level: the metric is that pair's population share.
     _choose(at, "education", 5)
     assert _metric(at, "覆盖人口比例") == f"{expected['pop_share'].iloc[j] * 100:.1f}%"
-    args = _map_args(at)
-    assert "feature_group" in json.dumps(args)
 
 
 def test_what_if_add_by_coordinates_raises_the_share(core: CoverageModel) -> None:

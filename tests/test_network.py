@@ -186,21 +186,21 @@ def test_limit_turns_far_distances_into_inf() -> None:
     assert np.isinf(node[0, node_at(net, 1000, 0)])
 
 
+def _random_points(net, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n points uniformly over the network's bounding box."""
+    xmin, ymin, xmax, ymax = shapely.total_bounds(net.segments)
+    return np.asarray(
+        shapely.points(rng.uniform(xmin, xmax, n), rng.uniform(ymin, ymax, n)), dtype=object
+    )
+
+
 def test_distances_equal_networkx_on_split_graph() -> None:
     """Edge-snapped multi-source distances equal networkx on the physically split graph."""
     rng = np.random.default_rng(7)
     net = build_network(random_city(3))
-    xmin, ymin, xmax, ymax = shapely.total_bounds(net.segments)
     n_fac, n_place, n_groups = 60, 400, 9
-    fac_pts = np.asarray(
-        shapely.points(rng.uniform(xmin, xmax, n_fac), rng.uniform(ymin, ymax, n_fac)), dtype=object
-    )
-    place_pts = np.asarray(
-        shapely.points(rng.uniform(xmin, xmax, n_place), rng.uniform(ymin, ymax, n_place)),
-        dtype=object,
-    )
-    fac = snap_points(net, fac_pts, max_snap_m=1e9)
-    places = snap_points(net, place_pts, max_snap_m=1e9)
+    fac = snap_points(net, _random_points(net, n_fac, rng), max_snap_m=1e9)
+    places = snap_points(net, _random_points(net, n_place, rng), max_snap_m=1e9)
     group = rng.integers(0, n_groups, n_fac)
     src = PointSources.of(fac.segment, fac.along, group)
     node = distances_from_point_sources(net, src, n_groups, 1e12)
@@ -245,11 +245,7 @@ def test_distances_equal_networkx_on_split_graph() -> None:
 def test_per_group_search_radius_equals_clipped_unlimited_search() -> None:
     rng = np.random.default_rng(3)
     net = build_network(random_city(5))
-    xmin, ymin, xmax, ymax = shapely.total_bounds(net.segments)
-    pts = np.asarray(
-        shapely.points(rng.uniform(xmin, xmax, 30), rng.uniform(ymin, ymax, 30)), dtype=object
-    )
-    fac = snap_points(net, pts, max_snap_m=1e9)
+    fac = snap_points(net, _random_points(net, 30, rng), max_snap_m=1e9)
     src = PointSources.of(fac.segment, fac.along, rng.integers(0, 4, 30))
     limits = np.asarray([150.0, 300.0, 150.0, 600.0])
     split = distances_from_point_sources(net, src, 4, limits)
@@ -264,11 +260,7 @@ def test_per_group_search_radius_equals_clipped_unlimited_search() -> None:
 def test_reach_within_equals_a_full_search_per_point() -> None:
     rng = np.random.default_rng(9)
     net = build_network(random_city(6))
-    xmin, ymin, xmax, ymax = shapely.total_bounds(net.segments)
-    pts = np.asarray(
-        shapely.points(rng.uniform(xmin, xmax, 80), rng.uniform(ymin, ymax, 80)), dtype=object
-    )
-    snapped = snap_points(net, pts, max_snap_m=1e9)
+    snapped = snap_points(net, _random_points(net, 80, rng), max_snap_m=1e9)
     src = PointSources.of(snapped.segment, snapped.along, np.arange(80), rng.uniform(0, 20, 80))
     for limit in (90.0, 250.0):
         reach = reach_within(net, src, 80, limit).toarray() > 0

@@ -10,10 +10,8 @@ settings change, so a planner never loses them silently.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -22,7 +20,6 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import layers
 from spatial._errors import SpatialError
 from spatial.basemaps import (
     BASEMAP_IDS,
@@ -54,11 +51,11 @@ from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules, rules_fr
 from spatial.crs import gcj02_to_wgs84, project_to_gk
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
-from spatial.storage import GeoJSONDirectoryStore
 from spatial.tables import to_gpkg_bytes, to_safe_csv
 from spatial.text import escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
 from ui.i18n import current_lang, t
+from ui.pages.map_page import _data_dir, _load_plan_layer, _mtime
 
 __all__ = ["render"]
 
@@ -91,25 +88,8 @@ class _Op:
 # --- data ----------------------------------------------------------------------------------------
 
 
-def _data_dir() -> Path:
-    """Where the plan layers are read from: ``HEBI_DATA_DIR`` (tests, deployments) or data/geo."""
-    env = os.environ.get("HEBI_DATA_DIR")
-    return Path(env) if env else layers.DATA_DIR
-
-
-def _mtime(layer_id: str) -> float:
-    path = _data_dir() / f"{layers.get_spec(layer_id).file_stem}.geojson"
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _layer(layer_id: str, data_dir: str, mtime: float) -> gpd.GeoDataFrame:
-    """Read and validate one plan layer (cached per file version)."""
-    del mtime  # cache key only
-    return layers.load_layer(layer_id, GeoJSONDirectoryStore(Path(data_dir), read_only=True))
+# The plan layers are read exactly as the plan map reads them (same files, same cache).
+_layer = _load_plan_layer
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
