@@ -164,8 +164,15 @@ def test_measuring_distance_and_area(page: Page, app_server: str) -> None:
     frame.locator(".leaflet-control-measure-toggle").wait_for(timeout=60_000)
     toggle = frame.locator(".leaflet-control-measure-toggle").bounding_box()
     assert toggle is not None
+    # The tool opens while the mouse is over it: click "start" without leaving it.
     page.mouse.move(toggle["x"] + 5, toggle["y"] + 5)
-    frame.locator("a.start").click()
+    start = frame.locator("a.start")
+    expect(start).to_be_visible()
+    box = start.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2, steps=3)
+    page.mouse.click(box["x"] + 5, box["y"] + box["height"] / 2)
+    expect(frame.locator("a.finish")).to_be_attached()
     # A 2 km × 2 km square (built in EPSG:4547) is 4 km² = 6,000 亩; it stays left of and
     # below the tool's panel (top right), which takes the clicks it covers.
     to_wgs = Transformer.from_crs(4547, 4326, always_xy=True)
