@@ -22,6 +22,7 @@ from spatial.coverage import (
     gap_table,
     network_to_lonlat,
     summary_table,
+    unit_table,
 )
 from spatial.coverage_rules import load_rules
 
@@ -65,13 +66,13 @@ def _metric(at: AppTest, label: str) -> str:
     raise AssertionError(f"no metric {label!r}: {[m.label for m in at.metric]}")
 
 
-def _frame(at: AppTest, column: str) -> Any:
-    """The first table on the page with this column."""
+def _frame(at: AppTest, *columns: str) -> Any:
+    """The first table on the page with these columns."""
     for df in at.dataframe:
         value = df.value
-        if column in value.columns:
+        if set(columns) <= set(value.columns):
             return value
-    raise AssertionError(f"no table with column {column!r}")
+    raise AssertionError(f"no table with columns {columns!r}")
 
 
 def _choose(at: AppTest, category: str, level: int) -> AppTest:
@@ -97,6 +98,22 @@ def test_page_tables_and_metrics_match_the_library(core: CoverageModel) -> None:
     # One category and level: the metric is that pair's population share.
     _choose(at, "education", 5)
     assert _metric(at, "覆盖人口比例") == f"{expected['pop_share'].iloc[j] * 100:.1f}%"
+    # Unit shares as the library computes them (life circles apportioned by area).
+    unit_layers = {u: layers.load_layer(u) for u in ("life_circles", "parks")}
+    frames = {i: layers.load_layer(i) for i in ("roads", "facilities", "communities")}
+    model, weights = analyse(
+        frames["roads"], frames["facilities"], frames["communities"], load_rules(),
+        units=unit_layers,
+    )
+    lib = unit_table(model, weights)
+    lib = lib[(lib["category"] == "education") & (lib["level_min"] == 5)]
+    shown = _frame(at, "单元", "5分钟 用地")
+    assert shown["5分钟 人口"].fillna(-1).to_numpy() == pytest.approx(
+        (lib["pop_share"] * 100).fillna(-1).to_numpy()
+    )
+    assert shown["5分钟 用地"].fillna(-1).to_numpy() == pytest.approx(
+        (lib["area_share"] * 100).fillna(-1).to_numpy()
+    )
 
 
 def test_what_if_add_by_coordinates_raises_the_share(core: CoverageModel) -> None:

@@ -454,8 +454,13 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
         st.rerun()
     with st.form("cov_add_form", border=False):
         c1, c2 = st.columns(2)
-        lon = c1.number_input(t("经度", "Longitude"), value=114.3, format="%.6f", key="cov_lon")
-        lat = c2.number_input(t("纬度", "Latitude"), value=35.75, format="%.6f", key="cov_lat")
+        # Bounded to China so a typo cannot reach a projection outside its valid area.
+        lon = c1.number_input(
+            t("经度", "Longitude"), 73.0, 136.0, 114.3, format="%.6f", key="cov_lon"
+        )
+        lat = c2.number_input(
+            t("纬度", "Latitude"), 3.0, 54.0, 35.75, format="%.6f", key="cov_lat"
+        )
         if st.form_submit_button(t("按坐标添加", "Add at coordinates")):
             x, y = lonlat_to_network(model.network, float(lon), float(lat))
             _do(model, _Op("add", edit_cat, int(edit_level), chosen_type, x, y))
@@ -473,10 +478,13 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
     st.markdown(f"**{t('最优新增选址', 'Best new sites')}**")
     k = st.number_input(t("选址数量 k", "Number of sites k"), 1, 20, 3, key="cov_k")
     if st.button(t("计算建议选址", "Suggest sites"), key="cov_suggest"):
-        st.session_state["cov_sites"] = suggest_sites(
-            model, edit_cat, int(edit_level), int(k), facility_type=chosen_type
-        )
-        st.session_state["cov_sites_for"] = (edit_cat, int(edit_level), chosen_type)
+        try:
+            st.session_state["cov_sites"] = suggest_sites(
+                model, edit_cat, int(edit_level), int(k), facility_type=chosen_type
+            )
+            st.session_state["cov_sites_for"] = (edit_cat, int(edit_level), chosen_type)
+        except SpatialError as err:
+            st.warning(err.message(current_lang()))
     sites = st.session_state.get("cov_sites")
     if isinstance(sites, pd.DataFrame):
         if sites.empty:
@@ -532,16 +540,27 @@ def _unit_pivot(units: pd.DataFrame, category: str, level: int) -> pd.DataFrame:
         sel = units[units["category"] == category]
         cols, label = "level_min", lambda lv: t(f"{lv}分钟", f"{lv} min")
     # One row per unit, in layer order; units without residents stay listed with blanks.
-    values = sel.set_index(["unit_layer", "unit_id", cols])["pop_share"].to_dict()
+    indexed = sel.set_index(["unit_layer", "unit_id", cols])
+    pop_share = indexed["pop_share"].to_dict()
+    area_share = indexed["area_share"].to_dict()
     units_in_order = sel.drop_duplicates(["unit_layer", "unit_id"])
     keys = list(dict.fromkeys(sel[cols].tolist()))
     rows = []
     for layer_id, unit_id, unit_name, pop in units_in_order[
         ["unit_layer", "unit_id", "unit_name", "population"]
     ].itertuples(index=False):
-        row: dict[str, Any] = {"unit_layer": layer_id, "unit_name": unit_name, "population": pop}
+        row: dict[str, Any] = {
+            "unit_layer": layer_id, "unit_name": unit_name, "population": round(float(pop)),
+        }
         for k in keys:
-            row[label(k)] = values[(layer_id, unit_id, k)] * 100
+            row[t(f"{label(k)} 人口", f"{label(k)} residents")] = pop_share[
+                (layer_id, unit_id, k)
+            ] * 100
+        if category != ALL:
+            for k in keys:
+                row[t(f"{label(k)} 用地", f"{label(k)} area")] = area_share[
+                    (layer_id, unit_id, k)
+                ] * 100
         rows.append(row)
     pivot = pd.DataFrame(rows)
     layer_name = {"life_circles": t("生活圈", "Life circle"), "parks": t("园区", "Park")}
