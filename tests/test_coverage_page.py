@@ -7,9 +7,12 @@ shows are checked against :mod:`spatial.coverage` run on the same layers.
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -25,6 +28,7 @@ from spatial.coverage import (
     unit_table,
 )
 from spatial.coverage_rules import load_rules
+from tests.test_map_page import _map_args
 
 
 def _script(lang: str = "zh") -> None:
@@ -178,3 +182,20 @@ def test_too_far_click_position_gives_a_bilingual_warning_not_a_traceback() -> N
     at.run()
     assert not at.exception, at.exception
     assert any("nearest road" in w.value for w in at.warning)
+
+
+def test_hostile_names_reach_the_map_only_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "geo"
+    shutil.copytree(layers.DATA_DIR, data)
+    communities = gpd.read_file(data / "communities.geojson")
+    hostile = "<img src=x onerror=alert(1)>${x}`"
+    communities.loc[0, "name"] = hostile
+    communities.to_file(data / "communities.geojson", driver="GeoJSON")
+    monkeypatch.setenv("HEBI_DATA_DIR", str(data))
+    at = _app()
+    payload = json.dumps(_map_args(at))
+    # The name is in the map's data only as HTML entities (shown, never run).
+    assert "lt;img src=x onerror=alert(1)" in payload
+    assert "<img" not in payload and "${x}" not in payload
