@@ -19,6 +19,7 @@ from pyproj import Transformer
 import layers
 from layers.schema import GROUPS
 from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, map_frame, open_page, wait_idle
+from tests.browser.test_import_browser import _NO_FLAG  # finds a flag set in any frame
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +32,7 @@ PATHS = "path.leaflet-interactive"
 IMG = "<img src=x onerror=window.__pwned=1>"
 TEMPLATE = "${window.__pwned=2}`"
 JINJA = "{{ 7*7 }}"
-_NO_FLAG = """() => {
-  const seen = [];
-  const visit = (w) => {
-    try { if (w.__pwned !== undefined) seen.push(w.__pwned); } catch (e) {}
-    for (let i = 0; i < w.frames.length; i++) visit(w.frames[i]);
-  };
-  visit(window);
-  return seen;
-}"""
+
 # Leaflet map of the st_folium iframe: lat/lon -> container pixel.
 _TO_PIXEL = "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"\
     " return [p.x, p.y]; }"
