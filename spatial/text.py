@@ -4,14 +4,35 @@ folium pastes tooltip/popup text into HTML (``innerHTML``) and into JavaScript
 template literals, and escapes neither. ``html.escape`` alone leaves the
 template-literal metacharacters (backtick and ``${``) live, so they are turned
 into HTML entities too: the browser still *shows* them literally.
+
+Braces are encoded as well: folium/branca render each element's output once
+more as a Jinja template (``get_root().render()``, which ``st_folium`` calls
+too), so a text such as ``{{ 7*7 }}`` would otherwise be evaluated on the
+server.
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 __all__ = ["escape_text", "escape_value"]
+
+# One pass over the text: HTML metacharacters plus what JS template literals
+# (backtick, $, backslash) and Jinja ({ }) treat specially.
+_ENTITIES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&#x27;",
+        "`": "&#96;",
+        "$": "&#36;",
+        "\\": "&#92;",
+        "{": "&#123;",
+        "}": "&#125;",
+    }
+)
 
 
 def escape_text(s: str) -> str:
@@ -26,19 +47,18 @@ def escape_text(s: str) -> str:
     -------
     str
         Text in which ``< > & " '`` are HTML entities, and the backtick,
-        ``$`` and backslash are numeric entities, so the text can go into
-        ``innerHTML`` or a JS template literal and is shown, never run.
+        ``$``, backslash and braces are numeric entities, so the text can go
+        into ``innerHTML``, a JS template literal or a folium (Jinja) template
+        and is shown, never run.
 
     Examples
     --------
     >>> escape_text("<img src=x onerror=alert(1)>")
     '&lt;img src=x onerror=alert(1)&gt;'
     >>> escape_text("${x}`")
-    '&#36;{x}&#96;'
+    '&#36;&#123;x&#125;&#96;'
     """
-    out = html.escape(str(s), quote=True)
-    # Backslash first would be wrong only if entities contained one; they do not.
-    return out.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return str(s).translate(_ENTITIES)
 
 
 def escape_value(value: Any) -> Any:

@@ -326,8 +326,8 @@ class _NorthArrow(MacroElement):
     def __init__(self, lang: str) -> None:
         super().__init__()
         self._name = "NorthArrow"
-        self.label = _esc("N" if lang == "en" else "北")
-        self.title = _esc("North" if lang == "en" else "指北针")
+        self.label = escape_text("N" if lang == "en" else "北")
+        self.title = escape_text("North" if lang == "en" else "指北针")
 
 
 def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
@@ -352,12 +352,12 @@ def _mouse_position(lang: str) -> folium.plugins.MousePosition:
     formatter = JsCode(
         "function (lng, lat) {"
         " var p = window.hebiGcj02 ? window.hebiGcjToWgs(lng, lat) : [lng, lat];"
-        f" return {json.dumps(_esc(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
-        f" + {json.dumps(_esc(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
+        f" return {json.dumps(escape_text(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
+        f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
     )
     return folium.plugins.MousePosition(
         position="bottomright",
-        empty_string=_esc("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
+        empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
         formatter=formatter,
     )
 
@@ -443,15 +443,6 @@ class TooltipText:
     ref: str | None = None
 
 
-def _esc(text: str) -> str:
-    """:func:`spatial.text.escape_text`, plus braces as entities.
-
-    folium/branca render each element's output once more as a Jinja template
-    (``get_root().render()``, which ``st_folium`` calls too), so a text such
-    as ``{{ 7*7 }}`` would be *evaluated on the server*. As entities the
-    braces still show literally in the browser.
-    """
-    return escape_text(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 _REF_RE = re.compile(r"\[\[ref:([a-z][a-z0-9_]{0,62})#(\d{1,9})\]\]")
@@ -611,18 +602,18 @@ def _tooltip_table(
     for i in range(len(labels)):
         column = {v[i] for v in values}
         only = next(iter(column)) if len(column) == 1 else None
-        constants.append(_esc(only) if only is not None and len(tips) > 1 else None)
+        constants.append(escape_text(only) if only is not None and len(tips) > 1 else None)
     rows: list[list[str | None] | None] = []
     for tip, vals in zip(tips, values, strict=True):
         if tip is None:
             rows.append(None)
             continue
-        row: list[str | None] = [_esc(tip.title),
-                                 _esc(tip.ref) if tip.ref is not None else None]
-        row += [_esc(v) if v is not None else None
+        row: list[str | None] = [escape_text(tip.title),
+                                 escape_text(tip.ref) if tip.ref is not None else None]
+        row += [escape_text(v) if v is not None else None
                 for v, c in zip(vals, constants, strict=True) if c is None]
         rows.append(row)
-    return [_esc(k) for k in labels], constants, rows
+    return [escape_text(k) for k in labels], constants, rows
 
 
 # Google's encoded-polyline scheme (zig-zag deltas in 5-bit groups plus a continuation bit), but
@@ -788,7 +779,7 @@ def layer_payload(
     return LayerPayload(
         data_json=_safe_json(data),
         styles_json=_safe_json([_clean_style(s) for s in styles]),
-        name=_esc(name),
+        name=escape_text(name),
         n_features=len(features),
     )
 
@@ -828,7 +819,7 @@ def _clean_style(style: Mapping[str, Any]) -> dict[str, Any]:
     for k, v in style.items():
         if isinstance(v, float) and not math.isfinite(v):
             continue
-        out[str(k)] = _esc(v) if isinstance(v, str) else v
+        out[str(k)] = escape_text(v) if isinstance(v, str) else v
     return out
 
 
@@ -951,15 +942,15 @@ def basemap_overlay(
         ``"en"`` uses English label layers where the provider has them.
     """
     bm = get_basemap(basemap) if isinstance(basemap, str) else basemap
-    fg = folium.FeatureGroup(name=_esc(bm.title(lang)), control=False)
-    attribution = _esc(bm.attribution)
+    fg = folium.FeatureGroup(name=escape_text(bm.title(lang)), control=False)
+    attribution = escape_text(bm.attribution)
     if bm.review_no:
-        attribution += " " + _esc(bm.review_no)
+        attribution += " " + escape_text(bm.review_no)
     for src in bm.tiles(key, lang):
         folium.TileLayer(
             tiles=src.url,
             attr=attribution,  # Leaflet shows a repeated credit once
-            name=_esc(bm.title(lang)),
+            name=escape_text(bm.title(lang)),
             subdomains=src.subdomains or "abc",
             max_native_zoom=src.max_zoom,
             max_zoom=MAX_ZOOM,
