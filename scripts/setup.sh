@@ -15,6 +15,8 @@ dev=0
 apt_pkgs=(fonts-noto-cjk fonts-droid-fallback fonts-wqy-microhei)
 [ "$dev" = 1 ] && apt_pkgs+=(chromium)
 missing=()
+# npm fetches the map's pinned JS/CSS from the npm registry (scripts/vendor_assets.sh).
+command -v npm >/dev/null || missing+=(npm)
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
