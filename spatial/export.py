@@ -69,6 +69,7 @@ from spatial.classify import (
     MISSING_COLOUR,
     Classification,
     Target,
+    data_decimals,
     format_number,
 )
 from spatial.crs import GK_EPSG_HEBI, WGS84, wgs84_to_gcj02
@@ -358,6 +359,9 @@ class ChoroplethLayer:
         Indicator name with its unit, e.g. "绿地占比（%）".
     target : str, optional
         The target as printed, e.g. "≥ 37.0".
+    value_decimals : int, optional
+        Decimals of the value printed on each area (the indicator's own
+        precision); by default the precision the values are given with.
     """
 
     area_layer: str
@@ -365,6 +369,7 @@ class ChoroplethLayer:
     values: Mapping[str, float | None]
     name: str
     target: str | None = None
+    value_decimals: int | None = None
 
     def value_of(self, feature_id: Any) -> float | None:
         """Return the value of one area, None when it has none."""
@@ -384,12 +389,15 @@ class ChoroplethLayer:
         op = {"≥": ">=", ">": ">", "≤": "<=", "<": "<"}[m.group(1)]
         return Target(float(m.group(2).replace(",", "")), op)  # type: ignore[arg-type]
 
-    def label_of(self, feature_id: Any) -> str | None:
-        """The value printed on an area, as on screen: the number, ✓/✗ against the target."""
+    def label_of(self, feature_id: Any) -> str:
+        """The value printed on an area, as on screen: the number and ✓/✗, or "–" if none."""
         value = self.value_of(feature_id)
         if value is None or self.classification.bin_of(value) is None:
-            return None
-        text = format_number(value, self.classification.decimals)
+            return "–"
+        decimals = self.value_decimals
+        if decimals is None:
+            decimals = data_decimals(v for v in self.values.values() if v is not None)
+        text = format_number(value, decimals)
         rule = self.target_rule()
         if rule is not None:
             text += " ✓" if rule.meets(value) else " ✗"
@@ -678,7 +686,7 @@ def choropleth_for_view(
         area_layer=ind.area_layer, classification=classes,
         values={str(i): (None if not math.isfinite(v) else float(v))
                 for i, v in values.items()},
-        name=name, target=target,
+        name=name, target=target, value_decimals=d.decimals,
     )
 
 
@@ -888,17 +896,27 @@ def _draw_layers(
             schematic = True
         zorder = 10 + order
         is_choro = choro is not None and spec.id == choro.area_layer
+        if choro is not None and is_choro:
+            # Largest first, as on screen, so nested sub-areas are drawn on top of their park;
+            # consecutive areas of one class share a collection, so the order is kept.
+            by_size = np.argsort(-gdf.geometry.area.to_numpy(), kind="stable")
+            gdf = gdf.iloc[by_size]
+            runs: list[tuple[Style, list[Any]]] = []
+            for i, geom in zip(by_size, gdf.geometry, strict=True):
+                style = _choropleth_style(choro, records[i].get("id"))
+                if runs and runs[-1][0] == style:
+                    runs[-1][1].append(geom)
+                else:
+                    runs.append((style, [geom]))
+            for style, geoms in runs:
+                _draw_features(ax, spec.geometry, geoms, style, k, zorder)
+            _draw_value_labels(ax, gdf, choro, k)
+            continue
         groups: dict[Style, list[Any]] = {}
         for rec, geom in zip(records, gdf.geometry, strict=True):
-            if choro is not None and is_choro:
-                style = _choropleth_style(choro, rec.get("id"))
-            else:
-                style = spec.style_for(rec)
-            groups.setdefault(style, []).append(geom)
+            groups.setdefault(spec.style_for(rec), []).append(geom)
         for style, geoms in groups.items():
             _draw_features(ax, spec.geometry, geoms, style, k, zorder)
-        if choro is not None and is_choro:
-            _draw_value_labels(ax, gdf, choro, k)
     return schematic
 
 
@@ -916,8 +934,6 @@ def _draw_value_labels(ax: Any, gdf: gpd.GeoDataFrame, choro: ChoroplethLayer, k
     for fid, pt in zip(gdf["id"] if "id" in gdf.columns else [None] * len(gdf), points,
                        strict=True):
         label = choro.label_of(fid)
-        if label is None:
-            continue
         ax.text(pt.x, pt.y, label, fontsize=7.0 * k, ha="center", va="center", color="#111111",
                 zorder=45, clip_on=True,
                 bbox={"boxstyle": "round,pad=0.15", "fc": (1, 1, 1, 0.7), "ec": "none"})

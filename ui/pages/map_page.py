@@ -547,8 +547,6 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
             st.markdown(html, unsafe_allow_html=True)
         else:
             st.caption(t("未勾选图层。", "No layer ticked."))
-        render_export_panel(new_view, extra_layers=[
-            (loaded.specs[i], loaded.frames[i]) for i in loaded.user_keys])
 
 
 def render() -> None:
@@ -596,3 +594,7 @@ def render() -> None:
             md_escape(s) for s in schematic
         )
     st.caption(caption)
+    # Export (issue 8): outside the map fragment; the file shows session "map_view" at the click.
+    render_export_panel(view, live_view_key="map_view", extra_layers=[
+        (s, loaded.frames[i]) for i, s in loaded.specs.items()
+        if s.group == "user" and i in loaded.frames])

@@ -1,0 +1,93 @@
+"""Real browser: the export buttons download a print-ready map of what the page shows."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from pypdf import PdfReader
+
+from spatial.export import ExportOptions, export_view
+from spatial.view import View
+from tests.browser.conftest import map_frame, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+PLAN_GROUPS = "structure,parks,green,life_circles,facilities,roads,reference"
+
+
+def _text(data: bytes) -> str:
+    """The PDF's text layer without white space (long legend labels wrap)."""
+    return "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def _download(page: Page, button: Locator, tmp_path: Path) -> Path:
+    """Click a deferred download button and save the file it gives.
+
+    Streamlit registers the file's generator anew on every rerun and drops the
+    previous one; a click that lands while a rerun is finishing refers to the
+    dropped one and yields nothing (a person clicks again). So the test waits
+    for the page to be idle first and clicks a second time if nothing came.
+    """
+    for attempt in range(2):
+        wait_idle(page)
+        try:
+            with page.expect_download(timeout=45_000) as info:
+                button.click()
+            download = info.value
+            break
+        except PlaywrightTimeoutError:
+            if attempt:
+                raise
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    return saved
+
+
+def test_export_page_download_is_the_plan_pdf(page: Page, app_server: str,
+                                              tmp_path: Path) -> None:
+    open_page(page, app_server, "export")
+    page.get_by_label("标题").fill("经开区规划总图 浏览器测试")
+    page.keyboard.press("Tab")
+    wait_idle(page)
+    saved = _download(page, page.get_by_role("button", name="下载", exact=True), tmp_path)
+    assert re.fullmatch(r"hebi-map-\d{4}-\d{2}-\d{2}\.pdf", saved.name)
+    data = saved.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = _text(data)
+    assert "经开区规划总图浏览器测试" in text  # the title typed in the form
+    assert "比例尺1:" in text and "图例" in text and "底图：无（离线出图）" in text
+
+
+def test_map_page_export_button_downloads_the_current_view(page: Page, app_server: str,
+                                                           tmp_path: Path) -> None:
+    open_page(page, app_server, f"?basemap=none&groups={PLAN_GROUPS}")
+    expect(map_frame(page).locator(".leaflet-container")).to_be_visible(timeout=30_000)
+    # Let the map report its view once (that reruns the map fragment, export button included).
+    page.wait_for_timeout(1500)
+    wait_idle(page)
+    page.get_by_role("button", name="出图").click()
+    popover = page.locator('[data-testid="stPopoverBody"]')
+    expect(popover).to_be_visible(timeout=10_000)
+    popover.get_by_label("纸张").click()
+    page.get_by_role("option", name="A3", exact=True).click()
+    wait_idle(page)
+    expect(popover).to_be_visible()
+    saved = _download(page, popover.get_by_role("button", name="下载", exact=True), tmp_path)
+    assert saved.suffix == ".pdf"
+    data = saved.read_bytes()
+    page_box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+    assert (round(float(page_box.width) / 72 * 25.4), round(float(page_box.height) / 72 * 25.4)) \
+        == (420, 297)  # A3 landscape, as chosen
+    # The file shows the view the page holds (mirrored in its URL): same scale as the core's.
+    view = View.from_query_params(parse_qs(urlsplit(page.url).query))
+    expected = export_view(view, ExportOptions(paper="A3", map_date=date.today()))
+    text = _text(data)
+    assert f"比例尺1:{expected.info.scale_denominator:.0f}" in text
+    assert text == _text(expected.data)
