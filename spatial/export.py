@@ -59,6 +59,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.textpath import TextToPath
 from numpy.typing import NDArray
 
 from layers.schema import LayerSpec, LegendEntry, Style
@@ -91,6 +92,7 @@ __all__ = [
     "choropleth_for_view",
     "cite_sources",
     "cjk_font_files",
+    "default_title",
     "export_atlas",
     "export_view",
     "fetch_basemap",
@@ -128,6 +130,7 @@ _MISSING_STYLE = Style("#555555", MISSING_COLOUR, weight=1.2, opacity=0.9, fill_
 _HIGHLIGHT_STYLE = Style(_HIGHLIGHT, "#ffffff", 2.5, 1.0, 0.0)
 
 LayerSource = Callable[[str], tuple[LayerSpec, gpd.GeoDataFrame]]
+_TEXT_TO_PATH = TextToPath()
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -681,7 +684,10 @@ def choropleth_for_view(
                        min_decimals=d.decimals)
     unit = d.unit(lang)
     name = f"{d.name(lang)}（{unit}）" if unit else d.name(lang)
-    target = Target(ind.target).text(classes.decimals) if ind.target is not None else None
+    # The target at the indicator's precision, or as typed if finer ("≥ 37.0", as on screen).
+    target = None
+    if ind.target is not None:
+        target = Target(ind.target).text(max(d.decimals, data_decimals([ind.target], cap=4)))
     return ChoroplethLayer(
         area_layer=ind.area_layer, classification=classes,
         values={str(i): (None if not math.isfinite(v) else float(v))
@@ -721,7 +727,10 @@ def _t(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
-def _default_title(lang: str) -> str:
+def default_title(lang: str, choropleth: ChoroplethLayer | None = None) -> str:
+    """The page title when the planner gives none: the plan, or the indicator shown."""
+    if choropleth is not None:
+        return _t(lang, f"鹤壁经开区 {choropleth.name}", f"Hebi ETDZ: {choropleth.name}")
     return _t(lang, "鹤壁经济技术开发区空间布局图", "Hebi ETDZ spatial layout")
 
 
@@ -735,10 +744,19 @@ def _default_subtitle(content: MapContent) -> str:
     return " · ".join(names)
 
 
+@lru_cache(maxsize=8192)
+def _char_em(ch: str) -> float:
+    """Advance width of one character in the export fonts, in em (measured once, cached)."""
+    if unicodedata.east_asian_width(ch) in "WF":
+        return 1.0  # CJK glyphs are square
+    prop = font_manager.FontProperties(family=list(_font_family()), size=100.0)
+    width, _, _ = _TEXT_TO_PATH.get_text_width_height_descent(ch, prop, ismath=False)
+    return float(width) / 100.0
+
+
 def _text_width_mm(text: str, size_pt: float) -> float:
-    """Estimate printed width: full-width (CJK) characters 1 em, others about 0.56 em."""
-    em = size_pt * PT_TO_MM
-    return sum(em if unicodedata.east_asian_width(ch) in "WF" else 0.56 * em for ch in text)
+    """Printed width of a text line (sum of the fonts' advance widths; no kerning)."""
+    return size_pt * PT_TO_MM * sum(_char_em(ch) for ch in text)
 
 
 def _wrap(text: str, width_mm: float, size_pt: float) -> list[str]:
@@ -1382,7 +1400,7 @@ def render_page(
     ax.set_ylim(extent[1], extent[3])
 
     # Header: title, subtitle, the schematic note.
-    title = options.title or _default_title(lang)
+    title = options.title or default_title(lang, content.choropleth)
     subtitle = options.subtitle if options.subtitle is not None else _default_subtitle(content)
     note_w = 48.0 * k if schematic else 0.0
     title_w = header.w - note_w - 2.0 * k
@@ -1401,8 +1419,11 @@ def render_page(
     if page_label:
         subtitle = f"{subtitle}    {page_label}" if subtitle else page_label
     if len(title_lines) == 1:
-        page.text(header.x, header.y + 1.0 * k, _ellipsize(subtitle, title_w, 9.0 * k),
-                  9.0, ha="left", va="bottom", color="#444444")
+        sub_size = 9.0
+        while sub_size > 7.0 and _text_width_mm(subtitle, sub_size * k) > title_w:
+            sub_size -= 0.5
+        page.text(header.x, header.y + 1.0 * k, _ellipsize(subtitle, title_w, sub_size * k),
+                  sub_size, ha="left", va="bottom", color="#444444")
     if schematic:
         nx = header.x + header.w - note_w
         page.box(_Box(nx, header.y + 1.0 * k, note_w, header.h - 1.0 * k), facecolor="white",
@@ -1436,21 +1457,27 @@ def render_page(
     src_text = src_label + ("；".join(sources) if sources else _t(lang, "无", "none"))
     crs_text = _t(
         lang,
-        f"坐标系：CGCS2000 高斯-克吕格 3° 带（EPSG:{content.epsg}），比例尺按此投影量算；"
-        f"指北针指向坐标网格北（与真北夹角 {abs(gamma):.2f}°）",
-        f"CRS: CGCS2000 Gauss-Kruger 3-degree zone (EPSG:{content.epsg}), scale measured in it; "
-        f"north arrow shows grid north ({abs(gamma):.2f}° from true north)",
+        f"坐标系：CGCS2000 高斯-克吕格 3° 带（EPSG:{content.epsg}），比例尺按此量算；"
+        f"指北针为坐标网格北（与真北夹角 {abs(gamma):.2f}°）",
+        f"CRS: CGCS2000 3° Gauss-Krüger (EPSG:{content.epsg}), scale measured in it; "
+        f"north arrow = grid north ({abs(gamma):.2f}° from true north)",
     )
-    right_w = 52.0 * k
+    right_w = 46.0 * k
     left_w = footer.w - right_w - 3.0 * k
-    size = 6.0
-    src_lines = _wrap(src_text, left_w, size * k)
-    if len(src_lines) > 2:
-        src_lines = [src_lines[0], _ellipsize(src_lines[1] + src_lines[2], left_w, size * k)]
-    lines = [*src_lines, _ellipsize(basemap_note, left_w, size * k),
-             _ellipsize(crs_text, left_w, size * k)]
-    line_h = size * PT_TO_MM * k * 1.45
-    for i, line in enumerate(lines):
+    # The basemap credit and the CRS line are printed whole; the list of sources gives way
+    # (smaller text, then its last line shortened) when the footer is full.
+    for size in (6.0, 5.5, 5.0):
+        line_h = size * PT_TO_MM * k * 1.45
+        room = math.floor(footer.h / line_h + 1e-6)
+        fixed = _wrap(basemap_note, left_w, size * k) + _wrap(crs_text, left_w, size * k)
+        src_lines = _wrap(src_text, left_w, size * k)
+        if len(src_lines) + len(fixed) <= room:
+            break
+    keep = max(room - len(fixed), 1)
+    if len(src_lines) > keep:
+        src_lines = [*src_lines[: keep - 1],
+                     _ellipsize("".join(src_lines[keep - 1:]), left_w, size * k)]
+    for i, line in enumerate([*src_lines, *fixed]):
         page.text(footer.x, footer.y + footer.h - i * line_h, line, size, ha="left", va="top",
                   color="#333333")
     rx = footer.x + footer.w
@@ -1759,7 +1786,8 @@ def export_view(
             content = content or prepare_content(view, **prepare_kw)
             image, note = _basemap_for(content, options, tianditu_key)
             fig, info = render_page(content, options, basemap=image, basemap_note=note)
-            title = options.title or _default_title(options.lang or content.lang)
+            title = options.title or default_title(options.lang or content.lang,
+                                                   content.choropleth)
             data = _save(fig, options, title)
         except SpatialError:
             raise
@@ -1816,7 +1844,7 @@ def export_atlas(
         raise ExportError(f"图层“{spec.title_zh}”没有可出图的区域。",
                           f"Layer '{spec.title_en}' has no located areas to print.")
     lang = options.lang or view.lang
-    title = options.title or _default_title(lang)
+    title = options.title or default_title(lang, choropleth)
     infos: list[PageInfo] = []
     buf = io.BytesIO()
     assert options.map_date is not None

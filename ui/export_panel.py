@@ -27,6 +27,7 @@ from spatial.basemaps import get_basemap, tianditu_key
 from spatial.export import (
     ChoroplethLayer,
     ExportOptions,
+    default_title,
     export_atlas,
     export_view,
 )
@@ -165,10 +166,7 @@ def render_export_panel(
     """
     lang = view.lang
     with st.popover(t("出图", "Export map"), icon=":material/print:"):
-        default_title = t("鹤壁经济技术开发区空间布局图", "Hebi ETDZ spatial layout")
-        if choropleth is not None:
-            default_title = t(f"鹤壁经开区 {choropleth.name}", f"Hebi ETDZ: {choropleth.name}")
-        options = options_form(key, lang, default_title)
+        options = options_form(key, lang, default_title(lang, choropleth))
         bm = get_basemap(view.basemap)
         if bm.sources:
             st.caption(t(f"底图：{bm.title(lang)}（瓦片无法获取时不绘制底图，并在图上注明）",

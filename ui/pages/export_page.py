@@ -18,7 +18,7 @@ import layers
 from layers.schema import GROUPS
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
-from spatial.export import ChoroplethLayer, ExportOptions, export_view
+from spatial.export import ChoroplethLayer, ExportOptions, default_title, export_view
 from spatial.view import DEFAULT_BBOX, DEFAULT_VIEW, View
 from ui.export_panel import (
     deferred_download,
@@ -163,8 +163,7 @@ def render() -> None:
         view, area = _content(lang, base, from_map)
         choro = _choropleth(view)
         st.subheader(t("版式", "Layout"))
-        options = options_form(_KEY, lang, t("鹤壁经济技术开发区空间布局图",
-                                             "Hebi ETDZ spatial layout"))
+        options = options_form(_KEY, lang, default_title(lang, choro))
         if "user" in base.groups:
             st.caption(t("“我的图层”请在规划图页面的“出图”按钮中导出。",
                          "Export “My layers” with the Export button of the plan map."))
