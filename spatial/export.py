@@ -1752,9 +1752,12 @@ def export_view(
     view: View,
     options: ExportOptions,
     *,
+    layer_source: LayerSource | None = None,
+    extra_layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
+    choropleth: ChoroplethLayer | None = None,
+    area: tuple[str, str] | None = None,
     content: MapContent | None = None,
     tianditu_key: str | None = None,
-    **prepare_kw: Any,
 ) -> ExportResult:
     """Export a view as one PNG or PDF page.
 
@@ -1764,9 +1767,10 @@ def export_view(
         The view on screen.
     options : ExportOptions
         Paper, format, dpi and texts.
+    layer_source, extra_layers, choropleth, area
+        As for :func:`prepare_content`.
     content : MapContent, optional
-        Already prepared content (else :func:`prepare_content` is called with
-        ``prepare_kw``: ``layer_source``, ``extra_layers``, ``choropleth``, ``area``).
+        Already prepared content (then the four above are not used).
     tianditu_key : str, optional
         Key for a 天地图 basemap.
 
@@ -1783,7 +1787,9 @@ def export_view(
     options = _with_date(options)
     with _export_style():
         try:
-            content = content or prepare_content(view, **prepare_kw)
+            content = content or prepare_content(
+                view, layer_source=layer_source, extra_layers=extra_layers,
+                choropleth=choropleth, area=area)
             image, note = _basemap_for(content, options, tianditu_key)
             fig, info = render_page(content, options, basemap=image, basemap_note=note)
             title = options.title or default_title(options.lang or content.lang,

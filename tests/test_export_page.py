@@ -1,0 +1,98 @@
+"""The export page in AppTest: starts from the map view, previews what it prints, counts pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import layers
+from spatial.export import ExportOptions, export_view
+from spatial.view import DEFAULT_VIEW, View
+
+SMALL_BBOX = (114.33, 35.74, 114.37, 35.78)
+
+
+def _app() -> None:
+    from ui.pages.export_page import render
+
+    render()
+
+
+@pytest.fixture
+def at() -> AppTest:
+    return AppTest.from_function(_app, default_timeout=90)
+
+
+def _preview_caption(at: AppTest) -> str:
+    """Click "预览" and return the caption of the preview image."""
+    at.button(key="exp_preview_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions: list[str] = []
+
+    def walk(node: Any) -> None:
+        if type(node).__name__ == "Image":
+            captions.extend(img.caption for img in node.proto.imgs)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    assert captions, "no preview"
+    return captions[0]
+
+
+def _scale(view: View, **kw: Any) -> str:
+    info = export_view(view, ExportOptions(fmt="png", dpi=72), **kw).info
+    return f"1:{info.scale_denominator:.0f}"
+
+
+def _widgets(at: AppTest) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        out.append(type(node).__name__)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return out
+
+
+def test_page_offers_preview_and_download_of_the_whole_plan(at: AppTest) -> None:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "DownloadButton" in _widgets(at)
+    assert at.radio(key="exp_extent").value == "plan"
+    expected = _scale(DEFAULT_VIEW.replace(basemap="none"))
+    assert expected in _preview_caption(at)
+
+
+def test_page_starts_from_the_map_view(at: AppTest) -> None:
+    view = DEFAULT_VIEW.replace(groups=("parks",), basemap="none", bbox=SMALL_BBOX)
+    at.session_state["map_view"] = view
+    at.run()
+    assert at.radio(key="exp_extent").value == "view"
+    assert at.multiselect(key="exp_groups").value == ["parks"]
+    assert _scale(view) in _preview_caption(at)
+
+
+def test_one_area_frames_that_area(at: AppTest) -> None:
+    at.run()
+    at.radio(key="exp_extent").set_value("area").run()
+    at.selectbox(key="exp_area_layer").set_value("parks").run()
+    at.selectbox(key="exp_area").set_value("chengdong-park").run()
+    assert not at.exception, [e.value for e in at.exception]
+    expected = _scale(DEFAULT_VIEW.replace(basemap="none"), area=("parks", "chengdong-park"))
+    assert expected in _preview_caption(at)
+
+
+def test_atlas_mode_counts_one_page_per_area(at: AppTest) -> None:
+    at.run()
+    at.radio(key="exp_mode").set_value("atlas").run()
+    at.selectbox(key="exp_atlas_layer").set_value("life_circles").run()
+    assert not at.exception, [e.value for e in at.exception]
+    circles = layers.load_layer("life_circles")
+    n = int((circles.geometry.notna() & ~circles.geometry.is_empty).sum())
+    assert any(c.value == f"共 {n} 页，PDF 格式。" for c in at.caption)
+    assert "DownloadButton" in _widgets(at)
