@@ -30,6 +30,7 @@ Design choices, and why:
 
 from __future__ import annotations
 
+import http.client
 import io
 import math
 import re
@@ -1558,6 +1559,7 @@ def _basemap_line(basemap: Basemap, lang: str, status: str) -> str:
 
 _EARTH_CIRCUMFERENCE = 2 * math.pi * 6378137.0
 _MAX_TILES = 160
+_TILE_BUDGET_S = 20.0  # all tiles of one page; an export never hangs on a slow provider
 _USER_AGENT = "hebi-etdz-viewer-export/0.1"
 _TILE_CACHE: dict[str, bytes] = {}
 _TILE_CACHE_MAX = 512
@@ -1597,6 +1599,22 @@ def _lonlat_to_world_px(
     s = np.sin(np.radians(np.clip(lat, -85.0511, 85.0511)))
     y = (0.5 - np.log((1 + s) / (1 - s)) / (4 * math.pi)) * size
     return x, y
+
+
+def _fetch_all(urls: list[str], timeout_s: float) -> list[NDArray[np.uint8]]:
+    """Fetch and decode tiles: the first alone (fail fast), the rest four at a time.
+
+    The whole fetch is bounded by ``_TILE_BUDGET_S``; on any failure the
+    pending requests are cancelled and the error propagates.
+    """
+    first = _get_tile(urls[0], timeout_s)
+    pool = ThreadPoolExecutor(max_workers=4)
+    try:
+        rest = list(pool.map(lambda u: _get_tile(u, timeout_s), urls[1:],
+                             timeout=_TILE_BUDGET_S))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return [_decode_tile(b) for b in (first, *rest)]
 
 
 def fetch_basemap(
@@ -1670,13 +1688,10 @@ def fetch_basemap(
     for src in sources:
         urls = [_tile_url(src, z, x, y) for x, y in tiles]
         try:
-            first = _get_tile(urls[0], timeout_s)  # fail fast when the provider is unreachable
-            with ThreadPoolExecutor(max_workers=4) as pool:
-                rest = list(pool.map(lambda u: _get_tile(u, timeout_s), urls[1:]))
-            images = [_decode_tile(b) for b in (first, *rest)]
-        except (OSError, ValueError, SpatialError):
-            return None, _basemap_line(basemap, lang, "unreachable")
-        except Exception:  # PIL raises its own errors on a non-image answer
+            images = _fetch_all(urls, timeout_s)
+        except (OSError, ValueError, http.client.HTTPException):
+            # Unreachable, refused, too slow or not an image (PIL raises OSError subclasses):
+            # print without tiles rather than fail, and say so on the map.
             return None, _basemap_line(basemap, lang, "unreachable")
         for (x, y), img in zip(tiles, images, strict=True):
             r0, c0 = (y - ty0) * 256, (x - tx0) * 256

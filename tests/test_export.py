@@ -473,6 +473,12 @@ class _TileHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         _TileHandler.requests.append(self.path)
+        if "/bad/" in self.path:  # a provider answering with something that is not an image
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>quota exceeded</html>")
+            return
         z, x, y = (int(v) for v in self.path.strip("/").split(".")[0].split("/")[-3:])
         im = Image.new("RGB", (256, 256), "white")
         glon, glat = (float(v) for v in wgs84_to_gcj02(*TARGET))
@@ -564,6 +570,14 @@ def test_unreachable_tiles_draw_without_basemap_and_say_so() -> None:
     data, info = out.data, out.info
     assert "瓦片无法获取，本图未绘制底图" in info.basemap_note
     assert _n("瓦片无法获取") in _pdf_text(data)[0]
+
+
+def test_a_non_image_answer_is_treated_as_unreachable(tile_server) -> None:
+    cx, cy = GK.transform(*TARGET)
+    image, note = fetch_basemap(_local_basemap(tile_server + "/bad", gcj02=False),
+                                (cx - 500, cy - 500, cx + 500, cy + 500), (100, 100))
+    assert image is None
+    assert note == "底图：本地瓦片 瓦片无法获取，本图未绘制底图"
 
 
 def test_no_basemap_requests_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
