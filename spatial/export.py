@@ -11,8 +11,12 @@ schematic feature is on the page, and an optional 审图号 line.
 Design choices, and why:
 
 * **Same content as the screen.** Layers come from ``View.visible_layer_ids``;
-  each feature is styled with ``LayerSpec.style_for`` and the legend rows
-  come from ``LayerSpec.legend`` - the declarations the web map reads.
+  each feature is styled with ``LayerSpec.style_for``; the legend rows come
+  from ``LayerSpec.legend`` with the map page's rule (a solid row, and a
+  dashed row marked 示意 where a layer has schematic features, see
+  :func:`legend_items`); an indicator is drawn from the screen's own
+  :class:`spatial.classify.Classification`, with the indicators page's fills,
+  value labels, counts, breaks and target line.
 * **Vector PDF.** Text stays text: fonts are embedded as TrueType
   (``pdf.fonttype`` 42). The CJK font is a real TrueType one
   (WenQuanYi Micro Hei, else Droid Sans Fallback behind DejaVu Sans for Latin);
@@ -36,9 +40,9 @@ import math
 import re
 import unicodedata
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -97,6 +101,7 @@ __all__ = [
     "export_atlas",
     "export_view",
     "fetch_basemap",
+    "focus_on_area",
     "legend_items",
     "nice_scale_denominator",
     "prepare_content",
@@ -584,35 +589,56 @@ def prepare_content(
         drawn.append(DrawLayer(spec, _to_gk(gdf, epsg)))
     drawn.sort(key=lambda d: d.spec.z_order)
 
-    highlight: gpd.GeoSeries | None = None
-    highlight_label: str | None = None
     lang = view.lang if view.lang in ("zh", "en") else "zh"
-    if area is not None:
-        layer_id, feature_id = area
-        spec, gdf = load(layer_id)
-        gk = _to_gk(gdf, epsg)
-        hit = gk[gk["id"].astype(str) == feature_id] if "id" in gk.columns else gk.iloc[0:0]
-        if hit.empty:
-            raise ExportError(
-                f"图层“{spec.title_zh}”中没有编号为“{feature_id[:40]}”且有位置的要素。",
-                f"Layer '{spec.title_en}' has no located feature with id '{feature_id[:40]}'.",
-            )
-        highlight = hit.geometry
-        highlight_label = _feature_name(hit.iloc[0], lang)
-        extent = _padded(tuple(float(v) for v in hit.total_bounds), 0.08)
-    else:
-        extent = _bounds_gk(view.extent(), epsg)
-
-    return MapContent(
+    content = MapContent(
         layers=tuple(drawn),
-        extent_gk=_as_extent(extent),
+        extent_gk=_as_extent(_bounds_gk(view.extent(), epsg)),
         basemap=get_basemap(view.basemap),
         lang=lang,
         groups=tuple(view.groups),
         choropleth=choropleth,
-        highlight=highlight,
-        highlight_label=highlight_label,
         epsg=epsg,
+    )
+    if area is None:
+        return content
+    layer_id, feature_id = area
+    spec, gdf = load(layer_id)
+    return focus_on_area(content, spec, _to_gk(gdf, epsg), feature_id)
+
+
+def focus_on_area(
+    content: MapContent, spec: LayerSpec, areas_gk: gpd.GeoDataFrame, feature_id: str
+) -> MapContent:
+    """Return the content framed on one feature of an area layer, outlined on top.
+
+    Parameters
+    ----------
+    content : MapContent
+        The page's layers.
+    spec : LayerSpec
+        Declaration of the area layer (for messages).
+    areas_gk : GeoDataFrame
+        The area layer in the page's CRS.
+    feature_id : str
+        ``id`` of the feature.
+
+    Raises
+    ------
+    ExportError
+        If the layer has no located feature with this id.
+    """
+    hit = areas_gk[areas_gk["id"].astype(str) == feature_id] if "id" in areas_gk.columns \
+        else areas_gk.iloc[0:0]
+    if hit.empty:
+        raise ExportError(
+            f"图层“{spec.title_zh}”中没有编号为“{feature_id[:40]}”且有位置的要素。",
+            f"Layer '{spec.title_en}' has no located feature with id '{feature_id[:40]}'.",
+        )
+    return replace(
+        content,
+        extent_gk=_as_extent(_padded(tuple(float(v) for v in hit.total_bounds), 0.08)),
+        highlight=hit.geometry,
+        highlight_label=_feature_name(hit.iloc[0], content.lang),
     )
 
 
@@ -1749,6 +1775,19 @@ def _basemap_for(
                          timeout_s=options.tile_timeout_s)
 
 
+@contextmanager
+def _export_failure() -> Iterator[None]:
+    """Turn a drawing or encoding failure into a planner-facing ExportError."""
+    try:
+        yield
+    except SpatialError:
+        raise
+    except (ValueError, OSError, RuntimeError, MemoryError) as exc:
+        raise ExportError("出图失败，请缩小范围或降低分辨率后重试。",
+                          "The export failed; try a smaller extent or a lower resolution.") \
+            from exc
+
+
 def _save(fig: Figure, options: ExportOptions, title: str) -> bytes:
     buf = io.BytesIO()
     assert options.map_date is not None
@@ -1800,22 +1839,15 @@ def export_view(
         With a bilingual message when the export cannot be made.
     """
     options = _with_date(options)
-    with _export_style():
-        try:
-            content = content or prepare_content(
-                view, layer_source=layer_source, extra_layers=extra_layers,
-                choropleth=choropleth, area=area)
-            image, note = _basemap_for(content, options, tianditu_key)
-            fig, info = render_page(content, options, basemap=image, basemap_note=note)
-            title = options.title or default_title(options.lang or content.lang,
-                                                   content.choropleth)
-            data = _save(fig, options, title)
-        except SpatialError:
-            raise
-        except (ValueError, OSError, RuntimeError, MemoryError) as exc:
-            raise ExportError("出图失败，请缩小范围或降低分辨率后重试。",
-                              "The export failed; try a smaller extent or a lower resolution.") \
-                from exc
+    with _export_style(), _export_failure():
+        content = content or prepare_content(
+            view, layer_source=layer_source, extra_layers=extra_layers,
+            choropleth=choropleth, area=area)
+        image, note = _basemap_for(content, options, tianditu_key)
+        fig, info = render_page(content, options, basemap=image, basemap_note=note)
+        title = options.title or default_title(options.lang or content.lang,
+                                               content.choropleth)
+        data = _save(fig, options, title)
     return ExportResult(data, (info,), options.fmt)
 
 
@@ -1838,12 +1870,15 @@ def export_atlas(
 ) -> ExportResult:
     """Export one PDF page per area of a layer (each park, each living circle): an atlas.
 
+    The layers are read and projected once; each page frames one area (in id
+    order), outlines it and names it in the title.
+
     Parameters
     ----------
     view : View
         Layers, basemap and language of every page.
     area_layer : str
-        Layer whose features are the pages, in id order.
+        Layer whose features are the pages.
     options : ExportOptions
         Paper and texts; the format is always PDF.
     layer_source, extra_layers, choropleth
@@ -1857,6 +1892,7 @@ def export_atlas(
         A multi-page PDF and one :class:`PageInfo` per page.
     """
     options = replace(_with_date(options), fmt="pdf")
+    assert options.map_date is not None
     source = layer_source or _catalogue_source
     extra = {spec.id: (spec, gdf) for spec, gdf in extra_layers}
     spec, gdf = extra[area_layer] if area_layer in extra else source(area_layer)
@@ -1868,33 +1904,18 @@ def export_atlas(
     title = options.title or default_title(lang, choropleth)
     infos: list[PageInfo] = []
     buf = io.BytesIO()
-    assert options.map_date is not None
-    with _export_style(), ExitStack() as stack:
-        pdf = stack.enter_context(PdfPages(buf, metadata=_pdf_metadata(title,
-                                                                       options.map_date)))
+    with _export_style(), _export_failure():
         base = prepare_content(view, layer_source=layer_source, extra_layers=extra_layers,
-                               choropleth=choropleth, area=(area_layer, areas[0][0]))
-        for i, (fid, _name) in enumerate(areas, start=1):
-            content = base if i == 1 else prepare_content(
-                view, layer_source=lambda lid: _reuse(base, lid, source, extra),
-                extra_layers=extra_layers, choropleth=choropleth, area=(area_layer, fid))
-            image, note = _basemap_for(content, options, tianditu_key)
-            page_title = f"{title} — {content.highlight_label}"
-            page_label = _t(lang, f"第 {i}/{len(areas)} 页", f"page {i}/{len(areas)}")
-            fig, info = render_page(content, replace(options, title=page_title), basemap=image,
-                                    basemap_note=note, page_label=page_label)
-            pdf.savefig(fig)
-            infos.append(info)
-    data = buf.getvalue()
-    return ExportResult(data, tuple(infos), "pdf")
-
-
-def _reuse(
-    base: MapContent, layer_id: str, source: LayerSource,
-    extra: Mapping[str, tuple[LayerSpec, gpd.GeoDataFrame]],
-) -> tuple[LayerSpec, gpd.GeoDataFrame]:
-    """Serve an atlas page's layers from the first page's content instead of re-reading files."""
-    for layer in base.layers:
-        if layer.spec.id == layer_id:
-            return layer.spec, layer.gdf
-    return extra[layer_id] if layer_id in extra else source(layer_id)
+                               choropleth=choropleth)
+        areas_gk = _to_gk(gdf, base.epsg)
+        with PdfPages(buf, metadata=_pdf_metadata(title, options.map_date)) as pdf:
+            for i, (fid, _name) in enumerate(areas, start=1):
+                content = focus_on_area(base, spec, areas_gk, fid)
+                image, note = _basemap_for(content, options, tianditu_key)
+                page_title = f"{title} — {content.highlight_label}"
+                page_label = _t(lang, f"第 {i}/{len(areas)} 页", f"page {i}/{len(areas)}")
+                fig, info = render_page(content, replace(options, title=page_title),
+                                        basemap=image, basemap_note=note, page_label=page_label)
+                pdf.savefig(fig)
+                infos.append(info)
+    return ExportResult(buf.getvalue(), tuple(infos), "pdf")
