@@ -91,3 +91,20 @@ def test_map_page_export_button_downloads_the_current_view(page: Page, app_serve
     text = _text(data)
     assert f"比例尺1:{expected.info.scale_denominator:.0f}" in text
     assert text == _text(expected.data)
+
+
+def test_indicator_export_prints_the_classes_on_screen(page: Page, app_server: str,
+                                                       tmp_path: Path) -> None:
+    open_page(page, app_server, "indicators")
+    legend = page.locator(".hebi-ind-legend").first
+    expect(legend).to_be_visible(timeout=30_000)
+    labels = [s.strip() for s in legend.locator(".hebi-ind-label").all_inner_texts()]
+    assert labels
+    page.get_by_role("button", name="出图").click()
+    popover = page.locator('[data-testid="stPopoverBody"]')
+    expect(popover).to_be_visible(timeout=10_000)
+    saved = _download(page, popover.get_by_role("button", name="下载", exact=True), tmp_path)
+    text = _text(saved.read_bytes())
+    assert "鹤壁经开区面积（平方公里）" in text  # the default title names the indicator
+    for label in labels:  # every class of the screen's legend, with the same bounds
+        assert "".join(label.split()) in text
