@@ -786,16 +786,32 @@ def _text_width_mm(text: str, size_pt: float) -> float:
     return size_pt * PT_TO_MM * sum(_char_em(ch) for ch in text)
 
 
+# Punctuation that must not begin a line, and brackets that must not end one (行首/行尾禁则).
+_NO_LINE_START = set("）)】」』》〉，。、；：！？,.;:!?%")
+_NO_LINE_END = set("（(【「『《〈")
+
+
 def _wrap(text: str, width_mm: float, size_pt: float) -> list[str]:
-    """Break text into lines that fit ``width_mm`` (breaks at spaces or between CJK characters)."""
+    """Break text into lines that fit ``width_mm`` (breaks at spaces or between CJK characters).
+
+    Closing brackets and punctuation stay at the end of the line before (they
+    may overhang by one character) rather than begin a new one; an opening
+    bracket moves to the next line with what it opens.
+    """
     lines: list[str] = []
     current = ""
     for token in re.findall(r"[\u2e80-\u9fff\uff00-\uffef]|[^\s\u2e80-\u9fff\uff00-\uffef]+|\s+",
                             text):
         candidate = current + token
-        if current and _text_width_mm(candidate.rstrip(), size_pt) > width_mm:
-            lines.append(current.rstrip())
-            current = token.lstrip()
+        if (current and token[0] not in _NO_LINE_START
+                and _text_width_mm(candidate.rstrip(), size_pt) > width_mm):
+            carry = ""
+            while current.rstrip() and current.rstrip()[-1] in _NO_LINE_END:
+                carry = current.rstrip()[-1] + carry
+                current = current.rstrip()[:-1]
+            if current.strip():
+                lines.append(current.rstrip())
+            current = carry + token.lstrip()
         else:
             current = candidate
     if current.strip():
@@ -1233,7 +1249,7 @@ def _place_legend(
     out: _LegendPlacement = []
     col = used = 0
     for row in rows:
-        avail = col_w - 1.0 * k - (0.0 if row.entry is None else sym_w)
+        avail = col_w - 3.0 * k - (0.0 if row.entry is None else sym_w)  # gutter between columns
         lines = _wrap(row.label, avail, size * k)
         if len(lines) > 3:
             return None
