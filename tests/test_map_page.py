@@ -254,7 +254,7 @@ def test_my_layers_are_shown_as_their_own_group(no_workspace: Path) -> None:
     assert _drawn_layers(args) - {layer_id_for(title)} == _expected(PLAN_GROUPS)
     # The title is escaped everywhere it appears (legend HTML, map payload).
     legend = "".join(m.value for m in at.markdown if "hebi-legend" in m.value)
-    assert "调研点 &lt;b&gt;{{ 7*7 }}&lt;/b&gt;" in legend
+    assert "调研点 &lt;b&gt;&#123;&#123; 7*7 &#125;&#125;&lt;/b&gt;" in legend
     assert "<b>{{" not in args["feature_group"] and "49" not in legend
     at.checkbox(key="map_group_user").uncheck().run()
     assert _drawn_layers(_map_args(at)) == _expected(PLAN_GROUPS)
