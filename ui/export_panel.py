@@ -32,6 +32,7 @@ from spatial.export import (
     export_view,
 )
 from spatial.view import View
+from ui.data import plan_layer, secrets_or_none
 from ui.i18n import t
 
 __all__ = [
@@ -55,12 +56,6 @@ def export_file_name(stem: str, options: ExportOptions) -> str:
     day = (options.map_date or date.today()).isoformat()
     return f"{clean}-{day}.{options.fmt}"
 
-
-def _secrets() -> Any:
-    try:
-        return st.secrets
-    except Exception:  # no secrets file: no key
-        return None
 
 
 def options_form(key: str, lang: str, default_title: str) -> ExportOptions | None:
@@ -176,7 +171,7 @@ def render_export_panel(
             st.caption(t("底图：无（离线出图）", "Basemap: none (offline)"))
         if options is None:
             return
-        key_tdt = tianditu_key(_secrets())
+        key_tdt = tianditu_key(secrets_or_none())
         extra = list(extra_layers)
         current = live_view(view, live_view_key)
 
@@ -226,7 +221,7 @@ def render_indicator_export_panel(
     basemap_id : str
         The page's basemap.
     """
-    from layers import all_specs, get_spec, load_layer
+    from layers import all_specs, get_spec
     from ui.i18n import current_lang
 
     choro = st.session_state.get("indicator_choropleth")
@@ -244,7 +239,7 @@ def render_indicator_export_panel(
                 indicator=selection, lang=current_lang())
     if any(s.id == area_id for s in all_specs()):
         # The catalogue features themselves (with their sources), limited to the shown ones.
-        full = load_layer(area_id)
+        full = plan_layer(area_id)
         shown = full[full["id"].astype(str).isin(set(areas["id"].astype(str)))]
         extra = [(get_spec(area_id), shown)]
     else:
@@ -258,7 +253,7 @@ def render_atlas_download(
 ) -> None:
     """A download button for an atlas: one PDF page per area of ``area_layer``."""
     pdf = replace(options, fmt="pdf")
-    key_tdt = tianditu_key(_secrets())
+    key_tdt = tianditu_key(secrets_or_none())
 
     def make() -> bytes:
         return export_atlas(view, area_layer, pdf, choropleth=choropleth,

@@ -54,8 +54,8 @@ from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
 from spatial.tables import to_gpkg_bytes, to_safe_csv
 from spatial.text import escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
+from ui.data import layer_mtime, load_plan_layer, plan_data_dir
 from ui.i18n import current_lang, t
-from ui.pages.map_page import _data_dir, _load_plan_layer, _mtime
 
 __all__ = ["render"]
 
@@ -89,7 +89,7 @@ class _Op:
 
 
 # The plan layers are read exactly as the plan map reads them (same files, same cache).
-_layer = _load_plan_layer
+_layer = load_plan_layer
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -121,8 +121,8 @@ def _apply(model: CoverageModel, op: _Op) -> None:
 
 def _model(settings: CoverageSettings) -> tuple[CoverageModel, list[UnitWeights]]:
     """The session's coverage model, rebuilt (and edits replayed) when inputs change."""
-    data_dir = str(_data_dir())
-    mtimes = tuple(_mtime(i) for i in _LAYERS)
+    data_dir = str(plan_data_dir())
+    mtimes = tuple(layer_mtime(i) for i in _LAYERS)
     rules = _rules()
     key = (data_dir, mtimes, id(rules), settings)
     if st.session_state.get("cov_key") != key:
@@ -670,8 +670,8 @@ def render() -> None:
     except SpatialError as err:
         st.error(err.message(lang))
         return
-    data_dir = str(_data_dir())
-    frames = {u: _layer(u, data_dir, _mtime(u)) for u in ("communities", "life_circles")}
+    data_dir = str(plan_data_dir())
+    frames = {u: _layer(u, data_dir, layer_mtime(u)) for u in ("communities", "life_circles")}
 
     c1, c2 = st.columns([2, 1])
     codes = [ALL, *[c.code for c in CATEGORIES]]

@@ -10,7 +10,6 @@ area of a layer (each park, each living circle) into one PDF.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import streamlit as st
 
@@ -20,6 +19,7 @@ from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.export import ChoroplethLayer, ExportOptions, default_title, export_view
 from spatial.view import DEFAULT_BBOX, DEFAULT_VIEW, View
+from ui.data import plan_layer, secrets_or_none
 from ui.export_panel import (
     deferred_download,
     export_file_name,
@@ -36,12 +36,6 @@ PREVIEW_DPI = 72  # the lowest resolution an export accepts
 _KEY = "exp"
 
 
-def _secrets() -> Any:
-    try:
-        return st.secrets
-    except Exception:  # no secrets file: no key
-        return None
-
 
 def _polygon_layers() -> list[str]:
     ids = [s.id for s in layers.all_specs() if s.geometry == "Polygon"]
@@ -51,7 +45,7 @@ def _polygon_layers() -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _features(layer_id: str) -> list[tuple[str, str, str]]:
     """(id, name, name_en) of the located features of a catalogue layer."""
-    gdf = layers.load_layer(layer_id)
+    gdf = plan_layer(layer_id)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     return [(str(r["id"]), str(r.get("name", r["id"])), str(r.get("name_en", r["id"])))
             for _, r in gdf.sort_values("id").iterrows()]
@@ -75,7 +69,7 @@ def _content(lang: str, base: View, from_map: bool) -> tuple[View, tuple[str, st
         format_func=lambda gid: next(g.title_en if lang == "en" else g.title_zh
                                      for g in plan_groups if g.id == gid),
     )
-    basemaps = [b.id for b in available_basemaps(tianditu_key(_secrets()))]
+    basemaps = [b.id for b in available_basemaps(tianditu_key(secrets_or_none()))]
     start = base.basemap if base.basemap in basemaps else "none"
     basemap = st.selectbox(t("底图", "Basemap"), basemaps, index=basemaps.index(start),
                            key=f"{_KEY}_basemap",
@@ -127,7 +121,7 @@ def _preview(view: View, options: ExportOptions, area: tuple[str, str] | None,
         try:
             with st.spinner(t("正在生成预览……", "Rendering the preview…")):
                 result = export_view(view, small, area=area, choropleth=choro,
-                                     tianditu_key=tianditu_key(_secrets()))
+                                     tianditu_key=tianditu_key(secrets_or_none()))
         except SpatialError as err:
             st.error(err.message(lang))
             return
@@ -187,7 +181,7 @@ def render() -> None:
                                   choropleth=choro)
             return
         _preview(view, options, area, choro, lang)
-        key_tdt = tianditu_key(_secrets())
+        key_tdt = tianditu_key(secrets_or_none())
 
         def make() -> bytes:
             # Runs on click, outside the script: no Streamlit calls here.

@@ -74,6 +74,7 @@ from spatial.text import escape_text
 from spatial.view import IndicatorSelection, View, bbox_from_view
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
 from spatial.workspace import default_workspace
+from ui.data import layer_mtime, plan_layer, secrets_or_none
 from ui.export_panel import render_indicator_export_panel
 from ui.i18n import current_lang, t
 
@@ -112,19 +113,8 @@ class AreaSet:
 
 
 def _layer_version(layer_id: str) -> str:
-    """Modification time of a catalogue layer's file, so caches notice new data."""
-    path = layers.DATA_DIR / f"{layers.get_spec(layer_id).file_stem}.geojson"
-    try:
-        return str(path.stat().st_mtime_ns)
-    except OSError:
-        return "0"
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _catalogue_layer(layer_id: str, version: str) -> gpd.GeoDataFrame:
-    """Read and validate one shipped layer (cached per file version)."""
-    del version  # cache key only
-    return layers.load_layer(layer_id)
+    """Version of a catalogue layer's file, so caches notice new data."""
+    return repr(layer_mtime(layer_id))
 
 
 def _declared(layer_id: str) -> bool:
@@ -136,7 +126,7 @@ def _plan_layer(layer_id: str, problems: list[str]) -> gpd.GeoDataFrame | None:
     if not _declared(layer_id):
         return None
     try:
-        return _catalogue_layer(layer_id, _layer_version(layer_id))
+        return plan_layer(layer_id)
     except SpatialError as err:
         problems.append(str(err))
         return None
@@ -483,7 +473,7 @@ def _map(areas: gpd.GeoDataFrame, opt: IndicatorOption, c: Classification,
          width_px: int) -> None:
     bm = get_basemap(basemap_id)
     center, zoom = _fit(areas, width_px, height)
-    overlays = [basemap_overlay(bm, key=tianditu_key(_secrets()), lang=lang),
+    overlays = [basemap_overlay(bm, key=tianditu_key(secrets_or_none()), lang=lang),
                 *_overlays(areas, opt, c, target, lang, bm.gcj02)]
     st_folium(
         build_base_map(lang),
@@ -496,12 +486,6 @@ def _map(areas: gpd.GeoDataFrame, opt: IndicatorOption, c: Classification,
         height=height,
     )
 
-
-def _secrets() -> Mapping[str, Any] | None:
-    try:
-        return st.secrets
-    except Exception:  # no secrets file: no key
-        return None
 
 
 # --- widgets -------------------------------------------------------------------------------------
@@ -785,7 +769,7 @@ def render() -> None:
     area_id = c_area.selectbox(t("区域", "Areas"), ids, key="ind_area",
                                format_func=lambda i: next(a.title for a in area_sets
                                                           if a.id == i))
-    basemaps = [b.id for b in available_basemaps(tianditu_key(_secrets()))]
+    basemaps = [b.id for b in available_basemaps(tianditu_key(secrets_or_none()))]
     # A choropleth reads best, and prints best, on a blank background.
     _keep_valid("ind_basemap", basemaps, "none" if "none" in basemaps else basemaps[0])
     basemap_id = str(c_base.selectbox(t("底图", "Basemap"), basemaps, key="ind_basemap",

@@ -26,7 +26,6 @@ from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
 from spatial.export import legend_items
-from spatial.storage import GeoJSONDirectoryStore, LayerStore
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
@@ -40,6 +39,7 @@ from spatial.webmap import (
     parse_feature_ref,
     payload_overlay,
 )
+from ui.data import layer_mtime, load_plan_layer, plan_data_dir, secrets_or_none
 from ui.export_panel import render_export_panel
 from ui.i18n import current_lang, t
 from ui.pages.import_page import md_escape
@@ -58,30 +58,6 @@ _USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d
 # --- data ----------------------------------------------------------------------------------------
 
 
-def _data_dir() -> Path:
-    """Where the plan layers are read from: ``HEBI_DATA_DIR`` (tests, deployments) or data/geo."""
-    env = os.environ.get("HEBI_DATA_DIR")
-    return Path(env) if env else layers.DATA_DIR
-
-
-def _store() -> LayerStore:
-    return GeoJSONDirectoryStore(_data_dir(), read_only=True)
-
-
-def _mtime(layer_id: str) -> float:
-    """File modification time, so the cache notices a re-digitised layer."""
-    path = _data_dir() / f"{layers.get_spec(layer_id).file_stem}.geojson"
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _load_plan_layer(layer_id: str, data_dir: str, mtime: float) -> gpd.GeoDataFrame:
-    """Read and validate one catalogue layer (cached per file version)."""
-    del data_dir, mtime  # cache key only
-    return layers.load_layer(layer_id, _store())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -89,7 +65,7 @@ def _plan_payload(
     layer_id: str, data_dir: str, mtime: float, lang: str, gcj02: bool
 ) -> LayerPayload:
     """Serialised overlay of one catalogue layer (cached: panning re-uses it)."""
-    gdf = _load_plan_layer(layer_id, data_dir, mtime)
+    gdf = load_plan_layer(layer_id, data_dir, mtime)
     return catalogue_payload(layers.get_spec(layer_id), gdf, lang=lang, gcj02=gcj02)
 
 
@@ -167,12 +143,12 @@ def _load_all(lang: str, wanted: list[str], with_user: bool) -> _Loaded:
     specs = {s.id: s for s in layers.all_specs()}
     frames: dict[str, gpd.GeoDataFrame] = {}
     problems: list[str] = []
-    data_dir = str(_data_dir())
+    data_dir = str(plan_data_dir())
     for layer_id in wanted:
         if layer_id not in specs:
             continue
         try:
-            frames[layer_id] = _load_plan_layer(layer_id, data_dir, _mtime(layer_id))
+            frames[layer_id] = load_plan_layer(layer_id, data_dir, layer_mtime(layer_id))
         except SpatialError as err:
             problems.append(f"{specs[layer_id].title(lang)}：{err.message(lang)}")
     user_keys: dict[str, tuple[str, str, str, int]] = {}
@@ -452,12 +428,6 @@ def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
             st.session_state["map_generation"] = int(st.session_state["map_generation"]) + 1
 
 
-def _secrets() -> Mapping[str, Any] | None:
-    try:
-        return st.secrets
-    except Exception:  # no secrets file: no key
-        return None
-
 
 def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
     """Fold the map's reported centre/zoom/bounds into the view.
@@ -490,13 +460,13 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     """The map, its legend and the details panel; reruns alone on pan, zoom or click."""
     view: View = st.session_state["map_view"]
     bm = get_basemap(view.basemap)
-    data_dir = str(_data_dir())
+    data_dir = str(plan_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
     for layer_id in visible:
         if layer_id in loaded.user_keys:
             payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
         else:
-            payload = _plan_payload(layer_id, data_dir, _mtime(layer_id), lang, bm.gcj02)
+            payload = _plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang, bm.gcj02)
         overlays.append(payload_overlay(payload))
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
@@ -552,7 +522,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
 def render() -> None:
     """Draw the plan-viewer page."""
     lang = current_lang()
-    key = tianditu_key(_secrets())
+    key = tianditu_key(secrets_or_none())
     _initial_view(lang)
     has_user = False
     ws = _workspace()

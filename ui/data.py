@@ -1,0 +1,56 @@
+"""Where the pages get their data: the shipped plan layers (cached), secrets.
+
+One place for what every page needs, so that ``HEBI_DATA_DIR`` (tests,
+deployments with re-digitised data) and the cache keys mean the same thing on
+the map, coverage, indicator and export pages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+import layers
+from spatial.storage import GeoJSONDirectoryStore
+
+__all__ = ["layer_mtime", "load_plan_layer", "plan_data_dir", "plan_layer", "secrets_or_none"]
+
+
+def plan_data_dir() -> Path:
+    """Where the plan layers are read from: ``HEBI_DATA_DIR`` (tests, deployments) or data/geo."""
+    env = os.environ.get("HEBI_DATA_DIR")
+    return Path(env) if env else layers.DATA_DIR
+
+
+def layer_mtime(layer_id: str) -> float:
+    """File modification time, so the cache notices a re-digitised layer."""
+    path = plan_data_dir() / f"{layers.get_spec(layer_id).file_stem}.geojson"
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_plan_layer(layer_id: str, data_dir: str, mtime: float) -> gpd.GeoDataFrame:
+    """Read and validate one catalogue layer (cached per directory and file version)."""
+    del mtime  # cache key only
+    return layers.load_layer(layer_id, GeoJSONDirectoryStore(Path(data_dir), read_only=True))
+
+
+def plan_layer(layer_id: str) -> gpd.GeoDataFrame:
+    """The current version of one shipped plan layer, validated and cached."""
+    return load_plan_layer(layer_id, str(plan_data_dir()), layer_mtime(layer_id))
+
+
+def secrets_or_none() -> Mapping[str, Any] | None:
+    """``st.secrets`` when a secrets file exists, else None (then no 天地图 key)."""
+    try:
+        return st.secrets
+    except Exception:  # Streamlit raises its own error types when no secrets file exists
+        return None
