@@ -42,6 +42,7 @@ from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from spatial._errors import AnalysisError
+from spatial.coverage_inputs import standardise_facilities, standardise_residential
 from spatial.coverage_rules import CoverageRules
 from spatial.crs import WGS84, project_to_gk
 from spatial.network import (
@@ -184,6 +185,9 @@ class Places:
     located : ndarray of bool
         False where the place has no geometry.
     crs : pyproj.CRS
+    population_known : bool
+        False when the layer had no population column: population is 0 and
+        only the area shares mean anything.
     """
 
     ids: NDArray[np.object_]
@@ -195,6 +199,7 @@ class Places:
     snapped: SnappedPoints
     located: BoolArray
     crs: CRS
+    population_known: bool = True
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -211,28 +216,33 @@ class Places:
 
 
 def prepare_places(
-    residential: gpd.GeoDataFrame, network: WalkNetwork, max_snap_m: float = DEFAULT_MAX_SNAP_M
+    residential: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    require_population: bool = True,
 ) -> Places:
     """Validate residential places and snap their access points.
 
     Parameters
     ----------
     residential : GeoDataFrame
-        Polygons (or points) in the network's CRS with a ``population`` column
-        and optionally ``id`` and ``name``.
+        Polygons (or points) in the network's CRS with a population column
+        (``population``, ``人口``, ``pop`` …: see
+        :func:`spatial.coverage_inputs.standardise_residential`) and
+        optionally ``id`` and a name.
     network : WalkNetwork
     max_snap_m : float
+    require_population : bool
+        If False, a layer without population gives places of population 0
+        (``Places.population_known`` False): area shares only.
 
     Raises
     ------
     AnalysisError
-        If ``population`` is missing, not a number or negative.
+        If the population is missing (a ``MissingColumnError``), not a number
+        or negative.
     """
-    if "population" not in residential.columns:
-        raise AnalysisError(
-            "居住图层缺少人口字段“population”。",
-            "The residential layer has no 'population' column.",
-        )
+    residential, population_known = standardise_residential(residential, require_population)
     ids = _ids(residential, "r")
     pop = pd.to_numeric(residential["population"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(pop) | (pop < 0)
@@ -259,6 +269,7 @@ def prepare_places(
         snapped=snap_points(network, access, max_snap_m),
         located=located.astype(bool),
         crs=network.crs,
+        population_known=population_known,
     )
 
 
@@ -273,9 +284,10 @@ def prepare_facilities(
     Parameters
     ----------
     facilities : GeoDataFrame
-        Points in the network's CRS with ``category`` (a code of
-        ``CATEGORY_CODES``), ``level_min`` (5/10/15), optionally
-        ``facility_type``, ``name`` and ``id``.
+        Points in the network's CRS with a category (a code of
+        ``CATEGORY_CODES`` or a category name), optionally a level (5/10/15),
+        ``facility_type``, a name and ``id``; column names as accepted by
+        :func:`spatial.coverage_inputs.standardise_facilities`.
 
     Returns
     -------
@@ -287,13 +299,10 @@ def prepare_facilities(
     Raises
     ------
     AnalysisError
-        Naming the facilities whose category or level is not valid.
+        Naming the facilities whose category or level is not valid, or the
+        missing category column (a ``MissingColumnError``).
     """
-    for col in ("category", "level_min"):
-        if col not in facilities.columns:
-            raise AnalysisError(
-                f"设施图层缺少字段“{col}”。", f"The facility layer has no '{col}' column."
-            )
+    facilities = standardise_facilities(facilities, rules)
     fid = _ids(facilities, "f")
     category = facilities["category"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
     level = pd.to_numeric(facilities["level_min"], errors="coerce").to_numpy(dtype=float)
@@ -1103,6 +1112,7 @@ def analyse(
     settings: CoverageSettings | None = None,
     units: Mapping[str, gpd.GeoDataFrame] | None = None,
     network: WalkNetwork | None = None,
+    require_population: bool = True,
 ) -> tuple[CoverageModel, list[UnitWeights]]:
     """Run the coverage analysis on layers in any CRS.
 
@@ -1121,6 +1131,9 @@ def analyse(
         Planning-unit polygon layers (life circles, parks …).
     network : WalkNetwork, optional
         A network already built from ``roads`` (to reuse a cached one).
+    require_population : bool
+        If False, a residential layer without population is analysed for the
+        area shares only (see :func:`prepare_places`).
 
     Returns
     -------
@@ -1132,7 +1145,8 @@ def analyse(
         network = build_network(_metric(roads), snap_gap_m=settings.snap_gap_m)
     epsg = network.crs.to_epsg()
     places = prepare_places(
-        residential.to_crs(epsg if epsg else network.crs), network, settings.max_snap_m
+        residential.to_crs(epsg if epsg else network.crs), network, settings.max_snap_m,
+        require_population,
     )
     fac = prepare_facilities(
         facilities.to_crs(epsg if epsg else network.crs), network, rules, settings.max_snap_m
