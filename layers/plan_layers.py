@@ -97,8 +97,8 @@ _ROLE_STYLES = {
     "sub-area": (Style("#e6550d", weight=1.5, fill_opacity=0.08, dash="6 4"),
                  "片区/功能区", "Sub-area"),
     "context": (Style("#6a51a3", weight=1.5, fill_opacity=0.0, dash="3 5"),
-                "背景范围（东区、开发区示意范围）",
-                "Context (East District, schematic ETDZ extent)"),
+                "背景范围（鹤壁东区、开发区范围）",
+                "Context (East District, ETDZ extent)"),
 }
 
 PARKS = register(LayerSpec(
@@ -342,7 +342,7 @@ ROADS = register(LayerSpec(
     style_map={
         "arterial": (Style("#404040", weight=4.0), "主干路", "Arterial road"),
         "secondary": (Style("#737373", weight=2.5), "次干路", "Secondary road"),
-        "local": (Style("#a3a3a3", weight=1.5), "支路（示意）", "Local street (schematic)"),
+        "local": (Style("#a3a3a3", weight=1.5), "支路", "Local street"),
     },
     z_order=400,
     tooltip=("name", "name_en", "road_class", "bridge", "confidence"),

@@ -12,9 +12,9 @@ Design choices, and why:
 
 * **Same content as the screen.** Layers come from ``View.visible_layer_ids``;
   each feature is styled with ``LayerSpec.style_for``; the legend rows come
-  from ``LayerSpec.legend`` with the map page's rule (a solid row, and a
-  dashed row marked 示意 where a layer has schematic features, see
-  :func:`legend_items`); an indicator is drawn from the screen's own
+  from :func:`layers.legend.legend_sections`, the rule the map page's legend
+  uses too (a solid row, and a dashed row marked 示意 where the features of an
+  entry are schematic); an indicator is drawn from the screen's own
   :class:`spatial.classify.Classification`, with the indicators page's fills,
   value labels, counts, breaks and target line.
 * **Vector PDF.** Text stays text: fonts are embedded as TrueType
@@ -67,6 +67,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextToPath
 from numpy.typing import NDArray
 
+from layers.legend import LegendSection, legend_sections
 from layers.schema import LayerSpec, LegendEntry, Style
 from spatial._errors import ExportError, SpatialError
 from spatial.basemaps import Basemap, TileSource, get_basemap
@@ -102,7 +103,6 @@ __all__ = [
     "export_view",
     "fetch_basemap",
     "focus_on_area",
-    "legend_items",
     "nice_scale_denominator",
     "prepare_content",
     "render_page",
@@ -910,35 +910,14 @@ def _visible(gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, float]) -
     return gdf.cx[minx:maxx, miny:maxy]
 
 
-def legend_items(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[tuple[LegendEntry, bool]]:
-    """Return a layer's legend rows as the screen shows them: ``(entry, dashed)`` pairs.
-
-    Each declared entry appears solid when some feature of the layer is not
-    schematic (or the layer has no ``confidence``), and dashed - marked 示意 -
-    when some feature is schematic, as the map page's legend does.
-    """
-    conf: set[str] = set()
-    if "confidence" in gdf.columns:
-        conf = {str(c) for c in gdf["confidence"].dropna().unique()}
-    schematic = "schematic" in conf
-    solid = not conf or bool(conf - {"schematic"})
-    rows: list[tuple[LegendEntry, bool]] = []
-    for entry in spec.legend():
-        if solid:
-            rows.append((entry, False))
-        if schematic:
-            rows.append((entry, True))
-    return rows
-
-
-def _layer_legend(content: MapContent) -> list[tuple[LayerSpec, list[tuple[LegendEntry, bool]]]]:
-    """Legend rows of every shown layer (the choropleth's layer is in the class legend)."""
+def _layer_legend(content: MapContent) -> list[LegendSection]:
+    """Legend sections of every shown layer (the choropleth's layer is in the class legend)."""
     choro = content.choropleth
-    return [
-        (layer.spec, legend_items(layer.spec, layer.gdf))
+    return legend_sections(
+        (layer.spec, layer.gdf)
         for layer in content.layers
         if choro is None or layer.spec.id != choro.area_layer
-    ]
+    )
 
 
 def _draw_layers(
@@ -1220,16 +1199,11 @@ def _legend_rows(content: MapContent) -> list[_LegendRow]:
         rule = choro.target_rule()
         if choro.target:
             rows.append(_LegendRow(_target_line(choro, rule, lang), None))
-    mark = _t(lang, "（示意）", " (schematic)")
-    for spec, items in _layer_legend(content):
-        title = spec.title(lang)
-        # A heading only when it says more than the one entry below it would.
-        if not (len(spec.legend()) == 1 and spec.legend()[0].label(lang) == title):
-            rows.append(_LegendRow(title, None))
-        for entry, dashed in items:
-            label = entry.label(lang) + (mark if dashed else "")
-            shown = replace(entry, style=entry.style.schematic()) if dashed else entry
-            rows.append(_LegendRow(label, shown))
+    for section in _layer_legend(content):
+        heading = section.heading(lang)
+        if heading is not None:
+            rows.append(_LegendRow(heading, None))
+        rows.extend(_LegendRow(row.label(lang), row.entry) for row in section.rows)
     if content.highlight is not None:
         label = _t(lang, "本图范围：", "This map: ") + (content.highlight_label or "")
         rows.append(_LegendRow(label, LegendEntry(label, label, _HIGHLIGHT_STYLE, "fill")))

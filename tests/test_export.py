@@ -19,6 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 from shapely.geometry import LineString, Point, Polygon, box
 
+from layers.legend import legend_rows
 from layers.schema import LayerSpec, Style
 from spatial import ExportError
 from spatial.basemaps import Basemap, TileSource
@@ -33,7 +34,6 @@ from spatial.export import (
     export_atlas,
     export_view,
     fetch_basemap,
-    legend_items,
     nice_scale_denominator,
     prepare_content,
     render_page,
@@ -159,8 +159,9 @@ def test_pdf_text_layer_has_title_legend_scale_and_footer() -> None:
     # Every legend entry declared by the shown layers, solid and (where schematic) dashed.
     for label in ("测试园区", "测试园区（示意）", "交通联系轴", "服务联动轴", "学校"):
         assert _n(label) in text
-    assert info.legend_labels == ["测试园区", "测试园区（示意）", "联动轴", "交通联系轴",
-                                  "服务联动轴", "学校"]
+    # In the layer switcher's order (plan structure first), as the screen legend lists them.
+    assert info.legend_labels == ["联动轴", "交通联系轴", "服务联动轴", "测试园区",
+                                  "测试园区（示意）", "学校"]
     assert _n(f"比例尺 1:{info.scale_denominator:.0f}") in text
     assert _n("km") in text and _n("网格北") in text
     assert _n("审图号：鹤S(2026)012号") in text
@@ -361,15 +362,16 @@ def test_sources_are_cited_once_per_work() -> None:
     ]
 
 
-def test_legend_items_mirror_the_screen_rules() -> None:
+def test_legend_rows_follow_the_shared_rule() -> None:
     layers = dict((s.id, g) for s, g in _layers())
-    rows = legend_items(PARKS, layers["t_parks"])
-    assert [(e.label_zh, dashed) for e, dashed in rows] == [("测试园区", False),
-                                                            ("测试园区", True)]
+    rows = legend_rows(PARKS, layers["t_parks"])
+    assert [(r.label_zh, r.schematic) for r in rows] == [("测试园区", False),
+                                                         ("测试园区（示意）", True)]
+    assert rows[1].style.dash == Style.SCHEMATIC_DASH and rows[0].style.dash is None
     only_schematic = layers["t_parks"].assign(confidence="schematic")
-    assert [d for _, d in legend_items(PARKS, only_schematic)] == [True]
+    assert [r.schematic for r in legend_rows(PARKS, only_schematic)] == [True]
     no_conf = layers["t_axes"].drop(columns="confidence")
-    assert [(e.label_zh, d) for e, d in legend_items(AXES, no_conf)] == [
+    assert [(r.label_zh, r.schematic) for r in legend_rows(AXES, no_conf)] == [
         ("交通联系轴", False), ("服务联动轴", False)]
 
 

@@ -21,11 +21,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from layers.schema import GROUPS, LayerSpec, LegendEntry, Style
+from layers.legend import LegendRow, has_schematic, legend_sections
+from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
-from spatial.export import legend_items
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
@@ -212,16 +212,22 @@ def _sync_url(view: View) -> None:
 # --- legend --------------------------------------------------------------------------------------
 
 
-def _symbol_svg(entry: LegendEntry, dashed: bool) -> str:
-    style = entry.style
+_DASH_RE = re.compile(r"^[0-9. ]{1,20}$")
+
+
+def _symbol_svg(row: LegendRow) -> str:
+    """The row's swatch as inline SVG, dashed as the map draws it."""
+    style = row.style
     colour = style.colour if _COLOUR_RE.match(style.colour) else "#555555"
     fill = style.fill_colour or colour
     fill = fill if _COLOUR_RE.match(fill) else colour
-    dash = ' stroke-dasharray="5 3"' if dashed else ""
-    if entry.symbol == "point":
+    dash = ""
+    if style.dash and _DASH_RE.match(style.dash):
+        dash = f' stroke-dasharray="{style.dash}"'
+    if row.symbol == "point":
         shape = (f'<circle cx="11" cy="8" r="5" fill="{fill}" fill-opacity="0.8" '
                  f'stroke="{colour}" stroke-width="1.5"{dash}/>')
-    elif entry.symbol == "line":
+    elif row.symbol == "line":
         width = max(1.0, min(style.weight, 6.0))
         shape = (f'<line x1="1" y1="8" x2="21" y2="8" stroke="{colour}" '
                  f'stroke-width="{width}"{dash}/>')
@@ -232,47 +238,37 @@ def _symbol_svg(entry: LegendEntry, dashed: bool) -> str:
     return f'<svg width="22" height="16" viewBox="0 0 22 16" aria-hidden="true">{shape}</svg>'
 
 
-def _has_schematic(gdf: gpd.GeoDataFrame) -> bool:
-    return "confidence" in gdf.columns and bool((gdf["confidence"] == "schematic").any())
-
-
 def legend_html(
     specs: list[LayerSpec], frames: Mapping[str, gpd.GeoDataFrame], lang: str
 ) -> str:
     """Return the legend of the drawn layers as HTML (every label escaped).
 
-    Rows come from :func:`spatial.export.legend_items`, so the printed legend
-    matches: a layer with schematic features gets a dashed entry marked 示意.
+    Sections and rows come from :func:`layers.legend.legend_sections`, the rule
+    the printed legend uses, so both list the same rows; this only renders them.
     """
-    rows: list[str] = []
-    order = [g.id for g in GROUPS]  # as in the layer switcher: plan structure first
-    for spec in sorted(specs, key=lambda s: (order.index(s.group), s.z_order)):
-        gdf = frames.get(spec.id)
-        if gdf is None:
-            continue
-        if rows:
-            rows.append("</div>")
-        rows.append('<div class="hebi-legend-group">')
-        rows.append(f'<div class="hebi-legend-layer">{escape_text(spec.title(lang))}</div>')
-        for entry, dashed in legend_items(spec, gdf):
-            label = escape_text(entry.label(lang))
-            mark = ""
-            if dashed:
-                word = escape_text(t("示意", "schematic"))
-                mark = f' <span class="hebi-schematic">（{word}）</span>'
-            symbol = _symbol_svg(entry, dashed)
-            rows.append(f'<div class="hebi-legend-row">{symbol} {label}{mark}</div>')
-    if not rows:
+    sections = legend_sections((spec, frames[spec.id]) for spec in specs if spec.id in frames)
+    parts: list[str] = []
+    for section in sections:
+        parts.append('<div class="hebi-legend-group">')
+        heading = section.heading(lang)
+        if heading is not None:
+            parts.append(f'<div class="hebi-legend-layer">{escape_text(heading)}</div>')
+        for row in section.rows:
+            label = f'<span class="hebi-legend-label">{escape_text(row.name(lang))}'
+            if row.schematic:
+                label += f'<span class="hebi-schematic">{escape_text(row.suffix(lang))}</span>'
+            parts.append(f'<div class="hebi-legend-row">{_symbol_svg(row)} {label}</span></div>')
+        parts.append("</div>")
+    if not parts:
         return ""
-    rows.append("</div>")
     style = (
         "<style>.hebi-legend{columns:3 14rem;column-gap:1.5rem}"
         ".hebi-legend-group{break-inside:avoid;margin-bottom:6px}"
         ".hebi-legend-layer{font-weight:600;font-size:0.9rem}"
         ".hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.85rem;"
-        "margin-left:4px}.hebi-schematic{color:#b03a2e}</style>"
+        "margin-left:4px}.hebi-schematic{color:#b03a2e;white-space:pre}</style>"
     )
-    return style + f'<div class="hebi-legend">{"".join(rows)}</div>'
+    return style + f'<div class="hebi-legend">{"".join(parts)}</div>'
 
 
 # --- details panel -------------------------------------------------------------------------------
@@ -554,7 +550,7 @@ def render() -> None:
         st.info(t("规划图层尚未发布（data/geo 为空）。", "The plan layers are not published yet."))
     _map_and_panel(loaded, visible, lang, key)
 
-    schematic = [loaded.specs[i].title(lang) for i in visible if _has_schematic(loaded.frames[i])]
+    schematic = [loaded.specs[i].title(lang) for i in visible if has_schematic(loaded.frames[i])]
     caption = t(
         "虚线为示意性要素：位置和形状为规划示意，并非测绘成果。",
         "Dashed features are schematic: position and shape illustrate the plan; not surveyed.",
