@@ -42,7 +42,12 @@ from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from spatial._errors import AnalysisError
-from spatial.coverage_inputs import standardise_facilities, standardise_residential
+from spatial.coverage_inputs import (
+    NAME_COLUMNS,
+    find_column,
+    standardise_facilities,
+    standardise_residential,
+)
 from spatial.coverage_rules import CoverageRules
 from spatial.crs import WGS84, project_to_gk
 from spatial.network import (
@@ -368,7 +373,8 @@ def prepare_units(layer: str, units: gpd.GeoDataFrame, places: Places) -> UnitWe
     layer : str
         The layer's name, e.g. ``"life_circles"``.
     units : GeoDataFrame
-        Polygons in the places' CRS; ``name`` / ``id`` columns are used if present.
+        Polygons in the places' CRS; ``id`` and a name (``name``, ``名称`` …) are
+        used if present.
     places : Places
 
     Raises
@@ -403,7 +409,7 @@ def prepare_units(layer: str, units: gpd.GeoDataFrame, places: Places) -> UnitWe
     shape = (n_units, n_places)
     pop = csr_matrix((places.pop_weight[pi] * frac, (ui, pi)), shape=shape)
     area = csr_matrix((np.where(places.located[pi], inter, 0.0), (ui, pi)), shape=shape)
-    names = _text_column(units, "name")
+    names = _text_column(units, find_column(units, NAME_COLUMNS) or "name")
     ids = _ids(units, "u")
     return UnitWeights(layer=layer, ids=ids, names=names, pop=pop, area=area)
 

@@ -6,7 +6,12 @@ Example::
         --residential communities.geojson --units life_circles.geojson --out results/
 
 Layers are read like uploads in the app (GeoJSON, GeoPackage, zipped
-Shapefile, KML, CSV with lon/lat; see :mod:`spatial.importer`). Writes to
+Shapefile, KML, CSV with lon/lat; see :mod:`spatial.importer`), and their
+columns are found as in the app (:mod:`spatial.coverage_inputs`): facilities
+need a category (``category`` / ``类别`` …, as a code or a name such as
+``就学便利圈``), optionally a level (``level_min`` / ``层级``, e.g. ``5分钟``)
+and a type; residential places need a population (``population`` / ``人口`` /
+``pop`` …). Writes to
 ``--out``: one CSV per table (UTF-8 with BOM, formula-safe; see
 :func:`spatial.tables.to_safe_csv`) and ``coverage.gpkg`` with the result
 layers in WGS84. A problem with the inputs is reported in Chinese and English

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.affinity import translate
 from shapely.geometry import LineString
 
 from spatial.service_categories import CATEGORY_CODES, LEVELS_MIN
@@ -81,4 +82,30 @@ def random_facilities(roads: gpd.GeoDataFrame, n: int, seed: int) -> gpd.GeoData
         },
         geometry=shapely.points(rng.uniform(xmin, xmax, n), rng.uniform(ymin, ymax, n)),
         crs=roads.crs,
+    )
+
+
+def street(origin: tuple[float, float] = (0.0, 0.0)) -> gpd.GeoDataFrame:
+    """A main street y=0 from x=0 to 1200 with cross streets every 300 m (shifted by origin)."""
+    lines = [LineString([(0, 0), (1200, 0)])]
+    lines += [LineString([(x, -100), (x, 100)]) for x in (0, 300, 600, 900, 1200)]
+    return gpd.GeoDataFrame(geometry=[translate(g, *origin) for g in lines], crs=GK)
+
+
+def blocks(origin: tuple[float, float] = (0.0, 0.0)) -> gpd.GeoDataFrame:
+    """Three 40 × 40 m blocks north of :func:`street`, access points 30 m from it.
+
+    Populations 1000, 2000, 3000 at x = 100, 500, 1000: a facility at (20, -5)
+    is 80, 480 and 980 m away along the street.
+    """
+    return gpd.GeoDataFrame(
+        {
+            "id": ["r1", "r2", "r3"],
+            "name": ["东苑", "中苑", "西苑"],
+            "population": [1000.0, 2000.0, 3000.0],
+        },
+        geometry=[
+            translate(shapely.box(x - 20, 10, x + 20, 50), *origin) for x in (100, 500, 1000)
+        ],
+        crs=GK,
     )

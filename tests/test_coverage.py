@@ -39,34 +39,16 @@ from spatial.service_categories import CATEGORY_CODES
 from spatial.tables import to_safe_csv
 from tests.coverage_synthetic import (
     GK,
+    blocks,
     random_city,
     random_facilities,
     random_places,
+    street,
 )
 
 RULES = load_rules()
 # Wide enough to see every distance on the 1.2 km street (the default is 2 × the rule distance).
 WIDE = CoverageSettings(search_limit_m=3000)
-
-
-def street() -> gpd.GeoDataFrame:
-    """A main street y=0 from x=0 to 1200 with cross streets every 300 m."""
-    lines = [LineString([(0, 0), (1200, 0)])]
-    lines += [LineString([(x, -100), (x, 100)]) for x in (0, 300, 600, 900, 1200)]
-    return gpd.GeoDataFrame(geometry=lines, crs=GK)
-
-
-def blocks() -> gpd.GeoDataFrame:
-    """Three 40 × 40 m blocks north of the street, access points 30 m from it."""
-    return gpd.GeoDataFrame(
-        {
-            "id": ["r1", "r2", "r3"],
-            "name": ["东苑", "中苑", "西苑"],
-            "population": [1000.0, 2000.0, 3000.0],
-        },
-        geometry=[shapely.box(x - 20, 10, x + 20, 50) for x in (100, 500, 1000)],
-        crs=GK,
-    )
 
 
 def facilities(rows: Sequence[tuple[str, int, str, float, float]]) -> gpd.GeoDataFrame:

@@ -16,6 +16,7 @@ import shapely
 from spatial.coverage import analyse, summary_table
 from spatial.coverage_cli import main
 from spatial.coverage_rules import load_rules
+from spatial.service_categories import CATEGORIES
 from tests.coverage_synthetic import ORIGIN, random_city, random_facilities, random_places
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,3 +128,43 @@ def test_cli_runs_as_a_module(layers: dict[str, gpd.GeoDataFrame], tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     assert (out / "coverage.gpkg").is_file()
     assert "wrote" in proc.stdout
+
+
+def test_cli_accepts_chinese_column_names_and_category_names(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = _write(layers, tmp_path)
+    names = {c.code: c.name for c in CATEGORIES}
+    fac = layers["facilities"]
+    variant = gpd.GeoDataFrame(
+        {
+            "id": fac["id"],
+            "类别": [names[c] for c in fac["category"]],
+            "层级": [f"{lv}分钟" for lv in fac["level_min"]],
+            "设施类型": fac["facility_type"],
+        },
+        geometry=fac.geometry, crs=fac.crs,
+    )
+    fac_path = tmp_path / "设施.geojson"
+    variant.to_crs(4326).to_file(fac_path)
+    res_path = tmp_path / "居住.geojson"
+    layers["residential"].rename(columns={"population": "人口"}).to_crs(4326).to_file(res_path)
+    out = tmp_path / "variant"
+    args = ["--roads", str(paths["roads"]), "--out", str(out)]
+    assert main([*args, "--facilities", str(fac_path), "--residential", str(res_path)]) == 0
+    capsys.readouterr()
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    model, _ = analyse(layers["roads"], layers["facilities"], layers["residential"], load_rules())
+    expected = summary_table(model)
+    assert summary["n_facilities"].tolist() == expected["n_facilities"].tolist()
+    assert summary["pop_share"].fillna(-1).to_numpy() == pytest.approx(
+        expected["pop_share"].fillna(-1).to_numpy(), abs=1e-9
+    )
+    # A facility file without any category column: one message naming the column, status 2.
+    variant.drop(columns="类别").to_crs(4326).to_file(tmp_path / "no_cat.geojson")
+    status = main([*args, "--facilities", str(tmp_path / "no_cat.geojson"),
+                   "--residential", str(res_path)])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "缺少“category”字段" in err and "no 'category' column" in err
+    assert "Traceback" not in err

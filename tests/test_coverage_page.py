@@ -15,6 +15,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
+from pyproj import Transformer
 from streamlit.testing.v1 import AppTest
 
 import layers
@@ -28,7 +30,10 @@ from spatial.coverage import (
     unit_table,
 )
 from spatial.coverage_rules import load_rules
-from tests.test_map_page import _map_args
+from spatial.crs import WGS84
+from spatial.workspace import GeoPackageWorkspace, layer_id_for, workspace_path
+from tests.apptest_helpers import map_args
+from tests.coverage_synthetic import GK, ORIGIN, blocks, street
 
 
 def _script(lang: str = "zh") -> None:
@@ -195,7 +200,92 @@ def test_hostile_names_reach_the_map_only_escaped(
     communities.to_file(data / "communities.geojson", driver="GeoJSON")
     monkeypatch.setenv("HEBI_DATA_DIR", str(data))
     at = _app()
-    payload = json.dumps(_map_args(at))
+    payload = json.dumps(map_args(at))
     # The name is in the map's data only as HTML entities (shown, never run).
     assert "lt;img src=x onerror=alert(1)" in payload
     assert "<img" not in payload and "${x}" not in payload
+
+
+def _save_my_layers(facility_columns: dict[str, list[object]], population: bool = True) -> None:
+    """Roads, one facility at (20, -5) and three blocks near Hebi, saved into the test workspace.
+
+    Along the street the facility is 80, 480 and 980 m from blocks of 1000,
+    2000 and 3000 residents (see ``tests.coverage_synthetic.blocks``).
+    """
+    ws = GeoPackageWorkspace(workspace_path())
+    ws.write_layer("我的道路", street(ORIGIN).to_crs(WGS84))
+    facility = gpd.GeoDataFrame(
+        facility_columns, geometry=[shapely.Point(ORIGIN[0] + 20, ORIGIN[1] - 5)], crs=GK
+    )
+    ws.write_layer("我的设施", facility.to_crs(WGS84))
+    res = blocks(ORIGIN).rename(columns={"population": "人口", "name": "小区名称"})
+    if not population:
+        res = res.drop(columns="人口")
+    ws.write_layer("我的小区", res.to_crs(WGS84))
+    x0, y0 = ORIGIN
+    unit = gpd.GeoDataFrame({"名称": ["东片"]}, geometry=[shapely.box(x0, y0, x0 + 700, y0 + 100)],
+                            crs=GK)
+    ws.write_layer("我的单元", unit.to_crs(WGS84))
+
+
+def _use_my_layers(at: AppTest) -> AppTest:
+    for role, title in (("roads", "我的道路"), ("facilities", "我的设施"),
+                        ("residential", "我的小区"), ("units", "我的单元")):
+        at.selectbox(key=f"cov_src_{role}").set_value(layer_id_for(title))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_my_layers_serve_as_inputs_with_a_known_answer() -> None:
+    # A kindergarten (5-min tier, 300 m) given as 类别 = 就学便利圈 and a type, without a level.
+    _save_my_layers({"类别": ["就学便利圈"], "设施类型": ["幼儿园"], "名称": ["小太阳幼儿园"]})
+    at = _app()
+    roads_box = at.selectbox(key="cov_src_roads")
+    assert roads_box.options == ["规划道路", "我的图层：我的道路"]
+    # Only layers of the right geometry are offered for an input.
+    assert not any("我的设施" in o for o in roads_box.options)
+    assert not any("我的道路" in o for o in at.selectbox(key="cov_src_residential").options)
+    at = _choose(_use_my_layers(at), "education", 5)
+    # 80 m ≤ 300 m covers 东苑 (1000 of 6000 residents, 1 of 3 equal blocks); 480 m does not.
+    assert _metric(at, "覆盖人口比例") == "16.7%"
+    assert _metric(at, "覆盖居住用地比例") == "33.3%"
+    assert _metric(at, "设施数量") == "1"
+    units = _frame(at, "单元", "5分钟 人口")
+    assert units["单元"].tolist() == ["东片"]
+    assert units["5分钟 人口"].iloc[0] == pytest.approx(100 / 3)  # 1000 of 东苑 + 中苑's 3000
+    # The what-if still works: a second kindergarten on the street at 中苑 covers it too.
+    to_lonlat = Transformer.from_crs(GK, WGS84, always_xy=True)
+    lon, lat = to_lonlat.transform(ORIGIN[0] + 500, ORIGIN[1])
+    at.selectbox(key="cov_edit_cat").set_value("education")
+    at.selectbox(key="cov_edit_level").set_value(5)
+    at.number_input(key="cov_lon").set_value(float(lon))
+    at.number_input(key="cov_lat").set_value(float(lat))
+    next(b for b in at.button if b.label == "按坐标添加").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert _metric(at, "覆盖人口比例") == "50.0%"
+    assert _metric(at, "设施数量") == "2"
+
+
+def test_a_layer_missing_a_column_gives_one_plain_message_and_the_page_keeps_working() -> None:
+    _save_my_layers({"名称": ["没有类别的设施"], "层级": [5]})
+    at = _use_my_layers(_app(lang="en"))
+    assert [e.value for e in at.error] == [
+        "The facility layer has no 'category' column (accepted names: category / 类别 / 服务类别 / "
+        "生活圈类别)."
+    ]
+    # The choosers are still there: going back to the plan's facilities analyses again.
+    at.selectbox(key="cov_src_facilities").set_value("plan")
+    at.run()
+    assert not at.exception and not at.error
+    assert _metric(at, "Residents with all nine")
+
+
+def test_residential_without_population_gives_area_shares_only() -> None:
+    _save_my_layers({"category": ["education"], "level_min": [5]}, population=False)
+    at = _choose(_use_my_layers(_app()), "education", 5)
+    assert any("没有人口字段" in i.value for i in at.info)
+    assert _metric(at, "覆盖人口比例") == "—"
+    assert _metric(at, "覆盖居住用地比例") == "33.3%"
+    assert next(b for b in at.button if b.label == "计算建议选址").disabled

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 import layers
 from layers.schema import GROUPS
 from spatial.webmap import decode_geometry
+from tests.apptest_helpers import map_args
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -39,23 +40,6 @@ def _app(**params: str) -> AppTest:
     for k, v in {"basemap": "none", **params}.items():
         at.query_params[k] = v
     return at.run()
-
-
-def _map_args(at: AppTest) -> dict[str, Any]:
-    found: list[Any] = []
-
-    def walk(node: Any) -> None:
-        if type(node).__name__ == "UnknownElement":
-            found.append(node)
-        children = getattr(node, "children", None)
-        if isinstance(children, dict):
-            for child in children.values():
-                walk(child)
-
-    walk(at.main)
-    assert len(found) == 1, "exactly one map on the page"
-    args: dict[str, Any] = json.loads(found[0].proto.json_args)
-    return args
 
 
 def _qp(at: AppTest, key: str) -> str:
@@ -86,7 +70,7 @@ def test_app_runs_and_draws_every_plan_layer(no_workspace: Path) -> None:
     at = _app()
     assert not at.exception
     assert not at.error
-    args = _map_args(at)
+    args = map_args(at)
     assert _drawn_layers(args) == _expected(PLAN_GROUPS)
     assert _expected(PLAN_GROUPS), "the plan has layers"
     # Local assets only, and the details/ view state are the only things returned.
@@ -104,16 +88,16 @@ def test_app_runs_and_draws_every_plan_layer(no_workspace: Path) -> None:
 @pytest.mark.parametrize("group", PLAN_GROUPS)
 def test_each_group_toggles_its_layers(no_workspace: Path, group: str) -> None:
     at = _app()
-    base_key = _map_args(at)["key"]
+    base_key = map_args(at)["key"]
     at.checkbox(key=f"map_group_{group}").uncheck().run()
     assert not at.exception
-    args = _map_args(at)
+    args = map_args(at)
     others = [g for g in PLAN_GROUPS if g != group]
     assert _drawn_layers(args) == _expected(others)
     assert args["key"] == base_key, "toggling a group must not remount the map"
     assert _qp(at, "groups").split(",") == others
     at.checkbox(key=f"map_group_{group}").check().run()
-    assert _drawn_layers(_map_args(at)) == _expected(PLAN_GROUPS)
+    assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS)
 
 
 def test_only_one_group(no_workspace: Path) -> None:
@@ -121,16 +105,16 @@ def test_only_one_group(no_workspace: Path) -> None:
     assert [c.value for c in at.checkbox if c.key and c.key.startswith("map_group_")] == [
         g == "parks" for g in PLAN_GROUPS
     ]
-    assert _drawn_layers(_map_args(at)) == _expected(["parks"])
+    assert _drawn_layers(map_args(at)) == _expected(["parks"])
 
 
 @pytest.mark.parametrize("basemap", ["osm", "gaode", "none"])
 def test_each_basemap(no_workspace: Path, basemap: str) -> None:
     at = _app()
-    base_key = _map_args(at)["key"]
+    base_key = map_args(at)["key"]
     at.radio(key="map_basemap").set_value(basemap).run()
     assert not at.exception
-    args = _map_args(at)
+    args = map_args(at)
     assert args["key"] == base_key, "switching the basemap must not remount the map"
     fg = args["feature_group"]
     assert ("tileLayer" in fg) == (basemap != "none")
@@ -142,7 +126,7 @@ def test_each_basemap(no_workspace: Path, basemap: str) -> None:
 
 def test_gaode_shifts_the_overlays(no_workspace: Path) -> None:
     def coords(at: AppTest) -> list[tuple[float, float]]:
-        fg = _map_args(at)["feature_group"]
+        fg = map_args(at)["feature_group"]
         out: list[tuple[float, float]] = []
         for data in re.findall(r"window\.hebiLayer\((\{.*\}), (\[\{.*\}\]),\n", fg):
             for feature in json.loads(data[0])["f"]:
@@ -170,13 +154,13 @@ def test_tianditu_is_offered_only_with_a_key(
     radio = at.radio(key="map_basemap")
     assert {"天地图 矢量", "天地图 影像"} <= set(radio.options)
     radio.set_value("tianditu_img").run()
-    fg = _map_args(at)["feature_group"]
+    fg = map_args(at)["feature_group"]
     assert "img_w" in fg and "cia_w" in fg and "tk=0123456789abcdef0123456789abcdef" in fg
 
 
 def test_url_reopens_the_view(no_workspace: Path) -> None:
     at = _app(groups="parks,roads", basemap="gaode", lat="35.77", lon="114.31", zoom="14")
-    args = _map_args(at)
+    args = map_args(at)
     assert args["center"] == [35.77, 114.31] and args["zoom"] == 14
     assert _drawn_layers(args) == _expected(["parks", "roads"])
     assert at.radio(key="map_basemap").value == "gaode"
@@ -186,7 +170,7 @@ def test_url_reopens_the_view(no_workspace: Path) -> None:
 def test_bad_url_values_are_ignored(no_workspace: Path) -> None:
     at = _app(groups="<script>", basemap="x", lat="nan", zoom="1e9")
     assert not at.exception
-    args = _map_args(at)
+    args = map_args(at)
     assert args["zoom"] == 12 and _drawn_layers(args) == set()
 
 
@@ -195,7 +179,7 @@ def test_english_interface(no_workspace: Path) -> None:
     assert not at.exception
     labels = [c.label for c in at.checkbox if c.key and c.key.startswith("map_group_")]
     assert labels == [g.title_en for g in GROUPS if g.id != "user"]
-    assert "leaflet-measure.en.js" in " ".join(_map_args(at)["js_links"])
+    assert "leaflet-measure.en.js" in " ".join(map_args(at)["js_links"])
 
 
 def test_schematic_layers_are_named_in_the_caption(no_workspace: Path) -> None:
@@ -249,7 +233,7 @@ def test_my_layers_are_shown_as_their_own_group(no_workspace: Path) -> None:
     at = _app()
     assert not at.exception
     assert at.checkbox(key="map_group_user").value  # shown by default when present
-    args = _map_args(at)
+    args = map_args(at)
     assert layer_id_for(title) in _drawn_layers(args)
     assert _drawn_layers(args) - {layer_id_for(title)} == _expected(PLAN_GROUPS)
     # The title is escaped everywhere it appears (legend HTML, map payload).
@@ -257,7 +241,7 @@ def test_my_layers_are_shown_as_their_own_group(no_workspace: Path) -> None:
     assert "调研点 &lt;b&gt;&#123;&#123; 7*7 &#125;&#125;&lt;/b&gt;" in legend
     assert "<b>{{" not in args["feature_group"] and "49" not in legend
     at.checkbox(key="map_group_user").uncheck().run()
-    assert _drawn_layers(_map_args(at)) == _expected(PLAN_GROUPS)
+    assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS)
 
 
 def test_a_broken_layer_file_is_reported_and_the_rest_drawn(
@@ -275,4 +259,4 @@ def test_a_broken_layer_file_is_reported_and_the_rest_drawn(
     warnings = " ".join(w.value for w in at.warning).replace("\\", "")  # markdown escapes
     assert "园区" in warnings and "parks.geojson" in warnings and "缺少属性" in warnings
     assert "Traceback" not in warnings and str(tmp_path) not in warnings
-    assert _drawn_layers(_map_args(at)) == _expected(PLAN_GROUPS) - {"parks"}
+    assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS) - {"parks"}

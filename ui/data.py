@@ -1,4 +1,4 @@
-"""Where the pages get their data: the shipped plan layers (cached), secrets.
+"""Where the pages get their data: the shipped plan layers and workspace layers (cached), secrets.
 
 One place for what every page needs, so that ``HEBI_DATA_DIR`` (tests,
 deployments with re-digitised data) and the cache keys mean the same thing on
@@ -17,8 +17,16 @@ import streamlit as st
 
 import layers
 from spatial.storage import GeoJSONDirectoryStore
+from spatial.workspace import GeoPackageWorkspace
 
-__all__ = ["layer_mtime", "load_plan_layer", "plan_data_dir", "plan_layer", "secrets_or_none"]
+__all__ = [
+    "layer_mtime",
+    "load_plan_layer",
+    "load_user_layer",
+    "plan_data_dir",
+    "plan_layer",
+    "secrets_or_none",
+]
 
 
 def plan_data_dir() -> Path:
@@ -41,6 +49,13 @@ def load_plan_layer(layer_id: str, data_dir: str, mtime: float) -> gpd.GeoDataFr
     """Read and validate one catalogue layer (cached per directory and file version)."""
     del mtime  # cache key only
     return layers.load_layer(layer_id, GeoJSONDirectoryStore(Path(data_dir), read_only=True))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
+    """One layer of the workspace file at ``path``, cached per saved version (``saved_utc``)."""
+    del saved_utc  # cache key only
+    return GeoPackageWorkspace(path).read_layer(title)
 
 
 def plan_layer(layer_id: str) -> gpd.GeoDataFrame:

@@ -1,11 +1,14 @@
 """生活圈 coverage page: walking distance to the nine service categories, gaps and what-if.
 
 Widgets → :mod:`spatial.coverage` (all figures) → tables and a map drawn with
-:mod:`spatial.webmap`. The walking network is built once per road-layer file
-(``st.cache_resource``); the coverage model lives in the session so what-if
-edits (click the map, or type coordinates) update every figure incrementally.
-Edits are kept as a list of operations and replayed when the rules or
-settings change, so a planner never loses them silently.
+:mod:`spatial.webmap`. Each input (roads, facilities, residential places,
+planning units) is the shipped plan layer or a suitable layer of the planner's
+workspace (issue 7); their columns are mapped by :mod:`spatial.coverage_inputs`.
+The walking network is built once per road-layer version (file time or
+``saved_utc``; ``st.cache_resource``); the coverage model lives in the session
+so what-if edits (click the map, or type coordinates) update every figure
+incrementally. Edits are kept as a list of operations and replayed when the
+inputs, rules or settings change, so a planner never loses them silently.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from spatial.coverage import (
     unit_table,
     unsnapped_table,
 )
+from spatial.coverage_inputs import INPUT_GEOMETRY, POPULATION_COLUMNS, geometry_family
 from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules, rules_from_frame
 from spatial.crs import gcj02_to_wgs84, project_to_gk
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
@@ -54,15 +58,22 @@ from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
 from spatial.tables import to_gpkg_bytes, to_safe_csv
 from spatial.text import escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
-from ui.data import layer_mtime, load_plan_layer, plan_data_dir
+from spatial.workspace import UserLayerInfo, default_workspace
+from ui.data import layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
 
 ALL = "all"
 MAP_HEIGHT = 560
-_LAYERS = ("roads", "facilities", "communities", "life_circles", "parks")
-_UNIT_LAYERS = ("life_circles", "parks")
+PLAN = "plan"
+# The inputs of the analysis and the shipped plan layers each one defaults to.
+_PLAN_INPUTS: dict[str, tuple[str, ...]] = {
+    "roads": ("roads",),
+    "facilities": ("facilities",),
+    "residential": ("communities",),
+    "units": ("life_circles", "parks"),
+}
 # Distance classes of a residential place for one category and level.
 _CLASS_COLOURS = ("#1a9850", "#fdae61", "#d73027", "#969696")
 # 0 … 9 categories in reach (red → green), for the "all nine" view.
@@ -85,17 +96,113 @@ class _Op:
     fid: str = ""
 
 
+@dataclass(frozen=True)
+class _Input:
+    """One chosen input: the shipped plan layer(s) or one workspace layer."""
+
+    role: str  # a key of _PLAN_INPUTS
+    source: str  # PLAN or the workspace file's path
+    title: str  # the workspace layer's title ("" for the plan)
+    version: str  # cache key: the plan files' times, or the layer's saved_utc
+
+
 # --- data ----------------------------------------------------------------------------------------
 
 
-# The plan layers are read exactly as the plan map reads them (same files, same cache).
-_layer = load_plan_layer
+def _frames(inp: _Input) -> dict[str, gpd.GeoDataFrame]:
+    """The input's layers by name (the plan's catalogue ids, or the workspace title)."""
+    if inp.source == PLAN:
+        data_dir = str(plan_data_dir())
+        # The plan layers are read exactly as the plan map reads them (same files, same cache).
+        return {i: load_plan_layer(i, data_dir, layer_mtime(i)) for i in _PLAN_INPUTS[inp.role]}
+    return {inp.title: load_user_layer(inp.source, inp.title, inp.version)}
+
+
+def _frame(inp: _Input) -> gpd.GeoDataFrame:
+    return next(iter(_frames(inp).values()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _network(data_dir: str, mtime: float, snap_gap_m: float) -> WalkNetwork:
-    """The walking network of the shipped road layer (built once per file version)."""
-    return build_network(project_to_gk(_layer("roads", data_dir, mtime)), snap_gap_m=snap_gap_m)
+def _network(
+    source: str, title: str, version: str, snap_gap_m: float, _roads: gpd.GeoDataFrame
+) -> WalkNetwork:
+    """The walking network of a road layer (built once per layer version)."""
+    del source, title, version  # cache key only
+    return build_network(project_to_gk(_roads), snap_gap_m=snap_gap_m)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _family(path: str, title: str, saved_utc: str) -> str | None:
+    """Point, line or polygon: which inputs a workspace layer can serve as (per version)."""
+    return geometry_family(load_user_layer(path, title, saved_utc))
+
+
+def _workspace_choices() -> tuple[str, dict[str, list[UserLayerInfo]]]:
+    """The workspace file and its layers by geometry family (unreadable ones left out)."""
+    ws = default_workspace()
+    try:
+        infos = ws.layer_infos()
+    except (SpatialError, OSError):
+        infos = []
+    path = str(ws.path)
+    by_family: dict[str, list[UserLayerInfo]] = {}
+    for info in infos:
+        try:
+            family = _family(path, info.title, info.saved_utc)
+        except (SpatialError, OSError):
+            continue
+        if family is not None:
+            by_family.setdefault(family, []).append(info)
+    return path, by_family
+
+
+def _input_label(role: str) -> str:
+    return {
+        "roads": t("道路（线）", "Roads (lines)"),
+        "facilities": t("服务设施（点）", "Facilities (points)"),
+        "residential": t("居住区（面）", "Residential places (polygons)"),
+        "units": t("规划单元（面）", "Planning units (polygons)"),
+    }[role]
+
+
+def _plan_label(role: str) -> str:
+    return {
+        "roads": t("规划道路", "Plan roads"),
+        "facilities": t("规划设施", "Plan facilities"),
+        "residential": t("规划社区", "Plan communities"),
+        "units": t("生活圈与园区", "Life circles and parks"),
+    }[role]
+
+
+def _inputs() -> dict[str, _Input]:
+    """Let the planner pick each input: the shipped layer or one of their own of the right kind."""
+    path, by_family = _workspace_choices()
+    chosen: dict[str, _Input] = {}
+    mine = t("我的图层", "My layer")
+    with st.expander(t("分析图层", "Input layers"), expanded=bool(by_family)):
+        if not by_family:
+            st.caption(t(
+                "可在“我的图层”上传道路、设施、居住区或规划单元，在此替换规划图层。",
+                "Upload roads, facilities, residential places or planning units under "
+                "“My layers” to use them here instead of the plan's layers.",
+            ))
+        cols = st.columns(len(_PLAN_INPUTS))
+        for col, role in zip(cols, _PLAN_INPUTS, strict=True):
+            infos = {i.layer_id: i for i in by_family.get(INPUT_GEOMETRY[role], [])}
+            labels = {PLAN: _plan_label(role)} | {
+                lid: f"{mine}：{i.title}" for lid, i in infos.items()
+            }
+            pick = col.selectbox(
+                _input_label(role), list(labels), format_func=labels.__getitem__,
+                key=f"cov_src_{role}",
+            )
+            if pick in infos:
+                info = infos[pick]
+                chosen[role] = _Input(role, path, info.title, info.saved_utc)
+            else:
+                version = ";".join(str(layer_mtime(i)) for i in _PLAN_INPUTS[role])
+                chosen[role] = _Input(role, PLAN, "", f"{plan_data_dir()}|{version}")
+    return chosen
 
 
 def _rules() -> CoverageRules:
@@ -119,18 +226,21 @@ def _apply(model: CoverageModel, op: _Op) -> None:
         model.remove_facility(op.fid)
 
 
-def _model(settings: CoverageSettings) -> tuple[CoverageModel, list[UnitWeights]]:
+def _model(
+    inputs: dict[str, _Input], settings: CoverageSettings
+) -> tuple[CoverageModel, list[UnitWeights]]:
     """The session's coverage model, rebuilt (and edits replayed) when inputs change."""
-    data_dir = str(plan_data_dir())
-    mtimes = tuple(layer_mtime(i) for i in _LAYERS)
     rules = _rules()
-    key = (data_dir, mtimes, id(rules), settings)
+    key = (tuple(inputs.values()), id(rules), settings)
     if st.session_state.get("cov_key") != key:
-        frames = {i: _layer(i, data_dir, m) for i, m in zip(_LAYERS, mtimes, strict=True)}
-        network = _network(data_dir, mtimes[0], settings.snap_gap_m)
+        roads = inputs["roads"]
+        network = _network(
+            roads.source, roads.title, roads.version, settings.snap_gap_m, _frame(roads)
+        )
+        # A planner's residential layer may lack population: then area shares only.
         model, units = analyse(
-            frames["roads"], frames["facilities"], frames["communities"], rules, settings,
-            units={u: frames[u] for u in _UNIT_LAYERS}, network=network,
+            _frame(roads), _frame(inputs["facilities"]), _frame(inputs["residential"]), rules,
+            settings, units=_frames(inputs["units"]), network=network, require_population=False,
         )
         kept = []
         for op in st.session_state.get("cov_ops", []):
@@ -140,6 +250,7 @@ def _model(settings: CoverageSettings) -> tuple[CoverageModel, list[UnitWeights]
             except SpatialError:
                 continue  # e.g. a facility type the edited rules no longer know
         st.session_state["cov_ops"] = kept
+        st.session_state.pop("cov_sites", None)  # computed on the previous inputs
         st.session_state.update(cov_key=key, cov_model=model, cov_units=units)
     return st.session_state["cov_model"], st.session_state["cov_units"]
 
@@ -301,14 +412,12 @@ def _roads_overlay(model: CoverageModel, gcj02: bool) -> Any:
     return geojson_overlay(gdf, styles=styles, name=t("步行路网", "Walking network"), gcj02=gcj02)
 
 
-def _unit_outline_overlay(frame: gpd.GeoDataFrame, gcj02: bool) -> Any:
+def _unit_outline_overlay(frame: gpd.GeoDataFrame, name: str, gcj02: bool) -> Any:
     style = {"color": "#2166ac", "weight": 1.5, "fillOpacity": 0.0, "dashArray": "6 4"}
     tips: list[TooltipText | None] = [
         TooltipText(str(n)) for n in frame.get("name", pd.Series([""] * len(frame)))
     ]
-    return geojson_overlay(
-        frame, styles=[style], tooltips=tips, name=t("生活圈", "Life circles"), gcj02=gcj02
-    )
+    return geojson_overlay(frame, styles=[style], tooltips=tips, name=name, gcj02=gcj02)
 
 
 def _legend(category: str, level: int) -> None:
@@ -344,7 +453,7 @@ def _basemap_choice() -> str:
 
 
 def _map(
-    model: CoverageModel, category: str, level: int, frames: dict[str, gpd.GeoDataFrame],
+    model: CoverageModel, category: str, level: int, inputs: dict[str, _Input],
     mode: str, edit: dict[str, Any],
 ) -> None:
     """Draw the map; a click adds or moves a facility, depending on the mode."""
@@ -359,9 +468,17 @@ def _map(
     )
     st.session_state["cov_basemap"] = bm_id
     bm = get_basemap(bm_id)
+    units = inputs["units"]
+    # The plan's parks are large and drawn on the plan map; its life circles frame the analysis.
+    outline = (
+        _frames(units)["life_circles"] if units.source == PLAN else _frame(units)
+    )
+    outline_name = (
+        t("生活圈", "Life circles") if units.source == PLAN else t("规划单元", "Planning units")
+    )
     overlays = [
         basemap_overlay(bm, key=key, lang=lang),
-        _unit_outline_overlay(frames["life_circles"], bm.gcj02),
+        _unit_outline_overlay(outline, outline_name, bm.gcj02),
         _place_overlay(model, category, level, bm.gcj02),
         _roads_overlay(model, bm.gcj02),
         _facility_overlay(model, category, level, bm.gcj02),
@@ -369,7 +486,7 @@ def _map(
     sites = st.session_state.get("cov_sites")
     if isinstance(sites, pd.DataFrame) and len(sites):
         overlays.append(_sites_overlay(model, sites, bm.gcj02))
-    centre = frames["communities"].to_crs(4326).union_all().centroid
+    centre = _frame(inputs["residential"]).to_crs(4326).union_all().centroid
     out = st_folium(
         build_base_map(lang),
         key="coverage_map",
@@ -477,7 +594,12 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
             st.rerun()
     st.markdown(f"**{t('最优新增选址', 'Best new sites')}**")
     k = st.number_input(t("选址数量 k", "Number of sites k"), 1, 20, 3, key="cov_k")
-    if st.button(t("计算建议选址", "Suggest sites"), key="cov_suggest"):
+    # Sites are ranked by residents gained, which a layer without population cannot tell.
+    can_suggest = model.places.population_known
+    if not can_suggest:
+        st.caption(t("居住图层没有人口，无法按新增覆盖人口选址。",
+                     "Without population the sites cannot be ranked by residents gained."))
+    if st.button(t("计算建议选址", "Suggest sites"), key="cov_suggest", disabled=not can_suggest):
         try:
             st.session_state["cov_sites"] = suggest_sites(
                 model, edit_cat, int(edit_level), int(k), facility_type=chosen_type
@@ -664,14 +786,21 @@ def render() -> None:
         "area to the nearest facility of each of the nine categories, judged against the "
         "GB 50180-2018 / TD/T 1062-2021 walking rules.",
     ))
+    inputs = _inputs()
     settings = _settings()
     try:
-        model, units = _model(settings)
+        model, units = _model(inputs, settings)
     except SpatialError as err:
+        # E.g. a chosen layer lacks a column: say which; the choosers above stay usable.
         st.error(err.message(lang))
         return
-    data_dir = str(plan_data_dir())
-    frames = {u: _layer(u, data_dir, layer_mtime(u)) for u in ("communities", "life_circles")}
+    if not model.places.population_known:
+        names = " / ".join(POPULATION_COLUMNS[:3])
+        st.info(t(
+            f"居住图层没有人口字段（{names}），只能计算居住用地面积覆盖率；人口比例显示为“—”。",
+            f"The residential layer has no population column ({names}): only the residential "
+            "area shares can be computed; population shares show as “—”.",
+        ))
 
     c1, c2 = st.columns([2, 1])
     codes = [ALL, *[c.code for c in CATEGORIES]]
@@ -718,7 +847,7 @@ def render() -> None:
     with col_side:
         mode, edit = _what_if(model, category, level)
     with col_map:
-        _map(model, category, level, frames, mode, edit)
+        _map(model, category, level, inputs, mode, edit)
         _legend(category, level)
 
     tabs = st.tabs([
