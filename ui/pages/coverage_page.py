@@ -156,22 +156,18 @@ def _workspace_choices() -> tuple[str, dict[str, list[UserLayerInfo]]]:
     return path, by_family
 
 
-def _input_label(role: str) -> str:
-    return {
-        "roads": t("道路（线）", "Roads (lines)"),
-        "facilities": t("服务设施（点）", "Facilities (points)"),
-        "residential": t("居住区（面）", "Residential places (polygons)"),
-        "units": t("规划单元（面）", "Planning units (polygons)"),
-    }[role]
-
-
-def _plan_label(role: str) -> str:
-    return {
-        "roads": t("规划道路", "Plan roads"),
-        "facilities": t("规划设施", "Plan facilities"),
-        "residential": t("规划社区", "Plan communities"),
-        "units": t("生活圈与园区", "Life circles and parks"),
-    }[role]
+# Per input: its chooser's label and the shipped plan layer's name, each (zh, en).
+_ROLE_LABELS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "roads": (("道路（线）", "Roads (lines)"), ("规划道路", "Plan roads")),
+    "facilities": (("服务设施（点）", "Facilities (points)"), ("规划设施", "Plan facilities")),
+    "residential": (
+        ("居住区（面）", "Residential places (polygons)"), ("规划社区", "Plan communities")
+    ),
+    "units": (
+        ("规划单元（面）", "Planning units (polygons)"),
+        ("生活圈与园区", "Life circles and parks"),
+    ),
+}
 
 
 def _inputs() -> dict[str, _Input]:
@@ -189,11 +185,12 @@ def _inputs() -> dict[str, _Input]:
         cols = st.columns(len(_PLAN_INPUTS))
         for col, role in zip(cols, _PLAN_INPUTS, strict=True):
             infos = {i.layer_id: i for i in by_family.get(INPUT_GEOMETRY[role], [])}
-            labels = {PLAN: _plan_label(role)} | {
+            chooser, plan = _ROLE_LABELS[role]
+            labels = {PLAN: t(*plan)} | {
                 lid: f"{mine}：{i.title}" for lid, i in infos.items()
             }
             pick = col.selectbox(
-                _input_label(role), list(labels), format_func=labels.__getitem__,
+                t(*chooser), list(labels), format_func=labels.__getitem__,
                 key=f"cov_src_{role}",
             )
             if pick in infos:
