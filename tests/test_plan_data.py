@@ -433,3 +433,16 @@ def test_reference_copies_keep_original_properties() -> None:
     hsr = layer("ref_hsr")
     assert all("OpenStreetMap" in a for a in hsr["attribution"])
     assert get_spec("ref_hsr").geometry == "LineString"
+
+
+def test_every_five_minute_circle_has_a_five_minute_bus_stop() -> None:
+    fac, lc = layer("facilities"), layer("life_circles")
+    stops = fac[(fac["category"] == "green_mobility") & (fac["level_min"] == 5)]
+    assert (stops["facility_type_zh"] == "公交车站").all()
+    assert stops["source"].str.contains("GB 50180-2018").all()
+    assert stops["source"].str.contains("general knowledge").all()
+    five = lc[lc["minutes"] == 5]
+    for cid, disc in zip(five["id"], gk(five), strict=True):
+        assert gk(stops).within(disc).any(), cid
+    # The 10-minute stops keep their tier (a facility counts at its own level).
+    assert (fac.loc[fac["facility_type"] == "bus_stop", "level_min"] == 10).all()

@@ -1321,6 +1321,10 @@ FACILITY_TYPES: dict[str, tuple[str, int, str, str]] = {
     "market": ("commerce", 10, "菜市场", "fresh market"),
     "mall": ("commerce", 15, "商场", "shopping centre"),
     "bus_stop": ("green_mobility", 10, "公交车站", "bus stop"),
+    # GB 50180-2018 lists 公交车站 at the 5-minute tier too (社区服务设施, ≤300 m service radius:
+    # general knowledge, not checked against the published text); a stop inside a 5-minute circle
+    # serves that tier. A separate type, so that each type keeps one level.
+    "bus_stop_5min": ("green_mobility", 5, "公交车站", "bus stop (5-minute tier)"),
     "bus_terminal": ("green_mobility", 15, "公交首末站", "bus terminus"),
     "waste_collection": ("sanitation", 5, "生活垃圾收集站", "waste collection point"),
     "public_toilet": ("sanitation", 5, "公共厕所", "public toilet"),
@@ -1460,20 +1464,33 @@ BUS_STOPS: tuple[tuple[str, str, float, float], ...] = (
 )
 
 
-def facility_features(pieces: list[RoadPiece], green: list[Feature]) -> list[Feature]:
+_BUS_5MIN_SOURCE = (
+    "GB 50180-2018 lists 公交车站 among the 5-minute 社区服务设施 (≤300 m service radius: "
+    "general knowledge, not checked against the published text)"
+)
+
+
+def facility_features(
+    pieces: list[RoadPiece], green: list[Feature], circles: list[Feature]
+) -> list[Feature]:
     """Service facilities in the nine categories, with their GB 50180 level.
 
     The plan's 全民健身中心 and 嵩山体育公园 are both green areas and (at their
-    centroids) fitness facilities.
+    centroids) fitness facilities. A bus stop inside a 5-minute circle serves
+    the 5-minute tier; a 5-minute circle with no stop gets one on the main road
+    nearest its centre (GB 50180-2018 lists 公交车站 at both tiers).
     """
     out = []
 
-    def make(fid: str, name: str, ftype: str, geom: Point, named: bool, where: str) -> Feature:
+    def make(fid: str, name: str, ftype: str, geom: Point, named: bool, where: str,
+             confidence: str = "low", basis: str | None = None) -> Feature:
         """A facility feature with the category and level of its type."""
         cat, level, item, item_en = FACILITY_TYPES[ftype]
         src = (f"{PLAN} 一刻钟生活圈 names it; position assumed ({where})" if named else
                f"plausible GB 50180-2018 provision (not in the plan); position assumed ({where})")
-        return Feature(fid, name, item_en, ftype, src, "low", geom, {
+        if basis:
+            src += f"; {basis}"
+        return Feature(fid, name, item_en, ftype, src, confidence, geom, {
             "category": cat, "level_min": level, "facility_type": ftype,
             "facility_type_zh": item, "named_in_plan": named,
         })
@@ -1491,6 +1508,8 @@ def facility_features(pieces: list[RoadPiece], green: list[Feature]) -> list[Fea
         assert area is not None
         out.append(make(fid, name, ftype, area.centroid, True, f"centroid of {park_id}"))
     roads = {p.road.id: p.road for p in pieces}
+    five = [(c.id, c.name, c.geometry) for c in circles
+            if c.extra["minutes"] == 5 and c.geometry is not None]
     for fid, road_id, lon, lat in BUS_STOPS:
         ln = road_line(pieces, road_id)
         pt = ln.interpolate(ln.project(Point(lon, lat)))
@@ -1498,7 +1517,39 @@ def facility_features(pieces: list[RoadPiece], green: list[Feature]) -> list[Fea
         if road_id == "liyang-rd" and lon > 114.32:
             name = "黎阳东路公交站"
         out.append(make(fid, name, "bus_stop", pt, False, f"on {roads[road_id].name}"))
+    # A 5-minute stop for each 5-minute circle (the 10-minute stops above keep their tier: a
+    # facility counts at its own level): on the arterial or secondary road (where buses run)
+    # nearest the circle centre, at the point of that road closest to the centre; if no main
+    # road enters the circle, on the nearest street (a feeder/community bus stop).
+    ground = [p for p in pieces if p.bridge_over is None]
+    mains = [p for p in ground if p.road.road_class in ("arterial", "secondary")]
+    for cid, cname, geom in five:
+        centre = gk(circle_centre(cid))
+        assert isinstance(centre, Point)
+        for candidates in (mains, ground):
+            best = min(candidates, key=lambda p: p.geom.distance(centre))
+            stop = wgs(best.geom.interpolate(best.geom.project(centre)))
+            assert isinstance(stop, Point)
+            if geom.contains(stop):
+                break
+        else:
+            raise ValueError(f"no street inside the 5-minute circle {cid}")
+        road = best.road
+        place = cname.removesuffix("五分钟生活圈")
+        name = f"{road.name}公交站" if best in mains else f"{place}公交站"
+        out.append(make(f"bus5-{cid.removeprefix('lc5-')}", name, "bus_stop_5min", stop, False,
+                        f"on {road.name}, the point of it nearest {cid}'s centre",
+                        confidence="schematic",
+                        basis=f"{_BUS_5MIN_SOURCE}; serves the 5-minute tier of {cid}"))
     return out
+
+
+def circle_centre(circle_id: str) -> Point:
+    """The centre of a living circle as declared in :data:`LIFE_CIRCLES`."""
+    for cid, *_rest, (lon, lat), _parent, _basis in LIFE_CIRCLES:
+        if cid == circle_id:
+            return Point(lon, lat)
+    raise KeyError(circle_id)
 
 
 # --- reference copies ---------------------------------------------------------------------------
@@ -1591,7 +1642,7 @@ def build_layers(ref_dir: Path = DEFAULT_REFERENCE) -> dict[str, list[Feature]]:
     layers["green"] = green
     layers["water"] = water_features(ref, frame)
     layers["life_circles"] = life_circle_features(frame, zone)
-    layers["facilities"] = facility_features(pieces, layers["green"])
+    layers["facilities"] = facility_features(pieces, layers["green"], layers["life_circles"])
     layers["roads"] = road_features(pieces, frame)
     layers["communities"] = community_features(pieces, frame, layers["green"], layers["water"])
     layers.update(reference_features(ref))
