@@ -217,24 +217,29 @@ window.hebiGcjToWgs = function (glon, glat) {
 };
 // Decode the compact layers of spatial.webmap.layer_payload (coordinates delta-encoded at
 // 1e-6 degree in 5-bit groups written with the base64url alphabet, tooltips assembled from
-// pieces that were escaped on the server).
-window.hebiDecode = function (s) {
+// pieces that were escaped on the server). A lookup table, not indexOf: this loop runs once per
+// character of the payload, before anything is drawn.
+window.hebiDecode = (function () {
   var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  var pts = [], i = 0, x = 0, y = 0;
-  while (i < s.length) {
-    var r = [0, 0];
-    for (var k = 0; k < 2; k++) {
-      var sh = 0, res = 0, b;
-      do { b = A.indexOf(s.charAt(i++)); res |= (b & 31) << sh; sh += 5; } while (b >= 32);
-      r[k] = (res & 1) ? ~(res >> 1) : (res >> 1);
+  var T = new Int8Array(128);
+  for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
+  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true.
+  return function (s, latFirst) {
+    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b;
+    while (i < n) {
+      sh = 0; res = 0;
+      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
+      x += (res & 1) ? ~(res >> 1) : (res >> 1);
+      sh = 0; res = 0;
+      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
+      y += (res & 1) ? ~(res >> 1) : (res >> 1);
+      pts.push(latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
     }
-    x += r[0]; y += r[1];
-    pts.push([x / 1e6, y / 1e6]);
-  }
-  return pts;
-};
+    return pts;
+  };
+})();
 window.hebiGeometry = function (g) {
-  var d = g[1], dec = window.hebiDecode;
+  var d = g[1], dec = function (s) { return window.hebiDecode(s, false); };  // not map's index
   switch (g[0]) {
     case 1: return {type: "Point", coordinates: dec(d)[0]};
     case 2: return {type: "LineString", coordinates: dec(d)};
@@ -256,19 +261,105 @@ window.hebiTooltip = function (data, t) {
   if (t[1] !== null) html += '<span style="display:none">' + t[1] + "</span>";
   return html;
 };
-window.hebiLayer = function (data, styles, group) {
-  var features = data.f.map(function (f) {
-    return {type: "Feature", geometry: window.hebiGeometry(f[0]), properties: {s: f[1], t: f[2]}};
-  });
-  return L.geoJSON({type: "FeatureCollection", features: features}, {
-    style: function (f) { return styles[f.properties.s]; },
-    pointToLayer: function (f, ll) { return L.circleMarker(ll, styles[f.properties.s]); },
-    onEachFeature: function (f, layer) {
-      if (f.properties.t) {
-        layer.bindTooltip(window.hebiTooltip(data, f.properties.t), {sticky: true});
-      }
+// The feature of a merged path under a layer point: the last (topmost) one whose rings contain
+// it, else the one with the nearest edge (a line, or a click on a polygon's outline).
+window.hebiPick = function (layer, owners, filled, p) {
+  var rings = layer._rings || [], inside = {}, best = -1, near = -1, dMin = Infinity;
+  for (var r = 0; r < rings.length; r++) {
+    var ring = rings[r], o = owners[r], m = ring.length;
+    for (var i = 0, j = m - 1; i < m; j = i++) {
+      var a = ring[i], b = ring[j];
+      if (filled && (a.y > p.y) !== (b.y > p.y) &&
+          p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) inside[o] = !inside[o];
+      if (!filled && i === 0) continue;  // a line does not close
+      var d = L.LineUtil.pointToSegmentDistance(p, a, b);
+      if (d <= dMin) { dMin = d; near = o; }
     }
-  }).addTo(group);
+  }
+  for (var k in inside) if (inside[k] && +k > best) best = +k;
+  return best >= 0 ? best : near;
+};
+// Signed area (shoelace) of a [lat, lon] ring: merged polygons are filled "nonzero", so every
+// outer ring must turn one way and every hole the other.
+window.hebiArea = function (r) {
+  var a = 0;
+  for (var i = 0, j = r.length - 1; i < r.length; j = i++) {
+    a += (r[j][1] - r[i][1]) * (r[j][0] + r[i][0]);
+  }
+  return a;
+};
+// Draw one merged path: the features of a layer that share a style (data.m) or one feature.
+window.hebiPath = function (b, data, style, tip, group) {
+  var filled = b.kind === "p", many = b.n > 1;
+  var opts = many && filled ? L.extend({}, style, {fillRule: "nonzero"}) : style;
+  var layer = filled ? L.polygon(b.parts, opts) : L.polyline(b.parts, opts);
+  var first = tip(b.owners[0]);
+  if (many) {
+    // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
+    // follow the feature under the pointer. Registered before the tooltip's own handlers, so
+    // the content is right when it opens, and before st_folium's click handler.
+    var ringOwner = [], shown = b.owners[0];
+    b.parts.forEach(function (part, k) {
+      if (filled) part.forEach(function () { ringOwner.push(b.owners[k]); });
+      else ringOwner.push(b.owners[k]);
+    });
+    layer.on("mouseover mousemove click", function (e) {
+      var i = window.hebiPick(this, ringOwner, filled, e.layerPoint);
+      if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
+    });
+    // How many features the path draws (tests and benchmarks count drawn features).
+    layer.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", b.n); });
+  }
+  if (first) layer.bindTooltip(first, {sticky: true});
+  layer.addTo(group);
+};
+window.hebiLayer = function (data, styles, group) {
+  var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
+  var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
+  var ring = function (r, k) {
+    var pts = dec(r, true);
+    if (data.m && (area(pts) > 0) !== (k === 0)) pts.reverse();
+    return pts;
+  };
+  var path = function (kind, f, i) {
+    // Merged per style (and tooltip or not) when the payload asks for it, else one per feature.
+    var key = data.m ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
+    if (!paths[key]) {
+      paths[key] = {kind: kind, s: f[1], parts: [], owners: [], n: 0};
+      keys.push(key);
+    }
+    paths[key].n++;
+    return paths[key];
+  };
+  data.f.forEach(function (f, i) {
+    var c = f[0][0], d = f[0][1], s = f[1], b;
+    if (c === 1 || c === 4) {
+      dec(d, true).forEach(function (ll, k) {
+        if (c === 1 && k > 0) return;
+        dots.push([L.circleMarker(ll, styles[s]), i, k > 0]);
+      });
+    } else if (c === 2 || c === 5) {
+      b = path("l", f, i);
+      (c === 2 ? [d] : d).forEach(function (l) { b.parts.push(dec(l, true)); b.owners.push(i); });
+    } else if (c === 3 || c === 6) {
+      b = path("p", f, i);
+      (c === 3 ? [d] : d).forEach(function (p) { b.parts.push(p.map(ring)); b.owners.push(i); });
+    } else {  // anything else (e.g. a GeometryCollection) arrives as GeoJSON
+      dots.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
+        return L.circleMarker(ll, styles[s]); }}), i, false]);
+    }
+  });
+  keys.forEach(function (k) { window.hebiPath(paths[k], data, styles[paths[k].s], tip, group); });
+  // Points last, so they stay clickable above the lines and areas of their layer.
+  dots.forEach(function (m) {
+    var h = tip(m[1]);
+    if (h) m[0].bindTooltip(h, {sticky: true});
+    // A multipoint's extra markers draw the same feature: counted once.
+    if (m[2]) {
+      m[0].on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", 0); });
+    }
+    m[0].addTo(group);
+  });
 };
 """
 
@@ -707,7 +798,9 @@ class LayerPayload:
     Attributes
     ----------
     data_json : str
-        GeoJSON FeatureCollection, script-safe JSON; properties ``s`` and ``t`` only.
+        The encoded layer, script-safe JSON: ``k`` tooltip row labels, ``c``
+        rows constant over the layer, ``f`` features (encoded geometry, style
+        index, tooltip pieces), ``m`` present when drawn merged per style.
     styles_json : str
         The style table, script-safe JSON.
     name : str
@@ -730,6 +823,7 @@ def layer_payload(
     tooltips: Sequence[TooltipText | None] | None = None,
     name: str = "",
     gcj02: bool = False,
+    merge: bool = False,
 ) -> LayerPayload:
     """Serialise a layer for drawing, light and safe.
 
@@ -750,6 +844,17 @@ def layer_payload(
         Layer name (escaped; informative only).
     gcj02 : bool
         Shift to GCJ-02 for display on Gaode tiles.
+    merge : bool
+        Draw the lines, and the polygons, that share a style as one Leaflet
+        path each instead of one per feature. Hundreds of small features
+        (streets, residential blocks) then cost a few SVG elements instead of
+        hundreds: on the full plan this is most of the browser's drawing
+        time. Tooltips and a click's tooltip text still name the feature
+        under the pointer (``hebiPick`` in the browser), and overlapping
+        polygons stay filled (nonzero rule). Translucent polygons of one
+        style that overlap are filled once where they overlap, not twice;
+        leave it False where each feature must be its own SVG element
+        (e.g. a choropleth whose paths a test reads one by one).
 
     Returns
     -------
@@ -775,7 +880,9 @@ def layer_payload(
     features = [
         [_encode_geometry(geoms[i]), idx[i], row] for i, row in zip(keep, rows, strict=True)
     ]
-    data = {"k": labels, "c": constants, "f": features}
+    data: dict[str, Any] = {"k": labels, "c": constants, "f": features}
+    if merge:
+        data["m"] = 1
     return LayerPayload(
         data_json=_safe_json(data),
         styles_json=_safe_json([_clean_style(s) for s in styles]),
@@ -799,6 +906,7 @@ def geojson_overlay(
     tooltips: Sequence[TooltipText | None] | None = None,
     name: str = "",
     gcj02: bool = False,
+    merge: bool = False,
 ) -> folium.FeatureGroup:
     """Return a feature group drawing any layer (see :func:`layer_payload` for the arguments).
 
@@ -809,7 +917,7 @@ def geojson_overlay(
     return payload_overlay(
         layer_payload(
             gdf, styles=styles, style_index=style_index, tooltips=tooltips, name=name,
-            gcj02=gcj02,
+            gcj02=gcj02, merge=merge,
         )
     )
 
@@ -888,8 +996,10 @@ def catalogue_payload(
         tips.append(catalogue_tooltip(spec, props, lang, feature_ref(spec.id, pos)))
     if not styles:
         styles.append(spec.style.leaflet())
+    # Catalogue layers are drawn merged per style: the full plan has hundreds of small features.
     return layer_payload(
-        gdf, styles=styles, style_index=index, tooltips=tips, name=spec.title(lang), gcj02=gcj02
+        gdf, styles=styles, style_index=index, tooltips=tips, name=spec.title(lang), gcj02=gcj02,
+        merge=True,
     )
 
 

@@ -47,12 +47,20 @@ def _n_drawn(groups: list[str]) -> int:
     return total
 
 
+# Features drawn in the map iframe: one per SVG path, except that the plan layers draw the
+# features of one style as one path and write how many it stands for in data-hebi-n.
+_N_FEATURES = (
+    "(doc) => Array.from(doc.querySelectorAll('path.leaflet-interactive')).reduce("
+    "(n, p) => n + (p.hasAttribute('data-hebi-n') ? Number(p.getAttribute('data-hebi-n')) : 1),"
+    " 0)"
+)
+
+
 def _wait_paths(frame: FrameLocator, n: int, page: Page) -> None:
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     page.wait_for_function(
         "([sel, n]) => { const f = document.querySelector(sel);"
-        " return f && f.contentDocument &&"
-        " f.contentDocument.querySelectorAll('path.leaflet-interactive').length === n; }",
+        f" return f && f.contentDocument && ({_N_FEATURES})(f.contentDocument) === n; }}",
         arg=[MAP_IFRAME, n],
         timeout=60_000,
     )
