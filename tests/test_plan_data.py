@@ -12,6 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -19,6 +20,8 @@ from shapely.geometry.base import BaseGeometry
 from layers import DATA_DIR, get_spec, load_layer
 from layers.plan_layers import PLAN_LAYER_IDS
 from spatial import LayerValidationError
+from spatial.coverage import analyse, categories_in_reach, completeness_table
+from spatial.coverage_rules import load_rules
 from spatial.crs import GK_EPSG_HEBI, area_m2, project_to_gk
 from spatial.indicators import areal_weighted_sum
 from spatial.network import build_network, snap_points
@@ -215,7 +218,7 @@ def test_circles_are_sized_as_gb50180_walking_radii() -> None:
 
 def test_facilities_cover_all_nine_categories_with_several_each() -> None:
     fac = layer("facilities")
-    assert 60 <= len(fac) <= 120
+    assert len(fac) == 117
     counts = fac["category"].value_counts()
     assert set(counts.index) == set(CATEGORY_CODES)
     assert counts.min() >= 5
@@ -446,3 +449,84 @@ def test_every_five_minute_circle_has_a_five_minute_bus_stop() -> None:
         assert gk(stops).within(disc).any(), cid
     # The 10-minute stops keep their tier (a facility counts at its own level).
     assert (fac.loc[fac["facility_type"] == "bus_stop", "level_min"] == 10).all()
+
+
+# --- GB 50180 tier supplements and the completeness figures they give -------------------------
+
+SUPPLEMENTS = {
+    "cb-west-health-station": ("lc5-chengbei-west", "health", 5, "社区卫生服务站"),
+    "cb-west-fresh-supermarket": ("lc5-chengbei-west", "commerce", 10, "生鲜超市"),
+    "tw-west-toilet": ("lc5-taishan-west", "sanitation", 5, "公共厕所"),
+    "tw-east-waste-collection": ("lc5-taishan-east", "sanitation", 5, "生活垃圾收集站"),
+}
+
+
+def test_gb_tier_supplements_are_schematic_and_placed_in_some_circles_only() -> None:
+    fac, lc = layer("facilities"), layer("life_circles")
+    sup = fac[fac["source"].str.contains("schematic placement")]
+    assert set(sup["id"]) == set(SUPPLEMENTS)
+    assert (~sup["named_in_plan"]).all()
+    assert (sup["confidence"] == "schematic").all()
+    assert sup["source"].str.contains("GB 50180-2018").all()
+    assert sup["source"].str.contains("not a real facility").all()
+    rules = load_rules().table
+    discs = dict(zip(lc["id"], gk(lc), strict=True))
+    for (_, row), pt in zip(sup.iterrows(), gk(sup), strict=True):
+        circle, cat, level, item = SUPPLEMENTS[row["id"]]
+        assert (row["category"], row["level_min"], row["facility_type_zh"]) == (cat, level, item)
+        assert circle in row["source"]
+        assert discs[circle].contains(pt), row["id"]
+        # The rule table knows the item at the same category and tier.
+        known = rules[rules["facility_type"] == item]
+        assert list(zip(known["category"], known["level_min"], strict=True)) == [(cat, level)]
+    # Some circles, not all: the others keep their gaps for the what-if tool.
+    assert {c for c, *_ in SUPPLEMENTS.values()} < set(lc["id"])
+
+
+@cache
+def _nine_in_reach(drop_supplements: bool) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Completeness table and, per life circle, the share of its residents with all nine.
+
+    A block belongs to a circle when its access point (the analysis' representative
+    point) lies inside it.
+    """
+    fac = layer("facilities")
+    if drop_supplements:
+        fac = fac[~fac["id"].isin(list(SUPPLEMENTS))]
+    com = layer("communities")
+    model, _ = analyse(layer("roads"), fac, com, load_rules())
+    nine = categories_in_reach(model)["any"] == len(CATEGORY_CODES)
+    lc = layer("life_circles")
+    access = gpd.GeoSeries(list(model.places.access), crs=model.places.crs)
+    pop = model.places.pop_weight
+    per_circle = {}
+    for cid, disc in zip(lc["id"], lc.to_crs(model.places.crs).geometry, strict=True):
+        inside = access.within(disc).to_numpy()
+        per_circle[cid] = float(pop[nine & inside].sum() / pop[inside].sum())
+    return completeness_table(model).set_index("level"), per_circle
+
+
+def test_without_the_supplements_no_resident_has_all_nine_categories() -> None:
+    table, _ = _nine_in_reach(drop_supplements=True)
+    assert (table["share_all_nine"] == 0.0).all()
+    # The best-served blocks reach eight categories.
+    assert table.loc["any", "pop_8"] == pytest.approx(4230.0)
+
+
+def test_shipped_layers_give_a_spread_of_complete_and_incomplete_circles() -> None:
+    table, per_circle = _nine_in_reach(drop_supplements=False)
+    total = table.loc["any", [f"pop_{k}" for k in range(10)]].sum()
+    assert total == pytest.approx(196_800.0)
+    assert table.loc["any", "pop_9"] == pytest.approx(5010.0)
+    assert table.loc["any", "share_all_nine"] == pytest.approx(5010.0 / 196_800.0)
+    # No single tier provides all nine (GB 50180 has no 10/15-minute item in some categories).
+    for level in ("5", "10", "15"):
+        assert table.loc[level, "share_all_nine"] == 0.0
+    # 城北（西）, which got the health station and the supermarket, is complete for most of
+    # its residents; circles that got nothing have no complete block.
+    assert per_circle["lc5-chengbei-west"] > 0.5
+    assert 0.0 < per_circle["lc5-taishan-west"] < 0.5
+    for cid in ("lc5-chengdong", "lc5-rencai", "lc5-meiye", "lc5-chengbei-east",
+                "lc10-chengdong"):
+        assert per_circle[cid] == 0.0, cid
+

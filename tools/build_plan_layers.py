@@ -1319,6 +1319,8 @@ FACILITY_TYPES: dict[str, tuple[str, int, str, str]] = {
     "community_service_centre": ("comprehensive", 15, "社区服务中心", "community service centre"),
     "convenience_store": ("commerce", 5, "便利店", "convenience store"),
     "market": ("commerce", 10, "菜市场", "fresh market"),
+    "community_shop": ("commerce", 5, "社区商业网点", "community shop (supermarket/pharmacy)"),
+    "fresh_supermarket": ("commerce", 10, "生鲜超市", "fresh-food supermarket"),
     "mall": ("commerce", 15, "商场", "shopping centre"),
     "bus_stop": ("green_mobility", 10, "公交车站", "bus stop"),
     # GB 50180-2018 lists 公交车站 at the 5-minute tier too (社区服务设施, ≤300 m service radius:
@@ -1464,6 +1466,23 @@ BUS_STOPS: tuple[tuple[str, str, float, float], ...] = (
 )
 
 
+# GB 50180-2018 tier items added to SOME living circles only, so that the completeness figures
+# have a spread: 城北（西） gets the health station and fresh-food supermarket its southern blocks
+# lack, 泰山路（西） a public toilet and 泰山路（东） a waste collection station; the other circles
+# keep their health/commerce/sanitation gaps for the planner to see (and test with the what-if
+# tool). (id, name, facility_type, circle id, lon, lat, GB 50180-2018 tier of the item)
+GB_TIER_SUPPLEMENTS: tuple[tuple[str, str, str, str, float, float, str], ...] = (
+    ("cb-west-health-station", "城北（西）社区卫生服务站", "health_station", "lc5-chengbei-west",
+     114.2925, 35.7850, "五分钟生活圈 社区卫生服务站"),
+    ("cb-west-fresh-supermarket", "城北（西）生鲜超市", "fresh_supermarket", "lc5-chengbei-west",
+     114.2940, 35.7862, "十分钟生活圈 菜市场或生鲜超市"),
+    ("tw-west-toilet", "香山公共厕所", "public_toilet", "lc5-taishan-west", 114.3032, 35.7612,
+     "五分钟生活圈 公共厕所"),
+    ("tw-east-waste-collection", "泰山路东生活垃圾收集站", "waste_collection", "lc5-taishan-east",
+     114.3070, 35.7660, "五分钟生活圈 生活垃圾收集站"),
+)
+
+
 _BUS_5MIN_SOURCE = (
     "GB 50180-2018 lists 公交车站 among the 5-minute 社区服务设施 (≤300 m service radius: "
     "general knowledge, not checked against the published text)"
@@ -1499,6 +1518,15 @@ def facility_features(
         where = "PLACES.md §5" if fid in {"tw-foreign-school", "sj-primary", "sj-middle"} else (
             "inside its residential cluster")
         out.append(make(fid, name, ftype, Point(lon, lat), named, where))
+    areas = {c.id: (c.name, c.geometry) for c in circles}
+    for fid, name, ftype, cid, lon, lat, tier in GB_TIER_SUPPLEMENTS:
+        cname, disc = areas[cid]
+        pt = Point(lon, lat)
+        if disc is None or not disc.contains(pt):
+            raise ValueError(f"{fid} is not inside its living circle {cid}")
+        out.append(make(fid, name, ftype, pt, False, f"inside {cid}", confidence="schematic",
+                        basis=(f"GB 50180-2018 {tier}: schematic placement inside {cname} "
+                               f"({cid}), not a real facility")))
     parks = {f.id: f.geometry for f in green}
     for fid, name, ftype, park_id in (
         ("cb-fitness-centre", "全民健身中心", "fitness_centre", "fitness-centre-park"),
