@@ -267,3 +267,29 @@ def test_hostile_uploaded_layer_shows_text_and_runs_nothing(page: Page, app_serv
     assert page.locator('img[src="x"]').count() == 0
     assert dialogs == []
     assert "49" not in text
+
+
+def test_merged_layer_tooltip_names_the_feature_under_the_pointer(
+    page: Page, app_server: str
+) -> None:
+    # Communities are drawn as one SVG path per style: the tooltip must still follow the pointer.
+    blocks = layers.load_layer("communities")
+    blocks = blocks[blocks.geometry.notna() & ~blocks.geometry.is_empty]
+    picks = [blocks.iloc[0], blocks.iloc[len(blocks) // 2]]
+    assert picks[0]["name"] != picks[1]["name"]
+    start = picks[0].geometry.representative_point()
+    open_page(page, app_server, f"?basemap=none&groups=life_circles&lat={start.y:.6f}"
+                                f"&lon={start.x:.6f}&zoom=16")
+    frame = map_frame(page)
+    _wait_paths(frame, _n_drawn(["life_circles"]), page)
+    assert frame.locator(f'{PATHS}[data-hebi-n="{len(blocks)}"]').count() == 1
+    for row in picks:
+        inner = row.geometry.representative_point()
+        _iframe_eval(page, "([lat, lon]) => window.map.setView([lat, lon], 16, {animate: false})",
+                     [inner.y, inner.x])
+        page.wait_for_timeout(300)
+        x, y = _page_xy(page, inner.y, inner.x)
+        page.mouse.move(x - 3, y - 3)
+        page.mouse.move(x, y, steps=2)
+        tooltip = frame.locator(".leaflet-tooltip")
+        expect(tooltip).to_contain_text(str(row["name"]), timeout=10_000)
