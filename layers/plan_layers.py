@@ -192,27 +192,58 @@ BONDED_POINTS = register(LayerSpec(
 
 # --- 绿地水系 (green space and water) ---
 
+_PARK_STYLE = Style("#2ca02c", weight=1.5, fill_opacity=0.4)
+# Drawn parks share one green; the belts the plan asks for (widths assumed) get lighter shades
+# so a planner can tell a named park from a schematic belt.
+_GREEN_STYLES = {
+    "wetland_park": (_PARK_STYLE, "湿地公园", "Wetland park"),
+    "country_park": (_PARK_STYLE, "郊野公园", "Country park"),
+    "sports_park": (_PARK_STYLE, "体育公园", "Sports park"),
+    "fitness_centre": (_PARK_STYLE, "全民健身中心", "National fitness centre"),
+    "theme_park": (_PARK_STYLE, "主题公园", "Theme park"),
+    "forest_park": (_PARK_STYLE, "森林公园", "Forest park"),
+    "canal_green_belt": (Style("#74c476", weight=1.0, fill_opacity=0.45),
+                         "总干渠两侧绿化带", "Canal green belt"),
+    "corridor_green_belt": (Style("#41ab5d", fill_colour="#a1d99b", weight=1.0,
+                                  fill_opacity=0.45),
+                            "高速高铁防护绿带", "HSR/G4 green belt"),
+    "boulevard_green_belt": (Style("#006d2c", fill_colour="#31a354", weight=1.0,
+                                   fill_opacity=0.5),
+                             "道路中央绿化带", "Boulevard central green belt"),
+    "lake_park": (Style("#238b45", fill_colour="#c7e9c0", weight=1.0, fill_opacity=0.5),
+                  "滨湖公园", "Lakeside park"),
+}
+
 GREEN = register(LayerSpec(
     id="green",
     title_zh="绿地与公园",
     title_en="Parks and green space",
     group="green",
     geometry="Polygon",
-    style=Style("#2ca02c", weight=1.5, fill_opacity=0.4),
+    style=_PARK_STYLE,
     properties=(
-        _kind("wetland_park", "country_park", "sports_park", "fitness_centre", "theme_park",
-              "forest_park"),
+        _kind(*_GREEN_STYLES),
         PropertySpec("location_known", "bool"),
         PropertySpec("area_ha", "float", nullable=True),
+        _NAMED,
+        # Only the belts carry a width (assumed; the plan gives none).
+        PropertySpec("width_m", "float", required=False),
     ),
+    style_by="kind",
+    style_map=_GREEN_STYLES,
     z_order=200,
     tooltip=("name", "name_en", "area_ha", "confidence"),
     allow_null_geometry=True,
     description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4公顷）、"
-    "汽车主题公园；浮山森林公园位置未知，不绘制。",
+    "汽车主题公园；浮山森林公园位置未知，不绘制。另有规划所述绿带（宽度为假设）：南水北调总干渠两侧绿化带"
+    "（各100米）、107国道与高速高铁之间绿带（100米，示意）、华夏南路中央绿化带（40米）、景观湖滨湖公园"
+    "（100米环，示意）。",
     description_en="Qi River National Wetland Park (published 332.5 ha), Longgang Country Park, "
     "Songshan Sports Park, National Fitness Centre (4 ha), automobile theme park; Fushan "
-    "Forest Park's location is unknown and it is not drawn.",
+    "Forest Park's location is unknown and it is not drawn. Plus the green belts the plan "
+    "describes (widths assumed): the SNWD canal belt (100 m each side), the belt west of the "
+    "HSR/G4 (100 m, schematic), the Huaxia South Road central belt (40 m) and a 100 m lake "
+    "park ring around the landscape lake (schematic).",
 ))
 
 _WATER_STYLES = {

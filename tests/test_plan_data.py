@@ -336,6 +336,96 @@ def test_fitness_centre_is_4_ha_and_wetland_matches_its_published_area() -> None
     assert areas["qihe-wetland"] == pytest.approx(332.5e4, rel=0.005)
 
 
+GREEN_BELTS = {
+    # id: (kind, confidence, named_in_plan, assumed width in m, wording the source must quote)
+    "snwd-canal-green-belt": ("canal_green_belt", "low", False, 100.0, "greenbelt both sides"),
+    "hsr-g4-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "107国道与高速高铁之间"),
+    "huaxia-central-green-belt": ("boulevard_green_belt", "low", True, 40.0,
+                                  "central green belt on 华夏南路"),
+    "longgang-lake-park": ("lake_park", "schematic", False, 100.0, "以景观湖为核心"),
+}
+
+
+def test_green_belts_are_declared_valid_and_inside_qibin() -> None:
+    green = layer("green").set_index("id")
+    qibin = admin_gk("410611")
+    areas = dict(zip(green.index[green.geometry.notna()],
+                     area_m2(green[green.geometry.notna()]), strict=True))
+    kinds = set(get_spec("green").style_map)
+    for fid, (kind, conf, named, width, quote) in GREEN_BELTS.items():
+        row = green.loc[fid]
+        assert row["kind"] == kind and kind in kinds, fid
+        assert row["confidence"] == conf and bool(row["named_in_plan"]) is named, fid
+        assert row["width_m"] == width and quote in row["source"], fid
+        assert row["location_known"] and row.geometry.is_valid, fid
+        assert row["area_ha"] == pytest.approx(areas[fid] / 1e4, rel=1e-3), fid
+        geom = project_to_gk(gpd.GeoSeries([row.geometry], crs=4326), epsg=GK_EPSG_HEBI).iloc[0]
+        assert geom.within(qibin.buffer(ROUNDING_M)), fid
+    # Known shapes: the lake ring is whole (300-400 m around the lake), the 华夏南路 belt is
+    # 40 m wide along the ~4.6 km of 华夏路 south of 九州路.
+    assert areas["longgang-lake-park"] == pytest.approx(np.pi * (400**2 - 300**2), rel=0.01)
+    assert areas["huaxia-central-green-belt"] == pytest.approx(40.0 * 4_620.0, rel=0.02)
+
+
+def test_green_belts_follow_their_lines() -> None:
+    green = layer("green").set_index("id")
+    belts = dict(zip(green.index[green.geometry.notna()],
+                     gk(green[green.geometry.notna()]), strict=True))
+    canal = gk(layer("water").set_index("id").loc[["snwd-canal"]]).iloc[0]
+    # Both sides of the canal: 40-140 m from its line, nothing on the canal itself.
+    canal_belt = belts["snwd-canal-green-belt"]
+    assert canal_belt.distance(canal) == pytest.approx(40.0, abs=ROUNDING_M)
+    assert canal_belt.within(canal.buffer(140.0 + ROUNDING_M))
+    assert isinstance(canal_belt, shapely.MultiPolygon)
+    sides = {np.sign(p.centroid.x - canal.interpolate(canal.project(p.centroid)).x)
+             for p in canal_belt.geoms}
+    assert sides == {-1.0, 1.0}
+    # West of the HSR, within 100 m of the HSR/G4 band (HSR line - 40 m), north of 黎阳路.
+    hsr = gk(layer("ref_hsr")).union_all()
+    hsr_belt = belts["hsr-g4-green-belt"]
+    assert hsr_belt.within(hsr.buffer(140.0 + ROUNDING_M))
+    assert hsr_belt.distance(hsr) == pytest.approx(40.0, abs=ROUNDING_M)
+    south = green.loc["hsr-g4-green-belt"].geometry.bounds[1]
+    assert south >= 35.7563 - 1e-6  # 黎阳路
+    lake = gk(layer("parks").set_index("id").loc[["longgang-lake"]]).iloc[0]
+    assert belts["longgang-lake-park"].intersection(lake).area < 1.0
+    assert belts["longgang-lake-park"].distance(lake) < 1.0
+
+
+def test_green_shares_no_land_with_the_zone_each_other_or_housing() -> None:
+    green = layer("green")
+    drawn = dict(zip(green["id"][green.geometry.notna()], gk(green[green.geometry.notna()]),
+                     strict=True))
+    zone = gk(layer("bonded_zone")).iloc[0]
+    housing = gk(layer("communities")).union_all()
+    for (a, ga), (b, gb) in itertools.combinations(drawn.items(), 2):
+        assert ga.intersection(gb).area < 1.0, (a, b)
+    for fid, geom in drawn.items():
+        assert geom.intersection(zone).area < 1.0, fid
+    for fid in GREEN_BELTS:
+        assert drawn[fid].intersection(housing).area < 1.0, fid
+
+
+def test_green_belts_count_in_the_park_green_share() -> None:
+    from spatial.indicators import compute_area_indicators
+
+    parks = layer("parks").set_index("id", drop=False)
+    green = layer("green")
+    drawn = green[green.geometry.notna()]
+    table = compute_area_indicators(parks, green=drawn)
+    # 城北's green: the two parks in it plus the HSR belt and the part of the canal belt in it.
+    chengbei = gk(parks.loc[["chengbei-park"]]).iloc[0]
+    cover = gk(drawn).union_all().intersection(chengbei).area
+    assert table.loc["chengbei-park", "green_share_pct"] == pytest.approx(
+        100.0 * cover / chengbei.area, rel=1e-6)
+    belts = gk(drawn[drawn["id"].isin(list(GREEN_BELTS))]).union_all()
+    assert belts.intersection(chengbei).area > 0.03 * chengbei.area
+    # The lake ring lies in 龙岗, none of it in the lake; the plan's 37 % is still far off.
+    assert table.loc["longgang-lake", "green_share_pct"] == pytest.approx(0.0, abs=0.01)
+    assert (table.loc[["chengbei-park", "jinshan-park", "chengdong-park"],
+                      "green_share_pct"] < 37.0).all()
+
+
 def test_water_has_the_four_named_lines() -> None:
     assert set(layer("water")["name"]) == {"淇河", "南水北调中线总干渠", "盖族沟", "刘洼河"}
 

@@ -1080,28 +1080,118 @@ def green_features(ref: Reference, frame: Frame) -> list[Feature]:
                 "wetland_park",
                 f"{PLACES} §4 (332.5 ha, 贺家村→庞村): 淇河 proxy reach buffered {width:.0f} m "
                 "to the published area", "low", wetland,
-                {"area_ha": ha(wetland), "location_known": True}),
+                # Its evidence is PLACES.md (Baike/tourism text), not the plan text, which was
+                # not at hand to check: not counted as named in the plan.
+                {"area_ha": ha(wetland), "location_known": True, "named_in_plan": False}),
         Feature("longgang-country-park", "龙岗郊野公园", "Longgang Country Park", "country_park",
                 f"{PLAN} 上岗守望、田园环抱; {PLACES} §4 ellipse in 龙岗 north of 北环路 (assumed)",
-                "low", country, {"area_ha": ha(country), "location_known": True}),
+                "low", country,
+                {"area_ha": ha(country), "location_known": True, "named_in_plan": True}),
         Feature("songshan-sports-park", "嵩山体育公园", "Songshan Sports Park", "sports_park",
                 f"{PLAN}; {PLACES} §4 along 嵩山路 in 城北 (east side assumed)", "low",
                 box(114.2990, 35.7822, 114.3017, 35.7856),
                 {"area_ha": ha(box(114.2990, 35.7822, 114.3017, 35.7856)),
-                 "location_known": True}),
+                 "location_known": True, "named_in_plan": True}),
         Feature("fitness-centre-park", "全民健身中心", "National Fitness Centre", "fitness_centre",
                 f"{PLAN} 主城区北部4公顷绿色休闲圈; {PLACES} §5 ≈(114.295,35.790), between "
                 "兴鹤大街 and 嵩山路; square of exactly 4 ha", "low", fitness,
-                {"area_ha": ha(fitness), "location_known": True}),
+                {"area_ha": ha(fitness), "location_known": True, "named_in_plan": True}),
         Feature("auto-theme-park", "汽车主题公园", "Automobile theme park", "theme_park",
                 f"{PLAN}; position assumed near the 城北 auto-electronics cluster (天海/航盛)",
                 "low", box(114.2860, 35.7700, 114.2925, 35.7727),
                 {"area_ha": ha(box(114.2860, 35.7700, 114.2925, 35.7727)),
-                 "location_known": True}),
+                 "location_known": True, "named_in_plan": True}),
         Feature("fushan-forest-park", "浮山森林公园", "Fushan Forest Park", "forest_park",
                 f"{PLAN}; {PLACES} §4: location not found, not invented", "low", None,
-                {"area_ha": None, "location_known": False}),
+                {"area_ha": None, "location_known": False, "named_in_plan": True}),
     ]
+
+
+# Green the plan asks for beyond the named parks (added so that per-area green share is not
+# measured against five drawn parks only). Widths are assumptions: neither the plan nor PLACES.md
+# gives one. The belts are drawn only where no residential street block lies (the faces of the
+# road network in RESIDENTIAL_AREAS are cut out), so they change no road or community.
+CANAL_BELT_M = 100.0  # each side, beyond the canal's 40 m half-width (assumed)
+HSR_BELT_M = 100.0  # west of the HSR/G4 band (assumed, schematic)
+HSR_BELT_SOUTH_LAT = 35.7563  # 黎阳路: the belt runs through the north of the city only
+HUAXIA_BELT_M = 40.0  # total width of the 华夏南路 central green belt (assumed)
+HUAXIA_SOUTH_END_LAT = 35.7476  # 华夏南路 taken as 华夏路 south of 九州路 (assumed)
+LAKE_PARK_RING_M = 100.0  # ring of lakeside park around the 景观湖 (assumed)
+
+
+def green_belt_features(
+    frame: Frame,
+    pieces: list[RoadPiece],
+    zone: BaseGeometry,
+    parks: list[Feature],
+    lake: BaseGeometry,
+) -> list[Feature]:
+    """Green belts of the plan (canal, HSR/G4, 华夏南路, lake ring), clear of other land.
+
+    Each belt is clipped to 淇滨区 and leaves out the bonded zone, the residential
+    street blocks (faces of the network in the residential areas), the lake, the
+    drawn parks and the belts before it, so no land is counted twice.
+    """
+    taken = unary_union(
+        [gk(zone), gk(lake)]
+        + [gk(f.geometry) for f in parks if f.geometry is not None]
+        + [face for _, _, face in _residential_faces(pieces)]
+    )
+    qibin = gk(frame.qibin)
+    canal = gk(frame.canal)
+    siphon_south = gk(box(113.9, 35.7433, 114.8, 36.1))  # from the 淇河倒虹吸 northwards
+    canal_belt = (
+        canal.buffer(CANAL_HALF_WIDTH_M + CANAL_BELT_M).difference(canal.buffer(CANAL_HALF_WIDTH_M))
+        .intersection(siphon_south)
+    )
+    band = next(b for nm, b in frame.barriers_gk if nm == "京广高铁、京港澳高速")
+    west = gk(frame.west_of_hsr)
+    hsr_belt = (
+        band.buffer(HSR_BELT_M).intersection(west).difference(band)
+        .intersection(gk(box(113.9, HSR_BELT_SOUTH_LAT, 114.8, 36.1)))
+    )
+    huaxia = next(r for r in ROAD_DEFS if r.id == "huaxia-rd")
+    huaxia_belt = (
+        gk(line(huaxia.coords)).buffer(HUAXIA_BELT_M / 2.0, cap_style="flat")
+        .intersection(gk(box(113.9, 35.0, 114.8, HUAXIA_SOUTH_END_LAT)))
+    )
+    centre = gk(Point(*LAKE))
+    lake_ring = centre.buffer(LAKE_R_M + LAKE_PARK_RING_M, quad_segs=16).difference(
+        centre.buffer(LAKE_R_M, quad_segs=16)
+    )
+    specs: tuple[tuple[str, str, str, str, str, str, bool, BaseGeometry, float], ...] = (
+        ("snwd-canal-green-belt", "南水北调总干渠两侧绿化带", "SNWD canal green belt",
+         "canal_green_belt",
+         f"{PLACES} §4 南水北调中线总干渠 “greenbelt both sides”: the canal line (gates joined) "
+         f"from the 淇河倒虹吸 north, {CANAL_BELT_M:.0f} m each side beyond its "
+         f"{CANAL_HALF_WIDTH_M:.0f} m half-width (width assumed)", "low", False, canal_belt,
+         CANAL_BELT_M),
+        ("hsr-g4-green-belt", "107国道与高速高铁之间绿化带", "Green belt west of the HSR/G4",
+         "corridor_green_belt",
+         f"{PLAN} 107国道与高速高铁之间 (green belt); {PLACES} §2 107国道: a "
+         f"{HSR_BELT_M:.0f} m strip along the west side of the HSR/G4 band north of 黎阳路, "
+         "only where no residential block lies (width and extent assumed)", "schematic", True,
+         hsr_belt, HSR_BELT_M),
+        ("huaxia-central-green-belt", "华夏南路中央绿化带", "Huaxia South Road central green belt",
+         "boulevard_green_belt",
+         f"{PLAN}; {PLACES} §2 “central green belt on 华夏南路”: {HUAXIA_BELT_M:.0f} m wide on "
+         "the 华夏路 line from 鹤壁东站 to 九州路 (华夏南路 taken as the part south of 九州路; "
+         "width assumed)", "low", True, huaxia_belt, HUAXIA_BELT_M),
+        ("longgang-lake-park", "景观湖滨湖公园", "Landscape lake park", "lake_park",
+         f"{PLAN} 龙岗创新创业园以景观湖为核心; a {LAKE_PARK_RING_M:.0f} m ring of lakeside park "
+         f"around the 景观湖 ({PLACES} §3; ring and width assumed)", "schematic", False,
+         lake_ring, LAKE_PARK_RING_M),
+    )
+    out = []
+    for fid, nm, en, kind, src, conf, named, geom_gk, width in specs:
+        clear = geom_gk.intersection(qibin).difference(taken)
+        geom = polygonal(wgs(clear))
+        taken = unary_union([taken, gk(geom)])
+        out.append(Feature(fid, nm, en, kind, src, conf, geom, {
+            "area_ha": round(area_km2(geom) * 100.0, 2), "location_known": True,
+            "named_in_plan": named, "width_m": width,
+        }))
+    return out
 
 
 GAIZU_DITCH = (
@@ -1667,7 +1757,11 @@ def build_layers(ref_dir: Path = DEFAULT_REFERENCE) -> dict[str, list[Feature]]:
     layers.update(bonded_features(pieces, frame))
     zone = layers["bonded_zone"][0].geometry
     assert zone is not None
-    layers["green"] = green
+    lake = next(f.geometry for f in layers["parks"] if f.id == "longgang-lake")
+    assert lake is not None
+    # Belts come after the roads and the bonded zone (they are kept clear of both), so the
+    # block streets are generated from the parks alone; the belts avoid the residential faces.
+    layers["green"] = green + green_belt_features(frame, pieces, zone, green, lake)
     layers["water"] = water_features(ref, frame)
     layers["life_circles"] = life_circle_features(frame, zone)
     layers["facilities"] = facility_features(pieces, layers["green"], layers["life_circles"])
@@ -1693,6 +1787,14 @@ def _check_places(layers: dict[str, list[Feature]], frame: Frame) -> None:
     for f in layers["water"]:  # a fenced bonded zone has no river running through it
         if f.geometry is not None and f.geometry.crosses(zone):
             raise ValueError(f"{f.id} crosses the bonded zone")
+    # Green is land use: no green area may share land with the zone or another green area.
+    drawn = [(f.id, gk(f.geometry)) for f in layers["green"] if f.geometry is not None]
+    for i, (fid, g) in enumerate(drawn):
+        if g.intersection(gk(zone)).area > 1.0:
+            raise ValueError(f"green {fid} overlaps the bonded zone")
+        for other, h in drawn[i + 1:]:
+            if g.intersection(h).area > 1.0:
+                raise ValueError(f"green {fid} overlaps {other}")
 
 
 def feature_collection(name: str, features: list[Feature]) -> str:
