@@ -258,7 +258,9 @@ def test_hostile_uploaded_layer_shows_text_and_runs_nothing(page: Page, app_serv
 
     open_page(page, app_server, "?basemap=none&groups=user&lat=35.707&lon=114.36&zoom=14")
     frame = map_frame(page)
-    frame.locator(PATHS).first.wait_for(timeout=60_000)
+    # The worker's workspace may hold other uploaded layers (other tests) whose paths lie
+    # outside this view and stay hidden: wait for a drawn one.
+    frame.locator(f"{PATHS}:visible").first.wait_for(timeout=60_000)
     x, y = _page_xy(page, 35.707, 114.36)
     page.mouse.move(x, y)
     tooltip = frame.locator(".leaflet-tooltip")
