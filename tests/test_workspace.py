@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import sqlite3
+import sys
 import threading
+import types
 from pathlib import Path
 
 import geopandas as gpd
@@ -134,7 +136,12 @@ def _writer(path: str, tag: str, rounds: int) -> None:
         ws.write_layer(f"shared-{tag}", _layer(5, tag))
 
 
-def test_concurrent_writers_in_two_processes_lose_nothing(tmp_path: Path) -> None:
+def test_concurrent_writers_in_two_processes_lose_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An AppTest that ran earlier in this worker leaves __main__ pointing at its temporary
+    # script, which "spawn" would re-run in each child; give the children a clean __main__.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     path = str(tmp_path / "w.gpkg")
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(path, tag, 6)) for tag in ("A", "B")]
