@@ -136,7 +136,10 @@ def legend_rows(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[LegendRow]:
     not schematic (or carries no ``confidence``), and a dashed row with the
     schematic suffix when some is schematic. A ``style_by`` entry stands for
     the features whose property has its value; an entry no feature stands for
-    keeps its solid row (the declaration still says what it would look like).
+    keeps its solid row (the declaration still says what it would look like),
+    but an entry whose features all lack a location (e.g. 浮山森林公园,
+    ``location_known: false``) gets none: nothing of it is drawn. Pass the
+    layer with its unlocated features for that to show.
 
     Parameters
     ----------
@@ -160,6 +163,9 @@ def legend_rows(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[LegendRow]:
             column = spec.style_by
             mask = (gdf[column] == key) if column in gdf.columns else \
                 pd.Series(False, index=gdf.index)
+            drawn = gdf.geometry.notna() & ~gdf.geometry.is_empty
+            if bool(mask.any()) and not bool((mask & drawn).any()):
+                continue
         conf = _confidences(gdf, mask)
         schematic = "schematic" in conf
         solid = not conf or bool(conf - {"schematic"})

@@ -422,10 +422,16 @@ class ChoroplethLayer:
 
 @dataclass(frozen=True)
 class DrawLayer:
-    """One layer ready to draw: its declaration and its features in GK metres."""
+    """One layer ready to draw: its declaration and its features in GK metres.
+
+    ``declared`` is the layer as loaded, unlocated features included, for the
+    legend rule (an entry whose features all lack a location gets no row);
+    None means ``gdf`` serves for the legend too.
+    """
 
     spec: LayerSpec
     gdf: gpd.GeoDataFrame
+    declared: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -586,7 +592,7 @@ def prepare_content(
     drawn: list[DrawLayer] = []
     for layer_id in ids:
         spec, gdf = load(layer_id)
-        drawn.append(DrawLayer(spec, _to_gk(gdf, epsg)))
+        drawn.append(DrawLayer(spec, _to_gk(gdf, epsg), declared=gdf))
     drawn.sort(key=lambda d: d.spec.z_order)
 
     lang = view.lang if view.lang in ("zh", "en") else "zh"
@@ -914,7 +920,7 @@ def _layer_legend(content: MapContent) -> list[LegendSection]:
     """Legend sections of every shown layer (the choropleth's layer is in the class legend)."""
     choro = content.choropleth
     return legend_sections(
-        (layer.spec, layer.gdf)
+        (layer.spec, layer.gdf if layer.declared is None else layer.declared)
         for layer in content.layers
         if choro is None or layer.spec.id != choro.area_layer
     )

@@ -67,6 +67,22 @@ def test_entry_without_features_keeps_its_solid_row() -> None:
                                                             ("支路（示意）", True)]
 
 
+def test_entry_whose_features_have_no_location_gets_no_row() -> None:
+    gdf = _roads(("arterial", "low"), ("local", "low"))
+    gdf.loc[gdf["road_class"] == "local", "geometry"] = None  # known by name, not placed
+    rows = legend_rows(ROADS, gdf)
+    assert [r.label("zh") for r in rows] == ["主干路"]
+
+
+def test_unlocated_fushan_forest_park_is_not_in_the_shipped_legend() -> None:
+    green = layers.load_layer("green")
+    fushan = green[green["location_known"].eq(False)]
+    assert len(fushan) == 1 and fushan.geometry.isna().all()
+    labels = [r.label("zh") for r in legend_rows(layers.get_spec("green"), green)]
+    assert "森林公园" not in labels
+    assert "湿地公园" in labels
+
+
 def test_sections_follow_the_layer_switcher_order_and_skip_redundant_headings() -> None:
     single = LayerSpec("t_single", "鹤壁综合保税区", "Bonded zone", "parks", "Polygon",
                        Style("#000000"), z_order=5)
