@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,36 +42,47 @@ import geopandas as gpd
 import pyogrio
 
 from spatial._errors import LayerImportError
-from spatial._sandbox import SandboxError, run_sandboxed
+from spatial._sandbox import SandboxError, WaitCallback, run_sandboxed
 from spatial.importer._checks import (
     _finish,
 )
 from spatial.importer._common import (
     _ALLOWED_DRIVERS,
     _SANDBOX_LIMITS,
+    COORDINATE_SYSTEMS,
+    MAX_FEATURE_VERTICES,
     MAX_FEATURES,
     MAX_INFLATED_BYTES,
     MAX_UPLOAD_BYTES,
+    MAX_VERTICES,
     SUPPORTED_EXTENSIONS,
     _clean_text,
     _err,
     _library_error,
+    _ReadOptions,
     _sandbox_error,
 )
 from spatial.importer._formats import (
     _read_raw,
+    _several_layers,
 )
 from spatial.importer._transport import (
-    _decode_result,
-    _encode_result,
+    _decode_layers,
+    _encode_layers,
 )
 
 __all__ = [
+    "COORDINATE_SYSTEMS",
     "MAX_FEATURES",
+    "MAX_FEATURE_VERTICES",
     "MAX_INFLATED_BYTES",
     "MAX_UPLOAD_BYTES",
+    "MAX_VERTICES",
     "SUPPORTED_EXTENSIONS",
+    "LayerChoice",
+    "list_user_layers",
     "read_user_layer",
+    "read_user_layers",
 ]
 
 
@@ -78,7 +91,33 @@ __all__ = [
 # =================================================================================================
 
 
-def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
+@dataclass(frozen=True)
+class LayerChoice:
+    """One layer of a multi-layer upload, for the user to choose from.
+
+    Attributes
+    ----------
+    name : str
+        The layer's name in the file (untrusted text: escape before showing).
+    geometry_type : str
+        As the file declares it, e.g. ``"MultiPolygon"``.
+    features : int or None
+        Number of features, if the file says.
+    """
+
+    name: str
+    geometry_type: str
+    features: int | None
+
+
+def read_user_layer(
+    data: bytes,
+    filename: str,
+    *,
+    layer: str | None = None,
+    coordinates: str = "wgs84",
+    on_wait: WaitCallback | None = None,
+) -> gpd.GeoDataFrame:
     """Read an uploaded file as one layer in WGS84.
 
     Parameters
@@ -88,6 +127,14 @@ def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
     filename : str
         The name the user gave the file; only its extension is used to choose
         the format (the content must agree) and its stem as a title hint.
+    layer : str, optional
+        For a GeoPackage with several layers: the one to read (otherwise such
+        a file is refused with the list of its layers).
+    coordinates : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of a point table's (CSV/xlsx) lon/lat columns; the
+        points are converted to WGS84 and the report says so.
+    on_wait : callable, optional
+        Told ``(runs ahead, seconds waited)`` while the parse waits in the queue.
 
     Returns
     -------
@@ -97,8 +144,8 @@ def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
         dict with ``format``, ``features``, ``features_in_file``,
         ``geometry_types``, ``crs_found``, ``crs_source``, ``encoding``,
         ``repaired``, ``repaired_features``, ``skipped``, ``skipped_by_reason``,
-        ``skipped_features`` and ``columns``; ``attrs["title"]`` a suggested
-        layer title.
+        ``skipped_features``, ``columns``, ``coordinate_system`` and
+        ``vertices``; ``attrs["title"]`` a suggested layer title.
 
     Raises
     ------
@@ -106,9 +153,114 @@ def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
         For every file that cannot be shown correctly; the message says why
         and what to do, in Chinese and English.
     """
+    gdfs = read_user_layers(
+        data,
+        filename,
+        layers=None if layer is None else [layer],
+        coordinates=coordinates,
+        on_wait=on_wait,
+        single=True,
+    )
+    return gdfs[0]
+
+
+def read_user_layers(
+    data: bytes,
+    filename: str,
+    *,
+    layers: Sequence[str] | None = None,
+    coordinates: str = "wgs84",
+    on_wait: WaitCallback | None = None,
+    single: bool = False,
+) -> list[gpd.GeoDataFrame]:
+    """Read the chosen layers of an upload (all of them by default), each in WGS84.
+
+    Parameters
+    ----------
+    data, filename, coordinates, on_wait
+        As for :func:`read_user_layer`.
+    layers : sequence of str, optional
+        Names (from :func:`list_user_layers`) of the GeoPackage layers to read;
+        None reads every layer with geometry.
+    single : bool
+        Refuse a file that holds several layers when none was chosen.
+
+    Returns
+    -------
+    list of geopandas.GeoDataFrame
+        One per layer, in the order asked, each as :func:`read_user_layer`
+        returns it (``attrs["title"]`` is the layer name for a multi-layer file).
+
+    Raises
+    ------
+    LayerImportError
+        As for :func:`read_user_layer`; one bad layer refuses the whole file.
+    """
+    kind = _check_upload(data, filename)
+    if coordinates not in COORDINATE_SYSTEMS:
+        raise ValueError(f"coordinates must be one of {sorted(COORDINATE_SYSTEMS)}")
+    if single and layers is None and kind in ("gpkg", "zip"):
+        choices = list_user_layers(data, filename, on_wait=on_wait)
+        if len(choices) > 1:
+            raise _several_layers("GeoPackage", [c.name for c in choices])
+    opts = {
+        "mode": "read",
+        "layers": None if layers is None else list(layers),
+        "coordinates": coordinates,
+    }
+    raw = _run_child(bytes(data), kind, opts, on_wait)
+    gdfs = _decode_layers(raw)
+    for gdf in gdfs:
+        report = gdf.attrs["import_report"]
+        name = report.get("dataset_name")
+        if len(gdfs) > 1 and isinstance(name, str) and name:
+            gdf.attrs["title"] = _clean_text(name, 80)
+        else:
+            gdf.attrs["title"] = _title_from_filename(filename, report)
+    return gdfs
+
+
+def list_user_layers(
+    data: bytes, filename: str, *, on_wait: WaitCallback | None = None
+) -> list[LayerChoice]:
+    """List the layers of a multi-layer upload (a GeoPackage, also inside a zip).
+
+    Returns
+    -------
+    list of LayerChoice
+        Every layer with geometry; empty for formats that hold one layer.
+
+    Raises
+    ------
+    LayerImportError
+        If the file cannot be opened.
+    """
+    kind = _check_upload(data, filename)
+    if kind not in ("gpkg", "zip"):
+        return []
+    raw = _run_child(bytes(data), kind, {"mode": "list"}, on_wait)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+        if not doc.get("ok"):
+            raise LayerImportError(str(doc["zh"]), str(doc["en"]))
+        return [
+            LayerChoice(
+                str(c["name"]),
+                str(c["geometry_type"]),
+                None if c["features"] is None else int(c["features"]),
+            )
+            for c in doc["choices"]
+        ]
+    except LayerImportError:
+        raise
+    except Exception:
+        raise _sandbox_error(SandboxError("crashed", "undecodable list")) from None
+
+
+def _check_upload(data: bytes, filename: str) -> str:
+    """Cheap checks in the app process; returns the format kind."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("data must be bytes")
-    data = bytes(data)
     ext = _extension(filename)
     if not data:
         raise _err("文件是空的。", "The file is empty.")
@@ -119,20 +271,21 @@ def read_user_layer(data: bytes, filename: str) -> gpd.GeoDataFrame:
             f"The file is too large ({len(data) / 1024**2:.0f} MB); the limit is "
             f"{MAX_UPLOAD_BYTES // 1024**2} MB. Split the layer or zip it and try again.",
         )
-    kind = SUPPORTED_EXTENSIONS[ext]
+    return SUPPORTED_EXTENSIONS[ext]
+
+
+def _run_child(data: bytes, kind: str, opts: dict[str, Any], on_wait: WaitCallback | None) -> bytes:
     try:
-        raw = run_sandboxed(
+        return run_sandboxed(
             "spatial.importer:_sandbox_entry",
             data,
-            [kind],
+            [kind, json.dumps(opts)],
             limits=_SANDBOX_LIMITS,
             env=_gdal_child_env(),
+            on_wait=on_wait,
         )
     except SandboxError as exc:
         raise _sandbox_error(exc) from None
-    gdf = _decode_result(raw)
-    gdf.attrs["title"] = _title_from_filename(filename, gdf.attrs["import_report"])
-    return gdf
 
 
 def _extension(filename: str) -> str:
@@ -164,7 +317,6 @@ def _title_from_filename(filename: str, report: dict[str, Any]) -> str:
     return _clean_text(stem, 80) or "layer"
 
 
-
 def _gdal_child_env() -> dict[str, str]:
     """GDAL/PROJ configuration for the parser process (read by GDAL when it loads)."""
     skip = sorted(set(pyogrio.list_drivers()) - _ALLOWED_DRIVERS | {"OGR_VRT", "VRT", "GDALG"})
@@ -184,20 +336,32 @@ def _gdal_child_env() -> dict[str, str]:
     }
 
 
-
-
 # =================================================================================================
 # Everything below runs inside the sandboxed child process
 # =================================================================================================
 
 
 def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> bytes:
-    """Child entry point: parse ``data`` of format ``args[0]`` and return the encoded answer."""
+    """Child entry point: parse ``data`` of format ``args[0]`` and return the encoded answer.
+
+    ``args[1]`` is the JSON of the app's options: ``mode`` ("read" or
+    "list"), ``layers`` and ``coordinates``.
+    """
     kind = args[0]
+    params = json.loads(args[1]) if len(args) > 1 else {}
+    layers = params.get("layers")
+    opts = _ReadOptions(
+        layers=None if layers is None else tuple(str(n) for n in layers),
+        coordinates=str(params.get("coordinates", "wgs84")),
+        list_only=params.get("mode") == "list",
+    )
     try:
-        raw = _read_raw(data, kind, workdir)
-        gdf, report, warnings = _finish(raw)
-        return _encode_result(gdf, report, warnings)
+        raws = _read_raw(data, kind, workdir, opts)
+        if opts.list_only:
+            return json.dumps({"ok": True, "choices": opts.choices}, ensure_ascii=False).encode()
+        if not raws:
+            raise _err("文件中没有要素。", "The file contains no features.")
+        return _encode_layers([_finish(raw) for raw in raws])
     except LayerImportError as exc:
         return json.dumps({"ok": False, "zh": exc.zh, "en": exc.en}, ensure_ascii=False).encode()
     except MemoryError:
@@ -208,4 +372,3 @@ def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> bytes:
         traceback.print_exc()
         e = _library_error(exc, kind)
         return json.dumps({"ok": False, "zh": e.zh, "en": e.en}, ensure_ascii=False).encode()
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from spatial.importer._common import (
     _encoding_warning,
     _err,
     _RawLayer,
+    _ReadOptions,
     _require,
     _unknown_crs,
 )
@@ -148,9 +150,59 @@ def _zip_too_big() -> LayerImportError:
     )
 
 
-def _read_zip(data: bytes, kind: str, workdir: Path) -> _RawLayer:
+class _Inflated:
+    """Real bytes inflated so far from one archive, against :data:`MAX_INFLATED_BYTES`.
+
+    The central directory's sizes are only what the archive *claims*; a
+    hostile zip under-declares them. So every byte is counted as it comes
+    out of the decompressor, and extraction stops at the cap.
+    """
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def extract(self, zf: zipfile.ZipFile, entry: _Entry, dest: Path | None = None) -> bytes:
+        """Inflate one entry (to ``dest`` if given, else into memory) under the real cap."""
+        chunks: list[bytes] = []
+        out = dest.open("wb") if dest is not None else None
+        try:
+            with zf.open(entry.name) as src:
+                while True:
+                    chunk = src.read(1024**2)
+                    if not chunk:
+                        break
+                    self.total += len(chunk)
+                    if self.total > MAX_INFLATED_BYTES:
+                        raise _zip_too_big()
+                    if out is not None:
+                        out.write(chunk)
+                    else:
+                        chunks.append(chunk)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+                raise _zip_too_big() from None
+            # zipfile stops at the declared size and checks the CRC: a lying header ends here.
+            raise _err(
+                "压缩包已损坏（文件大小或校验值与内容不符），无法读取。请重新打包。",
+                "The archive is damaged (sizes or checksums do not match the content). "
+                "Zip the files again.",
+            ) from None
+        finally:
+            if out is not None:
+                out.close()
+        return b"".join(chunks)
+
+
+def _read_zip(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list[_RawLayer]:
+    """Read the layer(s) of a zip or KMZ; members are inflated by us, under a real byte cap.
+
+    GDAL never reads the archive itself (no ``/vsizip/``): its inflater trusts
+    nothing but also bounds nothing, so a zip whose headers under-declare its
+    sizes would inflate fully inside it.
+    """
     label = "KMZ" if kind == "kmz" else "ZIP"
     zf, entries = _inspect_zip(data, label)
+    inflated = _Inflated()
     by_ext: dict[str, list[_Entry]] = {}
     for e in entries:
         by_ext.setdefault(PurePosixPath(e.name.replace("\\", "/")).suffix.lower(), []).append(e)
@@ -159,7 +211,7 @@ def _read_zip(data: bytes, kind: str, workdir: Path) -> _RawLayer:
         if not kmls:
             raise _err("KMZ 中没有 KML 文件。", "The KMZ contains no KML file.")
         doc = next((e for e in kmls if e.name.lower() == "doc.kml"), kmls[0])
-        return _read_kml(zf.read(doc.name), workdir)
+        return [_read_kml(inflated.extract(zf, doc), workdir)]
     shps = by_ext.get(".shp", [])
     others = [
         e for ext in (".geojson", ".json", ".gpkg", ".kml", ".csv") for e in by_ext.get(ext, [])
@@ -167,7 +219,9 @@ def _read_zip(data: bytes, kind: str, workdir: Path) -> _RawLayer:
     if len(shps) + len(others) > 1:
         raise _several_layers("ZIP", [e.display for e in shps + others])
     if shps:
-        return _read_zipped_shapefile(data, zf, entries, shps[0], workdir)
+        if opts.list_only:
+            return []
+        return [_read_zipped_shapefile(zf, entries, shps[0], workdir, inflated)]
     if not others:
         found = ", ".join(_clean_text(e.display, 30) for e in entries[:5]) or "-"
         raise _err(
@@ -180,18 +234,22 @@ def _read_zip(data: bytes, kind: str, workdir: Path) -> _RawLayer:
     ext = PurePosixPath(inner.name).suffix.lower()
     inner_kind = SUPPORTED_EXTENSIONS[ext]
     if inner_kind == "gpkg":
-        # Read in place through /vsizip/ (a GeoPackage is random-access; no need to unpack it).
-        path = workdir / "upload.zip"
-        path.write_bytes(data)
-        with zf.open(inner.name) as f:
+        path = workdir / "inner.gpkg"
+        inflated.extract(zf, inner, path)
+        with path.open("rb") as f:
             _require("gpkg", f.read(100), ("gpkg",))
-        return _read_gpkg(f"GPKG:/vsizip/{path}/{inner.name}", PurePosixPath(inner.name).stem)
-    # Text formats: the entry's bytes (size already capped) go through the same checks as an upload.
-    return _read_raw(zf.read(inner.name), inner_kind, workdir)
+        return _read_gpkg(f"GPKG:{path}", PurePosixPath(inner.display).stem, opts)
+    if opts.list_only:
+        return []
+    # Text formats: the entry's bytes (size capped) go through the same checks as an upload.
+    return _read_raw(inflated.extract(zf, inner), inner_kind, workdir, opts)
+
+
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 def _read_zipped_shapefile(
-    data: bytes, zf: zipfile.ZipFile, entries: list[_Entry], shp: _Entry, workdir: Path
+    zf: zipfile.ZipFile, entries: list[_Entry], shp: _Entry, workdir: Path, inflated: _Inflated
 ) -> _RawLayer:
     stem = shp.name[: -len(".shp")]
     siblings = {e.name[len(stem) :].lower(): e for e in entries if e.name[: len(stem)] == stem}
@@ -204,15 +262,19 @@ def _read_zipped_shapefile(
             f"The Shapefile is incomplete: the archive lacks the {' and '.join(missing)} file. "
             "Zip the .shp, .shx, .dbf and .prj of the same name together.",
         )
+    # Our own fixed names in the private directory: nothing of the archive's paths is used.
+    folder = workdir / "shapefile"
+    folder.mkdir()
+    for ext in _SHAPEFILE_PARTS:
+        if ext in siblings:
+            inflated.extract(zf, siblings[ext], folder / f"layer{ext}")
     encoding: str | None = None
     warnings: list[str] = []
     if ".cpg" not in siblings:
-        dbf = zf.read(siblings[".dbf"].name)
+        dbf = (folder / "layer.dbf").read_bytes()
         if len(dbf) > 29 and dbf[29] == 0:  # no language driver id: GDAL would assume Latin-1
             encoding, warnings = _guess_dbf_encoding(dbf)
-    path = workdir / "upload.zip"
-    path.write_bytes(data)
-    raw = _ogr_read(f"/vsizip/{path}/{shp.name}", "Shapefile", encoding=encoding)
+    raw = _ogr_read(str(folder / "layer.shp"), "Shapefile", encoding=encoding)
     if ".prj" in siblings and raw.crs is None:
         raise _unknown_crs(".prj")
     raw.dataset_name = PurePosixPath(shp.display.replace("\\", "/")).stem
@@ -245,4 +307,3 @@ def _guess_dbf_encoding(dbf: bytes) -> tuple[str | None, list[str]]:
         "上传。 / The Shapefile has no .cpg file and its text encoding could not be determined; "
         "text may be garbled. Upload it together with its .cpg file."
     ]
-

@@ -16,7 +16,9 @@ from pyproj import CRS
 from spatial._errors import LayerImportError
 from spatial.crs import WGS84
 from spatial.importer._common import (
+    MAX_FEATURE_VERTICES,
     MAX_FEATURES,
+    MAX_VERTICES,
     _clean_text,
     _err,
     _is_missing,
@@ -54,6 +56,7 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
     finite[present & ~empty] = _all_finite(geoms[present & ~empty])
     skipped["non_finite"] += [int(i) for i in np.flatnonzero(present & ~empty & ~finite)]
     keep = present & ~empty & finite
+    _check_vertices(geoms[present], np.flatnonzero(present), labels)
     if not keep.any():
         raise _err(
             "文件中没有可用的几何（全部为空、缺失或坐标无效）。",
@@ -109,6 +112,18 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
             "check that its coordinate reference system is right."
         )
     warnings += _geometry_warnings(skipped, repaired, labels)
+    collections = np.flatnonzero(np.asarray(gdf.geom_type == "GeometryCollection"))
+    if len(collections):
+        fz, fe = _list_features([int(kept_idx[i]) for i in collections], labels)
+        warnings.append(
+            f"{len(collections)} 个要素是几何集合（GeometryCollection，点线面混在一个要素中）："
+            f"{fz}。地图上可以显示，但面积、覆盖率等统计只计其中的面，出图图例按面绘制。"
+            "建议在 GIS 软件中拆分为单一类型后重新导入。 / "
+            f"{len(collections)} feature(s) are geometry collections (points, lines and polygons "
+            f"mixed in one feature): {fe}. They are shown on the map, but area and coverage "
+            "figures count only their polygons and the legend draws them as areas. Consider "
+            "splitting them into single types in your GIS software and importing again."
+        )
     all_skipped = sorted({i for v in skipped.values() for i in v})
     report: dict[str, Any] = {
         "format": raw.fmt,
@@ -125,8 +140,38 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         "skipped_by_reason": {k: len(v) for k, v in skipped.items()},
         "skipped_features": [i + 1 for i in all_skipped],
         "columns": [str(c) for c in gdf.columns if c != gdf.geometry.name],
+        "coordinate_system": raw.coordinates,
+        "vertices": int(shapely.get_num_coordinates(np.asarray(gdf.geometry.values)).sum()),
     }
     return gdf, report, warnings
+
+
+def _check_vertices(geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], labels: Any) -> None:
+    """Refuse a layer whose vertices (per feature or in all) exceed what can be drawn and checked.
+
+    Features are a poor measure of work: one MultiPoint can hold a million
+    points. Every later step (validity, reprojection, the map, the export)
+    costs in proportion to vertices, so that is what is capped.
+    """
+    counts = shapely.get_num_coordinates(np.asarray(geoms, dtype=object))
+    total = int(counts.sum())
+    if len(counts) and int(counts.max()) > MAX_FEATURE_VERTICES:
+        worst = int(np.argmax(counts))
+        fz, fe = labels(int(index[worst]))
+        raise _err(
+            f"{fz}要素的节点太多（{int(counts[worst]):,} 个，单个要素上限 "
+            f"{MAX_FEATURE_VERTICES:,}）。请在 GIS 软件中简化或拆分后重试。",
+            f"Feature {fe} has too many vertices ({int(counts[worst]):,}; the limit per "
+            f"feature is {MAX_FEATURE_VERTICES:,}). Simplify or split it in your GIS software "
+            "and try again.",
+        )
+    if total > MAX_VERTICES:
+        raise _err(
+            f"图层的节点总数太多（{total:,} 个，上限 {MAX_VERTICES:,}）。"
+            "请简化几何或拆分图层后重试。",
+            f"The layer has too many vertices in all ({total:,}; the limit is "
+            f"{MAX_VERTICES:,}). Simplify the geometry or split the layer and try again.",
+        )
 
 
 def _all_finite(geoms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

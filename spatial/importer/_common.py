@@ -22,8 +22,12 @@ MAX_ZIP_RATIO = 200  # deflate tops out near 1030:1; real data (even blank DBF f
 _RATIO_MIN_SIZE = 1024**2  # ratio is judged only for entries above this size
 MAX_ZIP_ENTRIES = 1000
 MAX_FEATURES = 300_000
+# Work is bounded by vertices, not features: one MultiPoint of 1 M points is one "feature".
+# Real planning data stays far below: a detailed county boundary has ~50 k vertices.
+MAX_VERTICES = 2_000_000
+MAX_FEATURE_VERTICES = 200_000
 MAX_FIELDS = 500
-_SANDBOX_LIMITS = SandboxLimits(cpu_seconds=30, wall_seconds=60.0)
+_SANDBOX_LIMITS = SandboxLimits(cpu_seconds=30, wall_seconds=60.0, queue_seconds=180.0)
 
 # Extension -> format handled by the reader. ``.shp`` alone cannot work (needs .shx/.dbf).
 SUPPORTED_EXTENSIONS: dict[str, str] = {
@@ -34,6 +38,7 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {
     ".kml": "kml",
     ".kmz": "kmz",
     ".csv": "csv",
+    ".xlsx": "xlsx",
 }
 _FORMAT_LABEL = {
     "geojson": "GeoJSON",
@@ -41,6 +46,7 @@ _FORMAT_LABEL = {
     "shapefile": "Shapefile",
     "kml": "KML",
     "csv": "CSV",
+    "xlsx": "Excel",
 }
 _ALLOWED_DRIVERS = frozenset({"GeoJSON", "GPKG", "ESRI Shapefile", "KML", "LIBKML"})
 _NESTED_ARCHIVE_EXT = (".zip", ".kmz", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
@@ -60,14 +66,22 @@ def _clean_text(s: str, limit: int) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-
 def _sandbox_error(exc: SandboxError) -> LayerImportError:
     if exc.kind == "timeout":
+        # Name the limit that was actually reached (CPU time or wall clock), not a fixed figure.
+        limit = exc.limit_seconds or _SANDBOX_LIMITS.wall_seconds
         return _err(
-            f"读取文件超时（超过 {_SANDBOX_LIMITS.cpu_seconds} 秒）：文件可能过大或过于复杂。"
+            f"读取文件超时（超过 {limit:.0f} 秒）：文件可能过大或过于复杂。"
             "请拆分图层或简化几何后重试。",
-            f"Reading the file took too long (over {_SANDBOX_LIMITS.cpu_seconds} s); it may be "
+            f"Reading the file took too long (over {limit:.0f} s); it may be "
             "too large or too complex. Split the layer or simplify its geometry and try again.",
+        )
+    if exc.kind == "busy":
+        limit = exc.limit_seconds or _SANDBOX_LIMITS.queue_seconds
+        return _err(
+            f"服务器正忙：排队等待超过 {limit:.0f} 秒仍未轮到读取该文件。请稍后重试。",
+            f"The server is busy: the file waited over {limit:.0f} s in the queue without being "
+            "read. Try again later.",
         )
     if exc.kind in ("memory", "output_too_large"):
         return _err(
@@ -81,7 +95,6 @@ def _sandbox_error(exc: SandboxError) -> LayerImportError:
     )
 
 
-
 def _is_missing(v: Any) -> bool:
     if v is None:
         return True
@@ -90,6 +103,27 @@ def _is_missing(v: Any) -> bool:
     except (TypeError, ValueError):
         return False
 
+
+COORDINATE_SYSTEMS: dict[str, tuple[str, str]] = {
+    "wgs84": ("WGS84（GPS、天地图）", "WGS84 (GPS, Tianditu)"),
+    "gcj02": ("GCJ-02（高德、腾讯）", "GCJ-02 (Gaode/AMap, Tencent)"),
+    "bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
+}
+
+
+@dataclass
+class _ReadOptions:
+    """What the app asked of the parser process (plain values, sent as JSON arguments).
+
+    ``layers``: the GeoPackage layers to read (None: all); ``coordinates``: the
+    coordinate system of a point table's lon/lat columns (a key of
+    :data:`COORDINATE_SYSTEMS`); ``list_only``: only list the layers.
+    """
+
+    layers: tuple[str, ...] | None = None
+    coordinates: str = "wgs84"
+    list_only: bool = False
+    choices: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +140,7 @@ class _RawLayer:
     warnings: list[str] = field(default_factory=list)
     repaired_on_read: list[int] = field(default_factory=list)  # e.g. rings closed
     unreadable: list[int] = field(default_factory=list)  # geometry bytes GEOS refused
+    coordinates: str = "wgs84"  # what a point table's lon/lat were, before conversion
 
 
 def _library_error(exc: Exception, kind: str) -> LayerImportError:
@@ -124,7 +159,6 @@ def _library_error(exc: Exception, kind: str) -> LayerImportError:
         f"This {label} file could not be read: it is incomplete or malformed. Export it again "
         "from your GIS software and upload the new file.",
     )
-
 
 
 # --- format sniffing -------------------------------------------------------------------------
@@ -244,7 +278,6 @@ def _encoding_warning(encoding: str) -> list[str]:
             "Chinese GBK/GB18030 encoding; its text was read in that encoding."
         ]
     return []
-
 
 
 def _too_many_features(n: int) -> LayerImportError:

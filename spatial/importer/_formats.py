@@ -27,35 +27,41 @@ from spatial.importer._common import (
     _library_error,
     _parse_crs,
     _RawLayer,
+    _ReadOptions,
     _require,
     _too_many_features,
     _unknown_crs,
 )
 from spatial.importer._tables import (
     _read_csv,
+    _read_xlsx,
 )
 
 
-def _read_raw(data: bytes, kind: str, workdir: Path) -> _RawLayer:
+def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list[_RawLayer]:
+    """Read the upload's layers (one, except for a GeoPackage holding several)."""
     if kind == "geojson":
         _require(kind, data, ("json",))
-        return _read_geojson(data, workdir)
+        return [_read_geojson(data, workdir)]
     if kind == "gpkg":
         _require(kind, data, ("gpkg",))
         path = workdir / "upload.gpkg"
         path.write_bytes(data)
-        return _read_gpkg(f"GPKG:{path}", "")
+        return _read_gpkg(f"GPKG:{path}", "", opts)
     if kind == "kml":
         _require(kind, data, ("kml",))
-        return _read_kml(data, workdir)
+        return [_read_kml(data, workdir)]
     if kind == "csv":
         _require(kind, data, ("text",))
-        return _read_csv(data)
+        return [_read_csv(data, opts.coordinates)]
+    if kind == "xlsx":
+        _require(kind, data, ("zip",))
+        return [_read_xlsx(data, opts.coordinates)]
     if kind in ("zip", "kmz"):
         from spatial.importer._archives import _read_zip  # archives hold the other formats
 
         _require(kind, data, ("zip",))
-        return _read_zip(data, kind, workdir)
+        return _read_zip(data, kind, workdir, opts)
     raise _err("不支持该文件格式。", "This file type is not supported.")
 
 
@@ -116,8 +122,6 @@ def _geoms_from_wkb(
             geoms[i] = g
             fixed.append(int(i))
     return geoms, fixed, unreadable
-
-
 
 
 _CRS_MEMBER_RE = re.compile(r'"crs"\s*:\s*\{')
@@ -191,16 +195,39 @@ def _geojson_error(text: str, exc: Exception) -> LayerImportError:
     return _library_error(exc, "geojson")
 
 
-def _read_gpkg(path: str, dataset_name: str) -> _RawLayer:
+def _read_gpkg(path: str, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
+    """Read the chosen (default: all) spatial layers of a GeoPackage, or only list them."""
     layers = pyogrio.list_layers(path)
     spatial_layers = [str(name) for name, gtype in layers if gtype is not None]
     if not spatial_layers:
         raise _err("GeoPackage 中没有带几何的图层。", "The GeoPackage has no layer with geometry.")
-    if len(spatial_layers) > 1:
-        raise _several_layers("GeoPackage", spatial_layers)
-    raw = _ogr_read(path, "GeoPackage", layer=spatial_layers[0])
-    raw.dataset_name = dataset_name or spatial_layers[0]
-    return raw
+    if opts.list_only:
+        for name, gtype in layers:
+            if gtype is not None:
+                info = pyogrio.read_info(path, layer=str(name))
+                opts.choices.append(
+                    {"name": str(name), "geometry_type": str(gtype), "features": info["features"]}
+                )
+        return []
+    wanted = spatial_layers if opts.layers is None else list(opts.layers)
+    unknown = [n for n in wanted if n not in spatial_layers]
+    if unknown or not wanted:
+        raise _err(
+            f"GeoPackage 中没有所选的图层“{_clean_text(unknown[0] if unknown else '', 30)}”。"
+            "请重新选择。",
+            f"The GeoPackage has no layer '{_clean_text(unknown[0] if unknown else '', 30)}'. "
+            "Choose again.",
+        )
+    out = []
+    total = 0
+    for name in wanted:
+        raw = _ogr_read(path, "GeoPackage", layer=name)
+        total += len(raw.geoms)
+        if total > MAX_FEATURES:
+            raise _too_many_features(total)
+        raw.dataset_name = name if len(spatial_layers) > 1 else (dataset_name or name)
+        out.append(raw)
+    return out
 
 
 def _several_layers(label: str, names: Sequence[str]) -> LayerImportError:
@@ -267,5 +294,3 @@ def _concat(parts: list[_RawLayer]) -> _RawLayer:
         ],
         unreadable=[i + int(o) for p, o in zip(parts, offsets, strict=False) for i in p.unreadable],
     )
-
-

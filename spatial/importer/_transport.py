@@ -20,6 +20,23 @@ from spatial.importer._common import (
 )
 
 
+def _encode_layers(results: list[tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]]) -> bytes:
+    """Encode one or more parsed layers as one JSON answer."""
+    docs = [json.loads(_encode_result(*r)) for r in results]
+    return json.dumps({"ok": True, "layers": docs}, ensure_ascii=False).encode("utf-8")
+
+
+def _decode_layers(raw: bytes) -> list[gpd.GeoDataFrame]:
+    """Decode :func:`_encode_layers`' answer (or raise the refusal it carries)."""
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except Exception:
+        raise _sandbox_error(SandboxError("crashed", "undecodable result")) from None
+    if not isinstance(doc, dict) or not doc.get("ok") or not isinstance(doc.get("layers"), list):
+        return [_decode_result(raw)]
+    return [_decode_result(json.dumps(d).encode("utf-8")) for d in doc["layers"]]
+
+
 def _encode_result(gdf: gpd.GeoDataFrame, report: dict[str, Any], warnings: list[str]) -> bytes:
     cols = []
     for name in gdf.columns:
@@ -46,7 +63,6 @@ def _encode_result(gdf: gpd.GeoDataFrame, report: dict[str, Any], warnings: list
         "warnings": warnings,
     }
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-
 
 
 def _decode_result(raw: bytes) -> gpd.GeoDataFrame:
@@ -80,4 +96,3 @@ def _decode_result(raw: bytes) -> gpd.GeoDataFrame:
         # Only a subverted or broken child produces an answer we cannot decode.
         raise _sandbox_error(SandboxError("crashed", "undecodable result")) from None
     return gdf
-
