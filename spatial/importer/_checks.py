@@ -198,10 +198,16 @@ def _is_cgcs2000_gk(code: int | None) -> bool:
     return code is not None and 4491 <= code <= 4554
 
 
+_EDGE_SLACK_DEG = 1e-6
+
+
 def _check_crs(raw: _RawLayer, bounds: np.ndarray[Any, Any]) -> tuple[CRS, str]:
     """Decide the source CRS or refuse; returns the CRS and an optional warning."""
     minx, miny, maxx, maxy = (float(b) for b in bounds)
-    degrees = minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
+    # World data (Natural Earth) touches ±180°/±90°, often a few ulps beyond after its own
+    # reprojection; that is the edge of the world, not projected metres.
+    e = _EDGE_SLACK_DEG
+    degrees = minx >= -180 - e and maxx <= 180 + e and miny >= -90 - e and maxy <= 90 + e
     crs = raw.crs
     declared = raw.crs_source in ("file", "legacy GeoJSON crs member")
     if crs is None or crs.is_geographic:
@@ -227,7 +233,10 @@ def _check_crs(raw: _RawLayer, bounds: np.ndarray[Any, Any]) -> tuple[CRS, str]:
     except Exception:
         raise _unknown_crs(crs.name) from None
     ok = all(math.isfinite(v) for v in (*lon, *lat))
-    if not ok or not (all(-180 <= v <= 180 for v in lon) and all(-90 <= v <= 90 for v in lat)):
+    e = _EDGE_SLACK_DEG
+    if not ok or not (
+        all(-180 - e <= v <= 180 + e for v in lon) and all(-90 - e <= v <= 90 + e for v in lat)
+    ):
         raise _err(
             f"坐标与文件声明的坐标系（{_crs_label(crs)}）不符，无法换算为经纬度。"
             "请检查坐标系设置（例如是否带了带号前缀）后重新导出。",

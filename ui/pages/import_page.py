@@ -13,7 +13,6 @@ are shown with ``st.dataframe`` (plain cells).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -22,13 +21,13 @@ import streamlit as st
 from spatial import LayerImportError, SpatialError, read_user_layer
 from spatial.importer import MAX_UPLOAD_BYTES, SUPPORTED_EXTENSIONS
 from spatial.tables import to_safe_csv
+from spatial.text import escape_markdown
 from spatial.workspace import GeoPackageWorkspace, UserLayerInfo, default_workspace
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
 
 _UPLOAD_TYPES = sorted(ext.lstrip(".") for ext in SUPPORTED_EXTENSIONS)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^])")
 _K_RESULT = "import_result"
 _K_UPLOADER = "import_uploader_n"
 _K_CONFIRM = "import_confirm_delete"
@@ -36,8 +35,8 @@ _K_NOTICE = "import_notice"
 
 
 def md_escape(text: str) -> str:
-    """Make untrusted text show literally in Streamlit markdown (no links, icons, maths)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Make untrusted text show literally in Streamlit markdown (see ``escape_markdown``)."""
+    return escape_markdown(text)
 
 
 def _msg(err: SpatialError) -> str:
