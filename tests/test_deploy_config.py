@@ -30,14 +30,14 @@ def _csp() -> str:
 
 
 def test_csp_allows_only_the_apps_origin_and_streamlits_inline_script() -> None:
-    csp = dict(
-        (d.split()[0], d.split()[1:]) for d in (p.strip() for p in _csp().split(";")) if d
-    )
+    csp = dict((d.split()[0], d.split()[1:]) for d in (p.strip() for p in _csp().split(";")) if d)
     assert csp["default-src"] == ["'self'"]
     assert csp["frame-ancestors"] == ["'self'"] and csp["object-src"] == ["'none'"]
     assert "'unsafe-inline'" not in csp["script-src"]
-    assert all(s.startswith("'") or s.startswith("wss://$host") for s in
-               csp["script-src"] + csp["connect-src"])
+    assert all(
+        s.startswith("'") or s.startswith("wss://$host")
+        for s in csp["script-src"] + csp["connect-src"]
+    )
     index = (Path(streamlit.__file__).parent / "static" / "index.html").read_text()
     for body in re.findall(r"<script>(.*?)</script>", index, re.S):
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
@@ -46,7 +46,7 @@ def test_csp_allows_only_the_apps_origin_and_streamlits_inline_script() -> None:
 
 def test_proxy_sends_hsts_on_tls_and_nosniff_and_is_linked_from_the_readme() -> None:
     conf = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
-    tls = conf[conf.index("listen 443"):]
+    tls = conf[conf.index("listen 443") :]
     assert "Strict-Transport-Security" in tls
     assert "Strict-Transport-Security" not in conf[: conf.index("listen 443")]
     assert 'X-Content-Type-Options "nosniff"' in conf

@@ -39,8 +39,10 @@ def test_out_refuses_a_symlink(tmp_path: Path, capsys: pytest.CaptureFixture[str
     victim.write_text("keep me")
     link = tmp_path / "map.png"
     link.symlink_to(victim)
-    assert main(["--out", str(link), "--date", DAY, "--bbox", "114.2,35.6,114.4,35.8",
-                 "--dpi", "72"]) == 2
+    assert (
+        main(["--out", str(link), "--date", DAY, "--bbox", "114.2,35.6,114.4,35.8", "--dpi", "72"])
+        == 2
+    )
     assert "not a regular file" in capsys.readouterr().err
     assert link.is_symlink() and victim.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png", "victim.txt"]
