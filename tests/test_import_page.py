@@ -75,7 +75,7 @@ def test_upload_report_and_save(workspace: GeoPackageWorkspace) -> None:
     report = at.dataframe[0].value
     values = dict(zip(report.iloc[:, 0], report.iloc[:, 1], strict=True))
     assert values["导入要素数"] == "2" and values["格式"] == "GeoJSON"
-    assert values["几何类型"] == "Point × 1, Polygon × 1"
+    assert values["几何类型"] == "点 × 1, 面 × 1"
     assert at.text_input[0].value == "公园"
     at.text_input[0].set_value("我的公园")
     at.button(key="FormSubmitter:import_save_0-加入我的图层").click().run()

@@ -114,7 +114,9 @@ def _list_layers(file: Any) -> list[LayerChoice] | LayerImportError:
 
 
 def _report_table(report: dict[str, Any]) -> pd.DataFrame:
-    types = ", ".join(f"{k} × {v}" for k, v in report.get("geometry_types", {}).items())
+    types = ", ".join(
+        f"{_geometry_name(k)} × {v}" for k, v in report.get("geometry_types", {}).items()
+    )
     skipped = report.get("skipped_by_reason", {})
     skipped_text = str(report.get("skipped", 0))
     details = ", ".join(f"{_SKIP_REASONS.get(k, (k, k))[0 if current_lang() != 'en' else 1]}: {v}"
@@ -137,6 +139,26 @@ def _report_table(report: dict[str, Any]) -> pd.DataFrame:
         rows.append((t("坐标转换", "Coordinates converted"),
                      t(f"{zh} → WGS84", f"{en} → WGS84")))
     return pd.DataFrame(rows, columns=[t("项目", "Item"), t("结果", "Result")])
+
+
+_GEOMETRY_NAMES = {
+    "Point": ("点", "point"),
+    "MultiPoint": ("多点", "multipoint"),
+    "LineString": ("线", "line"),
+    "MultiLineString": ("多线", "multiline"),
+    "Polygon": ("面", "polygon"),
+    "MultiPolygon": ("多面", "multipolygon"),
+    "GeometryCollection": ("几何集合", "geometry collection"),
+}
+
+
+def _geometry_name(kind: str) -> str:
+    """A geometry type in the session's language (GeoPackage may add Z/M: kept as suffix)."""
+    base = kind.removesuffix(" Z").removesuffix(" M").removesuffix(" ZM")
+    for key, (zh, en) in _GEOMETRY_NAMES.items():
+        if base.lower() == key.lower():
+            return t(zh, en) + kind[len(base):]
+    return t("几何", "geometry") if kind.lower() in ("unknown", "geometry") else kind
 
 
 _SKIP_REASONS = {
@@ -206,8 +228,8 @@ def _choices(file: Any, n: int) -> tuple[str, tuple[str, ...] | None] | None:
 
 def _choice_label(c: LayerChoice) -> str:
     count = "?" if c.features is None else f"{c.features:,}"
-    return t(f"{c.name}（{c.geometry_type}，{count} 个要素）",
-             f"{c.name} ({c.geometry_type}, {count} features)")
+    kind = _geometry_name(c.geometry_type)
+    return t(f"{c.name}（{kind}，{count} 个要素）", f"{c.name} ({kind}, {count} features)")
 
 
 def _upload_section(ws: GeoPackageWorkspace) -> None:
