@@ -56,7 +56,7 @@ from spatial.crs import gcj02_to_wgs84, project_to_gk
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
 from spatial.tables import to_gpkg_bytes, to_safe_csv
-from spatial.text import escape_text
+from spatial.text import escape_markdown, escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
 from spatial.workspace import UserLayerInfo, default_workspace
 from ui.data import layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
@@ -435,7 +435,7 @@ def _legend(category: str, level: int) -> None:
         f"{escape_text(label)}"
         for c, label in items
     )
-    st.markdown(f"**{escape_text(title)}**<br>{swatches}", unsafe_allow_html=True)
+    st.markdown(f"**{escape_markdown(title)}**<br>{swatches}", unsafe_allow_html=True)
 
 
 def _basemap_choice() -> str:
@@ -603,7 +603,7 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
             )
             st.session_state["cov_sites_for"] = (edit_cat, int(edit_level), chosen_type)
         except SpatialError as err:
-            st.warning(err.message(current_lang()))
+            st.warning(escape_markdown(err.message(current_lang())))
     sites = st.session_state.get("cov_sites")
     if isinstance(sites, pd.DataFrame):
         if sites.empty:
@@ -745,7 +745,7 @@ def _rules_editor(rules: CoverageRules) -> None:
             st.session_state["cov_rules"] = rules_from_frame(pd.DataFrame(edited))
             st.rerun()
         except SpatialError as err:
-            st.error(err.message(current_lang()))
+            st.error(escape_markdown(err.message(current_lang())))
     if c2.button(t("恢复默认规则", "Restore default rules"), key="cov_rules_reset"):
         st.session_state["cov_rules"] = load_rules()
         st.session_state.pop("cov_rules_editor", None)
@@ -789,7 +789,7 @@ def render() -> None:
         model, units = _model(inputs, settings)
     except SpatialError as err:
         # E.g. a chosen layer lacks a column: say which; the choosers above stay usable.
-        st.error(err.message(lang))
+        st.error(escape_markdown(err.message(lang)))
         return
     if not model.places.population_known:
         names = " / ".join(POPULATION_COLUMNS[:3])
@@ -839,7 +839,7 @@ def render() -> None:
 
     error = st.session_state.pop("cov_error", None)
     if error:
-        st.warning(error)
+        st.warning(escape_markdown(error))
     col_map, col_side = st.columns([3, 1], gap="small")
     with col_side:
         mode, edit = _what_if(model, category, level)
