@@ -41,7 +41,8 @@ _GEOD = Geod(ellps="WGS84")
 
 
 def _workdirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("hebi-sandbox-*")}
+    """This process's parser directories (other processes on the machine may be parsing too)."""
+    return {p.name for p in Path(tempfile.gettempdir()).glob(f"hebi-sandbox-{os.getpid()}-*")}
 
 
 # --- work limits ----------------------------------------------------------------------------------

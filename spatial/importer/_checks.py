@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -130,7 +129,7 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         "dataset_name": raw.dataset_name,
         "features": len(gdf),
         "features_in_file": n_in,
-        "geometry_types": dict(Counter(str(t) for t in gdf.geometry.geom_type)),
+        "geometry_types": _geometry_types(np.asarray(gdf.geometry.values, dtype=object)),
         "crs_found": _crs_label(crs_found) if crs_found is not None else None,
         "crs_source": raw.crs_source,
         "encoding": raw.encoding,
@@ -144,6 +143,26 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         "vertices": int(shapely.get_num_coordinates(np.asarray(gdf.geometry.values)).sum()),
     }
     return gdf, report, warnings
+
+
+_TYPE_NAMES = (
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+
+def _geometry_types(geoms: np.ndarray[Any, Any]) -> dict[str, int]:
+    """Count of features per geometry type, in first-seen order (vectorised)."""
+    ids = shapely.get_type_id(geoms)
+    kinds, first, counts = np.unique(ids[ids >= 0], return_index=True, return_counts=True)
+    order = np.argsort(first)
+    return {_TYPE_NAMES[int(kinds[i])]: int(counts[i]) for i in order}
 
 
 def _check_vertices(geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], labels: Any) -> None:

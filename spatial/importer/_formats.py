@@ -69,20 +69,20 @@ def _ogr_read(
     path: str, fmt: str, layer: str | None = None, encoding: str | None = None
 ) -> _RawLayer:
     """Read one layer through pyogrio and turn its WKB into shapely geometries."""
-    info = pyogrio.read_info(path, layer=layer, encoding=encoding)
-    if info["driver"] not in _ALLOWED_DRIVERS:
-        raise _err("文件内容与扩展名不符。", "The file content does not match its extension.")
-    if info["features"] is not None and info["features"] > MAX_FEATURES:
-        raise _too_many_features(int(info["features"]))
-    if len(info["fields"]) > MAX_FIELDS:
-        raise _err(
-            f"属性字段太多（{len(info['fields'])} 个，上限 {MAX_FIELDS}）。",
-            f"Too many attribute fields ({len(info['fields'])}; the limit is {MAX_FIELDS}).",
-        )
+    # A "GeoJSON:"/"GPKG:" prefix pins the driver already; asking GDAL for the layer's info
+    # first would parse a GeoJSON twice (its features are counted by reading them).
+    if not path.startswith(("GeoJSON:", "GPKG:")):
+        info = pyogrio.read_info(path, layer=layer, encoding=encoding)
+        if info["driver"] not in _ALLOWED_DRIVERS:
+            raise _err("文件内容与扩展名不符。", "The file content does not match its extension.")
+        if info["features"] is not None and info["features"] > MAX_FEATURES:
+            raise _too_many_features(int(info["features"]))
+        _check_fields(len(info["fields"]))
     meta, _fids, wkb, field_data = pyogrio.raw.read(
         path, layer=layer, encoding=encoding, datetime_as_string=True
     )
     names = [str(n) for n in meta["fields"]]
+    _check_fields(len(names))
     columns = pd.DataFrame({f"__c{i}": arr for i, arr in enumerate(field_data)})
     columns.columns = pd.Index(names) if names else columns.columns
     n = len(wkb) if wkb is not None else len(columns)
@@ -105,6 +105,14 @@ def _ogr_read(
         repaired_on_read=fixed,
         unreadable=unreadable,
     )
+
+
+def _check_fields(n: int) -> None:
+    if n > MAX_FIELDS:
+        raise _err(
+            f"属性字段太多（{n} 个，上限 {MAX_FIELDS}）。",
+            f"Too many attribute fields ({n}; the limit is {MAX_FIELDS}).",
+        )
 
 
 def _geoms_from_wkb(
