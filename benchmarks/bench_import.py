@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -81,10 +82,10 @@ def main() -> None:
         for label, path in cases:
             data = path.read_bytes()
             before = _peak_kib(resource.RUSAGE_SELF)
-            plain = _best(lambda p=path: gpd.read_file(p))
+            plain = _best(partial(gpd.read_file, path))
             plain_mb = (_peak_kib(resource.RUSAGE_SELF) - before) / 1024
             gdf = read_user_layer(data, path.name)
-            sandboxed = _best(lambda d=data, p=path: read_user_layer(d, p.name))
+            sandboxed = _best(partial(read_user_layer, data, path.name))
             child_mb = _peak_kib(resource.RUSAGE_CHILDREN) / 1024
             print(f"{label:16s} {len(gdf):>8d} {len(data) / 1e6:6.1f} {sandboxed:9.2f}s "
                   f"{plain:9.2f}s {sandboxed / plain:5.2f}x {child_mb:9.0f} {plain_mb:9.0f}")
