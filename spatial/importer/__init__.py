@@ -64,7 +64,6 @@ from spatial.importer._common import (
 )
 from spatial.importer._formats import (
     _read_raw,
-    _several_layers,
 )
 from spatial.importer._transport import (
     _decode_layers,
@@ -199,14 +198,12 @@ def read_user_layers(
     kind = _check_upload(data, filename)
     if coordinates not in COORDINATE_SYSTEMS:
         raise ValueError(f"coordinates must be one of {sorted(COORDINATE_SYSTEMS)}")
-    if single and layers is None and kind in ("gpkg", "zip"):
-        choices = list_user_layers(data, filename, on_wait=on_wait)
-        if len(choices) > 1:
-            raise _several_layers("GeoPackage", [c.name for c in choices])
     opts = {
         "mode": "read",
         "layers": None if layers is None else list(layers),
         "coordinates": coordinates,
+        # One child does both: refusing a multi-layer file here would cost a second process.
+        "single": single,
     }
     raw = _run_child(bytes(data), kind, opts, on_wait)
     gdfs = _decode_layers(raw)
@@ -354,6 +351,7 @@ def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> bytes:
         layers=None if layers is None else tuple(str(n) for n in layers),
         coordinates=str(params.get("coordinates", "wgs84")),
         list_only=params.get("mode") == "list",
+        single=bool(params.get("single", False)),
     )
     try:
         raws = _read_raw(data, kind, workdir, opts)

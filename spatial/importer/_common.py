@@ -123,6 +123,7 @@ class _ReadOptions:
     layers: tuple[str, ...] | None = None
     coordinates: str = "wgs84"
     list_only: bool = False
+    single: bool = False  # refuse a file of several layers when none was chosen
     choices: list[dict[str, Any]] = field(default_factory=list)
 
 

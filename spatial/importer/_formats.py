@@ -217,6 +217,8 @@ def _read_gpkg(path: str, dataset_name: str, opts: _ReadOptions) -> list[_RawLay
                     {"name": str(name), "geometry_type": str(gtype), "features": info["features"]}
                 )
         return []
+    if opts.single and opts.layers is None and len(spatial_layers) > 1:
+        raise _several_layers("GeoPackage", spatial_layers)
     wanted = spatial_layers if opts.layers is None else list(opts.layers)
     unknown = [n for n in wanted if n not in spatial_layers]
     if unknown or not wanted:
