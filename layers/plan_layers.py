@@ -69,14 +69,14 @@ AXES = register(LayerSpec(
         True: (Style("#ff7f0e", weight=4.0, opacity=0.8), "规划命名的联动轴",
                "Axis named in the plan"),
         False: (Style("#7f7f7f", weight=4.0, opacity=0.8, dash="2 6"),
-                "第七轴（规划未具名，候选）", "7th axis (not named in the plan; candidate)"),
+                "第七轴（联动轴列表未具名）", "7th axis (not in the plan's list)"),
     },
     z_order=520,
     label=LabelRule("line", priority=90, min_zoom=12, size=13, colour="#8c2d04"),
     tooltip=("name", "name_en", "named_in_plan", "confidence"),
-    description_zh="规划列出七条联动轴，命名六条；第七条为最可能的候选（衡山路），置信度低。",
-    description_en="The plan counts seven axes and names six; the seventh is the most "
-    "plausible candidate (Hengshan Road), low confidence.",
+    description_zh="规划列出七条联动轴，命名六条；第七条取规划第十六章“打造轴线”所指的兴鹤大街（联动轴列表未具名，置信度低）。",
+    description_en="The plan counts seven axes and names six; the seventh follows Xinghe "
+    "Street, where chapter 16 builds an axis (not in the list; low confidence).",
 ))
 
 NODES = register(LayerSpec(
@@ -114,7 +114,8 @@ PARKS = register(LayerSpec(
     style=_ROLE_STYLES["park"][0],
     properties=(
         _kind("industrial_park", "new_town", "specialty_town", "innovation_park", "lake",
-              "service_area", "innovation_area", "talent_housing", "district", "etdz_extent"),
+              "service_area", "innovation_area", "talent_services", "talent_housing",
+              "eco_farmland", "district", "etdz_extent"),
         PropertySpec("role", allowed=tuple(_ROLE_STYLES)),
         PropertySpec("parent", required=False, nullable=True),
     ),
@@ -123,11 +124,14 @@ PARKS = register(LayerSpec(
     z_order=100,
     label=LabelRule("area", priority=80, min_zoom=11, size=14, colour="#333333", bold=True),
     tooltip=("name", "name_en", "role", "confidence", "source"),
-    description_zh="城北园区/北部新城、金山园区/镁业小镇、城东园区/龙岗创新创业园（景观湖及周边功能区），"
+    description_zh="城北园区/北部新城（不含综合保税区）、金山园区/镁业小镇、城东园区/龙岗创新创业园"
+    "（景观湖以北创智服务区、以西科技创新区、以南人才高地，核心区东侧人才社区）与生态田园板块；"
     "鹤壁东区与开发区示意范围作背景；均裁剪至淇滨区。",
-    description_en="North park / North New Town, Jinshan park / magnesium town, East park / "
-    "Longgang (lake and surrounding areas); Hebi East District and the schematic ETDZ extent "
-    "as context; all clipped to Qibin District.",
+    description_en="North park / North New Town (without the bonded zone), Jinshan park / "
+    "magnesium town, East park / Longgang (innovation services north of the lake, technology "
+    "innovation west, talent highland south, talent community east of the core) and the "
+    "eco-farmland sector; Hebi East District and the schematic ETDZ extent as context; all "
+    "clipped to Qibin District.",
 ))
 
 BONDED_ZONE = register(LayerSpec(

@@ -15,12 +15,12 @@ from shapely.geometry import (
     Polygon,
     box,
 )
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, polygonize, unary_union
 
 from tools.plan_layers.geometry import (
     BONDED_AREA_KM2,
     PLACES,
-    PLAN,
     Feature,
     bisect,
     circle,
@@ -49,7 +49,11 @@ def _sector(lon: float, lat: float, r_in: float, r_out: float, a0: float, a1: fl
 
 LAKE = (114.355, 35.7762)  # moved ~420 m south of the PLACES.md guess so 科学大道 clears it
 LAKE_R_M = 300.0
-LAKE_RING_R_M = 900.0
+# Outer radius of the 生态+创新服务核心区 (the lake and the three areas around it), assumed; it
+# leaves room east of the core, inside 淇滨区, for the 人才社区 and the 生态田园板块.
+LAKE_RING_R_M = 700.0
+# 生态田园板块: the east edge of 龙岗 up to the 淇滨/浚县 border (west edge assumed).
+ECO_FARMLAND_WEST_LON = 114.3725
 
 # The schematic ETDZ extent of PLACES.md §1 (淇滨区 clipped to the park envelopes, ~87 km²).
 ETDZ_EXTENT = (
@@ -60,51 +64,95 @@ ETDZ_EXTENT = (
     (114.390, 35.817), (114.390, 35.798), (114.378, 35.768), (114.388, 35.741),
 )
 
+# The three areas around the lake, as the plan orients them (第十六章): (id, name, name_en,
+# kind, first and last angle of the sector in degrees anticlockwise from east, the plan's words).
+LAKE_AREAS: tuple[tuple[str, str, str, str, float, float, str], ...] = (
+    ("chuangzhi-area", "创智服务区", "Innovation service area", "service_area", 45.0, 135.0,
+     "景观湖以北布局商务金融、企业办公、商业综合体、特色街区、创智坊等功能,形成创智服务区"),
+    ("keji-area", "科技创新区", "Technology innovation area", "innovation_area", 135.0, 225.0,
+     "景观湖以西布局科创园、海创园、实验室等功能,形成科技创新区"),
+    ("rencai-area", "人才高地", "Talent highland", "talent_services", 225.0, 315.0,
+     "景观湖以南布局人才公园、人才健康中心、康体建设设施等服务功能,形成人才高地"),
+)
 
-def park_features(frame: Frame) -> list[Feature]:
-    """Parks, their sub-areas and the context areas, clipped to 淇滨区 (and the HSR side)."""
+
+def park_features(frame: Frame, zone: BaseGeometry) -> list[Feature]:
+    """Parks, their sub-areas and the context areas, clipped to 淇滨区 (and the HSR side).
+
+    北部新城 and the bonded zone are separate carriers of the plan (第十六章
+    “一城一镇一园一区”), so 北部新城 leaves the zone out.
+    """
     qb = frame.qibin
     west = qb.intersection(frame.west_of_hsr)
     east = qb.intersection(frame.east_of_g4)
-    src3 = f"{PLAN} 园区布局; envelope from {PLACES} §3, clipped to 淇滨区 (410611)"
+    src3 = f"{PLACES} §3 envelope, clipped to 淇滨区 (410611)"
     chengbei = polygonal(box(114.262, 35.757, 114.322, 35.798).intersection(west))
     jinshan = polygonal(box(114.215, 35.765, 114.257, 35.800).intersection(qb))
     chengdong = polygonal(box(114.325, 35.742, 114.388, 35.817).intersection(east))
-    longgang = polygonal(box(114.330, 35.762, 114.388, 35.817).intersection(chengdong))
+    farmland = polygonal(
+        box(ECO_FARMLAND_WEST_LON, 35.762, 114.40, 35.788).intersection(chengdong)
+    )
+    longgang = polygonal(
+        box(114.330, 35.762, 114.40, 35.817).intersection(chengdong).difference(farmland)
+    )
+    # 北部新城 reaches south to 延河路: the plan strings its 双创 nodes along
+    # 兴鹤大街、渤海路、延河路.
+    xincheng = polygonal(box(114.285, 35.767, 114.322, 35.798).intersection(chengbei)
+                         .difference(zone))
     lake = circle(*LAKE, LAKE_R_M)
+    core = circle(*LAKE, LAKE_RING_R_M)
+    c = gk(Point(*LAKE))
+    assert isinstance(c, Point)
+    # 人才社区: east of the core (第十六章 核心区东侧), up to the 生态田园板块; N-S extent assumed.
+    talent = polygonal(
+        wgs(box(c.x + LAKE_RING_R_M, c.y - 500.0, c.x + 3_000.0, c.y + 500.0))
+        .intersection(longgang).difference(core)
+    )
     feats = [
         Feature("chengbei-park", "城北园区", "North park", "industrial_park",
-                f"{src3}; west of the HSR/G4", "medium", chengbei, {"role": "park"}),
+                f"第十一章 城北园区 (汽车电子, 天章双创园); {src3}; west of the HSR/G4", "medium",
+                chengbei, {"role": "park"}),
         Feature("beibu-xincheng", "北部新城", "North New Town", "new_town",
-                f"{src3}; northern part of 城北园区 (split assumed)", "low",
-                polygonal(box(114.285, 35.775, 114.322, 35.798).intersection(chengbei)),
-                {"role": "sub-area", "parent": "chengbei-park"}),
+                "第十六章 “高质量、高品质建设北部新城”; 专栏11 (one of the four carriers, "
+                f"separate from the 综合保税区); {src3}: the part of 城北园区 from 延河路 north "
+                "(“沿兴鹤大街、渤海路、延河路,形成共享型双创功能节点”), the bonded zone left out",
+                "low", xincheng, {"role": "sub-area", "parent": "chengbei-park"}),
         Feature("jinshan-park", "金山园区", "Jinshan park", "industrial_park",
-                f"{src3}; west of the SNWD canal, north of the 淇河", "medium", jinshan,
-                {"role": "park"}),
+                f"第十一章 金山园区 (镁基新材料); {src3}; west of the SNWD canal, "
+                "north of the 淇河",
+                "medium", jinshan, {"role": "park"}),
         Feature("meiye-town", "鹤壁金山镁业小镇", "Jinshan magnesium town", "specialty_town",
-                f"{src3}; on 渤海路西段 (spot assumed)", "low",
+                "第六章/第十一章/专栏11 鹤壁金山镁业小镇 (carrier of 金山园区); 专栏9 渤海路西段; "
+                f"{src3}; spot on 渤海路西段 assumed", "low",
                 polygonal(box(114.229, 35.771, 114.243, 35.781).intersection(jinshan)),
                 {"role": "sub-area", "parent": "jinshan-park"}),
         Feature("chengdong-park", "城东园区", "East park", "industrial_park",
-                f"{src3}; east of the HSR/G4", "medium", chengdong, {"role": "park"}),
+                f"第十一章 城东园区 (光电子, 中原光谷); {src3}; east of the HSR/G4", "medium",
+                chengdong, {"role": "park"}),
         Feature("longgang-park", "龙岗创新创业园", "Longgang innovation park", "innovation_park",
-                f"{src3}; northern part of 城东园区 (龙岗 extent low)", "low", longgang,
+                "第十三章/第十六章 “高质量、高标准建设龙岗创新创业园”, “打造高品质龙岗工业园”; "
+                f"专栏11 龙岗工业园; {src3}: the north of 城东园区 west of the 生态田园板块 "
+                "(extent assumed)", "low", longgang,
                 {"role": "sub-area", "parent": "chengdong-park"}),
         Feature("longgang-lake", "景观湖", "Landscape lake", "lake",
-                f"{PLAN} 龙岗创新创业园以景观湖为核心; {PLACES} §3 guess (114.355,35.780) r≈300 m, "
-                "moved 420 m south so 科学大道 clears it", "low", lake,
-                {"role": "sub-area", "parent": "longgang-park"}),
+                "第十六章 “以中部景观湖为核心,打造生态+创新服务核心区”; "
+                f"{PLACES} §3 guess (114.355,35.780) r≈300 m, moved 420 m south so 科学大道 "
+                "clears it", "low", lake, {"role": "sub-area", "parent": "longgang-park"}),
+        Feature("rencai-community", "人才社区", "Talent community", "talent_housing",
+                "第十六章 “核心区东侧,依托生态田园资源,打造高品质人才社区”: east of the "
+                f"{LAKE_RING_R_M:.0f} m core, up to the 生态田园板块 (extent assumed)", "low",
+                talent, {"role": "sub-area", "parent": "longgang-park"}),
+        Feature("eco-farmland", "生态田园板块", "Eco-farmland sector", "eco_farmland",
+                "第十五章 一廊 links “龙岗工业园和生态田园板块” (its east end); 第十六章 人才社区 "
+                "依托生态田园资源: the east edge of 城东 beyond 龙岗, clipped to 淇滨区 (it may "
+                "reach on into 浚县; west edge assumed)", "low", farmland,
+                {"role": "sub-area", "parent": "chengdong-park"}),
     ]
-    ring_src = (f"{PLAN} 景观湖周边布局创智服务区、科技创新区、人才高地; sectors of a 300–900 m "
-                "ring around the lake (orientation assumed: service towards 城北, housing south)")
-    for fid, nm, en, kind, a0, a1 in (
-        ("chuangzhi-area", "创智服务区", "Innovation service area", "service_area", 90, 210),
-        ("keji-area", "科技创新区", "Technology innovation area", "innovation_area", -30, 90),
-        ("rencai-area", "人才高地", "Talent highland", "talent_housing", 210, 330),
-    ):
+    for fid, nm, en, kind, a0, a1, words in LAKE_AREAS:
         geom = polygonal(_sector(*LAKE, LAKE_R_M, LAKE_RING_R_M, a0, a1).intersection(longgang))
-        feats.append(Feature(fid, nm, en, kind, ring_src, "low", geom,
+        src = (f"第十六章 “{words}”: the sector {a0:.0f}°–{a1:.0f}° (anticlockwise from east) "
+               f"of a {LAKE_R_M:.0f}–{LAKE_RING_R_M:.0f} m ring around the lake (radii assumed)")
+        feats.append(Feature(fid, nm, en, kind, src, "low", geom,
                              {"role": "sub-area", "parent": "longgang-park"}))
     feats.append(Feature(
         "hebi-east", "鹤壁东区", "Hebi East District", "district",
@@ -186,7 +234,8 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
     north = face_at(lambda p: p.y > y_cut)
     south_west = face_at(lambda p: p.y < y_cut and p.x < cut_at.x)
     south_east = face_at(lambda p: p.y < y_cut and p.x > cut_at.x)
-    src = (f"{PLAN} 鹤壁综合保税区 2.87 km²; block from {PLACES} §3 (衡山路/科学大道/北环路/"
+    src = ("专栏11 “园区规划面积2.87平方公里,分为口岸联动区、综合服务区、保税功能区三大功能分区”; "
+           f"block from {PLACES} §3 (衡山路/科学大道/北环路/"
            f"HSR), HSR set-back {setback:.0f} m solved for the area in EPSG:4547")
     zone_feat = Feature(
         "bonded-zone", "鹤壁综合保税区", "Hebi Comprehensive Bonded Zone", "bonded_zone", src,
@@ -194,7 +243,8 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
         {"area_km2_plan": BONDED_AREA_KM2, "area_km2": round(zone_gk.area / 1e6, 4),
          "first_roads": ["衡山路", "科学大道"]},
     )
-    sub_src = f"{PLAN} 综保区功能分区; split layout assumed (strip along 科学大道 at the gate)"
+    sub_src = ("专栏11 “分为口岸联动区、综合服务区、保税功能区三大功能分区”; split layout assumed"
+               " (strip along 科学大道 at the gate)")
     subs = [
         Feature(fid, nm, en, "bonded_subzone", sub_src, "low", wgs(g),
                 {"parent": "bonded-zone", "area_km2": round(g.area / 1e6, 4)})
@@ -208,7 +258,7 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
     inspect_gk = Point(gate_gk.x + 60.0, gate_gk.y + 150.0)
     if not south_east.contains(inspect_gk) or south_east.distance(gate_gk) > 0.01:
         raise ValueError("gate/inspection centre not on the port linkage area")
-    pts_src = f"{PLAN} 综保区建设主卡口、查验中心; position assumed"
+    pts_src = "专栏11 “先期推进衡山路、科学大道、主卡口、查验中心”; position assumed"
     points = [
         Feature("main-gate", "主卡口", "Main gate", "gate",
                 f"{pts_src}: where 泰山路 meets 科学大道 on the zone's south edge", "low",

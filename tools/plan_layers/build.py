@@ -31,10 +31,10 @@ def build_layers(ref_dir: Path = DEFAULT_REFERENCE) -> dict[str, list[Feature]]:
     )
     layers: dict[str, list[Feature]] = {}
     layers.update(structure_features(pieces))
-    layers["parks"] = park_features(frame)
     layers.update(bonded_features(pieces, frame))
     zone = layers["bonded_zone"][0].geometry
     assert zone is not None
+    layers["parks"] = park_features(frame, zone)
     lake = next(f.geometry for f in layers["parks"] if f.id == "longgang-lake")
     assert lake is not None
     # Belts come after the roads and the bonded zone (they are kept clear of both), so the
@@ -100,7 +100,7 @@ def write_layers(layers: dict[str, list[Feature]], out_dir: Path = OUT_DIR) -> l
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry: build (default) or check that data/geo is up to date."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description="Build the plan layers in data/geo.")
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                         help="directory of the reference GeoJSON files")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output directory")

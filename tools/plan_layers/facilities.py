@@ -170,7 +170,7 @@ BUS_STOPS: tuple[tuple[str, str, float, float], ...] = (
     ("bus-songjiang-1", "songjiang-rd", 114.3100, 35.7767),
     ("bus-liyang-east-1", "liyang-rd", 114.3450, 35.7542),
     ("bus-tianlai-1", "tianlai-st", 114.3423, 35.7580),
-    ("bus-xueer-1", "xueer-st", 114.3650, 35.7560),
+    ("bus-lg-east-1", "lg-east-st", 114.3650, 35.7560),
     ("bus-bohai-jinshan", "bohai-rd", 114.2360, 35.7756),
     ("bus-bohai-longgang", "bohai-rd", 114.3555, 35.7721),
     ("bus-bohai-chengbei", "bohai-rd", 114.2990, 35.7730),

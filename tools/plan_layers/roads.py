@@ -160,8 +160,20 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
     ),
     RoadDef(
         "xueer-st", "学而大街", "Xue'er Street", "secondary",
+        # Position unknown (PLACES.md: "probably in 东区/龙岗"). Placed N-S on the west side of
+        # 龙岗, where the plan's 龙岗 boards (西北 汽车电子, 西南部 光电子和都市产业) need an
+        # axis crossing for their nodes.
+        [(114.3380, 35.7420), (114.3380, 35.8010)],
+        "low", f"第十五章 学而大街区域交通联系轴; {PLACES} §2 学而大街 (location unknown): "
+        "placed N-S on the west side of 龙岗 (assumed)",
+        trim=(False, True),
+    ),
+    RoadDef(
+        "lg-east-st", "示意道路（规划未具名）", "Illustrative road (not named in the plan)",
+        "secondary",
         [(114.3650, 35.7420), (114.3650, 35.8010)],
-        "low", f"{PLACES} §2 学而大街 (named in the plan as an axis; position assumed in 龙岗)",
+        "schematic", "示意道路（规划未具名）: a N-S street through 城东/龙岗 east of the core for "
+        "the walking network; position illustrative", named_in_plan=False,
         trim=(False, True),
     ),
     RoadDef(
