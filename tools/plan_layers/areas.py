@@ -21,6 +21,7 @@ from shapely.ops import linemerge, polygonize, unary_union
 from tools.plan_layers.geometry import (
     BONDED_AREA_KM2,
     PLACES,
+    PLAN,
     Feature,
     bisect,
     circle,
@@ -110,47 +111,53 @@ def park_features(frame: Frame, zone: BaseGeometry) -> list[Feature]:
     )
     feats = [
         Feature("chengbei-park", "城北园区", "North park", "industrial_park",
-                f"第十一章 城北园区 (汽车电子, 天章双创园); {src3}; west of the HSR/G4", "medium",
+                f"{PLAN} 第十一章 城北园区 (汽车电子, 天章双创园); {src3}; "
+                "west of the HSR/G4", "medium",
                 chengbei, {"role": "park"}),
         Feature("beibu-xincheng", "北部新城", "North New Town", "new_town",
-                "第十六章 “高质量、高品质建设北部新城”; 专栏11 (one of the four carriers, "
+                f"{PLAN} 第十六章 “高质量、高品质建设北部新城”; 专栏11 (one of the four carriers, "
                 f"separate from the 综合保税区); {src3}: the part of 城北园区 from 延河路 north "
                 "(“沿兴鹤大街、渤海路、延河路,形成共享型双创功能节点”), the bonded zone left out",
                 "low", xincheng, {"role": "sub-area", "parent": "chengbei-park"}),
         Feature("jinshan-park", "金山园区", "Jinshan park", "industrial_park",
-                f"第十一章 金山园区 (镁基新材料); {src3}; west of the SNWD canal, "
+                f"{PLAN} 第十一章 金山园区 (镁基新材料); {src3}; west of the SNWD canal, "
                 "north of the 淇河",
                 "medium", jinshan, {"role": "park"}),
         Feature("meiye-town", "鹤壁金山镁业小镇", "Jinshan magnesium town", "specialty_town",
-                "第六章/第十一章/专栏11 鹤壁金山镁业小镇 (carrier of 金山园区); 专栏9 渤海路西段; "
+                f"{PLAN} 第六章/第十一章/专栏11 鹤壁金山镁业小镇 (carrier of 金山园区); "
+                "专栏9 渤海路西段; "
                 f"{src3}; spot on 渤海路西段 assumed", "low",
                 polygonal(box(114.229, 35.771, 114.243, 35.781).intersection(jinshan)),
                 {"role": "sub-area", "parent": "jinshan-park"}),
         Feature("chengdong-park", "城东园区", "East park", "industrial_park",
-                f"第十一章 城东园区 (光电子, 中原光谷); {src3}; east of the HSR/G4", "medium",
+                f"{PLAN} 第十一章 城东园区 (光电子, 中原光谷); {src3}; "
+                "east of the HSR/G4", "medium",
                 chengdong, {"role": "park"}),
         Feature("longgang-park", "龙岗创新创业园", "Longgang innovation park", "innovation_park",
-                "第十三章/第十六章 “高质量、高标准建设龙岗创新创业园”, “打造高品质龙岗工业园”; "
+                f"{PLAN} 第十三章/第十六章 “高质量、高标准建设龙岗创新创业园”, "
+                "“打造高品质龙岗工业园”; "
                 f"专栏11 龙岗工业园; {src3}: the north of 城东园区 west of the 生态田园板块 "
                 "(extent assumed)", "low", longgang,
                 {"role": "sub-area", "parent": "chengdong-park"}),
         Feature("longgang-lake", "景观湖", "Landscape lake", "lake",
-                "第十六章 “以中部景观湖为核心,打造生态+创新服务核心区”; "
+                f"{PLAN} 第十六章 “以中部景观湖为核心,打造生态+创新服务核心区”; "
                 f"{PLACES} §3 guess (114.355,35.780) r≈300 m, moved 420 m south so 科学大道 "
                 "clears it", "low", lake, {"role": "sub-area", "parent": "longgang-park"}),
         Feature("rencai-community", "人才社区", "Talent community", "talent_housing",
-                "第十六章 “核心区东侧,依托生态田园资源,打造高品质人才社区”: east of the "
+                f"{PLAN} 第十六章 “核心区东侧,依托生态田园资源,打造高品质人才社区”: east of the "
                 f"{LAKE_RING_R_M:.0f} m core, up to the 生态田园板块 (extent assumed)", "low",
                 talent, {"role": "sub-area", "parent": "longgang-park"}),
         Feature("eco-farmland", "生态田园板块", "Eco-farmland sector", "eco_farmland",
-                "第十五章 一廊 links “龙岗工业园和生态田园板块” (its east end); 第十六章 人才社区 "
+                f"{PLAN} 第十五章 一廊 links “龙岗工业园和生态田园板块” (its east end); "
+                "第十六章 人才社区 "
                 "依托生态田园资源: the east edge of 城东 beyond 龙岗, clipped to 淇滨区 (it may "
                 "reach on into 浚县; west edge assumed)", "low", farmland,
                 {"role": "sub-area", "parent": "chengdong-park"}),
     ]
     for fid, nm, en, kind, a0, a1, words in LAKE_AREAS:
         geom = polygonal(_sector(*LAKE, LAKE_R_M, LAKE_RING_R_M, a0, a1).intersection(longgang))
-        src = (f"第十六章 “{words}”: the sector {a0:.0f}°–{a1:.0f}° (anticlockwise from east) "
+        src = (f"{PLAN} 第十六章 “{words}”: the sector {a0:.0f}°–{a1:.0f}° "
+               "(anticlockwise from east) "
                f"of a {LAKE_R_M:.0f}–{LAKE_RING_R_M:.0f} m ring around the lake (radii assumed)")
         feats.append(Feature(fid, nm, en, kind, src, "low", geom,
                              {"role": "sub-area", "parent": "longgang-park"}))
@@ -234,7 +241,8 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
     north = face_at(lambda p: p.y > y_cut)
     south_west = face_at(lambda p: p.y < y_cut and p.x < cut_at.x)
     south_east = face_at(lambda p: p.y < y_cut and p.x > cut_at.x)
-    src = ("专栏11 “园区规划面积2.87平方公里,分为口岸联动区、综合服务区、保税功能区三大功能分区”; "
+    src = (f"{PLAN} 专栏11 “园区规划面积2.87平方公里,分为口岸联动区、综合服务区、"
+           "保税功能区三大功能分区”; "
            f"block from {PLACES} §3 (衡山路/科学大道/北环路/"
            f"HSR), HSR set-back {setback:.0f} m solved for the area in EPSG:4547")
     zone_feat = Feature(
@@ -243,7 +251,8 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
         {"area_km2_plan": BONDED_AREA_KM2, "area_km2": round(zone_gk.area / 1e6, 4),
          "first_roads": ["衡山路", "科学大道"]},
     )
-    sub_src = ("专栏11 “分为口岸联动区、综合服务区、保税功能区三大功能分区”; split layout assumed"
+    sub_src = (f"{PLAN} 专栏11 “分为口岸联动区、综合服务区、保税功能区三大功能分区”; "
+               "split layout assumed"
                " (strip along 科学大道 at the gate)")
     subs = [
         Feature(fid, nm, en, "bonded_subzone", sub_src, "low", wgs(g),
@@ -258,7 +267,7 @@ def bonded_features(pieces: list[RoadPiece], frame: Frame) -> dict[str, list[Fea
     inspect_gk = Point(gate_gk.x + 60.0, gate_gk.y + 150.0)
     if not south_east.contains(inspect_gk) or south_east.distance(gate_gk) > 0.01:
         raise ValueError("gate/inspection centre not on the port linkage area")
-    pts_src = "专栏11 “先期推进衡山路、科学大道、主卡口、查验中心”; position assumed"
+    pts_src = f"{PLAN} 专栏11 “先期推进衡山路、科学大道、主卡口、查验中心”; position assumed"
     points = [
         Feature("main-gate", "主卡口", "Main gate", "gate",
                 f"{pts_src}: where 泰山路 meets 科学大道 on the zone's south edge", "low",

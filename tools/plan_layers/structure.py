@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from shapely.geometry import LineString
 
-from tools.plan_layers.geometry import PLACES, Feature, crossing
+from tools.plan_layers.geometry import PLACES, PLAN, Feature, crossing
 from tools.plan_layers.roads import RoadPiece, road_line
 
 # --- plan structure: corridor, spines, axes, nodes ----------------------------------------------
 
-CH15 = "第十五章"
+CH15 = f"{PLAN} 第十五章"
 CORRIDOR_WORDS = ("东西贯通渤海路创智服务走廊,连接金山研发孵化服务中心、北部新城孵化节点、"
                   "龙岗工业园和生态田园板块")
 AXES_WORDS = "等七条板块联动轴"
@@ -91,7 +91,7 @@ def structure_features(pieces: list[RoadPiece]) -> dict[str, list[Feature]]:
     axes.append(Feature(
         "xinghe-axis", "兴鹤大街轴线（第七轴，联动轴列表未具名）",
         "Xinghe Street axis (7th axis, not in the plan's list)", "axis",
-        f"{CH15} counts seven axes (“{AXES_WORDS}”) and names six; the plan's own hint for "
+        f"{CH15}: counts seven axes (“{AXES_WORDS}”) and names six; the plan's own hint for "
         f"the seventh: 第十六章 “{XINGHE_HINT}”; follows 兴鹤大街 (兴鹤大街北延)",
         "low", road_line(pieces, "xinghe-st"), {"named_in_plan": False},
     ))
