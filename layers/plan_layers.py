@@ -402,6 +402,116 @@ ROADS = register(LayerSpec(
     "and the railway are bridges.",
 ))
 
+# --- 产业板块与项目、对外交通 (industry, projects, regional transport) ---
+
+_LOCATION = (
+    PropertySpec("location_known", "bool"),
+    _NAMED,
+)
+
+_BOARD_STYLES = {
+    "汽车电子": (Style("#1f78b4", weight=1.5, fill_opacity=0.22, dash="4 3"), "汽车电子",
+             "Automotive electronics"),
+    "光电子": (Style("#6a3d9a", weight=1.5, fill_opacity=0.22, dash="4 3"), "光电子", "Photonics"),
+    "光电子、都市产业": (Style("#cab2d6", fill_colour="#cab2d6", weight=1.5, fill_opacity=0.35,
+                       dash="4 3"), "光电子和都市产业", "Photonics and urban industry"),
+    "镁基新材料": (Style("#b15928", weight=1.5, fill_opacity=0.22, dash="4 3"), "镁基新材料",
+              "Magnesium new materials"),
+}
+
+INDUSTRY = register(LayerSpec(
+    id="industry",
+    title_zh="产业板块",
+    title_en="Industry boards",
+    group="parks",
+    geometry="Polygon",
+    style=_BOARD_STYLES["汽车电子"][0],
+    properties=(
+        _kind("industry_board"),
+        PropertySpec("industry", allowed=tuple(_BOARD_STYLES)),
+        PropertySpec("carrier"),
+        *_LOCATION,
+    ),
+    style_by="industry",
+    style_map=_BOARD_STYLES,
+    visible=False,
+    z_order=105,
+    label=LabelRule("area", priority=58, min_zoom=13, size=12, colour="#3f007d"),
+    tooltip=("name", "name_en", "industry", "confidence", "source"),
+    description_zh="各园区主导产业（第十一章：城北园区汽车电子、城东园区光电子、金山园区镁基新材料）与龙岗工业园"
+    "三个板块（专栏11：西北汽车电子拓展、西南部光电子和都市产业、东北片区镁基新材料）；范围为推测。",
+    description_en="Each park's lead industry (ch. 11: North park automotive electronics, East "
+    "park photonics, Jinshan magnesium) and Longgang's three boards (box 11: north-west "
+    "automotive electronics, south-west photonics and urban industry, north-east magnesium); "
+    "extents assumed.",
+))
+
+PLAN_PROJECTS = register(LayerSpec(
+    id="plan_projects",
+    title_zh="规划重点项目",
+    title_en="Plan projects",
+    group="parks",
+    geometry="Point",
+    style=Style("#3f007d", fill_colour="#fdd0a2", weight=2.0, fill_opacity=1.0, radius=6.0),
+    properties=(
+        _kind("plan_project"),
+        PropertySpec("industry"),
+        PropertySpec("carrier", nullable=True),
+        PropertySpec("location_basis", allowed=("text", "carrier", "unknown")),
+        *_LOCATION,
+    ),
+    style_by="location_basis",
+    style_map={
+        "text": (Style("#3f007d", fill_colour="#fdd0a2", weight=2.0, fill_opacity=1.0,
+                       radius=6.0), "规划文字给出位置", "Placed by the plan's words"),
+        "carrier": (Style("#3f007d", fill_colour="#ffffff", weight=1.5, fill_opacity=1.0,
+                          radius=5.0), "仅知所在园区（位置示意）",
+                    "Only its park is known (spot schematic)"),
+        "unknown": (Style("#3f007d", weight=1.0), "位置未知（不绘制）",
+                    "Location unknown (not drawn)"),
+    },
+    z_order=610,
+    label=LabelRule("point", priority=52, min_zoom=14, size=11, colour="#3f007d"),
+    tooltip=("name", "name_en", "industry", "confidence", "source"),
+    allow_null_geometry=True,
+    description_zh="规划点名的项目：北部新城的研发服务园、创智双子塔、鹤北湖商业综合体等，各园区载体（天章双创园、"
+    "中原光谷、镁精深加工产业园）与龙岗海尔镁合金轻量化装备产业园；规划只给出所在园区的，点位为示意；"
+    "规划未给位置的不绘制。",
+    description_en="Projects the plan names: North New Town's R&D service park, twin towers, "
+    "commercial complexes, the parks' carriers and Longgang's Haier magnesium park; where the "
+    "plan gives only the park the spot is schematic; where it gives no place, nothing is drawn.",
+))
+
+_TRANSPORT_STYLES = {
+    "railway": (Style("#252525", weight=3.0, dash="10 4"), "铁路", "Railway"),
+    "expressway": (Style("#b2182b", weight=4.0, opacity=0.8), "高速公路", "Expressway"),
+    "national_road": (Style("#ef6548", weight=3.5, opacity=0.8), "国道", "National road"),
+    "provincial_road": (Style("#fdae6b", weight=3.0), "省道", "Provincial road"),
+    "railway_siding": (Style("#525252", weight=2.0, dash="4 4"), "铁路专用线",
+                       "Railway siding"),
+}
+
+TRANSPORT = register(LayerSpec(
+    id="transport",
+    title_zh="对外交通",
+    title_en="Regional transport",
+    group="roads",
+    geometry="LineString",
+    style=_TRANSPORT_STYLES["national_road"][0],
+    properties=(_kind(*_TRANSPORT_STYLES), *_LOCATION),
+    style_by="kind",
+    style_map=_TRANSPORT_STYLES,
+    z_order=405,
+    label=LabelRule("line", priority=48, min_zoom=11, size=12, colour="#67000d"),
+    tooltip=("name", "name_en", "confidence", "source"),
+    allow_null_geometry=True,
+    description_zh="规划提及的京广铁路、高速（京港澳高速）、107国道（走向为推测）；S304濮鹤线、S225安平线、"
+    "S542安鹤线与鹤煤热电厂铁路专用线走向无据，列出但不绘制。",
+    description_en="The conventional railway, the expressway (G4) and national road 107 the plan "
+    "names (courses assumed); provincial roads S304, S225, S542 and the power-plant siding have "
+    "no known course: listed, not drawn.",
+))
+
 # --- 参考底图要素 (reference features) ---
 
 REF_ADMIN = register(LayerSpec(
@@ -468,6 +578,7 @@ REF_ANCHORS = register(LayerSpec(
 
 PLAN_LAYER_IDS: tuple[str, ...] = (
     CORRIDOR.id, SPINES.id, AXES.id, NODES.id, PARKS.id, BONDED_ZONE.id, BONDED_SUBZONES.id,
-    BONDED_POINTS.id, GREEN.id, WATER.id, LIFE_CIRCLES.id, COMMUNITIES.id, FACILITIES.id,
-    ROADS.id, REF_ADMIN.id, REF_HSR.id, REF_QIHE.id, REF_ANCHORS.id,
+    BONDED_POINTS.id, INDUSTRY.id, PLAN_PROJECTS.id, GREEN.id, WATER.id, LIFE_CIRCLES.id,
+    COMMUNITIES.id, FACILITIES.id, ROADS.id, TRANSPORT.id, REF_ADMIN.id, REF_HSR.id,
+    REF_QIHE.id, REF_ANCHORS.id,
 )

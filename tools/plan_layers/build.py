@@ -14,10 +14,12 @@ from tools.plan_layers.areas import bonded_features, park_features
 from tools.plan_layers.facilities import facility_features
 from tools.plan_layers.geometry import DEFAULT_REFERENCE, OUT_DIR, ROOT, Feature, gk
 from tools.plan_layers.green import green_belt_features, green_features, water_features
+from tools.plan_layers.industry import industry_features, project_features
 from tools.plan_layers.reference import Frame, build_frame, load_reference, reference_features
 from tools.plan_layers.residential import community_features, life_circle_features
 from tools.plan_layers.roads import build_road_pieces, road_features
 from tools.plan_layers.structure import structure_features
+from tools.plan_layers.transport import transport_features
 
 # --- assembly and output ------------------------------------------------------------------------
 
@@ -41,6 +43,9 @@ def build_layers(ref_dir: Path = DEFAULT_REFERENCE) -> dict[str, list[Feature]]:
     # block streets are generated from the parks alone; the belts avoid the residential faces.
     layers["green"] = green + green_belt_features(frame, pieces, zone, green, lake)
     layers["water"] = water_features(ref, frame)
+    layers["industry"] = industry_features(layers["parks"], zone, layers["green"])
+    layers["plan_projects"] = project_features(pieces, layers["parks"], layers["industry"])
+    layers["transport"] = transport_features(frame)
     layers["life_circles"] = life_circle_features(frame, zone)
     layers["facilities"] = facility_features(pieces, layers["green"], layers["life_circles"])
     layers["roads"] = road_features(pieces, frame)
