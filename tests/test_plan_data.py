@@ -218,7 +218,9 @@ def test_circles_are_sized_as_gb50180_walking_radii() -> None:
 
 def test_facilities_cover_all_nine_categories_with_several_each() -> None:
     fac = layer("facilities")
-    assert len(fac) == 117
+    # 117 illustrative/plan facilities plus 4 the plan names and places (市外国语小学,
+    # 松江社区卫生服务中心, 龙岗小学, 龙岗初中高中).
+    assert len(fac) == 121
     counts = fac["category"].value_counts()
     assert set(counts.index) == set(CATEGORY_CODES)
     assert counts.min() >= 5
@@ -226,8 +228,14 @@ def test_facilities_cover_all_nine_categories_with_several_each() -> None:
     per_type = fac.groupby("facility_type")[["category", "level_min"]].nunique()
     assert (per_type == 1).all().all()
     named = set(fac.loc[fac["named_in_plan"], "name"])
-    assert {"鹤壁市外国语中学", "松江小学", "松江初高中", "社区卫生服务中心", "养老院",
-            "日间照料中心", "垃圾中转站"} <= named
+    assert {"鹤壁市外国语中学", "市外国语小学", "松江小学", "松江初高中", "松江公立幼儿园",
+            "龙岗公立幼儿园", "金山学校", "兴鹤中小学", "龙岗小学", "龙岗初中高中",
+            "松江社区卫生服务中心", "城北园区日间照料中心", "金山园区日间照料中心",
+            "北国之春社区巴黎华亭小区日间照料中心", "全民健身中心", "嵩山体育公园"} == named
+    # Every facility the plan does not name says so in its name (no real place's name).
+    unnamed = fac.loc[~fac["named_in_plan"].astype(bool)]
+    assert unnamed["name"].str.match(r"^示意.+（规划未具名）$").all()
+    assert (unnamed["confidence"] == "schematic").all()
     assert {"嵩山体育公园", "全民健身中心"} <= set(fac["name"])
 
 

@@ -158,6 +158,52 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("bus-terminal-hebi-station", "鹤壁站公交首末站", "bus_terminal", 114.2712, 35.7571, False),
 )
 
+# The facilities the plan names and places, by id: (name as the plan names it, chapter and the
+# plan's verbatim words, how the spot was chosen, confidence). Where an illustrative facility
+# already stood at a fitting spot with the same GB 50180 item, it takes the plan's name there
+# (so the coverage analysis keeps its inputs); the others are added below.
+PLAN_NAMED: dict[str, tuple[str, str, str, str, str]] = {
+    "tw-foreign-school": ("鹤壁市外国语中学", "第十五章/第二十章",
+                          "泰山路外国语中学周边", "PLACES.md §5 (泰山路, 卫河路–海河路)", "low"),
+    "sj-primary": ("松江小学", "第二十章", "以松江小学数字校园建设为契机",
+                   "PLACES.md §5 (near 松江路)", "low"),
+    "sj-middle": ("松江初高中", "第二十章", "松江初高中", "PLACES.md §5 (near 松江路)", "low"),
+    "sj-kindergarten": ("松江公立幼儿园", "第二十章/专栏15", "松江公立幼儿园",
+                        "beside the 松江 schools (by its name; assumed)", "low"),
+    "rc-kindergarten": ("龙岗公立幼儿园", "第二十章/专栏15", "龙岗公立幼儿园",
+                        "inside 龙岗 (by its name); spot schematic", "schematic"),
+    "js-primary": ("金山学校", "第二十章/专栏15", "金山学校",
+                   "inside 金山园区/镁业小镇 (by its name); spot schematic; taken as a primary "
+                   "school (the plan gives no level)", "schematic"),
+    "cb-primary": ("兴鹤中小学", "专栏15", "兴鹤中小学",
+                   "beside 兴鹤社区 (by its name; assumed); taken as a primary school",
+                   "schematic"),
+    "cb-day-care": ("城北园区日间照料中心", "专栏15",
+                    "推进建设城北园区、金山园区社区养老服务体系日间照料中心项目",
+                    "inside 城北园区; spot schematic", "schematic"),
+    "js-day-care": ("金山园区日间照料中心", "专栏15",
+                    "推进建设城北园区、金山园区社区养老服务体系日间照料中心项目",
+                    "inside 金山园区; spot schematic", "schematic"),
+    "cb-east-day-care": ("北国之春社区巴黎华亭小区日间照料中心", "第一章",
+                         "北国之春社区巴黎华亭小区建成一所高标准、智能化日间照料中心",
+                         "in 北国之春 (by its name; assumed)", "low"),
+}
+
+# Named in the plan and placed by it, added to the illustrative provision:
+# (id, name, facility_type, lon, lat, chapter, verbatim words, how, confidence).
+PLAN_ADDED: tuple[tuple[str, str, str, float, float, str, str, str, str], ...] = (
+    ("tw-foreign-primary", "市外国语小学", "primary_school", 114.3062, 35.7608, "专栏15",
+     "重点推进市外国语中学及小学", "beside 鹤壁市外国语中学 (assumed)", "low"),
+    ("sj-health-centre", "松江社区卫生服务中心", "health_centre", 114.3110, 35.7745, "专栏15",
+     "重点推进松江社区、香江社区、兰庭社区卫生服务中心建设",
+     "beside 松江铭苑 and the 松江 schools (by its name; assumed)", "low"),
+    ("lg-primary", "龙岗小学", "primary_school", 114.3530, 35.7680, "专栏15",
+     "龙岗小学初中高中", "inside 龙岗 (by its name); spot schematic", "schematic"),
+    ("lg-middle", "龙岗初中高中", "middle_school", 114.3580, 35.7680, "专栏15",
+     "龙岗小学初中高中", "inside 龙岗 (by its name); spot schematic", "schematic"),
+)
+
+
 # Bus stops: (id, road id, lon, lat near the road) - snapped onto the road centreline.
 BUS_STOPS: tuple[tuple[str, str, float, float], ...] = (
     ("bus-xinghe-1", "xinghe-st", 114.2950, 35.7850),
@@ -214,11 +260,12 @@ def facility_features(
     out = []
 
     def make(fid: str, name: str, ftype: str, geom: Point, named: bool, where: str,
-             confidence: str = "low", basis: str | None = None) -> Feature:
+             confidence: str = "schematic", basis: str | None = None) -> Feature:
         """A facility feature with the category and level of its type."""
         cat, level, item, item_en = FACILITY_TYPES[ftype]
-        src = (f"{PLAN} 一刻钟生活圈 names it; position assumed ({where})" if named else
-               f"plausible GB 50180-2018 provision (not in the plan); position assumed ({where})")
+        src = (f"{PLAN} {where}" if named else
+               f"示意设施（规划未具名）: plausible GB 50180-2018 provision (not in the plan); "
+               f"position illustrative ({where})")
         if basis:
             src += f"; {basis}"
         return Feature(fid, name, item_en, ftype, src, confidence, geom, {
@@ -226,44 +273,60 @@ def facility_features(
             "facility_type_zh": item, "named_in_plan": named,
         })
 
-    for fid, name, ftype, lon, lat, named in FACILITIES:
-        where = "PLACES.md §5" if fid in {"tw-foreign-school", "sj-primary", "sj-middle"} else (
-            "inside its residential cluster")
-        out.append(make(fid, name, ftype, Point(lon, lat), named, where))
+    counters: dict[str, int] = {}
+
+    def illustrative(ftype: str) -> str:
+        """A name that says the facility is an illustration: no real place's name."""
+        item = FACILITY_TYPES[ftype][2]
+        counters[item] = counters.get(item, 0) + 1
+        return f"示意{item}{counters[item]:02d}（规划未具名）"
+
+    for fid, _old_name, ftype, lon, lat, _named in FACILITIES:
+        if fid in PLAN_NAMED:
+            name, chapter, words, how, conf = PLAN_NAMED[fid]
+            out.append(make(fid, name, ftype, Point(lon, lat), True,
+                            f"{chapter} “{words}”; position: {how}", confidence=conf))
+        else:
+            out.append(make(fid, illustrative(ftype), ftype, Point(lon, lat), False,
+                            "inside its residential cluster"))
+    for fid, name, ftype, lon, lat, chapter, words, how, conf in PLAN_ADDED:
+        out.append(make(fid, name, ftype, Point(lon, lat), True,
+                        f"{chapter} “{words}”; position: {how}", confidence=conf))
     areas = {c.id: (c.name, c.geometry) for c in circles}
-    for fid, name, ftype, cid, lon, lat, tier in GB_TIER_SUPPLEMENTS:
+    for fid, _name, ftype, cid, lon, lat, tier in GB_TIER_SUPPLEMENTS:
         cname, disc = areas[cid]
         pt = Point(lon, lat)
         if disc is None or not disc.contains(pt):
             raise ValueError(f"{fid} is not inside its living circle {cid}")
-        out.append(make(fid, name, ftype, pt, False, f"inside {cid}", confidence="schematic",
+        out.append(make(fid, illustrative(ftype), ftype, pt, False, f"inside {cid}",
                         basis=(f"GB 50180-2018 {tier}: schematic placement inside {cname} "
                                f"({cid}), not a real facility")))
     parks = {f.id: f.geometry for f in green}
-    for fid, name, ftype, park_id in (
-        ("cb-fitness-centre", "全民健身中心", "fitness_centre", "fitness-centre-park"),
-        ("cb-sports-park", "嵩山体育公园", "sports_park", "songshan-sports-park"),
+    for fid, name, ftype, park_id, words in (
+        ("cb-fitness-centre", "全民健身中心", "fitness_centre", "fitness-centre-park",
+         "第二十章 “加快推进全民健身中心、室外体育场、嵩山体育公园等公共设施场所建设”"),
+        ("cb-sports-park", "嵩山体育公园", "sports_park", "songshan-sports-park",
+         "第十四章 “完善嵩山体育公园、仕佳游园、急速游园等游园绿化景观功能”"),
     ):
         area = parks[park_id]
         assert area is not None
-        out.append(make(fid, name, ftype, area.centroid, True, f"centroid of {park_id}"))
+        out.append(make(fid, name, ftype, area.centroid, True,
+                        f"{words}; position: centroid of {park_id}", confidence="low"))
     roads = {p.road.id: p.road for p in pieces}
     five = [(c.id, c.name, c.geometry) for c in circles
             if c.extra["minutes"] == 5 and c.geometry is not None]
     for fid, road_id, lon, lat in BUS_STOPS:
         ln = road_line(pieces, road_id)
         pt = ln.interpolate(ln.project(Point(lon, lat)))
-        name = f"{roads[road_id].name}公交站"
-        if road_id == "liyang-rd" and lon > 114.32:
-            name = "黎阳东路公交站"
-        out.append(make(fid, name, "bus_stop", pt, False, f"on {roads[road_id].name}"))
+        out.append(make(fid, illustrative("bus_stop"), "bus_stop", pt, False,
+                        f"on {roads[road_id].name}"))
     # A 5-minute stop for each 5-minute circle (the 10-minute stops above keep their tier: a
     # facility counts at its own level): on the arterial or secondary road (where buses run)
     # nearest the circle centre, at the point of that road closest to the centre; if no main
     # road enters the circle, on the nearest street (a feeder/community bus stop).
     ground = [p for p in pieces if p.bridge_over is None]
     mains = [p for p in ground if p.road.road_class in ("arterial", "secondary")]
-    for cid, cname, geom in five:
+    for cid, _cname, geom in five:
         centre = gk(circle_centre(cid))
         assert isinstance(centre, Point)
         for candidates in (mains, ground):
@@ -275,11 +338,9 @@ def facility_features(
         else:
             raise ValueError(f"no street inside the 5-minute circle {cid}")
         road = best.road
-        place = cname.removesuffix("五分钟生活圈")
-        name = f"{road.name}公交站" if best in mains else f"{place}公交站"
-        out.append(make(f"bus5-{cid.removeprefix('lc5-')}", name, "bus_stop_5min", stop, False,
+        out.append(make(f"bus5-{cid.removeprefix('lc5-')}", illustrative("bus_stop_5min"),
+                        "bus_stop_5min", stop, False,
                         f"on {road.name}, the point of it nearest {cid}'s centre",
-                        confidence="schematic",
                         basis=f"{_BUS_5MIN_SOURCE}; serves the 5-minute tier of {cid}"))
     return out
 
