@@ -327,6 +327,8 @@ COMMUNITIES = register(LayerSpec(
         PropertySpec("population_basis"),
         _NAMED,
         PropertySpec("area_km2", "float", required=False),
+        # The 街道 the plan puts a named community in (专栏12: 海河路街道), else null.
+        PropertySpec("street_office", required=False, nullable=True),
     ),
     visible=False,
     z_order=290,

@@ -95,8 +95,27 @@ NAMED_COMMUNITIES: tuple[tuple[str, str, str, bool, float, float], ...] = (
     ("songjiang-mingyuan", "松江铭苑", "Songjiang Mingyuan", False, 114.3095, 35.7750),
     ("bajiao-community", "八角社区", "Bajiao community", True, 114.3450, 35.7600),
     ("yangzhuang-community", "杨庄社区", "Yangzhuang community", True, 114.3450, 35.7490),
-    ("zhonghe-community", "中鹤社区", "Zhonghe community", True, 114.2380, 35.7775),
+    # 专栏12 puts 中鹤社区 with 兴鹤社区 in 海河路街道: next to 兴鹤社区 in 城北 (it was in 金山).
+    ("zhonghe-community", "中鹤社区", "Zhonghe community", False, 114.2905, 35.7835),
 )
+
+# What the plan says of each named community: (chapter, verbatim words, 街道 the text puts it
+# in or None).
+COMMUNITY_TEXT: dict[str, tuple[str, str, str | None]] = {
+    "xinghe-community": ("第十五章/专栏10/专栏12",
+                         "海河路街道兴鹤社区、中鹤社区服务群众应急保障中心", "海河路街道"),
+    "zhonghe-community": ("专栏12", "海河路街道兴鹤社区、中鹤社区服务群众应急保障中心",
+                          "海河路街道"),
+    "heming-community": ("第一章/第十五章", "加快北国之春、鹤鸣社区等智慧社区建设", None),
+    "beiguo-zhichun": ("第一章/第十五章", "加快北国之春、鹤鸣社区等智慧社区建设", None),
+    "xiangshan-community": ("第十五章", "全力推进兴鹤社区、八角社区、松江铭苑、香山社区等项目建设",
+                            None),
+    "songjiang-mingyuan": ("第十五章", "全力推进兴鹤社区、八角社区、松江铭苑、香山社区等项目建设",
+                           None),
+    "bajiao-community": ("第十五章/专栏10", "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造", None),
+    "yangzhuang-community": ("专栏8/专栏10", "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造",
+                             None),
+}
 
 
 def _blocks(
@@ -134,7 +153,6 @@ def community_features(
         [gk(f.geometry) for f in green if f.geometry is not None]
         + [gk(f.geometry).buffer(WATER_SETBACK_M) for f in water if f.geometry is not None]
     )
-    names = {prefix: (zh, en) for prefix, zh, en, _ in RESIDENTIAL_AREAS}
     counters: dict[str, int] = {}
     claimed: set[str] = set()
     out = []
@@ -155,7 +173,8 @@ def community_features(
             counters[prefix] = counters.get(prefix, 0) + 1
             n = counters[prefix]
             fid, resettled = f"{prefix}-block-{n:02d}", False
-            nm, en = f"{names[prefix][0]}居住街坊{n}", f"{names[prefix][1]} residential block {n}"
+            nm = f"示意街坊{sum(counters.values()):03d}（规划未具名）"
+            en = f"Illustrative block {sum(counters.values()):03d} (not named in the plan)"
         km2 = block_gk.area / 1e6
         density = DENSITY_RESETTLED if resettled else DENSITY_NEW_TOWN
         basis = (
@@ -165,11 +184,18 @@ def community_features(
                "(Hebi new town: ~30万 residents on 35 km² built-up, ~30 % residential)")
             + "; GB 50180-2018 10-min circle: 1.5–2.5万 residents on 32–50 ha"
         )
-        src = (f"{PLAN} names the community; its street block is assumed" if named else
-               "plausible residential street block in a life circle (not in the plan)")
-        out.append(Feature(fid, nm, en, "residential_community", src, "low", block, {
+        office: str | None = None
+        if named:
+            chapter, words, office = COMMUNITY_TEXT[fid]
+            src = (f"{PLAN} {chapter} “{words}”; its street block is assumed (nearest free "
+                   "block to a point chosen by its name)")
+        else:
+            src = ("示意街坊（规划未具名）: plausible residential street block in a life circle "
+                   "(not in the plan)")
+        out.append(Feature(fid, nm, en, "residential_community", src,
+                           "low" if named else "schematic", block, {
             "population": int(round(km2 * density, -1)), "population_basis": basis,
-            "named_in_plan": bool(named), "area_km2": round(km2, 4),
+            "named_in_plan": bool(named), "area_km2": round(km2, 4), "street_office": office,
         }))
     missing = {c[0] for c in NAMED_COMMUNITIES} - claimed
     if missing:

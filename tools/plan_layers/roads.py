@@ -83,6 +83,7 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         [(114.2650, 35.7480), (114.2895, 35.7476), (114.3055, 35.7464)],
         "low", f"{PLACES} §2 九州路 (city-government area; crosses 泰山路)",
         trim=(False, True),
+        named_in_plan=False,
     ),
     # --- arterials (N-S) -------------------------------------------------------------------------
     RoadDef(
@@ -122,6 +123,7 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         "weihe-rd", "卫河路", "Weihe Road", "secondary",
         [(114.2700, 35.7606), (114.3150, 35.7603)],
         "low", f"{PLACES} §2 卫河路 (order of 卫河/海河/延河 assumed)", trim=(False, True),
+        named_in_plan=False,
     ),
     RoadDef(
         "haihe-rd", "海河路", "Haihe Road", "secondary",
@@ -138,6 +140,7 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         [(114.2970, 35.7768), (114.3158, 35.7767)],
         "low", f"{PLACES} §5; anchor 松江路（路上一点）(114.307,35.7768); E-W by naming convention",
         trim=(True, True),
+        named_in_plan=False,
     ),
     RoadDef(
         "hengshan-rd", "衡山路", "Hengshan Road", "secondary",
@@ -183,52 +186,52 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         trim=(True, False),
     ),
     # --- local streets (not in the plan) ---------------------------------------------------------
-    RoadDef("cb-local-1", "城北片区支路一", _LOCAL_EN, "local",
-            [(114.2860, 35.7862), (114.3040, 35.7862)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cb-local-2", "城北片区支路二", _LOCAL_EN, "local",
-            [(114.2860, 35.7838), (114.2970, 35.7838)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cb-local-3", "城北片区支路三", _LOCAL_EN, "local",
-            [(114.2915, 35.7795), (114.2915, 35.7914)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cb-local-4", "城北片区支路四", _LOCAL_EN, "local",
-            [(114.2900, 35.7890), (114.2970, 35.7890)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cb-local-5", "城北片区支路五", _LOCAL_EN, "local",
-            [(114.2875, 35.7795), (114.2875, 35.7905)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cb-local-6", "城北片区支路六", _LOCAL_EN, "local",
-            [(114.2975, 35.7905), (114.3035, 35.7905)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cz-local-5", "中部片区支路五", _LOCAL_EN, "local",
-            [(114.3032, 35.7540), (114.3036, 35.7705)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cz-local-1", "中部片区支路一", _LOCAL_EN, "local",
-            [(114.3103, 35.7540), (114.3110, 35.7780)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cz-local-2", "中部片区支路二", _LOCAL_EN, "local",
-            [(114.3138, 35.7540), (114.3144, 35.7780)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cz-local-3", "中部片区支路三", _LOCAL_EN, "local",
-            [(114.2965, 35.7632), (114.3150, 35.7632)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cz-local-4", "中部片区支路四", _LOCAL_EN, "local",
-            [(114.2965, 35.7578), (114.3150, 35.7578)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cd-local-1", "城东片区支路一", _LOCAL_EN, "local",
-            [(114.3480, 35.7455), (114.3480, 35.7735)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cd-local-2", "城东片区支路二", _LOCAL_EN, "local",
-            [(114.3355, 35.7455), (114.3355, 35.7645)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cd-local-3", "城东片区支路三", _LOCAL_EN, "local",
-            [(114.3240, 35.7510), (114.3670, 35.7510)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cd-local-4", "城东片区支路四", _LOCAL_EN, "local",
-            [(114.3232, 35.7470), (114.3670, 35.7470)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cd-local-5", "城东片区支路五", _LOCAL_EN, "local",
-            [(114.3240, 35.7580), (114.3670, 35.7580)], "low", _LOCAL, False, (True, True)),
-    RoadDef("cd-local-6", "城东片区支路六", _LOCAL_EN, "local",
-            [(114.3545, 35.7455), (114.3545, 35.7640)], "low", _LOCAL, False, (True, True)),
-    RoadDef("lg-local-3", "龙岗片区支路三", _LOCAL_EN, "local",
-            [(114.3590, 35.7612), (114.3590, 35.7735)], "low", _LOCAL, False, (True, True)),
-    RoadDef("lg-local-1", "龙岗片区支路一", _LOCAL_EN, "local",
-            [(114.3400, 35.7675), (114.3670, 35.7675)], "low", _LOCAL, False, (True, True)),
-    RoadDef("lg-local-2", "龙岗片区支路二", _LOCAL_EN, "local",
-            [(114.3530, 35.7610), (114.3530, 35.7735)], "low", _LOCAL, False, (True, True)),
-    RoadDef("js-local-1", "镁业小镇支路一", _LOCAL_EN, "local",
-            [(114.2315, 35.7790), (114.2445, 35.7790)], "low", _LOCAL, False, (True, True)),
-    RoadDef("js-local-2", "镁业小镇支路二", _LOCAL_EN, "local",
-            [(114.2330, 35.7745), (114.2330, 35.7805)], "low", _LOCAL, False, (True, True)),
-    RoadDef("js-local-3", "镁业小镇支路三", _LOCAL_EN, "local",
-            [(114.2430, 35.7705), (114.2430, 35.7805)], "low", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-1", "示意支路01（规划未具名）", _LOCAL_EN, "local",
+            [(114.2860, 35.7862), (114.3040, 35.7862)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-2", "示意支路02（规划未具名）", _LOCAL_EN, "local",
+            [(114.2860, 35.7838), (114.2970, 35.7838)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-3", "示意支路03（规划未具名）", _LOCAL_EN, "local",
+            [(114.2915, 35.7795), (114.2915, 35.7914)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-4", "示意支路04（规划未具名）", _LOCAL_EN, "local",
+            [(114.2900, 35.7890), (114.2970, 35.7890)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-5", "示意支路05（规划未具名）", _LOCAL_EN, "local",
+            [(114.2875, 35.7795), (114.2875, 35.7905)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cb-local-6", "示意支路06（规划未具名）", _LOCAL_EN, "local",
+            [(114.2975, 35.7905), (114.3035, 35.7905)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cz-local-5", "示意支路07（规划未具名）", _LOCAL_EN, "local",
+            [(114.3032, 35.7540), (114.3036, 35.7705)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cz-local-1", "示意支路08（规划未具名）", _LOCAL_EN, "local",
+            [(114.3103, 35.7540), (114.3110, 35.7780)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cz-local-2", "示意支路09（规划未具名）", _LOCAL_EN, "local",
+            [(114.3138, 35.7540), (114.3144, 35.7780)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cz-local-3", "示意支路10（规划未具名）", _LOCAL_EN, "local",
+            [(114.2965, 35.7632), (114.3150, 35.7632)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cz-local-4", "示意支路11（规划未具名）", _LOCAL_EN, "local",
+            [(114.2965, 35.7578), (114.3150, 35.7578)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cd-local-1", "示意支路12（规划未具名）", _LOCAL_EN, "local",
+            [(114.3480, 35.7455), (114.3480, 35.7735)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cd-local-2", "示意支路13（规划未具名）", _LOCAL_EN, "local",
+            [(114.3355, 35.7455), (114.3355, 35.7645)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cd-local-3", "示意支路14（规划未具名）", _LOCAL_EN, "local",
+            [(114.3240, 35.7510), (114.3670, 35.7510)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cd-local-4", "示意支路15（规划未具名）", _LOCAL_EN, "local",
+            [(114.3232, 35.7470), (114.3670, 35.7470)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cd-local-5", "示意支路16（规划未具名）", _LOCAL_EN, "local",
+            [(114.3240, 35.7580), (114.3670, 35.7580)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("cd-local-6", "示意支路17（规划未具名）", _LOCAL_EN, "local",
+            [(114.3545, 35.7455), (114.3545, 35.7640)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("lg-local-3", "示意支路18（规划未具名）", _LOCAL_EN, "local",
+            [(114.3590, 35.7612), (114.3590, 35.7735)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("lg-local-1", "示意支路19（规划未具名）", _LOCAL_EN, "local",
+            [(114.3400, 35.7675), (114.3670, 35.7675)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("lg-local-2", "示意支路20（规划未具名）", _LOCAL_EN, "local",
+            [(114.3530, 35.7610), (114.3530, 35.7735)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("js-local-1", "示意支路21（规划未具名）", _LOCAL_EN, "local",
+            [(114.2315, 35.7790), (114.2445, 35.7790)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("js-local-2", "示意支路22（规划未具名）", _LOCAL_EN, "local",
+            [(114.2330, 35.7745), (114.2330, 35.7805)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("js-local-3", "示意支路23（规划未具名）", _LOCAL_EN, "local",
+            [(114.2430, 35.7705), (114.2430, 35.7805)], "schematic", _LOCAL, False, (True, True)),
 )
 
 
@@ -373,7 +376,7 @@ def _block_streets(pieces: list[RoadPiece], avoid_gk: BaseGeometry) -> list[Road
     """Local streets that subdivide the residential faces of the network into blocks."""
     out: list[RoadPiece] = []
     counters: dict[str, int] = {}
-    for prefix, zh, face in residential_faces(pieces):
+    for prefix, _zh, face in residential_faces(pieces):
         minx, miny, maxx, maxy = face.bounds
         cuts: list[LineString] = []
         nx = math.ceil((maxx - minx) / BLOCK_MAX_M)
@@ -389,10 +392,12 @@ def _block_streets(pieces: list[RoadPiece], avoid_gk: BaseGeometry) -> list[Road
                     continue
                 counters[prefix] = counters.get(prefix, 0) + 1
                 n = counters[prefix]
+                total = sum(counters.values())
                 wgs_part = wgs(part)
                 assert isinstance(wgs_part, LineString)
                 road = RoadDef(
-                    f"{prefix}-street-{n:03d}", f"{zh}街坊路{n}", "local street", "local",
+                    f"{prefix}-street-{n:03d}", f"示意街坊路{total:03d}（规划未具名）",
+                    "local street", "local",
                     [(x, y) for x, y in wgs_part.coords], "schematic", _GRID_EVIDENCE,
                     named_in_plan=False,
                 )
