@@ -272,12 +272,18 @@ WATER = register(LayerSpec(
     group="green",
     geometry="LineString",
     style=_WATER_STYLES["river"][0],
-    properties=(_kind(*_WATER_STYLES), PropertySpec("method", required=False)),
+    properties=(
+        _kind(*_WATER_STYLES),
+        PropertySpec("method", required=False),
+        PropertySpec("location_known", "bool", required=False),
+    ),
     style_by="kind",
     style_map=_WATER_STYLES,
+    allow_null_geometry=True,
     z_order=210,
     label=LabelRule("line", priority=60, min_zoom=12, size=12, colour="#08519c"),
-    description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为示意）。",
+    description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为推测）；"
+    "北城水系河渠走向未知，不绘制。",
     description_en="Qi River (county-border proxy), the South-to-North Water Diversion canal, "
     "Gaizu ditch and Liuwa River (the last two schematic).",
 ))

@@ -327,13 +327,16 @@ def test_parks_are_on_the_side_of_the_hsr_and_canal_the_evidence_gives() -> None
     assert parks["kind"]["etdz-extent"] == "etdz_extent"
 
 
-def test_fushan_forest_park_has_no_invented_geometry() -> None:
+def test_places_the_plan_does_not_locate_have_no_invented_geometry() -> None:
     green = layer("green").set_index("id")
-    fushan = green.loc["fushan-forest-park"]
-    assert fushan.geometry is None
-    assert not fushan["location_known"]
-    others = green.drop(index="fushan-forest-park")
+    unplaced = ["fushan-forest-park", "beicheng-country-park"]
+    for fid in unplaced:
+        assert green.loc[fid].geometry is None and not green.loc[fid]["location_known"], fid
+    others = green.drop(index=unplaced)
     assert others.geometry.notna().all() and others["location_known"].all()
+    water = layer("water").set_index("id")
+    assert water.loc["beicheng-water"].geometry is None
+    assert not water.loc["beicheng-water"]["location_known"]
 
 
 def test_fitness_centre_is_4_ha_and_wetland_matches_its_published_area() -> None:
@@ -346,10 +349,12 @@ def test_fitness_centre_is_4_ha_and_wetland_matches_its_published_area() -> None
 
 GREEN_BELTS = {
     # id: (kind, confidence, named_in_plan, assumed width in m, wording the source must quote)
-    "snwd-canal-green-belt": ("canal_green_belt", "low", False, 100.0, "greenbelt both sides"),
+    "snwd-canal-green-belt": ("canal_green_belt", "low", True, 100.0, "南水北调两侧"),
     "hsr-g4-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "107国道与高速高铁之间"),
     "huaxia-central-green-belt": ("boulevard_green_belt", "low", True, 40.0,
-                                  "central green belt on 华夏南路"),
+                                  "延续和优化华夏南路中央绿带"),
+    "hsr-east-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "高速高铁两侧"),
+    "railway-west-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "京广铁路西"),
     "longgang-lake-park": ("lake_park", "schematic", False, 100.0, "以景观湖为核心"),
 }
 
@@ -434,8 +439,9 @@ def test_green_belts_count_in_the_park_green_share() -> None:
                       "green_share_pct"] < 37.0).all()
 
 
-def test_water_has_the_four_named_lines() -> None:
-    assert set(layer("water")["name"]) == {"淇河", "南水北调中线总干渠", "盖族沟", "刘洼河"}
+def test_water_has_the_named_lines_and_the_undrawn_north_water() -> None:
+    assert set(layer("water")["name"]) == {"淇河", "南水北调中线总干渠", "盖族沟", "刘洼河",
+                                           "北城水系河渠（城市北部水系）"}
 
 
 # --- roads and communities ----------------------------------------------------------------------

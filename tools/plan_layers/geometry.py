@@ -30,7 +30,7 @@ DEFAULT_REFERENCE = ROOT.parent / "shared" / "reference"
 
 BONDED_AREA_KM2 = 2.87  # 鹤壁综合保税区, approved area (plan text)
 WETLAND_AREA_HA = 332.5  # 淇河国家湿地公园, published area (PLACES.md §4)
-FITNESS_CENTRE_HA = 4.0  # 全民健身中心 "4公顷绿色休闲圈" (plan text)
+FITNESS_CENTRE_HA = 4.0  # 全民健身中心: 4万平方米 green leisure area (第十五章)
 
 # GB 50180-2018 walking radii of the life-circle tiers (coverage-methods.md §1.1).
 RADIUS_10MIN_M = 500.0
