@@ -98,7 +98,7 @@ PROJECTS: tuple[tuple[str, str, str, str, str | None, str, str, str,
                       tuple[float, float] | None, str], ...] = (
     ("jinshan-rd-centre", "金山研发孵化服务中心", "Jinshan R&D incubation service centre",
      "镁基新材料", "meiye-town", "第十五章/专栏11",
-     "连接金山研发孵化服务中心", "text", (114.2360, 35.7795),
+     "连接金山研发孵化服务中心", "text", (114.2365, 35.7778),
      "the 一廊's west end; 专栏11 puts the 镁业小镇 “科创中心及孵化中心” in "
      "“小镇北部保留的工业厂房”: in the north of 镁业小镇 (taken as the same centre: an inference)"),
     ("shuangchuang-node-yanhe", "共享型双创功能节点（延河路）",
