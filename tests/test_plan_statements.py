@@ -370,5 +370,5 @@ def test_transport_names_the_plans_lines_and_invents_no_course() -> None:
     belt = gk_geom("green", "hsr-g4-green-belt")
     probe = belt.representative_point()
     across = shapely.LineString([(probe.x - 20_000.0, probe.y), (probe.x + 20_000.0, probe.y)])
-    x_107, x_hsr = across.intersection(g107).x, across.intersection(hsr).x
+    x_107, x_hsr = (across.intersection(line).centroid.x for line in (g107, hsr))
     assert x_107 < probe.x < x_hsr
