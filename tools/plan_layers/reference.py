@@ -223,9 +223,11 @@ def reference_features(ref: Reference) -> dict[str, list[Feature]]:
         p = f["properties"]
         src = f"hebi_hsr_jingguang.geojson: {p['attribution']}"
         if f["geometry"]["type"] == "LineString":
+            # A simplified centreline (vertices up to ~9 km apart, the track may lie a few
+            # hundred metres off between them): not "high", which needs <= 50 m.
             hsr.append(Feature(HSR_SEGMENT_IDS[p["segment"]], p["name_zh"], p["name_en"],
-                               "railway_hsr", src, "high", shape(f["geometry"]),
-                               _keep_original(p)))
+                               "railway_hsr", f"{src}; simplified centreline", "medium",
+                               shape(f["geometry"]), _keep_original(p)))
         else:
             # A layer has one geometry family: the two station points join the anchors.
             moved.append(Feature("hsr-station-" + slug(p["name_en"]), p["name_zh"], p["name_en"],
