@@ -247,16 +247,17 @@ GREEN = register(LayerSpec(
     label=LabelRule("area", priority=62, min_zoom=12, size=12, colour="#00441b"),
     tooltip=("name", "name_en", "area_ha", "confidence"),
     allow_null_geometry=True,
-    description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4公顷）、"
-    "汽车主题公园；浮山森林公园位置未知，不绘制。另有规划所述绿带（宽度为假设）：南水北调总干渠两侧绿化带"
-    "（各100米）、107国道与高速高铁之间绿带（100米，示意）、华夏南路中央绿化带（40米）、景观湖滨湖公园"
-    "（100米环，示意）。",
+    description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4万平方米）、"
+    "汽车主题公园；浮山森林公园、北城郊野公园位置未知，不绘制。规划所述风景防护林与绿带（宽度为假设）："
+    "南水北调两侧（各100米）、107国道与高速高铁之间、高速高铁东侧、京广铁路西（各100米，示意）、"
+    "华夏南路中央绿带（40米）；景观湖滨湖公园（100米环）为示意。",
     description_en="Qi River National Wetland Park (published 332.5 ha), Longgang Country Park, "
-    "Songshan Sports Park, National Fitness Centre (4 ha), automobile theme park; Fushan "
-    "Forest Park's location is unknown and it is not drawn. Plus the green belts the plan "
-    "describes (widths assumed): the SNWD canal belt (100 m each side), the belt west of the "
-    "HSR/G4 (100 m, schematic), the Huaxia South Road central belt (40 m) and a 100 m lake "
-    "park ring around the landscape lake (schematic).",
+    "Songshan Sports Park, National Fitness Centre (40,000 m²), automobile theme park; Fushan "
+    "Forest Park and the Beicheng country park have no known location and are not drawn. The "
+    "protective green belts the plan names (widths assumed): both sides of the SNWD canal "
+    "(100 m each), between G107 and the expressway/HSR, east of the expressway/HSR and west "
+    "of the railway (100 m each, schematic), the Huaxia South Road central belt (40 m); the "
+    "100 m lake park ring is illustrative.",
 ))
 
 _WATER_STYLES = {
@@ -371,10 +372,11 @@ FACILITIES = register(LayerSpec(
     z_order=600,
     label=LabelRule("point", priority=30, min_zoom=15, size=11, colour="#252525"),
     tooltip=("name", "name_en", "category", "level_min", "named_in_plan", "confidence"),
-    description_zh="一刻钟生活圈九类服务设施；规划点名的设施标为named_in_plan，"
-    "其余按GB 50180-2018补足（示意）。",
-    description_en="Facilities of the nine service categories; those the plan names are flagged "
-    "named_in_plan, the rest are plausible GB 50180-2018 provision (schematic positions).",
+    description_zh="一刻钟生活圈九类服务设施；规划点名的学校、卫生服务中心、日间照料中心等用规划名称并注明出处，"
+    "其余按GB 50180-2018补足，名称为“示意…（规划未具名）”。",
+    description_en="Facilities of the nine service categories; the schools, health and day-care "
+    "centres the plan names carry its names and chapter, the rest are illustrative GB "
+    "50180-2018 provision named as such.",
 ))
 
 # --- 道路 (roads) ---
