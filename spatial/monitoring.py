@@ -694,7 +694,12 @@ def report_pages(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
                          parse_math=False)
             y -= 0.028
         pages.append(fig)
-    shown = [m for m in monitors if m.rule.kind != "none"]
+    # Charts for the indicators with at least one actual: the others have only their path.
+    shown = [m for m in monitors if m.rule.kind != "none" and m.latest() is not None]
+    if len(shown) < len([m for m in monitors if m.rule.kind != "none"]):
+        note = ("Charts follow for the indicators with at least one actual." if en
+                else "下列各页附有实际值的指标的图表；无实际值的指标只列于上表。")
+        pages[0].text(0.04, 0.035, note, fontsize=7, color="#555555", parse_math=False)
     for start in range(0, len(shown), 3):
         fig = Figure(figsize=_A4)
         _page_header(fig, title, subtitle)
