@@ -672,8 +672,11 @@ def report_pages(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
     pages: list[Figure] = []
     colours = {name: LEVEL_COLOURS[lv] for lv, names in LEVELS.items() for name in names}
     cols = list(table.columns)
-    widths = [0.05, 0.36, 0.11, 0.09] + [0.06] * len(YEARS)
-    xs = [0.04]
+    # English words are longer: a narrower name column leaves room for "not assessed".
+    widths = ([0.04, 0.27, 0.12, 0.10] + [0.075] * len(YEARS) if en
+              else [0.05, 0.36, 0.11, 0.09] + [0.06] * len(YEARS))
+    size = 6.5 if en else 7.0
+    xs = [0.03 if en else 0.04]
     for w in widths:
         xs.append(xs[-1] + w)
     per_page = 30  # 29 rows fit one A4 page at 7 pt
@@ -687,10 +690,10 @@ def report_pages(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
         for rec in table.iloc[start:start + per_page].to_dict("records"):
             for x, c in zip(xs, cols, strict=True):
                 text = str(rec[c])
-                limit = 34 if en else 18
+                limit = 30 if en else 18
                 if c in ("指标", "Indicator") and len(text) > limit:
                     text = text[:limit - 1] + "…"
-                fig.text(x, y, text, fontsize=7, color=colours.get(text, "#111111"),
+                fig.text(x, y, text, fontsize=size, color=colours.get(text, "#111111"),
                          parse_math=False)
             y -= 0.028
         pages.append(fig)

@@ -34,6 +34,7 @@ from spatial.monitoring import (
 )
 from spatial.plan_indicators import PlanIndicator, load_plan_indicators
 from ui.i18n import current_lang, t
+from ui.pages.import_page import md_escape
 
 _RULES = "mon_rules"  # session key: edited rules by indicator key
 
@@ -70,14 +71,15 @@ def _upload() -> Actuals:
     try:
         actuals = _read(hashlib.sha256(data).hexdigest(), up.name, data)
     except SpatialError as err:
-        st.error(t(err.zh, err.en))
+        st.error(md_escape(err.message(current_lang())))
         return Actuals({})
     lang = current_lang()
     n = sum(len(v) for v in actuals.values.values())
     st.success(t(f"已读取 {len(actuals.values)} 项指标的 {n} 个年度实际值。",
                  f"Read {n} yearly actuals of {len(actuals.values)} indicators."))
     if actuals.problems:
-        st.warning("\n".join(f"- {p}" for p in actuals.problem_texts(lang)))
+        # Problem texts quote the sheet's cells: untrusted, shown literally.
+        st.warning("\n".join(f"- {md_escape(p)}" for p in actuals.problem_texts(lang)))
     return actuals
 
 
@@ -133,7 +135,8 @@ def _rule_editor(plan: list[PlanIndicator], lang: str) -> dict[str, Rule]:
         bad = [names[k] for k, r in rules.items() if r.problem() is not None]
         if bad:
             st.caption(t("以下指标缺少路径所需数值，不作预警：",
-                         "Not assessed, a number is missing: ") + "、".join(bad))
+                         "Not assessed, a number is missing: ")
+                       + t("、", ", ").join(md_escape(b) for b in bad))
     return rules
 
 
