@@ -231,3 +231,21 @@ def test_the_pdf_lists_the_same_levels_as_the_screen(plan, lang):
         else ["on track", "on track", "missing", "watch", "missing", "watch"])
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages[1:])
     assert ("路径：2020 年基数 83.14" if lang == "zh" else "the 2020 base 83.14") in text
+
+
+def test_cli_writes_the_report_and_prints_the_same_levels(tmp_path, capsys, plan):
+    from spatial.monitoring_cli import main
+
+    sheet = tmp_path / "实际值.csv"
+    sheet.write_bytes(SHEET.encode())
+    out = tmp_path / "report.pdf"
+    assert main(["--actuals", str(sheet), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "1,地区生产总值,亿元,按年均增长,正常,正常,缺失,关注,缺失,关注" in printed.out
+    assert "未知指标" in printed.err
+    assert "地区生产总值" in PdfReader(io.BytesIO(out.read_bytes())).pages[0].extract_text()
+    assert main(["--actuals", str(tmp_path / "none.csv")]) == 2
+    assert "Cannot read" in capsys.readouterr().err
+    template = tmp_path / "t.csv"
+    assert main(["--template", str(template)]) == 0
+    assert read_actuals(template.read_bytes(), "t.csv", plan).values == {}
