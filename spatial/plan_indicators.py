@@ -50,6 +50,7 @@ __all__ = [
     "load_plan_indicators",
     "load_plan_targets",
     "plan_for_area_indicator",
+    "plan_for_uploaded_column",
     "plan_sources_table",
     "plan_table",
     "plan_targets_table",
@@ -157,6 +158,14 @@ class PlanIndicator:
     def lower_is_better(self) -> bool:
         """True when the target is a ceiling (城镇调查失业率 “5左右” is read as ≤ 5)."""
         return self.target_op in ("<=", "<")
+
+    @property
+    def comparable_per_area(self) -> bool:
+        """True when an area's own figure can be held against the target (a rate or intensity).
+
+        A zone total (地区生产总值 160 亿元, 花园式工厂 130 家) is not a target for each area.
+        """
+        return self.target_2025 is not None and (self.unit_en == "%" or "/" in self.unit_zh)
 
     @property
     def cumulative(self) -> bool:
@@ -568,6 +577,18 @@ def _cell(ind: PlanIndicator, field: str, sources: list[PlanSource], lang: str) 
     if en:
         text = _text_en(text)
     return _mark(text, src, _restored_from(sources, ind.key, field), lang)
+
+
+def plan_for_uploaded_column(
+    name: str, indicators: list[PlanIndicator] | None = None
+) -> PlanIndicator | None:
+    """Return the plan indicator an uploaded per-area column is checked against, if any.
+
+    Only a rate or an intensity (:attr:`PlanIndicator.comparable_per_area`): an
+    uploaded "地区生产总值" per area is not held against the zone's 160 亿元.
+    """
+    found = find_plan_indicator(name, indicators)
+    return found if found is not None and found.comparable_per_area else None
 
 
 def plan_table(indicators: list[PlanIndicator], lang: str = "zh",

@@ -41,6 +41,7 @@ def test_without_upload_every_year_is_missing_or_not_assessed():
     assert len(table) == 29
     years = table[["2021", "2022", "2023", "2024", "2025"]]
     assert set(years.to_numpy().ravel()) == {"缺失", "不评价"}
+    assert any("模板" in str(b.proto.label) for b in at.get("download_button"))
 
 
 def test_upload_shows_levels_rules_chart_and_a_pdf_with_the_same_levels():

@@ -25,6 +25,7 @@ from spatial.plan_indicators import (
     load_plan_indicators,
     load_plan_targets,
     plan_for_area_indicator,
+    plan_for_uploaded_column,
     plan_sources_table,
     plan_table,
     plan_targets_table,
@@ -249,6 +250,11 @@ def test_links_to_area_indicators_and_uploaded_columns():
     assert key_of(find_plan_indicator("tax revenue per MU")) == "tax_per_mu"
     assert key_of(find_plan_indicator("地区生产总值(亿元,%)")) == "gdp"
     assert find_plan_indicator("产值") is None
+    # An uploaded per-area column meets a target only where the target is a rate or intensity.
+    assert key_of(plan_for_uploaded_column("亩均税收")) == "tax_per_mu"
+    assert key_of(plan_for_uploaded_column("城市绿地率")) == "urban_green_rate"
+    assert plan_for_uploaded_column("地区生产总值") is None
+    assert plan_for_uploaded_column("花园式工厂") is None
 
 
 # --- display ---------------------------------------------------------------------------------

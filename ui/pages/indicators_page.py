@@ -63,10 +63,10 @@ from spatial.indicators import (
 )
 from spatial.plan_indicators import (
     PlanIndicator,
-    find_plan_indicator,
     load_plan_indicators,
     load_plan_targets,
     plan_for_area_indicator,
+    plan_for_uploaded_column,
     plan_sources_table,
     plan_table,
     plan_targets_table,
@@ -301,7 +301,7 @@ def _options(computed: pd.DataFrame, stats: Statistics | None, lang: str,
             name = stats.names.get(col, col)
             out.append(IndicatorOption(
                 f"upload:{col}", "upload", name, stats.units.get(col, ""), None,
-                stats.values[col].reindex(ids), find_plan_indicator(name, plan),
+                stats.values[col].reindex(ids), plan_for_uploaded_column(name, plan),
             ))
     return out
 
