@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -90,7 +91,7 @@ LEVEL_COLOURS: dict[Level, str] = {
     "none": "#9e9e9e",
 }
 _KIND_NAMES: dict[Kind, tuple[str, str]] = {
-    "growth": ("按年均增长", "by the average growth"),
+    "growth": ("按年均增长", "compound"),
     "linear": ("线性", "linear"),
     "rate": ("逐年增速", "yearly rate"),
     "cumulative": ("累计", "running total"),
@@ -221,7 +222,7 @@ class Rule:
         if problem is not None:
             return problem[1] if en else problem[0]
         u = f" {unit}" if unit else ""
-        b, g, tg = _fmt(self.base), _fmt(self.growth_pct), _fmt(self.target)
+        b, g, tg = _fmt(self.base, 4), _fmt(self.growth_pct, 4), _fmt(self.target, 4)
         if self.kind == "growth":
             path = (f"Path: the 2020 base {b}{u} growing {g} % a year" if en
                     else f"路径：2020 年基数 {b}{u} 按年均增长 {g}% 逐年递增")
@@ -673,7 +674,7 @@ def report_pages(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
     colours = {name: LEVEL_COLOURS[lv] for lv, names in LEVELS.items() for name in names}
     cols = list(table.columns)
     # English words are longer: a narrower name column leaves room for "not assessed".
-    widths = ([0.04, 0.27, 0.12, 0.10] + [0.075] * len(YEARS) if en
+    widths = ([0.04, 0.25, 0.12, 0.10] + [0.075] * len(YEARS) if en
               else [0.05, 0.36, 0.11, 0.09] + [0.06] * len(YEARS))
     size = 6.5 if en else 7.0
     xs = [0.03 if en else 0.04]
@@ -732,5 +733,7 @@ def report_pdf(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
 
 
 def _wrap(text: str, width: int) -> str:
-    """Break a line every ``width`` characters (CJK has no spaces to break at)."""
+    """Break English at spaces and Chinese every ``width`` characters (it has no spaces)."""
+    if not re.search(r"[\u3400-\u9fff]", text):
+        return textwrap.fill(text, width)
     return "\n".join(text[i:i + width] for i in range(0, len(text), width))

@@ -94,7 +94,7 @@ def _rule_editor(plan: list[PlanIndicator], lang: str) -> dict[str, Rule]:
             "逐年增速＝每年增速对照规划增速；累计＝当年数累加对照五年累计的均匀进度；"
             "门槛值＝规划未给基数，逐年对照目标。"
             "等级按落后路径值的百分比：不超过容差为正常，超过预警带为预警，其间为关注。",
-            "Path: by the average growth = the 2020 base growing at the plan's rate; linear = "
+            "Path: compound = the 2020 base growing at the plan's average rate; linear = "
             "straight from base to target; yearly rate = each year's rate against the plan's; "
             "running total = yearly figures added up against an even share of the five-year "
             "total; threshold = no base in the plan, each year against the target. The level "
