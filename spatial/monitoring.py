@@ -53,6 +53,7 @@ __all__ = [
     "BASE_YEAR",
     "KINDS",
     "LEVELS",
+    "LEVEL_COLOURS",
     "YEARS",
     "Actuals",
     "IndicatorMonitor",

@@ -120,6 +120,11 @@ def test_the_rule_is_editable_per_indicator(plan, by):
     rules = rules_from_table(table, defaults)
     assert rules["innovation_platforms"].path(2021) == pytest.approx(32.0)
     assert rules["gdp"] == defaults["gdp"]
+    # The page edits numbers as text (blank = none): the same rules come back.
+    as_text = rules_table(monitor(plan, Actuals({})))
+    for col in ("base", "target", "growth_pct"):
+        as_text[col] = as_text[col].map(lambda v: "" if v is None or v != v else f"{v:g}")
+    assert rules_from_table(as_text, defaults) == defaults
 
 
 def test_missing_years_are_missing_never_interpolated(plan, by):

@@ -16,6 +16,7 @@ import streamlit as st
 from spatial._errors import SpatialError
 from spatial.monitoring import (
     KINDS,
+    LEVEL_COLOURS,
     YEARS,
     Actuals,
     IndicatorMonitor,
@@ -23,6 +24,7 @@ from spatial.monitoring import (
     default_rule,
     indicator_chart,
     kind_name,
+    level_name,
     monitor,
     overview_table,
     read_actuals,
@@ -37,6 +39,8 @@ from ui.i18n import current_lang, t
 from ui.pages.import_page import md_escape
 
 _RULES = "mon_rules"  # session key: edited rules by indicator key
+_BASE = "mon_rules_base"  # the rules the editor was opened with
+_EDITOR = "mon_rule_editor"
 
 
 @st.cache_data(show_spinner=False)
@@ -86,8 +90,12 @@ def _upload() -> Actuals:
 def _rule_editor(plan: list[PlanIndicator], lang: str) -> dict[str, Rule]:
     """The rules in force: defaults from Table 1, edited per indicator in a table."""
     defaults = {ind.key: default_rule(ind) for ind in plan}
-    edited: dict[str, Rule] = st.session_state.get(_RULES, {})
-    rules = {k: edited.get(k, r) for k, r in defaults.items()}
+    # The editor's input stays fixed while the page is open (the editor keeps the edits on
+    # top of it); it is rebuilt from the saved edits when the planner comes back to the page.
+    if _EDITOR not in st.session_state or _BASE not in st.session_state:
+        edited: dict[str, Rule] = st.session_state.get(_RULES, {})
+        st.session_state[_BASE] = {k: edited.get(k, r) for k, r in defaults.items()}
+    rules: dict[str, Rule] = st.session_state[_BASE]
     with st.expander(t("预警规则（可按指标修改）", "Warning rules (editable per indicator)")):
         st.caption(t(
             "路径：按年均增长＝2020 年基数按规划年均增长递增；线性＝基数到目标直线；"
@@ -107,20 +115,22 @@ def _rule_editor(plan: list[PlanIndicator], lang: str) -> dict[str, Rule]:
         view = pd.DataFrame({
             "name": raw["key"].map(names),
             "kind": raw["kind"].map(kinds),
-            "base": raw["base"], "target": raw["target"], "growth_pct": raw["growth_pct"],
+            # As text: an empty cell stays blank (a number column would print "None").
+            **{c: raw[c].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}")
+               for c in ("base", "target", "growth_pct")},
             "lower_is_better": raw["lower_is_better"],
             "tolerance_pct": raw["tolerance_pct"], "band_pct": raw["band_pct"],
         })
         cfg = st.column_config
         out = st.data_editor(
-            view, hide_index=True, width="stretch", key="mon_rule_editor", disabled=["name"],
+            view, hide_index=True, width="stretch", key=_EDITOR, disabled=["name"],
             column_config={
                 "name": cfg.TextColumn(t("指标", "Indicator")),
                 "kind": cfg.SelectboxColumn(t("路径", "Path"), options=list(kinds.values()),
                                             required=True),
-                "base": cfg.NumberColumn(t("2020 年基数", "2020 base")),
-                "target": cfg.NumberColumn(t("目标 / 增速 / 累计", "Target / rate / total")),
-                "growth_pct": cfg.NumberColumn(t("年均增长（%）", "Average growth (%)")),
+                "base": cfg.TextColumn(t("2020 年基数", "2020 base")),
+                "target": cfg.TextColumn(t("目标 / 增速 / 累计", "Target / rate / total")),
+                "growth_pct": cfg.TextColumn(t("年均增长（%）", "Average growth (%)")),
                 "lower_is_better": cfg.CheckboxColumn(t("越低越好", "Lower is better")),
                 "tolerance_pct": cfg.NumberColumn(t("正常容差（%）", "Tolerance (%)"),
                                                   min_value=0.0),
@@ -177,7 +187,11 @@ def render() -> None:
     rules = _rule_editor(plan, lang)
     monitors = monitor(plan, actuals, rules)
     st.subheader(t("监测总览", "Overview"))
-    st.dataframe(overview_table(monitors, lang), hide_index=True, width="stretch")
+    table = overview_table(monitors, lang)
+    colours = {level_name(lv, lang): c for lv, c in LEVEL_COLOURS.items()}
+    styled = table.style.map(lambda v: f"color: {colours[v]}" if v in colours else "",
+                             subset=[*map(str, YEARS), table.columns[-1]])
+    st.dataframe(styled, hide_index=True, width="stretch", height=(len(table) + 1) * 35 + 3)
     digest = hashlib.sha256(repr((sorted((k, sorted(v.items()))
                                          for k, v in actuals.values.items()),
                                   sorted(rules.items(), key=lambda kv: kv[0]),
