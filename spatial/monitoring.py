@@ -305,9 +305,10 @@ def read_actuals(data: bytes, filename: str,
                  indicators: Sequence[PlanIndicator]) -> Actuals:
     """Read yearly actuals from an uploaded CSV or .xlsx.
 
-    Two layouts are accepted: one row per indicator with year columns
-    (指标, 2021, 2022 … — the layout of :func:`template_csv`), or one row per
-    year (a 年份 column) with one column per indicator. Indicators are matched
+    Three layouts are accepted: one row per indicator with year columns
+    (指标, 2021, 2022 … — the layout of :func:`template_csv`), one row per
+    year (a 年份 column) with one column per indicator, or one row per
+    indicator and year (指标, 年份, 实际值). Indicators are matched
     by their Table 1 name, with or without the unit ("地区生产总值(亿元)").
     For a cumulative indicator (城镇新增就业人数, 新增…工厂) enter each year's
     own figure, not the running total.
@@ -344,7 +345,25 @@ def read_actuals(data: bytes, filename: str,
         seen[ind.key] = where_zh
         return True
 
-    if year_cols:
+    def column(*names: str) -> int | None:
+        return next((i for i, h in enumerate(header)
+                     if split_header_unit(h)[0].casefold() in names), None)
+
+    long_cols = (column("指标", "指标名称", "indicator"), column("年份", "年度", "year"),
+                 column("实际值", "数值", "值", "actual", "value"))
+    if not year_cols and None not in long_cols:
+        # Long layout (one row per indicator and year), as statistics systems export it.
+        ni, yi, vi = (i for i in long_cols if i is not None)
+        for row, rownum in zip(sheet.rows, sheet.row_numbers, strict=True):
+            if not row[ni].strip():
+                continue
+            ind, y = _match(row[ni], indicators), _year(row[yi])
+            if ind is None or y is None:
+                problems.append((f"第 {rownum} 行：指标或年份无法识别，未使用。",
+                                 f"Row {rownum}: indicator or year not understood; not used."))
+                continue
+            cells.append((ind, y, row[vi], rownum, header[vi]))
+    elif year_cols:
         name_col = next((i for i in range(len(header)) if i not in year_cols
                          and split_header_unit(header[i])[0] in ("指标", "指标名称", "indicator",
                                                                 "Indicator")), None)

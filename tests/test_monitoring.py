@@ -190,6 +190,15 @@ def test_read_years_in_rows_and_xlsx(plan):
     assert any("2019" in p for p in a.problem_texts("zh"))
 
 
+def test_read_long_layout(plan):
+    sheet = ("指标,年份,实际值\n地区生产总值,2021,95\n地区生产总值,2022年,108\n"
+             "城市绿地率,2021,30.5\n地区生产总值,2022,109\n无此指标,2021,1\n").encode()
+    a = read_actuals(sheet, "long.csv", plan)
+    assert a.values == {"gdp": {2021: 95.0, 2022: 108.0}, "urban_green_rate": {2021: 30.5}}
+    text = " ".join(a.problem_texts("zh"))
+    assert "重复" in text and "第 6 行" in text
+
+
 def test_bad_files_are_one_plain_bilingual_message(plan):
     with pytest.raises(MonitoringError) as err:
         read_actuals(b"x", "a.xls", plan)
