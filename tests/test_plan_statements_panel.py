@@ -23,7 +23,7 @@ def _text(at: AppTest) -> str:
 
 
 def test_chinese_panel_quotes_the_plan_with_chapter_and_line() -> None:
-    at = AppTest.from_function(_panel, args=("zh", "keji-area", "low")).run()
+    at = AppTest.from_function(_panel, args=("zh", "keji-area", "low")).run(timeout=60)
     assert not at.exception
     text = _text(at)
     assert "据规划文字推定，位置可能偏差0.5–2公里" in text
@@ -33,7 +33,7 @@ def test_chinese_panel_quotes_the_plan_with_chapter_and_line() -> None:
 
 
 def test_english_panel_says_it_in_english() -> None:
-    at = AppTest.from_function(_panel, args=("en", "bonded-zone", "low")).run()
+    at = AppTest.from_function(_panel, args=("en", "bonded-zone", "low")).run(timeout=60)
     text = _text(at)
     assert "Inferred from the plan's words: may be 0.5–2 km off" in text
     assert "Box 11, line 308" in text and "sizes" in text
@@ -42,6 +42,6 @@ def test_english_panel_says_it_in_english() -> None:
 
 @pytest.mark.parametrize("fid", ["cb-block-01", "no-such-id"])
 def test_a_feature_the_plan_does_not_cite_gets_only_its_confidence(fid: str) -> None:
-    at = AppTest.from_function(_panel, args=("zh", fid, "schematic")).run()
+    at = AppTest.from_function(_panel, args=("zh", fid, "schematic")).run(timeout=60)
     text = _text(at)
     assert "示意：表达规划意图" in text and "规划原文" not in text
