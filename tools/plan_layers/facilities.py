@@ -189,6 +189,25 @@ PLAN_NAMED: dict[str, tuple[str, str, str, str, str]] = {
                          "in 北国之春 (by its name; assumed)", "low"),
 }
 
+PLAN_NAMES_EN: dict[str, str] = {
+    "鹤壁市外国语中学": "Hebi Foreign Language Middle School",
+    "市外国语小学": "Hebi Foreign Language Primary School",
+    "松江小学": "Songjiang Primary School",
+    "松江初高中": "Songjiang Middle and High School",
+    "松江公立幼儿园": "Songjiang Public Kindergarten",
+    "龙岗公立幼儿园": "Longgang Public Kindergarten",
+    "金山学校": "Jinshan School",
+    "兴鹤中小学": "Xinghe Primary and Middle School",
+    "龙岗小学": "Longgang Primary School",
+    "龙岗初中高中": "Longgang Middle and High School",
+    "松江社区卫生服务中心": "Songjiang Community Health Centre",
+    "城北园区日间照料中心": "Chengbei Park Day-Care Centre",
+    "金山园区日间照料中心": "Jinshan Park Day-Care Centre",
+    "北国之春社区巴黎华亭小区日间照料中心": "Beiguo Zhichun (Bali Huating) Day-Care Centre",
+    "全民健身中心": "National Fitness Centre",
+    "嵩山体育公园": "Songshan Sports Park",
+}
+
 # Named in the plan and placed by it, added to the illustrative provision:
 # (id, name, facility_type, lon, lat, chapter, verbatim words, how, confidence).
 PLAN_ADDED: tuple[tuple[str, str, str, float, float, str, str, str, str], ...] = (
@@ -268,7 +287,11 @@ def facility_features(
                f"position illustrative ({where})")
         if basis:
             src += f"; {basis}"
-        return Feature(fid, name, item_en, ftype, src, confidence, geom, {
+        # English: the plan's facilities by their type, the others say they are illustrations.
+        name_en = (PLAN_NAMES_EN.get(name, item_en) if named else
+                   f"Illustrative {item_en} {name.split('（')[0].removeprefix('示意' + item)} "
+                   "(not named in the plan)")
+        return Feature(fid, name, name_en, ftype, src, confidence, geom, {
             "category": cat, "level_min": level, "facility_type": ftype,
             "facility_type_zh": item, "named_in_plan": named,
         })
