@@ -636,3 +636,27 @@ def test_shipped_layers_give_a_spread_of_complete_and_incomplete_circles() -> No
                 "lc10-chengdong"):
         assert per_circle[cid] == 0.0, cid
 
+
+
+def test_readme_layer_table_counts_are_the_shipped_counts() -> None:
+    # data/geo/README.md: "| `corridor.geojson` | 1 | …" — each count is a claim.
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    claimed = {m.group(1): int(m.group(2))
+               for m in re.finditer(r"^\| `(\w+)\.geojson` \| (\d+) \|", readme, re.M)}
+    shipped = {p.stem: len(json.loads(p.read_text(encoding="utf-8"))["features"])
+               for p in DATA_DIR.glob("*.geojson")}
+    assert claimed == shipped
+
+
+def test_readme_green_shares_are_what_the_indicators_compute() -> None:
+    from spatial.indicators import compute_area_indicators
+
+    parks = layer("parks").set_index("id", drop=False)
+    green = layer("green")
+    table = compute_area_indicators(parks, green=green[green.geometry.notna()])
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    for fid, pct in (("chengbei-park", 7.58), ("beibu-xincheng", 7.39), ("jinshan-park", 2.29),
+                     ("chengdong-park", 3.41), ("longgang-park", 4.33),
+                     ("chuangzhi-area", 17.5), ("etdz-extent", 4.03)):
+        assert table.loc[fid, "green_share_pct"] == pytest.approx(pct, abs=0.005), fid
+        assert f"{pct:.2f}".rstrip("0").rstrip(".") + " %" in readme, fid
