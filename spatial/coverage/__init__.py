@@ -1,0 +1,91 @@
+"""生活圈 coverage: walking distance from every residential place to each service category.
+
+For residential place *i* (population Pᵢ, residential area Aᵢ) and category *k*
+at life-circle level *L* (5/10/15 min), the place is **covered** when some
+facility *f* of category *k* and level *L* lies within its own rule distance
+along the road network: ``min_f (d(i, f) − T_f) ≤ 0`` where ``T_f`` comes
+from the rule table (:mod:`spatial.coverage_rules`). Tiers do not cover each
+other (GB 50180-2018): a 15-minute facility does not count for the 5-minute
+level. Then::
+
+    pop_share(k, L)  = Σ Pᵢ·covered(i, k, L) / Σ Pᵢ
+    area_share(k, L) = Σ Aᵢ·covered(i, k, L) / Σ Aᵢ
+
+Places and facilities are snapped to the nearest road *segment*; distances come
+from one ``scipy.sparse.csgraph.dijkstra`` call with one super-source per
+(category, level, distance) group (see :mod:`spatial.network`).
+
+Conventions:
+
+* A residential place is represented by one access point, the representative
+  point of its polygon. Its area is the polygon area in the metric CRS.
+* A place with no geometry is *unlocated*: listed, and left out of every share
+  (its coverage is unknown). A place farther than ``max_snap_m`` from every road
+  is *unsnapped*: listed, and counted as not covered (nobody walks there).
+* Searches stop at a radius (twice each group's rule distance by default);
+  farther distances are ``inf`` and gaps report "beyond the search limit".
+
+Modules (one concern each): :mod:`~spatial.coverage.prepare` (settings, places,
+facilities, planning units), :mod:`~spatial.coverage.model` (distances and
+what-if edits), :mod:`~spatial.coverage.tables` (shares and lists),
+:mod:`~spatial.coverage.sites` (site suggestion), :mod:`~spatial.coverage.run`
+(a whole run, its tables and result layers).
+"""
+
+from spatial.coverage.model import CoverageModel
+from spatial.coverage.prepare import (
+    COMBOS,
+    CoverageSettings,
+    Places,
+    UnitWeights,
+    combo_index,
+    prepare_facilities,
+    prepare_places,
+    prepare_units,
+)
+from spatial.coverage.run import (
+    analyse,
+    lonlat_to_network,
+    network_to_lonlat,
+    report_tables,
+    result_layers,
+)
+from spatial.coverage.sites import suggest_sites
+from spatial.coverage.tables import (
+    categories_in_reach,
+    completeness_table,
+    gap_table,
+    place_table,
+    straight_line_distances,
+    straight_line_table,
+    summary_table,
+    unit_table,
+    unsnapped_table,
+)
+
+__all__ = [
+    "COMBOS",
+    "CoverageModel",
+    "CoverageSettings",
+    "Places",
+    "UnitWeights",
+    "analyse",
+    "categories_in_reach",
+    "combo_index",
+    "completeness_table",
+    "gap_table",
+    "lonlat_to_network",
+    "network_to_lonlat",
+    "place_table",
+    "prepare_facilities",
+    "prepare_places",
+    "prepare_units",
+    "report_tables",
+    "result_layers",
+    "straight_line_distances",
+    "straight_line_table",
+    "suggest_sites",
+    "summary_table",
+    "unit_table",
+    "unsnapped_table",
+]
