@@ -89,7 +89,9 @@ def test_street_example_distances_and_shares() -> None:
     assert row(s, "education", 5)["area_share"] == pytest.approx(1 / 3)
     assert row(s, "education", 15)["pop_share"] == pytest.approx(1.0)
     # Tiers do not cover each other: the 15-min school does not count at 10 min.
-    assert row(s, "education", 10)["pop_share"] == 0.0
+    # ... and a level with no facility is "not applicable", never 0 %.
+    assert np.isnan(row(s, "education", 10)["pop_share"])
+    assert not row(s, "education", 10)["applicable"]
     assert row(s, "education", 10)["n_facilities"] == 0
     assert row(s, "education", 5)["n_facilities"] == 1
     assert row(s, "education", 5)["population"] == 6000.0
@@ -363,7 +365,7 @@ def test_invalid_layers_raise_bilingual_errors() -> None:
     with pytest.raises(AnalysisError, match="population"):
         analyse(street(), facilities([]), no_pop, RULES)
     neg = blocks().assign(population=[1.0, -2.0, 3.0])
-    with pytest.raises(AnalysisError, match="r2"):
+    with pytest.raises(AnalysisError, match="中苑"):
         analyse(street(), facilities([]), neg, RULES)
 
 

@@ -252,6 +252,7 @@ class CoverageModel:
             self.group_combo = self.groups.combo()
         row = {
             "facility_id": fid,
+            "source_id": fid,
             "name": name,
             "category": category,
             "level_min": int(level_min),
@@ -264,6 +265,7 @@ class CoverageModel:
             "along": float(snapped.along[0]),
             "offset": float(snapped.offset[0]),
             "hypothetical": True,
+            "surveyed": True,
             "group": g,
         }
         self.facilities = pd.concat([self.facilities, pd.DataFrame([row])], ignore_index=True)
@@ -286,10 +288,11 @@ class CoverageModel:
         return int(hits[0])
 
     def remove_facility(self, fid: str) -> None:
-        """Remove a facility (shipped or hypothetical) and recompute its group."""
+        """Remove a facility (shipped or hypothetical; all gates of a polygon) and recompute."""
         row = self._row_of(fid)
         g = int(self.facilities["group"].to_numpy(dtype=np.int64)[row])
-        self.facilities = self.facilities.drop(index=row).reset_index(drop=True)
+        rows = np.flatnonzero(self.facilities["facility_id"].to_numpy() == fid)
+        self.facilities = self.facilities.drop(index=list(rows)).reset_index(drop=True)
         if g >= 0:
             self._recompute_group(g)
 
@@ -312,6 +315,12 @@ class CoverageModel:
                 "it cannot join the walking network.",
             )
         old_group = int(self.facilities["group"].to_numpy(dtype=np.int64)[row])
+        # A polygon facility's other gates would keep its old reach: it moves as one point.
+        others = np.flatnonzero(self.facilities["facility_id"].to_numpy() == fid)
+        others = others[others != row]
+        if others.size:
+            self.facilities = self.facilities.drop(index=list(others)).reset_index(drop=True)
+            row = self._row_of(fid)
         for col, value in (
             ("x", float(x)),
             ("y", float(y)),

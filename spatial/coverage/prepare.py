@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -15,7 +16,9 @@ from scipy.sparse import csr_matrix
 from spatial._errors import AnalysisError
 from spatial.coverage_inputs import (
     NAME_COLUMNS,
+    facility_surveyed,
     find_column,
+    population_estimated,
     standardise_facilities,
     standardise_residential,
 )
@@ -42,6 +45,8 @@ _NAME_ZH = {c.code: c.name for c in CATEGORIES}
 _NAME_EN = {c.code: c.name_en for c in CATEGORIES}
 # Distances are reported to the centimetre; more digits are noise.
 _DECIMALS = 2
+# Gates of a polygon facility (park, school ground) along its edge, when no gates are given.
+GATE_SPACING_M = 100.0
 
 
 def combo_index(category: str, level_min: int) -> int:
@@ -77,12 +82,16 @@ class CoverageSettings:
     add_access_offset : bool
         Add the straight distance from a point to its road (access offset) to
         the network distance, at both the residential and the facility end.
+    crs : str, optional
+        Measure in this projected metric CRS (e.g. ``EPSG:32650``); by default
+        the local one of the roads' place (:func:`spatial.metric_crs.to_metric`).
     """
 
     max_snap_m: float = DEFAULT_MAX_SNAP_M
     snap_gap_m: float = DEFAULT_SNAP_GAP_M
     search_limit_m: float | None = None
     add_access_offset: bool = False
+    crs: str | None = None
 
     def limit_for(self, max_walk_m: float) -> float:
         """The search radius for facilities with this rule distance (never below it)."""
@@ -132,6 +141,9 @@ class Places:
     population_known : bool
         False when the layer had no population column: population is 0 and
         only the area shares mean anything.
+    estimated : ndarray of bool, optional
+        True where the population is an estimate (see
+        :func:`spatial.coverage_inputs.population_estimated`); None = all given.
     """
 
     ids: NDArray[np.object_]
@@ -144,9 +156,17 @@ class Places:
     located: BoolArray
     crs: CRS
     population_known: bool = True
+    estimated: BoolArray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def estimated_flags(self) -> BoolArray:
+        """True where the population is an estimate (all False when nothing was said)."""
+        if self.estimated is None:
+            return np.zeros(len(self.ids), dtype=bool)
+        return self.estimated
 
     @property
     def pop_weight(self) -> FloatArray:
@@ -186,12 +206,13 @@ def prepare_places(
         If the population is missing (a ``MissingColumnError``), not a number
         or negative.
     """
+    estimated = population_estimated(residential)
     residential, population_known = standardise_residential(residential, require_population)
     ids = _ids(residential, "r")
     pop = pd.to_numeric(residential["population"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(pop) | (pop < 0)
     if bad.any():
-        shown = _shown([str(i) for i in ids[bad]])
+        shown = _shown(_row_labels(residential, np.flatnonzero(bad)))
         raise AnalysisError(
             f"以下居住区的人口不是非负数：{shown}。",
             "These residential places have a population that is not a non-negative number: "
@@ -214,7 +235,38 @@ def prepare_places(
         located=located.astype(bool),
         crs=network.crs,
         population_known=population_known,
+        estimated=estimated,
     )
+
+
+def _row_labels(frame: pd.DataFrame, rows: IntArray) -> list[str]:
+    """How a user recognises input rows in a message: the name, else "row n" (1-based)."""
+    names = _text_column(frame, "name")
+    source = (
+        frame["source_row"].to_numpy(dtype=np.int64) if "source_row" in frame.columns
+        else np.arange(len(frame))
+    )
+    labels = [str(names[i]) or f"#{int(source[i]) + 1}" for i in rows]
+    return list(dict.fromkeys(labels))
+
+
+def edge_gates(geom: object, spacing_m: float = GATE_SPACING_M) -> GeomArray:
+    """Return access points every ``spacing_m`` along a polygon's edge (at least 4 per ring).
+
+    A park or school ground is entered at its edge, not at its centroid: each
+    gate is snapped to the network like a point facility and the nearest one
+    counts.
+    """
+    valid = shapely.make_valid(np.asarray([geom], dtype=object))
+    parts = shapely.get_parts(shapely.boundary(valid))
+    gates: list[GeomArray] = []
+    for ring in parts:
+        length = float(shapely.length(ring))
+        if length <= 0:
+            continue
+        n = max(4, math.ceil(length / spacing_m))
+        gates.append(shapely.line_interpolate_point(ring, np.arange(n) * (length / n)))
+    return np.concatenate(gates) if gates else np.empty(0, dtype=object)
 
 
 def prepare_facilities(
@@ -228,26 +280,32 @@ def prepare_facilities(
     Parameters
     ----------
     facilities : GeoDataFrame
-        Points in the network's CRS with a category (a code of
+        Points or polygons in the network's CRS with a category (a code of
         ``CATEGORY_CODES`` or a category name), optionally a level (5/10/15),
         ``facility_type``, a name and ``id``; column names as accepted by
-        :func:`spatial.coverage_inputs.standardise_facilities`.
+        :func:`spatial.coverage_inputs.standardise_facilities`. A polygon
+        facility (a park) is reached at gates every :data:`GATE_SPACING_M`
+        along its edge (:func:`edge_gates`), one row per gate sharing its
+        ``facility_id``.
 
     Returns
     -------
     DataFrame
-        One row per facility: ``facility_id, name, category, level_min, facility_type,
-        max_walk_m, rule_source, x, y, segment, along, offset, hypothetical``
-        (x, y NaN and segment -1 where the facility has no location).
+        One row per facility (per gate for a polygon): ``facility_id, source_id,
+        name, category, level_min, facility_type, max_walk_m, rule_source, x, y,
+        segment, along, offset, hypothetical, surveyed`` (x, y NaN and segment -1
+        where the facility has no location).
 
     Raises
     ------
     AnalysisError
-        Naming the facilities whose category or level is not valid, or the
-        missing category column (a ``MissingColumnError``).
+        Naming (by name or row number) the facilities whose category or level is
+        not valid, or whose geometry is a line; or the missing category column.
     """
+    raw_surveyed = facility_surveyed(facilities)
     facilities = standardise_facilities(facilities, rules)
     fid = _ids(facilities, "f")
+    source = facilities["source_row"].to_numpy(dtype=np.int64)
     category = facilities["category"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
     level = pd.to_numeric(facilities["level_min"], errors="coerce").to_numpy(dtype=float)
     for bad, zh, en in (
@@ -257,34 +315,56 @@ def prepare_facilities(
          "have a level_min that is not 5, 10 or 15"),
     ):
         if bad.any():
-            shown = _shown([str(i) for i in fid[bad]])
+            shown = _shown(_row_labels(facilities, np.flatnonzero(bad)))
             raise AnalysisError(f"以下设施的{zh}：{shown}。", f"These facilities {en}: {shown}.")
     geoms = shapely.force_2d(np.asarray(facilities.geometry.values, dtype=object))
     located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if np.any(shapely.get_type_id(geoms[located]) != 0):
-        raise AnalysisError("设施图层必须是点要素。", "The facility layer must contain points.")
+    kinds = np.full(len(geoms), -1)
+    kinds[located] = shapely.get_type_id(geoms[located])
+    polygon = np.isin(kinds, [3, 6])
+    bad_geom = located & ~polygon & (kinds != 0)
+    if bad_geom.any():
+        shown = _shown(_row_labels(facilities, np.flatnonzero(bad_geom)))
+        raise AnalysisError(
+            f"设施必须是点或面（公园等按边界出入口计算），以下不是：{shown}。",
+            f"Facilities must be points or polygons (parks are reached at their edge); "
+            f"these are not: {shown}.",
+        )
+    # A polygon becomes one row per gate along its edge; a point stays one row.
+    counts = np.ones(len(geoms), dtype=np.int64)
+    gate_lists = {int(i): edge_gates(geoms[i]) for i in np.flatnonzero(polygon)}
+    for i, gates in gate_lists.items():
+        counts[i] = max(len(gates), 1)
+    rows = np.repeat(np.arange(len(geoms)), counts)
+    points = geoms[rows].copy()
+    for i, gates in gate_lists.items():
+        if len(gates):
+            points[np.flatnonzero(rows == i)] = gates
+    points_located = located[rows]
     frame = pd.DataFrame(
         {
-            "facility_id": fid,
-            "name": _text_column(facilities, "name"),
-            "category": category,
-            "level_min": level.astype(np.int64),
-            "facility_type": _text_column(facilities, "facility_type"),
+            "facility_id": fid[rows],
+            "source_id": np.asarray([str(v).rsplit("@", 1)[0] for v in fid], dtype=object)[rows],
+            "name": _text_column(facilities, "name")[rows],
+            "category": category[rows],
+            "level_min": level.astype(np.int64)[rows],
+            "facility_type": _text_column(facilities, "facility_type")[rows],
         }
     )
     # The type code may have no rule of its own while its Chinese name does.
-    lookup = frame.assign(facility_type_zh=_text_column(facilities, "facility_type_zh"))
-    distance, source = rules.resolve(lookup)
+    lookup = frame.assign(facility_type_zh=_text_column(facilities, "facility_type_zh")[rows])
+    distance, rule_source = rules.resolve(lookup)
     frame["max_walk_m"] = distance
-    frame["rule_source"] = source
-    xy = np.full((len(geoms), 2), np.nan)
-    xy[located] = shapely.get_coordinates(geoms[located])
+    frame["rule_source"] = rule_source
+    xy = np.full((len(points), 2), np.nan)
+    xy[points_located] = shapely.get_coordinates(points[points_located])
     frame["x"], frame["y"] = xy[:, 0], xy[:, 1]
-    snapped = snap_points(network, geoms, max_snap_m)
+    snapped = snap_points(network, points, max_snap_m)
     frame["segment"] = snapped.segment
     frame["along"] = snapped.along
     frame["offset"] = snapped.offset
     frame["hypothetical"] = False
+    frame["surveyed"] = raw_surveyed[source[rows]]
     return frame
 
 

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
 from spatial.coverage.model import CoverageModel
 from spatial.coverage.prepare import (
@@ -32,7 +32,7 @@ from spatial.coverage.tables import (
     unsnapped_table,
 )
 from spatial.coverage_rules import CoverageRules
-from spatial.crs import WGS84, project_to_gk
+from spatial.crs import WGS84
 from spatial.network import (
     WalkNetwork,
     build_network,
@@ -61,13 +61,6 @@ def network_to_lonlat(
 
 
 # --- whole run ----------------------------------------------------------------------------------
-def _metric(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The layer in metres: kept as is when already projected, else its Gauss–Krüger zone."""
-    if layer.crs is not None and CRS.from_user_input(layer.crs).is_projected:
-        return layer
-    return project_to_gk(layer)
-
-
 def analyse(
     roads: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
@@ -80,9 +73,11 @@ def analyse(
 ) -> tuple[CoverageModel, list[UnitWeights]]:
     """Run the coverage analysis on layers in any CRS.
 
-    A road layer in lon/lat is projected to its Gauss–Krüger zone (EPSG:4547
-    for Hebi); one already in a projected CRS is used as is. The other layers
-    are brought to the road layer's CRS.
+    Distances are measured in ``settings.crs`` when given, else in the road
+    layer's local metric CRS (its Gauss–Krüger zone in China, e.g. EPSG:4547
+    for Hebi; its UTM zone elsewhere; a layer already in a GK zone is kept; Web
+    Mercator is always reprojected): see :func:`spatial.metric_crs.to_metric`.
+    The other layers are brought to that CRS.
 
     Parameters
     ----------
@@ -106,7 +101,7 @@ def analyse(
     """
     settings = settings or CoverageSettings()
     if network is None:
-        network = build_network(_metric(roads), snap_gap_m=settings.snap_gap_m)
+        network = build_network(roads, snap_gap_m=settings.snap_gap_m, crs=settings.crs)
     epsg = network.crs.to_epsg()
     places = prepare_places(
         residential.to_crs(epsg if epsg else network.crs), network, settings.max_snap_m,

@@ -43,28 +43,92 @@ def _combo_frame() -> pd.DataFrame:
     )
 
 
+def n_facilities(model: CoverageModel) -> int:
+    """Number of facilities, each counted once (not once per level nor per gate of a park)."""
+    return int(model.facilities["source_id"].nunique())
+
+
 def summary_table(model: CoverageModel) -> pd.DataFrame:
     """Population and residential-area share covered, per category × level, for the whole zone.
 
     Columns: category, category_name, category_name_en, level_min, n_facilities
-    (on the network), default_max_walk_m, population, population_covered,
-    pop_share, area_m2, area_covered_m2, area_share.
+    (on the network, each counted once), applicable (False where the level has
+    no facility: its shares are NaN, "not applicable", never 0 %),
+    default_max_walk_m, population, population_covered, pop_share, area_m2,
+    area_covered_m2, area_share, and how much each figure rests on estimated
+    inputs: pop_estimated_share (share of the covered population living in
+    blocks whose population is estimated) and facilities_unsurveyed_share (share
+    of the level's facilities not surveyed).
     """
     covered = model.covered.astype(float)
     pop = model.places.pop_weight
     area = model.places.area_weight
     out = _combo_frame()
-    group = model.facilities["group"].to_numpy(dtype=np.int64)
-    combo_of_facility = model.group_combo[group[group >= 0]]
-    out["n_facilities"] = np.bincount(combo_of_facility, minlength=len(COMBOS))
+    f = model.facilities
+    group = f["group"].to_numpy(dtype=np.int64)
+    on = group >= 0
+    combo = np.full(len(f), -1, dtype=np.int64)
+    combo[on] = model.group_combo[group[on]]
+    # One count per facility (a park's gates share its id).
+    ident = pd.DataFrame({"combo": combo[on], "id": f["facility_id"].to_numpy()[on],
+                          "surveyed": f["surveyed"].to_numpy(dtype=bool)[on]})
+    once = ident.drop_duplicates(["combo", "id"]).assign(unsurveyed=lambda d: ~d["surveyed"])
+    per = once.groupby("combo")
+    count = per.size().reindex(range(len(COMBOS)), fill_value=0).to_numpy()
+    n_unsurveyed = per["unsurveyed"].sum().reindex(range(len(COMBOS)), fill_value=0).to_numpy()
+    applicable = count > 0
+    out["n_facilities"] = count
+    out["applicable"] = applicable
     out["default_max_walk_m"] = [model.rules.default_m(c, lv) for c, lv in COMBOS]
     out["population"] = pop.sum()
     out["population_covered"] = pop @ covered
-    out["pop_share"] = _share(out["population_covered"].to_numpy(), out["population"].to_numpy())
+    out["pop_share"] = np.where(
+        applicable, _share(out["population_covered"].to_numpy(), out["population"].to_numpy()),
+        np.nan,
+    )
     out["area_m2"] = area.sum()
     out["area_covered_m2"] = area @ covered
-    out["area_share"] = _share(out["area_covered_m2"].to_numpy(), out["area_m2"].to_numpy())
+    out["area_share"] = np.where(
+        applicable, _share(out["area_covered_m2"].to_numpy(), out["area_m2"].to_numpy()), np.nan
+    )
+    est = np.where(model.places.estimated_flags, pop, 0.0)
+    out["pop_estimated_share"] = np.where(
+        applicable, _share(est @ covered, out["population_covered"].to_numpy()), np.nan
+    )
+    out["facilities_unsurveyed_share"] = np.where(
+        applicable, _share(n_unsurveyed.astype(float), count.astype(float)), np.nan
+    )
     return out
+
+
+def input_basis(model: CoverageModel) -> dict[str, float]:
+    """How much of the run rests on estimated or schematic inputs, for the whole zone.
+
+    Returns ``pop_estimated_share`` (population in blocks whose population is
+    an estimate), ``facilities_unsurveyed_share`` (facilities not surveyed,
+    each counted once) and ``n_facilities``; NaN where there is nothing to count.
+    """
+    pop = model.places.pop_weight
+    total = float(pop.sum())
+    est = float(pop[model.places.estimated_flags].sum())
+    f = model.facilities[~model.facilities["hypothetical"].to_numpy(dtype=bool)]
+    per = f.drop_duplicates("source_id")
+    n = len(per)
+    unsurveyed = int((~per["surveyed"].to_numpy(dtype=bool)).sum())
+    return {
+        "pop_estimated_share": est / total if total > 0 else math.nan,
+        "facilities_unsurveyed_share": unsurveyed / n if n else math.nan,
+        "n_facilities": float(n),
+    }
+
+
+def rests_on_estimates(model: CoverageModel) -> bool:
+    """True when any population is estimated or any facility not surveyed (show a notice)."""
+    basis = input_basis(model)
+    return any(
+        np.isfinite(basis[k]) and basis[k] > 0
+        for k in ("pop_estimated_share", "facilities_unsurveyed_share")
+    )
 
 
 def unit_table(model: CoverageModel, units: list[UnitWeights]) -> pd.DataFrame:
