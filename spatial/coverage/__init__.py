@@ -29,9 +29,19 @@ Modules (one concern each): :mod:`~spatial.coverage.prepare` (settings, places,
 facilities, planning units), :mod:`~spatial.coverage.model` (distances and
 what-if edits), :mod:`~spatial.coverage.tables` (shares and lists),
 :mod:`~spatial.coverage.sites` (site suggestion), :mod:`~spatial.coverage.run`
-(a whole run, its tables and result layers).
+(a whole run, its tables and result layers), :mod:`~spatial.coverage.walksheds`
+(service-area polygons), :mod:`~spatial.coverage.checkup` (TD/T 1063 体检
+indicators), :mod:`~spatial.coverage.compare` (before → after) and
+:mod:`~spatial.coverage.scenarios` (named 方案 kept in the workspace).
 """
 
+from spatial.coverage.checkup import (
+    CHECKUP_INDICATORS,
+    CheckupIndicator,
+    checkup_table,
+    study_area,
+)
+from spatial.coverage.compare import compare_figures, figures, reach_changes
 from spatial.coverage.model import CoverageModel
 from spatial.coverage.prepare import (
     COMBOS,
@@ -65,17 +75,31 @@ from spatial.coverage.tables import (
     unit_table,
     unsnapped_table,
 )
+from spatial.coverage.walksheds import (
+    WALKSHED_BAND_M,
+    category_walksheds,
+    facility_walksheds,
+    walkshed_polygons,
+)
 
 __all__ = [
+    "CHECKUP_INDICATORS",
     "COMBOS",
+    "WALKSHED_BAND_M",
+    "CheckupIndicator",
     "CoverageModel",
     "CoverageSettings",
     "Places",
     "UnitWeights",
     "analyse",
     "categories_in_reach",
+    "category_walksheds",
+    "checkup_table",
     "combo_index",
+    "compare_figures",
     "completeness_table",
+    "facility_walksheds",
+    "figures",
     "gap_table",
     "input_basis",
     "lonlat_to_network",
@@ -85,13 +109,16 @@ __all__ = [
     "prepare_facilities",
     "prepare_places",
     "prepare_units",
+    "reach_changes",
     "report_tables",
     "rests_on_estimates",
     "result_layers",
     "straight_line_distances",
     "straight_line_table",
+    "study_area",
     "suggest_sites",
     "summary_table",
     "unit_table",
     "unsnapped_table",
+    "walkshed_polygons",
 ]

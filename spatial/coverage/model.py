@@ -134,7 +134,7 @@ class CoverageModel:
             return np.nan_to_num(offsets)
         return np.zeros_like(offsets)
 
-    def _sources(self, rows: IntArray, group: int | None = None) -> PointSources:
+    def sources(self, rows: IntArray, group: int | None = None) -> PointSources:
         """The facility rows as network sources (all in ``group`` when given)."""
         f = self.facilities
         groups = f["group"].to_numpy(dtype=np.int64)[rows]
@@ -171,7 +171,7 @@ class CoverageModel:
         """Recompute every distance from scratch (one Dijkstra call for all groups)."""
         self._assign_groups()
         usable = np.flatnonzero(self._usable())
-        src = self._sources(usable)
+        src = self.sources(usable)
         limits = self.group_limits
         self.node_dist = self._node_distances(src, limits)
         self.place_dist = self._place_distances(self.node_dist, src, limits)
@@ -179,7 +179,7 @@ class CoverageModel:
 
     def _recompute_group(self, g: int) -> None:
         rows = np.flatnonzero(self.facilities["group"].to_numpy() == g)
-        src = self._sources(rows, group=0)
+        src = self.sources(rows, group=0)
         limits = self.group_limits[g : g + 1]
         node = self._node_distances(src, limits)
         self.node_dist[g] = node[0]
@@ -271,7 +271,7 @@ class CoverageModel:
         self.facilities = pd.concat([self.facilities, pd.DataFrame([row])], ignore_index=True)
         # Incremental: distances can only shrink, so the new facility's own bounded search
         # merged by minimum equals a full recompute of its group.
-        src = self._sources(np.asarray([len(self.facilities) - 1]), group=0)
+        src = self.sources(np.asarray([len(self.facilities) - 1]), group=0)
         limits = self.group_limits[g : g + 1]
         node = self._node_distances(src, limits)
         np.minimum(self.node_dist[g], node[0], out=self.node_dist[g])
