@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -118,3 +120,37 @@ def test_what_if_before_after_and_changed_blocks() -> None:
     assert "health/5/pop_share" not in diff.index
     gained, lost = reach_changes(covered, model.covered)
     assert gained.tolist() == [False, True, False] and not lost.any()
+
+
+def test_scenarios_are_kept_in_the_workspace_and_compared(tmp_path: Path) -> None:
+    from spatial.coverage import (
+        Scenario,
+        compare_scenarios,
+        delete_scenario,
+        list_scenarios,
+        save_scenario,
+    )
+    from spatial.workspace import GeoPackageWorkspace
+
+    ws = GeoPackageWorkspace(tmp_path / "ws.gpkg")
+    inputs = {"roads": "plan", "facilities": "我的设施", "residential": "plan", "units": "plan"}
+    edit = {"kind": "add", "category": "health", "level": 5, "facility_type": None,
+            "x": 1.0, "y": 2.0, "fid": ""}
+    save_scenario(ws, Scenario("  方案 A ", inputs, {"max_snap_m": 300.0}, [edit]))
+    save_scenario(ws, Scenario("方案B", inputs))
+    save_scenario(ws, Scenario("方案 A", inputs))  # replaces by name
+    names = [s.name for s in list_scenarios(ws)]
+    assert names == ["方案 A", "方案B"]
+    assert list_scenarios(ws)[0].edits == [] and list_scenarios(ws)[0].saved_utc
+    with pytest.raises(Exception, match="方案名称"):
+        save_scenario(ws, Scenario("", inputs))
+    delete_scenario(ws, "方案B")
+    assert [s.name for s in list_scenarios(ws)] == ["方案 A"]
+    # Side by side: the same run with one more kindergarten.
+    a, _ = analyse(street(), _fac([("education", 5, 20, -5)]), blocks(), RULES)
+    b, _ = analyse(street(), _fac([("education", 5, 20, -5), ("education", 5, 500, -5)]),
+                   blocks(), RULES)
+    side = compare_scenarios(a, b).set_index("key")
+    assert side.loc["education/5/pop_share", "before"] == pytest.approx(1 / 6)
+    assert side.loc["education/5/pop_share", "after"] == pytest.approx(0.5)
+    assert len(side) > 50  # every figure, changed or not
