@@ -28,6 +28,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from spatial._errors import SpatialError
 from spatial.coverage import (
@@ -37,9 +38,11 @@ from spatial.coverage import (
     n_facilities,
     report_tables,
     result_layers,
+    study_area,
     summary_table,
 )
 from spatial.coverage_rules import load_rules
+from spatial.crs import WGS84
 from spatial.importer import read_user_layer
 from spatial.metric_crs import parse_metric_crs
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, NETWORK_RULES
@@ -199,8 +202,12 @@ def run(args: argparse.Namespace) -> dict[str, Path]:
         _read(args.roads), _read(args.facilities), _read(args.residential), rules, settings, units
     )
     out: Path = args.out
+    area = (
+        study_area(model, gpd.GeoDataFrame(pd.concat([u.to_crs(WGS84) for u in units.values()])))
+        if units else None
+    )
     files = {f"{name}.csv": to_safe_csv(table) for name, table in
-             report_tables(model, weights).items()}
+             report_tables(model, weights, area=area).items()}
     files[GPKG_NAME] = to_gpkg_bytes(result_layers(model))
     written = _write_all(out, files, args.overwrite)
     summary = summary_table(model)
@@ -209,7 +216,7 @@ def run(args: argparse.Namespace) -> dict[str, Path]:
           f"population share within walking reach (5/10/15 min):")
     for cat in dict.fromkeys(c for c, _ in COMBOS):
         cells = " / ".join(
-            "  –  " if np.isnan(v) else f"{v * 100:5.1f}%" for v in shares.loc[cat].to_numpy()
+            "  n/a " if np.isnan(v) else f"{v * 100:5.1f}%" for v in shares.loc[cat].to_numpy()
         )
         print(f"  {cat:<15} {cells}")
     print(f"wrote {len(written)} files to {out}")

@@ -396,8 +396,9 @@ def test_report_tables_and_layers_hold_every_output() -> None:
     tables = report_tables(model, weights)
     assert set(tables) == {
         "summary", "completeness", "gaps", "straight_line", "straight_line_overclaims",
-        "places", "unsnapped", "facilities", "units",
+        "places", "unsnapped", "facilities", "units", "checkup",
     }
+    assert tables["checkup"].set_index("code").loc["elderly_5", "applicable"] == False  # noqa: E712
     assert len(tables["places"]) == 3 * len(COMBOS)
     assert len(tables["summary"]) == 27
     assert len(tables["units"]) == 27
@@ -409,7 +410,12 @@ def test_report_tables_and_layers_hold_every_output() -> None:
     assert wide["n_in_reach_5"].tolist() == [1, 0, 0]
     lon, lat = wide.geometry.iloc[0].representative_point().coords[0]
     assert 114 < lon < 115 and 35 < lat < 36
-    assert set(layers) == {"residential_coverage", "facilities", "access_points", "network"}
+    assert set(layers) == {
+        "residential_coverage", "facilities", "access_points", "network", "walksheds",
+        "facility_walksheds",
+    }
+    assert layers["walksheds"]["category"].tolist() == ["education"]
+    assert layers["facility_walksheds"].crs.to_epsg() == 4326
 
 
 # --- rule table ---------------------------------------------------------------------------------

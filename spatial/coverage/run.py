@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 
+from spatial.coverage.checkup import checkup_table
 from spatial.coverage.model import CoverageModel
 from spatial.coverage.prepare import (
     _DECIMALS,
@@ -31,6 +33,7 @@ from spatial.coverage.tables import (
     unit_table,
     unsnapped_table,
 )
+from spatial.coverage.walksheds import category_walksheds, facility_walksheds
 from spatial.coverage_rules import CoverageRules
 from spatial.crs import WGS84
 from spatial.network import (
@@ -118,11 +121,21 @@ def analyse(
     return model, weights
 
 
-def report_tables(model: CoverageModel, units: list[UnitWeights]) -> dict[str, pd.DataFrame]:
-    """Every output table of a run, by file stem (for CSV export)."""
+def report_tables(
+    model: CoverageModel,
+    units: list[UnitWeights],
+    area: Any = None,
+    targets: Mapping[str, float] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every output table of a run, by file stem (for CSV export).
+
+    ``area`` is the study area of the 体检 indicators' total-area share (see
+    :func:`spatial.coverage.checkup.study_area`); ``targets`` their targets.
+    """
     straight, overclaims = straight_line_table(model)
     tables = {
         "summary": summary_table(model),
+        "checkup": checkup_table(model, targets=targets, area=area),
         "completeness": completeness_table(model),
         "gaps": gap_table(model),
         "straight_line": straight,
@@ -137,7 +150,11 @@ def report_tables(model: CoverageModel, units: list[UnitWeights]) -> dict[str, p
 
 
 def result_layers(model: CoverageModel) -> dict[str, gpd.GeoDataFrame]:
-    """Result layers in WGS84: residential coverage (wide), facilities, access points, network."""
+    """Return the result layers in WGS84 (coverage, facilities, access points, network, walksheds).
+
+    ``walksheds`` has one polygon per category and level, ``facility_walksheds``
+    one per facility (see :mod:`spatial.coverage.walksheds`).
+    """
     p = model.places
     crs = model.network.crs
     wide: dict[str, object] = {
@@ -164,4 +181,6 @@ def result_layers(model: CoverageModel) -> dict[str, gpd.GeoDataFrame]:
         "facilities": facilities.to_crs(WGS84),
         "access_points": access.to_crs(WGS84),
         "network": model.network.segments_gdf().to_crs(WGS84),
+        "walksheds": category_walksheds(model),
+        "facility_walksheds": facility_walksheds(model),
     }
