@@ -16,8 +16,9 @@ How the road layer becomes a graph (the same rules are printed by the README and
    the same layer* (and not already touching one) is moved onto it. Ground
    ways are targets along their length, level-separated ways only at their end
    points, so a road ending under a bridge stays unjoined.
-3. Ground ways of the same layer are noded at every crossing
-   (``shapely.union_all`` on a fixed grid). A way's end lying *inside* another
+3. Ground ways of the same layer are noded at every crossing and wherever a
+   way's end lies on another (:func:`spatial.noding.node_lines`, array
+   arithmetic on a fixed grid). A way's end lying *inside* another
    way cuts it (a junction) only when both share a layer and the ending way is
    level-separated or both are ground: a tunnel ending under a street of another
    layer is not joined. An end that coincides with a *vertex* of another way
@@ -50,6 +51,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from spatial._errors import AnalysisError
 from spatial.metric_crs import to_metric
+from spatial.noding import node_lines
 
 __all__ = [
     "DEFAULT_GRID_M",
@@ -458,8 +460,7 @@ def _node_lines(lines: GeomArray, level: BoolArray, layers: IntArray, grid: floa
     noded_layer: list[IntArray] = []
     for lay in np.unique(layers[~level]):
         ground = lines[~level & (layers == lay)]
-        parts = shapely.get_parts(shapely.union_all(ground, grid_size=grid))
-        parts = parts[shapely.get_type_id(parts) == 1]
+        parts = node_lines(ground, grid)
         noded_parts.append(parts)
         noded_layer.append(np.full(len(parts), lay, dtype=np.int64))
     noded = np.concatenate(noded_parts) if noded_parts else np.empty(0, dtype=object)
@@ -472,9 +473,15 @@ def _node_lines(lines: GeomArray, level: BoolArray, layers: IntArray, grid: floa
         np.concatenate([layers, layers]),
         np.concatenate([level, level]),
     )
+    # Ground ends on ground pieces of their own layer were noded by the union already: with a
+    # single ground layer only the level-separated ends can still cut (far fewer queries).
+    ground_ends = ends
+    if np.unique(layers[~level]).size <= 1:
+        sel = ends.separated
+        ground_ends = _Ends(ends.points[sel], ends.owner[sel], ends.layer[sel], ends.separated[sel])
     # Ground pieces come from the union and lost their origin; -1 never equals a road index.
     ground_cut = _cut_at_points(
-        noded, np.full(len(noded), -1, dtype=np.int64), noded_lay, False, ends, grid
+        noded, np.full(len(noded), -1, dtype=np.int64), noded_lay, False, ground_ends, grid
     )
     lvl_idx = np.flatnonzero(level)
     if lvl_idx.size == 0:

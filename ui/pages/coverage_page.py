@@ -51,7 +51,7 @@ from spatial.coverage import (
 )
 from spatial.coverage_inputs import INPUT_GEOMETRY, POPULATION_COLUMNS, geometry_family
 from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules
-from spatial.crs import gcj02_to_wgs84, project_to_gk
+from spatial.crs import gcj02_to_wgs84
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN
 from spatial.text import escape_text
@@ -149,7 +149,8 @@ def _network(
 ) -> WalkNetwork:
     """The walking network of a road layer (built once per layer version)."""
     del source, title, version  # cache key only
-    return build_network(project_to_gk(_roads), snap_gap_m=snap_gap_m)
+    # The local metric CRS of the roads' place: GK in China, UTM elsewhere (spatial.metric_crs).
+    return build_network(_roads, snap_gap_m=snap_gap_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -595,12 +596,17 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
         st.rerun()
     with st.form("cov_add_form", border=False):
         c1, c2 = st.columns(2)
-        # Bounded to China so a typo cannot reach a projection outside its valid area.
+        # Anywhere on Earth (the network's own CRS is local); a point far from every road is
+        # refused with the distance. The default is the network's centre.
+        mid = model.network.node_xy.mean(axis=0) if model.network.n_nodes else (0.0, 0.0)
+        lon0, lat0 = network_to_lonlat(model.network, [mid[0]], [mid[1]])
         lon = c1.number_input(
-            t("经度", "Longitude"), 73.0, 136.0, 114.3, format="%.6f", key="cov_lon"
+            t("经度", "Longitude"), -180.0, 180.0, round(float(lon0[0]), 6), format="%.6f",
+            key="cov_lon",
         )
         lat = c2.number_input(
-            t("纬度", "Latitude"), 3.0, 54.0, 35.75, format="%.6f", key="cov_lat"
+            t("纬度", "Latitude"), -85.0, 85.0, round(float(lat0[0]), 6), format="%.6f",
+            key="cov_lat",
         )
         if st.form_submit_button(t("按坐标添加", "Add at coordinates")):
             x, y = lonlat_to_network(model.network, float(lon), float(lat))
