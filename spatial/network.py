@@ -259,6 +259,16 @@ class PointSources:
         return int(self.segment.shape[0])
 
 
+def end_coordinates(lines: GeomArray) -> tuple[FloatArray, FloatArray]:
+    """Return the first and last coordinates of each line, (n, 2) each (no Point objects made)."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    if len(xy) == 0:
+        return np.empty((0, 2)), np.empty((0, 2))
+    start = np.searchsorted(owner, np.arange(len(lines)), side="left")
+    stop = np.searchsorted(owner, np.arange(len(lines)), side="right") - 1
+    return xy[start], xy[stop]
+
+
 def _level_value(gdf: gpd.GeoDataFrame, key: str) -> BoolArray:
     """Read one of ``bridge`` / ``tunnel``: True where the value makes a way level-separated."""
     if key not in gdf.columns:
@@ -321,7 +331,8 @@ def _snap_gaps(lines: GeomArray, level: BoolArray, layers: IntArray, tol: float)
     if tol <= 0 or len(lines) < 2:
         return lines
     n = len(lines)
-    ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
+    first, last = end_coordinates(lines)
+    ends: GeomArray = np.asarray(shapely.points(np.concatenate([first, last])), dtype=object)
     end_owner = np.concatenate([np.arange(n), np.arange(n)])
     end_is_last = np.concatenate([np.zeros(n, bool), np.ones(n, bool)])
     lvl_idx = np.flatnonzero(level)
@@ -468,7 +479,7 @@ def _node_lines(lines: GeomArray, level: BoolArray, layers: IntArray, grid: floa
     n = len(lines)
     idx = np.arange(n, dtype=np.int64)
     ends = _Ends(
-        np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)]),
+        np.asarray(shapely.points(np.concatenate(end_coordinates(lines))), dtype=object),
         np.concatenate([idx, idx]),
         np.concatenate([layers, layers]),
         np.concatenate([level, level]),
@@ -557,8 +568,7 @@ def build_network(
     segments = _node_lines(lines, level, layers, grid_m)
     segments = segments[shapely.length(segments) > 0]
     seg_len = shapely.length(segments).astype(np.float64)
-    start_xy = shapely.get_coordinates(shapely.get_point(segments, 0))
-    end_xy = shapely.get_coordinates(shapely.get_point(segments, -1))
+    start_xy, end_xy = end_coordinates(segments)
     keys = np.round(np.concatenate([start_xy, end_xy]) / grid_m).astype(np.int64)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
