@@ -32,15 +32,16 @@ def _share(num: FloatArray, den: FloatArray) -> FloatArray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
+_COMBO_COLUMNS: dict[str, list[object]] = {
+    "category": [c for c, _ in COMBOS],
+    "category_name": [_NAME_ZH[c] for c, _ in COMBOS],
+    "category_name_en": [_NAME_EN[c] for c, _ in COMBOS],
+    "level_min": [lv for _, lv in COMBOS],
+}
+
+
 def _combo_frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "category": [c for c, _ in COMBOS],
-            "category_name": [_NAME_ZH[c] for c, _ in COMBOS],
-            "category_name_en": [_NAME_EN[c] for c, _ in COMBOS],
-            "level_min": [lv for _, lv in COMBOS],
-        }
-    )
+    return pd.DataFrame(_COMBO_COLUMNS)
 
 
 def n_facilities(model: CoverageModel) -> int:
@@ -63,42 +64,47 @@ def summary_table(model: CoverageModel) -> pd.DataFrame:
     covered = model.covered.astype(float)
     pop = model.places.pop_weight
     area = model.places.area_weight
-    out = _combo_frame()
     f = model.facilities
     group = f["group"].to_numpy(dtype=np.int64)
-    on = group >= 0
-    combo = np.full(len(f), -1, dtype=np.int64)
-    combo[on] = model.group_combo[group[on]]
-    # One count per facility (a park's gates share its id).
-    ident = pd.DataFrame({"combo": combo[on], "id": f["facility_id"].to_numpy()[on],
-                          "surveyed": f["surveyed"].to_numpy(dtype=bool)[on]})
-    once = ident.drop_duplicates(["combo", "id"]).assign(unsurveyed=lambda d: ~d["surveyed"])
-    per = once.groupby("combo")
-    count = per.size().reindex(range(len(COMBOS)), fill_value=0).to_numpy()
-    n_unsurveyed = per["unsurveyed"].sum().reindex(range(len(COMBOS)), fill_value=0).to_numpy()
+    on = np.flatnonzero(group >= 0)
+    combo = model.group_combo[group[on]]
+    # One count per facility (a park's gates share its id); numpy only: this runs on every
+    # what-if click, where pandas' groupby would cost more than the shortest paths.
+    _, code = np.unique(f["facility_id"].to_numpy(dtype=object)[on], return_inverse=True)
+    key = combo * (len(on) + 1) + code.reshape(-1)
+    _, first = np.unique(key, return_index=True)
+    count = np.bincount(combo[first], minlength=len(COMBOS))
+    unsurveyed = ~f["surveyed"].to_numpy(dtype=bool)[on][first]
+    n_unsurveyed = np.bincount(combo[first], weights=unsurveyed, minlength=len(COMBOS))
     applicable = count > 0
-    out["n_facilities"] = count
-    out["applicable"] = applicable
-    out["default_max_walk_m"] = [model.rules.default_m(c, lv) for c, lv in COMBOS]
-    out["population"] = pop.sum()
-    out["population_covered"] = pop @ covered
-    out["pop_share"] = np.where(
-        applicable, _share(out["population_covered"].to_numpy(), out["population"].to_numpy()),
-        np.nan,
-    )
-    out["area_m2"] = area.sum()
-    out["area_covered_m2"] = area @ covered
-    out["area_share"] = np.where(
-        applicable, _share(out["area_covered_m2"].to_numpy(), out["area_m2"].to_numpy()), np.nan
-    )
+    total_pop = float(pop.sum())
+    total_area = float(area.sum())
+    pop_cov = pop @ covered
+    area_cov = area @ covered
     est = np.where(model.places.estimated_flags, pop, 0.0)
-    out["pop_estimated_share"] = np.where(
-        applicable, _share(est @ covered, out["population_covered"].to_numpy()), np.nan
-    )
-    out["facilities_unsurveyed_share"] = np.where(
-        applicable, _share(n_unsurveyed.astype(float), count.astype(float)), np.nan
-    )
-    return out
+    na = np.full(len(COMBOS), np.nan)
+    columns: dict[str, object] = {
+        "category": _COMBO_COLUMNS["category"],
+        "category_name": _COMBO_COLUMNS["category_name"],
+        "category_name_en": _COMBO_COLUMNS["category_name_en"],
+        "level_min": _COMBO_COLUMNS["level_min"],
+        "n_facilities": count,
+        "applicable": applicable,
+        "default_max_walk_m": [model.rules.default_m(c, lv) for c, lv in COMBOS],
+        "population": np.full(len(COMBOS), total_pop),
+        "population_covered": pop_cov,
+        "pop_share": np.where(applicable, _share(pop_cov, np.full(len(COMBOS), total_pop)), na),
+        "area_m2": np.full(len(COMBOS), total_area),
+        "area_covered_m2": area_cov,
+        "area_share": np.where(
+            applicable, _share(area_cov, np.full(len(COMBOS), total_area)), na
+        ),
+        "pop_estimated_share": np.where(applicable, _share(est @ covered, pop_cov), na),
+        "facilities_unsurveyed_share": np.where(
+            applicable, _share(n_unsurveyed.astype(float), count.astype(float)), na
+        ),
+    }
+    return pd.DataFrame(columns)
 
 
 def input_basis(model: CoverageModel) -> dict[str, float]:
