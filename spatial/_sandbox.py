@@ -69,7 +69,7 @@ _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _RESULT_NAME = "result.bin"
 _WORKDIR_PREFIX = "hebi-sandbox-"
 # Niceness of the child: parsing an upload must never starve a page another user is loading.
-_CHILD_NICE = 15
+_CHILD_NICE = 19
 _PR_SET_PDEATHSIG = 1
 SLOTS_ENV = "HEBI_PARSE_SLOTS"
 

@@ -64,13 +64,20 @@ def _warning_text(warning: str) -> str:
 def _wait_notice(box: Any) -> Any:
     """A callback that shows the queue while the upload waits for a parser."""
 
+    shown: list[tuple[int, int]] = []
+
     def show(ahead: int, waited: float) -> None:
+        # Redraw only when the figures change (the callback runs ~5 times a second).
+        now = (ahead, int(waited) // 2 * 2)
+        if shown and shown[-1] == now:
+            return
+        shown.append(now)
         box.info(
             t(
                 f"服务器正在读取其他文件，您的文件在排队（前面还有 {ahead} 个），"
-                f"已等待 {waited:.0f} 秒…",
+                f"已等待 {now[1]} 秒…",
                 f"The server is reading other files; yours is queued ({ahead} ahead), "
-                f"waited {waited:.0f} s…",
+                f"waited {now[1]} s…",
             ),
             icon=":material/hourglass_top:",
         )
