@@ -61,6 +61,12 @@ for module, path, zh, en, icon in _PAGES:
     fn = _render_fn(module)
     if fn is not None:
         pages.append(st.Page(fn, title=t(zh, en), url_path=path, icon=icon, default=not pages))
+        if len(pages) == 1:
+            # The default page is served at "/" and Streamlit drops its url_path, so links such
+            # as /map?groups=… (README, export CLI) would open "Page not found". The same page
+            # is also registered, hidden from the menu, at its own path.
+            pages.append(st.Page(fn, title=t(zh, en), url_path=path, icon=icon,
+                                 visibility="hidden"))
 
 if pages:
     st.navigation(pages).run()
