@@ -88,7 +88,7 @@ NODES = register(LayerSpec(
     style=Style("#d62728", fill_colour="#ffffff", weight=3.0, fill_opacity=1.0, radius=8.0),
     properties=(_kind("node"), PropertySpec("axes", "list")),
     z_order=530,
-    label=LabelRule("point", priority=85, min_zoom=12, size=13, colour="#222222", bold=True),
+    label=LabelRule("point", priority=92, min_zoom=12, size=13, colour="#222222", bold=True),
     tooltip=("name", "name_en", "axes", "confidence"),
     description_zh="位于联动轴交汇处的七大功能节点（示意）。",
     description_en="The seven functional nodes at axis crossings (schematic).",

@@ -11,6 +11,7 @@ they cannot drift apart.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -223,6 +224,8 @@ class Style:
 
 
 LabelPlacement = Literal["line", "point", "area"]
+# A trailing note in full- or half-width brackets: "（第七轴，规划未具名）", " (schematic)".
+_NOTE_RE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,9 @@ class LabelRule:
         Bold text (structure elements).
     field_zh, field_en : str
         Properties holding the label text in each language.
+    drop_note : bool
+        Leave a trailing bracketed note out of the label ("京广高速铁路（石武段）" →
+        "京广高速铁路"): a map name is short; the note stays in the tooltip and details.
     """
 
     placement: LabelPlacement
@@ -264,6 +270,7 @@ class LabelRule:
     bold: bool = False
     field_zh: str = "name"
     field_en: str = "name_en"
+    drop_note: bool = True
 
     def text(self, props: Mapping[str, Any], lang: str = "zh") -> str | None:
         """Return the label text of one feature in ``lang``, or None if it gets no label.
@@ -280,6 +287,8 @@ class LabelRule:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
         text = str(value).strip()
+        if self.drop_note:
+            text = _NOTE_RE.sub("", text).strip() or text
         return text or None
 
 

@@ -254,11 +254,36 @@ _FIT_JS = """
     var c = m.getContainer(), h = window.innerHeight;
     if (h > 200 && Math.abs(c.offsetHeight - h) > 1) {
       c.style.height = h + "px";
-      m.invalidateSize({pan: false});
+      m.invalidateSize();  // keeps the centre where it was
     }
   }
   window.addEventListener("resize", fit);
   setTimeout(fit, 0);
+})(__MAP__);
+"""
+
+
+# Share the view without asking the server: after every pan or zoom the map writes its centre,
+# zoom and extent into the page's URL (same origin, history.replaceState: no reload, no rerun).
+# Streamlit sends the URL's query with the next rerun (a click, a widget, an export), so the
+# server learns the view only when it needs it, and a copied link always reopens what is shown.
+_VIEW_URL_JS = """
+(function (m) {
+  function num(v) { return String(+v.toFixed(6)); }
+  function write() {
+    try {
+      var w = window.parent;
+      if (!w || w === window) return;
+      var loc = w.location, q = new URLSearchParams(loc.search);
+      var c = m.getCenter(), b = m.getBounds();
+      q.set("lat", num(c.lat));
+      q.set("lon", num(c.lng));
+      q.set("zoom", String(Math.round(m.getZoom())));
+      q.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(num).join(","));
+      w.history.replaceState(w.history.state, "", loc.pathname + "?" + q.toString() + loc.hash);
+    } catch (e) { /* another origin: the view then stays in the map only */ }
+  }
+  m.on("moveend", write);
 })(__MAP__);
 """
 
@@ -333,6 +358,7 @@ def build_base_map(
     asset_prefix: str = VENDOR_URL,
     measure: bool = True,
     icons: bool = False,
+    view_in_url: bool = False,
 ) -> folium.Map:
     """Return the base map: controls only, no tiles and no data.
 
@@ -356,6 +382,9 @@ def build_base_map(
         Also load what folium's ``Marker``/``Icon`` need (jQuery, Bootstrap,
         awesome-markers, Font Awesome, glyphicons); only for a page that
         puts icon markers on the map.
+    view_in_url : bool
+        Write the map's centre, zoom and extent into the page URL after each
+        pan or zoom, in the browser alone (the plan page, whose URL is its view).
 
     Returns
     -------
@@ -375,6 +404,8 @@ def build_base_map(
     )
     for code in (_MAP_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS, _FIT_JS):
         _MapCode(code).add_to(m)
+    if view_in_url:
+        _MapCode(_VIEW_URL_JS).add_to(m)
     _NorthArrow(lang).add_to(m)
     _mouse_position(lang).add_to(m)
     if measure:

@@ -123,13 +123,12 @@ def label_json(
         by_text.setdefault(str(texts[pos]), []).append(geom)
     anchors: list[tuple[str, str, Any, float]] = []
     for text, geoms in by_text.items():
-        kind = rule.placement
-        if kind == "line":
+        if rule.placement == "line":
             line = _longest_run([g for g in geoms if "Line" in g.geom_type])
             if line is None:
                 continue
             anchors.append(("l", text, line.simplify(_LINE_SIMPLIFY_M), float(line.length)))
-        elif kind == "point":
+        elif rule.placement == "point":
             point = shapely.centroid(shapely.union_all(geoms))
             anchors.append(("p", text, point, 0.0))
         else:
@@ -238,22 +237,42 @@ LABELS_JS = r"""
     var cum = [0];
     for (var i = 1; i < pts.length; i++) cum.push(cum[i - 1] + pts[i].distanceTo(pts[i - 1]));
     var total = cum[cum.length - 1];
-    function at(s) {  // point and direction at distance s along the line
+    function at(s) {  // point and direction at distance s along the line (straight beyond it)
       var k = 1;
       while (k < cum.length - 1 && cum[k] < s) k++;
       var a = pts[k - 1], b = pts[k], seg = (cum[k] - cum[k - 1]) || 1;
-      var t = Math.max(0, Math.min(1, (s - cum[k - 1]) / seg));
+      var t = (s - cum[k - 1]) / seg;
       return [a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, (b.x - a.x) / seg, (b.y - a.y) / seg];
     }
     var cjk = CJK.test(text), chars = Array.from(text), spots = [];
     var width = cjk ? 0 : textWidth(text, c.font);
-    var step = size * 1.15;
-    if (cjk && total > chars.length * size * 4) step = size * 2.0;  // spread along long lines
+    var step = size * 1.02;
+    if (cjk && total > chars.length * size * 5) step = size * 1.8;  // spread along long lines
     var need = cjk ? chars.length * step : width;
-    if (need > total * 0.95) return spots;
-    var gap = r.w / 2 + size * 0.7 + 2;  // beside the line, clear of its stroke
-    [0.5, 0.32, 0.68, 0.18, 0.82].forEach(function (frac) {
-      var s0 = Math.max(0, Math.min(total - need, frac * total - need / 2));
+    // A line shorter than its name at this zoom (an axis seen from afar) is still named: the
+    // text runs on past its ends, centred on it, up to twice its length.
+    var short = need > total * 0.95;
+    if (need > total * 2.0 || total < 12) return spots;
+    // Beside the line, clear of its stroke and of the point symbols (≤ 8 px) set on it.
+    var gap = Math.max(r.w / 2, 8) + size * 0.58 + 2;
+    // From the middle outwards, above (or left of) the line first, then below (or right).
+    var tries = [];
+    [1, -1].forEach(function (side) {
+      for (var k = 0; k <= 9; k++) {
+        tries.push([0.5 + 0.05 * k, side]);
+        if (k) tries.push([0.5 - 0.05 * k, side]);
+      }
+    });
+    if (short) {
+      tries = [];
+      [1, -1].forEach(function (side) {
+        [0, 0.25, -0.25, 0.5, -0.5].forEach(function (k) { tries.push([k, side]); });
+      });
+    }
+    tries.forEach(function (tr) {
+      var frac = tr[0];
+      var s0 = short ? (total - need) / 2 + frac * (need - total) / 2
+        : Math.max(0, Math.min(total - need, frac * total - need / 2));
       var p0 = at(s0), p1 = at(s0 + need);
       var dx = p1[0] - p0[0], dy = p1[1] - p0[1];
       var along = Math.abs(dx) >= Math.abs(dy);
@@ -262,9 +281,10 @@ LABELS_JS = r"""
       // Normal pointing up (or left for a steep line): the label sits above/left of the line.
       var nx = dy / len, ny = -dx / len;
       if (along ? ny > 0 : nx > 0) { nx = -nx; ny = -ny; }
-      var sx = nx * gap, sy = ny * gap, boxes = [], cells = [];
+      // First choice above (or left of) the line, then below (or right of) it.
+      var sx = nx * gap * tr[1], sy = ny * gap * tr[1], boxes = [], cells = [];
       if (cjk) {
-        var h = size * 0.62;
+        var h = size * 0.58;
         for (var i = 0; i < chars.length; i++) {
           var d = reverse ? s0 + need - (i + 0.5) * step : s0 + (i + 0.5) * step;
           var q = at(d), x = q[0] + sx - off.x, y = q[1] + sy - off.y;
@@ -289,7 +309,10 @@ LABELS_JS = r"""
     var r = c.r, size = r.s, p = this.map.latLngToLayerPoint(c.ll[0]);
     var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
     var hh = size * 0.65, g = r.rad + 4, x = p.x - off.x, y = p.y - off.y, spots = [];
-    [[g + w / 2, 0], [-g - w / 2, 0], [0, -g - hh], [0, g + hh]].forEach(function (d) {
+    var dg = g * 0.75;
+    [[g + w / 2, 0], [-g - w / 2, 0], [0, -g - hh], [0, g + hh],
+     [dg + w / 2, -dg - hh], [dg + w / 2, dg + hh], [-dg - w / 2, -dg - hh],
+     [-dg - w / 2, dg + hh]].forEach(function (d) {
       var cx = x + d[0], cy = y + d[1];
       spots.push({boxes: [[cx - w / 2 - 2, cy - hh, cx + w / 2 + 2, cy + hh]],
                   cells: [[p.x + d[0], p.y + d[1], c.text, 0]]});
@@ -301,7 +324,9 @@ LABELS_JS = r"""
     var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
     var a = map.latLngToLayerPoint([c.ll[0][0] - c.f[4][1] / 2, c.ll[0][1] - c.f[4][0] / 2]);
     var b = map.latLngToLayerPoint([c.ll[0][0] + c.f[4][1] / 2, c.ll[0][1] + c.f[4][0] / 2]);
-    if (w > Math.abs(b.x - a.x) * 1.1 || size > Math.abs(b.y - a.y)) return [];  // too small here
+    // An area much narrower than its name at this zoom is left unlabelled (it would label
+    // its neighbours); a name a little wider than its area may spill over its outline.
+    if (w > Math.abs(b.x - a.x) * 2.2 || size > Math.abs(b.y - a.y) * 1.5) return [];
     var hh = size * 0.65, x = p.x - off.x, y = p.y - off.y, spots = [];
     [0, -1.6 * size, 1.6 * size].forEach(function (dy) {
       spots.push({boxes: [[x - w / 2 - 2, y + dy - hh, x + w / 2 + 2, y + dy + hh]],
@@ -343,13 +368,17 @@ LABELS_JS = r"""
         cands.push({r: r, f: f, ll: f.ll, text: f.text,
                     font: (r.b ? "bold " : "") + r.s + "px " + FONT});
         if (r.p === "point") {  // a labelled symbol is never covered by another label
-          var q = map.latLngToLayerPoint(f.ll[0]), g = r.rad + 1;
+          var q = map.latLngToLayerPoint(f.ll[0]), g = r.rad;
           symbols.push([q.x - off.x - g, q.y - off.y - g, q.x - off.x + g, q.y - off.y + g]);
         }
       });
     }
+    // Highest priority first, by tiers of ten (一廊 100; 两脊 95 and 七轴 90; …). Within a tier
+    // the label with the fewest places to go comes first: points, then short lines and small
+    // areas, so a long spine yields the crossing to a short axis instead of taking it.
     cands.sort(function (a, b) {
-      return (b.r.r - a.r.r) || (b.r.o - a.r.o) || (b.f[3] - a.f[3]);
+      return (Math.floor(b.r.r / 10) - Math.floor(a.r.r / 10)) || (a.f[3] - b.f[3])
+        || (b.r.r - a.r.r);
     });
     var placed = symbols.slice(), frag = document.createDocumentFragment(), self = this;
     cands.forEach(function (c) {

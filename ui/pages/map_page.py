@@ -46,10 +46,23 @@ from ui.pages.import_page import md_escape
 
 __all__ = ["render"]
 
-MAP_HEIGHT = 640
+MAP_HEIGHT = 560  # first paint; the page's CSS then sizes the map to the window (_LAYOUT_CSS)
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
-_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "center", "zoom", "bounds"]
+# Only clicks come back to the server: a pan or zoom never waits on it (the map writes the view
+# into the URL itself, read on the next rerun by _view_from_url).
+_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked"]
+# The map fills the window below the page heading, so the legend beside it and the 出图 button
+# above it stay in view on a 1366×768 laptop; the legend scrolls inside its own box.
+_LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"]{padding-top:2.6rem;padding-bottom:1rem}
+iframe[title="streamlit_folium.st_folium"]{height:max(420px, calc(100vh - 150px)) !important}
+.hebi-legend{max-height:max(160px, calc(100vh - 430px));overflow-y:auto;padding-right:4px}
+.hebi-legend-group{margin-bottom:6px}
+.hebi-legend-layer{font-weight:600;font-size:0.85rem}
+.hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.8rem;margin-left:4px}
+.hebi-schematic{color:#b03a2e;white-space:pre}
+</style>"""
 _HIT_PX = 6  # how near (in screen pixels) a click must be to a line or point to pick it
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d")
@@ -224,7 +237,13 @@ def _symbol_svg(row: LegendRow) -> str:
     dash = ""
     if style.dash and _DASH_RE.match(style.dash):
         dash = f' stroke-dasharray="{style.dash}"'
-    if row.symbol == "point":
+    vertices = style.marker_vertices()
+    if row.symbol == "point" and vertices:
+        # The same outline the map draws (layers.schema.MARKERS), scaled to the swatch.
+        points = " ".join(f"{11 + 5.5 * x:.2f},{8 + 5.5 * y:.2f}" for x, y in vertices)
+        shape = (f'<polygon points="{points}" fill="{fill}" fill-opacity="0.95" '
+                 f'stroke="{colour}" stroke-width="1"/>')
+    elif row.symbol == "point":
         shape = (f'<circle cx="11" cy="8" r="5" fill="{fill}" fill-opacity="0.8" '
                  f'stroke="{colour}" stroke-width="1.5"{dash}/>')
     elif row.symbol == "line":
@@ -261,14 +280,7 @@ def legend_html(
         parts.append("</div>")
     if not parts:
         return ""
-    style = (
-        "<style>.hebi-legend{columns:3 14rem;column-gap:1.5rem}"
-        ".hebi-legend-group{break-inside:avoid;margin-bottom:6px}"
-        ".hebi-legend-layer{font-weight:600;font-size:0.9rem}"
-        ".hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.85rem;"
-        "margin-left:4px}.hebi-schematic{color:#b03a2e;white-space:pre}</style>"
-    )
-    return style + f'<div class="hebi-legend">{"".join(parts)}</div>'
+    return f'<div class="hebi-legend">{"".join(parts)}</div>'
 
 
 # --- details panel -------------------------------------------------------------------------------
@@ -425,30 +437,17 @@ def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
 
 
 
-def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
-    """Fold the map's reported centre/zoom/bounds into the view.
+def _view_from_url(view: View) -> View:
+    """Fold the centre, zoom and extent the map wrote into the URL into the view.
 
-    Until the browser reports, st_folium returns its own defaults (the base
-    map's zoom, no centre): those say nothing about the view and are ignored.
+    The map writes them in the browser after each pan or zoom (no rerun);
+    Streamlit hands the URL to the server with the next rerun, so this reads
+    the view as the planner left it. Other parts of the view are the page's.
     """
-    if not out or not isinstance(out.get("center"), Mapping):
+    if not any(k in st.query_params for k in ("lat", "lon", "zoom", "bbox")):
         return view
-    changes: dict[str, Any] = {}
-    center = out.get("center")
-    if isinstance(center, Mapping) and "lat" in center and "lng" in center:
-        changes["center"] = (round(float(center["lat"]), 6), round(float(center["lng"]), 6))
-    zoom = out.get("zoom")
-    if isinstance(zoom, int | float) and not isinstance(zoom, bool):
-        changes["zoom"] = round(zoom)
-    bounds = out.get("bounds")
-    try:
-        sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
-        bbox = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
-        if bbox[0] < bbox[2] and bbox[1] < bbox[3]:
-            changes["bbox"] = tuple(round(v, 6) for v in bbox)
-    except (TypeError, KeyError, ValueError):
-        pass
-    return view.replace(**changes) if changes else view
+    seen = View.from_query_params(st.query_params, default=view)
+    return view.replace(center=seen.center, zoom=seen.zoom, bbox=seen.bbox)
 
 
 @st.fragment
@@ -466,9 +465,16 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
         overlays.append(payload_overlay(payload))
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
+    # Beside the map and first in its column: in view on a laptop, folded on request.
+    with col_side, st.expander(t("图例", "Legend"), expanded=True):
+        html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
+        if html:
+            st.markdown(html, unsafe_allow_html=True)
+        else:
+            st.caption(t("未勾选图层。", "No layer ticked."))
     with col_map:
         out = st_folium(
-            build_base_map(lang),
+            build_base_map(lang, view_in_url=True),
             key=f"plan_map_{st.session_state['map_generation']}",
             center=target_center,
             zoom=target_zoom,
@@ -485,10 +491,10 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 "Gaode tiles are GCJ-02; layers are shifted to match; readout is WGS84.",
             ))
         st.caption(" · ".join(notes))
-    new_view = _view_from_map(view, out)
+    new_view = _view_from_url(view)
     if new_view != view:
         st.session_state["map_view"] = new_view
-        _sync_url(new_view)
+        view = new_view
     with col_side:
         st.markdown(f"**{t('要素详情', 'Feature details')}**")
         hits = _hits(out or {}, loaded, visible, view)
@@ -505,14 +511,6 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 )
                 chosen = hits[int(pick or 0)]
             _details(chosen, loaded, lang)
-    with col_map:
-        # Under the map, in columns: it stays in view with the map and does not push the details.
-        st.markdown(f"**{t('图例', 'Legend')}**")
-        html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
-        if html:
-            st.markdown(html, unsafe_allow_html=True)
-        else:
-            st.caption(t("未勾选图层。", "No layer ticked."))
 
 
 def render() -> None:
@@ -533,15 +531,33 @@ def render() -> None:
     if not has_user:
         groups = tuple(g for g in groups if g != "user")
     basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
-    view = _initial_view(lang).replace(groups=groups, basemap=basemap)
+    before = _view_from_url(_initial_view(lang))
+    chosen = before.layers
+    if chosen is not None:
+        # A group ticked now shows all its layers (the first view holds some back, e.g. the
+        # bonded zone's sub-zones, until their group is asked for again).
+        added = [g for g in groups if g not in before.groups]
+        chosen = tuple(dict.fromkeys(
+            [*chosen, *(s.id for s in layers.specs_for_groups(added))]
+        ))
+    view = before.replace(groups=groups, basemap=basemap, layers=chosen)
     st.session_state["map_view"] = view
     _sync_url(view)
 
-    st.title(t("鹤壁经开区 空间布局规划图", "Hebi ETDZ spatial layout plan"))
+    st.markdown(_LAYOUT_CSS, unsafe_allow_html=True)
     plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
     loaded = _load_all(
         lang, [i for i in plan_ids if layers.get_spec(i).group in groups], "user" in groups
     )
+    head, tools = st.columns([4, 1], vertical_alignment="center")
+    with head:
+        st.markdown(f"#### {t('鹤壁经开区 空间布局规划图', 'Hebi ETDZ spatial layout plan')}")
+    with tools:
+        # Export (issue 8) above the map, in view without scrolling; the file shows session
+        # "map_view" at the click.
+        render_export_panel(view, live_view_key="map_view", extra_layers=[
+            (s, loaded.frames[i]) for i, s in loaded.specs.items()
+            if s.group == "user" and i in loaded.frames])
     for problem in loaded.problems:
         st.warning(md_escape(problem))
     visible = [i for i in view.visible_layer_ids(list(loaded.specs.values()))
@@ -560,7 +576,3 @@ def render() -> None:
             md_escape(s) for s in schematic
         )
     st.caption(caption)
-    # Export (issue 8): outside the map fragment; the file shows session "map_view" at the click.
-    render_export_panel(view, live_view_key="map_view", extra_layers=[
-        (s, loaded.frames[i]) for i, s in loaded.specs.items()
-        if s.group == "user" and i in loaded.frames])
