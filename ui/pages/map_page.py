@@ -540,15 +540,19 @@ def render() -> None:
         chosen = tuple(dict.fromkeys(
             [*chosen, *(s.id for s in layers.specs_for_groups(added))]
         ))
-    view = before.replace(groups=groups, basemap=basemap, layers=chosen)
-    st.session_state["map_view"] = view
-    _sync_url(view)
-
     st.markdown(_LAYOUT_CSS, unsafe_allow_html=True)
     plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
     loaded = _load_all(
         lang, [i for i in plan_ids if layers.get_spec(i).group in groups], "user" in groups
     )
+    if chosen is not None and "user" in groups:
+        # The planner's own layers are all shown while their group is ticked.
+        chosen = tuple(dict.fromkeys(
+            [*chosen, *(i for i, s in loaded.specs.items() if s.group == "user")]
+        ))
+    view = before.replace(groups=groups, basemap=basemap, layers=chosen)
+    st.session_state["map_view"] = view
+    _sync_url(view)
     head, tools = st.columns([4, 1], vertical_alignment="center")
     with head:
         st.markdown(f"#### {t('鹤壁经开区 空间布局规划图', 'Hebi ETDZ spatial layout plan')}")
