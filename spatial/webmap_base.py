@@ -263,27 +263,53 @@ _FIT_JS = """
 """
 
 
-# Share the view without asking the server: after every pan or zoom the map writes its centre,
-# zoom and extent into the page's URL (same origin, history.replaceState: no reload, no rerun).
-# Streamlit sends the URL's query with the next rerun (a click, a widget, an export), so the
-# server learns the view only when it needs it, and a copied link always reopens what is shown.
+# The view without waiting on the server. After every pan or zoom the map writes its centre, zoom
+# and extent into the page's URL (same origin, history.replaceState: no reload, no rerun), and
+# writes them again whenever the page rewrites its URL, so a copied link always reopens what is
+# shown. The server hears of the view only when it needs it: a click on the map (st_folium's
+# own report), or the planner's first press elsewhere on the page after moving the map (出图, a
+# layer, the basemap), when the map reports centre/zoom/bounds as st_folium's value once.
 _VIEW_URL_JS = """
 (function (m) {
+  var dirty = false, latest = null;
   function num(v) { return String(+v.toFixed(6)); }
+  function query() {
+    var c = m.getCenter(), b = m.getBounds();
+    return {lat: num(c.lat), lon: num(c.lng), zoom: String(Math.round(m.getZoom())),
+            bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(num).join(",")};
+  }
   function write() {
     try {
       var w = window.parent;
-      if (!w || w === window) return;
-      var loc = w.location, q = new URLSearchParams(loc.search);
-      var c = m.getCenter(), b = m.getBounds();
-      q.set("lat", num(c.lat));
-      q.set("lon", num(c.lng));
-      q.set("zoom", String(Math.round(m.getZoom())));
-      q.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(num).join(","));
-      w.history.replaceState(w.history.state, "", loc.pathname + "?" + q.toString() + loc.hash);
+      if (!w || w === window || !latest) return;
+      var loc = w.location, q = new URLSearchParams(loc.search), same = true;
+      for (var k in latest) {
+        if (q.get(k) !== latest[k]) { q.set(k, latest[k]); same = false; }
+      }
+      if (!same) {
+        w.history.replaceState(w.history.state, "", loc.pathname + "?" + q.toString() + loc.hash);
+      }
     } catch (e) { /* another origin: the view then stays in the map only */ }
   }
-  m.on("moveend", write);
+  function report() {
+    if (!dirty) return;
+    dirty = false;
+    var c = m.getCenter(), b = m.getBounds(), g = window.__GLOBAL_DATA__ || {};
+    var value = {
+      last_object_clicked: g.last_object_clicked || null,
+      last_object_clicked_tooltip: g.last_object_clicked_tooltip || null,
+      center: {lat: c.lat, lng: c.lng}, zoom: m.getZoom(),
+      bounds: {_southWest: {lat: b.getSouth(), lng: b.getWest()},
+               _northEast: {lat: b.getNorth(), lng: b.getEast()}}
+    };
+    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue",
+                               value: value, dataType: "json"}, "*");
+  }
+  m.on("moveend", function () { latest = query(); dirty = true; write(); });
+  try {
+    window.parent.document.addEventListener("pointerdown", report, true);
+  } catch (e) { /* another origin */ }
+  setInterval(write, 700);  // the page rewrites its URL after each run: keep the view in it
 })(__MAP__);
 """
 

@@ -49,8 +49,9 @@ __all__ = ["render"]
 MAP_HEIGHT = 560  # first paint; the page's CSS then sizes the map to the window (_LAYOUT_CSS)
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
-# Only clicks come back to the server: a pan or zoom never waits on it (the map writes the view
-# into the URL itself, read on the next rerun by _view_from_url).
+# Only clicks come back to the server: a pan or zoom never waits on it. The map keeps the view in
+# the URL itself and reports it (centre/zoom/bounds) only when the server needs it: see
+# _view_from_map.
 _RETURNED = ["last_object_clicked_tooltip", "last_object_clicked"]
 # The map fills the window below the page heading, so the legend beside it and the 出图 button
 # above it stay in view on a 1366×768 laptop; the legend scrolls inside its own box.
@@ -437,22 +438,37 @@ def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
 
 
 
-def _view_from_url(view: View) -> View:
-    """Fold the centre, zoom and extent the map wrote into the URL into the view.
+def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
+    """Fold the map's reported centre/zoom/bounds into the view.
 
-    The map writes them in the browser after each pan or zoom (no rerun);
-    Streamlit hands the URL to the server with the next rerun, so this reads
-    the view as the planner left it. Other parts of the view are the page's.
+    The map reports them only when the server needs them (see
+    ``spatial.webmap_base._VIEW_URL_JS``): with a click, or when the planner
+    turns from the map to the page (出图, a layer, a basemap). Until then
+    st_folium returns no centre, and the view is left as it is.
     """
-    if not any(k in st.query_params for k in ("lat", "lon", "zoom", "bbox")):
+    if not out or not isinstance(out.get("center"), Mapping):
         return view
-    seen = View.from_query_params(st.query_params, default=view)
-    return view.replace(center=seen.center, zoom=seen.zoom, bbox=seen.bbox)
+    changes: dict[str, Any] = {}
+    center = out.get("center")
+    if isinstance(center, Mapping) and "lat" in center and "lng" in center:
+        changes["center"] = (round(float(center["lat"]), 6), round(float(center["lng"]), 6))
+    zoom = out.get("zoom")
+    if isinstance(zoom, int | float) and not isinstance(zoom, bool):
+        changes["zoom"] = round(zoom)
+    bounds = out.get("bounds")
+    try:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
+        bbox = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
+        if bbox[0] < bbox[2] and bbox[1] < bbox[3]:
+            changes["bbox"] = tuple(round(v, 6) for v in bbox)
+    except (TypeError, KeyError, ValueError):
+        pass
+    return view.replace(**changes) if changes else view
 
 
 @st.fragment
 def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | None) -> None:
-    """The map, its legend and the details panel; reruns alone on pan, zoom or click."""
+    """The map, its legend and the details panel; reruns alone on a click or a view report."""
     view: View = st.session_state["map_view"]
     bm = get_basemap(view.basemap)
     data_dir = str(plan_data_dir())
@@ -491,9 +507,10 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 "Gaode tiles are GCJ-02; layers are shifted to match; readout is WGS84.",
             ))
         st.caption(" · ".join(notes))
-    new_view = _view_from_url(view)
+    new_view = _view_from_map(view, out)
     if new_view != view:
         st.session_state["map_view"] = new_view
+        _sync_url(new_view)
         view = new_view
     with col_side:
         st.markdown(f"**{t('要素详情', 'Feature details')}**")
@@ -531,7 +548,7 @@ def render() -> None:
     if not has_user:
         groups = tuple(g for g in groups if g != "user")
     basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
-    before = _view_from_url(_initial_view(lang))
+    before = _initial_view(lang)
     chosen = before.layers
     if chosen is not None:
         # A group ticked now shows all its layers (the first view holds some back, e.g. the
