@@ -193,10 +193,9 @@ LABELS_JS = r"""
     d.innerHTML = escaped;
     return d.textContent;
   }
-  function halo(c) {
+  function halo(c) {  // four offset copies and a soft rim: reads on any basemap, paints fast
     return "-1px -1px 0 " + c + ",1px -1px 0 " + c + ",-1px 1px 0 " + c + ",1px 1px 0 " + c
-      + ",0 -1.5px 0 " + c + ",0 1.5px 0 " + c + ",-1.5px 0 0 " + c + ",1.5px 0 0 " + c
-      + ",0 0 3px " + c;
+      + ",0 0 2px " + c;
   }
   function hits(b, placed) {
     for (var i = 0; i < placed.length; i++) {
@@ -224,8 +223,12 @@ LABELS_JS = r"""
   Engine.prototype.schedule = function () {
     var self = this;
     if (this.raf !== null) return;
-    // After the features' frame: labels never delay the first paint of the plan.
-    this.raf = setTimeout(function () { self.raf = null; self.layout(); }, 0);
+    // After the next frame is painted (a task queued from requestAnimationFrame runs after the
+    // paint): the features show first, labels never delay the first paint of the plan.
+    this.raf = 1;
+    requestAnimationFrame(function () {
+      setTimeout(function () { self.raf = null; self.layout(); }, 0);
+    });
   };
   Engine.prototype.add = function (id, data) { this.sets[id] = data; this.schedule(); };
   Engine.prototype.remove = function (id) { delete this.sets[id]; this.schedule(); };
