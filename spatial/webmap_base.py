@@ -168,6 +168,80 @@ window.hebiMarker = function (ll, style) {
   });
   return new window.HebiShape(ll, style);
 };
+// Many points (thousands: an uploaded survey, a POI layer): one canvas instead of an SVG element
+// per point, one shared tooltip handler instead of a tooltip per point (bound to the point under
+// the pointer on first hover, so a click still reports its text), and points that overlap at the
+// current zoom drawn as one cluster (a larger dot; its tooltip counts them, a click zooms in).
+window.HEBI_MANY_POINTS = 2000;
+window.hebiManyPoints = function (dots, tip, group) {
+  var renderer = L.canvas({padding: 0.3}), shown = [], map = null, CELL = 28;
+  var markers = dots.map(function (m) {
+    m[0].options.renderer = renderer;
+    m[0]._hebiI = m[1];
+    return m[0];
+  });
+  var style = markers.length ? markers[0].options : {};
+  function clusterTip(n) {
+    return "<b>" + n + "</b> 个要素 / features";
+  }
+  function draw() {
+    if (!map) return;
+    shown.forEach(function (l) { group.removeLayer(l); });
+    shown = [];
+    var z = map.getZoom(), cells = {}, order = [];
+    var lone = z >= map.getMaxZoom() - 2;  // close in: every point is itself
+    markers.forEach(function (mk) {
+      if (lone) { order.push([mk]); return; }
+      var p = map.project(mk.getLatLng(), z);
+      var k = Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL);
+      if (!cells[k]) { cells[k] = []; order.push(cells[k]); }
+      cells[k].push(mk);
+    });
+    order.forEach(function (members) {
+      var layer = members[0];
+      if (members.length > 1) {
+        var lat = 0, lng = 0;
+        members.forEach(function (mk) { var ll = mk.getLatLng(); lat += ll.lat; lng += ll.lng; });
+        layer = L.circleMarker([lat / members.length, lng / members.length], L.extend({}, style, {
+          renderer: renderer, shape: null,
+          radius: Math.min(18, (style.radius || 5) + 2 * Math.log(members.length) / Math.LN2)
+        }));
+        layer._hebiCount = members.length;
+      }
+      shown.push(layer);
+      group.addLayer(layer);
+    });
+  }
+  group.on("mouseover click", function (e) {
+    var mk = e.layer;
+    if (!mk) return;
+    if (mk._hebiCount && e.type === "click" && map) {
+      map.setView(e.latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+      return;
+    }
+    if (!mk._tooltip) {
+      var h = mk._hebiCount ? clusterTip(mk._hebiCount) : tip(mk._hebiI);
+      if (!h) return;
+      mk.bindTooltip(h, {sticky: true});
+      if (e.type === "mouseover") mk.openTooltip(e.latlng);
+    }
+  });
+  // Events of the group's own layers reach it too (with e.layer): only its own count here.
+  group.on("add", function (e) {
+    if (e.layer || !group._map) return;
+    map = group._map; map.on("zoomend", draw); draw();
+  });
+  group.on("remove", function (e) {
+    if (e.layer) return;
+    if (map) map.off("zoomend", draw);
+    map = null;
+  });
+  if (group._map) { map = group._map; map.on("zoomend", draw); draw(); }
+  // How many features the layer draws (tests and benchmarks count drawn features).
+  renderer.on("add", function () {
+    if (renderer._container) renderer._container.setAttribute("data-hebi-points", markers.length);
+  });
+};
 window.hebiLayer = function (data, styles, group) {
   var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
   var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
@@ -206,6 +280,7 @@ window.hebiLayer = function (data, styles, group) {
   });
   keys.forEach(function (k) { window.hebiPath(paths[k], data, styles[paths[k].s], tip, group); });
   // Points last, so they stay clickable above the lines and areas of their layer.
+  if (dots.length > window.HEBI_MANY_POINTS) { window.hebiManyPoints(dots, tip, group); return; }
   dots.forEach(function (m) {
     var h = tip(m[1]);
     if (h) m[0].bindTooltip(h, {sticky: true});
@@ -473,12 +548,13 @@ class _BasemapState(MacroElement):
             });
           });
           group.on("add", function (e) {
+            if (e.layer) return;  // one of its tile layers, not the group
             window.hebiGcj02 = {{ this.gcj02|tojson }};
             if (e.target._map) {
               e.target._map.getContainer().style.background = {{ this.background|tojson }};
             }
           });
-          group.on("remove", clear);
+          group.on("remove", function (e) { if (!e.layer) clear(); });
         })({{ this._parent.get_name() }});
         {% endmacro %}"""
     )

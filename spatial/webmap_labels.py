@@ -409,8 +409,14 @@ LABELS_JS = r"""
   // Called by each overlay that has labels: follows the overlay on and off the map.
   window.hebiLabelSet = function (group, data) {
     var id = L.stamp(group), on = null;
-    group.on("add", function () { on = group._map; engine(on).add(id, data); });
-    group.on("remove", function () {
+    // Events of the group's own layers reach it too (with e.layer): only its own count here.
+    group.on("add", function (e) {
+      if (e.layer || !group._map) return;
+      on = group._map;
+      engine(on).add(id, data);
+    });
+    group.on("remove", function (e) {
+      if (e.layer) return;
       var m = group._map || on;
       if (m && m._hebiLabels) m._hebiLabels.remove(id);
     });
