@@ -434,3 +434,46 @@ def test_merged_layer_tooltip_names_the_feature_under_the_pointer(
         page.mouse.move(x, y, steps=2)
         tooltip = frame.locator(".leaflet-tooltip")
         expect(tooltip).to_contain_text(str(row["name"]), timeout=10_000)
+
+
+def test_thousands_of_points_share_one_canvas_and_cluster(page: Page, app_server: str) -> None:
+    # Past window.HEBI_MANY_POINTS (2,000) an uploaded point layer is one canvas, no SVG per point.
+    n = 2500
+    feats = [{"type": "Feature", "properties": {"name": f"调查点{i}"},
+              "geometry": {"type": "Point",
+                           "coordinates": [114.30 + (i % 50) * 0.0004, 35.75 + (i // 50) * 0.0004]}}
+             for i in range(n)]
+    body = json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+    open_page(page, app_server, "import")
+    upload: FilePayload = {"name": "pts.geojson", "mimeType": "application/geo+json",
+                           "buffer": body.encode()}
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
+    wait_idle(page)
+    page.locator('[data-testid="stTextInput"] input').fill("调查点2500")
+    page.get_by_role("button", name="加入我的图层").click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile("已(加入|替换)图层"))).to_be_visible(timeout=30_000)
+    open_page(page, app_server, "?basemap=none&groups=user&lat=35.76&lon=114.31&zoom=14")
+    frame = map_frame(page)
+    canvas = frame.locator(f'canvas[data-hebi-points="{n}"]')
+    canvas.wait_for(state="attached", timeout=60_000)
+    assert frame.locator("path.leaflet-interactive").count() < 50  # other layers only
+    # At zoom 14 the points overlap: clusters, whose tooltip counts what they hold.
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = _page_xy(page, 35.75 + 25 * 0.0004, 114.30 + 25 * 0.0004)
+    tooltip = frame.locator(".leaflet-tooltip")
+    for dx in range(-12, 13, 4):
+        page.mouse.move(x + dx, y)
+        page.wait_for_timeout(100)
+        if tooltip.count():
+            break
+    expect(tooltip.first).to_contain_text("个要素")
+    # Close in, every point is itself again and names itself.
+    _iframe_eval(page, "([lat, lon]) => { window.map.setView([lat, lon], 19, {animate: false}); }",
+                 [35.75, 114.30])
+    page.wait_for_timeout(500)
+    x, y = _page_xy(page, 35.75, 114.30)
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y, steps=2)
+    expect(tooltip.first).to_contain_text("调查点0", timeout=10_000)
