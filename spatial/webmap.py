@@ -19,6 +19,13 @@ neither close the script nor run. Payloads are light: coordinates rounded to
 lines and polygons simplified in metres. While a GCJ-02 basemap (高德) is
 shown, every overlay is shifted to GCJ-02 for display, and only then.
 
+By concern: :mod:`spatial.webmap_assets` (vendored JS/CSS),
+:mod:`spatial.webmap_base` (base map, controls, basemap tiles and their
+error notice, the drawing JavaScript), :mod:`spatial.webmap_encode`
+(compact geometries) and :mod:`spatial.webmap_labels` (注记 from each
+layer's label rule, placed in the browser); their public names are
+importable from here as before.
+
 Other pages draw their own overlays on the same base map with
 :func:`geojson_overlay` (any GeoDataFrame, per-feature styles and plain-text
 tooltips) and pass them, after :func:`basemap_overlay`, to ``st_folium``.
