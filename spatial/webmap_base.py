@@ -341,9 +341,9 @@ _FIT_JS = """
 # The view without waiting on the server. After every pan or zoom the map writes its centre, zoom
 # and extent into the page's URL (same origin, history.replaceState: no reload, no rerun), and
 # writes them again whenever the page rewrites its URL, so a copied link always reopens what is
-# shown. The server hears of the view only when it needs it: a click on the map (st_folium's
-# own report), or the planner's first press elsewhere on the page after moving the map (出图, a
-# layer, the basemap), when the map reports centre/zoom/bounds as st_folium's value once.
+# shown. The server hears of the view only when it needs it: a click on the map, or the
+# planner's first press elsewhere on the page after moving the map (出图, a layer, the basemap),
+# when the map reports centre/zoom/bounds (with the last click) as st_folium's value, once.
 _VIEW_URL_JS = """
 (function (m) {
   var dirty = false, latest = null;
@@ -381,6 +381,9 @@ _VIEW_URL_JS = """
                                value: value, dataType: "json"}, "*");
   }
   m.on("moveend", function () { latest = query(); dirty = true; write(); });
+  // A click after a move: st_folium reports the click (after its 250 ms debounce) without the
+  // view; the view follows once, so the server measures "what is here" at the zoom shown.
+  m.on("click", function () { if (dirty) setTimeout(report, 400); });
   try {
     window.parent.document.addEventListener("pointerdown", report, true);
   } catch (e) { /* another origin */ }
