@@ -154,3 +154,22 @@ def test_scenarios_are_kept_in_the_workspace_and_compared(tmp_path: Path) -> Non
     assert side.loc["education/5/pop_share", "before"] == pytest.approx(1 / 6)
     assert side.loc["education/5/pop_share", "after"] == pytest.approx(0.5)
     assert len(side) > 50  # every figure, changed or not
+
+
+def test_large_walksheds_are_drawn_on_cells_close_to_the_exact_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import spatial.coverage.walksheds as ws
+
+    roads = random_city(11, n=9, origin=ORIGIN)
+    model, _ = analyse(roads, random_facilities(roads, 25, 12), random_places(roads, 60, 13),
+                       RULES)
+    exact = category_walksheds(model).to_crs(GK).set_index(["category", "level_min"])
+    monkeypatch.setattr(ws, "EXACT_MAX_PARTS", 0)
+    cells = category_walksheds(model).to_crs(GK).set_index(["category", "level_min"])
+    assert list(cells.index) == list(exact.index)
+    for key in exact.index:
+        a, b = exact.geometry[key], cells.geometry[key]
+        # Every street part in reach is inside the cell drawing, and the areas agree.
+        assert b.buffer(1.0).covers(a.buffer(-40.0)), key
+        assert abs(b.area - a.area) / a.area < 0.25, key
