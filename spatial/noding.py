@@ -153,6 +153,7 @@ def node_lines(lines: GeomArray, grid: float) -> GeomArray:
         split_piece.append(piece)
         split_t.append(t)
         split_xy.append(xy)
+    del tree, boxes  # free the index before the cut builds new geometry
     tol = grid
     sp = np.concatenate(split_piece)
     st = np.concatenate(split_t)
