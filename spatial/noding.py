@@ -6,8 +6,8 @@ simple: every junction is a crossing of two straight pieces, or a line end
 lying on another line. So:
 
 1. every line is cut into its straight pieces (``get_coordinates``);
-2. candidate pairs of pieces come from an STRtree of their boxes (grown by the
-   tolerance) - an index query, no geometry predicate;
+2. candidate pairs of lines come from an STRtree of the lines (within the
+   tolerance), and every pair of their straight pieces is a candidate;
 3. for every pair, numpy computes the crossing point of the two pieces, and the
    distance from each piece end to the other piece (a line end lying on
    another line, within the tolerance, is a junction too);
@@ -29,8 +29,8 @@ from numpy.typing import NDArray
 
 __all__ = ["node_lines"]
 
-# Pieces whose candidate pairs are measured at once (bounds the pair arrays' memory).
-_CHUNK = 200_000
+# Lines whose candidate pairs are measured at once (bounds the pair arrays' memory).
+_CHUNK = 50_000
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -135,25 +135,33 @@ def node_lines(lines: GeomArray, grid: float) -> GeomArray:
     owner, p0, p1, start, length = _pieces(lines)
     r = p1 - p0
     r2 = np.einsum("ij,ij->i", r, r)
-    lo = np.minimum(p0, p1) - grid
-    hi = np.maximum(p0, p1) + grid
-    boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
-    tree = shapely.STRtree(boxes)
+    # Pieces of each line are consecutive: line k owns pieces first[k] … first[k] + count[k] − 1.
+    count = np.bincount(owner, minlength=len(lines))
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    # Candidate pairs of *lines* (their own index: no box geometry per piece), then every
+    # pair of their pieces; a chunk of lines at a time bounds the pair arrays' memory.
+    tree = shapely.STRtree(lines)
     split_piece: list[IntArray] = []
     split_t: list[FloatArray] = []
     split_xy: list[FloatArray] = []
-    # Pairs are found and measured a chunk of pieces at a time: the pair arrays, not the
-    # geometry, would otherwise dominate memory on a city-sized network.
-    for lo_k in range(0, len(boxes), _CHUNK):
-        i, j = tree.query(boxes[lo_k : lo_k + _CHUNK])
-        i = i + lo_k
+    for lo_k in range(0, len(lines), _CHUNK):
+        la, lb = tree.query(lines[lo_k : lo_k + _CHUNK], predicate="dwithin", distance=grid)
+        la = la + lo_k
+        keep = la <= lb
+        la, lb = la[keep], lb[keep]
+        na, nb = count[la], count[lb]
+        combos = na * nb
+        pair = np.repeat(np.arange(len(la)), combos)
+        within = np.arange(int(combos.sum())) - np.repeat(np.cumsum(combos) - combos, combos)
+        i = first[la][pair] + within // nb[pair]
+        j = first[lb][pair] + within % nb[pair]
         # Each unordered pair once; a line's consecutive pieces meet at a vertex already.
         keep = (i < j) & ~((owner[i] == owner[j]) & (j == i + 1))
         piece, t, xy = _junctions(i[keep], j[keep], p0, p1, r, r2, length, grid)
         split_piece.append(piece)
         split_t.append(t)
         split_xy.append(xy)
-    del tree, boxes  # free the index before the cut builds new geometry
+    del tree  # free the index before the cut builds new geometry
     tol = grid
     sp = np.concatenate(split_piece)
     st = np.concatenate(split_t)
