@@ -117,6 +117,7 @@ def view_from_args(args: argparse.Namespace) -> View:
     groups = _split(args.groups)
     if groups is not None:
         changes["groups"] = groups
+        changes["layers"] = None  # named groups are shown whole, as a /map?groups=… link does
     layers = _split(args.layers)
     if layers is not None:
         changes["layers"] = layers
