@@ -187,3 +187,13 @@ def test_readme_figures_are_the_code_constants() -> None:
     assert targets.pop("life_circle_15") == 0.85 and set(targets.values()) == {1.0}
     for ind in CHECKUP_INDICATORS:
         assert ind.name.split("步行")[0].split("覆盖率")[0][:6] in readme, ind.name
+
+
+def test_cell_walkshed_works_at_negative_coordinates() -> None:
+    from spatial.coverage.walksheds import _cells
+
+    line = np.asarray([shapely.LineString([(-500, -300), (-100, -300)])], dtype=object)
+    poly = _cells(line, 50.0)
+    assert poly.covers(shapely.Point(-300, -300)) and poly.covers(shapely.Point(-300, -260))
+    assert not poly.covers(shapely.Point(-300, -200))
+    assert abs(poly.area - shapely.buffer(line[0], 50.0).area) / poly.area < 0.25

@@ -81,15 +81,26 @@ def _cells(lines: GeomArray, band_m: float) -> object:
     """
     cell = band_m / 2.0
     xy = shapely.get_coordinates(shapely.segmentize(lines, cell / 2.0))
-    base = np.floor(xy / cell).astype(np.int64)
+    # Cells as one int64 key each (1-D unique is fast): the cells the lines pass through
+    # first, then those cells grown by the band.
+    shift = np.int64(1) << 32
     reach = 2  # cells either side: 2 × (band / 2) = the band
+    base = np.floor(xy / cell).astype(np.int64)
+    # Non-negative cell numbers (grown cells included) so that a key decodes by divmod.
+    origin = base.min(axis=0) - reach
+    base -= origin
+    keys = np.unique(base[:, 0] * shift + base[:, 1])
+    bx, by = np.divmod(keys, shift)
     offsets = np.asarray(
         [(dx, dy) for dx in range(-reach, reach + 1) for dy in range(-reach, reach + 1)
          if dx * dx + dy * dy <= reach * reach + 1],
         dtype=np.int64,
     )
-    cells = np.unique((base[:, None, :] + offsets[None, :, :]).reshape(-1, 2), axis=0)
-    ix, iy = cells[:, 0], cells[:, 1]  # np.unique sorts by x then y: re-sort by row
+    grown = np.unique(
+        ((bx[:, None] + offsets[None, :, 0]) * shift + (by[:, None] + offsets[None, :, 1])).ravel()
+    )
+    ix, iy = np.divmod(grown, shift)
+    ix, iy = ix + origin[0], iy + origin[1]
     order = np.lexsort((ix, iy))
     ix, iy = ix[order], iy[order]
     start = np.ones(len(ix), dtype=bool)
