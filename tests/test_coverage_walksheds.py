@@ -181,9 +181,19 @@ def test_readme_figures_are_the_code_constants() -> None:
     from spatial.coverage.walksheds import EXACT_MAX_PARTS
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    assert (WALKSHED_BAND_M, GATE_SPACING_M, EXACT_MAX_PARTS) == (50.0, 100.0, 4000)
-    assert "50 m band" in readme and "gates every 100 m" in readme and "4,000" in readme
+    assert (WALKSHED_BAND_M, GATE_SPACING_M, EXACT_MAX_PARTS) == (50.0, 100.0, 200)
+    assert "50 m band" in readme and "gates every 100 m" in readme and "more than 200" in readme
     targets = {i.code: i.target for i in CHECKUP_INDICATORS}
     assert targets.pop("life_circle_15") == 0.85 and set(targets.values()) == {1.0}
     for ind in CHECKUP_INDICATORS:
         assert ind.name.split("步行")[0].split("覆盖率")[0][:6] in readme, ind.name
+
+
+def test_cell_walkshed_works_at_negative_coordinates() -> None:
+    from spatial.coverage.walksheds import _cells
+
+    line = np.asarray([shapely.LineString([(-500, -300), (-100, -300)])], dtype=object)
+    poly = _cells(line, 50.0)
+    assert poly.covers(shapely.Point(-300, -300)) and poly.covers(shapely.Point(-300, -260))
+    assert not poly.covers(shapely.Point(-300, -200))
+    assert abs(poly.area - shapely.buffer(line[0], 50.0).area) / poly.area < 0.25
