@@ -504,6 +504,8 @@ _TRANSPORT_STYLES = {
     "provincial_road": (Style("#fdae6b", weight=3.0), "省道", "Provincial road"),
     "railway_siding": (Style("#525252", weight=2.0, dash="4 4"), "铁路专用线",
                        "Railway siding"),
+    # Named city roads with no known course (五岩山路, the 镁业小镇 streets): never drawn.
+    "city_road": (Style("#737373", weight=2.0), "城市道路（未定位）", "City road (not located)"),
 }
 
 TRANSPORT = register(LayerSpec(
@@ -521,10 +523,10 @@ TRANSPORT = register(LayerSpec(
     tooltip=("name", "name_en", "confidence", "source"),
     allow_null_geometry=True,
     description_zh="规划提及的京广铁路、高速（京港澳高速）、107国道（走向为推测）；S304濮鹤线、S225安平线、"
-    "S542安鹤线与鹤煤热电厂铁路专用线走向无据，列出但不绘制。",
+    "S542安鹤线、鹤煤热电厂铁路专用线及五岩山路、镁业小镇淇山路等道路走向无据，列出但不绘制。",
     description_en="The conventional railway, the expressway (G4) and national road 107 the plan "
-    "names (courses assumed); provincial roads S304, S225, S542 and the power-plant siding have "
-    "no known course: listed, not drawn.",
+    "names (courses assumed); provincial roads S304, S225, S542, the power-plant siding and "
+    "the city roads named without a course are listed, not drawn.",
 ))
 
 # --- 参考底图要素 (reference features) ---

@@ -261,7 +261,10 @@ def test_my_layers_are_shown_as_their_own_group(no_workspace: Path) -> None:
     default_workspace().write_layer(title, gdf)
     at = _app(default_view=True)
     assert not at.exception
-    assert at.checkbox(key="map_group_user").value  # shown by default when present
+    # Issue 15: the workspace is shared, so uploads are not drawn for everyone by default.
+    assert not at.checkbox(key="map_group_user").value
+    assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS)
+    at.checkbox(key="map_group_user").check().run()
     args = map_args(at)
     assert layer_id_for(title) in _drawn_layers(args)
     assert _drawn_layers(args) - {layer_id_for(title)} == _default_expected()

@@ -26,6 +26,7 @@ from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
+from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
@@ -132,14 +133,24 @@ def _read_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _user_payload(
-    path: str, title: str, saved_utc: str, n: int, lang: str, gcj02: bool
+    path: str, title: str, saved_utc: str, n: int, lang: str, gcj02: bool,
+    budget: int = MAP_VERTEX_BUDGET,
 ) -> LayerPayload:
     """Serialised overlay of an uploaded layer (cached: panning re-uses it)."""
     from spatial.workspace import layer_id_for
 
     gdf = _read_user_layer(path, title, saved_utc)
     spec = _user_spec(layer_id_for(title), title, gdf, n)
-    return catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02)
+    # Issue 15: never ship a layer whole past its share of the map's budget (drawn lighter).
+    light, _note = fit_to_budget(gdf, budget)
+    return catalogue_payload(spec, light, lang=lang, gcj02=gcj02)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _user_budget_note(path: str, title: str, saved_utc: str, budget: int, lang: str) -> str:
+    """The notice for an uploaded layer drawn lighter than stored ("" if drawn whole)."""
+    note = fit_to_budget(_read_user_layer(path, title, saved_utc), budget)[1]
+    return "" if note is None else md_escape(note.message(title, lang))
 
 
 @dataclass
@@ -199,12 +210,10 @@ def _initial_view(lang: str) -> View:
         st.session_state["map_view"] = view
         st.session_state["map_target"] = (view.center, view.zoom)
         st.session_state["map_generation"] = 0
-        # "My layers" are shown by default when present, unless the URL says which groups.
-        explicit = "groups" in st.query_params
         for g in GROUPS:
-            st.session_state[f"map_group_{g.id}"] = g.id in view.groups or (
-                g.id == "user" and not explicit
-            )
+            # Issue 15: the workspace is shared, so uploaded layers are not drawn for everyone by
+            # default; a user ticks "我的图层" (or a link names the group) to see them.
+            st.session_state[f"map_group_{g.id}"] = g.id in view.groups
         st.session_state["map_basemap"] = view.basemap
     view = st.session_state["map_view"]
     assert isinstance(view, View)
@@ -497,9 +506,14 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     bm = get_basemap(view.basemap)
     data_dir = str(plan_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
+    shown_user = [i for i in visible if i in loaded.user_keys]
+    share = MAP_VERTEX_BUDGET // max(1, len(shown_user))
     for layer_id in visible:
         if layer_id in loaded.user_keys:
-            payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
+            payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02, share)
+            note = _user_budget_note(*loaded.user_keys[layer_id][:3], share, lang)
+            if note:
+                st.caption(note)
         else:
             payload = _plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang, bm.gcj02)
         overlays.append(payload_overlay(payload))
