@@ -72,7 +72,7 @@ AXES = register(LayerSpec(
                 "第七轴（联动轴列表未具名）", "7th axis (not in the plan's list)"),
     },
     z_order=520,
-    label=LabelRule("line", priority=90, min_zoom=12, size=13, colour="#8c2d04"),
+    label=LabelRule("line", priority=90, min_zoom=12, size=12, colour="#8c2d04"),
     tooltip=("name", "name_en", "named_in_plan", "confidence"),
     description_zh="规划列出七条联动轴，命名六条；第七条取规划第十六章“打造轴线”所指的兴鹤大街（联动轴列表未具名，置信度低）。",
     description_en="The plan counts seven axes and names six; the seventh follows Xinghe "
@@ -88,7 +88,7 @@ NODES = register(LayerSpec(
     style=Style("#d62728", fill_colour="#ffffff", weight=3.0, fill_opacity=1.0, radius=8.0),
     properties=(_kind("node"), PropertySpec("axes", "list")),
     z_order=530,
-    label=LabelRule("point", priority=92, min_zoom=12, size=13, colour="#222222", bold=True),
+    label=LabelRule("point", priority=92, min_zoom=12, size=12, colour="#222222", bold=True),
     tooltip=("name", "name_en", "axes", "confidence"),
     description_zh="位于联动轴交汇处的七大功能节点（示意）。",
     description_en="The seven functional nodes at axis crossings (schematic).",

@@ -260,7 +260,8 @@ LABELS_JS = r"""
     var gap = Math.max(r.w / 2, 8) + size * 0.58 + 2;
     // From the middle outwards, above (or left of) the line first, then below (or right).
     var tries = [];
-    [1, -1].forEach(function (side) {
+    // Beside the line, then a little further off it when the near places are taken.
+    [1, -1, 2, -2].forEach(function (side) {
       for (var k = 0; k <= 9; k++) {
         tries.push([0.5 + 0.05 * k, side]);
         if (k) tries.push([0.5 - 0.05 * k, side]);
@@ -268,7 +269,7 @@ LABELS_JS = r"""
     });
     if (short) {
       tries = [];
-      [1, -1].forEach(function (side) {
+      [1, -1, 2, -2].forEach(function (side) {
         [0, 0.25, -0.25, 0.5, -0.5].forEach(function (k) { tries.push([k, side]); });
       });
     }
@@ -359,7 +360,7 @@ LABELS_JS = r"""
     var map = this.map;
     if (!map._loaded) { this.schedule(); return; }
     var z = map.getZoom(), size = map.getSize(), off = map.containerPointToLayerPoint([0, 0]);
-    var cands = [], symbols = [];
+    var cands = [], symbols = [], self = this;
     for (var id in this.sets) {
       var set = this.sets[id], r = set.r;
       if (z < r.z) continue;
@@ -376,27 +377,63 @@ LABELS_JS = r"""
         }
       });
     }
-    // Highest priority first, by tiers of ten (一廊 100; 两脊 95 and 七轴 90; …). Within a tier
-    // the label with the fewest places to go comes first: points, then short lines and small
-    // areas, so a long spine yields the crossing to a short axis instead of taking it.
-    cands.sort(function (a, b) {
-      return (Math.floor(b.r.r / 10) - Math.floor(a.r.r / 10)) || (a.f[3] - b.f[3])
-        || (b.r.r - a.r.r);
-    });
-    var placed = symbols.slice(), frag = document.createDocumentFragment(), self = this;
+    // Each label's possible places: inside the map and clear of the labelled symbols.
     cands.forEach(function (c) {
       var kind = c.f[0];
       var spots = kind === "l" ? self.lineSpots(c, off)
         : kind === "p" ? self.pointSpots(c, off) : self.areaSpots(c, off);
-      for (var i = 0; i < spots.length; i++) {
-        var ok = true, bs = spots[i].boxes;
-        for (var j = 0; j < bs.length && ok; j++) ok = inside(bs[j], size) && !hits(bs[j], placed);
-        if (!ok) continue;
-        for (j = 0; j < bs.length; j++) placed.push(bs[j]);
-        frag.appendChild(self.element(c, spots[i]));
-        break;
-      }
+      c.spots = spots.filter(function (sp) {
+        return sp.boxes.every(function (b) { return inside(b, size) && !hits(b, symbols); });
+      });
     });
+    // Highest priority first, by tiers of ten (一廊 100; 七大节点 92, 两脊 95 and 七轴 90; …).
+    // Within a tier the label with the fewest places to go comes first, so a long spine yields
+    // a crossing to a short axis instead of taking it; then priority, then the larger feature.
+    cands.sort(function (a, b) {
+      return (Math.floor(b.r.r / 10) - Math.floor(a.r.r / 10))
+        || (a.spots.length - b.spots.length) || (b.r.r - a.r.r) || (b.f[3] - a.f[3]);
+    });
+    function pass(order) {  // one greedy pass: each label takes its first free place
+      var placed = symbols.slice(), chosen = [], missed = [];
+      order.forEach(function (c) {
+        for (var i = 0; i < c.spots.length; i++) {
+          var bs = c.spots[i].boxes, ok = true;
+          for (var j = 0; j < bs.length && ok; j++) ok = !hits(bs[j], placed);
+          if (!ok) continue;
+          for (j = 0; j < bs.length; j++) placed.push(bs[j]);
+          chosen.push([c, c.spots[i]]);
+          return;
+        }
+        missed.push(c);
+      });
+      return {chosen: chosen, missed: missed};
+    }
+    function better(a, b) {  // fewer labels missed in the highest tier where they differ
+      var ta = {}, tb = {}, t;
+      a.missed.forEach(function (c) { t = Math.floor(c.r.r / 10); ta[t] = (ta[t] || 0) + 1; });
+      b.missed.forEach(function (c) { t = Math.floor(c.r.r / 10); tb[t] = (tb[t] || 0) + 1; });
+      for (t = 20; t >= 0; t--) {
+        if ((ta[t] || 0) !== (tb[t] || 0)) return (ta[t] || 0) < (tb[t] || 0);
+      }
+      return false;
+    }
+    // A label of the top tiers left out goes first on the next try (a few tries, the best
+    // kept): the crowded core of the plan gets all its structure names when it can.
+    var order = cands, best = pass(order), cur = best;
+    var top = Math.floor((cands.length ? cands[0].r.r : 0) / 10);
+    for (var round = 0; round < 10; round++) {
+      var missing = cur.missed.filter(function (c) { return Math.floor(c.r.r / 10) >= top - 1; });
+      if (!missing.length) break;
+      // Put first, even before a higher tier; a try no worse than the last is followed (so
+      // another crowded label gets its turn), and the best of all tries is kept.
+      order = missing.concat(order.filter(function (c) { return missing.indexOf(c) < 0; }));
+      var next = pass(order);
+      if (!better(cur, next)) cur = next;
+      if (better(next, best)) best = next;
+    }
+    this.last = best;  // what the pass chose and missed (tests and debugging read it)
+    var frag = document.createDocumentFragment();
+    best.chosen.forEach(function (cs) { frag.appendChild(self.element(cs[0], cs[1])); });
     this.pane.textContent = "";
     this.pane.appendChild(frag);
     this.pane.style.display = "";
