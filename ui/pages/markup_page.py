@@ -107,13 +107,14 @@ def _map(store_markups: list[Markup], lang: str) -> None:
 def _new_markup(store: MarkupStore, author: str) -> None:
     """The form for the drawn shape: category and comment."""
     pending = st.session_state.get(_PENDING)
+    lang = current_lang()
     st.markdown(f"**{t('新建批注', 'New markup')}**")
     if not pending:
         st.caption(t("尚未绘制图形。", "Nothing drawn yet."))
         return
     with st.form("markup_new", clear_on_submit=True):
         cat = st.radio(t("类别", "Category"), list(CATEGORIES), horizontal=True,
-                       format_func=lambda c: category_name(c, current_lang()), key="markup_cat")
+                       format_func=lambda c: category_name(c, lang), key="markup_cat")
         text = st.text_area(t("批注内容", "Comment"), key="markup_text", max_chars=2000)
         ok = st.form_submit_button(t("保存批注", "Save markup"), type="primary")
     if st.button(t("放弃所绘图形", "Discard the drawing"), key="markup_discard"):
