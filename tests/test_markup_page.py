@@ -83,8 +83,8 @@ def test_reply_appears_in_the_thread_and_in_the_audit_trail() -> None:
     at = _run()
     at.text_input(key="markup_author_input").input("规划科 <b>王</b>").run()
     _draw(at, DRAWN, "verify", "用地边界待核实")
-    at.text_input(key=next(t.key for t in at.text_input if str(t.key).startswith("mk_reply_text_"))
-                  ).input("已现场核实 **ok**")
+    reply_key = next(str(t.key) for t in at.text_input if str(t.key).startswith("mk_reply_text_"))
+    at.text_input(key=reply_key).input("已现场核实 **ok**")
     next(b for b in at.button if b.label == "发送回复").click()
     at.run()
     assert not at.exception

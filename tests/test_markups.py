@@ -189,7 +189,7 @@ def test_draw_markups_on_a_figure_without_mathtext(store: MarkupStore) -> None:
     fig = Figure()
     ax = fig.add_subplot()
 
-    def to_metric(g):  # type: ignore[no-untyped-def]
+    def to_metric(g):
         return project_to_gk(gpd.GeoSeries([g], crs=4326), 4547).iloc[0]
 
     legend = draw_markups(ax, store.markups(), to_metric, "zh")
