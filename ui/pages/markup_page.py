@@ -79,7 +79,8 @@ def _map(store_markups: list[Markup], lang: str) -> None:
         except SpatialError as err:
             _error(err)
     overlays.append(markups_overlay(store_markups, lang=lang, gcj02=bm.gcj02))
-    base = build_base_map(lang)
+    # folium's popups build their content with jQuery: load folium's full (vendored) set.
+    base = build_base_map(lang, icons=True)
     draw_control().add_to(base)
     center, zoom = st.session_state.get(_TARGET, (DEFAULT_CENTER, DEFAULT_ZOOM))
     out = st_folium(
