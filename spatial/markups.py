@@ -26,6 +26,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
+from matplotlib.lines import Line2D
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -501,7 +502,7 @@ def draw_markups(
     lang : str
         ``"zh"`` or ``"en"``.
     comments : bool
-        Also list "number · category · comment" in a box in the lower-left corner.
+        Also list "number · category · comment" in a box in the upper-left corner.
     max_lines : int
         At most this many comment lines (the rest is summarised in one line).
 
@@ -543,10 +544,19 @@ def draw_markups(
         if len(markups) > max_lines:
             rest = len(markups) - max_lines
             lines.append(f"… 另有 {rest} 条批注" if lang != "en" else f"… {rest} more markups")
-        ax.text(0.01, 0.01, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom",
+        # Top left: the export puts its scale bar in the lower-left corner of the frame.
+        ax.text(0.01, 0.99, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
                 fontsize=6, zorder=32, parse_math=False,
                 bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#888888",
                       "alpha": 0.9, "lw": 0.5})
+    if used:  # the legend row: one symbol per category used, in the map frame's corner
+        handles = [Line2D([], [], marker="o", ls="", ms=6, mec="white", label=name,
+                          mfc=CATEGORY_COLOURS[next(c for c in CATEGORIES
+                                                    if category_name(c, lang) == name)])
+                   for name in used]
+        legend = ax.legend(handles=handles, loc="lower right", fontsize=6, title_fontsize=6,
+                           title="Markups" if lang == "en" else "批注", framealpha=0.9)
+        legend.set_zorder(33)
     label = "Markup: " if lang == "en" else "批注："
     return [label + name for name in used]
 

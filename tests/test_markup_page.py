@@ -104,3 +104,16 @@ def test_english_mode_and_a_bad_drawing_gives_one_message() -> None:
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("The markup lies outside Hebi")
     assert not [e for e in at.expander if e.label.startswith("#")]
+
+
+def test_print_with_markups_offers_the_figure() -> None:
+    at = _run()
+    _draw(at, DRAWN, "issue", "$\\frac$ 问题")
+    at.selectbox(key="markup_print_fmt").set_value("png")
+    at.button(key="markup_print_go").click()
+    at.run()
+    assert not at.exception and not at.error
+    names = [b.proto.label for b in at.get("download_button")]
+    assert "下载出图" in names
+    data, mime, ext = at.session_state["markup_print"]
+    assert (mime, ext) == ("image/png", "png") and data.startswith(b"\x89PNG")

@@ -198,3 +198,27 @@ def test_draw_markups_on_a_figure_without_mathtext(store: MarkupStore) -> None:
     texts = [t.get_text() for t in ax.texts]
     assert {"1", "2", "3"} <= set(texts)
     assert any(PAYLOAD.split()[0] in t for t in texts)
+
+
+def test_export_with_markups_prints_every_markup_on_the_page(store: MarkupStore) -> None:
+    import io
+
+    from PIL import Image
+
+    from spatial.export import ExportOptions
+    from spatial.markups_print import export_with_markups, markups_extent_gk
+    from spatial.view import DEFAULT_VIEW
+
+    store.create(PT, "issue", PAYLOAD, "a")
+    far = Point(114.45, 35.90)  # outside the default view: the page widens to show it
+    store.create(far, "verify", "远处", "a")
+    ms = store.markups()
+    result = export_with_markups(DEFAULT_VIEW, ExportOptions(fmt="png", dpi=72), ms)
+    x0, y0, x1, y1 = result.info.extent_gk
+    mx0, my0, mx1, my1 = markups_extent_gk(ms, 4547) or (0, 0, 0, 0)
+    assert x0 <= mx0 and y0 <= my0 and x1 >= mx1 and y1 >= my1
+    img = Image.open(io.BytesIO(result.data))
+    assert img.size == ExportOptions(fmt="png", dpi=72).page_pixels()
+    # The category colours of both markups are on the page.
+    colours = {c for _, c in img.convert("RGB").getcolors(maxcolors=1 << 20) or []}
+    assert (0xD7, 0x30, 0x1F) in colours and (0xEC, 0x70, 0x14) in colours

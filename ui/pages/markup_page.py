@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 import layers
 from spatial._errors import SpatialError
 from spatial.basemaps import default_basemap_id, get_basemap
+from spatial.export import ExportOptions
 from spatial.markups import (
     CATEGORIES,
     Markup,
@@ -29,8 +30,9 @@ from spatial.markups import (
     markups_gpkg_bytes,
 )
 from spatial.markups_map import draw_control, markups_overlay, unshift_gcj02
+from spatial.markups_print import export_with_markups
 from spatial.text import escape_markdown
-from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM
+from spatial.view import DEFAULT_CENTER, DEFAULT_VIEW, DEFAULT_ZOOM
 from spatial.webmap import LayerPayload, catalogue_payload, payload_overlay
 from spatial.webmap_base import basemap_overlay, build_base_map
 from ui.data import layer_mtime, load_plan_layer, plan_data_dir
@@ -204,6 +206,38 @@ def _panel(store: MarkupStore, markups: list[Markup], author: str, lang: str) ->
                      "The downloads hold the markups shown (WGS84)."))
 
 
+def _print(markups: list[Markup], lang: str) -> None:
+    """出图（含批注）: the plan figure (export page layout) with the markups drawn on it."""
+    with st.expander(t("出图（含批注）", "Export figure with markups")):
+        if not markups:
+            st.caption(t("没有可出图的批注。", "There are no markups to print."))
+            return
+        c1, c2, c3 = st.columns(3)
+        paper: Any = c1.selectbox(t("纸张", "Paper"), ("A4", "A3"), key="markup_print_paper")
+        fmt: Any = c2.selectbox(t("格式", "Format"), ("pdf", "png"), key="markup_print_fmt",
+                                format_func=str.upper)
+        comments = c3.checkbox(t("列出批注内容", "List the comments"), value=True,
+                               key="markup_print_comments")
+        if st.button(t("生成出图", "Make the figure"), key="markup_print_go"):
+            options = ExportOptions(paper=paper, fmt=fmt, dpi=150, lang=lang,
+                                    title=t("鹤壁经开区空间布局图（含批注）",
+                                            "Hebi ETDZ spatial layout with markups"))
+            try:
+                with st.spinner(t("正在出图…", "Making the figure…")):
+                    result = export_with_markups(DEFAULT_VIEW.replace(lang=lang), options,
+                                                 markups, comments=comments)
+            except SpatialError as err:
+                _error(err)
+            else:
+                st.session_state["markup_print"] = (result.data, result.mime, result.fmt)
+        made = st.session_state.get("markup_print")
+        if made:
+            data, mime, ext = made
+            st.download_button(t("下载出图", "Download the figure"), data,
+                               file_name=t("批注出图", "markups-figure") + f".{ext}",
+                               mime=mime, key="markup_print_dl")
+
+
 def render() -> None:
     """Draw the page."""
     lang = current_lang()
@@ -222,6 +256,7 @@ def render() -> None:
     with col_side:
         _new_markup(store, author)
         _panel(store, markups, author, lang)
+    _print(markups, lang)
     with st.expander(t("变更记录（审计）", "Change log (audit trail)")):
         try:
             table = audit_table(store.audit_trail(), lang)
