@@ -7,13 +7,17 @@ are shown, never run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import folium
 import folium.plugins
 import geopandas as gpd
 import numpy as np
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
@@ -22,7 +26,7 @@ from spatial.markups import CATEGORY_COLOURS, Markup, category_name
 from spatial.text import escape_text
 from spatial.webmap_assets import VENDOR_URL
 
-__all__ = ["MarkupDraw", "draw_control", "markups_overlay", "unshift_gcj02"]
+__all__ = ["MarkupDraw", "add_draw_control", "draw_control", "markups_overlay", "unshift_gcj02"]
 
 
 class MarkupDraw(folium.plugins.Draw):
@@ -32,6 +36,66 @@ class MarkupDraw(folium.plugins.Draw):
     default_css = [  # noqa: RUF012
         ("leaflet_draw_css", VENDOR_URL + "leaflet-draw/leaflet.draw.css")
     ]
+
+
+# Leaflet.draw's labels in Chinese (its own defaults are English). Our constant text only.
+_DRAW_LOCAL_ZH = {
+    "draw": {
+        "toolbar": {
+            "actions": {"title": "取消绘制", "text": "取消"},
+            "finish": {"title": "完成绘制", "text": "完成"},
+            "undo": {"title": "删除最后一个点", "text": "删除最后一点"},
+            "buttons": {"polyline": "画线", "polygon": "画面", "circlemarker": "画点"},
+        },
+        "handlers": {
+            "circlemarker": {"tooltip": {"start": "在地图上点击以放置点。"}},
+            "polyline": {
+                "error": "<strong>错误：</strong>线不能自相交！",
+                "tooltip": {"start": "点击开始画线。", "cont": "点击继续画线。",
+                            "end": "点击最后一个点结束画线。"},
+            },
+            "polygon": {"tooltip": {"start": "点击开始画面。", "cont": "点击继续画面。",
+                                    "end": "点击第一个点闭合此面。"}},
+        },
+    },
+    "edit": {
+        "toolbar": {
+            "actions": {"save": {"title": "保存", "text": "保存"},
+                        "cancel": {"title": "取消", "text": "取消"},
+                        "clearAll": {"title": "清除所有未保存的图形", "text": "全部清除"}},
+            "buttons": {"remove": "删除未保存的图形", "removeDisabled": "没有可删除的图形"},
+        },
+        "handlers": {"remove": {"tooltip": {"text": "点击要删除的图形。"}}},
+    },
+}
+
+
+class _DrawLocal(MacroElement):
+    """Set Leaflet.draw's labels before its control is built (added to the map first)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function (loc) {"
+        " var merge = function (a, b) { for (var k in b) {"
+        "  if (typeof b[k] === 'object' && a[k]) { merge(a[k], b[k]); } else { a[k] = b[k]; } } };"
+        " if (window.L && L.drawLocal) { merge(L.drawLocal, loc); }"
+        "})({{ this.local }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, local: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._name = "DrawLocal"
+        self.local = json.dumps(local, ensure_ascii=False)
+
+
+def add_draw_control(m: folium.Map, lang: str = "zh") -> MarkupDraw:
+    """Add the drawing tool to ``m`` with its labels in the UI language."""
+    if lang != "en":
+        _DrawLocal(_DRAW_LOCAL_ZH).add_to(m)
+    control = draw_control()
+    control.add_to(m)
+    return control
 
 
 def draw_control() -> MarkupDraw:

@@ -21,7 +21,7 @@ from spatial.markups import (
     markups_geojson_bytes,
     markups_gpkg_bytes,
 )
-from spatial.markups_map import draw_control, markups_overlay
+from spatial.markups_map import add_draw_control, markups_overlay
 from spatial.webmap_assets import external_asset_urls
 from spatial.webmap_base import build_base_map
 from spatial.workspace import GeoPackageWorkspace
@@ -170,8 +170,8 @@ def test_map_overlay_escapes_every_text_and_draw_tool_is_served_by_the_app(
     a = store.create(PT, "issue", PAYLOAD, "<img src=x onerror=alert(2)>")
     store.create(AREA, "verify", "${y}", "b")
     store.reply(a.id, "`r`", "{{ 6*6 }}")
-    m = build_base_map("zh")
-    draw_control().add_to(m)
+    m = build_base_map("zh", icons=True)
+    add_draw_control(m, "zh")
     markups_overlay(store.markups()).add_to(m)
     html = m.get_root().render()
     assert "<script>alert(1)" not in html and "<img src=x" not in html
@@ -179,6 +179,7 @@ def test_map_overlay_escapes_every_text_and_draw_tool_is_served_by_the_app(
     assert "${x}" not in html and "${y}" not in html and "`r`" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "leaflet-draw/leaflet.draw.js" in html
+    assert html.find('"circlemarker": "画点"') < html.find("new L.Control.Draw")  # labels first
     assert external_asset_urls(m) == []
 
 

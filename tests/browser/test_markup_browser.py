@@ -43,6 +43,7 @@ def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_serve
     # The drawing tool is the vendored Leaflet.draw (a CDN request would fail the fixture).
     tool = frame.locator("a.leaflet-draw-draw-circlemarker")
     expect(tool).to_be_visible(timeout=60_000)
+    expect(tool).to_have_attribute("title", "画点")  # Leaflet.draw's labels in Chinese
     tool.click()
     x, y = _map_centre(page)
     page.mouse.click(x, y)

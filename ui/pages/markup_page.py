@@ -29,7 +29,7 @@ from spatial.markups import (
     markups_geojson_bytes,
     markups_gpkg_bytes,
 )
-from spatial.markups_map import draw_control, markups_overlay, unshift_gcj02
+from spatial.markups_map import add_draw_control, markups_overlay, unshift_gcj02
 from spatial.markups_print import export_with_markups
 from spatial.text import escape_markdown
 from spatial.view import DEFAULT_CENTER, DEFAULT_VIEW, DEFAULT_ZOOM
@@ -83,7 +83,7 @@ def _map(store_markups: list[Markup], lang: str) -> None:
     overlays.append(markups_overlay(store_markups, lang=lang, gcj02=bm.gcj02))
     # folium's popups build their content with jQuery: load folium's full (vendored) set.
     base = build_base_map(lang, icons=True)
-    draw_control().add_to(base)
+    add_draw_control(base, lang)
     center, zoom = st.session_state.get(_TARGET, (DEFAULT_CENTER, DEFAULT_ZOOM))
     out = st_folium(
         base,
