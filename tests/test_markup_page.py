@@ -117,3 +117,29 @@ def test_print_with_markups_offers_the_figure() -> None:
     assert "下载出图" in names
     data, mime, ext = at.session_state["markup_print"]
     assert (mime, ext) == ("image/png", "png") and data.startswith(b"\x89PNG")
+
+
+def test_zoom_to_edit_and_delete_from_the_list() -> None:
+    at = _run()
+    _draw(at, LINE, "issue", "原批注")
+    assert map_args(at)["zoom"] == 12
+    next(b for b in at.button if b.label == "定位").click()
+    at.run()
+    after = map_args(at)  # the map opens on the markup, zoomed in
+    assert after["zoom"] == 17
+    assert after["center"] == pytest.approx([35.705, 114.305])
+    edit_key = next(str(t.key) for t in at.text_area if str(t.key).startswith("mk_edit_text_"))
+    at.text_area(key=edit_key).input("改后的批注")
+    cat_key = next(str(s.key) for s in at.selectbox if str(s.key).startswith("mk_edit_cat_"))
+    at.selectbox(key=cat_key).set_value("verify")
+    next(b for b in at.button if b.label == "保存修改").click()
+    at.run()
+    assert not at.exception
+    assert any(e.label.startswith("#1 核实") for e in at.expander)
+    assert any(m.value == "改后的批注" for m in at.markdown)
+    next(b for b in at.button if b.label == "删除").click()
+    at.run()
+    assert not [e for e in at.expander if e.label.startswith("#")]
+    audit = next(d.value for d in at.dataframe if "操作" in d.value.columns)
+    assert list(audit["操作"]) == ["删除", "修改", "新建"]
+    assert "批注：原批注 → 改后的批注" in audit.iloc[1]["内容"]
