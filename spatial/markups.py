@@ -16,6 +16,7 @@ for matplotlib (see :func:`draw_markups`).
 from __future__ import annotations
 
 import json
+import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -250,6 +251,18 @@ def store_audit_sink(store: LayerStore, project: str = "default") -> AuditSink:
     return append
 
 
+# Each change reads, changes and rewrites the layer: serialise the changes to one layer made by
+# the sessions of this server process, so that two planners saving at once both keep theirs.
+_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _layer_lock(store: LayerStore, layer: str) -> threading.Lock:
+    key = (str(getattr(store, "path", id(store))), layer)
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, threading.Lock())
+
+
 class MarkupStore:
     """The markups of one project, kept as one layer of a :class:`LayerStore`.
 
@@ -300,7 +313,7 @@ class MarkupStore:
 
     # --- changes ------------------------------------------------------------------------------
 
-    def create(self, geometry: BaseGeometry, category: str, comment: str, author: str) -> Markup:
+    def _create(self, geometry: BaseGeometry, category: str, comment: str, author: str) -> Markup:
         """Check and store a new markup; record it in the audit trail."""
         geom = check_geometry(geometry)
         cat = check_category(category)
@@ -314,7 +327,7 @@ class MarkupStore:
         self._record(who, "create", m, {"category": cat, "comment": text})
         return m
 
-    def edit(self, markup_id: str, actor: str, *, category: str | None = None,
+    def _edit(self, markup_id: str, actor: str, *, category: str | None = None,
              comment: str | None = None) -> Markup:
         """Change a markup's category and/or comment; record the change."""
         who = clean_text(actor, AUTHOR_MAX, "作者", "author")
@@ -334,7 +347,7 @@ class MarkupStore:
         self._record(who, "edit", new, {"before": before, "after": changes})
         return new
 
-    def reply(self, markup_id: str, author: str, text: str) -> Markup:
+    def _reply(self, markup_id: str, author: str, text: str) -> Markup:
         """Append a reply to a markup's thread; record it."""
         who = clean_text(author, AUTHOR_MAX, "作者", "author")
         body = clean_text(text, COMMENT_MAX, "回复内容", "reply")
@@ -345,13 +358,34 @@ class MarkupStore:
         self._record(who, "reply", new, {"reply": body})
         return new
 
-    def delete(self, markup_id: str, actor: str) -> None:
+    def _delete(self, markup_id: str, actor: str) -> None:
         """Remove a markup (and its thread); record what was removed."""
         who = clean_text(actor, AUTHOR_MAX, "作者", "author")
         old = self.get(markup_id)
         self._write([m for m in self.markups() if m.id != markup_id])
         self._record(who, "delete", old, {"category": old.category, "comment": old.comment,
                                           "replies": len(old.replies)})
+
+    def create(self, geometry: BaseGeometry, category: str, comment: str, author: str) -> Markup:
+        """Check and store a new markup; record it in the audit trail."""
+        with _layer_lock(self.store, self.layer):
+            return self._create(geometry, category, comment, author)
+
+    def edit(self, markup_id: str, actor: str, *, category: str | None = None,
+             comment: str | None = None) -> Markup:
+        """Change a markup's category and/or comment; record the change."""
+        with _layer_lock(self.store, self.layer):
+            return self._edit(markup_id, actor, category=category, comment=comment)
+
+    def reply(self, markup_id: str, author: str, text: str) -> Markup:
+        """Append a reply to a markup's thread; record it."""
+        with _layer_lock(self.store, self.layer):
+            return self._reply(markup_id, author, text)
+
+    def delete(self, markup_id: str, actor: str) -> None:
+        """Remove a markup (and its thread); record what was removed."""
+        with _layer_lock(self.store, self.layer):
+            self._delete(markup_id, actor)
 
     def _write(self, markups: Sequence[Markup]) -> None:
         self.store.write_layer(self.layer, _to_frame(markups))

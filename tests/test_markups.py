@@ -223,3 +223,17 @@ def test_export_with_markups_prints_every_markup_on_the_page(store: MarkupStore)
     # The category colours of both markups are on the page.
     colours = {c for _, c in img.convert("RGB").getcolors(maxcolors=1 << 20) or []}
     assert (0xD7, 0x30, 0x1F) in colours and (0xEC, 0x70, 0x14) in colours
+
+
+def test_concurrent_sessions_keep_every_markup(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> None:  # each session opens its own store on the same file
+        s = MarkupStore(GeoPackageWorkspace(tmp_path / "m.gpkg"))
+        s.create(PT, "issue", f"第{i}条", f"用户{i}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(8)))
+    ms = MarkupStore(GeoPackageWorkspace(tmp_path / "m.gpkg")).markups()
+    assert sorted(m.no for m in ms) == list(range(1, 9))
+    assert len(MarkupStore(GeoPackageWorkspace(tmp_path / "m.gpkg")).audit_trail()) == 8
