@@ -321,8 +321,9 @@ class MarkupStore:
         who = clean_text(author, AUTHOR_MAX, "作者", "author")
         current = self.markups()
         now = _now()
-        m = Markup(uuid.uuid4().hex, max((x.no for x in current), default=0) + 1, geom, cat,
-                   text, who, now, now)
+        # A number is never given twice, even after a delete: the audit trail remembers it.
+        used = [x.no for x in current] + [r.markup_no for r in self.audit_trail()]
+        m = Markup(uuid.uuid4().hex, max(used, default=0) + 1, geom, cat, text, who, now, now)
         self._write([*current, m])
         self._record(who, "create", m, {"category": cat, "comment": text})
         return m

@@ -83,6 +83,8 @@ def test_projects_are_separate_and_deleting_the_last_markup_leaves_an_empty_list
     assert two.markups() == []
     one.delete(m.id, "张三")
     assert one.markups() == []
+    assert one.create(PT, "issue", "再建", "张三").no == 2  # a deleted number is not reused
+    assert two.create(PT, "issue", "乙项目", "李四").no == 1
 
 
 def test_custom_audit_sink_receives_every_change(tmp_path: Path) -> None:
