@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, Route, expect
 
-from tests.browser.conftest import MAP_IFRAME, map_frame, open_page, wait_idle
+from tests.browser.conftest import MAP_IFRAME, is_local_url, map_frame, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -81,3 +81,31 @@ def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_serve
     assert page.evaluate(_NO_FLAG) == []
     page.wait_for_timeout(500)
     assert dialogs == []
+
+    # Another planner (a second browser session) sees the same markup, as text.
+    browser = page.context.browser
+    assert browser is not None
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    outside: list[str] = []
+
+    def guard(route: Route) -> None:
+        if is_local_url(route.request.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    other = ctx.new_page()
+    other.on("dialog", on_dialog)
+    try:
+        open_page(other, app_server, "markups")
+        item = other.locator('[data-testid="stExpander"]').filter(has_text="问题 · 本机用户").last
+        expect(item).to_be_visible(timeout=30_000)
+        item.locator("summary").click()
+        expect(item).to_contain_text("<img src=x onerror=alert(1)><script>alert(2)</script>")
+        assert other.locator('img[src="x"]').count() == 0
+        assert other.evaluate(_NO_FLAG) == []
+    finally:
+        ctx.close()
+    assert outside == [] and dialogs == []
