@@ -16,6 +16,7 @@ for matplotlib (see :func:`draw_markups`).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import unicodedata
 import uuid
@@ -292,8 +293,15 @@ class MarkupStore:
 
     def markups(self) -> list[Markup]:
         """Return every markup of the project, by number."""
-        gdf = _read_or_empty(self.store, self.layer, _COLUMNS)
-        out = [_from_row(row) for row in gdf.to_dict("records")]
+        try:
+            gdf = _read_or_empty(self.store, self.layer, _COLUMNS)
+            out = [_from_row(row) for row in gdf.to_dict("records")]
+        except SpatialError:
+            raise
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError, sqlite3.Error) as exc:
+            # A damaged or foreign file: say so plainly, never a traceback or a path.
+            raise SpatialError("批注数据无法读取（文件可能已损坏）。",
+                               "The markups could not be read (the file may be damaged).") from exc
         return sorted(out, key=lambda m: m.no)
 
     def get(self, markup_id: str) -> Markup:

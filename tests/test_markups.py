@@ -239,3 +239,21 @@ def test_concurrent_sessions_keep_every_markup(tmp_path: Path) -> None:
     ms = MarkupStore(GeoPackageWorkspace(tmp_path / "m.gpkg")).markups()
     assert sorted(m.no for m in ms) == list(range(1, 9))
     assert len(MarkupStore(GeoPackageWorkspace(tmp_path / "m.gpkg")).audit_trail()) == 8
+
+
+def test_a_damaged_markups_file_gives_one_plain_message(tmp_path: Path) -> None:
+    path = tmp_path / "m.gpkg"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    with pytest.raises(SpatialError) as err:
+        MarkupStore(GeoPackageWorkspace(path)).markups()
+    assert str(tmp_path) not in str(err.value)
+
+
+def test_gcj02_drawing_is_stored_in_wgs84() -> None:
+    from spatial.crs import shift_geometry_to_gcj02
+    from spatial.markups_map import unshift_gcj02
+
+    gcj = shift_geometry_to_gcj02(gpd.GeoSeries([LINE], crs=4326)).iloc[0]
+    assert gcj.distance(LINE) > 1e-4  # the GCJ-02 shift is hundreds of metres
+    back = unshift_gcj02(gcj)
+    assert back.equals_exact(LINE, tolerance=1e-7)
