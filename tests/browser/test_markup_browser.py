@@ -54,6 +54,7 @@ def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_serve
     page.get_by_role("button", name="保存批注").click()
     wait_idle(page)
 
+    assert "Choose" not in page.inner_text("body")  # no English placeholder in Chinese mode
     # Listed in the panel as plain text.
     item = page.locator('[data-testid="stExpander"]').filter(has_text="#1 问题")
     expect(item).to_be_visible(timeout=30_000)

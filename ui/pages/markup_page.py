@@ -181,9 +181,10 @@ def _panel(store: MarkupStore, markups: list[Markup], author: str, lang: str) ->
     """The list with its filters and downloads."""
     st.markdown(f"**{t('批注列表', 'Markups')}**（{len(markups)}）")
     cats = st.multiselect(t("类别", "Category"), list(CATEGORIES),
-                          format_func=lambda c: category_name(c, lang), key="markup_f_cat")
+                          format_func=lambda c: category_name(c, lang), key="markup_f_cat",
+                          placeholder=t("全部类别", "All categories"))
     authors = st.multiselect(t("作者", "Author"), sorted({m.author for m in markups}),
-                             key="markup_f_author")
+                             key="markup_f_author", placeholder=t("全部作者", "All authors"))
     text = st.text_input(t("搜索批注与回复", "Search comments and replies"), key="markup_f_text")
     shown = filter_markups(markups, categories=cats, authors=authors, text=text)
     if len(shown) != len(markups):
