@@ -27,6 +27,7 @@ _PAGES: tuple[tuple[str, str, str, str, str], ...] = (
     ("import_page", "import", "我的图层", "My layers", ":material/upload_file:"),
     ("export_page", "export", "出图", "Export", ":material/print:"),
     ("monitoring_page", "monitoring", "规划实施监测", "Plan monitoring", ":material/monitoring:"),
+    ("markup_page", "markups", "批注", "Markups", ":material/rate_review:"),
 )
 
 

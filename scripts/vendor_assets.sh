@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the map's front-end assets (Leaflet, jQuery, Bootstrap, awesome-markers, Font Awesome,
-# leaflet-measure, Leaflet.MousePosition) from the npm registry at the versions pinned in
+# leaflet-measure, Leaflet.MousePosition, Leaflet.draw) from the npm registry at the versions pinned in
 # package-lock.json, and copy the files the map loads into static/vendor/, which Streamlit serves
 # at /app/static/vendor/ (server.enableStaticServing). Nothing is ever fetched from a CDN.
 #
@@ -57,6 +57,9 @@ copy "$nm/leaflet-measure/dist/assets" leaflet-measure/assets
 copy "$nm/leaflet-mouse-position/src/L.Control.MousePosition.js" mouse-position/L.Control.MousePosition.js
 copy "$nm/leaflet-mouse-position/src/L.Control.MousePosition.css" mouse-position/L.Control.MousePosition.css
 copy "$nm/bootstrap3/dist/fonts" bootstrap3/fonts
+copy "$nm/leaflet-draw/dist/leaflet.draw.js" leaflet-draw/leaflet.draw.js
+copy "$nm/leaflet-draw/dist/leaflet.draw.css" leaflet-draw/leaflet.draw.css
+copy "$nm/leaflet-draw/dist/images" leaflet-draw/images
 
 # folium's Icon defaults to Bootstrap 3 glyphicons. Bootstrap 3 as a whole would clash with
 # Bootstrap 5, so only its glyphicon rules (the @font-face and the .glyphicon classes) are kept.
