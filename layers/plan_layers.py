@@ -359,7 +359,7 @@ FACILITIES = register(LayerSpec(
     z_order=600,
     label=LabelRule("point", priority=30, min_zoom=15, size=11, colour="#252525"),
     tooltip=("name", "name_en", "category", "level_min", "named_in_plan", "confidence"),
-    description_zh="一刻钟生活圈九类服务设施；规划点名的设施标为named_in_plan，"
+    description_zh="一刻钟生活圈九类服务设施；规划点名的设施标为“规划点名”，"
     "其余按GB 50180-2018补足（示意）。",
     description_en="Facilities of the nine service categories; those the plan names are flagged "
     "named_in_plan, the rest are plausible GB 50180-2018 provision (schematic positions).",
@@ -392,7 +392,7 @@ ROADS = register(LayerSpec(
     label=LabelRule("line", priority=40, min_zoom=14, size=11, colour="#404040"),
     tooltip=("name", "name_en", "road_class", "bridge", "confidence"),
     description_zh="步行分析所用路网：主次干路按证据点与命名规律定位，支路为示意；跨越高铁/京港澳高速、"
-    "南水北调、京广铁路处为桥（bridge）。",
+    "南水北调、京广铁路处为桥梁。",
     description_en="The network walking analyses run on: main roads placed from evidence points "
     "and naming conventions, local streets schematic; crossings of the HSR/G4, the SNWD canal "
     "and the railway are bridges.",
