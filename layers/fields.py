@@ -226,7 +226,9 @@ def display_value(
     names : mapping, optional
         Feature id → display name in ``lang``, for fields that refer to other features.
     """
-    if _missing(value):
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0:  # a list read back as array
+        value = value.tolist()
+    if not isinstance(value, list | tuple) and _missing(value):
         return None
     if isinstance(value, list | tuple):
         parts = [display_value(name, v, lang, names=names) for v in value]
@@ -443,6 +445,7 @@ TABLE_LABELS: dict[str, ZhEn] = {
     "hypothetical": ("推演新增", "What-if"),
     "rule_source": ("规则出处", "Rule source"),
     "facility_type_zh": ("设施类型", "Facility type"),
+    "wkt": ("几何（WKT）", "Geometry (WKT)"),
 }
 
 # Columns that are ids or geometry bookkeeping: not shown, not downloaded as headers.

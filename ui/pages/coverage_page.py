@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from layers.fields import column_label, present_table
 from spatial._errors import SpatialError
 from spatial.basemaps import (
     BASEMAP_IDS,
@@ -717,7 +718,8 @@ def _downloads(model: CoverageModel, units: list[UnitWeights]) -> None:
         format_func=lambda k: labels.get(k, k), key="cov_dl_table",
     )
     c1.download_button(
-        t("下载 CSV", "Download CSV"), to_safe_csv(tables[which]),
+        t("下载 CSV", "Download CSV"),
+        to_safe_csv(present_table(tables[which], current_lang())),
         file_name=f"coverage_{which}.csv", mime="text/csv", on_click="ignore", key="cov_dl_csv",
     )
     layers_now = result_layers(model)
@@ -862,12 +864,12 @@ def render() -> None:
                      key="cov_unit_table")
     with tabs[2]:
         comp = completeness_table(model)
-        comp["level"] = comp["level"].map(lambda v: t("任一层级", "any level") if v == "any"
-                                          else t(f"{v} 分钟", f"{v} min"))
         comp["share_all_nine"] = comp["share_all_nine"] * 100
-        st.dataframe(comp, hide_index=True, key="cov_completeness_table", column_config={
-            "share_all_nine": st.column_config.NumberColumn(format="%.1f%%"),
-        })
+        share_col = column_label("share_all_nine", current_lang())
+        st.dataframe(present_table(comp, current_lang()), hide_index=True,
+                     key="cov_completeness_table", column_config={
+                         share_col: st.column_config.NumberColumn(format="%.1f%%"),
+                     })
     with tabs[3]:
         gaps = gap_table(model)
         gaps = gaps[gaps["level_min"] == level]
@@ -875,7 +877,8 @@ def render() -> None:
             gaps = gaps[gaps["category"] == category]
         st.caption(t("按受影响人口排序；超出距离 = 最近设施距离 − 规则距离。",
                      "Largest population first; excess = nearest distance − walking rule."))
-        st.dataframe(gaps.head(500), hide_index=True, key="cov_gap_table")
+        st.dataframe(present_table(gaps.head(500), current_lang()), hide_index=True,
+                     key="cov_gap_table")
     with tabs[4]:
         straight, detail = straight_line_table(model)
         straight = straight[straight["level_min"] == level]
@@ -884,11 +887,14 @@ def render() -> None:
             "A straight-line radius counts residents across rivers, rails and walls as covered; "
             "the over-claimed population is listed here.",
         ))
-        st.dataframe(straight, hide_index=True, key="cov_straight_table")
-        st.dataframe(detail[detail["level_min"] == level], hide_index=True,
+        st.dataframe(present_table(straight, current_lang()), hide_index=True,
+                     key="cov_straight_table")
+        st.dataframe(present_table(detail[detail["level_min"] == level], current_lang()),
+                     hide_index=True,
                      key="cov_overclaim_table")
     with tabs[5]:
-        st.dataframe(unsnapped_table(model), hide_index=True, key="cov_unsnapped_table")
+        st.dataframe(present_table(unsnapped_table(model), current_lang()), hide_index=True,
+                     key="cov_unsnapped_table")
     with tabs[6]:
         _rules_editor(model.rules)
     with tabs[7]:
