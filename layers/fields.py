@@ -29,6 +29,7 @@ __all__ = [
     "LOCAL_TZ",
     "VALUE_LABELS",
     "cite_source",
+    "cite_sources",
     "column_label",
     "display_value",
     "feature_rows",
@@ -309,6 +310,7 @@ _PLAN_EN = "Hebi ETDZ 14th Five-Year Plan"
 # where each element is described; checked in order, the first hit wins.
 _PLAN_SECTIONS: tuple[tuple[str, int, int | None], ...] = (
     ("一廊两脊", 15, None),
+    ("空间布局", 15, None),
     ("综保区", 16, 11),
     ("综合保税区", 16, 11),
     ("景观湖", 16, None),
@@ -385,7 +387,64 @@ def cite_source(source: str, lang: str = "zh") -> str:
     for key, (zh, en) in _REFERENCE:
         if key in low:
             return en if lang == "en" else zh
+    clause = re.split(r"[;；:：]", text.strip(), maxsplit=1)[0].strip()
+    if clause and not re.search(r"[/\\]|\.\w{2,7}\b|[a-z]+_[a-z_]+|digitised|tools", clause):
+        return clause[:60]  # a source named in words (a planner's own layer): as written
     return "项目参考资料" if lang != "en" else "Project reference data"
+
+
+def cite_sources(sources: Iterable[str], lang: str = "zh") -> list[str]:
+    """Return the distinct citations of many ``source`` texts, the plan first, merged.
+
+    The plan is cited once with the chapters/专栏 its features come from
+    (《鹤壁经开区“十四五”规划纲要》第十五章、第十六章专栏11); then the standards,
+    then the reference data, each once.
+
+    Examples
+    --------
+    >>> cite_sources(["鹤壁经开区“十四五”规划 园区布局; x", "鹤壁经开区“十四五”规划 一廊两脊"])
+    ['《鹤壁经开区“十四五”规划纲要》第十五章、第十六章']
+    """
+    plan_parts: dict[str, None] = {}
+    others: dict[str, None] = {}
+    head = _PLAN_EN if lang == "en" else _PLAN_ZH
+    for text in sources:
+        if not str(text).strip():
+            continue
+        cite = cite_source(str(text), lang)
+        if cite.startswith(head):
+            plan_parts.setdefault(cite[len(head):].lstrip(", "), None)
+        else:
+            others.setdefault(cite, None)
+    out: list[str] = []
+    if plan_parts:
+        def chapter(part: str) -> tuple[int, str]:
+            zh = re.search(r"第(.+?)章", part)
+            if zh:
+                return _from_cn(zh.group(1)), part
+            m = re.search(r"(\d+)", part)
+            return (int(m.group(1)) if m else 0), part
+
+        parts = sorted((p for p in plan_parts if p), key=chapter)
+        sep = "; " if lang == "en" else "、"
+        out.append(head + ((", " if lang == "en" else "") + sep.join(parts) if parts else ""))
+
+    def rank(cite: str) -> int:
+        return 0 if cite.startswith("GB") else 1
+
+    return out + sorted(others, key=rank)
+
+
+def _from_cn(text: str) -> int:
+    """Chinese numeral up to 99 → int (for ordering chapters)."""
+    total, current = 0, 0
+    for ch in text:
+        if ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch in _CN_NUM:
+            current = _CN_NUM.index(ch)
+    return total + current
 
 
 def local_time(utc: str | datetime, lang: str = "zh") -> str:

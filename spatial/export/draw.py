@@ -169,7 +169,7 @@ def _draw_value_labels(ax: Any, gdf: gpd.GeoDataFrame, choro: ChoroplethLayer, k
                        strict=True):
         label = choro.label_of(fid)
         ax.text(pt.x, pt.y, label, fontsize=7.0 * k, ha="center", va="center", color="#111111",
-                zorder=45, clip_on=True,
+                zorder=45, clip_on=True, parse_math=False,
                 bbox={"boxstyle": "round,pad=0.15", "fc": (1, 1, 1, 0.7), "ec": "none"})
 
 

@@ -99,6 +99,7 @@ class _Page:
             return
         self.texts.append(s)
         kw.setdefault("color", _INK)
+        kw.setdefault("parse_math", False)  # "$" in a title is a dollar sign, not mathtext
         self.fig.text(x / self.W, y / self.H, s, fontsize=size * self.k, **kw)
 
     def line(self, xs: Sequence[float], ys: Sequence[float], **kw: Any) -> None:

@@ -119,6 +119,11 @@ class ExportOptions:
         printed scale is a round number; otherwise fit the extent exactly.
     tile_timeout_s : float
         Timeout of each basemap tile request.
+    figure_no : int, optional
+        Figure number printed before the title (图1 / Figure 1.); None prints none.
+        An atlas numbers its pages from it.
+    inset : bool
+        Draw the location inset (the page's extent within 鹤壁市).
     """
 
     paper: Paper = "A4"
@@ -132,6 +137,8 @@ class ExportOptions:
     lang: str | None = None
     round_scale: bool = True
     tile_timeout_s: float = 3.0
+    figure_no: int | None = 1
+    inset: bool = True
 
     def __post_init__(self) -> None:
         if self.paper not in PAPERS:

@@ -12,11 +12,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
 
 from spatial.crs import WGS84
 from spatial.export.basemap import _basemap_line
 from spatial.export.content import BasemapImage, MapContent
 from spatial.export.draw import _draw_basemap, _draw_features, _draw_layers
+from spatial.export.inset import draw_inset
+from spatial.export.labels import draw_labels, label_candidates
 from spatial.export.layout import _Box, _extent_for_frame, _layout, _Page
 from spatial.export.legend import _draw_legend, _legend_rows
 from spatial.export.options import (
@@ -72,6 +75,8 @@ class PageInfo:
         The basemap line as printed.
     texts : list of str
         Every text on the page.
+    labels : list of str
+        The names (注记) printed on the map, after overlaps were removed.
     """
 
     scale_denominator: float
@@ -83,19 +88,20 @@ class PageInfo:
     schematic: bool = False
     basemap_note: str = ""
     texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
 
 
-def _draw_north_arrow(page: _Page, frame: _Box, lang: str) -> None:
-    """A north arrow in the frame's top-right corner pointing to grid north."""
+def _draw_north_arrow(page: _Page, frame: _Box, lang: str) -> _Box:
+    """A north arrow in the frame's top-right corner pointing to grid north; returns its box."""
     k = page.k
     cx = frame.x + frame.w - 9.0 * k
     top = frame.y + frame.h - 4.5 * k
     h, half = 11.0 * k, 3.2 * k
     base = top - h
     # White backing from below "网格北" to just under the frame's top edge.
-    page.box(_Box(cx - 6.0 * k, base - 5.8 * k, 12.0 * k, frame.y + frame.h - 0.6 * k
-                  - (base - 5.8 * k)),
-             facecolor=(1, 1, 1, 0.8), edgecolor="none", zorder=50)
+    backing = _Box(cx - 6.0 * k, base - 5.8 * k, 12.0 * k, frame.y + frame.h - 0.6 * k
+                   - (base - 5.8 * k))
+    page.box(backing, facecolor=(1, 1, 1, 0.8), edgecolor="none", zorder=50)
     W, H = page.W, page.H  # noqa: N806
     left = [(cx / W, top / H), ((cx - half) / W, base / H), (cx / W, (base + 2.4 * k) / H)]
     right = [(cx / W, top / H), ((cx + half) / W, base / H), (cx / W, (base + 2.4 * k) / H)]
@@ -106,12 +112,13 @@ def _draw_north_arrow(page: _Page, frame: _Box, lang: str) -> None:
     page.text(cx, top + 0.6 * k, "N", 8.5, ha="center", va="bottom", zorder=52)
     page.text(cx, base - 1.0 * k, _t(lang, "网格北", "grid N"), 5.5, ha="center", va="top",
               zorder=52)
+    return backing
 
 
 def _draw_scale_bar(
     page: _Page, frame: _Box, scale: float, lang: str
-) -> tuple[float, float]:
-    """A segmented scale bar in the frame's lower-left corner; returns (metres, mm)."""
+) -> tuple[float, float, _Box]:
+    """A segmented scale bar in the frame's lower-left corner; returns (metres, mm, its box)."""
     k = page.k
     length_m = scale_bar_length_m(scale, max_paper_mm=frame.w * 0.28)
     length_mm = length_m * 1000.0 / scale
@@ -119,8 +126,8 @@ def _draw_scale_bar(
     y0 = frame.y + 9.0 * k
     bar_h = 1.6 * k
     div, unit = _length_label(length_m, lang)
-    page.box(_Box(x0 - 3.0 * k, frame.y + 2.0 * k, length_mm + 6.0 * k + 8.0 * k, 13.5 * k),
-             facecolor=(1, 1, 1, 0.85), edgecolor="none", zorder=50)
+    backing = _Box(x0 - 3.0 * k, frame.y + 2.0 * k, length_mm + 6.0 * k + 8.0 * k, 13.5 * k)
+    page.box(backing, facecolor=(1, 1, 1, 0.85), edgecolor="none", zorder=50)
     segments = 4
     seg = length_mm / segments
     for i in range(segments):
@@ -140,7 +147,14 @@ def _draw_scale_bar(
               zorder=52)
     page.text(x0, y0 - 1.2 * k, _t(lang, "比例尺 1:", "Scale 1:") + _fmt_int(scale), 6.5,
               ha="left", va="top", zorder=52)
-    return length_m, length_mm
+    return length_m, length_mm, backing
+
+
+def _display_box(fig: Figure, page: _Page, box: _Box) -> Bbox:
+    """A box in page millimetres as a display-space Bbox (what the label boxes are in)."""
+    w, h = fig.bbox.width, fig.bbox.height
+    return Bbox.from_extents(box.x / page.W * w, box.y / page.H * h,
+                             (box.x + box.w) / page.W * w, (box.y + box.h) / page.H * h)
 
 
 def render_page(
@@ -205,6 +219,8 @@ def render_page(
 
     # Header: title, subtitle, the schematic note.
     title = options.title or default_title(lang, content.choropleth)
+    if options.figure_no is not None:
+        title = _t(lang, f"图{options.figure_no}　", f"Figure {options.figure_no}. ") + title
     subtitle = options.subtitle if options.subtitle is not None else _default_subtitle(content)
     note_w = 48.0 * k if schematic else 0.0
     title_w = header.w - note_w - 2.0 * k
@@ -232,7 +248,8 @@ def render_page(
         nx = header.x + header.w - note_w
         page.box(_Box(nx, header.y + 1.0 * k, note_w, header.h - 1.0 * k), facecolor="white",
                  edgecolor=_SCHEMATIC_RED, lw=0.9 * k)
-        page.text(nx + note_w / 2, header.y + header.h - 2.0 * k, "示意图 / schematic", 11.0,
+        page.text(nx + note_w / 2, header.y + header.h - 2.0 * k,
+                  _t(lang, "示意图", "Schematic map"), 11.0,
                   ha="center", va="top", color=_SCHEMATIC_RED)
         page.text(nx + note_w / 2, header.y + 2.5 * k,
                   _t(lang, "虚线要素为示意位置，不作定位依据",
@@ -242,8 +259,18 @@ def render_page(
               lw=0.8 * k)
 
     # Map furniture.
-    _draw_north_arrow(page, frame, lang)
-    bar_m, bar_mm = _draw_scale_bar(page, frame, scale, lang)
+    reserved = [_draw_north_arrow(page, frame, lang)]
+    bar_m, bar_mm, bar_box = _draw_scale_bar(page, frame, scale, lang)
+    reserved.append(bar_box)
+    if options.inset:
+        side = min(0.26 * min(frame.w, frame.h), 46.0 * k)
+        inset_box = _Box(frame.x + frame.w - side - 2.0 * k, frame.y + 2.0 * k, side, side)
+        if draw_inset(fig, page.rect(inset_box), extent, content.epsg, lang, k) is not None:
+            reserved.append(inset_box)
+    # Names last, so their boxes can keep clear of the furniture (the same rule as on screen).
+    label_texts = draw_labels(
+        ax, label_candidates(content, extent, scale, k, lang), k,
+        reserved=[_display_box(fig, page, b) for b in reserved])
 
     legend_labels = _draw_legend(page, legend_box, rows, lang)
 
@@ -256,7 +283,7 @@ def render_page(
     if basemap_note is None:
         basemap_note = _basemap_line(content.basemap, lang, status="none"
                                      if not content.basemap.sources else "drawn")
-    sources = _sources(content, extent)
+    sources = _sources(content, extent, lang)
     src_label = _t(lang, "数据来源：", "Sources: ")
     src_text = src_label + ("；".join(sources) if sources else _t(lang, "无", "none"))
     crs_text = _t(
@@ -304,5 +331,6 @@ def render_page(
         schematic=schematic,
         basemap_note=basemap_note,
         texts=list(page.texts),
+        labels=label_texts,
     )
     return fig, info

@@ -243,7 +243,9 @@ def export_atlas(
                 image, note = _basemap_for(content, options, tianditu_key)
                 page_title = f"{title} — {content.highlight_label}"
                 page_label = _t(lang, f"第 {i}/{len(areas)} 页", f"page {i}/{len(areas)}")
-                fig, info = render_page(content, replace(options, title=page_title),
+                number = None if options.figure_no is None else options.figure_no + i - 1
+                fig, info = render_page(content, replace(options, title=page_title,
+                                                         figure_no=number),
                                         basemap=image, basemap_note=note, page_label=page_label)
                 pdf.savefig(fig)
                 infos.append(info)
