@@ -223,8 +223,16 @@ def label_candidates(
     return out
 
 
-def _overlaps(box: Bbox, taken: Sequence[Bbox]) -> bool:
-    return any(box.overlaps(t) for t in taken)
+# A placed label or the furniture blocks every later label; a point's marker blocks the
+# labels ranked up to _MARKER_RANK above its own: the axes' names keep clear of the nodes
+# at their crossings, only the corridor (the top of the hierarchy) may run over one.
+_Taken = list[tuple[Bbox, float]]
+_ALWAYS = math.inf
+_MARKER_RANK = 10.0
+
+
+def _overlaps(box: Bbox, taken: _Taken, priority: float) -> bool:
+    return any(box.overlaps(t) and p >= priority for t, p in taken)
 
 
 def draw_labels(
@@ -250,13 +258,14 @@ def draw_labels(
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     pad = _PAD_PX * fig.dpi / 72.0
-    taken: list[Bbox] = list(reserved)
+    taken: _Taken = [(b, _ALWAYS) for b in reserved]
     to_px = ax.transData
     for cand in candidates:
         if cand.marker is not None:
             mx, my = to_px.transform((cand.marker[0], cand.marker[1]))
             r = cand.marker[2] * fig.dpi / 72.0 + pad
-            taken.append(Bbox.from_extents(mx - r, my - r, mx + r, my + r))
+            taken.append((Bbox.from_extents(mx - r, my - r, mx + r, my + r),
+                          float(cand.rule.priority) + _MARKER_RANK))
     placed: dict[int, str] = {}
     for first_pass in (True, False):
         for i, cand in enumerate(candidates):
@@ -280,30 +289,32 @@ def _short(text: str) -> str:
 
 def _place(
     ax: Any, renderer: Any, frame: Bbox, cand: LabelCandidate,
-    spots: Sequence[Spot], label: str, k: float, pad: float, taken: list[Bbox],
+    spots: Sequence[Spot], label: str, k: float, pad: float, taken: _Taken,
 ) -> str | None:
     """Try the candidate's spots in order; draw at the first free one and return the text."""
     rule = cand.rule
     size = rule.size * PX_TO_PT * k
-    effects: list[Any] = [patheffects.withStroke(linewidth=max(size * 0.22, 1.2),
-                                                 foreground=rule.halo)]
+    # The halo is its own artist drawn under the name: a text with path effects is printed as
+    # outlines, and the name itself must stay text in the PDF (searchable, selectable).
+    effects: list[Any] = [patheffects.Stroke(linewidth=max(size * 0.22, 1.2),
+                                             foreground=rule.halo)]
     if rule.bold:
         # The CJK font has no bold face: a thin stroke in the text colour thickens it.
-        effects += [patheffects.Stroke(linewidth=size * 0.045, foreground=rule.colour),
-                    patheffects.Normal()]
+        effects.append(patheffects.Stroke(linewidth=size * 0.05, foreground=rule.colour))
+    zorder = 70 + rule.priority / 1000
     for x, y, angle, alignment, valign in spots:
-        text = ax.text(
-            x, y, label, fontsize=size, color=rule.colour,
-            rotation=angle,
-            rotation_mode="anchor", ha=alignment, va=valign, zorder=70 + rule.priority / 100,
-            path_effects=effects, parse_math=False, clip_on=True,
-        )
+        style = {"fontsize": size, "color": rule.colour, "rotation": angle,
+                 "rotation_mode": "anchor", "ha": alignment, "va": valign,
+                 "parse_math": False, "clip_on": True}
+        text = ax.text(x, y, label, zorder=zorder + 0.0005, gid="label", **style)
         box = text.get_window_extent(renderer)
         box = Bbox.from_extents(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad)
         inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
                   and box.y1 <= frame.y1)
-        if inside and not _overlaps(box, taken):
-            taken.append(box)
+        if inside and not _overlaps(box, taken, rule.priority):
+            taken.append((box, _ALWAYS))
+            ax.text(x, y, label, zorder=zorder, gid="label-halo", path_effects=effects,
+                    **style)
             return label
         text.remove()
     return None
