@@ -79,7 +79,7 @@ def test_labels_never_overlap_and_stay_in_the_frame() -> None:
     content = prepare_content(_zone_view(groups=("structure", "parks", "green", "reference")))
     with _export_style():
         fig, info = render_page(content, ExportOptions(map_date=_DAY))
-        renderer = fig.canvas.get_renderer()
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
         ax = fig.axes[0]
         frame = ax.get_window_extent(renderer)
         names = [t for t in ax.texts if t.get_gid() == "label"]
@@ -99,7 +99,7 @@ def test_labels_never_overlap_and_stay_in_the_frame() -> None:
     assert [t.get_text() for t in halos] == [t.get_text() for t in names]
     assert all(h.get_path_effects() and h.get_zorder() < t.get_zorder()
                for h, t in zip(halos, names, strict=True))
-    assert not any(t._parse_math for t in names + halos)
+    assert not any(t.get_parse_math() for t in names + halos)
 
 
 def test_a_label_shows_from_its_rules_zoom() -> None:
