@@ -1,16 +1,22 @@
-"""The "出图 / Export" popover: paper, format, resolution, title, 审图号 and a download button.
+"""The "出图 / Export" popover: paper, format, resolution, title, 审图号, then make and download.
 
-The file is made only when the planner clicks download (a deferred download:
-Streamlit calls the export in the background and hands the browser the file),
-so showing the panel costs nothing and panning the map never renders a page.
-The options are checked while the panel is drawn, so a bad choice is reported
-in place; what the file shows is :func:`spatial.export.export_view` of the
-page's view at the moment of the click - the same view the map on screen is
-drawn from (see :func:`live_view`).
+The file is made only when the planner clicks 生成 (so showing the panel
+costs nothing and panning the map never renders a page), with a spinner and,
+if it cannot be made, the reason in place; then a 下载 button hands over the
+bytes already made. Two steps, because a one-click deferred download loses
+the click that lands while a settings change reruns the page: Streamlit
+drops the old button's file generator on the rerun and the browser, still
+holding it, gets "Deferred file … not found" and nothing else. A made file
+is a plain download that survives a rerun, and when the settings change
+after it was made the panel says so instead of offering a stale file. What
+the file shows is :func:`spatial.export.export_view` of the page's view at
+the moment of the click on 生成 - the same view the map on screen is drawn
+from (see :func:`live_view`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -39,8 +45,10 @@ __all__ = [
     "DPI_CHOICES",
     "deferred_download",
     "export_file_name",
+    "file_signature",
     "live_view",
     "options_form",
+    "prepared_download",
     "render_atlas_download",
     "render_export_panel",
     "render_indicator_export_panel",
@@ -101,12 +109,74 @@ def options_form(key: str, lang: str, default_title: str) -> ExportOptions | Non
         return None
 
 
+def file_signature(*parts: object) -> str:
+    """A short digest of what a file is made from (view, options, classes …)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{max(n // 1024, 1)} KB"
+
+
+def prepared_download(
+    make: Callable[[], bytes], file_name: str, mime: str, key: str, signature: str,
+    *, make_label: str | None = None,
+) -> None:
+    """A 生成 button that makes the file (errors said in place), then a 下载 button for it.
+
+    Parameters
+    ----------
+    make : callable
+        Makes the file's bytes; may raise :class:`spatial._errors.SpatialError`.
+    file_name, mime : str
+        Name and type of the download.
+    key : str
+        Widget key prefix.
+    signature : str
+        What the file is made from (:func:`file_signature`); a file made from
+        other settings is not offered.
+    make_label : str, optional
+        Label of the make button.
+    """
+    from ui.i18n import current_lang
+
+    lang = current_lang()
+    slot = f"{key}_file"
+    label = make_label or t("生成文件", "Make the file")
+    if st.button(label, key=f"{key}_make", type="primary", icon=":material/print:"):
+        try:
+            with st.spinner(t("正在出图……", "Making the map…")):
+                data = make()
+        except SpatialError as err:
+            st.session_state.pop(slot, None)
+            st.error(err.message(lang), icon=":material/error:")
+            return
+        st.session_state[slot] = (signature, data, file_name, mime)
+    kept = st.session_state.get(slot)
+    if not kept:
+        st.caption(t("点击后生成，完成后出现下载按钮。",
+                     "Click to make the file; a download button appears when it is ready."))
+        return
+    kept_sig, data, name, kept_mime = kept
+    if kept_sig != signature:
+        st.caption(t("设置已更改，请重新生成文件。", "The settings changed: make the file again."))
+        return
+    st.download_button(t(f"下载 {name}（{_size_text(len(data))}）",
+                         f"Download {name} ({_size_text(len(data))})"),
+                       data=data, file_name=name, mime=kept_mime, key=f"{key}_download",
+                       on_click="ignore", icon=":material/download:")
+
+
 def deferred_download(
     label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str
 ) -> None:
-    """A download button whose file is made by ``make`` only when it is clicked."""
-    st.download_button(label, data=make, file_name=file_name, mime=mime, key=key,
-                       on_click="ignore", type="primary", icon=":material/download:")
+    """A download of a file made on request: :func:`prepared_download` keyed by the file name.
+
+    Kept for callers that have no signature of their own: the file name (paper,
+    date, format) and ``label`` stand in for it.
+    """
+    prepared_download(make, file_name, mime, key, file_signature(file_name, label),
+                      make_label=label)
 
 
 def live_view(view: View, key: str | None) -> Callable[[], View]:
@@ -176,13 +246,16 @@ def render_export_panel(
         current = live_view(view, live_view_key)
 
         def make() -> bytes:
-            # Runs when the button is clicked, outside the script: no Streamlit calls here.
             return export_view(current(), options, choropleth=choropleth, extra_layers=extra,
                                tianditu_key=key_tdt).data
 
         mime = "application/pdf" if options.fmt == "pdf" else "image/png"
-        deferred_download(t("下载", "Download"), make, export_file_name("hebi-map", options), mime,
-                  f"{key}_download")
+        signature = file_signature(current(), options, choropleth is not None and
+                                   (choropleth.name, choropleth.classification.breaks),
+                                   [(s.id, len(g)) for s, g in extra])
+        prepared_download(make, export_file_name("hebi-map", options), mime, key, signature,
+                          make_label=t("生成 PDF", "Make the PDF") if options.fmt == "pdf"
+                          else t("生成 PNG", "Make the PNG"))
 
 
 def _area_spec(area_id: str, title: str) -> LayerSpec:
@@ -259,5 +332,7 @@ def render_atlas_download(
         return export_atlas(view, area_layer, pdf, choropleth=choropleth,
                             tianditu_key=key_tdt).data
 
-    deferred_download(t("下载图集（PDF）", "Download atlas (PDF)"), make,
-              export_file_name(f"hebi-atlas-{area_layer}", pdf), "application/pdf", key)
+    prepared_download(make, export_file_name(f"hebi-atlas-{area_layer}", pdf),
+                      "application/pdf", key,
+                      file_signature(view, area_layer, pdf, choropleth is not None),
+                      make_label=t("生成图集（PDF）", "Make the atlas (PDF)"))
