@@ -50,6 +50,7 @@ __all__ = [
     "options_form",
     "prepared_download",
     "render_atlas_download",
+    "render_coverage_export_panel",
     "render_export_panel",
     "render_indicator_export_panel",
 ]
@@ -211,8 +212,9 @@ def render_export_panel(
     choropleth: ChoroplethLayer | None = None,
     extra_layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     key: str = "export",
+    title: str | None = None,
 ) -> None:
-    """Draw the export popover for a view; its button downloads the map as PDF or PNG.
+    """Draw the export popover for a view; it makes the map as PDF or PNG, then downloads it.
 
     Parameters
     ----------
@@ -228,10 +230,12 @@ def render_export_panel(
         The planner's own layers shown on the map.
     key : str
         Widget key prefix (unique per page).
+    title : str, optional
+        The default title (the page's subject); the plan's or the indicator's by default.
     """
     lang = view.lang
     with st.popover(t("出图", "Export map"), icon=":material/print:"):
-        options = options_form(key, lang, default_title(lang, choropleth))
+        options = options_form(key, lang, title or default_title(lang, choropleth))
         bm = get_basemap(view.basemap)
         if bm.sources:
             st.caption(t(f"底图：{bm.title(lang)}（瓦片无法获取时不绘制底图，并在图上注明）",
@@ -336,3 +340,40 @@ def render_atlas_download(
                       "application/pdf", key,
                       file_signature(view, area_layer, pdf, choropleth is not None),
                       make_label=t("生成图集（PDF）", "Make the atlas (PDF)"))
+
+
+def render_coverage_export_panel(
+    model: Any, category: str, level: int, *, units: gpd.GeoDataFrame | None,
+    sites: Any, basemap_id: str,
+) -> None:
+    """出图 of the coverage page: the places in their coverage classes, the gaps, the
+    facilities (what-ifs ringed), the suggested sites and the units, with their legend.
+
+    Parameters
+    ----------
+    model : CoverageModel
+        The page's model, what-ifs included.
+    category : str
+        The category shown (a code, or ``"all"``).
+    level : int
+        The walking minutes shown.
+    units : GeoDataFrame, optional
+        The planning units outlined on the page's map.
+    sites : DataFrame or None
+        The suggested sites shown on the map, if any.
+    basemap_id : str
+        The page's basemap.
+    """
+    from spatial.export.coverage_layers import coverage_layers, coverage_title
+    from ui.i18n import current_lang
+
+    lang = current_lang()
+    extra = coverage_layers(model, category, level, sites=sites, units=units, lang=lang)
+    places = extra[0][1]
+    if places.empty:
+        return
+    minx, miny, maxx, maxy = (float(v) for v in places.total_bounds)
+    view = View(groups=("user",), layers=tuple(spec.id for spec, _ in extra),
+                basemap=basemap_id, bbox=(minx, miny, maxx, maxy), lang=lang)
+    render_export_panel(view, extra_layers=extra, key="cov_export",
+                        title=coverage_title(category, level, lang))

@@ -61,6 +61,7 @@ from spatial.text import escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
 from spatial.workspace import UserLayerInfo, default_workspace
 from ui.data import layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
+from ui.export_panel import render_coverage_export_panel
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
@@ -371,9 +372,8 @@ def _facility_overlay(model: CoverageModel, category: str, level: int, gcj02: bo
             str(name[i]) or str(fid[i]),
             (
                 (t("类别", "Category"), _cat_label(str(cat[i]))),
-                (t("层级", "Level"), f"{int(lvl[i])} min"),
+                (t("层级", "Level"), t(f"{int(lvl[i])} 分钟", f"{int(lvl[i])} min")),
                 (t("服务距离", "Walking rule"), f"{float(walk[i]):.0f} m"),
-                (t("编号", "Id"), str(fid[i])),
             ),
         )
         for i in rows
@@ -848,6 +848,12 @@ def render() -> None:
     with col_map:
         _map(model, category, level, inputs, mode, edit)
         _legend(category, level)
+        units_in = inputs["units"]
+        render_coverage_export_panel(
+            model, category, level,
+            units=_frames(units_in)["life_circles"] if units_in.source == PLAN
+            else _frame(units_in),
+            sites=st.session_state.get("cov_sites"), basemap_id=_basemap_choice())
 
     tabs = st.tabs([
         t("覆盖率", "Coverage"), t("规划单元", "Planning units"), t("完整度", "Completeness"),
