@@ -87,7 +87,7 @@ FIELD_LABELS: dict[str, ZhEn] = {
 HIDDEN_FIELDS: frozenset[str] = frozenset({
     "id", "name_zh", "name_en", "facility_type", "note", "crs_note", "source_detail",
     "confidence_detail", "kind_original", "copied_from", "assumption", "direction",
-    "location_known",
+    "location_known", "bbox_wgs84",
 })
 
 # Confidence in words a planner can act on (what the position rests on, what to do with it).
@@ -239,7 +239,7 @@ def display_value(
         value = value.item()
     if isinstance(value, bool):
         return ("Yes" if value else "No") if lang == "en" else ("是" if value else "否")
-    if name == "source":
+    if name in {"source", "attribution"}:
         return cite_source(str(value), lang)
     table = VALUE_LABELS.get(name)
     if table is not None:
@@ -538,6 +538,10 @@ VALUE_LABELS["level"] = {
 def column_label(name: str, lang: str = "zh") -> str:
     """Return a table column's header in ``lang`` (feature fields and computed columns)."""
     pair = TABLE_LABELS.get(name) or FIELD_LABELS.get(name)
+    counted = re.fullmatch(r"pop_(\d+)", name)
+    if pair is None and counted:  # completeness: residents with N categories in reach
+        n = counted.group(1)
+        pair = (f"可达 {n} 类的人口", f"Residents with {n} in reach")
     if pair is None:
         return name
     return pair[1] if lang == "en" else pair[0]

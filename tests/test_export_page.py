@@ -129,7 +129,7 @@ def test_a_settings_change_never_leaves_a_dead_download(at: AppTest) -> None:
     at.text_input(key="exp_title").set_value("第一版").run()
     at.button(key="exp_make").click().run()
     (label,) = _download_labels(at)
-    assert label.startswith("下载 hebi-map-") and label.endswith("）") and ".pdf" in label
+    assert label.startswith("下载 hebi-map-") and label.endswith(" 生成）") and ".pdf" in label
     at.selectbox(key="exp_paper").set_value("A3").run()  # a settings change
     assert _download_labels(at) == []
     assert any("设置已更改，请重新生成文件" in c.value for c in at.caption)

@@ -20,13 +20,14 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from layers.fields import LOCAL_TZ
 from layers.schema import LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import get_basemap, tianditu_key
@@ -152,18 +153,21 @@ def prepared_download(
             st.session_state.pop(slot, None)
             st.error(err.message(lang), icon=":material/error:")
             return
-        st.session_state[slot] = (signature, data, file_name, mime)
+        made = datetime.now(LOCAL_TZ).strftime("%H:%M:%S")
+        st.session_state[slot] = (signature, data, file_name, mime, made)
     kept = st.session_state.get(slot)
     if not kept:
         st.caption(t("点击后生成，完成后出现下载按钮。",
                      "Click to make the file; a download button appears when it is ready."))
         return
-    kept_sig, data, name, kept_mime = kept
+    kept_sig, data, name, kept_mime, made = kept
     if kept_sig != signature:
         st.caption(t("设置已更改，请重新生成文件。", "The settings changed: make the file again."))
         return
-    st.download_button(t(f"下载 {name}（{_size_text(len(data))}）",
-                         f"Download {name} ({_size_text(len(data))})"),
+    # The time it was made (Beijing time) tells this file from one made before a change.
+    size = _size_text(len(data))
+    st.download_button(t(f"下载 {name}（{size}，{made} 生成）",
+                         f"Download {name} ({size}, made {made})"),
                        data=data, file_name=name, mime=kept_mime, key=f"{key}_download",
                        on_click="ignore", icon=":material/download:")
 
