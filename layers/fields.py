@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,7 @@ __all__ = [
     "feature_rows",
     "field_label",
     "local_time",
+    "local_today",
     "present_table",
 ]
 
@@ -445,6 +446,11 @@ def _from_cn(text: str) -> int:
         elif ch in _CN_NUM:
             current = _CN_NUM.index(ch)
     return total + current
+
+
+def local_today() -> date:
+    """Today's date in Beijing time (a map made at 07:00 in Hebi is dated that day)."""
+    return datetime.now(LOCAL_TZ).date()
 
 
 def local_time(utc: str | datetime, lang: str = "zh") -> str:

@@ -20,14 +20,14 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from layers.fields import LOCAL_TZ
+from layers.fields import LOCAL_TZ, local_today
 from layers.schema import LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import get_basemap, tianditu_key
@@ -63,7 +63,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9_\-]+")
 def export_file_name(stem: str, options: ExportOptions) -> str:
     """An ASCII file name such as ``hebi-map-2026-11-24.pdf`` (safe in any browser)."""
     clean = _SAFE.sub("-", stem).strip("-") or "map"
-    day = (options.map_date or date.today()).isoformat()
+    day = (options.map_date or local_today()).isoformat()
     return f"{clean}-{day}.{options.fmt}"
 
 

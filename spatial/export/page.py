@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING
 
 import pyproj
@@ -14,6 +13,7 @@ from matplotlib.patches import Polygon as MplPolygon
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox
 
+from layers.fields import local_today
 from spatial.crs import WGS84
 from spatial.export.basemap import _basemap_line
 from spatial.export.content import BasemapImage, MapContent
@@ -275,7 +275,7 @@ def render_page(
     legend_labels = _draw_legend(page, legend_box, rows, lang)
 
     # Footer: sources, basemap, CRS; date and 审图号 on the right.
-    map_date = options.map_date or date.today()
+    map_date = options.map_date or local_today()
     centre_lon, centre_lat = pyproj.Transformer.from_crs(
         f"EPSG:{content.epsg}", WGS84, always_xy=True
     ).transform((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)

@@ -13,6 +13,7 @@ import geopandas as gpd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from layers.fields import local_today
 from layers.schema import LayerSpec
 from spatial._errors import ExportError, SpatialError
 from spatial.export.basemap import fetch_basemap
@@ -86,7 +87,8 @@ def _pdf_metadata(title: str, d: date) -> dict[str, Any]:
 
 
 def _with_date(options: ExportOptions) -> ExportOptions:
-    return options if options.map_date else replace(options, map_date=date.today())
+    """Date the map today in Beijing time (the planners' day, whatever the server's zone)."""
+    return options if options.map_date else replace(options, map_date=local_today())
 
 
 def _basemap_for(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from pypdf import PdfReader
 
+from layers.fields import local_today
 from spatial.export import ExportOptions, export_view
 from spatial.view import View
 from tests.browser.conftest import map_frame, open_page, wait_idle
@@ -82,7 +82,7 @@ def test_map_page_export_button_downloads_the_current_view(page: Page, app_serve
         == (420, 297)  # A3 landscape, as chosen
     # The file shows the view the page holds (mirrored in its URL): same scale as the core's.
     view = View.from_query_params(parse_qs(urlsplit(page.url).query))
-    expected = export_view(view, ExportOptions(paper="A3", map_date=date.today()))
+    expected = export_view(view, ExportOptions(paper="A3", map_date=local_today()))
     text = _text(data)
     assert f"比例尺1:{expected.info.scale_denominator:.0f}" in text
     assert text == _text(expected.data)
