@@ -379,6 +379,9 @@ def cite_source(source: str, lang: str = "zh") -> str:
     low = text.lower()
     if "十四五" in text:
         return _plan_cite(text, lang)
+    if "gb 50180" in low and "walking distance" in low:
+        return ("GB 50180-2018 生活圈步行距离" if lang != "en"
+                else "GB 50180-2018 living-circle walking distances")
     if "gb 50180" in low:
         return ("GB 50180-2018 按标准补足（示意，规划未点名）" if lang != "en"
                 else "GB 50180-2018 provision (schematic; not named in the plan)")

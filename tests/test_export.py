@@ -7,9 +7,10 @@ import math
 import re
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -444,10 +445,11 @@ def test_only_the_date_differs_between_days() -> None:
     assert atlas_a == atlas_b
 
 
-def test_default_date_is_today() -> None:
+def test_default_date_is_today_in_beijing() -> None:
     data = export_view(_view(), ExportOptions(), extra_layers=_layers()).data
     (text,) = _pdf_text(data)
-    assert _n(date.today().isoformat()) in text
+    # The planners' day (Asia/Shanghai), whatever the server's time zone.
+    assert _n(datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()) in text
 
 
 # --- options and errors -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from spatial.export import ExportOptions, export_view
 from spatial.export.coverage_layers import (
     CLASS_STYLES,
     coverage_layers,
+    coverage_subtitle,
     coverage_title,
     place_classes,
 )
@@ -59,9 +60,13 @@ def test_coverage_print_shows_the_classes_gaps_and_sites(
     minx, miny, maxx, maxy = (float(v) for v in places.total_bounds)
     view = View(groups=("user",), layers=tuple(ids), basemap="none", bbox=(minx, miny, maxx, maxy))
     title = coverage_title(category, level, "zh")
-    out = export_view(view, ExportOptions(map_date=DAY, title=title), extra_layers=extra)
+    out = export_view(view, ExportOptions(map_date=DAY, title=title,
+                                          subtitle=coverage_subtitle(category, level, "zh")),
+                      extra_layers=extra)
     text = _text(out.data)
     assert "图1鹤壁经开区生活圈覆盖：就学便利圈（10分钟）" in text
+    assert "就学便利圈·沿路网步行10分钟" in text
+    assert "第二十章专栏15" in text and "GB50180-2018生活圈步行距离" in text  # sources in words
     # The legend has a row for every class shown on the map, in the page's words.
     for k in sorted(set(int(c) for c in classes)):
         assert "".join(CLASS_STYLES[k][1].split()) in text

@@ -217,6 +217,7 @@ def render_export_panel(
     extra_layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     key: str = "export",
     title: str | None = None,
+    subtitle: str | None = None,
 ) -> None:
     """Draw the export popover for a view; it makes the map as PDF or PNG, then downloads it.
 
@@ -236,10 +237,14 @@ def render_export_panel(
         Widget key prefix (unique per page).
     title : str, optional
         The default title (the page's subject); the plan's or the indicator's by default.
+    subtitle : str, optional
+        The second line; by default the shown groups or the indicator's classes.
     """
     lang = view.lang
     with st.popover(t("出图", "Export map"), icon=":material/print:"):
         options = options_form(key, lang, title or default_title(lang, choropleth))
+        if options is not None and subtitle is not None:
+            options = replace(options, subtitle=subtitle)
         bm = get_basemap(view.basemap)
         if bm.sources:
             st.caption(t(f"底图：{bm.title(lang)}（瓦片无法获取时不绘制底图，并在图上注明）",
@@ -368,7 +373,11 @@ def render_coverage_export_panel(
     basemap_id : str
         The page's basemap.
     """
-    from spatial.export.coverage_layers import coverage_layers, coverage_title
+    from spatial.export.coverage_layers import (
+        coverage_layers,
+        coverage_subtitle,
+        coverage_title,
+    )
     from ui.i18n import current_lang
 
     lang = current_lang()
@@ -380,4 +389,5 @@ def render_coverage_export_panel(
     view = View(groups=("user",), layers=tuple(spec.id for spec, _ in extra),
                 basemap=basemap_id, bbox=(minx, miny, maxx, maxy), lang=lang)
     render_export_panel(view, extra_layers=extra, key="cov_export",
-                        title=coverage_title(category, level, lang))
+                        title=coverage_title(category, level, lang),
+                        subtitle=coverage_subtitle(category, level, lang))

@@ -29,6 +29,7 @@ __all__ = [
     "CLASS_STYLES",
     "COUNT_COLOURS",
     "coverage_layers",
+    "coverage_subtitle",
     "coverage_title",
     "place_classes",
 ]
@@ -51,6 +52,19 @@ COUNT_COLOURS: tuple[str, ...] = (
     "#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b",
     "#d9ef8b", "#a6d96a", "#66bd63", "#1a9850", "#006837",
 )
+
+
+# What the page's figures rest on: the plan's 一刻钟生活圈 and the standard's walking distances.
+_SOURCE = "鹤壁经开区“十四五”规划 一刻钟生活圈; GB 50180-2018 walking distances"
+
+
+def coverage_subtitle(category: str, level: int, lang: str) -> str:
+    """The printed subtitle: what is measured and how."""
+    if lang == "en":
+        return (f"{_category_words(category, 'en')} · {level}-minute walk along the road network"
+                " · gaps in orange and red")
+    return (f"{_category_words(category, 'zh')} · 沿路网步行 {level} 分钟 · "
+            "橙、红色为覆盖缺口")
 
 
 def place_classes(model: CoverageModel, category: str, level: int) -> np.ndarray:
@@ -125,7 +139,8 @@ def coverage_layers(
     out: list[tuple[LayerSpec, gpd.GeoDataFrame]] = []
     p = model.places
     cls = place_classes(model, category, level)
-    places = _frame(p.geometry, p.crs, cls=cls, name=[str(n) for n in p.names])
+    places = _frame(p.geometry, p.crs, cls=cls, name=[str(n) for n in p.names],
+                    source=[_SOURCE] * len(cls))
     if category == ALL_CATEGORIES:
         style_map = {k: (Style("#333333", c, weight=1.0, fill_opacity=0.7),
                          f"{k} 类可达", f"{k} in reach") for k, c in enumerate(COUNT_COLOURS)}
