@@ -83,16 +83,17 @@ def options_form(key: str, lang: str, default_title: str) -> ExportOptions | Non
     c1, c2 = st.columns(2)
     paper: Any = c1.selectbox(t("纸张", "Paper"), ("A4", "A3"), key=f"{key}_paper")
     # selectbox returns one of the choices given; typed loosely by Streamlit.
+    # Labels are made now, not inside format_func: AppTest and Streamlit may call it outside
+    # the script run, where the session's language is not known.
+    orientations = {"landscape": t("横向", "Landscape"), "portrait": t("纵向", "Portrait")}
+    formats = {"pdf": t("PDF（矢量）", "PDF (vector)"), "png": t("PNG（图片）", "PNG (image)")}
     orientation: Any = c2.selectbox(
-        t("方向", "Orientation"), ("landscape", "portrait"), key=f"{key}_orientation",
-        format_func=lambda o: {"landscape": t("横向", "Landscape"),
-                               "portrait": t("纵向", "Portrait")}[o],
+        t("方向", "Orientation"), tuple(orientations), key=f"{key}_orientation",
+        format_func=orientations.__getitem__,
     )
     c3, c4 = st.columns(2)
     fmt: Any = c3.selectbox(
-        t("格式", "Format"), ("pdf", "png"), key=f"{key}_fmt",
-        format_func=lambda f: {"pdf": t("PDF（矢量）", "PDF (vector)"),
-                               "png": t("PNG（图片）", "PNG (image)")}[f],
+        t("格式", "Format"), tuple(formats), key=f"{key}_fmt", format_func=formats.__getitem__,
     )
     dpi = c4.selectbox(t("分辨率 (dpi)", "Resolution (dpi)"), DPI_CHOICES, index=2,
                        key=f"{key}_dpi")
