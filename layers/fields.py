@@ -81,6 +81,10 @@ FIELD_LABELS: dict[str, ZhEn] = {
     "level": ("行政级别", "Administrative level"),
     "attribution": ("数据版权", "Data credit"),
     "segment": ("区段", "Section"),
+    "industry": ("产业", "Industry"),
+    "carrier": ("载体", "Carrier"),
+    "location_basis": ("定位依据", "Location basis"),
+    "street_office": ("所属街道", "Sub-district"),
 }
 
 # Fields that are bookkeeping of the build (English notes, duplicate names, ids of sources):
@@ -141,6 +145,27 @@ _KINDS: dict[str, ZhEn] = {
     "community_service_centre": ("社区服务中心", "Community service centre"),
     "market": ("菜市场", "Market"), "convenience_store": ("便利店", "Convenience store"),
     "fitness_site": ("室外综合健身场地", "Outdoor fitness ground"),
+    "public_toilet": ("公共厕所", "Public toilet"),
+    "waste_collection": ("生活垃圾收集站", "Waste collection point"),
+    "waste_transfer": ("垃圾转运站", "Waste transfer station"),
+    "middle_school": ("初中", "Middle school"),
+    "health_centre": ("社区卫生服务中心", "Community health centre"),
+    "mall": ("商场", "Shopping mall"),
+    "sports_field": ("中型多功能运动场地", "Multi-sport ground"),
+    "bus_terminal": ("公交首末站", "Bus terminal"),
+    "fresh_supermarket": ("生鲜超市", "Fresh-food supermarket"),
+    "bus_stop": ("公交车站", "Bus stop"),
+    "bus_stop_5min": ("公交车站", "Bus stop"),
+    "eco_farmland": ("生态田园板块", "Eco-farmland sector"),
+    "talent_services": ("人才服务区", "Talent services area"),
+    "industry_board": ("产业板块", "Industry sector"),
+    "plan_project": ("规划项目", "Plan project"),
+    "railway": ("铁路", "Railway"),
+    "expressway": ("高速公路", "Expressway"),
+    "national_road": ("国道", "National road"),
+    "provincial_road": ("省道", "Provincial road"),
+    "railway_siding": ("铁路专用线", "Railway siding"),
+    "street_office": ("街道办事处", "Sub-district office"),
 }
 
 VALUE_LABELS: dict[str, dict[Any, ZhEn]] = {
@@ -166,6 +191,9 @@ VALUE_LABELS: dict[str, dict[Any, ZhEn]] = {
                 15: ("十五分钟生活圈", "15-minute circle")},
     "level_min": {5: ("五分钟", "5 minutes"), 10: ("十分钟", "10 minutes"),
                   15: ("十五分钟", "15 minutes")},
+    "location_basis": {"text": ("规划文字描述", "The plan's words"),
+                       "carrier": ("按所在载体", "Its carrier's position"),
+                       "unknown": ("位置未知", "Unknown")},
 }
 
 # Units printed after numbers (SI units read the same in both languages).
@@ -176,7 +204,13 @@ _UNITS: dict[str, ZhEn] = {
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, str):
+        return value == ""
+    return type(value).__name__ in {"NAType", "NaTType"}  # pandas' missing markers
 
 
 def field_label(name: str, lang: str = "zh", override: ZhEn | None = None) -> str:
@@ -247,7 +281,7 @@ def display_value(
         hit = table.get(value)
         if hit is not None:
             return hit[1] if lang == "en" else hit[0]
-    if name in {"parent", "axes", "links", "copied_from"}:
+    if name in {"parent", "axes", "links", "copied_from", "carrier"}:
         found = (names or {}).get(str(value))
         return found if found else None
     if name == "population_basis":
@@ -514,12 +548,21 @@ TABLE_LABELS: dict[str, ZhEn] = {
     "rule_source": ("规则出处", "Rule source"),
     "facility_type_zh": ("设施类型", "Facility type"),
     "wkt": ("几何（WKT）", "Geometry (WKT)"),
+    "applicable": ("是否适用", "Applicable"),
+    "pop_estimated_share": ("人口为估算的比例", "Share of residents estimated"),
+    "facilities_unsurveyed_share": ("设施未经核实的比例", "Share of facilities unsurveyed"),
+    "walk_m": ("步行距离（m）", "Walking distance (m)"),
+    "total_area_share": ("总面积覆盖率", "Share of total area"),
+    "target": ("目标", "Target"),
+    "target_source": ("目标出处", "Target source"),
+    "meets": ("是否达标", "Meets the target"),
+    "surveyed": ("是否实地核实", "Surveyed"),
 }
 
 # Columns that are ids or geometry bookkeeping: not shown, not downloaded as headers.
 TABLE_HIDDEN: frozenset[str] = frozenset({
     "place_id", "unit_id", "facility_id", "id", "group", "x", "y", "segment", "offset",
-    "along", "category_name_en", "geometry",
+    "along", "category_name_en", "geometry", "code", "source_id",
 })
 
 VALUE_LABELS["status"] = {
@@ -537,6 +580,13 @@ VALUE_LABELS["layer"] = {
     "parks": ("园区", "Parks"),
 }
 VALUE_LABELS["unit_layer"] = VALUE_LABELS["layer"]
+VALUE_LABELS["target_source"] = {
+    "GK: full coverage, the usual planning aim":
+        ("全覆盖（通用规划目标，未与标准原文核对）", "Full coverage (the usual planning aim; GK)"),
+    "十四五规划 2025 年 85 %（人文地理 2024, coverage-methods.md [T5]）":
+        ("“十四五”规划 2025 年目标 85 %（据《人文地理》2024）",
+         "14th Five-Year Plan 2025 target 85 % (Human Geography 2024)"),
+}
 VALUE_LABELS["level"] = {
     **VALUE_LABELS["level"],
     "any": ("任一层级", "Any level"), "5": ("五分钟", "5 minutes"),
@@ -590,7 +640,7 @@ def present_table(
     for col in list(out.columns):
         key = str(col)
         series = out[col]
-        coded = key in VALUE_LABELS or key in {"source", "parent", "axes", "links"}
+        coded = key in VALUE_LABELS or key in {"source", "parent", "axes", "links", "carrier"}
         is_bool = series.dtype == bool or (
             series.dtype == object and series.map(lambda v: isinstance(v, bool)).any())
         if coded or is_bool:

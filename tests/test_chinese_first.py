@@ -41,6 +41,8 @@ ALLOWED = {
     "gdp", "r&d",
 }
 _TOKEN = re.compile(r"R&D|[A-Za-z][A-Za-z0-9_\-²]*")
+# Road numbers are names (S225 省道, G4 京港澳高速, G107 国道).
+_ROAD_NUMBER = re.compile(r"[GS]\d{1,4}")
 
 
 def leaks(texts: Iterable[Any]) -> list[str]:
@@ -53,7 +55,7 @@ def leaks(texts: Iterable[Any]) -> list[str]:
             bad.append(str(text))
             continue
         for token in _TOKEN.findall(str(text)):
-            if token.lower() not in ALLOWED:
+            if token.lower() not in ALLOWED and not _ROAD_NUMBER.fullmatch(token):
                 bad.append(token)
     return bad
 
