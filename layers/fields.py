@@ -374,7 +374,30 @@ def _cn(n: int) -> str:
     return _CN_NUM[n // 10] + "十" + (_CN_NUM[n % 10] if n % 10 else "")
 
 
+# The chapter each 专栏 (box) of the plan text stands in.
+_BOX_CHAPTER: dict[int, int] = {1: 5, 2: 5, 3: 6, 4: 7, 5: 10, 6: 11, 7: 12, 8: 13, 9: 14,
+                                10: 15, 11: 16, 12: 17, 13: 18, 14: 19, 15: 20}
+_CHAPTER_RE = re.compile(r"第([一二三四五六七八九十]{1,3})章|专栏\s?(\d{1,2})")
+
+
+def _explicit(text: str) -> tuple[int, int | None] | None:
+    """The first chapter or box a source names itself (第十五章, 专栏11), if any."""
+    m = _CHAPTER_RE.search(text)
+    if m is None:
+        return None
+    if m.group(1):
+        return _from_cn(m.group(1)), None
+    box = int(m.group(2))
+    return _BOX_CHAPTER.get(box, 0), box
+
+
 def _plan_cite(text: str, lang: str) -> str:
+    found = _explicit(text)
+    if found is not None and found[0]:
+        chapter, box = found
+        if lang == "en":
+            return f"{_PLAN_EN}, ch. {chapter}" + (f", box {box}" if box else "")
+        return f"{_PLAN_ZH}第{_cn(chapter)}章" + (f"专栏{box}" if box else "")
     for key, chapter, box in _PLAN_SECTIONS:
         if key in text:
             if lang == "en":

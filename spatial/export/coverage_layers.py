@@ -55,7 +55,8 @@ COUNT_COLOURS: tuple[str, ...] = (
 
 
 # What the page's figures rest on: the plan's 一刻钟生活圈 and the standard's walking distances.
-_SOURCE = "鹤壁经开区“十四五”规划 一刻钟生活圈; GB 50180-2018 walking distances"
+_PLACES_SOURCE = "鹤壁经开区“十四五”规划 一刻钟生活圈"
+_RULES_SOURCE = "GB 50180-2018 walking distances"
 
 
 def coverage_subtitle(category: str, level: int, lang: str) -> str:
@@ -140,7 +141,7 @@ def coverage_layers(
     p = model.places
     cls = place_classes(model, category, level)
     places = _frame(p.geometry, p.crs, cls=cls, name=[str(n) for n in p.names],
-                    source=[_SOURCE] * len(cls))
+                    source=[_PLACES_SOURCE] * len(cls))
     if category == ALL_CATEGORIES:
         style_map = {k: (Style("#333333", c, weight=1.0, fill_opacity=0.7),
                          f"{k} 类可达", f"{k} in reach") for k, c in enumerate(COUNT_COLOURS)}
@@ -168,23 +169,25 @@ def coverage_layers(
     cats = f["category"].to_numpy(dtype=object)[rows]
     facs = _frame(pts[rows], model.network.crs,
                   style=[f"{c}{'+' if h else ''}" for c, h in zip(cats, hypo, strict=True)],
-                  name=[str(n) for n in f["name"].to_numpy(dtype=object)[rows]])
+                  name=[str(n) for n in f["name"].to_numpy(dtype=object)[rows]],
+                  source=[_RULES_SOURCE] * len(rows))
     fac_map: dict[Any, tuple[Style, str, str]] = {}
     for c in CATEGORIES:
         fac_map[c.code] = (Style("#ffffff", c.colour, weight=1.5, fill_opacity=0.95, radius=6),
                            c.name, c.name_en)
         fac_map[c.code + "+"] = (Style("#000000", c.colour, weight=3.0, fill_opacity=1.0,
                                        radius=9), f"{c.name}（推演新增）", f"{c.name_en} (what-if)")
-    used = set(facs["style"])
-    out.append((LayerSpec(
-        id="cov_facilities", group="user",
-        title_zh="服务设施" + ("" if category == ALL_CATEGORIES
-                           else f"（{_category_words(category, 'zh')}）"),
-        title_en="Facilities" + ("" if category == ALL_CATEGORIES
-                                 else f" ({_category_words(category, 'en')})"),
-        geometry="Point", style=Style("#ffffff", "#4477AA", radius=6), style_by="style",
-        style_map={k: v for k, v in fac_map.items() if k in used}, z_order=1010,
-    ), facs))
+    if len(facs):  # none of this category and level: no legend row for it
+        used = set(facs["style"])
+        out.append((LayerSpec(
+            id="cov_facilities", group="user",
+            title_zh="服务设施" + ("" if category == ALL_CATEGORIES
+                               else f"（{_category_words(category, 'zh')}）"),
+            title_en="Facilities" + ("" if category == ALL_CATEGORIES
+                                     else f" ({_category_words(category, 'en')})"),
+            geometry="Point", style=Style("#ffffff", "#4477AA", radius=6), style_by="style",
+            style_map={k: v for k, v in fac_map.items() if k in used}, z_order=1010,
+        ), facs))
 
     if sites is not None and len(sites):
         sp = _frame(shapely.points(sites["x"].to_numpy(float), sites["y"].to_numpy(float)),

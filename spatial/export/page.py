@@ -285,7 +285,8 @@ def render_page(
                                      if not content.basemap.sources else "drawn")
     sources = _sources(content, extent, lang)
     src_label = _t(lang, "数据来源：", "Sources: ")
-    src_text = src_label + ("；".join(sources) if sources else _t(lang, "无", "none"))
+    joined = _t(lang, "；", "; ").join(sources)
+    src_text = src_label + (joined if sources else _t(lang, "无", "none"))
     crs_text = _t(
         lang,
         f"坐标系：CGCS2000 高斯-克吕格 3° 带（EPSG:{content.epsg}），比例尺按此量算；"
