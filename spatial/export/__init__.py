@@ -39,9 +39,12 @@ from spatial.export.basemap import (
 )
 from spatial.export.content import (
     INDICATOR_SOURCE_LAYERS,
+    MAX_EXTENT_M,
+    MIN_EXTENT_M,
     BasemapImage,
     ChoroplethLayer,
     MapContent,
+    check_export_extent,
     choropleth_for_view,
     focus_on_area,
     prepare_content,
@@ -82,6 +85,8 @@ from spatial.export.text import (
 __all__ = [
     "FORMATS",
     "INDICATOR_SOURCE_LAYERS",
+    "MAX_EXTENT_M",
+    "MIN_EXTENT_M",
     "ORIENTATIONS",
     "PAPERS",
     "BasemapImage",
@@ -90,6 +95,7 @@ __all__ = [
     "ExportResult",
     "MapContent",
     "PageInfo",
+    "check_export_extent",
     "choropleth_for_view",
     "cite_sources",
     "cjk_font_files",

@@ -225,6 +225,9 @@ def _export_style() -> AbstractContextManager[None]:
         "path.simplify": True,
         "image.interpolation": "bilinear",
         "axes.unicode_minus": False,
+        # Titles, names and labels are user text: a "$" pair must print as dollars, never start
+        # mathtext ("$\\frac$" would make the whole page fail). See spatial.text.escape_mathtext.
+        "text.parse_math": False,
     }
     context: AbstractContextManager[None] = mpl.rc_context(settings)
     return context
