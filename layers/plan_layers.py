@@ -411,7 +411,7 @@ ROADS = register(LayerSpec(
     label=LabelRule("line", priority=40, min_zoom=14, size=11, colour="#404040"),
     tooltip=("name", "name_en", "road_class", "bridge", "confidence"),
     description_zh="步行分析所用路网：主次干路按证据点与命名规律定位，支路为示意；跨越高铁/京港澳高速、"
-    "南水北调、京广铁路处为桥（bridge）。",
+    "南水北调、京广铁路处为桥梁。",
     description_en="The network walking analyses run on: main roads placed from evidence points "
     "and naming conventions, local streets schematic; crossings of the HSR/G4, the SNWD canal "
     "and the railway are bridges.",

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from layers.fields import field_label
+
 __all__ = [
     "COMMON_PROPERTIES",
     "CONFIDENCE_LEVELS",
@@ -89,6 +91,9 @@ class PropertySpec:
         ``null`` is an accepted value.
     allowed : tuple, optional
         The value must be one of these.
+    label_zh, label_en : str
+        The field's name as a planner reads it (表头, tooltip); empty: the
+        catalogue-wide alias of :data:`layers.fields.FIELD_LABELS`.
     """
 
     name: str
@@ -96,6 +101,13 @@ class PropertySpec:
     required: bool = True
     nullable: bool = False
     allowed: tuple[Any, ...] | None = None
+    label_zh: str = ""
+    label_en: str = ""
+
+    def label(self, lang: str = "zh") -> str:
+        """Return the field's alias in ``lang`` (never the raw key for a catalogue field)."""
+        own = (self.label_zh, self.label_en or self.label_zh) if self.label_zh else None
+        return field_label(self.name, lang, own)
 
     def problem(self, value: Any) -> str | None:
         """Return what is wrong with ``value`` for this property, or None if it fits."""
@@ -119,12 +131,13 @@ class PropertySpec:
 
 
 COMMON_PROPERTIES: tuple[PropertySpec, ...] = (
-    PropertySpec("id"),
-    PropertySpec("name"),
-    PropertySpec("name_en"),
-    PropertySpec("kind"),
-    PropertySpec("source"),
-    PropertySpec("confidence", allowed=CONFIDENCE_LEVELS),
+    PropertySpec("id", label_zh="编号", label_en="ID"),
+    PropertySpec("name", label_zh="名称", label_en="Name"),
+    PropertySpec("name_en", label_zh="英文名称", label_en="English name"),
+    PropertySpec("kind", label_zh="类型", label_en="Type"),
+    PropertySpec("source", label_zh="来源", label_en="Source"),
+    PropertySpec("confidence", allowed=CONFIDENCE_LEVELS, label_zh="位置可信度",
+                 label_en="Position reliability"),
 )
 
 
@@ -396,6 +409,10 @@ class LayerSpec:
         if props.get("confidence") == "schematic":
             style = style.schematic()
         return style
+
+    def field_aliases(self) -> dict[str, tuple[str, str]]:
+        """Field → (zh, en) aliases declared on this layer's properties (common ones included)."""
+        return {p.name: (p.label("zh"), p.label("en")) for p in self.all_properties()}
 
     def legend(self) -> list[LegendEntry]:
         """Return the legend entries of this layer, from the declaration alone."""

@@ -47,6 +47,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from layers.fields import feature_rows
 from layers.schema import LayerSpec
 from spatial.basemaps import get_basemap
 from spatial.crs import WGS84, project_to_gk
@@ -447,22 +448,21 @@ def _value_text(value: Any) -> str | None:
 
 
 def catalogue_tooltip(
-    spec: LayerSpec, props: Mapping[str, Any], lang: str, ref: str | None
+    spec: LayerSpec, props: Mapping[str, Any], lang: str, ref: str | None,
+    names: Mapping[str, str] | None = None,
 ) -> TooltipText:
-    """Return the tooltip of one catalogue feature: name, layer, declared fields, confidence."""
+    """Return the tooltip of one catalogue feature: name, layer, declared fields, confidence.
+
+    Field names are the catalogue's aliases and values the words a planner
+    reads (:mod:`layers.fields`): no raw key, code, id or boolean is shown, and
+    in Chinese no English name or note; the source is cited by chapter/专栏.
+    """
     name_key = "name_en" if lang == "en" else "name"
     title = _value_text(props.get(name_key)) or _value_text(props.get("name")) or spec.title(lang)
     rows: list[tuple[str, str]] = [("", spec.title(lang))]
-    for key in spec.tooltip:
-        if key in {"name", "name_en", "confidence"}:
-            continue
-        text = _value_text(props.get(key))
-        if text is not None:
-            rows.append((key, text))
-    conf = props.get("confidence")
-    if isinstance(conf, str):
-        zh, en = CONFIDENCE_LABELS.get(conf, (conf, conf))
-        rows.append(("可信度" if lang == "zh" else "confidence", en if lang == "en" else zh))
+    fields = [k for k in spec.tooltip if k not in {"name", "name_en", "confidence"}]
+    fields.append("confidence")
+    rows += feature_rows(props, lang, fields=fields, overrides=spec.field_aliases(), names=names)
     return TooltipText(title=title, rows=tuple(rows), ref=ref)
 
 

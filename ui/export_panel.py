@@ -1,26 +1,33 @@
-"""The "出图 / Export" popover: paper, format, resolution, title, 审图号 and a download button.
+"""The "出图 / Export" popover: paper, format, resolution, title, 审图号, then make and download.
 
-The file is made only when the planner clicks download (a deferred download:
-Streamlit calls the export in the background and hands the browser the file),
-so showing the panel costs nothing and panning the map never renders a page.
-The options are checked while the panel is drawn, so a bad choice is reported
-in place; what the file shows is :func:`spatial.export.export_view` of the
-page's view at the moment of the click - the same view the map on screen is
-drawn from (see :func:`live_view`).
+The file is made only when the planner clicks 生成 (so showing the panel
+costs nothing and panning the map never renders a page), with a spinner and,
+if it cannot be made, the reason in place; then a 下载 button hands over the
+bytes already made. Two steps, because a one-click deferred download loses
+the click that lands while a settings change reruns the page: Streamlit
+drops the old button's file generator on the rerun and the browser, still
+holding it, gets "Deferred file … not found" and nothing else. A made file
+is a plain download that survives a rerun, and when the settings change
+after it was made the panel says so instead of offering a stale file. What
+the file shows is :func:`spatial.export.export_view` of the page's view at
+the moment of the click on 生成 - the same view the map on screen is drawn
+from (see :func:`live_view`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from layers.fields import LOCAL_TZ, local_today
 from layers.schema import LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import get_basemap, tianditu_key
@@ -40,9 +47,12 @@ __all__ = [
     "DPI_CHOICES",
     "deferred_download",
     "export_file_name",
+    "file_signature",
     "live_view",
     "options_form",
+    "prepared_download",
     "render_atlas_download",
+    "render_coverage_export_panel",
     "render_export_panel",
     "render_indicator_export_panel",
 ]
@@ -54,7 +64,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9_\-]+")
 def export_file_name(stem: str, options: ExportOptions) -> str:
     """An ASCII file name such as ``hebi-map-2026-11-24.pdf`` (safe in any browser)."""
     clean = _SAFE.sub("-", stem).strip("-") or "map"
-    day = (options.map_date or date.today()).isoformat()
+    day = (options.map_date or local_today()).isoformat()
     return f"{clean}-{day}.{options.fmt}"
 
 
@@ -74,16 +84,17 @@ def options_form(key: str, lang: str, default_title: str) -> ExportOptions | Non
     c1, c2 = st.columns(2)
     paper: Any = c1.selectbox(t("纸张", "Paper"), ("A4", "A3"), key=f"{key}_paper")
     # selectbox returns one of the choices given; typed loosely by Streamlit.
+    # Labels are made now, not inside format_func: AppTest and Streamlit may call it outside
+    # the script run, where the session's language is not known.
+    orientations = {"landscape": t("横向", "Landscape"), "portrait": t("纵向", "Portrait")}
+    formats = {"pdf": t("PDF（矢量）", "PDF (vector)"), "png": t("PNG（图片）", "PNG (image)")}
     orientation: Any = c2.selectbox(
-        t("方向", "Orientation"), ("landscape", "portrait"), key=f"{key}_orientation",
-        format_func=lambda o: {"landscape": t("横向", "Landscape"),
-                               "portrait": t("纵向", "Portrait")}[o],
+        t("方向", "Orientation"), tuple(orientations), key=f"{key}_orientation",
+        format_func=orientations.__getitem__,
     )
     c3, c4 = st.columns(2)
     fmt: Any = c3.selectbox(
-        t("格式", "Format"), ("pdf", "png"), key=f"{key}_fmt",
-        format_func=lambda f: {"pdf": t("PDF（矢量）", "PDF (vector)"),
-                               "png": t("PNG（图片）", "PNG (image)")}[f],
+        t("格式", "Format"), tuple(formats), key=f"{key}_fmt", format_func=formats.__getitem__,
     )
     dpi = c4.selectbox(t("分辨率 (dpi)", "Resolution (dpi)"), DPI_CHOICES, index=2,
                        key=f"{key}_dpi")
@@ -102,12 +113,77 @@ def options_form(key: str, lang: str, default_title: str) -> ExportOptions | Non
         return None
 
 
+def file_signature(*parts: object) -> str:
+    """A short digest of what a file is made from (view, options, classes …)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{max(n // 1024, 1)} KB"
+
+
+def prepared_download(
+    make: Callable[[], bytes], file_name: str, mime: str, key: str, signature: str,
+    *, make_label: str | None = None,
+) -> None:
+    """A 生成 button that makes the file (errors said in place), then a 下载 button for it.
+
+    Parameters
+    ----------
+    make : callable
+        Makes the file's bytes; may raise :class:`spatial._errors.SpatialError`.
+    file_name, mime : str
+        Name and type of the download.
+    key : str
+        Widget key prefix.
+    signature : str
+        What the file is made from (:func:`file_signature`); a file made from
+        other settings is not offered.
+    make_label : str, optional
+        Label of the make button.
+    """
+    from ui.i18n import current_lang
+
+    lang = current_lang()
+    slot = f"{key}_file"
+    label = make_label or t("生成文件", "Make the file")
+    if st.button(label, key=f"{key}_make", type="primary", icon=":material/print:"):
+        try:
+            with st.spinner(t("正在出图……", "Making the map…")):
+                data = make()
+        except SpatialError as err:
+            st.session_state.pop(slot, None)
+            st.error(err.message(lang), icon=":material/error:")
+            return
+        made = datetime.now(LOCAL_TZ).strftime("%H:%M:%S")
+        st.session_state[slot] = (signature, data, file_name, mime, made)
+    kept = st.session_state.get(slot)
+    if not kept:
+        st.caption(t("点击后生成，完成后出现下载按钮。",
+                     "Click to make the file; a download button appears when it is ready."))
+        return
+    kept_sig, data, name, kept_mime, made = kept
+    if kept_sig != signature:
+        st.caption(t("设置已更改，请重新生成文件。", "The settings changed: make the file again."))
+        return
+    # The time it was made (Beijing time) tells this file from one made before a change.
+    size = _size_text(len(data))
+    st.download_button(t(f"下载 {name}（{size}，{made} 生成）",
+                         f"Download {name} ({size}, made {made})"),
+                       data=data, file_name=name, mime=kept_mime, key=f"{key}_download",
+                       on_click="ignore", icon=":material/download:")
+
+
 def deferred_download(
     label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str
 ) -> None:
-    """A download button whose file is made by ``make`` only when it is clicked."""
-    st.download_button(label, data=make, file_name=file_name, mime=mime, key=key,
-                       on_click="ignore", type="primary", icon=":material/download:")
+    """A download of a file made on request: :func:`prepared_download` keyed by the file name.
+
+    Kept for callers that have no signature of their own: the file name (paper,
+    date, format) and ``label`` stand in for it.
+    """
+    prepared_download(make, file_name, mime, key, file_signature(file_name, label),
+                      make_label=label)
 
 
 def live_view(view: View, key: str | None) -> Callable[[], View]:
@@ -142,8 +218,10 @@ def render_export_panel(
     choropleth: ChoroplethLayer | None = None,
     extra_layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     key: str = "export",
+    title: str | None = None,
+    subtitle: str | None = None,
 ) -> None:
-    """Draw the export popover for a view; its button downloads the map as PDF or PNG.
+    """Draw the export popover for a view; it makes the map as PDF or PNG, then downloads it.
 
     Parameters
     ----------
@@ -159,10 +237,16 @@ def render_export_panel(
         The planner's own layers shown on the map.
     key : str
         Widget key prefix (unique per page).
+    title : str, optional
+        The default title (the page's subject); the plan's or the indicator's by default.
+    subtitle : str, optional
+        The second line; by default the shown groups or the indicator's classes.
     """
     lang = view.lang
     with st.popover(t("出图", "Export map"), icon=":material/print:"):
-        options = options_form(key, lang, default_title(lang, choropleth))
+        options = options_form(key, lang, title or default_title(lang, choropleth))
+        if options is not None and subtitle is not None:
+            options = replace(options, subtitle=subtitle)
         bm = get_basemap(view.basemap)
         if bm.sources:
             st.caption(t(f"底图：{bm.title(lang)}（瓦片无法获取时不绘制底图，并在图上注明）",
@@ -177,13 +261,16 @@ def render_export_panel(
         current = live_view(view, live_view_key)
 
         def make() -> bytes:
-            # Runs when the button is clicked, outside the script: no Streamlit calls here.
             return export_view(current(), options, choropleth=choropleth, extra_layers=extra,
                                tianditu_key=key_tdt).data
 
         mime = "application/pdf" if options.fmt == "pdf" else "image/png"
-        deferred_download(t("下载", "Download"), make, export_file_name("hebi-map", options), mime,
-                  f"{key}_download")
+        signature = file_signature(current(), options, choropleth is not None and
+                                   (choropleth.name, choropleth.classification.breaks),
+                                   [(s.id, len(g)) for s, g in extra])
+        prepared_download(make, export_file_name("hebi-map", options), mime, key, signature,
+                          make_label=t("生成 PDF", "Make the PDF") if options.fmt == "pdf"
+                          else t("生成 PNG", "Make the PNG"))
 
 
 def _area_spec(area_id: str, title: str) -> LayerSpec:
@@ -260,5 +347,49 @@ def render_atlas_download(
         return export_atlas(view, area_layer, pdf, choropleth=choropleth,
                             tianditu_key=key_tdt).data
 
-    deferred_download(t("下载图集（PDF）", "Download atlas (PDF)"), make,
-              export_file_name(f"hebi-atlas-{area_layer}", pdf), "application/pdf", key)
+    prepared_download(make, export_file_name(f"hebi-atlas-{area_layer}", pdf),
+                      "application/pdf", key,
+                      file_signature(view, area_layer, pdf, choropleth is not None),
+                      make_label=t("生成图集（PDF）", "Make the atlas (PDF)"))
+
+
+def render_coverage_export_panel(
+    model: Any, category: str, level: int, *, units: gpd.GeoDataFrame | None,
+    sites: Any, basemap_id: str,
+) -> None:
+    """出图 of the coverage page: the places in their coverage classes, the gaps, the
+    facilities (what-ifs ringed), the suggested sites and the units, with their legend.
+
+    Parameters
+    ----------
+    model : CoverageModel
+        The page's model, what-ifs included.
+    category : str
+        The category shown (a code, or ``"all"``).
+    level : int
+        The walking minutes shown.
+    units : GeoDataFrame, optional
+        The planning units outlined on the page's map.
+    sites : DataFrame or None
+        The suggested sites shown on the map, if any.
+    basemap_id : str
+        The page's basemap.
+    """
+    from spatial.export.coverage_layers import (
+        coverage_layers,
+        coverage_subtitle,
+        coverage_title,
+    )
+    from ui.i18n import current_lang
+
+    lang = current_lang()
+    extra = coverage_layers(model, category, level, sites=sites, units=units, lang=lang)
+    places = extra[0][1]
+    if places.empty:
+        return
+    minx, miny, maxx, maxy = (float(v) for v in places.total_bounds)
+    view = View(groups=("user",), layers=tuple(spec.id for spec, _ in extra),
+                basemap=basemap_id, bbox=(minx, miny, maxx, maxy), lang=lang)
+    render_export_panel(view, extra_layers=extra, key="cov_export",
+                        title=coverage_title(category, level, lang),
+                        subtitle=coverage_subtitle(category, level, lang))

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
+from layers.fields import local_today
 from spatial.export import ExportOptions, export_view
 from spatial.view import View
 from tests.browser.conftest import map_frame, open_page, wait_idle
@@ -27,24 +26,19 @@ def _text(data: bytes) -> str:
     return "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
 
 
-def _download(page: Page, button: Locator, tmp_path: Path) -> Path:
-    """Click a deferred download button and save the file it gives.
+def _download(page: Page, make: Locator, tmp_path: Path, scope: Page | Locator | None = None
+              ) -> Path:
+    """Click 生成 (make the file), then the 下载 button that appears, and save the file.
 
-    Streamlit registers the file's generator anew on every rerun and drops the
-    previous one; a click that lands while a rerun is finishing refers to the
-    dropped one and yields nothing (a person clicks again). So the test waits
-    for the page to be idle first and clicks a second time if nothing came.
+    No waiting for the page to settle and no second click: every click must
+    either download or say why (issue 12).
     """
-    for attempt in range(2):
-        wait_idle(page)
-        try:
-            with page.expect_download(timeout=45_000) as info:
-                button.click()
-            download = info.value
-            break
-        except PlaywrightTimeoutError:
-            if attempt:
-                raise
+    make.click()
+    button = (scope or page).get_by_role("button", name=re.compile(r"^下载 hebi-"))
+    expect(button).to_be_visible(timeout=90_000)
+    with page.expect_download(timeout=45_000) as info:
+        button.click()
+    download = info.value
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     return saved
@@ -56,7 +50,7 @@ def test_export_page_download_is_the_plan_pdf(page: Page, app_server: str,
     page.get_by_label("标题").fill("经开区规划总图 浏览器测试")
     page.keyboard.press("Tab")
     wait_idle(page)
-    saved = _download(page, page.get_by_role("button", name="下载", exact=True), tmp_path)
+    saved = _download(page, page.get_by_role("button", name="生成 PDF", exact=True), tmp_path)
     assert re.fullmatch(r"hebi-map-\d{4}-\d{2}-\d{2}\.pdf", saved.name)
     data = saved.read_bytes()
     assert data.startswith(b"%PDF")
@@ -79,7 +73,8 @@ def test_map_page_export_button_downloads_the_current_view(page: Page, app_serve
     page.get_by_role("option", name="A3", exact=True).click()
     wait_idle(page)
     expect(popover).to_be_visible()
-    saved = _download(page, popover.get_by_role("button", name="下载", exact=True), tmp_path)
+    saved = _download(page, popover.get_by_role("button", name="生成 PDF", exact=True), tmp_path,
+                      popover)
     assert saved.suffix == ".pdf"
     data = saved.read_bytes()
     page_box = PdfReader(io.BytesIO(data)).pages[0].mediabox
@@ -87,7 +82,7 @@ def test_map_page_export_button_downloads_the_current_view(page: Page, app_serve
         == (420, 297)  # A3 landscape, as chosen
     # The file shows the view the page holds (mirrored in its URL): same scale as the core's.
     view = View.from_query_params(parse_qs(urlsplit(page.url).query))
-    expected = export_view(view, ExportOptions(paper="A3", map_date=date.today()))
+    expected = export_view(view, ExportOptions(paper="A3", map_date=local_today()))
     text = _text(data)
     assert f"比例尺1:{expected.info.scale_denominator:.0f}" in text
     assert text == _text(expected.data)
@@ -103,8 +98,50 @@ def test_indicator_export_prints_the_classes_on_screen(page: Page, app_server: s
     page.get_by_role("button", name="出图").click()
     popover = page.locator('[data-testid="stPopoverBody"]')
     expect(popover).to_be_visible(timeout=10_000)
-    saved = _download(page, popover.get_by_role("button", name="下载", exact=True), tmp_path)
+    saved = _download(page, popover.get_by_role("button", name="生成 PDF", exact=True), tmp_path,
+                      popover)
     text = _text(saved.read_bytes())
     assert "鹤壁经开区面积（平方公里）" in text  # the default title names the indicator
     for label in labels:  # every class of the screen's legend, with the same bounds
         assert "".join(label.split()) in text
+
+
+def test_a_click_right_after_a_settings_change_downloads_the_new_settings(
+        page: Page, app_server: str, tmp_path: Path) -> None:
+    """Issue 12 item 7, reproduced: type a title and click at once, while the page reruns.
+
+    With the old one-click deferred download this click was lost ("Deferred file … not
+    found" on the server, nothing in the browser). Now the click makes the file of the
+    settings on screen, and an earlier file is never offered after a change.
+    """
+    open_page(page, app_server, "export")
+    make = page.get_by_role("button", name="生成 PDF", exact=True)
+    first = _download(page, make, tmp_path)
+    assert "比例尺1:" in _text(first.read_bytes())
+    button = page.get_by_role("button", name=re.compile(r"^下载 hebi-"))
+    first_label = button.inner_text()
+    page.wait_for_timeout(1100)  # the next file is made at a later second (its label differs)
+    title = page.get_by_label("标题")
+    title.fill("设置更改后立即点击")
+    page.keyboard.press("Tab")  # the change is sent: the page reruns ...
+    make.click()  # ... and the click lands at once, while that rerun is under way
+    expect(button).not_to_have_text(first_label, timeout=90_000)
+    wait_idle(page)
+    # The click was not lost: it made a file, and the 下载 button gives it.
+    with page.expect_download(timeout=45_000) as info:
+        button.click()
+    saved = tmp_path / "second.pdf"
+    info.value.save_as(saved)
+    text = _text(saved.read_bytes())
+    if "设置更改后立即点击" not in text:
+        # The click was taken before the title's change reached the server (a browser race we
+        # cannot order); the page then withdraws that file and a second 生成 gives the new one.
+        wait_idle(page)
+        make.click()
+        expect(button).to_be_visible(timeout=90_000)
+        wait_idle(page)
+        with page.expect_download(timeout=45_000) as info:
+            button.click()
+        info.value.save_as(saved)
+        text = _text(saved.read_bytes())
+    assert "设置更改后立即点击" in text

@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from layers.fields import column_label, present_table
 from spatial._errors import SpatialError
 from spatial.basemaps import (
     BASEMAP_IDS,
@@ -82,6 +83,7 @@ from ui.coverage_tables import (
     unit_pivot,
 )
 from ui.data import layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
+from ui.export_panel import render_coverage_export_panel
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
@@ -383,9 +385,8 @@ def _facility_overlay(model: CoverageModel, category: str, level: int, gcj02: bo
             str(name[i]) or str(fid[i]),
             (
                 (t("类别", "Category"), cat_label(str(cat[i]))),
-                (t("层级", "Level"), f"{int(lvl[i])} min"),
+                (t("层级", "Level"), t(f"{int(lvl[i])} 分钟", f"{int(lvl[i])} min")),
                 (t("服务距离", "Walking rule"), f"{float(walk[i]):.0f} m"),
-                (t("编号", "Id"), str(fid[i])),
             ),
         )
         for i in rows
@@ -854,6 +855,9 @@ def render() -> None:
     with col_map:
         _map(model, category, level, inputs, mode, edit)
         _legend(category, level)
+        render_coverage_export_panel(
+            model, category, level, units=_study_units(inputs),
+            sites=st.session_state.get("cov_sites"), basemap_id=_basemap_choice())
 
     tabs = st.tabs([
         t("覆盖率", "Coverage"), t("规划单元", "Planning units"), t("完整度", "Completeness"),
@@ -870,12 +874,12 @@ def render() -> None:
                      key="cov_unit_table")
     with tabs[2]:
         comp = completeness_table(model)
-        comp["level"] = comp["level"].map(lambda v: t("任一层级", "any level") if v == "any"
-                                          else t(f"{v} 分钟", f"{v} min"))
         comp["share_all_nine"] = comp["share_all_nine"] * 100
-        st.dataframe(comp, hide_index=True, key="cov_completeness_table", column_config={
-            "share_all_nine": st.column_config.NumberColumn(format="%.1f%%"),
-        })
+        share_col = column_label("share_all_nine", current_lang())
+        st.dataframe(present_table(comp, current_lang()), hide_index=True,
+                     key="cov_completeness_table", column_config={
+                         share_col: st.column_config.NumberColumn(format="%.1f%%"),
+                     })
     with tabs[3]:
         gaps = gap_table(model)
         gaps = gaps[gaps["level_min"] == level]
@@ -883,7 +887,8 @@ def render() -> None:
             gaps = gaps[gaps["category"] == category]
         st.caption(t("按受影响人口排序；超出距离 = 最近设施距离 − 规则距离。",
                      "Largest population first; excess = nearest distance − walking rule."))
-        st.dataframe(gaps.head(500), hide_index=True, key="cov_gap_table")
+        st.dataframe(present_table(gaps.head(500), current_lang()), hide_index=True,
+                     key="cov_gap_table")
     with tabs[4]:
         straight, detail = straight_line_table(model)
         straight = straight[straight["level_min"] == level]
@@ -892,11 +897,14 @@ def render() -> None:
             "A straight-line radius counts residents across rivers, rails and walls as covered; "
             "the over-claimed population is listed here.",
         ))
-        st.dataframe(straight, hide_index=True, key="cov_straight_table")
-        st.dataframe(detail[detail["level_min"] == level], hide_index=True,
+        st.dataframe(present_table(straight, current_lang()), hide_index=True,
+                     key="cov_straight_table")
+        st.dataframe(present_table(detail[detail["level_min"] == level], current_lang()),
+                     hide_index=True,
                      key="cov_overclaim_table")
     with tabs[5]:
-        st.dataframe(unsnapped_table(model), hide_index=True, key="cov_unsnapped_table")
+        st.dataframe(present_table(unsnapped_table(model), current_lang()), hide_index=True,
+                     key="cov_unsnapped_table")
     with tabs[6]:
         rules_editor(model.rules)
     with tabs[7]:

@@ -22,9 +22,10 @@ from spatial.text import escape_markdown
 from spatial.view import DEFAULT_BBOX, DEFAULT_VIEW, View
 from ui.data import plan_layer, secrets_or_none
 from ui.export_panel import (
-    deferred_download,
     export_file_name,
+    file_signature,
     options_form,
+    prepared_download,
     render_atlas_download,
 )
 from ui.i18n import current_lang, t
@@ -185,10 +186,11 @@ def render() -> None:
         key_tdt = tianditu_key(secrets_or_none())
 
         def make() -> bytes:
-            # Runs on click, outside the script: no Streamlit calls here.
             return export_view(view, options, area=area, choropleth=choro,
                                tianditu_key=key_tdt).data
 
         mime = "application/pdf" if options.fmt == "pdf" else "image/png"
-        deferred_download(t("下载", "Download"), make, export_file_name("hebi-map", options),
-                          mime, f"{_KEY}_download")
+        signature = file_signature(view, options, area, choro is not None)
+        prepared_download(make, export_file_name("hebi-map", options), mime, _KEY, signature,
+                          make_label=t("生成 PDF", "Make the PDF") if options.fmt == "pdf"
+                          else t("生成 PNG", "Make the PNG"))

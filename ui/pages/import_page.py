@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from layers.fields import column_label, local_time
 from spatial import LayerImportError, SpatialError
 from spatial.importer import (
     COORDINATE_SYSTEMS,
@@ -345,10 +346,11 @@ def _save(ws: GeoPackageWorkspace, title: str, gdf: Any) -> str | None:
 # --- my layers -----------------------------------------------------------------------------------
 
 
-def _layer_csv(ws: GeoPackageWorkspace, info: UserLayerInfo) -> bytes:
+def _layer_csv(ws: GeoPackageWorkspace, info: UserLayerInfo, lang: str) -> bytes:
     gdf = ws.read_layer(info.title)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    table["wkt"] = gdf.geometry.to_wkt()
+    # The planner's own columns keep their names; only the geometry column is ours to name.
+    table[column_label("wkt", lang)] = gdf.geometry.to_wkt()
     return to_safe_csv(table)
 
 
@@ -357,15 +359,17 @@ def _layer_row(ws: GeoPackageWorkspace, info: UserLayerInfo) -> None:
         cols = st.columns([6, 2, 2])
         cols[0].markdown(f"**{md_escape(info.title)}**")
         fmt = md_escape(str(info.report.get("format", "")))
+        lang = current_lang()
+        saved = md_escape(local_time(info.saved_utc, lang))
         cols[0].caption(
             t(
-                f"{info.feature_count} 个要素 · {fmt} · 保存于 {info.saved_utc} UTC",
-                f"{info.feature_count} features · {fmt} · saved {info.saved_utc} UTC",
+                f"{info.feature_count} 个要素 · {fmt} · 保存于 {saved}",
+                f"{info.feature_count} features · {fmt} · saved {saved}",
             )
         )
         cols[1].download_button(
             t("下载 CSV", "Download CSV"),
-            data=lambda: _layer_csv(ws, info),
+            data=lambda: _layer_csv(ws, info, lang),
             file_name=f"{info.layer_id}.csv",
             mime="text/csv",
             key=f"import_csv_{info.layer_id}",

@@ -870,7 +870,8 @@ def render() -> None:
         st.markdown(_legend_html(opt, c, target, target_source, statuses, lang),
                     unsafe_allow_html=True)
         table = _table(areas, opt, c, statuses, lang)
-        st.dataframe(table, hide_index=True, width="stretch")
+        # The id stays in the download (statistics are joined by it) but not on screen.
+        st.dataframe(table.drop(columns=[t("编号", "Id")]), hide_index=True, width="stretch")
         st.download_button(t("下载表格（CSV）", "Download table (CSV)"), to_safe_csv(table),
                            file_name=f"indicator_{area_set.id}.csv", mime="text/csv",
                            key="ind_csv")

@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
+from layers.fields import feature_rows
 from layers.legend import LegendRow, has_schematic, legend_sections
 from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
@@ -30,7 +31,6 @@ from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
-    CONFIDENCE_LABELS,
     LayerPayload,
     basemap_overlay,
     build_base_map,
@@ -361,8 +361,6 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
     props = {k: v for k, v in row.iloc[0].items() if k != gdf.geometry.name}
     name = props.get("name_en" if lang == "en" else "name") or props.get("name") or spec.title(lang)
     st.markdown(f"#### {md_escape(name)}")
-    if lang == "zh" and props.get("name_en"):
-        st.caption(md_escape(props["name_en"]))
     lines = [f"**{t('图层', 'Layer')}**：{md_escape(spec.title(lang))}"]
     geom = row.geometry.iloc[0]
     if geom is not None and not geom.is_empty:
@@ -377,11 +375,10 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
     if subs:
         lines.append(f"**{t('子区', 'Sub-zones')}**：" + "、".join(md_escape(s) for s in subs))
     conf = props.get("confidence")
-    if isinstance(conf, str):
-        zh, en = CONFIDENCE_LABELS.get(conf, (conf, conf))
-        lines.append(f"**{t('可信度', 'Confidence')}**：{md_escape(en if lang == 'en' else zh)}")
-    if props.get("source"):
-        lines.append(f"**{t('来源', 'Source')}**：{md_escape(props['source'])}")
+    names = _names_by_id(loaded, lang)
+    for label, value in feature_rows(props, lang, fields=("confidence", "source"),
+                                     overrides=spec.field_aliases(), names=names):
+        lines.append(f"**{md_escape(label)}**：{md_escape(value)}")
     st.markdown("  \n".join(lines))
     _plan_statements(props, lang)
     if conf == "schematic":
@@ -391,12 +388,25 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
     if description:
         st.caption(md_escape(description))
     with st.expander(t("全部属性", "All attributes")):
-        table = {str(k): ("" if v is None else str(v)) for k, v in props.items()}
+        rows = feature_rows(props, lang, overrides=spec.field_aliases(), names=names)
         st.dataframe(
-            {t("属性", "Property"): list(table), t("值", "Value"): list(table.values())},
+            {t("属性", "Property"): [r[0] for r in rows], t("值", "Value"): [r[1] for r in rows]},
             hide_index=True,
             use_container_width=True,
         )
+
+
+def _names_by_id(loaded: _Loaded, lang: str) -> dict[str, str]:
+    """Feature id → name over the loaded layers, so a ``parent`` or ``axes`` reads as names."""
+    out: dict[str, str] = {}
+    for gdf in loaded.frames.values():
+        if gdf is None or "id" not in gdf.columns or "name" not in gdf.columns:
+            continue
+        col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
+        for fid, name in zip(gdf["id"], gdf[col], strict=True):
+            if isinstance(name, str) and name.strip():
+                out.setdefault(str(fid), name.strip())
+    return out
 
 
 # --- page ----------------------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""出图 of the coverage page: the classes, gaps, facilities and suggested sites, with a legend."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pypdf import PdfReader
+
+from spatial.coverage import analyse, suggest_sites
+from spatial.coverage_rules import load_rules
+from spatial.export import ExportOptions, export_view
+from spatial.export.coverage_layers import (
+    CLASS_STYLES,
+    coverage_layers,
+    coverage_subtitle,
+    coverage_title,
+    place_classes,
+)
+from spatial.view import View
+from tests.coverage_synthetic import ORIGIN, random_city, random_facilities, random_places
+
+DAY = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def model_and_units() -> tuple[object, gpd.GeoDataFrame]:
+    roads = random_city(8, n=10, origin=ORIGIN)
+    fac = random_facilities(roads, 20, 9)
+    res = random_places(roads, 40, 10)
+    x0, y0, x1, y1 = roads.total_bounds
+    units = gpd.GeoDataFrame(
+        {"name": ["西片", "东片"]},
+        geometry=[shapely.box(x0, y0, (x0 + x1) / 2, y1), shapely.box((x0 + x1) / 2, y0, x1, y1)],
+        crs=roads.crs,
+    )
+    model, _ = analyse(roads, fac, res, load_rules(), units={"life_circles": units})
+    return model, units
+
+
+def _text(data: bytes) -> str:
+    return "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def test_coverage_print_shows_the_classes_gaps_and_sites(
+        model_and_units: tuple[object, gpd.GeoDataFrame]) -> None:
+    model, units = model_and_units
+    # A category and level with facilities on the map and gaps a new site would close.
+    counts = model.facilities.groupby(["category", "level_min"]).size()  # type: ignore[attr-defined]
+    for (category, lvl), _n in counts.sort_values(ascending=False).items():
+        level = int(lvl)
+        sites = suggest_sites(model, category, level, 2)  # type: ignore[arg-type]
+        if len(sites):
+            break
+    extra = coverage_layers(model, category, level, sites=sites, units=units)  # type: ignore[arg-type]
+    ids = [spec.id for spec, _ in extra]
+    assert ids == ["cov_places", "cov_facilities", "cov_sites", "cov_units"]
+    classes = place_classes(model, category, level)  # type: ignore[arg-type]
+    places = extra[0][1]
+    assert sorted(set(places["cls"])) == sorted(set(int(c) for c in classes))
+    minx, miny, maxx, maxy = (float(v) for v in places.total_bounds)
+    view = View(groups=("user",), layers=tuple(ids), basemap="none", bbox=(minx, miny, maxx, maxy))
+    title = coverage_title(category, level, "zh")
+    out = export_view(view, ExportOptions(map_date=DAY, title=title,
+                                          subtitle=coverage_subtitle(category, level, "zh")),
+                      extra_layers=extra)
+    text = _text(out.data)
+    title_text = "".join(coverage_title(category, level, "zh").split())
+    assert "图1" + title_text in text
+    assert f"沿路网步行{level}分钟" in text
+    assert "第二十章专栏15" in text and "GB50180-2018生活圈步行距离" in text  # sources in words
+    # The legend has a row for every class shown on the map, in the page's words.
+    for k in sorted(set(int(c) for c in classes)):
+        assert "".join(CLASS_STYLES[k][1].split()) in text
+    assert "建议选址" in text  # legend row and the sites' own labels
+    for rank in sites["rank"]:
+        assert f"建议选址 {int(rank)}" in out.info.labels
+    assert "西片" in out.info.labels and "东片" in out.info.labels
+    assert any(label.startswith("服务设施（") for label in out.info.legend_labels)
+
+
+def test_all_nine_view_prints_the_count_classes(
+        model_and_units: tuple[object, gpd.GeoDataFrame]) -> None:
+    model, _ = model_and_units
+    extra = coverage_layers(model, "all", 15, lang="en")  # type: ignore[arg-type]
+    counts = np.asarray(extra[0][1]["cls"])
+    view = View(groups=("user",), layers=tuple(s.id for s, _ in extra), basemap="none",
+                bbox=tuple(float(v) for v in extra[0][1].total_bounds), lang="en")  # type: ignore[arg-type]
+    out = export_view(view, ExportOptions(map_date=DAY, fmt="png", dpi=72,
+                                          title=coverage_title("all", 15, "en")),
+                      extra_layers=extra)
+    for k in sorted(set(int(c) for c in counts)):
+        assert f"{k} in reach" in out.info.legend_labels

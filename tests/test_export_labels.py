@@ -1,0 +1,151 @@
+"""Report-grade figures: names (注记) from the catalogue, figure number, inset, notes, sources."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import geopandas as gpd
+import pytest
+from pypdf import PdfReader
+from shapely.geometry import LineString
+
+import layers
+from layers.schema import LabelRule, LayerSpec, Style
+from spatial.export import ExportOptions, export_atlas, export_view, prepare_content, render_page
+from spatial.export.labels import _short, equivalent_zoom
+from spatial.export.options import _export_style
+from spatial.view import DEFAULT_VIEW, View
+
+STRUCTURE = ("corridor", "spines", "axes", "nodes", "bonded_zone")
+_DAY = __import__("datetime").date(2026, 11, 24)
+
+
+def _n(text: str) -> str:
+    return "".join(text.split())
+
+
+def _pdf_text(data: bytes) -> list[str]:
+    return [_n(p.extract_text()) for p in PdfReader(io.BytesIO(data)).pages]
+
+
+def _zone_view(lang: str = "zh", groups: tuple[str, ...] = ("structure", "parks")) -> View:
+    """The plan structure framed as a report figure of the zone (the nodes, with a margin)."""
+    b = layers.load_layer("nodes").total_bounds
+    pad = 0.01
+    return DEFAULT_VIEW.replace(groups=groups, basemap="none", lang=lang,
+                                bbox=(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
+
+
+def _names(layer_id: str, lang: str = "zh") -> list[str]:
+    gdf = layers.load_layer(layer_id)
+    return [_short(str(v)) for v in gdf["name_en" if lang == "en" else "name"]]
+
+
+@pytest.fixture(scope="module")
+def zone_pdf() -> tuple[str, list[str]]:
+    out = export_view(_zone_view(), ExportOptions(map_date=_DAY))
+    (text,) = _pdf_text(out.data)
+    return text, out.info.labels
+
+
+def test_the_pdf_text_layer_names_the_plan_structure(zone_pdf: tuple[str, list[str]]) -> None:
+    text, labels = zone_pdf
+    # The corridor, both spines, the bonded zone and every node are named on the page ...
+    for layer_id in ("corridor", "spines", "bonded_zone", "nodes"):
+        for name in _names(layer_id):
+            assert _n(name) in text, name
+    # ... and the axes, but where a long axis name cannot fit between the nodes on its
+    # line it gives way (the priority rule); at this scale at most two do.
+    axes = [name for name in _names("axes") if _n(name) in text]
+    assert len(axes) >= 5, axes
+    # What the page reports it printed is what the text layer holds.
+    for label in labels:
+        assert _n(label) in text
+    assert set(_names("corridor") + _names("spines")) <= set(labels)
+
+
+def test_figure_number_inset_note_and_sources_in_chinese(zone_pdf: tuple[str, list[str]]) -> None:
+    text, _ = zone_pdf
+    assert _n("图1　鹤壁经济技术开发区空间布局图") in text
+    assert _n("区位图（鹤壁市）") in text  # the location inset
+    assert _n("示意图") in text and "schematic" not in text.lower()
+    # The plan by its chapters/专栏 (the structure is in chapter 15, the bonded zone in box 11).
+    assert _n("数据来源：《鹤壁经开区“十四五”规划纲要》第") in text
+    assert _n("第十五章") in text and _n("第十六章专栏11") in text
+    for raw in (".geojson", "PLACES", "digitised", "hebi_"):
+        assert raw not in text
+
+
+def test_labels_never_overlap_and_stay_in_the_frame() -> None:
+    content = prepare_content(_zone_view(groups=("structure", "parks", "green", "reference")))
+    with _export_style():
+        fig, info = render_page(content, ExportOptions(map_date=_DAY))
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        ax = fig.axes[0]
+        frame = ax.get_window_extent(renderer)
+        names = [t for t in ax.texts if t.get_gid() == "label"]
+        halos = [t for t in ax.texts if t.get_gid() == "label-halo"]
+        boxes = [t.get_window_extent(renderer) for t in names]
+    assert sorted(t.get_text() for t in names) == sorted(info.labels)
+    assert len(boxes) >= 20
+    for box in boxes:
+        assert frame.x0 <= box.x0 <= box.x1 <= frame.x1
+        assert frame.y0 <= box.y0 <= box.y1 <= frame.y1
+    for (a, ta), (b, tb) in itertools.combinations(zip(boxes, names, strict=True), 2):
+        assert not a.overlaps(b), (ta.get_text(), tb.get_text())
+    # Along-line names are rotated to their line (a north-south spine reads vertically).
+    spine = next(t for t in names if t.get_text() == "华夏路城市脊")
+    assert abs(abs(spine.get_rotation() % 180) - 90) < 20
+    # Every name has a halo (drawn under it; the name stays text) and no mathtext.
+    assert [t.get_text() for t in halos] == [t.get_text() for t in names]
+    assert all(h.get_path_effects() and h.get_zorder() < t.get_zorder()
+               for h, t in zip(halos, names, strict=True))
+    assert not any(t.get_parse_math() for t in names + halos)
+
+
+def test_a_label_shows_from_its_rules_zoom() -> None:
+    assert round(equivalent_zoom(120_000, 35.77)) == 12  # the whole plan on A4
+    assert round(equivalent_zoom(10_000, 35.77)) == 16
+    full = export_view(DEFAULT_VIEW.replace(basemap="none", groups=("roads", "structure")),
+                       ExportOptions(fmt="png", dpi=72, map_date=_DAY)).info
+    roads = set(_names("roads"))
+    assert not roads & set(full.labels)  # road names (min zoom 14) wait for a closer page
+    assert "渤海路创智服务走廊" in full.labels
+
+
+def test_a_dollar_in_a_name_prints_as_written() -> None:
+    spec = LayerSpec(id="t_line", title_zh="测试线", title_en="Test line", group="user",
+                     geometry="LineString", style=Style("#333333"),
+                     label=LabelRule("line", priority=99, min_zoom=1, size=14))
+    gdf = gpd.GeoDataFrame(
+        [{"id": "l1", "name": "$x_1$ 路", "name_en": "$x_1$ Rd", "kind": "road",
+          "source": "测试", "confidence": "high",
+          "geometry": LineString([(114.25, 35.74), (114.35, 35.76)])}],
+        geometry="geometry", crs="EPSG:4326")
+    view = View(groups=("user",), layers=("t_line",), basemap="none",
+                bbox=(114.24, 35.72, 114.36, 35.78))
+    out = export_view(view, ExportOptions(map_date=_DAY, inset=False),
+                      extra_layers=[(spec, gdf)])
+    assert out.info.labels == ["$x_1$ 路"]
+    assert _n("$x_1$ 路") in _pdf_text(out.data)[0]
+
+
+def test_english_page_is_english_only() -> None:
+    out = export_view(_zone_view("en"), ExportOptions(map_date=_DAY))
+    (text,) = _pdf_text(out.data)
+    assert _n("Figure 1. Hebi ETDZ spatial layout") in text
+    assert _n("Schematic map") in text and "示意图" not in text
+    assert _n("Location (Hebi") in text
+    assert _n("Sources: Hebi ETDZ 14th Five-Year Plan, ch.") in text and _n("ch. 15;") in text
+    for name in _names("corridor", "en") + _names("spines", "en"):
+        assert _n(name) in text
+
+
+def test_atlas_pages_are_numbered_figures() -> None:
+    out = export_atlas(DEFAULT_VIEW.replace(basemap="none", groups=("structure",)),
+                       "bonded_subzones", ExportOptions(map_date=_DAY, figure_no=3))
+    texts = _pdf_text(out.data)
+    assert len(texts) == 3
+    for i, text in enumerate(texts):
+        assert _n(f"图{3 + i}　") in text
