@@ -457,6 +457,10 @@ class MapContent:
         An area outlined on top (the page's area in an atlas or ``--area``).
     highlight_label : str, optional
         Its legend label / name.
+    epsg : int
+        Metric CRS of the page.
+    opacity : tuple of (str, float)
+        Per-layer opacity factors of the layer tree (:attr:`View.opacity`).
     """
 
     layers: tuple[DrawLayer, ...]
@@ -468,6 +472,7 @@ class MapContent:
     highlight: gpd.GeoSeries | None = None
     highlight_label: str | None = None
     epsg: int = GK_EPSG_HEBI
+    opacity: tuple[tuple[str, float], ...] = ()
 
     def with_extent(self, extent_gk: tuple[float, float, float, float]) -> MapContent:
         """Return a copy showing another extent."""
@@ -583,17 +588,19 @@ def prepare_content(
     source = layer_source or _catalogue_source
     extra = {spec.id: (spec, gdf) for spec, gdf in extra_layers}
     ids = view.visible_layer_ids(extra_specs=[spec for spec, _ in extra_layers])
-    if choropleth is not None and choropleth.area_layer not in ids:
-        ids.append(choropleth.area_layer)
 
     def load(layer_id: str) -> tuple[LayerSpec, gpd.GeoDataFrame]:
         return extra[layer_id] if layer_id in extra else source(layer_id)
 
+    # The view's order (the layer tree's); the choropleth's area layer, if not shown, by z-order.
     drawn: list[DrawLayer] = []
     for layer_id in ids:
         spec, gdf = load(layer_id)
         drawn.append(DrawLayer(spec, _to_gk(gdf, epsg), declared=gdf))
-    drawn.sort(key=lambda d: d.spec.z_order)
+    if choropleth is not None and choropleth.area_layer not in ids:
+        spec, gdf = load(choropleth.area_layer)
+        at = next((k for k, d in enumerate(drawn) if d.spec.z_order > spec.z_order), len(drawn))
+        drawn.insert(at, DrawLayer(spec, _to_gk(gdf, epsg), declared=gdf))
 
     lang = view.lang if view.lang in ("zh", "en") else "zh"
     content = MapContent(
@@ -604,6 +611,7 @@ def prepare_content(
         groups=tuple(view.groups),
         choropleth=choropleth,
         epsg=epsg,
+        opacity=tuple(view.opacity),
     )
     if area is None:
         return content
@@ -876,13 +884,17 @@ def _line_parts(geoms: Iterable[Any]) -> list[NDArray[np.float64]]:
 
 
 def _draw_features(
-    ax: Any, geometry: str, geoms: Sequence[Any], style: Style, k: float, zorder: float
+    ax: Any, geometry: str, geoms: Sequence[Any], style: Style, k: float, zorder: float,
+    fade: float = 1.0,
 ) -> None:
-    """Draw features of one geometry family in one style with one collection."""
-    edge = to_rgba(style.colour, style.opacity)
+    """Draw features of one geometry family in one style with one collection.
+
+    ``fade`` multiplies stroke and fill opacity (a layer faded in the layer tree).
+    """
+    edge = to_rgba(style.colour, style.opacity * fade)
     lw = style.weight * PX_TO_PT * k
     face_colour = style.fill_colour or style.colour
-    face_alpha = style.fill_opacity
+    face_alpha = style.fill_opacity * fade
     if geometry == "Polygon":
         polys = shapely.orient_polygons(np.asarray(geoms, dtype=object))
         paths = [_polygon_path(g) for g in polys]
@@ -903,7 +915,7 @@ def _draw_features(
         diameter = 2 * style.radius * PX_TO_PT * k
         ax.scatter(
             xy[:, 0], xy[:, 1], s=diameter**2, marker="o",
-            c=[to_rgba(face_colour, max(style.fill_opacity, 0.6))],
+            c=[to_rgba(face_colour, max(style.fill_opacity, 0.6) * fade)],
             edgecolors=[edge], linewidths=lw * 0.6, zorder=zorder,
             linestyles=_dashes(style.dash, k) if style.dash else "solid",
         )
@@ -958,11 +970,12 @@ def _draw_layers(
                 _draw_features(ax, spec.geometry, geoms, style, k, zorder)
             _draw_value_labels(ax, gdf, choro, k)
             continue
+        fade = dict(content.opacity).get(spec.id, 1.0)  # the layer tree's opacity, as on screen
         groups: dict[Style, list[Any]] = {}
         for rec, geom in zip(records, gdf.geometry, strict=True):
             groups.setdefault(spec.style_for(rec), []).append(geom)
         for style, geoms in groups.items():
-            _draw_features(ax, spec.geometry, geoms, style, k, zorder)
+            _draw_features(ax, spec.geometry, geoms, style, k, zorder, fade)
     return schematic
 
 

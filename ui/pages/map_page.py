@@ -26,6 +26,7 @@ from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
+from spatial.map_overlays import faded_payload, highlight_overlay
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
@@ -39,9 +40,12 @@ from spatial.webmap import (
     parse_feature_ref,
     payload_overlay,
 )
+from ui.attribute_table import render_attribute_table
 from ui.data import layer_mtime, load_plan_layer, plan_data_dir, secrets_or_none
 from ui.export_panel import render_export_panel
+from ui.feature_search import SELECTED_KEY, render_feature_search, selected_feature
 from ui.i18n import current_lang, t
+from ui.layer_tree import render_layer_tree, tree_view
 from ui.pages.import_page import md_escape
 
 __all__ = ["render"]
@@ -201,7 +205,8 @@ def _sync_url(view: View) -> None:
     """Mirror the view in the URL (only the keys this page owns), so a link reopens it."""
     wanted = view.to_query_params()
     wanted.pop("lang", None)  # ui.i18n owns the language parameter
-    for key in ("groups", "layers", "basemap", "lat", "lon", "zoom", "bbox"):
+    for key in ("groups", "layers", "basemap", "lat", "lon", "zoom", "bbox", "hide", "opacity",
+                "order"):
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
     changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
@@ -398,13 +403,9 @@ def _hit_label(hit: tuple[str, int], loaded: _Loaded, lang: str) -> str:
     return f"{md_escape(label)} · {md_escape(spec.title(lang))}"
 
 
-def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
+def _sidebar(lang: str, key: str | None, has_user: bool, specs: list[LayerSpec]) -> None:
     with st.sidebar:
-        st.subheader(t("图层", "Layers"))
-        for g in GROUPS:
-            if g.id == "user" and not has_user:
-                continue
-            st.checkbox(g.title_en if lang == "en" else g.title_zh, key=f"map_group_{g.id}")
+        render_layer_tree(specs, lang, has_user)
         st.subheader(t("底图", "Basemap"))
         options = [b.id for b in available_basemaps(key)]
         if st.session_state.get("map_basemap") not in options:
@@ -451,6 +452,50 @@ def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
     return view.replace(**changes) if changes else view
 
 
+def _valid_selection(
+    selected: tuple[str, tuple[int, ...]] | None, loaded: _Loaded
+) -> tuple[str, tuple[int, ...]] | None:
+    """The searched/table feature if it still exists (a layer may have been re-uploaded)."""
+    if selected is None:
+        return None
+    layer_id, positions = selected
+    gdf = loaded.frames.get(layer_id)
+    if gdf is None or not positions or not all(0 <= p < len(gdf) for p in positions):
+        return None
+    return selected
+
+
+def _highlight(
+    selected: tuple[str, tuple[int, ...]], loaded: _Loaded, lang: str, gcj02: bool
+) -> Any:
+    """The highlight overlay of the searched/table feature (drawn even if its layer is hidden)."""
+    layer_id, positions = selected
+    gdf = loaded.frames[layer_id]
+    col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
+    name = gdf[col].iloc[positions[0]] if col in gdf.columns else None
+    label = str(name) if isinstance(name, str) and name else loaded.specs[layer_id].title(lang)
+    return highlight_overlay(gdf.iloc[list(positions)], label=label, gcj02=gcj02)
+
+
+def _note_click(out: Any) -> bool:
+    """Record the map's last click; True when it is new (it then replaces a searched feature).
+
+    The component's value is in session state before ``st_folium`` is called,
+    so a new click clears the search/table highlight in the same run.
+    """
+    if not isinstance(out, Mapping):
+        return False
+    clicked = out.get("last_object_clicked")
+    if not isinstance(clicked, Mapping) or "lat" not in clicked:
+        return False
+    click = (clicked.get("lat"), clicked.get("lng"), out.get("last_object_clicked_tooltip"))
+    if click == st.session_state.get("map_last_click"):
+        return False
+    st.session_state["map_last_click"] = click
+    st.session_state.pop(SELECTED_KEY, None)
+    return True
+
+
 @st.fragment
 def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | None) -> None:
     """The map, its legend and the details panel; reruns alone on pan, zoom or click."""
@@ -463,13 +508,18 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
             payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
         else:
             payload = _plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang, bm.gcj02)
-        overlays.append(payload_overlay(payload))
+        overlays.append(payload_overlay(faded_payload(payload, view.opacity_of(layer_id))))
+    map_key = f"plan_map_{st.session_state['map_generation']}"
+    _note_click(st.session_state.get(map_key))  # the click that triggered this run, if any
+    selected = _valid_selection(selected_feature(), loaded)
+    if selected is not None:
+        overlays.append(_highlight(selected, loaded, lang, bm.gcj02))
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
     with col_map:
         out = st_folium(
             build_base_map(lang),
-            key=f"plan_map_{st.session_state['map_generation']}",
+            key=map_key,
             center=target_center,
             zoom=target_zoom,
             feature_group_to_add=overlays,
@@ -489,10 +539,18 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     if new_view != view:
         st.session_state["map_view"] = new_view
         _sync_url(new_view)
+    hits = _hits(out or {}, loaded, visible, view)
+    if _note_click(out):
+        selected = None
     with col_side:
         st.markdown(f"**{t('要素详情', 'Feature details')}**")
-        hits = _hits(out or {}, loaded, visible, view)
-        if not hits:
+        if selected is not None:
+            layer_id, positions = selected
+            _details((layer_id, positions[0]), loaded, lang)
+            if len(positions) > 1:
+                st.caption(t(f"同名要素共 {len(positions)} 段，均已高亮。",
+                             f"{len(positions)} parts of this name, all highlighted."))
+        elif not hits:
             st.caption(t("点击地图上的要素查看详情。", "Click a feature on the map for details."))
         else:
             chosen = hits[0]
@@ -527,40 +585,48 @@ def render() -> None:
             has_user = bool(ws.layer_infos())
         except (SpatialError, OSError):
             has_user = False
-    _sidebar(lang, key, has_user)
+    # Every layer is loaded (cached), shown or not: search and the attribute table cover them all.
+    plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
+    loaded = _load_all(lang, plan_ids, has_user)
+    specs = list(loaded.specs.values())
+    search_box = st.sidebar.container()
+    _sidebar(lang, key, has_user, specs)
 
-    groups = tuple(g.id for g in GROUPS if st.session_state.get(f"map_group_{g.id}"))
-    if not has_user:
-        groups = tuple(g for g in groups if g != "user")
     basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
-    view = _initial_view(lang).replace(groups=groups, basemap=basemap)
+    view = tree_view(_initial_view(lang), specs, has_user).replace(basemap=basemap)
     st.session_state["map_view"] = view
     _sync_url(view)
+    visible = [i for i in view.visible_layer_ids(specs) if i in loaded.frames]
+    tree_top_first = [i for i in reversed(view.visible_layer_ids(specs)) if i in loaded.frames]
+    tree_top_first += [i for i in reversed(list(loaded.frames)) if i not in tree_top_first]
+    with search_box:
+        render_feature_search(loaded.frames, loaded.specs, tree_top_first, visible, lang)
 
     st.title(t("鹤壁经开区 空间布局规划图", "Hebi ETDZ spatial layout plan"))
-    plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
-    loaded = _load_all(
-        lang, [i for i in plan_ids if layers.get_spec(i).group in groups], "user" in groups
-    )
     for problem in loaded.problems:
         st.warning(md_escape(problem))
-    visible = [i for i in view.visible_layer_ids(list(loaded.specs.values()))
-               if i in loaded.frames]
     if not layers.all_specs():
         st.info(t("规划图层尚未发布（data/geo 为空）。", "The plan layers are not published yet."))
-    _map_and_panel(loaded, visible, lang, key)
+    map_slot, below_map, table_slot = st.container(), st.container(), st.container()
+    # The table is drawn first (its row pick must reach the map of this same run), shown last.
+    with table_slot:
+        render_attribute_table(loaded.specs, loaded.frames, tree_top_first, lang)
+    with map_slot:
+        _map_and_panel(loaded, visible, lang, key)
 
-    schematic = [loaded.specs[i].title(lang) for i in visible if has_schematic(loaded.frames[i])]
-    caption = t(
-        "虚线为示意性要素：位置和形状为规划示意，并非测绘成果。",
-        "Dashed features are schematic: position and shape illustrate the plan; not surveyed.",
-    )
-    if schematic:
-        caption += t("含示意要素的图层：", " Layers with schematic features: ") + "、".join(
-            md_escape(s) for s in schematic
+    with below_map:
+        schematic = [loaded.specs[i].title(lang) for i in visible
+                     if has_schematic(loaded.frames[i])]
+        caption = t(
+            "虚线为示意性要素：位置和形状为规划示意，并非测绘成果。",
+            "Dashed features are schematic: position and shape illustrate the plan; not surveyed.",
         )
-    st.caption(caption)
-    # Export (issue 8): outside the map fragment; the file shows session "map_view" at the click.
-    render_export_panel(view, live_view_key="map_view", extra_layers=[
-        (s, loaded.frames[i]) for i, s in loaded.specs.items()
-        if s.group == "user" and i in loaded.frames])
+        if schematic:
+            caption += t("含示意要素的图层：", " Layers with schematic features: ") + "、".join(
+                md_escape(s) for s in schematic
+            )
+        st.caption(caption)
+        # Export (issue 8): outside the map fragment; the file shows "map_view" at the click.
+        render_export_panel(view, live_view_key="map_view", extra_layers=[
+            (s, loaded.frames[i]) for i, s in loaded.specs.items()
+            if s.group == "user" and i in loaded.frames])
