@@ -30,7 +30,7 @@ HIGHLIGHT_STYLE: dict[str, Any] = {
     "weight": 6,
     "opacity": 1.0,
     "fillColor": "#00e5ff",
-    "fillOpacity": 0.18,
+    "fillOpacity": 0.1,
     "radius": 12,
     "interactive": False,
     "className": HIGHLIGHT_CLASS,

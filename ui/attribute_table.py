@@ -69,7 +69,7 @@ def render_attribute_table(
                      "and highlight it."))
         event = st.dataframe(
             table.display(), key=table_key(layer_id), on_select="rerun",
-            selection_mode="single-row", hide_index=True, use_container_width=True,
+            selection_mode="single-row", hide_index=True, width="stretch",
         )
         rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
         if not rows or not 0 <= rows[0] < len(table.frame):

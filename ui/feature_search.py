@@ -50,7 +50,7 @@ def selected_feature() -> tuple[str, tuple[int, ...]] | None:
 
 def _hit_label(hit: SearchHit, spec: LayerSpec | None, lang: str, visible: bool) -> str:
     label = md_escape(hit.label(lang))
-    if spec is not None:
+    if spec is not None and spec.title(lang) != hit.label(lang):
         label += " · " + md_escape(spec.title(lang))
     if not hit.located:
         label += t("（位置未知）", " (location unknown)")

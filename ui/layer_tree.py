@@ -64,8 +64,9 @@ def render_layer_tree(specs: Sequence[LayerSpec], lang: str, has_user: bool) -> 
             continue
         st.checkbox(g.title_en if lang == "en" else g.title_zh, key=f"map_group_{g.id}")
         members = group_layers(view, specs, g.id)
-        if not members:
-            continue
+        listed += members
+        if len(members) < 2:
+            continue  # a group of one layer: its own checkbox is the layer's
         on = bool(st.session_state.get(f"map_group_{g.id}"))
         with st.expander(t(f"{len(members)} 个图层", f"{len(members)} layers")):
             for lid in members:
@@ -77,7 +78,6 @@ def render_layer_tree(specs: Sequence[LayerSpec], lang: str, has_user: bool) -> 
                 if view.opacity_of(lid) < 1.0:
                     label += f" · {round(view.opacity_of(lid) * 100)}%"
                 st.checkbox(label, key=key, disabled=not on)
-        listed += members
     if not listed:
         return
     st.markdown(f"**{t('图层设置', 'Layer settings')}**")
@@ -97,10 +97,10 @@ def render_layer_tree(specs: Sequence[LayerSpec], lang: str, has_user: bool) -> 
     c1, c2 = st.columns(2)
     c1.button(t("上移", "Move up"), key="map_layer_up", icon=":material/arrow_upward:",
               on_click=_move, args=(current, True, list(specs)), disabled=k == 0,
-              use_container_width=True)
+              width="stretch")
     c2.button(t("下移", "Move down"), key="map_layer_down", icon=":material/arrow_downward:",
               on_click=_move, args=(current, False, list(specs)),
-              disabled=k == len(siblings) - 1, use_container_width=True)
+              disabled=k == len(siblings) - 1, width="stretch")
     st.caption(t("组内靠上的图层压盖靠下的图层。",
                  "Within a group, upper layers draw over lower ones."))
 
