@@ -20,7 +20,13 @@ from folium.template import Template
 from spatial.text import escape_text
 from spatial.webmap import LayerPayload, _safe_json, layer_payload, payload_overlay
 
-__all__ = ["HIGHLIGHT_CLASS", "HIGHLIGHT_STYLE", "faded_payload", "highlight_overlay"]
+__all__ = [
+    "HIGHLIGHT_CLASS",
+    "HIGHLIGHT_STYLE",
+    "ClickHighlight",
+    "faded_payload",
+    "highlight_overlay",
+]
 
 HIGHLIGHT_CLASS = "hebi-highlight"
 # Cyan reads against every plan colour (reds, oranges, greens, purples) and every basemap.
@@ -64,6 +70,7 @@ class _HighlightMark(MacroElement):
             window.hebiHighlight = {label: {{ this.label|tojson }}, bounds: b.isValid()
               ? [[b.getSouth(), b.getWest()], [b.getNorth(), b.getEast()]] : null};
             if (group.bringToFront) group.bringToFront();
+            if (window.hebiClearClickHighlight) window.hebiClearClickHighlight();
           });
           group.on("remove", function () { window.hebiHighlight = null; });
         })({{ this._parent.get_name() }});
@@ -94,3 +101,91 @@ def highlight_overlay(
     fg = payload_overlay(payload)
     _HighlightMark(label).add_to(fg)
     return fg
+
+
+class ClickHighlight(MacroElement):
+    """Outline, in the browser, the feature a click lands on (no round trip to the server).
+
+    Attached to the base map; its JavaScript is constant, so the map is never
+    remounted. Every vector layer added later gets a click handler that draws
+    the clicked feature on top in :data:`HIGHLIGHT_STYLE`: for a merged path
+    (many features of one style, see :func:`spatial.webmap.layer_payload`) only
+    the part under the pointer. A click on empty map clears it; a server-side
+    highlight (:func:`highlight_overlay`) replaces it.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map) {
+          var style = {{ this.style|tojson }};
+          var clear = function () {
+            if (window.hebiClickHighlight) { window.hebiClickHighlight.remove(); }
+            window.hebiClickHighlight = null;
+          };
+          var inside = function (ring, ll) {
+            var c = false;
+            for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+              var a = ring[i], b = ring[j];
+              if ((a.lat > ll.lat) !== (b.lat > ll.lat) &&
+                  ll.lng < (b.lng - a.lng) * (ll.lat - a.lat) / (b.lat - a.lat) + a.lng) c = !c;
+            }
+            return c;
+          };
+          var near = function (line, p) {
+            var d = Infinity;
+            for (var i = 1; i < line.length; i++) {
+              d = Math.min(d, L.LineUtil.pointToSegmentDistance(
+                p, map.latLngToLayerPoint(line[i - 1]), map.latLngToLayerPoint(line[i])));
+            }
+            return d;
+          };
+          // The part of a (merged) path under the click: areas by containment, lines by distance.
+          var part = function (layer, e) {
+            var lls = layer.getLatLngs();
+            if (layer instanceof L.Polygon) {
+              var polys = L.LineUtil.isFlat(lls[0]) ? [lls] : lls, best = null;
+              polys.forEach(function (poly) { if (inside(poly[0], e.latlng)) best = poly; });
+              if (best) return L.polygon(best, style);
+              var dMin = Infinity;
+              polys.forEach(function (poly) {
+                var d = near(poly[0].concat([poly[0][0]]), e.layerPoint);
+                if (d < dMin) { dMin = d; best = poly; }
+              });
+              return best ? L.polygon(best, style) : null;
+            }
+            var lines = L.LineUtil.isFlat(lls) ? [lls] : lls, pick = null, m = Infinity;
+            lines.forEach(function (line) {
+              var d = near(line, e.layerPoint);
+              if (d < m) { m = d; pick = line; }
+            });
+            return pick ? L.polyline(pick, style) : null;
+          };
+          var onClick = function (e) {
+            window.hebiClickOnLayer = true;
+            var shape = this instanceof L.CircleMarker
+              ? L.circleMarker(this.getLatLng(), L.extend({}, style,
+                  {radius: (this.options.radius || 5) + 5}))
+              : part(this, e);
+            clear();
+            if (shape) { window.hebiClickHighlight = shape.addTo(map); }
+          };
+          map.on("layeradd", function (e) {
+            var l = e.layer;
+            if (l instanceof L.Path && l.options.interactive !== false && !l.hebiClickable) {
+              l.hebiClickable = true;
+              l.on("click", onClick);
+            }
+          });
+          map.on("click", function () {
+            if (!window.hebiClickOnLayer) clear();
+            window.hebiClickOnLayer = false;
+          });
+          window.hebiClearClickHighlight = clear;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClickHighlight"
+        self.style = {k: v for k, v in HIGHLIGHT_STYLE.items() if k != "radius"}

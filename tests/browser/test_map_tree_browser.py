@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 import layers
 from layers.schema import GROUPS
@@ -88,3 +89,39 @@ def test_search_zooms_to_and_highlights_a_feature(page: Page, app_server: str) -
     # Its details are shown beside the map.
     details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
     expect(details).to_contain_text("鹤壁综合保税区")
+
+
+def test_a_clicked_feature_is_outlined_at_once(page: Page, app_server: str) -> None:
+    zone = layers.load_layer("bonded_zone")
+    inner = zone.geometry.iloc[0].representative_point()
+    open_page(page, app_server, OFFLINE)
+    _map_ready(page)
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    assert box is not None
+    x, y = _iframe_eval(
+        page, "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
+              " return [p.x, p.y]; }", [inner.y, inner.x])
+    assert _cyan_pixels(page) < 20
+    for _ in range(3):  # a click landing while the app reruns is dropped: click again
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            page.wait_for_function(
+                "(sel) => !!document.querySelector(sel).contentWindow.hebiClickHighlight",
+                arg=MAP_IFRAME, timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            wait_idle(page)
+    bounds = _iframe_eval(page, "() => window.hebiClickHighlight.getBounds().toBBoxString()")
+    w, s, e, n = (float(v) for v in bounds.split(","))
+    assert w <= inner.x <= e and s <= inner.y <= n, "the outlined feature is under the click"
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    assert _cyan_pixels(page) > 200
+    # A click on empty map (far outside every feature) clears it.
+    wait_idle(page)
+    _iframe_eval(page, "() => window.map.setView([36.5, 115.5], 12)")
+    page.wait_for_timeout(500)
+    page.mouse.click(box["x"] + 300, box["y"] + 300)
+    page.wait_for_function(
+        "(sel) => !document.querySelector(sel).contentWindow.hebiClickHighlight",
+        arg=MAP_IFRAME, timeout=10_000)

@@ -26,7 +26,7 @@ from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
-from spatial.map_overlays import faded_payload, highlight_overlay
+from spatial.map_overlays import ClickHighlight, faded_payload, highlight_overlay
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
@@ -517,8 +517,10 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
     with col_map:
+        base = build_base_map(lang)
+        ClickHighlight().add_to(base)  # constant script: the clicked feature is outlined at once
         out = st_folium(
-            build_base_map(lang),
+            base,
             key=map_key,
             center=target_center,
             zoom=target_zoom,
