@@ -20,6 +20,7 @@ from layers.schema import GROUPS
 from spatial.basemaps import BASEMAP_IDS, DEFAULT_BASEMAP, default_basemap_id
 
 __all__ = [
+    "COMPARE_MODES",
     "DEFAULT_BBOX",
     "DEFAULT_CENTER",
     "DEFAULT_GROUPS",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 LANGS: tuple[str, ...] = ("zh", "en")
+# 卷帘 (a swipe bar over one map) and 分屏 (two maps side by side, kept in step).
+COMPARE_MODES: tuple[str, ...] = ("swipe", "split")
 GROUP_IDS: tuple[str, ...] = tuple(g.id for g in GROUPS)
 # Every plan group; "user" (my layers) is ticked by the page when the workspace holds layers.
 DEFAULT_GROUPS: tuple[str, ...] = tuple(g for g in GROUP_IDS if g != "user")
@@ -112,6 +115,13 @@ class View:
     order : tuple of str
         Drawing order chosen in the layer tree (bottom first); layers not
         listed keep their catalogue order (see :func:`ordered_ids`).
+    compare : {"swipe", "split"}, optional
+        Compare this view (left) with another (right): 卷帘 swipe bar on one
+        map, or 分屏 two maps kept in step. None shows one view.
+    compare_basemap : str
+        Basemap of the compared (right) view.
+    compare_groups : tuple of str
+        Layer groups of the compared (right) view.
     """
 
     groups: tuple[str, ...] = DEFAULT_GROUPS
@@ -125,6 +135,9 @@ class View:
     hidden: tuple[str, ...] = ()
     opacity: tuple[tuple[str, float], ...] = ()
     order: tuple[str, ...] = ()
+    compare: str | None = None
+    compare_basemap: str = "none"
+    compare_groups: tuple[str, ...] = ()
 
     def replace(self, **changes: Any) -> View:
         """Return a copy with some fields changed (``dataclasses.replace``)."""
@@ -180,7 +193,8 @@ class View:
         """Serialise to URL query parameters (strings only).
 
         Keys: ``groups``, ``layers``, ``basemap``, ``lat``, ``lon``, ``zoom``,
-        ``bbox``, ``hide``, ``opacity`` (``id:0.5,…``), ``order``, ``ind_layer``,
+        ``bbox``, ``hide``, ``opacity`` (``id:0.5,…``), ``order``, ``cmp``,
+        ``cmp_basemap``, ``cmp_groups``, ``ind_layer``,
         ``ind_col``, ``ind_scheme``, ``ind_k``, ``ind_breaks``, ``ind_target``
         and ``lang`` (only when not Chinese, as :mod:`ui.i18n` does).
         Optional parts are omitted when unset.
@@ -212,6 +226,10 @@ class View:
             params["opacity"] = ",".join(f"{k}:{_fmt(v, 2)}" for k, v in self.opacity)
         if self.order:
             params["order"] = ",".join(self.order)
+        if self.compare is not None:
+            params["cmp"] = self.compare
+            params["cmp_basemap"] = self.compare_basemap
+            params["cmp_groups"] = ",".join(self.compare_groups)
         if self.lang != "zh":
             params["lang"] = self.lang
         return params
@@ -280,6 +298,14 @@ class View:
         order = base.order if raw is None else _ids(raw)
         raw = get("opacity")
         opacity = base.opacity if raw is None else _opacities(raw)
+        compare = get("cmp")
+        compare = compare if compare in COMPARE_MODES else None
+        cmp_basemap = get("cmp_basemap")
+        if cmp_basemap not in BASEMAP_IDS:
+            cmp_basemap = base.compare_basemap
+        raw = get("cmp_groups")
+        cmp_groups = base.compare_groups if raw is None else tuple(
+            dict.fromkeys(g for g in _split(raw) if g in GROUP_IDS))
         return cls(
             groups=groups,
             layers=layers,
@@ -292,6 +318,9 @@ class View:
             hidden=hidden,
             opacity=opacity,
             order=order,
+            compare=compare,
+            compare_basemap=str(cmp_basemap),
+            compare_groups=cmp_groups,
         )
 
 

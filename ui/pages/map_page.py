@@ -26,6 +26,7 @@ from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
+from spatial.map_compare import CompareSupport, compare_overlays
 from spatial.map_overlays import ClickHighlight, faded_payload, highlight_overlay
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
@@ -41,6 +42,7 @@ from spatial.webmap import (
     payload_overlay,
 )
 from ui.attribute_table import render_attribute_table
+from ui.compare_panel import compare_view, render_compare_controls
 from ui.data import layer_mtime, load_plan_layer, plan_data_dir, secrets_or_none
 from ui.export_panel import render_export_panel
 from ui.feature_search import SELECTED_KEY, render_feature_search, selected_feature
@@ -206,7 +208,7 @@ def _sync_url(view: View) -> None:
     wanted = view.to_query_params()
     wanted.pop("lang", None)  # ui.i18n owns the language parameter
     for key in ("groups", "layers", "basemap", "lat", "lon", "zoom", "bbox", "hide", "opacity",
-                "order"):
+                "order", "cmp", "cmp_basemap", "cmp_groups"):
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
     changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
@@ -417,6 +419,7 @@ def _sidebar(lang: str, key: str | None, has_user: bool, specs: list[LayerSpec])
             format_func=lambda b: get_basemap(b).title(lang),
             label_visibility="collapsed",
         )
+        render_compare_controls(st.session_state["map_view"], lang, key, has_user)
         if key is None:
             st.caption(t("配置天地图密钥（环境变量 TIANDITU_KEY）后可使用天地图。",
                          "Set a Tianditu key (env TIANDITU_KEY) to enable Tianditu."))
@@ -450,6 +453,22 @@ def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
     except (TypeError, KeyError, ValueError):
         pass
     return view.replace(**changes) if changes else view
+
+
+def _compare_overlays(view: View, loaded: _Loaded, lang: str, key: str | None) -> list[Any]:
+    """The right-hand view of 卷帘/分屏: its basemap and the layers of its groups."""
+    bm = get_basemap(view.compare_basemap)
+    right = View(groups=view.compare_groups, basemap=view.compare_basemap)
+    data_dir = str(plan_data_dir())
+    payloads = []
+    for layer_id in right.visible_layer_ids(list(loaded.specs.values())):
+        if layer_id in loaded.user_keys:
+            payloads.append(_user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02))
+        elif layer_id in loaded.frames:
+            payloads.append(_plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang,
+                                          bm.gcj02))
+    assert view.compare is not None
+    return compare_overlays(view.compare, bm, payloads, key=key, lang=lang)
 
 
 def _valid_selection(
@@ -514,11 +533,14 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     selected = _valid_selection(selected_feature(), loaded)
     if selected is not None:
         overlays.append(_highlight(selected, loaded, lang, bm.gcj02))
+    if view.compare is not None:
+        overlays += _compare_overlays(view, loaded, lang, key)
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
     with col_map:
         base = build_base_map(lang)
         ClickHighlight().add_to(base)  # constant script: the clicked feature is outlined at once
+        CompareSupport().add_to(base)  # constant script: 卷帘 / 分屏 machinery
         out = st_folium(
             base,
             key=map_key,
@@ -595,7 +617,7 @@ def render() -> None:
     _sidebar(lang, key, has_user, specs)
 
     basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
-    view = tree_view(_initial_view(lang), specs, has_user).replace(basemap=basemap)
+    view = compare_view(tree_view(_initial_view(lang), specs, has_user).replace(basemap=basemap))
     st.session_state["map_view"] = view
     _sync_url(view)
     visible = [i for i in view.visible_layer_ids(specs) if i in loaded.frames]
