@@ -52,10 +52,18 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 def field_label(spec: LayerSpec, field: str, lang: str = "zh") -> str | None:
     """Return the header of one field of a layer in ``lang``, or None when it has none.
 
-    A field without a header is not shown: a raw field name never reaches
-    the planner.
+    The catalogue's own alias of a declared property is used when the
+    catalogue declares one (``PropertySpec.label``), else :data:`FIELD_LABELS`.
+    A field without a header is not shown: a raw field name never reaches the
+    planner.
     """
-    del spec  # the catalogue's per-field alias will be read from here
+    prop = next((p for p in spec.all_properties() if p.name == field), None)
+    # The per-field alias of the catalogue (PropertySpec.label) once it is declared there.
+    alias = getattr(prop, "label", None)
+    if callable(alias):
+        text = alias(lang)
+        if isinstance(text, str) and text and text != field:
+            return text
     pair = FIELD_LABELS.get(field)
     if pair is None:
         return None
