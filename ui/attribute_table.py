@@ -73,6 +73,7 @@ def render_attribute_table(
         )
         rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
         if not rows or not 0 <= rows[0] < len(table.frame):
+            st.session_state[_LAST] = None  # picking the same row again zooms again
             return
         pick = (layer_id, table.positions[rows[0]])
         if st.session_state.get(_LAST) != pick:  # a new row: not on every later rerun
