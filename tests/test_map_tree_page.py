@@ -7,18 +7,21 @@ highlight overlay its class ``hebi-highlight``.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
+import shapely.geometry
 from streamlit.testing.v1 import AppTest
 
 import layers
 from spatial.attribute_table import attribute_table
 from spatial.feature_search import feature_target
 from spatial.map_overlays import HIGHLIGHT_CLASS, faded_payload
-from spatial.webmap import catalogue_payload
+from spatial.webmap import catalogue_payload, decode_geometry
 from tests.apptest_helpers import map_args
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +57,20 @@ def _fg(at: AppTest) -> str:
 def _drawn(at: AppTest) -> list[str]:
     """Layers drawn, in drawing order (first reference of each)."""
     return list(dict.fromkeys(re.findall(r"\[\[ref:([a-z0-9_]+)#\d+\]\]", _fg(at))))
+
+
+def _highlighted(at: AppTest) -> list[Any]:
+    """Geometries drawn by the highlight overlay (decoded from the map payload)."""
+    fg = _fg(at)
+    decoder = json.JSONDecoder()
+    found: list[Any] = []
+    for m in re.finditer(r"window\.hebiLayer\(", fg):
+        data, end = decoder.raw_decode(fg, m.end())
+        rest = fg[end:].lstrip().lstrip(",").lstrip()
+        styles, _ = decoder.raw_decode(rest)
+        if styles and styles[0].get("className") == HIGHLIGHT_CLASS:
+            found += [shapely.geometry.shape(decode_geometry(f[0])) for f in data["f"]]
+    return found
 
 
 def test_unticking_one_layer_hides_only_it(no_workspace: Path) -> None:
@@ -144,6 +161,9 @@ def test_search_zooms_to_and_highlights_a_feature(no_workspace: Path) -> None:
     assert args["zoom"] == target[1] > 12
     details = "\n".join(m.value for m in at.markdown)
     assert "鹤壁综合保税区" in details
+    (outline,) = _highlighted(at)
+    zone = layers.load_layer("bonded_zone").geometry.iloc[0]
+    assert outline.hausdorff_distance(zone) < 2e-6  # the zone itself, to 0.2 m
 
 
 def test_search_finds_a_feature_of_a_hidden_layer(no_workspace: Path) -> None:
@@ -184,6 +204,9 @@ def test_attribute_table_filters_sorts_and_a_row_highlights(no_workspace: Path) 
     assert target is not None
     assert args["center"] == pytest.approx(list(target[0]), abs=1e-6)
     assert args["zoom"] == target[1]
+    (outline,) = _highlighted(at)
+    road = layers.load_layer("roads").geometry.iloc[pos]
+    assert outline.hausdorff_distance(road) < 2e-6  # that segment itself
 
 
 def test_english_tree_and_table(no_workspace: Path) -> None:
