@@ -216,3 +216,16 @@ def test_english_tree_and_table(no_workspace: Path) -> None:
     # (No second run: AppTest formats the export panel's options outside the session, in Chinese.)
     columns = list(_table(at).value.columns)
     assert columns[0] == "Name" and not any(re.search(r"[\u4e00-\u9fff]", c) for c in columns)
+
+
+def test_a_link_with_a_layer_list_holds_back_only_its_groups_layers(no_workspace: Path) -> None:
+    at = _app(groups="parks,structure", layers="parks,bonded_zone,corridor")
+    assert not at.exception
+    assert at.checkbox(key="map_layer_bonded_points").value is False
+    assert set(_drawn(at)) == {"parks", "bonded_zone", "corridor"}
+    # A group ticked later shows all its layers; the held-back ones can be ticked in the tree.
+    at.checkbox(key="map_group_green").check().run()
+    assert {"green", "water"} <= set(_drawn(at))
+    at.checkbox(key="map_layer_axes").check().run()
+    assert "axes" in _drawn(at)
+    assert "layers" not in at.query_params and "axes" not in (_qp(at, "hide") or "")

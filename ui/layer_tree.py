@@ -72,8 +72,8 @@ def render_layer_tree(specs: Sequence[LayerSpec], lang: str, has_user: bool) -> 
             for lid in members:
                 key = _layer_key(lid)
                 if key not in st.session_state:
-                    st.session_state[key] = lid not in view.hidden and (
-                        view.layers is None or lid in view.layers)
+                    st.session_state[key] = (lid not in view.hidden
+                                             and not _held_back(view, by_id[lid]))
                 label = md_escape(by_id[lid].title(lang))
                 if view.opacity_of(lid) < 1.0:
                     label += f" · {round(view.opacity_of(lid) * 100)}%"
@@ -110,9 +110,19 @@ def tree_view(view: View, specs: Sequence[LayerSpec], has_user: bool) -> View:
     groups = tuple(g.id for g in GROUPS if st.session_state.get(f"map_group_{g.id}"))
     if not has_user:
         groups = tuple(g for g in groups if g != "user")
+    by_id = {s.id: s for s in specs}
     ids = tree_order(view, specs)
     hidden = tuple(i for i in ids if st.session_state.get(_layer_key(i)) is False)
-    if view.layers is not None:  # a link's explicit layer list becomes the tree's ticks
-        hidden += tuple(i for i in ids if i not in view.layers and i not in hidden
-                        and _layer_key(i) not in st.session_state)
+    # A link's explicit layer list becomes the tree's ticks (layers without a checkbox too).
+    hidden += tuple(i for i in ids if i not in hidden and _layer_key(i) not in st.session_state
+                    and _held_back(view, by_id[i]))
     return view.replace(groups=groups, hidden=hidden, layers=None)
+
+
+def _held_back(view: View, spec: LayerSpec) -> bool:
+    """A layer of a ticked group left out of the view's explicit layer list.
+
+    The list says nothing about the layers of unticked groups: ticking such a
+    group later shows all its layers.
+    """
+    return view.layers is not None and spec.group in view.groups and spec.id not in view.layers
