@@ -164,6 +164,12 @@ def test_search_zooms_to_and_highlights_a_feature(no_workspace: Path) -> None:
     (outline,) = _highlighted(at)
     zone = layers.load_layer("bonded_zone").geometry.iloc[0]
     assert outline.hausdorff_distance(zone) < 2e-6  # the zone itself, to 0.2 m
+    # Once cleared (a click on the map does that), 再次定位 brings the highlight back.
+    at.session_state["map_selected"] = None
+    at.run()
+    assert HIGHLIGHT_CLASS not in _fg(at)
+    at.button(key="map_search_zoom").click().run()
+    assert len(_highlighted(at)) == 1
 
 
 def test_search_finds_a_feature_of_a_hidden_layer(no_workspace: Path) -> None:

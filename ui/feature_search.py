@@ -109,6 +109,11 @@ def render_feature_search(
         on_change=_on_pick, args=(key, hits, frames),
     )
     picked = st.session_state.get(key)
-    if isinstance(picked, int) and 0 <= picked < len(hits) and not hits[picked].located:
+    if not isinstance(picked, int) or not 0 <= picked < len(hits):
+        return
+    if not hits[picked].located:
         st.info(t("该要素在规划中没有确定的位置，图上不绘制。",
                   "The plan gives this feature no position; it is not drawn."))
+    else:  # after panning away (or a click elsewhere), back to the chosen feature
+        st.button(t("再次定位", "Zoom to it again"), key="map_search_zoom",
+                  icon=":material/my_location:", on_click=_on_pick, args=(key, hits, frames))
