@@ -235,3 +235,14 @@ def test_a_link_with_a_layer_list_holds_back_only_its_groups_layers(no_workspace
     at.checkbox(key="map_layer_axes").check().run()
     assert "axes" in _drawn(at)
     assert "layers" not in at.query_params and "axes" not in (_qp(at, "hide") or "")
+
+
+def test_search_on_gaode_frames_the_shifted_feature(no_workspace: Path) -> None:
+    from spatial.crs import wgs84_to_gcj02
+
+    at = _pick_search(_app(basemap="gaode"), "保税区", "鹤壁综合保税区")
+    assert not at.exception
+    target = feature_target(layers.load_layer("bonded_zone"), [0], 760, 520)
+    assert target is not None
+    glon, glat = wgs84_to_gcj02(target[0][1], target[0][0])
+    assert map_args(at)["center"] == pytest.approx([float(glat), float(glon)], abs=1e-6)

@@ -14,7 +14,10 @@ import geopandas as gpd
 import streamlit as st
 
 from layers.schema import LayerSpec
+from spatial.basemaps import get_basemap
+from spatial.crs import wgs84_to_gcj02
 from spatial.feature_search import SearchHit, feature_target, search_features
+from spatial.view import View
 from ui.i18n import t
 from ui.pages.import_page import md_escape
 
@@ -32,6 +35,12 @@ def select_feature(layer_id: str, positions: Sequence[int], gdf: gpd.GeoDataFram
     target = feature_target(gdf, positions, *_MAP_PX)
     if target is None:
         return False
+    view = st.session_state.get("map_view")
+    if isinstance(view, View) and get_basemap(view.basemap).gcj02:
+        # On Gaode tiles the layers are drawn shifted to GCJ-02: frame the shifted feature.
+        (lat, lon), zoom = target
+        glon, glat = wgs84_to_gcj02(lon, lat)
+        target = ((round(float(glat), 7), round(float(glon), 7)), zoom)
     old = st.session_state.get(TARGET_KEY)
     if old is not None and tuple(old[0]) == target[0] and old[1] == target[1]:
         # The same target again (after a pan): st_folium moves only when the value changes.
