@@ -131,16 +131,16 @@ class ClickHighlight(MacroElement):
             }
             return c;
           };
-          var near = function (line, p) {
+          var near = function (line, p, m) {
             var d = Infinity;
             for (var i = 1; i < line.length; i++) {
               d = Math.min(d, L.LineUtil.pointToSegmentDistance(
-                p, map.latLngToLayerPoint(line[i - 1]), map.latLngToLayerPoint(line[i])));
+                p, m.latLngToLayerPoint(line[i - 1]), m.latLngToLayerPoint(line[i])));
             }
             return d;
           };
           // The part of a (merged) path under the click: areas by containment, lines by distance.
-          var part = function (layer, e) {
+          var part = function (layer, e, style) {
             var lls = layer.getLatLngs();
             if (layer instanceof L.Polygon) {
               var polys = L.LineUtil.isFlat(lls[0]) ? [lls] : lls, best = null;
@@ -148,26 +148,28 @@ class ClickHighlight(MacroElement):
               if (best) return L.polygon(best, style);
               var dMin = Infinity;
               polys.forEach(function (poly) {
-                var d = near(poly[0].concat([poly[0][0]]), e.layerPoint);
+                var d = near(poly[0].concat([poly[0][0]]), e.layerPoint, layer._map);
                 if (d < dMin) { dMin = d; best = poly; }
               });
               return best ? L.polygon(best, style) : null;
             }
             var lines = L.LineUtil.isFlat(lls) ? [lls] : lls, pick = null, m = Infinity;
             lines.forEach(function (line) {
-              var d = near(line, e.layerPoint);
+              var d = near(line, e.layerPoint, layer._map);
               if (d < m) { m = d; pick = line; }
             });
             return pick ? L.polyline(pick, style) : null;
           };
           var onClick = function (e) {
             window.hebiClickOnLayer = true;
+            // Drawn where the clicked feature is: its pane (卷帘 right side) and its map (分屏).
+            var own = L.extend({}, style, {pane: this.options.pane || "overlayPane"});
             var shape = this instanceof L.CircleMarker
-              ? L.circleMarker(this.getLatLng(), L.extend({}, style,
+              ? L.circleMarker(this.getLatLng(), L.extend(own,
                   {radius: (this.options.radius || 5) + 5}))
-              : part(this, e);
+              : part(this, e, own);
             clear();
-            if (shape) { window.hebiClickHighlight = shape.addTo(map); }
+            if (shape) { window.hebiClickHighlight = shape.addTo(this._map || map); }
           };
           map.on("layeradd", function (e) {
             var l = e.layer;
