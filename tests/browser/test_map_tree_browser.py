@@ -95,10 +95,10 @@ def test_search_zooms_to_and_highlights_a_feature(page: Page, app_server: str) -
     x, y = _iframe_eval(
         page, "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
               " return [p.x, p.y]; }", [inner.y, inner.x])
-    box = page.locator(MAP_IFRAME).first.bounding_box()
-    assert box is not None
+    frame_box = page.locator(MAP_IFRAME).first.bounding_box()
+    assert frame_box is not None
     for _ in range(3):  # a click landing while the app reruns is dropped: click again
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.mouse.click(frame_box["x"] + x, frame_box["y"] + y)
         try:
             page.wait_for_function(
                 "(sel) => { const w = document.querySelector(sel).contentWindow;"
