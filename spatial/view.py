@@ -122,6 +122,9 @@ class View:
         Basemap of the compared (right) view.
     compare_groups : tuple of str
         Layer groups of the compared (right) view.
+    selected : tuple of (str, tuple of str), optional
+        The highlighted feature(s): layer id and feature ids (found by search
+        or picked in the attribute table).
     """
 
     groups: tuple[str, ...] = DEFAULT_GROUPS
@@ -138,6 +141,7 @@ class View:
     compare: str | None = None
     compare_basemap: str = "none"
     compare_groups: tuple[str, ...] = ()
+    selected: tuple[str, tuple[str, ...]] | None = None
 
     def replace(self, **changes: Any) -> View:
         """Return a copy with some fields changed (``dataclasses.replace``)."""
@@ -194,7 +198,7 @@ class View:
 
         Keys: ``groups``, ``layers``, ``basemap``, ``lat``, ``lon``, ``zoom``,
         ``bbox``, ``hide``, ``opacity`` (``id:0.5,…``), ``order``, ``cmp``,
-        ``cmp_basemap``, ``cmp_groups``, ``ind_layer``,
+        ``cmp_basemap``, ``cmp_groups``, ``sel`` (``layer:id+id``), ``ind_layer``,
         ``ind_col``, ``ind_scheme``, ``ind_k``, ``ind_breaks``, ``ind_target``
         and ``lang`` (only when not Chinese, as :mod:`ui.i18n` does).
         Optional parts are omitted when unset.
@@ -226,6 +230,8 @@ class View:
             params["opacity"] = ",".join(f"{k}:{_fmt(v, 2)}" for k, v in self.opacity)
         if self.order:
             params["order"] = ",".join(self.order)
+        if self.selected is not None:
+            params["sel"] = self.selected[0] + ":" + "+".join(self.selected[1])
         if self.compare is not None:
             params["cmp"] = self.compare
             params["cmp_basemap"] = self.compare_basemap
@@ -306,6 +312,8 @@ class View:
         raw = get("cmp_groups")
         cmp_groups = base.compare_groups if raw is None else tuple(
             dict.fromkeys(g for g in _split(raw) if g in GROUP_IDS))
+        raw = get("sel")
+        selected = base.selected if raw is None else _selection(raw)
         return cls(
             groups=groups,
             layers=layers,
@@ -321,6 +329,7 @@ class View:
             compare=compare,
             compare_basemap=str(cmp_basemap),
             compare_groups=cmp_groups,
+            selected=selected,
         )
 
 
@@ -449,6 +458,18 @@ def _split(raw: str) -> list[str]:
 
 def _ids(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(x for x in _split(raw) if _ID_RE.match(x)))[:200]
+
+
+_FEATURE_ID_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+def _selection(raw: str) -> tuple[str, tuple[str, ...]] | None:
+    """``layer:id+id`` -> (layer, ids); None when malformed."""
+    layer, _, ids = raw.partition(":")
+    parts = tuple(dict.fromkeys(i for i in ids.split("+") if _FEATURE_ID_RE.match(i)))[:50]
+    if not _ID_RE.match(layer) or not parts:
+        return None
+    return layer, parts
 
 
 def _opacities(raw: str) -> tuple[tuple[str, float], ...]:

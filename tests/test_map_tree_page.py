@@ -246,3 +246,14 @@ def test_search_on_gaode_frames_the_shifted_feature(no_workspace: Path) -> None:
     assert target is not None
     glon, glat = wgs84_to_gcj02(target[0][1], target[0][0])
     assert map_args(at)["center"] == pytest.approx([float(glat), float(glon)], abs=1e-6)
+
+
+def test_the_highlighted_feature_is_in_the_link(no_workspace: Path) -> None:
+    at = _pick_search(_app(), "保税区", "鹤壁综合保税区")
+    assert _qp(at, "sel") == "bonded_zone:bonded-zone"
+    # A link with it opens with the same feature outlined (the map stays where the link says).
+    again = _app(sel="bonded_zone:bonded-zone", zoom="13")
+    assert not again.exception
+    assert len(_highlighted(again)) == 1 and map_args(again)["zoom"] == 13
+    bad = _app(sel="bonded_zone:nope")
+    assert not bad.exception and _highlighted(bad) == [] and _qp(bad, "sel") is None

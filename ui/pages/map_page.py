@@ -208,7 +208,7 @@ def _sync_url(view: View) -> None:
     wanted = view.to_query_params()
     wanted.pop("lang", None)  # ui.i18n owns the language parameter
     for key in ("groups", "layers", "basemap", "lat", "lon", "zoom", "bbox", "hide", "opacity",
-                "order", "cmp", "cmp_basemap", "cmp_groups"):
+                "order", "cmp", "cmp_basemap", "cmp_groups", "sel"):
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
     changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
@@ -471,6 +471,35 @@ def _compare_overlays(view: View, loaded: _Loaded, lang: str, key: str | None) -
     return compare_overlays(view.compare, bm, payloads, key=key, lang=lang)
 
 
+def _selection_ids(loaded: _Loaded) -> tuple[str, tuple[str, ...]] | None:
+    """The highlighted feature(s) as the URL names them: layer id and feature ids."""
+    selected = _valid_selection(selected_feature(), loaded)
+    if selected is None:
+        return None
+    layer_id, positions = selected
+    gdf = loaded.frames[layer_id]
+    if "id" not in gdf.columns:
+        return None
+    ids = tuple(str(gdf["id"].iloc[p]) for p in positions)
+    return (layer_id, ids) if all(ids) else None
+
+
+def _restore_selection(
+    selected: tuple[str, tuple[str, ...]] | None, loaded: _Loaded
+) -> None:
+    """Highlight the features a link names (``sel=``); unknown ids are ignored."""
+    if selected is None:
+        return
+    layer_id, ids = selected
+    gdf = loaded.frames.get(layer_id)
+    if gdf is None or "id" not in gdf.columns:
+        return
+    wanted = set(ids)
+    positions = tuple(i for i, v in enumerate(gdf["id"].astype(str)) if v in wanted)
+    if positions:
+        st.session_state[SELECTED_KEY] = (layer_id, positions)
+
+
 def _valid_selection(
     selected: tuple[str, tuple[int, ...]] | None, loaded: _Loaded
 ) -> tuple[str, tuple[int, ...]] | None:
@@ -559,7 +588,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 "Gaode tiles are GCJ-02; layers are shifted to match; readout is WGS84.",
             ))
         st.caption(" · ".join(notes))
-    new_view = _view_from_map(view, out)
+    new_view = _view_from_map(view, out).replace(selected=_selection_ids(loaded))
     if new_view != view:
         st.session_state["map_view"] = new_view
         _sync_url(new_view)
@@ -618,6 +647,10 @@ def render() -> None:
 
     basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
     view = compare_view(tree_view(_initial_view(lang), specs, has_user).replace(basemap=basemap))
+    if "map_sel_restored" not in st.session_state:  # a shared link's highlighted feature
+        st.session_state["map_sel_restored"] = True
+        _restore_selection(view.selected, loaded)
+    view = view.replace(selected=_selection_ids(loaded))
     st.session_state["map_view"] = view
     _sync_url(view)
     visible = [i for i in view.visible_layer_ids(specs) if i in loaded.frames]
