@@ -46,6 +46,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "facility_type": ("设施类型", "Facility type"),
     "facility_type_zh": ("设施类型", "Facility type (Chinese)"),
     "attribution": ("版权说明", "Attribution"),
+    "industry": ("产业", "Industry"),
+    "carrier": ("载体", "Carrier"),
 }
 
 

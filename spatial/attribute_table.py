@@ -37,6 +37,8 @@ _ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
 _CONFIDENCE = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"),
                "schematic": ("示意", "schematic")}
 _CATEGORY = {c.code: (c.name, c.name_en) for c in CATEGORIES}
+# Fields holding the id of another feature (shown by its name).
+_REFERENCES = {"parent", "carrier"}
 _ROAD_CLASS = {"arterial": ("主干路", "arterial"), "secondary": ("次干路", "secondary"),
                "local": ("支路", "local")}
 
@@ -117,7 +119,7 @@ def _value(spec: LayerSpec, field: str, value: Any, lang: str,
     if spec.style_by == field and isinstance(value, str) and value in spec.style_map:
         _, zh, en_label = spec.style_map[value]
         return en_label if en else zh
-    if field == "parent" or (isinstance(value, list) and value and all(
+    if field in _REFERENCES or (isinstance(value, list) and value and all(
             isinstance(v, str) and v in names for v in value)):
         refs = value if isinstance(value, list) else [value]
         shown = [names.get(str(r)) for r in refs]
