@@ -26,6 +26,7 @@ from layers.schema import LayerSpec
 from spatial.crs import area_m2, length_m
 from spatial.feature_search import normalise
 from spatial.service_categories import CATEGORIES
+from spatial.webmap import CONFIDENCE_LABELS
 
 __all__ = ["AttributeTable", "attribute_table"]
 
@@ -34,8 +35,6 @@ _NEVER = {"id", "source", "facility_type"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # An English word in a Chinese text (codes such as "GB 50180" or "km²" are fine).
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
-_CONFIDENCE = {"high": ("高", "high"), "medium": ("中", "medium"), "low": ("低", "low"),
-               "schematic": ("示意", "schematic")}
 _CATEGORY = {c.code: (c.name, c.name_en) for c in CATEGORIES}
 # Fields holding the id of another feature (shown by its name).
 _REFERENCES = {"parent", "carrier"}
@@ -110,8 +109,8 @@ def _value(spec: LayerSpec, field: str, value: Any, lang: str,
         return sep.join(map(str, value)) if isinstance(value, list) else str(value)
     if isinstance(value, bool):
         return ("Yes" if value else "No") if en else ("是" if value else "否")
-    if field == "confidence" and value in _CONFIDENCE:
-        return _CONFIDENCE[value][1 if en else 0]
+    if field == "confidence" and value in CONFIDENCE_LABELS:
+        return CONFIDENCE_LABELS[value][1 if en else 0]
     if field == "category" and value in _CATEGORY:
         return _CATEGORY[value][1 if en else 0]
     if field == "road_class" and value in _ROAD_CLASS:
