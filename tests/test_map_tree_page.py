@@ -257,3 +257,16 @@ def test_the_highlighted_feature_is_in_the_link(no_workspace: Path) -> None:
     assert len(_highlighted(again)) == 1 and map_args(again)["zoom"] == 13
     bad = _app(sel="bonded_zone:nope")
     assert not bad.exception and _highlighted(bad) == [] and _qp(bad, "sel") is None
+
+
+def test_zoom_to_layer_frames_the_whole_layer(no_workspace: Path) -> None:
+    at = _app()
+    at.selectbox(key="map_tree_current").set_value("bonded_points").run()
+    at.button(key="map_layer_zoom").click().run()
+    assert not at.exception
+    gdf = layers.load_layer("bonded_points")
+    target = feature_target(gdf, range(len(gdf)), 760, 520)
+    assert target is not None and target[1] > 12
+    args = map_args(at)
+    assert args["center"] == pytest.approx(list(target[0]), abs=1e-6)
+    assert args["zoom"] == target[1]

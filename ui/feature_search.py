@@ -21,18 +21,25 @@ from spatial.view import View
 from ui.i18n import t
 from ui.pages.import_page import md_escape
 
-__all__ = ["SELECTED_KEY", "render_feature_search", "select_feature", "selected_feature"]
+__all__ = [
+    "MAP_PX",
+    "SELECTED_KEY",
+    "move_map_to",
+    "render_feature_search",
+    "select_feature",
+    "selected_feature",
+]
 
 SELECTED_KEY = "map_selected"
 TARGET_KEY = "map_target"
 # The map's drawing area in CSS pixels, a little under the real one so the feature fits.
-_MAP_PX = (760, 520)
+MAP_PX = (760, 520)
 
 
 def select_feature(layer_id: str, positions: Sequence[int], gdf: gpd.GeoDataFrame) -> bool:
     """Highlight features of a layer and move the map to them; False when they have no position."""
     st.session_state[SELECTED_KEY] = (layer_id, tuple(int(p) for p in positions))
-    target = feature_target(gdf, positions, *_MAP_PX)
+    target = feature_target(gdf, positions, *MAP_PX)
     if target is None:
         return False
     view = st.session_state.get("map_view")
@@ -41,12 +48,17 @@ def select_feature(layer_id: str, positions: Sequence[int], gdf: gpd.GeoDataFram
         (lat, lon), zoom = target
         glon, glat = wgs84_to_gcj02(lon, lat)
         target = ((round(float(glat), 7), round(float(glon), 7)), zoom)
+    move_map_to(target)
+    return True
+
+
+def move_map_to(target: tuple[tuple[float, float], int]) -> None:
+    """Send the map to ``((lat, lon), zoom)`` through ``st_folium(center=, zoom=)``."""
     old = st.session_state.get(TARGET_KEY)
     if old is not None and tuple(old[0]) == target[0] and old[1] == target[1]:
         # The same target again (after a pan): st_folium moves only when the value changes.
         target = ((target[0][0] + 1e-7, target[0][1]), target[1])
     st.session_state[TARGET_KEY] = target
-    return True
 
 
 def selected_feature() -> tuple[str, tuple[int, ...]] | None:

@@ -9,13 +9,16 @@ Everything is read back into the page's :class:`spatial.view.View`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import geopandas as gpd
 import streamlit as st
 
 from layers.schema import GROUPS, LayerSpec
+from spatial.feature_search import feature_target
 from spatial.layer_tree import group_layers, move_layer, tree_order
 from spatial.view import View
+from ui.feature_search import MAP_PX, move_map_to
 from ui.i18n import t
 from ui.pages.import_page import md_escape
 
@@ -43,7 +46,16 @@ def _move(layer_id: str, up: bool, specs: Sequence[LayerSpec]) -> None:
     st.session_state[VIEW_KEY] = move_layer(_held_view(), specs, layer_id, up)
 
 
-def render_layer_tree(specs: Sequence[LayerSpec], lang: str, has_user: bool) -> None:
+def _zoom_to_layer(gdf: gpd.GeoDataFrame) -> None:
+    target = feature_target(gdf, range(len(gdf)), *MAP_PX)  # None: nothing located
+    if target is not None:
+        move_map_to(target)
+
+
+def render_layer_tree(
+    specs: Sequence[LayerSpec], lang: str, has_user: bool,
+    frames: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> None:
     """Draw the tree (in the current container, e.g. the sidebar).
 
     Parameters
@@ -54,6 +66,8 @@ def render_layer_tree(specs: Sequence[LayerSpec], lang: str, has_user: bool) -> 
         ``"zh"`` or ``"en"``.
     has_user : bool
         The workspace holds layers: show the "我的图层" group.
+    frames : mapping of str to GeoDataFrame, optional
+        The loaded layers, for 缩放至图层 (zoom to the chosen layer).
     """
     view = _held_view()
     by_id = {s.id: s for s in specs}
@@ -101,6 +115,10 @@ def render_layer_tree(specs: Sequence[LayerSpec], lang: str, has_user: bool) -> 
     c2.button(t("下移", "Move down"), key="map_layer_down", icon=":material/arrow_downward:",
               on_click=_move, args=(current, False, list(specs)),
               disabled=k == len(siblings) - 1, width="stretch")
+    if frames is not None and current in frames:
+        st.button(t("缩放至图层", "Zoom to layer"), key="map_layer_zoom",
+                  icon=":material/zoom_out_map:", on_click=_zoom_to_layer,
+                  args=(frames[current],), width="stretch")
     st.caption(t("组内靠上的图层压盖靠下的图层。",
                  "Within a group, upper layers draw over lower ones."))
 

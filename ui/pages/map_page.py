@@ -429,9 +429,9 @@ def _hit_label(hit: tuple[str, int], loaded: _Loaded, lang: str) -> str:
     return f"{md_escape(label)} · {md_escape(spec.title(lang))}"
 
 
-def _sidebar(lang: str, key: str | None, has_user: bool, specs: list[LayerSpec]) -> None:
+def _sidebar(lang: str, key: str | None, has_user: bool, loaded: _Loaded) -> None:
     with st.sidebar:
-        render_layer_tree(specs, lang, has_user)
+        render_layer_tree(list(loaded.specs.values()), lang, has_user, loaded.frames)
         st.subheader(t("底图", "Basemap"))
         options = [b.id for b in available_basemaps(key)]
         if st.session_state.get("map_basemap") not in options:
@@ -667,7 +667,7 @@ def render() -> None:
     loaded = _load_all(lang, plan_ids, has_user)
     specs = list(loaded.specs.values())
     search_box = st.sidebar.container()
-    _sidebar(lang, key, has_user, specs)
+    _sidebar(lang, key, has_user, loaded)
 
     basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
     view = compare_view(tree_view(_initial_view(lang), specs, has_user).replace(basemap=basemap))
