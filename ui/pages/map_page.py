@@ -28,6 +28,7 @@ from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
 from spatial.map_compare import CompareSupport, compare_overlays
 from spatial.map_overlays import ClickHighlight, faded_payload, highlight_overlay
+from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
@@ -52,10 +53,24 @@ from ui.pages.import_page import md_escape
 
 __all__ = ["render"]
 
-MAP_HEIGHT = 640
+MAP_HEIGHT = 560  # first paint; the page's CSS then sizes the map to the window (_LAYOUT_CSS)
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
-_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "center", "zoom", "bounds"]
+# Only clicks come back to the server: a pan or zoom never waits on it. The map keeps the view in
+# the URL itself and reports it (centre/zoom/bounds) only when the server needs it: see
+# _view_from_map.
+_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked"]
+# The map fills the window below the page heading, so the legend beside it and the 出图 button
+# above it stay in view on a 1366×768 laptop; the legend scrolls inside its own box.
+_LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"]{padding-top:2.6rem;padding-bottom:1rem}
+iframe[title="streamlit_folium.st_folium"]{height:max(420px, calc(100vh - 150px)) !important}
+.hebi-legend{max-height:max(160px, calc(100vh - 430px));overflow-y:auto;padding-right:4px}
+.hebi-legend-group{margin-bottom:6px}
+.hebi-legend-layer{font-weight:600;font-size:0.85rem}
+.hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.8rem;margin-left:4px}
+.hebi-schematic{color:#b03a2e;white-space:pre}
+</style>"""
 _HIT_PX = 6  # how near (in screen pixels) a click must be to a line or point to pick it
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d")
@@ -124,14 +139,24 @@ def _read_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _user_payload(
-    path: str, title: str, saved_utc: str, n: int, lang: str, gcj02: bool
+    path: str, title: str, saved_utc: str, n: int, lang: str, gcj02: bool,
+    budget: int = MAP_VERTEX_BUDGET,
 ) -> LayerPayload:
     """Serialised overlay of an uploaded layer (cached: panning re-uses it)."""
     from spatial.workspace import layer_id_for
 
     gdf = _read_user_layer(path, title, saved_utc)
     spec = _user_spec(layer_id_for(title), title, gdf, n)
-    return catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02)
+    # Issue 15: never ship a layer whole past its share of the map's budget (drawn lighter).
+    light, _note = fit_to_budget(gdf, budget)
+    return catalogue_payload(spec, light, lang=lang, gcj02=gcj02)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _user_budget_note(path: str, title: str, saved_utc: str, budget: int, lang: str) -> str:
+    """The notice for an uploaded layer drawn lighter than stored ("" if drawn whole)."""
+    note = fit_to_budget(_read_user_layer(path, title, saved_utc), budget)[1]
+    return "" if note is None else md_escape(note.message(title, lang))
 
 
 @dataclass
@@ -191,12 +216,10 @@ def _initial_view(lang: str) -> View:
         st.session_state["map_view"] = view
         st.session_state["map_target"] = (view.center, view.zoom)
         st.session_state["map_generation"] = 0
-        # "My layers" are shown by default when present, unless the URL says which groups.
-        explicit = "groups" in st.query_params
         for g in GROUPS:
-            st.session_state[f"map_group_{g.id}"] = g.id in view.groups or (
-                g.id == "user" and not explicit
-            )
+            # Issue 15: the workspace is shared, so uploaded layers are not drawn for everyone by
+            # default; a user ticks "我的图层" (or a link names the group) to see them.
+            st.session_state[f"map_group_{g.id}"] = g.id in view.groups
         st.session_state["map_basemap"] = view.basemap
     view = st.session_state["map_view"]
     assert isinstance(view, View)
@@ -231,7 +254,13 @@ def _symbol_svg(row: LegendRow) -> str:
     dash = ""
     if style.dash and _DASH_RE.match(style.dash):
         dash = f' stroke-dasharray="{style.dash}"'
-    if row.symbol == "point":
+    vertices = style.marker_vertices()
+    if row.symbol == "point" and vertices:
+        # The same outline the map draws (layers.schema.MARKERS), scaled to the swatch.
+        points = " ".join(f"{11 + 5.5 * x:.2f},{8 + 5.5 * y:.2f}" for x, y in vertices)
+        shape = (f'<polygon points="{points}" fill="{fill}" fill-opacity="0.95" '
+                 f'stroke="{colour}" stroke-width="1"/>')
+    elif row.symbol == "point":
         shape = (f'<circle cx="11" cy="8" r="5" fill="{fill}" fill-opacity="0.8" '
                  f'stroke="{colour}" stroke-width="1.5"{dash}/>')
     elif row.symbol == "line":
@@ -268,14 +297,7 @@ def legend_html(
         parts.append("</div>")
     if not parts:
         return ""
-    style = (
-        "<style>.hebi-legend{columns:3 14rem;column-gap:1.5rem}"
-        ".hebi-legend-group{break-inside:avoid;margin-bottom:6px}"
-        ".hebi-legend-layer{font-weight:600;font-size:0.9rem}"
-        ".hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.85rem;"
-        "margin-left:4px}.hebi-schematic{color:#b03a2e;white-space:pre}</style>"
-    )
-    return style + f'<div class="hebi-legend">{"".join(parts)}</div>'
+    return f'<div class="hebi-legend">{"".join(parts)}</div>'
 
 
 # --- details panel -------------------------------------------------------------------------------
@@ -456,8 +478,10 @@ def _sidebar(lang: str, key: str | None, has_user: bool, loaded: _Loaded) -> Non
 def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
     """Fold the map's reported centre/zoom/bounds into the view.
 
-    Until the browser reports, st_folium returns its own defaults (the base
-    map's zoom, no centre): those say nothing about the view and are ignored.
+    The map reports them only when the server needs them (see
+    ``spatial.webmap_base._VIEW_URL_JS``): with a click, or when the planner
+    turns from the map to the page (出图, a layer, a basemap). Until then
+    st_folium returns no centre, and the view is left as it is.
     """
     if not out or not isinstance(out.get("center"), Mapping):
         return view
@@ -570,14 +594,19 @@ def _note_click(out: Any) -> bool:
 
 @st.fragment
 def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | None) -> None:
-    """The map, its legend and the details panel; reruns alone on pan, zoom or click."""
+    """The map, its legend and the details panel; reruns alone on a click or a view report."""
     view: View = st.session_state["map_view"]
     bm = get_basemap(view.basemap)
     data_dir = str(plan_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
+    shown_user = [i for i in visible if i in loaded.user_keys]
+    share = MAP_VERTEX_BUDGET // max(1, len(shown_user))
     for layer_id in visible:
         if layer_id in loaded.user_keys:
-            payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
+            payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02, share)
+            note = _user_budget_note(*loaded.user_keys[layer_id][:3], share, lang)
+            if note:
+                st.caption(note)
         else:
             payload = _plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang, bm.gcj02)
         overlays.append(payload_overlay(faded_payload(payload, view.opacity_of(layer_id))))
@@ -590,8 +619,15 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
         overlays += _compare_overlays(view, loaded, lang, key)
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
+    # Beside the map and first in its column: in view on a laptop, folded on request.
+    with col_side, st.expander(t("图例", "Legend"), expanded=True):
+        html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
+        if html:
+            st.markdown(html, unsafe_allow_html=True)
+        else:
+            st.caption(t("未勾选图层。", "No layer ticked."))
     with col_map:
-        base = build_base_map(lang)
+        base = build_base_map(lang, view_in_url=True)
         ClickHighlight().add_to(base)  # constant script: the clicked feature is outlined at once
         CompareSupport().add_to(base)  # constant script: 卷帘 / 分屏 machinery
         out = st_folium(
@@ -616,6 +652,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     if new_view != view:
         st.session_state["map_view"] = new_view
         _sync_url(new_view)
+        view = new_view
     hits = _hits(out or {}, loaded, visible, view)
     if _note_click(out):
         selected = None
@@ -640,14 +677,6 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 )
                 chosen = hits[int(pick or 0)]
             _details(chosen, loaded, lang)
-    with col_map:
-        # Under the map, in columns: it stays in view with the map and does not push the details.
-        st.markdown(f"**{t('图例', 'Legend')}**")
-        html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
-        if html:
-            st.markdown(html, unsafe_allow_html=True)
-        else:
-            st.caption(t("未勾选图层。", "No layer ticked."))
 
 
 def render() -> None:
@@ -683,7 +712,16 @@ def render() -> None:
     with search_box:
         render_feature_search(loaded.frames, loaded.specs, tree_top_first, visible, lang)
 
-    st.title(t("鹤壁经开区 空间布局规划图", "Hebi ETDZ spatial layout plan"))
+    st.markdown(_LAYOUT_CSS, unsafe_allow_html=True)
+    head, tools = st.columns([4, 1], vertical_alignment="center")
+    with head:
+        st.markdown(f"#### {t('鹤壁经开区 空间布局规划图', 'Hebi ETDZ spatial layout plan')}")
+    with tools:
+        # Export (issue 8) above the map, in view without scrolling; the file shows session
+        # "map_view" at the click.
+        render_export_panel(view, live_view_key="map_view", extra_layers=[
+            (s, loaded.frames[i]) for i, s in loaded.specs.items()
+            if s.group == "user" and i in loaded.frames])
     for problem in loaded.problems:
         st.warning(md_escape(problem))
     if not layers.all_specs():
@@ -707,7 +745,3 @@ def render() -> None:
                 md_escape(s) for s in schematic
             )
         st.caption(caption)
-        # Export (issue 8): outside the map fragment; the file shows "map_view" at the click.
-        render_export_panel(view, live_view_key="map_view", extra_layers=[
-            (s, loaded.frames[i]) for i, s in loaded.specs.items()
-            if s.group == "user" and i in loaded.frames])
