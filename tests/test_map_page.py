@@ -263,7 +263,7 @@ def test_my_layers_are_shown_as_their_own_group(no_workspace: Path) -> None:
     assert not at.exception
     # Issue 15: the workspace is shared, so uploads are not drawn for everyone by default.
     assert not at.checkbox(key="map_group_user").value
-    assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS)
+    assert _drawn_layers(map_args(at)) == _default_expected()
     at.checkbox(key="map_group_user").check().run()
     args = map_args(at)
     assert layer_id_for(title) in _drawn_layers(args)
