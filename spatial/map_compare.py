@@ -54,8 +54,9 @@ _SUPPORT_JS = """
     if (swipe) { swipe.remove(); leftSide.remove(); rightSide.remove(); swipe = null; }
     right.style.display = on ? "" : "none";
     if (!on) return;
-    leftSide = new Side(["tilePane", "overlayPane", "shadowPane", "markerPane"].map(
-      function (p) { return map.getPane(p); })).addTo(map);
+    // The left view: Leaflet's own panes and the labels (注记) pane of spatial.webmap_labels.
+    leftSide = new Side(["tilePane", "overlayPane", "shadowPane", "markerPane", "hebiLabels"].map(
+      function (p) { return map.getPane(p) || map.createPane(p); })).addTo(map);
     rightSide = new Side([right]).addTo(map);
     swipe = L.control.sideBySide(leftSide, rightSide).addTo(map);
     window.hebiSwipeControl = swipe;
@@ -182,7 +183,7 @@ def compare_overlays(
         The right view's basemap.
     payloads : list of LayerPayload
         The right view's layers in drawing order (shifted to GCJ-02 when the
-        right basemap needs it).
+        right basemap needs it); drawn without their labels (注记).
     key : str, optional
         天地图 key.
     lang : str
@@ -212,6 +213,9 @@ def compare_overlays(
             del tiles._children[name]
     groups.append(tiles)
     for payload in payloads:
+        # Without labels: the label engine draws one set of 注记 for the whole map (the left
+        # view's); the right view's names would show on both sides of the bar.
+        payload = replace(payload, labels_json="")
         groups.append(payload_overlay(_in_pane(payload, _RIGHT_LAYERS) if mode == "swipe"
                                       else payload))
     if mode == "split":
