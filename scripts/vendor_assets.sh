@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the map's front-end assets (Leaflet, jQuery, Bootstrap, awesome-markers, Font Awesome,
-# leaflet-measure, Leaflet.MousePosition, Leaflet.draw) from the npm registry at the versions pinned in
+# leaflet-measure, Leaflet.MousePosition, Leaflet.draw, leaflet-side-by-side, leaflet.sync) from the npm
+# registry at the versions pinned in
 # package-lock.json, and copy the files the map loads into static/vendor/, which Streamlit serves
 # at /app/static/vendor/ (server.enableStaticServing). Nothing is ever fetched from a CDN.
 #
@@ -60,6 +61,28 @@ copy "$nm/bootstrap3/dist/fonts" bootstrap3/fonts
 copy "$nm/leaflet-draw/dist/leaflet.draw.js" leaflet-draw/leaflet.draw.js
 copy "$nm/leaflet-draw/dist/leaflet.draw.css" leaflet-draw/leaflet.draw.css
 copy "$nm/leaflet-draw/dist/images" leaflet-draw/images
+copy "$nm/leaflet.sync/L.Map.Sync.js" leaflet-sync/L.Map.Sync.js
+copy "$nm/leaflet-side-by-side/layout.css" side-by-side/layout.css
+copy "$nm/leaflet-side-by-side/range.css" side-by-side/range.css
+copy "$nm/leaflet-side-by-side/range-icon.png" side-by-side/range-icon.png
+
+# leaflet-side-by-side ships only its CommonJS source (built with browserify by its users): the
+# three require() lines at the top are replaced by the page's global Leaflet and the CSS files
+# above, the export at the bottom dropped. Anything else in the file fails the build here.
+node -e '
+const fs = require("fs");
+const src = fs.readFileSync(process.argv[1], "utf8").replace(/\r\n/g, "\n");
+const head = "var L = require(\x27leaflet\x27)\nrequire(\x27./layout.css\x27)\nrequire(\x27./range.css\x27)\n";
+const tail = "module.exports = L.Control.SideBySide\n";
+if (!src.startsWith(head) || !src.endsWith(tail) || src.slice(head.length).includes("require(")) {
+  console.error("vendor_assets: ERROR: leaflet-side-by-side source is not as expected");
+  process.exit(1);
+}
+const body = src.slice(head.length, src.length - tail.length);
+fs.mkdirSync(process.argv[2] + "/side-by-side", { recursive: true });
+fs.writeFileSync(process.argv[2] + "/side-by-side/leaflet-side-by-side.js",
+                 "(function (L) {\n" + body + "})(window.L);\n");
+' "$nm/leaflet-side-by-side/index.js" "$tmp"
 
 # folium's Icon defaults to Bootstrap 3 glyphicons. Bootstrap 3 as a whole would clash with
 # Bootstrap 5, so only its glyphicon rules (the @font-face and the .glyphicon classes) are kept.

@@ -24,13 +24,12 @@ from spatial.crs import WGS84
 from spatial.export import (
     ExportOptions,
     ExportResult,
-    _export_failure,
-    _export_style,
-    _save,
     default_title,
     prepare_content,
     render_page,
 )
+from spatial.export.options import _export_style
+from spatial.export.save import _export_failure, _save
 from spatial.markups import Markup, draw_markups
 from spatial.view import View
 

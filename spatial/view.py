@@ -20,6 +20,7 @@ from layers.schema import GROUPS
 from spatial.basemaps import BASEMAP_IDS, DEFAULT_BASEMAP, default_basemap_id
 
 __all__ = [
+    "COMPARE_MODES",
     "DEFAULT_BBOX",
     "DEFAULT_CENTER",
     "DEFAULT_GROUPS",
@@ -32,9 +33,13 @@ __all__ = [
     "View",
     "bbox_from_view",
     "default_layer_ids",
+    "ordered_ids",
+    "zoom_for_bbox",
 ]
 
 LANGS: tuple[str, ...] = ("zh", "en")
+# 卷帘 (a swipe bar over one map) and 分屏 (two maps side by side, kept in step).
+COMPARE_MODES: tuple[str, ...] = ("swipe", "split")
 GROUP_IDS: tuple[str, ...] = tuple(g.id for g in GROUPS)
 # The curated first view, as a planning drawing opens: the structure, parks and bonded zone,
 # green and water, roads and the reference backdrop. Living circles and facilities wait until
@@ -105,6 +110,25 @@ class View:
         The choropleth shown, if any.
     lang : str
         ``"zh"`` or ``"en"``.
+    hidden : tuple of str
+        Layers unticked in the layer tree although their group is ticked
+        (QGIS: a child unticked under a ticked group).
+    opacity : tuple of (str, float)
+        Per-layer opacity factor in ``(0, 1]`` applied to stroke and fill;
+        layers not listed are drawn at 1.
+    order : tuple of str
+        Drawing order chosen in the layer tree (bottom first); layers not
+        listed keep their catalogue order (see :func:`ordered_ids`).
+    compare : {"swipe", "split"}, optional
+        Compare this view (left) with another (right): 卷帘 swipe bar on one
+        map, or 分屏 two maps kept in step. None shows one view.
+    compare_basemap : str
+        Basemap of the compared (right) view.
+    compare_groups : tuple of str
+        Layer groups of the compared (right) view.
+    selected : tuple of (str, tuple of str), optional
+        The highlighted feature(s): layer id and feature ids (found by search
+        or picked in the attribute table).
     """
 
     groups: tuple[str, ...] = DEFAULT_GROUPS
@@ -115,6 +139,13 @@ class View:
     bbox: tuple[float, float, float, float] | None = DEFAULT_BBOX
     indicator: IndicatorSelection | None = None
     lang: str = "zh"
+    hidden: tuple[str, ...] = ()
+    opacity: tuple[tuple[str, float], ...] = ()
+    order: tuple[str, ...] = ()
+    compare: str | None = None
+    compare_basemap: str = "none"
+    compare_groups: tuple[str, ...] = ()
+    selected: tuple[str, tuple[str, ...]] | None = None
 
     def replace(self, **changes: Any) -> View:
         """Return a copy with some fields changed (``dataclasses.replace``)."""
@@ -133,7 +164,8 @@ class View:
         -------
         list of str
             Catalogue (and extra) layers whose group is ticked, restricted to
-            :attr:`layers` when that is set.
+            :attr:`layers` when that is set, without :attr:`hidden`, in
+            :attr:`order` where the layer tree changed it.
         """
         from layers import specs_for_groups  # lazy: the catalogue registers on import
         from layers.schema import specs_in_groups
@@ -144,7 +176,18 @@ class View:
         if self.layers is not None:
             wanted = set(self.layers)
             ids = [i for i in ids if i in wanted]
-        return ids
+        hidden = set(self.hidden)
+        return ordered_ids([i for i in ids if i not in hidden], self.order)
+
+    def opacity_of(self, layer_id: str) -> float:
+        """Return the opacity factor of a layer (1 unless the layer tree changed it)."""
+        return dict(self.opacity).get(layer_id, 1.0)
+
+    def with_opacity(self, layer_id: str, value: float) -> View:
+        """Return a copy with one layer's opacity set (clamped to 0.05–1; 1 drops the entry)."""
+        value = min(1.0, max(0.05, round(float(value), 2)))
+        rest = tuple((k, v) for k, v in self.opacity if k != layer_id)
+        return self.replace(opacity=rest if value >= 1.0 else (*rest, (layer_id, value)))
 
     def extent(self, width_px: int = 1000, height_px: int = 700) -> tuple[
         float, float, float, float
@@ -158,9 +201,11 @@ class View:
         """Serialise to URL query parameters (strings only).
 
         Keys: ``groups``, ``layers``, ``basemap``, ``lat``, ``lon``, ``zoom``,
-        ``bbox``, ``ind_layer``, ``ind_col``, ``ind_scheme``, ``ind_k``,
-        ``ind_breaks``, ``ind_target`` and ``lang`` (only when not Chinese,
-        as :mod:`ui.i18n` does). Optional parts are omitted when unset.
+        ``bbox``, ``hide``, ``opacity`` (``id:0.5,…``), ``order``, ``cmp``,
+        ``cmp_basemap``, ``cmp_groups``, ``sel`` (``layer:id+id``), ``ind_layer``,
+        ``ind_col``, ``ind_scheme``, ``ind_k``, ``ind_breaks``, ``ind_target``
+        and ``lang`` (only when not Chinese, as :mod:`ui.i18n` does).
+        Optional parts are omitted when unset.
         """
         params: dict[str, str] = {
             "groups": ",".join(self.groups),
@@ -183,6 +228,18 @@ class View:
                 params["ind_breaks"] = ",".join(_fmt(b, 10) for b in ind.breaks)
             if ind.target is not None:
                 params["ind_target"] = _fmt(ind.target, 10)
+        if self.hidden:
+            params["hide"] = ",".join(self.hidden)
+        if self.opacity:
+            params["opacity"] = ",".join(f"{k}:{_fmt(v, 2)}" for k, v in self.opacity)
+        if self.order:
+            params["order"] = ",".join(self.order)
+        if self.selected is not None:
+            params["sel"] = self.selected[0] + ":" + "+".join(self.selected[1])
+        if self.compare is not None:
+            params["cmp"] = self.compare
+            params["cmp_basemap"] = self.compare_basemap
+            params["cmp_groups"] = ",".join(self.compare_groups)
         if self.lang != "zh":
             params["lang"] = self.lang
         return params
@@ -248,6 +305,23 @@ class View:
             lang = base.lang
 
         indicator = _indicator(get) if get("ind_layer") is not None else base.indicator
+
+        raw = get("hide")
+        hidden = base.hidden if raw is None else _ids(raw)
+        raw = get("order")
+        order = base.order if raw is None else _ids(raw)
+        raw = get("opacity")
+        opacity = base.opacity if raw is None else _opacities(raw)
+        compare = get("cmp")
+        compare = compare if compare in COMPARE_MODES else None
+        cmp_basemap = get("cmp_basemap")
+        if cmp_basemap not in BASEMAP_IDS:
+            cmp_basemap = base.compare_basemap
+        raw = get("cmp_groups")
+        cmp_groups = base.compare_groups if raw is None else tuple(
+            dict.fromkeys(g for g in _split(raw) if g in GROUP_IDS))
+        raw = get("sel")
+        selected = base.selected if raw is None else _selection(raw)
         return cls(
             groups=groups,
             layers=layers,
@@ -257,6 +331,13 @@ class View:
             bbox=bbox,
             indicator=indicator,
             lang=str(lang),
+            hidden=hidden,
+            opacity=opacity,
+            order=order,
+            compare=compare,
+            compare_basemap=str(cmp_basemap),
+            compare_groups=cmp_groups,
+            selected=selected,
         )
 
 
@@ -312,6 +393,67 @@ def bbox_from_view(
     return (minx, miny, maxx, maxy)
 
 
+def ordered_ids(ids: Sequence[str], order: Sequence[str]) -> list[str]:
+    """Return ``ids`` with the layers named in ``order`` put in that order.
+
+    The layers of ``order`` take the places the same layers hold in ``ids``,
+    in the sequence ``order`` gives; the others keep their place. So a partial
+    order (a link made before a layer existed, a layer of an unticked group)
+    moves only what it names and never drops or adds a layer.
+
+    Parameters
+    ----------
+    ids : sequence of str
+        Layer ids in their default drawing order (bottom first).
+    order : sequence of str
+        Chosen relative order (bottom first); unknown ids are ignored.
+
+    Returns
+    -------
+    list of str
+        The same ids, reordered.
+    """
+    present = set(ids)
+    chosen = [i for i in dict.fromkeys(order) if i in present]
+    if not chosen:
+        return list(ids)
+    moved = set(chosen)
+    queue = iter(chosen)
+    return [next(queue) if i in moved else i for i in ids]
+
+
+def zoom_for_bbox(
+    bbox: tuple[float, float, float, float],
+    width_px: int = 900,
+    height_px: int = 600,
+    max_zoom: int = 17,
+) -> tuple[tuple[float, float], int]:
+    """Return the centre ``(lat, lon)`` and largest zoom at which a map of this size shows ``bbox``.
+
+    The inverse of :func:`bbox_from_view`, used to zoom to a feature found by
+    search or picked in the attribute table. A point (empty box) gets
+    ``max_zoom``.
+    """
+    minx, miny, maxx, maxy = bbox
+    center = ((miny + maxy) / 2.0, (minx + maxx) / 2.0)
+
+    def merc_y(lat: float) -> float:
+        s = math.sin(math.radians(max(-85.0, min(85.0, lat))))
+        return math.log((1 + s) / (1 - s)) / (4 * math.pi)  # in world units (1 = whole world)
+
+    dx = (maxx - minx) / 360.0
+    dy = merc_y(maxy) - merc_y(miny)
+    zoom = max_zoom
+    for z in range(max_zoom, MIN_ZOOM - 1, -1):
+        scale = 256.0 * 2.0**z
+        if dx * scale <= width_px and dy * scale <= height_px:
+            zoom = z
+            break
+    else:
+        zoom = MIN_ZOOM
+    return center, zoom
+
+
 # --- parsing helpers (all total: they return None instead of raising) ----------------------------
 
 
@@ -332,6 +474,33 @@ def _getter(params: Mapping[str, Any]) -> Callable[[str], str | None]:
 
 def _split(raw: str) -> list[str]:
     return [p.strip() for p in raw.split(",") if p.strip()]
+
+
+def _ids(raw: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(x for x in _split(raw) if _ID_RE.match(x)))[:200]
+
+
+_FEATURE_ID_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+def _selection(raw: str) -> tuple[str, tuple[str, ...]] | None:
+    """``layer:id+id`` -> (layer, ids); None when malformed."""
+    layer, _, ids = raw.partition(":")
+    parts = tuple(dict.fromkeys(i for i in ids.split("+") if _FEATURE_ID_RE.match(i)))[:50]
+    if not _ID_RE.match(layer) or not parts:
+        return None
+    return layer, parts
+
+
+def _opacities(raw: str) -> tuple[tuple[str, float], ...]:
+    """``id:0.5,id2:0.3`` -> pairs; bad entries are dropped, values clamped to 0.05–1."""
+    out: dict[str, float] = {}
+    for part in _split(raw)[:200]:
+        key, _, value = part.partition(":")
+        v = _float(value)
+        if _ID_RE.match(key) and v is not None and 0.0 < v < 1.0:
+            out[key] = max(0.05, round(v, 2))
+    return tuple(out.items())
 
 
 def _float(raw: str | None) -> float | None:

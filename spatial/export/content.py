@@ -135,6 +135,10 @@ class MapContent:
         An area outlined on top (the page's area in an atlas or ``--area``).
     highlight_label : str, optional
         Its legend label / name.
+    epsg : int
+        Metric CRS of the page.
+    opacity : tuple of (str, float)
+        Per-layer opacity factors of the layer tree (:attr:`View.opacity`).
     """
 
     layers: tuple[DrawLayer, ...]
@@ -146,6 +150,7 @@ class MapContent:
     highlight: gpd.GeoSeries | None = None
     highlight_label: str | None = None
     epsg: int = GK_EPSG_HEBI
+    opacity: tuple[tuple[str, float], ...] = ()
 
     def with_extent(self, extent_gk: tuple[float, float, float, float]) -> MapContent:
         """Return a copy showing another extent."""
@@ -223,17 +228,19 @@ def prepare_content(
     source = layer_source or _catalogue_source
     extra = {spec.id: (spec, gdf) for spec, gdf in extra_layers}
     ids = view.visible_layer_ids(extra_specs=[spec for spec, _ in extra_layers])
-    if choropleth is not None and choropleth.area_layer not in ids:
-        ids.append(choropleth.area_layer)
 
     def load(layer_id: str) -> tuple[LayerSpec, gpd.GeoDataFrame]:
         return extra[layer_id] if layer_id in extra else source(layer_id)
 
+    # The view's order (the layer tree's); the choropleth's area layer, if not shown, by z-order.
     drawn: list[DrawLayer] = []
     for layer_id in ids:
         spec, gdf = load(layer_id)
         drawn.append(DrawLayer(spec, _to_gk(gdf, epsg), declared=gdf))
-    drawn.sort(key=lambda d: d.spec.z_order)
+    if choropleth is not None and choropleth.area_layer not in ids:
+        spec, gdf = load(choropleth.area_layer)
+        at = next((k for k, d in enumerate(drawn) if d.spec.z_order > spec.z_order), len(drawn))
+        drawn.insert(at, DrawLayer(spec, _to_gk(gdf, epsg), declared=gdf))
 
     lang = view.lang if view.lang in ("zh", "en") else "zh"
     content = MapContent(
@@ -244,6 +251,7 @@ def prepare_content(
         groups=tuple(view.groups),
         choropleth=choropleth,
         epsg=epsg,
+        opacity=tuple(view.opacity),
     )
     if area is None:
         return content

@@ -64,13 +64,17 @@ def _line_parts(geoms: Iterable[Any]) -> list[NDArray[np.float64]]:
 
 
 def _draw_features(
-    ax: Any, geometry: str, geoms: Sequence[Any], style: Style, k: float, zorder: float
+    ax: Any, geometry: str, geoms: Sequence[Any], style: Style, k: float, zorder: float,
+    fade: float = 1.0,
 ) -> None:
-    """Draw features of one geometry family in one style with one collection."""
-    edge = to_rgba(style.colour, style.opacity)
+    """Draw features of one geometry family in one style with one collection.
+
+    ``fade`` multiplies stroke and fill opacity (a layer faded in the layer tree).
+    """
+    edge = to_rgba(style.colour, style.opacity * fade)
     lw = style.weight * PX_TO_PT * k
     face_colour = style.fill_colour or style.colour
-    face_alpha = style.fill_opacity
+    face_alpha = style.fill_opacity * fade
     if geometry == "Polygon":
         polys = shapely.orient_polygons(np.asarray(geoms, dtype=object))
         paths = [_polygon_path(g) for g in polys]
@@ -91,7 +95,7 @@ def _draw_features(
         diameter = 2 * style.radius * PX_TO_PT * k
         ax.scatter(
             xy[:, 0], xy[:, 1], s=diameter**2, marker="o",
-            c=[to_rgba(face_colour, max(style.fill_opacity, 0.6))],
+            c=[to_rgba(face_colour, max(style.fill_opacity, 0.6) * fade)],
             edgecolors=[edge], linewidths=lw * 0.6, zorder=zorder,
             linestyles=_dashes(style.dash, k) if style.dash else "solid",
         )
@@ -146,11 +150,12 @@ def _draw_layers(
                 _draw_features(ax, spec.geometry, geoms, style, k, zorder)
             _draw_value_labels(ax, gdf, choro, k)
             continue
+        fade = dict(content.opacity).get(spec.id, 1.0)  # the layer tree's opacity, as on screen
         groups: dict[Style, list[Any]] = {}
         for rec, geom in zip(records, gdf.geometry, strict=True):
             groups.setdefault(spec.style_for(rec), []).append(geom)
         for style, geoms in groups.items():
-            _draw_features(ax, spec.geometry, geoms, style, k, zorder)
+            _draw_features(ax, spec.geometry, geoms, style, k, zorder, fade)
     return schematic
 
 

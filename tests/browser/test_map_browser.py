@@ -284,7 +284,8 @@ def test_toggling_keeps_the_map_and_the_view(page: Page, app_server: str) -> Non
     # Mark the live map, then move it: both must survive a layer toggle.
     _iframe_eval(page, "() => { window.__alive = 1; window.map.setView([35.78, 114.33], 14); }")
     wait_idle(page)
-    page.locator('[data-testid="stSidebar"]').get_by_text("道路", exact=True).click()
+    # The group checkbox (first); the layer tree below also lists the 道路 layer by name.
+    page.locator('[data-testid="stSidebar"]').get_by_text("道路", exact=True).first.click()
     wait_idle(page)
     _wait_paths(frame, everything - _n_drawn(["roads"]), page)
     state = _iframe_eval(page, "() => [window.__alive, window.map.getZoom(),"

@@ -27,6 +27,8 @@ from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
+from spatial.map_compare import CompareSupport, compare_overlays
+from spatial.map_overlays import ClickHighlight, faded_payload, highlight_overlay
 from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
 from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
@@ -40,9 +42,13 @@ from spatial.webmap import (
     parse_feature_ref,
     payload_overlay,
 )
+from ui.attribute_table import render_attribute_table
+from ui.compare_panel import compare_view, render_compare_controls
 from ui.data import layer_mtime, load_plan_layer, plan_data_dir, secrets_or_none
 from ui.export_panel import render_export_panel
+from ui.feature_search import SELECTED_KEY, render_feature_search, selected_feature
 from ui.i18n import current_lang, t
+from ui.layer_tree import render_layer_tree, tree_view
 from ui.pages.import_page import md_escape
 
 __all__ = ["render"]
@@ -224,7 +230,8 @@ def _sync_url(view: View) -> None:
     """Mirror the view in the URL (only the keys this page owns), so a link reopens it."""
     wanted = view.to_query_params()
     wanted.pop("lang", None)  # ui.i18n owns the language parameter
-    for key in ("groups", "layers", "basemap", "lat", "lon", "zoom", "bbox"):
+    for key in ("groups", "layers", "basemap", "lat", "lon", "zoom", "bbox", "hide", "opacity",
+                "order", "cmp", "cmp_basemap", "cmp_groups", "sel"):
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
     changed = {k: v for k, v in wanted.items() if st.query_params.get(k) != v}
@@ -454,13 +461,9 @@ def _hit_label(hit: tuple[str, int], loaded: _Loaded, lang: str) -> str:
     return f"{md_escape(label)} · {md_escape(spec.title(lang))}"
 
 
-def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
+def _sidebar(lang: str, key: str | None, has_user: bool, loaded: _Loaded) -> None:
     with st.sidebar:
-        st.subheader(t("图层", "Layers"))
-        for g in GROUPS:
-            if g.id == "user" and not has_user:
-                continue
-            st.checkbox(g.title_en if lang == "en" else g.title_zh, key=f"map_group_{g.id}")
+        render_layer_tree(list(loaded.specs.values()), lang, has_user, loaded.frames)
         st.subheader(t("底图", "Basemap"))
         options = [b.id for b in available_basemaps(key)]
         if st.session_state.get("map_basemap") not in options:
@@ -472,6 +475,7 @@ def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
             format_func=lambda b: get_basemap(b).title(lang),
             label_visibility="collapsed",
         )
+        render_compare_controls(st.session_state["map_view"], lang, key, has_user)
         if key is None:
             st.caption(t("配置天地图密钥（环境变量 TIANDITU_KEY）后可使用天地图。",
                          "Set a Tianditu key (env TIANDITU_KEY) to enable Tianditu."))
@@ -509,6 +513,95 @@ def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
     return view.replace(**changes) if changes else view
 
 
+def _compare_overlays(view: View, loaded: _Loaded, lang: str, key: str | None) -> list[Any]:
+    """The right-hand view of 卷帘/分屏: its basemap and the layers of its groups."""
+    bm = get_basemap(view.compare_basemap)
+    right = View(groups=view.compare_groups, basemap=view.compare_basemap)
+    data_dir = str(plan_data_dir())
+    payloads = []
+    for layer_id in right.visible_layer_ids(list(loaded.specs.values())):
+        if layer_id in loaded.user_keys:
+            payloads.append(_user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02))
+        elif layer_id in loaded.frames:
+            payloads.append(_plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang,
+                                          bm.gcj02))
+    assert view.compare is not None
+    return compare_overlays(view.compare, bm, payloads, key=key, lang=lang)
+
+
+def _selection_ids(loaded: _Loaded) -> tuple[str, tuple[str, ...]] | None:
+    """The highlighted feature(s) as the URL names them: layer id and feature ids."""
+    selected = _valid_selection(selected_feature(), loaded)
+    if selected is None:
+        return None
+    layer_id, positions = selected
+    gdf = loaded.frames[layer_id]
+    if "id" not in gdf.columns:
+        return None
+    ids = tuple(str(gdf["id"].iloc[p]) for p in positions)
+    return (layer_id, ids) if all(ids) else None
+
+
+def _restore_selection(
+    selected: tuple[str, tuple[str, ...]] | None, loaded: _Loaded
+) -> None:
+    """Highlight the features a link names (``sel=``); unknown ids are ignored."""
+    if selected is None:
+        return
+    layer_id, ids = selected
+    gdf = loaded.frames.get(layer_id)
+    if gdf is None or "id" not in gdf.columns:
+        return
+    wanted = set(ids)
+    positions = tuple(i for i, v in enumerate(gdf["id"].astype(str)) if v in wanted)
+    if positions:
+        st.session_state[SELECTED_KEY] = (layer_id, positions)
+
+
+def _valid_selection(
+    selected: tuple[str, tuple[int, ...]] | None, loaded: _Loaded
+) -> tuple[str, tuple[int, ...]] | None:
+    """The searched/table feature if it still exists (a layer may have been re-uploaded)."""
+    if selected is None:
+        return None
+    layer_id, positions = selected
+    gdf = loaded.frames.get(layer_id)
+    if gdf is None or not positions or not all(0 <= p < len(gdf) for p in positions):
+        return None
+    return selected
+
+
+def _highlight(
+    selected: tuple[str, tuple[int, ...]], loaded: _Loaded, lang: str, gcj02: bool
+) -> Any:
+    """The highlight overlay of the searched/table feature (drawn even if its layer is hidden)."""
+    layer_id, positions = selected
+    gdf = loaded.frames[layer_id]
+    col = "name_en" if lang == "en" and "name_en" in gdf.columns else "name"
+    name = gdf[col].iloc[positions[0]] if col in gdf.columns else None
+    label = str(name) if isinstance(name, str) and name else loaded.specs[layer_id].title(lang)
+    return highlight_overlay(gdf.iloc[list(positions)], label=label, gcj02=gcj02)
+
+
+def _note_click(out: Any) -> bool:
+    """Record the map's last click; True when it is new (it then replaces a searched feature).
+
+    The component's value is in session state before ``st_folium`` is called,
+    so a new click clears the search/table highlight in the same run.
+    """
+    if not isinstance(out, Mapping):
+        return False
+    clicked = out.get("last_object_clicked")
+    if not isinstance(clicked, Mapping) or "lat" not in clicked:
+        return False
+    click = (clicked.get("lat"), clicked.get("lng"), out.get("last_object_clicked_tooltip"))
+    if click == st.session_state.get("map_last_click"):
+        return False
+    st.session_state["map_last_click"] = click
+    st.session_state.pop(SELECTED_KEY, None)
+    return True
+
+
 @st.fragment
 def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | None) -> None:
     """The map, its legend and the details panel; reruns alone on a click or a view report."""
@@ -526,7 +619,14 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 st.caption(note)
         else:
             payload = _plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang, bm.gcj02)
-        overlays.append(payload_overlay(payload))
+        overlays.append(payload_overlay(faded_payload(payload, view.opacity_of(layer_id))))
+    map_key = f"plan_map_{st.session_state['map_generation']}"
+    _note_click(st.session_state.get(map_key))  # the click that triggered this run, if any
+    selected = _valid_selection(selected_feature(), loaded)
+    if selected is not None:
+        overlays.append(_highlight(selected, loaded, lang, bm.gcj02))
+    if view.compare is not None:
+        overlays += _compare_overlays(view, loaded, lang, key)
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
     # Beside the map and first in its column: in view on a laptop, folded on request.
@@ -537,9 +637,12 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
         else:
             st.caption(t("未勾选图层。", "No layer ticked."))
     with col_map:
+        base = build_base_map(lang, view_in_url=True)
+        ClickHighlight().add_to(base)  # constant script: the clicked feature is outlined at once
+        CompareSupport().add_to(base)  # constant script: 卷帘 / 分屏 machinery
         out = st_folium(
-            build_base_map(lang, view_in_url=True),
-            key=f"plan_map_{st.session_state['map_generation']}",
+            base,
+            key=map_key,
             center=target_center,
             zoom=target_zoom,
             feature_group_to_add=overlays,
@@ -555,15 +658,23 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 "Gaode tiles are GCJ-02; layers are shifted to match; readout is WGS84.",
             ))
         st.caption(" · ".join(notes))
-    new_view = _view_from_map(view, out)
+    new_view = _view_from_map(view, out).replace(selected=_selection_ids(loaded))
     if new_view != view:
         st.session_state["map_view"] = new_view
         _sync_url(new_view)
         view = new_view
+    hits = _hits(out or {}, loaded, visible, view)
+    if _note_click(out):
+        selected = None
     with col_side:
         st.markdown(f"**{t('要素详情', 'Feature details')}**")
-        hits = _hits(out or {}, loaded, visible, view)
-        if not hits:
+        if selected is not None:
+            layer_id, positions = selected
+            _details((layer_id, positions[0]), loaded, lang)
+            if len(positions) > 1:
+                st.caption(t(f"同名要素共 {len(positions)} 段，均已高亮。",
+                             f"{len(positions)} parts of this name, all highlighted."))
+        elif not hits:
             st.caption(t("点击地图上的要素查看详情。", "Click a feature on the map for details."))
         else:
             chosen = hits[0]
@@ -590,34 +701,28 @@ def render() -> None:
             has_user = bool(ws.layer_infos())
         except (SpatialError, OSError):
             has_user = False
-    _sidebar(lang, key, has_user)
-
-    groups = tuple(g.id for g in GROUPS if st.session_state.get(f"map_group_{g.id}"))
-    if not has_user:
-        groups = tuple(g for g in groups if g != "user")
-    basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
-    before = _initial_view(lang)
-    chosen = before.layers
-    if chosen is not None:
-        # A group ticked now shows all its layers (the first view holds some back, e.g. the
-        # bonded zone's sub-zones, until their group is asked for again).
-        added = [g for g in groups if g not in before.groups]
-        chosen = tuple(dict.fromkeys(
-            [*chosen, *(s.id for s in layers.specs_for_groups(added))]
-        ))
-    st.markdown(_LAYOUT_CSS, unsafe_allow_html=True)
+    # Every layer is loaded (cached), shown or not: search and the attribute table cover them all.
     plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
-    loaded = _load_all(
-        lang, [i for i in plan_ids if layers.get_spec(i).group in groups], "user" in groups
-    )
-    if chosen is not None and "user" in groups:
-        # The planner's own layers are all shown while their group is ticked.
-        chosen = tuple(dict.fromkeys(
-            [*chosen, *(i for i, s in loaded.specs.items() if s.group == "user")]
-        ))
-    view = before.replace(groups=groups, basemap=basemap, layers=chosen)
+    loaded = _load_all(lang, plan_ids, has_user)
+    specs = list(loaded.specs.values())
+    search_box = st.sidebar.container()
+    _sidebar(lang, key, has_user, loaded)
+
+    basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
+    view = compare_view(tree_view(_initial_view(lang), specs, has_user).replace(basemap=basemap))
+    if "map_sel_restored" not in st.session_state:  # a shared link's highlighted feature
+        st.session_state["map_sel_restored"] = True
+        _restore_selection(view.selected, loaded)
+    view = view.replace(selected=_selection_ids(loaded))
     st.session_state["map_view"] = view
     _sync_url(view)
+    visible = [i for i in view.visible_layer_ids(specs) if i in loaded.frames]
+    tree_top_first = [i for i in reversed(view.visible_layer_ids(specs)) if i in loaded.frames]
+    tree_top_first += [i for i in reversed(list(loaded.frames)) if i not in tree_top_first]
+    with search_box:
+        render_feature_search(loaded.frames, loaded.specs, tree_top_first, visible, lang)
+
+    st.markdown(_LAYOUT_CSS, unsafe_allow_html=True)
     head, tools = st.columns([4, 1], vertical_alignment="center")
     with head:
         st.markdown(f"#### {t('鹤壁经开区 空间布局规划图', 'Hebi ETDZ spatial layout plan')}")
@@ -629,19 +734,24 @@ def render() -> None:
             if s.group == "user" and i in loaded.frames])
     for problem in loaded.problems:
         st.warning(md_escape(problem))
-    visible = [i for i in view.visible_layer_ids(list(loaded.specs.values()))
-               if i in loaded.frames]
     if not layers.all_specs():
         st.info(t("规划图层尚未发布（data/geo 为空）。", "The plan layers are not published yet."))
-    _map_and_panel(loaded, visible, lang, key)
+    map_slot, below_map, table_slot = st.container(), st.container(), st.container()
+    # The table is drawn first (its row pick must reach the map of this same run), shown last.
+    with table_slot:
+        render_attribute_table(loaded.specs, loaded.frames, tree_top_first, lang)
+    with map_slot:
+        _map_and_panel(loaded, visible, lang, key)
 
-    schematic = [loaded.specs[i].title(lang) for i in visible if has_schematic(loaded.frames[i])]
-    caption = t(
-        "虚线为示意性要素：位置和形状为规划示意，并非测绘成果。",
-        "Dashed features are schematic: position and shape illustrate the plan; not surveyed.",
-    )
-    if schematic:
-        caption += t("含示意要素的图层：", " Layers with schematic features: ") + "、".join(
-            md_escape(s) for s in schematic
+    with below_map:
+        schematic = [loaded.specs[i].title(lang) for i in visible
+                     if has_schematic(loaded.frames[i])]
+        caption = t(
+            "虚线为示意性要素：位置和形状为规划示意，并非测绘成果。",
+            "Dashed features are schematic: position and shape illustrate the plan; not surveyed.",
         )
-    st.caption(caption)
+        if schematic:
+            caption += t("含示意要素的图层：", " Layers with schematic features: ") + "、".join(
+                md_escape(s) for s in schematic
+            )
+        st.caption(caption)
