@@ -122,6 +122,9 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> User:
     A locked account is refused even with the right password until the lock expires.
     """
     now = datetime.now(UTC)
+    # The failure count must be committed before the error is raised: decide inside the
+    # transaction, raise after it.
+    failure: SpatialError | None = None
     with engine.begin() as con:
         row = con.execute(
             sa.select(users).where(users.c.username == username.strip()).with_for_update()
@@ -129,25 +132,28 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> User:
         if row is None:
             with contextlib.suppress(VerificationError):
                 _hasher.verify(_DUMMY_HASH, password)
-            raise _bad_sign_in()
-        if row.locked_until is not None and row.locked_until > now:
-            raise _locked()
-        try:
-            _hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            failures = int(row.failed_count) + 1
-            values: dict[str, object] = {"failed_count": failures}
-            if failures >= MAX_FAILURES:
-                until = now + timedelta(minutes=LOCK_MINUTES)
-                values = {"failed_count": 0, "locked_until": until}
-            con.execute(users.update().where(users.c.id == row.id).values(**values))
-            if failures >= MAX_FAILURES:
-                raise _locked() from None
-            raise _bad_sign_in() from None
-        values = {"failed_count": 0, "locked_until": None}
-        if _hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = _hasher.hash(password)
-        con.execute(users.update().where(users.c.id == row.id).values(**values))
+            failure = _bad_sign_in()
+        elif row.locked_until is not None and row.locked_until > now:
+            failure = _locked()
+        else:
+            try:
+                _hasher.verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                failures = int(row.failed_count) + 1
+                values: dict[str, object] = {"failed_count": failures}
+                failure = _bad_sign_in()
+                if failures >= MAX_FAILURES:
+                    until = now + timedelta(minutes=LOCK_MINUTES)
+                    values = {"failed_count": 0, "locked_until": until}
+                    failure = _locked()
+                con.execute(users.update().where(users.c.id == row.id).values(**values))
+            else:
+                values = {"failed_count": 0, "locked_until": None}
+                if _hasher.check_needs_rehash(row.password_hash):
+                    values["password_hash"] = _hasher.hash(password)
+                con.execute(users.update().where(users.c.id == row.id).values(**values))
+    if failure is not None or row is None:
+        raise failure or _bad_sign_in()
     return User(int(row.id), str(row.username), str(row.role))
 
 

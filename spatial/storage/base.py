@@ -120,6 +120,11 @@ class ProjectStore(LayerStore, Protocol):
         """A string naming this store for caches (:func:`spatial.storage.open_store` reopens it)."""
         ...
 
+    @property
+    def can_write(self) -> bool:
+        """Whether this user may upload, replace and remove layers here."""
+        ...
+
     def layer_infos(self) -> list[UserLayerInfo]:
         """Return what is known about every stored layer, sorted by title."""
         ...

@@ -123,6 +123,11 @@ class GeoPackageWorkspace:
         """``gpkg:`` + the file's path (reopened by :func:`spatial.storage.open_store`)."""
         return f"gpkg:{self.path}"
 
+    @property
+    def can_write(self) -> bool:
+        """The desk user owns the workspace: always True."""
+        return True
+
     # --- LayerStore ---------------------------------------------------------------------------
 
     def list_layers(self) -> list[str]:

@@ -55,11 +55,11 @@ from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules, rules_fr
 from spatial.crs import gcj02_to_wgs84, project_to_gk
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
+from spatial.storage import UserLayerInfo
 from spatial.tables import to_gpkg_bytes, to_safe_csv
 from spatial.text import escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
-from spatial.workspace import UserLayerInfo, default_workspace
-from ui.data import layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
+from ui.data import current_store, layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
@@ -139,12 +139,12 @@ def _family(path: str, title: str, saved_utc: str) -> str | None:
 
 def _workspace_choices() -> tuple[str, dict[str, list[UserLayerInfo]]]:
     """The workspace file and its layers by geometry family (unreadable ones left out)."""
-    ws = default_workspace()
+    ws = current_store()
     try:
         infos = ws.layer_infos()
     except (SpatialError, OSError):
         infos = []
-    path = str(ws.path)
+    path = ws.key
     by_family: dict[str, list[UserLayerInfo]] = {}
     for info in infos:
         try:

@@ -9,11 +9,9 @@ The view (groups, basemap, centre, zoom, extent) is mirrored in the URL.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -39,7 +37,14 @@ from spatial.webmap import (
     parse_feature_ref,
     payload_overlay,
 )
-from ui.data import layer_mtime, load_plan_layer, plan_data_dir, secrets_or_none
+from ui.data import (
+    current_store,
+    layer_mtime,
+    load_plan_layer,
+    load_user_layer,
+    plan_data_dir,
+    secrets_or_none,
+)
 from ui.export_panel import render_export_panel
 from ui.i18n import current_lang, t
 from ui.pages.import_page import md_escape
@@ -72,19 +77,9 @@ def _plan_payload(
 def _workspace() -> Any | None:
     """The user's GeoPackage workspace, when that feature is installed and configured."""
     try:
-        from spatial import workspace as ws
-    except ImportError:
+        return current_store()
+    except (SpatialError, OSError):
         return None
-    factory = getattr(ws, "default_workspace", None)
-    if callable(factory):
-        try:
-            return factory()
-        except (SpatialError, OSError):
-            return None
-    root = os.environ.get("HEBI_WORKSPACE")
-    if not root:
-        return None
-    return ws.GeoPackageWorkspace(Path(root) / "workspace.gpkg")
 
 
 def _user_spec(layer_id: str, title: str, gdf: gpd.GeoDataFrame, n: int) -> LayerSpec:
@@ -110,10 +105,7 @@ def _user_spec(layer_id: str, title: str, gdf: gpd.GeoDataFrame, n: int) -> Laye
 @st.cache_data(show_spinner=False, max_entries=64)
 def _read_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
     """One uploaded layer, cached per saved version (``saved_utc`` is the cache key)."""
-    del saved_utc
-    from spatial.workspace import GeoPackageWorkspace
-
-    return GeoPackageWorkspace(path).read_layer(title)
+    return load_user_layer(path, title, saved_utc)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -159,7 +151,7 @@ def _load_all(lang: str, wanted: list[str], with_user: bool) -> _Loaded:
         except (SpatialError, OSError):
             infos = []
         for n, info in enumerate(infos):
-            keys = (str(ws.path), info.title, info.saved_utc, n)
+            keys = (ws.key, info.title, info.saved_utc, n)
             try:
                 gdf = _read_user_layer(*keys[:3])
             except SpatialError as err:
