@@ -30,7 +30,7 @@ def _audit_section() -> None:
     st.subheader(t("留痕（操作记录）", "Audit trail"))
     try:
         store = current_store()
-        entries = store.audit_entries()
+        entries = store.audit_entries(limit=200)
     except SpatialError as err:
         st.info(err.message(lang))
         return
@@ -49,7 +49,8 @@ def _audit_section() -> None:
             ],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    # A plain HTML table: readable by screen readers and copyable (the newest 200 records).
+    st.table(table.set_index(table.columns[0]))
     restorable = [e for e in entries if e.restorable]
     if not restorable:
         return
