@@ -57,6 +57,8 @@ copy "$nm/leaflet-measure/dist/assets" leaflet-measure/assets
 copy "$nm/leaflet-mouse-position/src/L.Control.MousePosition.js" mouse-position/L.Control.MousePosition.js
 copy "$nm/leaflet-mouse-position/src/L.Control.MousePosition.css" mouse-position/L.Control.MousePosition.css
 copy "$nm/bootstrap3/dist/fonts" bootstrap3/fonts
+# Vector tiles for city-scale layers (issue 14): L.vectorGrid.protobuf, canvas renderer.
+copy "$nm/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js" vectorgrid/Leaflet.VectorGrid.bundled.min.js
 
 # folium's Icon defaults to Bootstrap 3 glyphicons. Bootstrap 3 as a whole would clash with
 # Bootstrap 5, so only its glyphicon rules (the @font-face and the .glyphicon classes) are kept.

@@ -25,6 +25,7 @@ from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
 from spatial.text import escape_text
+from spatial.tiles import TileSet, ensure_tiles, needs_tiles, tile_overlay
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
     CONFIDENCE_LABELS,
@@ -54,7 +55,10 @@ __all__ = ["render"]
 MAP_HEIGHT = 640
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
-_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "center", "zoom", "bounds"]
+# "last_clicked" (a click on the map itself): vector-tile layers draw on a canvas with no
+# clickable objects, so their features are identified from the clicked point alone.
+_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "last_clicked", "center",
+             "zoom", "bounds"]
 _HIT_PX = 6  # how near (in screen pixels) a click must be to a line or point to pick it
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d")
@@ -118,6 +122,25 @@ def _user_payload(
     gdf = _read_user_layer(path, title, saved_utc)
     spec = _user_spec(layer_id_for(title), title, gdf, n)
     return catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02)
+
+
+def _user_tiles(layer_id: str, loaded: _Loaded) -> Any:
+    """The vector-tile overlay of a city-scale uploaded layer (tiles built once per version)."""
+    key, title, saved_utc, _n = loaded.user_keys[layer_id]
+    spec = loaded.specs[layer_id]
+    with st.spinner(t("正在生成矢量切片…", "Building vector tiles…")):
+        tileset = _tileset(key, title, saved_utc, layer_id, spec.tooltip[:4],
+                           _gdf=loaded.frames[layer_id])
+    return tile_overlay(tileset, spec.style.colour, title)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _tileset(
+    key: str, title: str, saved_utc: str, layer_id: str, fields: tuple[str, ...],
+    _gdf: gpd.GeoDataFrame,
+) -> TileSet:
+    del title  # cache key only
+    return ensure_tiles(_gdf, key, layer_id, saved_utc, fields=fields)
 
 
 @dataclass
@@ -357,6 +380,10 @@ def _hits(
     """
     ref = parse_feature_ref(out.get("last_object_clicked_tooltip"))
     clicked = out.get("last_object_clicked")
+    if not isinstance(clicked, Mapping) and any(
+        needs_tiles(len(loaded.frames[i])) for i in visible if i in loaded.user_keys
+    ):
+        clicked = out.get("last_clicked")
     if not isinstance(clicked, Mapping) or "lat" not in clicked or "lng" not in clicked:
         return [ref] if ref is not None else []
     lat, lon = float(clicked["lat"]), float(clicked["lng"])
@@ -451,6 +478,10 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     data_dir = str(plan_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
     for layer_id in visible:
+        if layer_id in loaded.user_keys and needs_tiles(len(loaded.frames[layer_id])):
+            # City-scale: vector tiles, not one GeoJSON payload (identify stays server-side).
+            overlays.append(_user_tiles(layer_id, loaded))
+            continue
         if layer_id in loaded.user_keys:
             payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
         else:
