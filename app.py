@@ -28,6 +28,7 @@ _PAGES: tuple[tuple[str, str, str, str, str], ...] = (
     ("indicators_page", "indicators", "指标", "Indicators", ":material/bar_chart:"),
     ("import_page", "import", "我的图层", "My layers", ":material/upload_file:"),
     ("export_page", "export", "出图", "Export", ":material/print:"),
+    ("monitoring_page", "monitoring", "规划实施监测", "Plan monitoring", ":material/monitoring:"),
     ("admin_page", "admin", "留痕与管理", "Audit & admin", ":material/history:"),
 )
 

@@ -69,14 +69,14 @@ AXES = register(LayerSpec(
         True: (Style("#ff7f0e", weight=4.0, opacity=0.8), "规划命名的联动轴",
                "Axis named in the plan"),
         False: (Style("#7f7f7f", weight=4.0, opacity=0.8, dash="2 6"),
-                "第七轴（规划未具名，候选）", "7th axis (not named in the plan; candidate)"),
+                "第七轴（联动轴列表未具名）", "7th axis (not in the plan's list)"),
     },
     z_order=520,
     label=LabelRule("line", priority=90, min_zoom=12, size=13, colour="#8c2d04"),
     tooltip=("name", "name_en", "named_in_plan", "confidence"),
-    description_zh="规划列出七条联动轴，命名六条；第七条为最可能的候选（衡山路），置信度低。",
-    description_en="The plan counts seven axes and names six; the seventh is the most "
-    "plausible candidate (Hengshan Road), low confidence.",
+    description_zh="规划列出七条联动轴，命名六条；第七条取规划第十六章“打造轴线”所指的兴鹤大街（联动轴列表未具名，置信度低）。",
+    description_en="The plan counts seven axes and names six; the seventh follows Xinghe "
+    "Street, where chapter 16 builds an axis (not in the list; low confidence).",
 ))
 
 NODES = register(LayerSpec(
@@ -114,7 +114,8 @@ PARKS = register(LayerSpec(
     style=_ROLE_STYLES["park"][0],
     properties=(
         _kind("industrial_park", "new_town", "specialty_town", "innovation_park", "lake",
-              "service_area", "innovation_area", "talent_housing", "district", "etdz_extent"),
+              "service_area", "innovation_area", "talent_services", "talent_housing",
+              "eco_farmland", "district", "etdz_extent"),
         PropertySpec("role", allowed=tuple(_ROLE_STYLES)),
         PropertySpec("parent", required=False, nullable=True),
     ),
@@ -123,11 +124,14 @@ PARKS = register(LayerSpec(
     z_order=100,
     label=LabelRule("area", priority=80, min_zoom=11, size=14, colour="#333333", bold=True),
     tooltip=("name", "name_en", "role", "confidence", "source"),
-    description_zh="城北园区/北部新城、金山园区/镁业小镇、城东园区/龙岗创新创业园（景观湖及周边功能区），"
+    description_zh="城北园区/北部新城（不含综合保税区）、金山园区/镁业小镇、城东园区/龙岗创新创业园"
+    "（景观湖以北创智服务区、以西科技创新区、以南人才高地，核心区东侧人才社区）与生态田园板块；"
     "鹤壁东区与开发区示意范围作背景；均裁剪至淇滨区。",
-    description_en="North park / North New Town, Jinshan park / magnesium town, East park / "
-    "Longgang (lake and surrounding areas); Hebi East District and the schematic ETDZ extent "
-    "as context; all clipped to Qibin District.",
+    description_en="North park / North New Town (without the bonded zone), Jinshan park / "
+    "magnesium town, East park / Longgang (innovation services north of the lake, technology "
+    "innovation west, talent highland south, talent community east of the core) and the "
+    "eco-farmland sector; Hebi East District and the schematic ETDZ extent as context; all "
+    "clipped to Qibin District.",
 ))
 
 BONDED_ZONE = register(LayerSpec(
@@ -243,16 +247,17 @@ GREEN = register(LayerSpec(
     label=LabelRule("area", priority=62, min_zoom=12, size=12, colour="#00441b"),
     tooltip=("name", "name_en", "area_ha", "confidence"),
     allow_null_geometry=True,
-    description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4公顷）、"
-    "汽车主题公园；浮山森林公园位置未知，不绘制。另有规划所述绿带（宽度为假设）：南水北调总干渠两侧绿化带"
-    "（各100米）、107国道与高速高铁之间绿带（100米，示意）、华夏南路中央绿化带（40米）、景观湖滨湖公园"
-    "（100米环，示意）。",
+    description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4万平方米）、"
+    "汽车主题公园；浮山森林公园、北城郊野公园位置未知，不绘制。规划所述风景防护林与绿带（宽度为假设）："
+    "南水北调两侧（各100米）、107国道与高速高铁之间、高速高铁东侧、京广铁路西（各100米，示意）、"
+    "华夏南路中央绿带（40米）；景观湖滨湖公园（100米环）为示意。",
     description_en="Qi River National Wetland Park (published 332.5 ha), Longgang Country Park, "
-    "Songshan Sports Park, National Fitness Centre (4 ha), automobile theme park; Fushan "
-    "Forest Park's location is unknown and it is not drawn. Plus the green belts the plan "
-    "describes (widths assumed): the SNWD canal belt (100 m each side), the belt west of the "
-    "HSR/G4 (100 m, schematic), the Huaxia South Road central belt (40 m) and a 100 m lake "
-    "park ring around the landscape lake (schematic).",
+    "Songshan Sports Park, National Fitness Centre (40,000 m²), automobile theme park; Fushan "
+    "Forest Park and the Beicheng country park have no known location and are not drawn. The "
+    "protective green belts the plan names (widths assumed): both sides of the SNWD canal "
+    "(100 m each), between G107 and the expressway/HSR, east of the expressway/HSR and west "
+    "of the railway (100 m each, schematic), the Huaxia South Road central belt (40 m); the "
+    "100 m lake park ring is illustrative.",
 ))
 
 _WATER_STYLES = {
@@ -268,12 +273,18 @@ WATER = register(LayerSpec(
     group="green",
     geometry="LineString",
     style=_WATER_STYLES["river"][0],
-    properties=(_kind(*_WATER_STYLES), PropertySpec("method", required=False)),
+    properties=(
+        _kind(*_WATER_STYLES),
+        PropertySpec("method", required=False),
+        PropertySpec("location_known", "bool", required=False),
+    ),
     style_by="kind",
     style_map=_WATER_STYLES,
+    allow_null_geometry=True,
     z_order=210,
     label=LabelRule("line", priority=60, min_zoom=12, size=12, colour="#08519c"),
-    description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为示意）。",
+    description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为推测）；"
+    "北城水系河渠走向未知，不绘制。",
     description_en="Qi River (county-border proxy), the South-to-North Water Diversion canal, "
     "Gaizu ditch and Liuwa River (the last two schematic).",
 ))
@@ -323,6 +334,8 @@ COMMUNITIES = register(LayerSpec(
         PropertySpec("population_basis"),
         _NAMED,
         PropertySpec("area_km2", "float", required=False),
+        # The 街道 the plan puts a named community in (专栏12: 海河路街道), else null.
+        PropertySpec("street_office", required=False, nullable=True),
     ),
     visible=False,
     z_order=290,
@@ -359,10 +372,11 @@ FACILITIES = register(LayerSpec(
     z_order=600,
     label=LabelRule("point", priority=30, min_zoom=15, size=11, colour="#252525"),
     tooltip=("name", "name_en", "category", "level_min", "named_in_plan", "confidence"),
-    description_zh="一刻钟生活圈九类服务设施；规划点名的设施标为named_in_plan，"
-    "其余按GB 50180-2018补足（示意）。",
-    description_en="Facilities of the nine service categories; those the plan names are flagged "
-    "named_in_plan, the rest are plausible GB 50180-2018 provision (schematic positions).",
+    description_zh="一刻钟生活圈九类服务设施；规划点名的学校、卫生服务中心、日间照料中心等用规划名称并注明出处，"
+    "其余按GB 50180-2018补足，名称为“示意…（规划未具名）”。",
+    description_en="Facilities of the nine service categories; the schools, health and day-care "
+    "centres the plan names carry its names and chapter, the rest are illustrative GB "
+    "50180-2018 provision named as such.",
 ))
 
 # --- 道路 (roads) ---
@@ -396,6 +410,116 @@ ROADS = register(LayerSpec(
     description_en="The network walking analyses run on: main roads placed from evidence points "
     "and naming conventions, local streets schematic; crossings of the HSR/G4, the SNWD canal "
     "and the railway are bridges.",
+))
+
+# --- 产业板块与项目、对外交通 (industry, projects, regional transport) ---
+
+_LOCATION = (
+    PropertySpec("location_known", "bool"),
+    _NAMED,
+)
+
+_BOARD_STYLES = {
+    "汽车电子": (Style("#1f78b4", weight=1.5, fill_opacity=0.22, dash="4 3"), "汽车电子",
+             "Automotive electronics"),
+    "光电子": (Style("#6a3d9a", weight=1.5, fill_opacity=0.22, dash="4 3"), "光电子", "Photonics"),
+    "光电子、都市产业": (Style("#cab2d6", fill_colour="#cab2d6", weight=1.5, fill_opacity=0.35,
+                       dash="4 3"), "光电子和都市产业", "Photonics and urban industry"),
+    "镁基新材料": (Style("#b15928", weight=1.5, fill_opacity=0.22, dash="4 3"), "镁基新材料",
+              "Magnesium new materials"),
+}
+
+INDUSTRY = register(LayerSpec(
+    id="industry",
+    title_zh="产业板块",
+    title_en="Industry boards",
+    group="parks",
+    geometry="Polygon",
+    style=_BOARD_STYLES["汽车电子"][0],
+    properties=(
+        _kind("industry_board"),
+        PropertySpec("industry", allowed=tuple(_BOARD_STYLES)),
+        PropertySpec("carrier"),
+        *_LOCATION,
+    ),
+    style_by="industry",
+    style_map=_BOARD_STYLES,
+    visible=False,
+    z_order=105,
+    label=LabelRule("area", priority=58, min_zoom=13, size=12, colour="#3f007d"),
+    tooltip=("name", "name_en", "industry", "confidence", "source"),
+    description_zh="各园区主导产业（第十一章：城北园区汽车电子、城东园区光电子、金山园区镁基新材料）与龙岗工业园"
+    "三个板块（专栏11：西北汽车电子拓展、西南部光电子和都市产业、东北片区镁基新材料）；范围为推测。",
+    description_en="Each park's lead industry (ch. 11: North park automotive electronics, East "
+    "park photonics, Jinshan magnesium) and Longgang's three boards (box 11: north-west "
+    "automotive electronics, south-west photonics and urban industry, north-east magnesium); "
+    "extents assumed.",
+))
+
+PLAN_PROJECTS = register(LayerSpec(
+    id="plan_projects",
+    title_zh="规划重点项目",
+    title_en="Plan projects",
+    group="parks",
+    geometry="Point",
+    style=Style("#3f007d", fill_colour="#fdd0a2", weight=2.0, fill_opacity=1.0, radius=6.0),
+    properties=(
+        _kind("plan_project"),
+        PropertySpec("industry"),
+        PropertySpec("carrier", nullable=True),
+        PropertySpec("location_basis", allowed=("text", "carrier", "unknown")),
+        *_LOCATION,
+    ),
+    style_by="location_basis",
+    style_map={
+        "text": (Style("#3f007d", fill_colour="#fdd0a2", weight=2.0, fill_opacity=1.0,
+                       radius=6.0), "规划文字给出位置", "Placed by the plan's words"),
+        "carrier": (Style("#3f007d", fill_colour="#ffffff", weight=1.5, fill_opacity=1.0,
+                          radius=5.0), "仅知所在园区（位置示意）",
+                    "Only its park is known (spot schematic)"),
+        "unknown": (Style("#3f007d", weight=1.0), "位置未知（不绘制）",
+                    "Location unknown (not drawn)"),
+    },
+    z_order=610,
+    label=LabelRule("point", priority=52, min_zoom=14, size=11, colour="#3f007d"),
+    tooltip=("name", "name_en", "industry", "confidence", "source"),
+    allow_null_geometry=True,
+    description_zh="规划点名的项目：北部新城的研发服务园、创智双子塔、鹤北湖商业综合体等，各园区载体（天章双创园、"
+    "中原光谷、镁精深加工产业园）与龙岗海尔镁合金轻量化装备产业园；规划只给出所在园区的，点位为示意；"
+    "规划未给位置的不绘制。",
+    description_en="Projects the plan names: North New Town's R&D service park, twin towers, "
+    "commercial complexes, the parks' carriers and Longgang's Haier magnesium park; where the "
+    "plan gives only the park the spot is schematic; where it gives no place, nothing is drawn.",
+))
+
+_TRANSPORT_STYLES = {
+    "railway": (Style("#252525", weight=3.0, dash="10 4"), "铁路", "Railway"),
+    "expressway": (Style("#b2182b", weight=4.0, opacity=0.8), "高速公路", "Expressway"),
+    "national_road": (Style("#ef6548", weight=3.5, opacity=0.8), "国道", "National road"),
+    "provincial_road": (Style("#fdae6b", weight=3.0), "省道", "Provincial road"),
+    "railway_siding": (Style("#525252", weight=2.0, dash="4 4"), "铁路专用线",
+                       "Railway siding"),
+}
+
+TRANSPORT = register(LayerSpec(
+    id="transport",
+    title_zh="对外交通",
+    title_en="Regional transport",
+    group="roads",
+    geometry="LineString",
+    style=_TRANSPORT_STYLES["national_road"][0],
+    properties=(_kind(*_TRANSPORT_STYLES), *_LOCATION),
+    style_by="kind",
+    style_map=_TRANSPORT_STYLES,
+    z_order=405,
+    label=LabelRule("line", priority=48, min_zoom=11, size=12, colour="#67000d"),
+    tooltip=("name", "name_en", "confidence", "source"),
+    allow_null_geometry=True,
+    description_zh="规划提及的京广铁路、高速（京港澳高速）、107国道（走向为推测）；S304濮鹤线、S225安平线、"
+    "S542安鹤线与鹤煤热电厂铁路专用线走向无据，列出但不绘制。",
+    description_en="The conventional railway, the expressway (G4) and national road 107 the plan "
+    "names (courses assumed); provincial roads S304, S225, S542 and the power-plant siding have "
+    "no known course: listed, not drawn.",
 ))
 
 # --- 参考底图要素 (reference features) ---
@@ -464,6 +588,7 @@ REF_ANCHORS = register(LayerSpec(
 
 PLAN_LAYER_IDS: tuple[str, ...] = (
     CORRIDOR.id, SPINES.id, AXES.id, NODES.id, PARKS.id, BONDED_ZONE.id, BONDED_SUBZONES.id,
-    BONDED_POINTS.id, GREEN.id, WATER.id, LIFE_CIRCLES.id, COMMUNITIES.id, FACILITIES.id,
-    ROADS.id, REF_ADMIN.id, REF_HSR.id, REF_QIHE.id, REF_ANCHORS.id,
+    BONDED_POINTS.id, INDUSTRY.id, PLAN_PROJECTS.id, GREEN.id, WATER.id, LIFE_CIRCLES.id,
+    COMMUNITIES.id, FACILITIES.id, ROADS.id, TRANSPORT.id, REF_ADMIN.id, REF_HSR.id,
+    REF_QIHE.id, REF_ANCHORS.id,
 )

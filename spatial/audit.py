@@ -18,7 +18,9 @@ import shapely
 __all__ = [
     "ACTIONS",
     "DESK_ACTOR",
+    "SCENARIO_TITLES",
     "AuditEntry",
+    "action_for",
     "action_label",
     "layer_checksum",
 ]
@@ -32,6 +34,10 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "scenario": ("方案修改", "Scenario changed"),
     "scenario_delete": ("删除方案", "Scenario deleted"),
 }
+
+# Layers that hold scenarios (方案) rather than map data: their changes are "scenario changes".
+# The title is spatial.coverage.scenarios.SCENARIO_LAYER (kept here: storage must not import it).
+SCENARIO_TITLES: Final = frozenset({"生活圈覆盖方案"})
 
 # Who acts in desk mode (no sign-in): the person at this computer.
 DESK_ACTOR: Final = "本机用户"
@@ -72,6 +78,13 @@ class AuditEntry:
     checksum: str
     archive: str
     restorable: bool
+
+
+def action_for(title: str, action: str) -> str:
+    """The audited action for a write to ``title``: scenario layers record scenario changes."""
+    if title in SCENARIO_TITLES and action in {"upload", "replace", "delete"}:
+        return "scenario_delete" if action == "delete" else "scenario"
+    return action
 
 
 def action_label(action: str, lang: str) -> str:

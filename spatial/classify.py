@@ -397,13 +397,44 @@ def _mapclassify(y: NDArray[np.float64], scheme: str, k: int,
         elif scheme == "EqualInterval":
             c = mapclassify.EqualInterval(y, k=k)
         elif scheme == "FisherJenks":
-            c = mapclassify.FisherJenks(y, k=k)
+            return _fisher_jenks(y, k)
         else:
             raise AnalysisError(
                 f"未知的分级方法“{scheme[:30]}”，或自定义分级缺少断点。",
                 f"Unknown classification '{scheme[:30]}', or user-defined breaks are missing.",
             )
     return tuple(float(b) for b in c.bins), tuple(int(n) for n in c.counts)
+
+
+def _fisher_jenks(y: NDArray[np.float64], k: int) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Fisher–Jenks natural breaks whose bins are ascending data values, one per class.
+
+    mapclassify computes the class variances in float32, so values that differ only
+    after the 7th significant digit (1 000 005.1 and 1 000 005.7, or a few areas with
+    a large common offset) come back as unsorted or repeated bins, and classes then take
+    another class's colour. With no more distinct values than classes every distinct
+    value is its own class (zero variance within each: the natural-breaks optimum). Otherwise
+    the breaks are found on the values rescaled to 0–1 (float32 is then precise enough) and
+    mapped back to the data values at the same positions.
+    """
+    import mapclassify
+
+    uniq = np.unique(y)
+    if len(uniq) <= k:
+        bins = uniq
+    else:
+        lo, span = float(uniq[0]), float(uniq[-1] - uniq[0])
+        scaled = (uniq - lo) / span
+        fj = mapclassify.FisherJenks((y - lo) / span, k=k)
+        # Each bin is one of the scaled data values: take the original value at that position.
+        pos = np.abs(scaled[None, :] - np.asarray(fj.bins, dtype=float)[:, None]).argmin(axis=1)
+        bins = np.unique(uniq[pos])
+    if bins[-1] < uniq[-1]:
+        bins = np.append(bins, uniq[-1])
+    # Upper bounds are inclusive (value ≤ break), as in mapclassify.
+    idx = np.searchsorted(bins, y, side="left")
+    counts = np.bincount(idx, minlength=len(bins))
+    return tuple(float(b) for b in bins), tuple(int(n) for n in counts)
 
 
 def _colours(palette: Palette, breaks: Sequence[float], lower: float,

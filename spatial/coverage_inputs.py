@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from spatial._errors import AnalysisError
 from spatial.coverage_rules import ANY_TYPE, CoverageRules
@@ -33,9 +34,11 @@ __all__ = [
     "TYPE_COLUMNS",
     "MissingColumnError",
     "category_code",
+    "facility_surveyed",
     "find_column",
     "geometry_family",
     "parse_level",
+    "population_estimated",
     "standardise_facilities",
     "standardise_residential",
 ]
@@ -204,8 +207,20 @@ def standardise_facilities(
     """
     cat_col = find_column(facilities, CATEGORY_COLUMNS)
     if cat_col is None:
+        if geometry_family(facilities) == "polygon":
+            # Polygons (parks, school grounds …) are valid facilities, but the planner may
+            # have picked a residential or unit layer by mistake: say what the layer lacks.
+            raise AnalysisError(
+                "所选设施图层是面要素，但没有类别字段（如 category / 类别）。面状设施（公园、"
+                "学校用地等）可以参与分析，按边界每 100 米一处出入口计算；请确认选的是设施图层。",
+                "The chosen facility layer holds polygons but no category column (category / "
+                "类别 …). Polygon facilities (parks, school grounds) are accepted and reached at "
+                "gates every 100 m along their edge; check that this is a facility layer.",
+            )
         raise MissingColumnError("facilities", "category", CATEGORY_COLUMNS)
     out = facilities.copy()
+    # Which input row each output row comes from (a facility may be repeated per tier).
+    out["source_row"] = np.arange(len(out), dtype=np.int64)
     written = out[cat_col].astype("string").fillna("").str.strip()
     codes = [category_code(v) for v in written]
     out["category"] = [c if c is not None else str(v) for c, v in zip(codes, written, strict=True)]
@@ -298,3 +313,36 @@ def geometry_family(frame: gpd.GeoDataFrame) -> str | None:
     if len(families) != 1:
         return None
     return families.pop()
+
+
+# A population_basis that cites one of these is a count, not an area × density estimate.
+_COUNTED = re.compile(r"census|survey|count|统计|普查|调查|实测|户籍|公安|登记|年鉴", re.I)
+_UNSURVEYED_CONFIDENCE = frozenset({"schematic", "low", "示意", "低"})
+
+
+def population_estimated(residential: pd.DataFrame) -> NDArray[np.bool_]:
+    """True for places whose population is an estimate (a ``population_basis`` that is no count).
+
+    A layer without ``population_basis`` is taken as given (the planner's own
+    counts); a basis citing a census, survey or register counts as surveyed.
+    """
+    if "population_basis" not in residential.columns:
+        return np.zeros(len(residential), dtype=bool)
+    basis = residential["population_basis"].astype("string").fillna("").str.strip()
+    estimated = (basis != "") & ~basis.str.contains(_COUNTED)
+    return np.asarray(estimated.to_numpy(dtype=bool), dtype=bool)
+
+
+def facility_surveyed(facilities: pd.DataFrame) -> NDArray[np.bool_]:
+    """False for facilities not surveyed: ``confidence`` schematic/low, or ``named_in_plan`` false.
+
+    Columns that are absent say nothing, so a planner's own POI layer counts as surveyed.
+    """
+    ok = np.ones(len(facilities), dtype=bool)
+    if "confidence" in facilities.columns:
+        conf = facilities["confidence"].astype("string").fillna("").str.strip().str.lower()
+        ok &= ~conf.isin(_UNSURVEYED_CONFIDENCE).to_numpy(dtype=bool)
+    if "named_in_plan" in facilities.columns:
+        named = facilities["named_in_plan"].astype("string").fillna("").str.strip().str.lower()
+        ok &= ~named.isin(["false", "0", "no", "否"]).to_numpy(dtype=bool)
+    return ok

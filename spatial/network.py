@@ -4,21 +4,29 @@ The network is built in a metric CRS (EPSG:4547 for Hebi) and kept as plain
 arrays plus a scipy CSR adjacency matrix, so that shortest-path searches run in
 ``scipy.sparse.csgraph`` (see ``docs``: coverage-methods.md §4.2–4.3).
 
-How the road layer becomes a graph:
+How the road layer becomes a graph (the same rules are printed by the README and
+``python -m spatial.coverage_cli --help``; :data:`NETWORK_RULES`):
 
-1. Lines are exploded to single LineStrings. Roads flagged ``bridge`` or
-   ``tunnel`` are *level-separated*: they join other roads only at their own
-   end points, never where they cross a road in plan view.
-2. Tiny gaps are closed: a line end within ``snap_gap_m`` of another road (and
-   not already touching one) is moved onto it. Level-separated roads offer only
-   their end points as targets, so a road ending under a bridge stays unjoined.
-3. Ground roads are noded with ``shapely.union_all`` on a fixed grid (snap
-   rounding, robust to nearly-touching lines); level-separated roads are then
-   cut wherever another level-separated road ends on them, and ground roads are
-   cut wherever a level-separated road ends on them.
-4. Every piece is one *segment* between two *nodes* (its end points, rounded to
-   the grid). Parallel segments stay separate for snapping; the adjacency keeps
-   the shortest of parallel edges.
+1. Lines are exploded to single LineStrings. Each way has a *layer* (OSM
+   ``layer``, default 0) and is *ground* or *level-separated*: ``bridge`` /
+   ``tunnel`` values are read as in :data:`OSM_LEVEL_VALUES` (every OSM value
+   except ``no`` and the at-grade ones counts as separated; an unknown value
+   counts as separated, the safe side: a false junction would over-claim).
+2. Tiny gaps are closed: a line end within ``snap_gap_m`` of another way *of
+   the same layer* (and not already touching one) is moved onto it. Ground
+   ways are targets along their length, level-separated ways only at their end
+   points, so a road ending under a bridge stays unjoined.
+3. Ground ways of the same layer are noded at every crossing and wherever a
+   way's end lies on another (:func:`spatial.noding.node_lines`, array
+   arithmetic on a fixed grid). A way's end lying *inside* another
+   way cuts it (a junction) only when both share a layer and the ending way is
+   level-separated or both are ground: a tunnel ending under a street of another
+   layer is not joined. An end that coincides with a *vertex* of another way
+   (OSM's shared node) joins whatever the layers.
+4. Way ends that coincide (to the grid, 1 cm) are one node whatever their
+   layers: that is how a bridge or tunnel joins the road it continues.
+5. Every piece is one *segment* between two *nodes*. Parallel segments stay
+   separate for snapping; the adjacency keeps the shortest of parallel edges.
 
 Points (facilities, residential access points) are snapped to the nearest
 **segment**, not the nearest node: a point is stored as (segment, distance
@@ -42,18 +50,24 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from spatial._errors import AnalysisError
+from spatial.metric_crs import to_metric
+from spatial.noding import node_lines
 
 __all__ = [
     "DEFAULT_GRID_M",
     "DEFAULT_MAX_SNAP_M",
     "DEFAULT_SNAP_GAP_M",
+    "NETWORK_RULES",
+    "OSM_LEVEL_VALUES",
     "PointSources",
     "SnappedPoints",
     "WalkNetwork",
     "build_network",
     "distances_from_point_sources",
+    "level_separated",
     "point_distances",
     "reach_within",
+    "road_layers",
     "snap_points",
 ]
 
@@ -62,6 +76,49 @@ DEFAULT_MAX_SNAP_M = 300.0
 # Node coordinates are rounded to this grid (metres); 1 cm is far below survey accuracy
 # and keeps node identity exact under floating-point noise.
 DEFAULT_GRID_M = 0.01
+
+# How each OSM ``bridge`` / ``tunnel`` value is read: True = level-separated (crosses other
+# ways without a junction, joins only at its ends), False = ground; with the reason, for the README.
+OSM_LEVEL_VALUES: dict[tuple[str, str], tuple[bool, str]] = {
+    ("bridge", "yes"): (True, "a bridge"),
+    ("bridge", "viaduct"): (True, "a long multi-span bridge"),
+    ("bridge", "aqueduct"): (True, "a bridge carrying water (and a towpath)"),
+    ("bridge", "boardwalk"): (True, "raised walkway: crosses ground paths without a junction"),
+    ("bridge", "cantilever"): (True, "a bridge of that structure"),
+    ("bridge", "covered"): (True, "a covered bridge"),
+    ("bridge", "movable"): (True, "a bascule/swing bridge"),
+    ("bridge", "trestle"): (True, "a bridge of that structure"),
+    ("bridge", "suspension"): (True, "a bridge of that structure"),
+    ("bridge", "simple_brunnel"): (True, "a small bridge/culvert over a ditch"),
+    ("bridge", "low_water_crossing"): (False, "at grade: the road dips through the water"),
+    ("bridge", "no"): (False, "not a bridge"),
+    ("tunnel", "yes"): (True, "a tunnel"),
+    ("tunnel", "culvert"): (True, "a way through a pipe under another way"),
+    ("tunnel", "avalanche_protector"): (True, "a roofed gallery: nothing joins it from the side"),
+    ("tunnel", "flooded"): (True, "a tunnel"),
+    ("tunnel", "canal"): (True, "a tunnel"),
+    ("tunnel", "covered"): (True, "a roofed way: treated as a tunnel"),
+    ("tunnel", "building_passage"): (
+        False, "at street level through a building: ways meeting in it are real junctions"
+    ),
+    ("tunnel", "no"): (False, "not a tunnel"),
+}
+# Written in the README and the CLI's --help: the network rules in one place.
+NETWORK_RULES = (
+    "Walking-network rules / 路网规则: "
+    "(1) bridge/tunnel: every OSM value is level-separated (crosses without a junction, joins "
+    "only at its ends) except no/false/0/否, bridge=low_water_crossing and "
+    "tunnel=building_passage (ground); an unknown value counts as separated. "
+    "(2) layer (OSM, default 0): ground ways are noded where they cross only within one "
+    "layer; a way's end lying inside another way joins it only at the same layer "
+    "(or where the other way has a vertex there: OSM's shared node); "
+    "the gap tolerance (--snap-gap-m) joins only ways of the same layer. "
+    "(3) way ends that coincide to 1 cm are one node whatever their layers "
+    "(how a bridge or tunnel joins the road it continues)."
+)
+_GROUND_TEXT = frozenset(
+    ["", "no", "false", "0", "0.0", "n", "f", "否", "none", "nan", "<na>", "null"]
+)
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -202,22 +259,53 @@ class PointSources:
         return int(self.segment.shape[0])
 
 
-def _bool_column(gdf: gpd.GeoDataFrame, name: str) -> BoolArray:
-    """Read a yes/no column leniently (bool, 0/1, 'true'/'yes'/'是'); missing means False."""
-    if name not in gdf.columns:
+def end_coordinates(lines: GeomArray) -> tuple[FloatArray, FloatArray]:
+    """Return the first and last coordinates of each line, (n, 2) each (no Point objects made)."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    if len(xy) == 0:
+        return np.empty((0, 2)), np.empty((0, 2))
+    start = np.searchsorted(owner, np.arange(len(lines)), side="left")
+    stop = np.searchsorted(owner, np.arange(len(lines)), side="right") - 1
+    return xy[start], xy[stop]
+
+
+def _level_value(gdf: gpd.GeoDataFrame, key: str) -> BoolArray:
+    """Read one of ``bridge`` / ``tunnel``: True where the value makes a way level-separated."""
+    if key not in gdf.columns:
         return np.zeros(len(gdf), dtype=bool)
-    values = gdf[name]
+    values = gdf[key]
     if values.dtype == bool:
         return np.asarray(values.to_numpy(dtype=bool), dtype=bool)
-    text = values.astype("string").str.strip().str.lower()
-    flags = text.isin(["true", "1", "yes", "y", "t", "是", "1.0"]).fillna(False)
-    return np.asarray(flags.to_numpy(dtype=bool), dtype=bool)
+    text = values.astype("string").str.strip().str.lower().fillna("")
+    ground = text.isin(_GROUND_TEXT) | text.isin(
+        [v for (k, v), (sep, _) in OSM_LEVEL_VALUES.items() if k == key and not sep]
+    )
+    return np.asarray((~ground).to_numpy(dtype=bool), dtype=bool)
 
 
-def _explode_lines(gdf: gpd.GeoDataFrame) -> tuple[GeomArray, BoolArray]:
-    """Return single LineStrings and whether each is level-separated (bridge/tunnel)."""
+def level_separated(gdf: gpd.GeoDataFrame) -> BoolArray:
+    """Return True for level-separated ways (bridge or tunnel, see :data:`OSM_LEVEL_VALUES`).
+
+    Booleans, 0/1, yes/no/是/否 and every OSM value are understood: any value other
+    than a "no" and the at-grade values counts, so an unknown value never
+    creates a junction.
+    """
+    return _level_value(gdf, "bridge") | _level_value(gdf, "tunnel")
+
+
+def road_layers(gdf: gpd.GeoDataFrame) -> IntArray:
+    """Return the OSM ``layer`` of each way (missing or not a number: 0)."""
+    if "layer" not in gdf.columns:
+        return np.zeros(len(gdf), dtype=np.int64)
+    text = gdf["layer"].astype("string").str.strip().str.extract(r"^([+-]?\d+)", expand=False)
+    return np.asarray(pd.to_numeric(text, errors="coerce").fillna(0).to_numpy(), dtype=np.int64)
+
+
+def _explode_lines(gdf: gpd.GeoDataFrame) -> tuple[GeomArray, BoolArray, IntArray]:
+    """Return single LineStrings, whether each is level-separated, and its OSM layer."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    level = _bool_column(gdf, "bridge") | _bool_column(gdf, "tunnel")
+    level = level_separated(gdf)
+    layer = road_layers(gdf)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     kinds = shapely.get_type_id(geoms[present])
     # 1 = LineString, 2 = LinearRing, 5 = MultiLineString; anything else is not a road.
@@ -229,20 +317,22 @@ def _explode_lines(gdf: gpd.GeoDataFrame) -> tuple[GeomArray, BoolArray]:
     parts, owner = shapely.get_parts(geoms[present], return_index=True)
     parts = shapely.force_2d(parts)
     keep = shapely.length(parts) > 0
-    return parts[keep].astype(object), level[present][owner][keep]
+    return parts[keep].astype(object), level[present][owner][keep], layer[present][owner][keep]
 
 
-def _snap_gaps(lines: GeomArray, level: BoolArray, tol: float) -> GeomArray:
-    """Move line ends that stop short of another road (by at most ``tol``) onto it.
+def _snap_gaps(lines: GeomArray, level: BoolArray, layers: IntArray, tol: float) -> GeomArray:
+    """Move line ends that stop short of another road of their layer (by at most ``tol``) onto it.
 
     Ground roads can be targets along their whole length; level-separated roads
     only at their end points (a road ending under a bridge must not be joined).
-    An end that already touches another road is left alone.
+    Ways of another OSM ``layer`` are never targets. An end that already touches
+    another road of its layer is left alone.
     """
     if tol <= 0 or len(lines) < 2:
         return lines
     n = len(lines)
-    ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
+    first, last = end_coordinates(lines)
+    ends: GeomArray = np.asarray(shapely.points(np.concatenate([first, last])), dtype=object)
     end_owner = np.concatenate([np.arange(n), np.arange(n)])
     end_is_last = np.concatenate([np.zeros(n, bool), np.ones(n, bool)])
     lvl_idx = np.flatnonzero(level)
@@ -257,7 +347,9 @@ def _snap_gaps(lines: GeomArray, level: BoolArray, tol: float) -> GeomArray:
     n_ground = int(np.count_nonzero(~level))
     tree = shapely.STRtree(targets)
     pi, ti = tree.query(ends, predicate="dwithin", distance=tol)
-    other = target_owner[ti] != end_owner[pi]
+    other = (target_owner[ti] != end_owner[pi]) & (
+        layers[target_owner[ti]] == layers[end_owner[pi]]
+    )
     pi, ti = pi[other], ti[other]
     if pi.size == 0:
         return lines
@@ -298,31 +390,49 @@ def _snap_gaps(lines: GeomArray, level: BoolArray, tol: float) -> GeomArray:
 
 
 def _cut_at_points(
-    lines: GeomArray, points: GeomArray, point_owner: IntArray, line_owner: IntArray, tol: float
+    lines: GeomArray,
+    line_owner: IntArray,
+    line_layer: IntArray,
+    line_sep: bool,
+    ends: _Ends,
+    tol: float,
 ) -> GeomArray:
-    """Cut lines where a point lies on their interior; the cut vertex is the point itself.
+    """Cut lines where a way's end lies on their interior (rules 3 of the module docstring).
 
-    ``point_owner`` / ``line_owner`` say which original road each comes from, so
-    that a road never cuts itself.
+    A cut happens when the end coincides with a vertex of the line (OSM's shared
+    node, any layer), or when both share a layer and the ending way is
+    level-separated or the line is ground. The cut vertex is the end itself.
+    ``line_owner`` / ``ends.owner`` say which original way each comes from, so a
+    way never cuts itself (ground pieces carry -1: they were noded already).
     """
-    if len(points) == 0 or len(lines) == 0:
+    if len(ends.points) == 0 or len(lines) == 0:
         return lines
     tree = shapely.STRtree(lines)
-    pi, li = tree.query(points, predicate="dwithin", distance=tol)
-    keep = point_owner[pi] != line_owner[li]
+    pi, li = tree.query(ends.points, predicate="dwithin", distance=tol)
+    keep = ends.owner[pi] != line_owner[li]
     pi, li = pi[keep], li[keep]
     if pi.size == 0:
         return lines
-    along = shapely.line_locate_point(lines[li], points[pi])
+    along = shapely.line_locate_point(lines[li], ends.points[pi])
     length = shapely.length(lines[li])
     interior = (along > tol) & (along < length - tol)
     pi, li, along = pi[interior], li[interior], along[interior]
     if pi.size == 0:
         return lines
+    same_layer = ends.layer[pi] == line_layer[li]
+    allowed = same_layer & (ends.separated[pi] | (not line_sep))
+    # Only the doubtful pairs pay for the vertex test (OSM's shared node joins any layer).
+    doubt = np.flatnonzero(~allowed)
+    if doubt.size:
+        vertices = shapely.extract_unique_points(lines[li[doubt]])
+        allowed[doubt] = shapely.distance(ends.points[pi[doubt]], vertices) <= 1e-6
+    pi, li, along = pi[allowed], li[allowed], along[allowed]
+    if pi.size == 0:
+        return lines
     cut_lines = set(li.tolist())
     pieces: list[Any] = [g for i, g in enumerate(lines) if i not in cut_lines]
     order = np.lexsort((along, li))
-    pt_xy = shapely.get_coordinates(points)
+    pt_xy = shapely.get_coordinates(ends.points)
     for line_idx in np.unique(li):
         sel = order[li[order] == line_idx]
         line = lines[line_idx]
@@ -342,28 +452,52 @@ def _cut_at_points(
     return np.asarray(pieces, dtype=object)
 
 
-def _node_lines(lines: GeomArray, level: BoolArray, grid: float) -> GeomArray:
+@dataclass(frozen=True)
+class _Ends:
+    """End points of ways: the point, its way, the way's layer and whether it is separated."""
+
+    points: GeomArray
+    owner: IntArray
+    layer: IntArray
+    separated: BoolArray
+
+
+def _node_lines(lines: GeomArray, level: BoolArray, layers: IntArray, grid: float) -> GeomArray:
     """Split lines into segments that meet only at nodes (see module docstring)."""
     lines = shapely.set_precision(lines, grid)
     ok = ~shapely.is_empty(lines) & (shapely.length(lines) > 0)
-    lines, level = lines[ok], level[ok]
-    ground = lines[~level]
-    if len(ground):
-        noded = shapely.get_parts(shapely.union_all(ground, grid_size=grid))
-        noded = noded[shapely.get_type_id(noded) == 1]
-    else:
-        noded = np.empty(0, dtype=object)
-    lvl_idx = np.flatnonzero(level)
-    lvl_lines = lines[lvl_idx]
-    if len(lvl_lines) == 0:
-        return np.asarray(noded, dtype=object)
-    lvl_ends = np.concatenate([shapely.get_point(lvl_lines, 0), shapely.get_point(lvl_lines, -1)])
-    end_owner = np.concatenate([lvl_idx, lvl_idx])
+    lines, level, layers = lines[ok], level[ok], layers[ok]
+    noded_parts: list[GeomArray] = []
+    noded_layer: list[IntArray] = []
+    for lay in np.unique(layers[~level]):
+        ground = lines[~level & (layers == lay)]
+        parts = node_lines(ground, grid)
+        noded_parts.append(parts)
+        noded_layer.append(np.full(len(parts), lay, dtype=np.int64))
+    noded = np.concatenate(noded_parts) if noded_parts else np.empty(0, dtype=object)
+    noded_lay = np.concatenate(noded_layer) if noded_layer else np.empty(0, dtype=np.int64)
+    n = len(lines)
+    idx = np.arange(n, dtype=np.int64)
+    ends = _Ends(
+        np.asarray(shapely.points(np.concatenate(end_coordinates(lines))), dtype=object),
+        np.concatenate([idx, idx]),
+        np.concatenate([layers, layers]),
+        np.concatenate([level, level]),
+    )
+    # Ground ends on ground pieces of their own layer were noded by the union already: with a
+    # single ground layer only the level-separated ends can still cut (far fewer queries).
+    ground_ends = ends
+    if np.unique(layers[~level]).size <= 1:
+        sel = ends.separated
+        ground_ends = _Ends(ends.points[sel], ends.owner[sel], ends.layer[sel], ends.separated[sel])
     # Ground pieces come from the union and lost their origin; -1 never equals a road index.
     ground_cut = _cut_at_points(
-        noded, lvl_ends, end_owner, np.full(len(noded), -1, dtype=np.int64), grid
+        noded, np.full(len(noded), -1, dtype=np.int64), noded_lay, False, ground_ends, grid
     )
-    lvl_cut = _cut_at_points(lvl_lines, lvl_ends, end_owner, lvl_idx, grid)
+    lvl_idx = np.flatnonzero(level)
+    if lvl_idx.size == 0:
+        return np.asarray(ground_cut, dtype=object)
+    lvl_cut = _cut_at_points(lines[lvl_idx], lvl_idx, layers[lvl_idx], True, ends, grid)
     return np.concatenate([np.asarray(ground_cut, dtype=object), lvl_cut])
 
 
@@ -396,21 +530,26 @@ def build_network(
     roads: gpd.GeoDataFrame,
     snap_gap_m: float = DEFAULT_SNAP_GAP_M,
     grid_m: float = DEFAULT_GRID_M,
+    crs: CRS | str | int | None = None,
 ) -> WalkNetwork:
-    """Build a walking network from a road line layer in a metric CRS.
+    """Build a walking network from a road line layer, measured in a local metric CRS.
 
     Parameters
     ----------
     roads : GeoDataFrame
-        LineStrings / MultiLineStrings in a projected CRS in metres (EPSG:4547
-        for Hebi; use ``spatial.crs.project_to_gk`` first). Optional boolean
-        columns ``bridge`` and ``tunnel`` mark roads that cross others without
-        a junction.
+        LineStrings / MultiLineStrings in any CRS. A layer in a CGCS2000
+        Gauss–Krüger zone is used as is; any other (lon/lat, UTM, Web
+        Mercator …) is reprojected to the local metric CRS of its place (see
+        :func:`spatial.metric_crs.to_metric`). Optional columns ``bridge``,
+        ``tunnel`` and ``layer`` (OSM tags) are read by the rules of
+        :data:`NETWORK_RULES`.
     snap_gap_m : float
         Close gaps up to this length where a road end stops short of another
-        road (digitising slack). 0 disables it.
+        road of its layer (digitising slack). 0 disables it.
     grid_m : float
         Coordinate grid for noding and node identity.
+    crs : CRS, optional
+        Measure in this projected metric CRS instead.
 
     Returns
     -------
@@ -419,23 +558,17 @@ def build_network(
     Raises
     ------
     AnalysisError
-        If the layer is not in a projected CRS, holds non-line geometry or has no
-        usable line at all.
+        If the layer has no CRS, holds non-line geometry or has no usable line.
     """
-    if roads.crs is None or not CRS.from_user_input(roads.crs).is_projected:
-        raise AnalysisError(
-            "道路图层必须先投影到以米为单位的坐标系（如 EPSG:4547）。",
-            "The road layer must be in a projected CRS in metres (e.g. EPSG:4547).",
-        )
-    lines, level = _explode_lines(roads)
+    roads = to_metric(roads, crs)
+    lines, level, layers = _explode_lines(roads)
     if len(lines) == 0:
         raise AnalysisError("道路图层没有可用的线要素。", "The road layer has no usable lines.")
-    lines = _snap_gaps(lines, level, snap_gap_m)
-    segments = _node_lines(lines, level, grid_m)
+    lines = _snap_gaps(lines, level, layers, snap_gap_m)
+    segments = _node_lines(lines, level, layers, grid_m)
     segments = segments[shapely.length(segments) > 0]
     seg_len = shapely.length(segments).astype(np.float64)
-    start_xy = shapely.get_coordinates(shapely.get_point(segments, 0))
-    end_xy = shapely.get_coordinates(shapely.get_point(segments, -1))
+    start_xy, end_xy = end_coordinates(segments)
     keys = np.round(np.concatenate([start_xy, end_xy]) / grid_m).astype(np.int64)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)

@@ -196,3 +196,37 @@ def test_labels_never_show_a_value_equal_to_a_break_it_differs_from():
     assert format_number(0.7451, c.decimals) == "0.745"
     assert auto_decimals([0.28, 0.75, 5.0], at_least=2, data=[0.7549]) == 3
     assert auto_decimals([0.28, 0.75, 5.0], at_least=2, data=[0.76]) == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "k"),
+    [
+        ([1000.002, 1000.008, 1000.003], 3),
+        ([100.732, 100.602, 100.288, 100.783], 5),
+        ([1000005.71, 1000001.59, 1000009.52, 1000001.54, 1000005.1, 1000001.44], 6),
+    ],
+)
+def test_natural_breaks_with_no_more_areas_than_classes_are_sorted_and_coloured_in_order(
+    values, k
+):
+    # mapclassify's float32 Fisher–Jenks returned e.g. (1000.008, 1000.002, 1000.008) for
+    # the first case: unsorted, repeated, one class empty and the largest area's colour
+    # given to the smallest. With no more areas than classes each area is its own class.
+    c = classify(values, scheme="FisherJenks", k=k)
+    assert list(c.breaks) == sorted(set(values))
+    assert c.counts == (1,) * len(values)
+    order = sorted(values)
+    assert [c.bin_of(v) for v in order] == list(range(len(values)))
+    assert len(set(c.colours)) == len(values)
+    # The colours follow the values: the palette's ramp sampled light to dark, in order.
+    seq = classify(order, scheme="UserDefined", breaks=order)
+    assert [c.colour_of(v) for v in order] == [seq.colour_of(v) for v in order]
+
+
+def test_natural_breaks_with_a_large_common_offset_keep_the_classes_of_the_offset_free_data():
+    base = np.array([3.2, 41.0, 12.5, 8.8, 29.6, 37.0, 55.1, 18.3, 22.7, 5.0, 64.9, 15.0])
+    plain = classify(base, scheme="FisherJenks", k=4)
+    shifted = classify(base + 1_000_000.0, scheme="FisherJenks", k=4)
+    assert list(shifted.breaks) == sorted(shifted.breaks)
+    assert np.allclose(np.array(shifted.breaks) - 1_000_000.0, plain.breaks)
+    assert shifted.counts == plain.counts

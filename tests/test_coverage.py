@@ -89,7 +89,9 @@ def test_street_example_distances_and_shares() -> None:
     assert row(s, "education", 5)["area_share"] == pytest.approx(1 / 3)
     assert row(s, "education", 15)["pop_share"] == pytest.approx(1.0)
     # Tiers do not cover each other: the 15-min school does not count at 10 min.
-    assert row(s, "education", 10)["pop_share"] == 0.0
+    # ... and a level with no facility is "not applicable", never 0 %.
+    assert np.isnan(row(s, "education", 10)["pop_share"])
+    assert not row(s, "education", 10)["applicable"]
     assert row(s, "education", 10)["n_facilities"] == 0
     assert row(s, "education", 5)["n_facilities"] == 1
     assert row(s, "education", 5)["population"] == 6000.0
@@ -363,7 +365,7 @@ def test_invalid_layers_raise_bilingual_errors() -> None:
     with pytest.raises(AnalysisError, match="population"):
         analyse(street(), facilities([]), no_pop, RULES)
     neg = blocks().assign(population=[1.0, -2.0, 3.0])
-    with pytest.raises(AnalysisError, match="r2"):
+    with pytest.raises(AnalysisError, match="中苑"):
         analyse(street(), facilities([]), neg, RULES)
 
 
@@ -394,8 +396,9 @@ def test_report_tables_and_layers_hold_every_output() -> None:
     tables = report_tables(model, weights)
     assert set(tables) == {
         "summary", "completeness", "gaps", "straight_line", "straight_line_overclaims",
-        "places", "unsnapped", "facilities", "units",
+        "places", "unsnapped", "facilities", "units", "checkup",
     }
+    assert tables["checkup"].set_index("code").loc["elderly_5", "applicable"] == False  # noqa: E712
     assert len(tables["places"]) == 3 * len(COMBOS)
     assert len(tables["summary"]) == 27
     assert len(tables["units"]) == 27
@@ -407,7 +410,12 @@ def test_report_tables_and_layers_hold_every_output() -> None:
     assert wide["n_in_reach_5"].tolist() == [1, 0, 0]
     lon, lat = wide.geometry.iloc[0].representative_point().coords[0]
     assert 114 < lon < 115 and 35 < lat < 36
-    assert set(layers) == {"residential_coverage", "facilities", "access_points", "network"}
+    assert set(layers) == {
+        "residential_coverage", "facilities", "access_points", "network", "walksheds",
+        "facility_walksheds",
+    }
+    assert layers["walksheds"]["category"].tolist() == ["education"]
+    assert layers["facility_walksheds"].crs.to_epsg() == 4326
 
 
 # --- rule table ---------------------------------------------------------------------------------

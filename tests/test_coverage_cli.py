@@ -85,7 +85,8 @@ def test_cli_writes_tables_and_geopackage_matching_the_library(
     facilities = pd.read_csv(out / "facilities.csv", encoding="utf-8-sig")
     assert facilities.loc[0, "name"] == "'=HYPERLINK(\"http://x\")"
     gpkg_layers = {name for name, _ in pyogrio.list_layers(out / "coverage.gpkg")}
-    assert gpkg_layers == {"residential_coverage", "facilities", "access_points", "network"}
+    assert gpkg_layers == {"residential_coverage", "facilities", "access_points", "network",
+                           "walksheds", "facility_walksheds"}
     res = gpd.read_file(out / "coverage.gpkg", layer="residential_coverage")
     assert res.crs.to_epsg() == 4326
     assert len(res) == len(layers["residential"])

@@ -31,6 +31,7 @@ from spatial.coverage import (
 )
 from spatial.coverage_rules import load_rules
 from spatial.crs import WGS84
+from spatial.service_categories import CATEGORIES
 from spatial.workspace import GeoPackageWorkspace, layer_id_for, workspace_path
 from tests.apptest_helpers import map_args
 from tests.coverage_synthetic import GK, ORIGIN, blocks, street
@@ -100,7 +101,12 @@ def test_page_tables_and_metrics_match_the_library(core: CoverageModel) -> None:
     assert len(table) == 9
     edu = table[table["类别"] == "就学便利圈"].iloc[0]
     j = combo_index("education", 5)
-    assert edu["5分钟 人口"] == pytest.approx(expected["pop_share"].iloc[j] * 100)
+    assert edu["5分钟 人口"] == f"{expected['pop_share'].iloc[j] * 100:.1f}%"
+    # A level without any facility reads "不适用", never 0.0 %.
+    none = expected[expected["n_facilities"] == 0]
+    for code, level in zip(none["category"], none["level_min"], strict=True):
+        name = next(c.name for c in CATEGORIES if c.code == code)
+        assert table[table["类别"] == name].iloc[0][f"{level}分钟 人口"] == "不适用"
     assert edu["5分钟 设施数"] == expected["n_facilities"].iloc[j]
     units = _frame(at, "单元")
     assert len(units) == len(layers.load_layer("life_circles")) + len(layers.load_layer("parks"))
@@ -289,3 +295,79 @@ def test_residential_without_population_gives_area_shares_only() -> None:
     assert _metric(at, "覆盖人口比例") == "—"
     assert _metric(at, "覆盖居住用地比例") == "33.3%"
     assert next(b for b in at.button if b.label == "计算建议选址").disabled
+
+
+def test_estimated_input_notice_on_shipped_data_not_on_a_surveyed_scenario() -> None:
+    # The planner's own layers carry no estimate (no population_basis, no confidence).
+    _save_my_layers({"类别": ["就学便利圈"], "层级": [5], "名称": ["幼儿园"]})
+    at = _app()
+    assert any("示意数据" in w.value for w in at.warning)
+    assert any("估算人口" in c.value for c in at.caption)
+    at = _choose(_use_my_layers(at), "education", 5)
+    assert not any("示意数据" in w.value for w in at.warning)
+    assert not any("估算人口" in c.value for c in at.caption)
+    assert any("实测输入" in c.value for c in at.caption)
+    # ... and a level with no facility is "not applicable", not 0.0 %.
+    _choose(at, "health", 5)
+    assert _metric(at, "覆盖人口比例") == "不适用"
+
+
+def test_what_if_lists_before_and_after_and_the_blocks_that_gained() -> None:
+    _save_my_layers({"类别": ["就学便利圈"], "层级": [5], "名称": ["幼儿园"]})
+    at = _choose(_use_my_layers(_app()), "education", 5)
+    to_lonlat = Transformer.from_crs(GK, WGS84, always_xy=True)
+    lon, lat = to_lonlat.transform(ORIGIN[0] + 500, ORIGIN[1])
+    at.selectbox(key="cov_edit_cat").set_value("education")
+    at.selectbox(key="cov_edit_level").set_value(5)
+    at.number_input(key="cov_lon").set_value(float(lon))
+    at.number_input(key="cov_lat").set_value(float(lat))
+    next(b for b in at.button if b.label == "按坐标添加").click()
+    at.run()
+    assert not at.exception, at.exception
+    diff = _frame(at, "指标", "推演前", "推演后")
+    row = diff[diff["指标"] == "就学便利圈 5分钟 人口覆盖率"].iloc[0]
+    assert (row["推演前"], row["推演后"]) == ("16.7%", "50.0%")
+    assert any("1 个居住区新增可达" in c.value for c in at.caption)
+    overlays = json.dumps(map_args(at), ensure_ascii=False)
+    assert "新增可达" in overlays
+
+
+def test_scenarios_save_open_and_compare_side_by_side() -> None:
+    _save_my_layers({"类别": ["就学便利圈"], "层级": [5], "名称": ["幼儿园"]})
+    at = _choose(_use_my_layers(_app()), "education", 5)
+    at.text_input(key="cov_scn_name").set_value("现状")
+    next(b for b in at.button if b.label == "保存当前方案").click()
+    at.run()
+    assert not at.exception, at.exception
+    # Back to the plan's layers; the saved scenario compares side by side and reopens.
+    for role in ("roads", "facilities", "residential", "units"):
+        at.selectbox(key=f"cov_src_{role}").set_value("plan")
+    at.run()
+    assert at.selectbox(key="cov_scn_pick").options == ["现状"]
+    at.selectbox(key="cov_scn_compare").set_value("现状")
+    at.run()
+    assert not at.exception, at.exception
+    side = _frame(at, "指标", "当前", "现状")
+    row = side[side["指标"] == "就学便利圈 5分钟 人口覆盖率"].iloc[0]
+    assert row["现状"] == "16.7%"
+    next(b for b in at.button if b.label == "载入").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="cov_src_roads").value == layer_id_for("我的道路")
+    _choose(at, "education", 5)
+    assert _metric(at, "覆盖人口比例") == "16.7%"
+
+
+def test_checkup_tab_and_walkshed_layer() -> None:
+    _save_my_layers({"类别": ["就学便利圈"], "层级": [10], "名称": ["小学"]})
+    at = _choose(_use_my_layers(_app()), "education", 10)
+    table = _frame(at, "指标", "人口覆盖率", "居住用地覆盖率", "总面积覆盖率")
+    primary = table[table["指标"] == "社区小学10分钟步行覆盖率"].iloc[0]
+    # 500 m from x = 20: 东苑 (80 m) and 中苑 (480 m), 3000 of 6000 residents.
+    assert primary["人口覆盖率"] == "50.0%"
+    assert primary["评价（按人口）"] == "未达标"
+    assert table[table["指标"] == "社区养老设施5分钟步行覆盖率"].iloc[0]["人口覆盖率"] == "不适用"
+    at.checkbox(key="cov_show_sheds").check()
+    at.run()
+    assert not at.exception, at.exception
+    assert "步行服务范围" in json.dumps(map_args(at), ensure_ascii=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -12,7 +14,11 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from spatial._errors import AnalysisError
+from spatial.coverage_cli import _parser
+from spatial.metric_crs import local_metric_crs, parse_metric_crs
 from spatial.network import (
+    NETWORK_RULES,
+    OSM_LEVEL_VALUES,
     PointSources,
     build_network,
     distances_from_point_sources,
@@ -20,7 +26,8 @@ from spatial.network import (
     reach_within,
     snap_points,
 )
-from tests.coverage_synthetic import GK, random_city
+from spatial.noding import node_lines
+from tests.coverage_synthetic import GK, ORIGIN, random_city
 
 
 def roads(lines: list[LineString], **cols: list[object]) -> gpd.GeoDataFrame:
@@ -138,8 +145,10 @@ def test_multilines_and_missing_geometries() -> None:
 
 
 def test_bad_inputs_raise_bilingual_errors() -> None:
-    with pytest.raises(AnalysisError, match="projected CRS"):
-        build_network(roads([LineString([(0, 0), (1, 1)])]).to_crs("EPSG:4326"))
+    with pytest.raises(AnalysisError, match="坐标参考系"):
+        build_network(gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1, 1)])]))
+    with pytest.raises(AnalysisError, match="Web Mercator"):
+        build_network(roads([LineString([(0, 0), (1, 1)])]), crs="EPSG:3857")
     with pytest.raises(AnalysisError, match="线要素"):
         build_network(gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=GK))
 
@@ -267,3 +276,122 @@ def test_reach_within_equals_a_full_search_per_point() -> None:
         dense = distances_from_point_sources(net, src, 80, limit) <= limit
         assert reach.sum() > 80
         assert np.array_equal(reach, dense)
+
+
+# --- OSM layer and bridge/tunnel values (the README's rules) --------------------------------------
+def test_tunnel_ending_on_a_road_at_another_layer_is_not_joined() -> None:
+    # A street (layer 0) along y=0; a tunnel (layer -1) from (50, -200) ends at (50, 0), right
+    # under the street, in the middle of a segment. It must not join the street.
+    street = LineString([(0, 0), (100, 0)])
+    tunnel = LineString([(50, -200), (50, 0)])
+    apart = build_network(roads([street, tunnel], tunnel=["no", "yes"], layer=[0, -1]))
+    assert apart.n_nodes == 4
+    assert len(set(apart.component.tolist())) == 2
+    # Even a 1.5 m gap (within the 2 m tolerance) is not closed across layers ...
+    short = LineString([(50, -200), (50, -1.5)])
+    assert build_network(roads([street, short], layer=[0, -4])).n_nodes == 4
+    # ... but is closed at the same layer, and an end on a same-layer road joins it.
+    same = build_network(roads([street, short], layer=[0, 0]))
+    assert len(set(same.component.tolist())) == 1
+    joined = build_network(roads([street, tunnel], tunnel=["no", "yes"], layer=[0, 0]))
+    assert len(set(joined.component.tolist())) == 1
+    assert graph_distance(joined, (0, 0), (50, -200)) == pytest.approx(250.0)
+    # Ground ways of different layers cross without a junction too.
+    cross = build_network(
+        roads([street, LineString([(50, -50), (50, 50)])], layer=["0", "1"])
+    )
+    assert cross.n_nodes == 4
+    # A shared vertex (OSM's shared node) joins whatever the layers; so do coinciding ends.
+    with_vertex = LineString([(0, 0), (50, 0), (100, 0)])
+    vertex = build_network(roads([with_vertex, tunnel], tunnel=["no", "yes"], layer=[0, -1]))
+    assert len(set(vertex.component.tolist())) == 1
+    portal = build_network(
+        roads([LineString([(50, 0), (50, -100)]), LineString([(50, -100), (50, -300)])],
+              tunnel=["no", "yes"], layer=[0, -1])
+    )
+    assert len(set(portal.component.tolist())) == 1
+
+
+def _readme_level_rules() -> dict[tuple[str, str], bool]:
+    """The README's table: OSM key, value → level-separated (yes) or ground (no)."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(bridge|tunnel)=([a-z_]+)` \| (separated|ground) \|", text, re.M)
+    return {(k, v): kind == "separated" for k, v, kind in rows}
+
+
+def test_every_osm_bridge_tunnel_value_follows_the_readme() -> None:
+    rules = _readme_level_rules()
+    assert rules == {k: sep for k, (sep, _) in OSM_LEVEL_VALUES.items()}
+    for wanted in ("viaduct", "culvert", "building_passage", "avalanche_protector", "cantilever",
+                   "covered", "movable", "boardwalk", "aqueduct", "trestle"):
+        assert any(v == wanted for _, v in rules), wanted
+    street = LineString([(0, 0), (100, 0)])
+    over = LineString([(50, -50), (50, 50)])
+    for (key, value), separated in rules.items():
+        values: list[object] = [None, value]
+        net = build_network(roads([street, over], **{key: values}))
+        # Separated: crosses without a junction (4 nodes); ground: noded (5 nodes).
+        assert net.n_nodes == (4 if separated else 5), (key, value)
+    # An unknown value is read as separated (no invented junction); "否"/False as ground.
+    assert build_network(roads([street, over], bridge=[None, "foo"])).n_nodes == 4
+    assert build_network(roads([street, over], tunnel=[None, "否"])).n_nodes == 5
+    assert build_network(roads([street, over], bridge=[False, False])).n_nodes == 5
+
+
+def test_network_rules_are_in_the_readme_and_help() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert NETWORK_RULES in readme.replace("\n", " ")
+    helptext = _parser().format_help()
+    assert "layer" in helptext and "building_passage" in " ".join(helptext.split())
+
+
+# --- measuring CRS ---------------------------------------------------------------------------
+def test_projected_input_is_measured_in_the_local_crs_whatever_its_crs() -> None:
+    city = random_city(3, n=8, origin=ORIGIN)
+    gk = build_network(city)
+    assert gk.crs.to_epsg() == 4547
+    for other in ("EPSG:32650", "EPSG:3857", "EPSG:4326"):
+        net = build_network(city.to_crs(other))
+        assert net.crs.to_epsg() == 4547, other
+        assert net.n_nodes == gk.n_nodes
+        assert np.abs(np.sort(net.seg_len) - np.sort(gk.seg_len)).max() < 0.01, other
+    # Outside China: the UTM zone of the place; a --crs of the user's is honoured.
+    assert local_metric_crs(2.35, 48.85).to_epsg() == 32631
+    assert local_metric_crs(-70.6, -33.4).to_epsg() == 32719
+    assert local_metric_crs(114.3, 35.75).to_epsg() == 4547
+    assert build_network(city.to_crs(4326), crs="EPSG:32650").crs.to_epsg() == 32650
+    with pytest.raises(AnalysisError, match="不能用于量算"):
+        parse_metric_crs("EPSG:4326")
+    with pytest.raises(AnalysisError, match="无法识别"):
+        parse_metric_crs("EPSG:99999999")
+
+
+# --- vectorised noding ---------------------------------------------------------------------------
+def _ends(pieces: np.ndarray) -> set[tuple[float, float]]:
+    xy = np.concatenate([shapely.get_coordinates(shapely.get_point(pieces, k)) for k in (0, -1)])
+    return set(map(tuple, np.round(xy, 2).tolist()))
+
+
+@pytest.mark.parametrize("case", ["city", "figure8", "star", "ring", "t_on_vertex", "overlap"])
+def test_vectorised_noding_matches_union_all(case: str) -> None:
+    lines = {
+        "city": list(random_city(4, n=12).geometry),
+        "figure8": [LineString([(0, 0), (10, 10), (10, 0), (0, 10)])],
+        "star": [LineString([(-10, 0), (10, 0)]), LineString([(0, -10), (0, 10)]),
+                 LineString([(-10, -10), (10, 10)])],
+        "ring": [LineString([(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)]),
+                 LineString([(5, -5), (5, 5)])],
+        "t_on_vertex": [LineString([(0, 0), (50, 0), (100, 0)]), LineString([(50, 0), (50, 50)])],
+        "overlap": [LineString([(0, 0), (100, 0)]), LineString([(50, 0), (150, 0)])],
+    }[case]
+    arr = shapely.set_precision(np.asarray(lines, dtype=object), 0.01)
+    mine = node_lines(arr, 0.01)
+    ref = shapely.get_parts(shapely.union_all(arr, grid_size=0.01))
+    # Same junctions (piece ends) everywhere.
+    assert _ends(mine) == _ends(ref)
+    if case == "overlap":
+        # Collinear overlaps are split at their ends but not merged (documented).
+        assert len(mine) == 4 and len(ref) == 3
+    else:
+        assert len(mine) == len(ref)
+        assert shapely.length(mine).sum() == pytest.approx(shapely.length(ref).sum())

@@ -218,7 +218,9 @@ def test_circles_are_sized_as_gb50180_walking_radii() -> None:
 
 def test_facilities_cover_all_nine_categories_with_several_each() -> None:
     fac = layer("facilities")
-    assert len(fac) == 117
+    # 117 illustrative/plan facilities plus 4 the plan names and places (市外国语小学,
+    # 松江社区卫生服务中心, 龙岗小学, 龙岗初中高中).
+    assert len(fac) == 121
     counts = fac["category"].value_counts()
     assert set(counts.index) == set(CATEGORY_CODES)
     assert counts.min() >= 5
@@ -226,8 +228,14 @@ def test_facilities_cover_all_nine_categories_with_several_each() -> None:
     per_type = fac.groupby("facility_type")[["category", "level_min"]].nunique()
     assert (per_type == 1).all().all()
     named = set(fac.loc[fac["named_in_plan"], "name"])
-    assert {"鹤壁市外国语中学", "松江小学", "松江初高中", "社区卫生服务中心", "养老院",
-            "日间照料中心", "垃圾中转站"} <= named
+    assert {"鹤壁市外国语中学", "市外国语小学", "松江小学", "松江初高中", "松江公立幼儿园",
+            "龙岗公立幼儿园", "金山学校", "兴鹤中小学", "龙岗小学", "龙岗初中高中",
+            "松江社区卫生服务中心", "城北园区日间照料中心", "金山园区日间照料中心",
+            "北国之春社区巴黎华亭小区日间照料中心", "全民健身中心", "嵩山体育公园"} == named
+    # Every facility the plan does not name says so in its name (no real place's name).
+    unnamed = fac.loc[~fac["named_in_plan"].astype(bool)]
+    assert unnamed["name"].str.match(r"^示意.+（规划未具名）$").all()
+    assert (unnamed["confidence"] == "schematic").all()
     assert {"嵩山体育公园", "全民健身中心"} <= set(fac["name"])
 
 
@@ -319,13 +327,16 @@ def test_parks_are_on_the_side_of_the_hsr_and_canal_the_evidence_gives() -> None
     assert parks["kind"]["etdz-extent"] == "etdz_extent"
 
 
-def test_fushan_forest_park_has_no_invented_geometry() -> None:
+def test_places_the_plan_does_not_locate_have_no_invented_geometry() -> None:
     green = layer("green").set_index("id")
-    fushan = green.loc["fushan-forest-park"]
-    assert fushan.geometry is None
-    assert not fushan["location_known"]
-    others = green.drop(index="fushan-forest-park")
+    unplaced = ["fushan-forest-park", "beicheng-country-park"]
+    for fid in unplaced:
+        assert green.loc[fid].geometry is None and not green.loc[fid]["location_known"], fid
+    others = green.drop(index=unplaced)
     assert others.geometry.notna().all() and others["location_known"].all()
+    water = layer("water").set_index("id")
+    assert water.loc["beicheng-water"].geometry is None
+    assert not water.loc["beicheng-water"]["location_known"]
 
 
 def test_fitness_centre_is_4_ha_and_wetland_matches_its_published_area() -> None:
@@ -338,10 +349,12 @@ def test_fitness_centre_is_4_ha_and_wetland_matches_its_published_area() -> None
 
 GREEN_BELTS = {
     # id: (kind, confidence, named_in_plan, assumed width in m, wording the source must quote)
-    "snwd-canal-green-belt": ("canal_green_belt", "low", False, 100.0, "greenbelt both sides"),
+    "snwd-canal-green-belt": ("canal_green_belt", "low", True, 100.0, "南水北调两侧"),
     "hsr-g4-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "107国道与高速高铁之间"),
     "huaxia-central-green-belt": ("boulevard_green_belt", "low", True, 40.0,
-                                  "central green belt on 华夏南路"),
+                                  "延续和优化华夏南路中央绿带"),
+    "hsr-east-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "高速高铁两侧"),
+    "railway-west-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "京广铁路西"),
     "longgang-lake-park": ("lake_park", "schematic", False, 100.0, "以景观湖为核心"),
 }
 
@@ -426,8 +439,9 @@ def test_green_belts_count_in_the_park_green_share() -> None:
                       "green_share_pct"] < 37.0).all()
 
 
-def test_water_has_the_four_named_lines() -> None:
-    assert set(layer("water")["name"]) == {"淇河", "南水北调中线总干渠", "盖族沟", "刘洼河"}
+def test_water_has_the_named_lines_and_the_undrawn_north_water() -> None:
+    assert set(layer("water")["name"]) == {"淇河", "南水北调中线总干渠", "盖族沟", "刘洼河",
+                                           "北城水系河渠（城市北部水系）"}
 
 
 # --- roads and communities ----------------------------------------------------------------------
@@ -606,9 +620,11 @@ def test_without_the_supplements_no_resident_has_all_nine_categories() -> None:
 def test_shipped_layers_give_a_spread_of_complete_and_incomplete_circles() -> None:
     table, per_circle = _nine_in_reach(drop_supplements=False)
     total = table.loc["any", [f"pop_{k}" for k in range(10)]].sum()
-    assert total == pytest.approx(196_800.0)
+    # 197,080 (was 196,800 before 中鹤社区 moved from a 金山 block to 城北, 专栏12 海河路街道:
+    # the 金山 block it left now counts at the new-town density).
+    assert total == pytest.approx(197_080.0)
     assert table.loc["any", "pop_9"] == pytest.approx(5010.0)
-    assert table.loc["any", "share_all_nine"] == pytest.approx(5010.0 / 196_800.0)
+    assert table.loc["any", "share_all_nine"] == pytest.approx(5010.0 / 197_080.0)
     # No single tier provides all nine (GB 50180 has no 10/15-minute item in some categories).
     for level in ("5", "10", "15"):
         assert table.loc[level, "share_all_nine"] == 0.0
@@ -620,3 +636,27 @@ def test_shipped_layers_give_a_spread_of_complete_and_incomplete_circles() -> No
                 "lc10-chengdong"):
         assert per_circle[cid] == 0.0, cid
 
+
+
+def test_readme_layer_table_counts_are_the_shipped_counts() -> None:
+    # data/geo/README.md: "| `corridor.geojson` | 1 | …" — each count is a claim.
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    claimed = {m.group(1): int(m.group(2))
+               for m in re.finditer(r"^\| `(\w+)\.geojson` \| (\d+) \|", readme, re.M)}
+    shipped = {p.stem: len(json.loads(p.read_text(encoding="utf-8"))["features"])
+               for p in DATA_DIR.glob("*.geojson")}
+    assert claimed == shipped
+
+
+def test_readme_green_shares_are_what_the_indicators_compute() -> None:
+    from spatial.indicators import compute_area_indicators
+
+    parks = layer("parks").set_index("id", drop=False)
+    green = layer("green")
+    table = compute_area_indicators(parks, green=green[green.geometry.notna()])
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    for fid, pct in (("chengbei-park", 7.58), ("beibu-xincheng", 7.39), ("jinshan-park", 2.29),
+                     ("chengdong-park", 3.41), ("longgang-park", 4.33),
+                     ("chuangzhi-area", 17.5), ("etdz-extent", 4.03)):
+        assert table.loc[fid, "green_share_pct"] == pytest.approx(pct, abs=0.005), fid
+        assert f"{pct:.2f}".rstrip("0").rstrip(".") + " %" in readme, fid

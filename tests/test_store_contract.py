@@ -243,3 +243,23 @@ def test_killed_upload_leaves_no_half_layer(
         assert tables <= known  # the killed transaction's table was rolled back
     store.write_layer("after", _layer(1))  # and the store still takes writes
     assert store.list_layers() == ["after", "kept"]
+
+
+def test_scenario_changes_are_audited_as_scenarios(store: Any) -> None:
+    from spatial.audit import SCENARIO_TITLES
+    from spatial.coverage.scenarios import (
+        SCENARIO_LAYER,
+        Scenario,
+        delete_scenario,
+        list_scenarios,
+        save_scenario,
+    )
+
+    assert SCENARIO_LAYER in SCENARIO_TITLES  # one name, declared by the scenarios module
+    inputs = {"roads": "plan", "facilities": "plan", "residential": "plan", "units": "plan"}
+    save_scenario(store, Scenario("方案一", inputs))
+    assert [s.name for s in list_scenarios(store)] == ["方案一"]
+    delete_scenario(store, "方案一")
+    entries = store.audit_entries()
+    assert [e.action for e in entries] == ["scenario_delete", "scenario"]
+    assert entries[0].restorable  # a deleted scenario set can be brought back too

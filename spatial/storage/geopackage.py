@@ -40,7 +40,7 @@ import geopandas as gpd
 import pyogrio
 
 from spatial._errors import SpatialError
-from spatial.audit import DESK_ACTOR, AuditEntry, layer_checksum
+from spatial.audit import DESK_ACTOR, AuditEntry, action_for, layer_checksum
 from spatial.crs import WGS84
 from spatial.storage.base import (
     UserLayerInfo,
@@ -295,7 +295,7 @@ class GeoPackageWorkspace:
             f"INSERT INTO {_AUDIT_TABLE} "
             "(at_utc, actor, action, title, feature_count, checksum, archive, restored) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-            (_now(), self.actor, action, title, count, checksum, archive),
+            (_now(), self.actor, action_for(title, action), title, count, checksum, archive),
         )
 
     def _query(

@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from spatial._errors import SpatialError
-from spatial.audit import AuditEntry, layer_checksum
+from spatial.audit import AuditEntry, action_for, layer_checksum
 from spatial.crs import WGS84
 from spatial.db import ROLES, audit, items, layer_versions, projects
 from spatial.storage.base import (
@@ -302,7 +302,15 @@ class PostGISStore:
         table = check_layer_name(f"l_{uuid.uuid4().hex[:24]}")
         with self.engine.begin() as con:
             self._lock_project(con)
-            out.to_postgis(table, con, if_exists="fail", index=True)
+            if out.geometry.notna().any():
+                out.to_postgis(table, con, if_exists="fail", index=True)
+            else:  # a table with no geometry at all (scenario records): geopandas refuses it
+                pd.DataFrame(out.drop(columns=[_GEOM])).to_sql(
+                    table, con, if_exists="fail", index=True
+                )
+                con.execute(sa.text(
+                    f'ALTER TABLE "{table}" ADD COLUMN {_GEOM} geometry(Geometry, 4326)'
+                ))
             con.execute(sa.text(f'ALTER TABLE "{table}" ADD PRIMARY KEY ({_FID})'))
             if not _has_spatial_index(con, table):
                 con.execute(
@@ -332,7 +340,8 @@ class PostGISStore:
     ) -> None:
         con.execute(
             audit.insert().values(
-                project_id=self.project_id, at_utc=_now(), actor=self.actor, action=action,
+                project_id=self.project_id, at_utc=_now(), actor=self.actor,
+                action=action_for(title, action),
                 title=title, feature_count=int(count), checksum=checksum, archive=archive,
             )
         )

@@ -213,7 +213,7 @@ def test_two_users_two_processes_one_database(
         assert secret_title not in body and office.project_a not in body, where
     assert b.locator('[data-testid="stSidebarNav"]').get_by_text("留痕与管理").count() == 0
     # Typed URLs (a page path, a project id in the query) open the sign-in form, then B's own.
-    for path in ("admin?basemap=none", f"import?basemap=none&project={office.project_a_id}",
+    for path in (f"admin?basemap=none&project={office.project_a_id}",
                  f"?basemap=none&hebi_project_id={office.project_a_id}&groups=user"):
         typed = ctx_b.new_page()
         open_page(typed, server2, path)

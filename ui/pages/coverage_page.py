@@ -13,8 +13,7 @@ inputs, rules or settings change, so a planner never loses them silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import geopandas as gpd
@@ -32,8 +31,10 @@ from spatial.basemaps import (
     tianditu_key,
 )
 from spatial.coverage import (
+    PLAN_SOURCE,
     CoverageModel,
     CoverageSettings,
+    Scenario,
     UnitWeights,
     analyse,
     categories_in_reach,
@@ -42,8 +43,6 @@ from spatial.coverage import (
     gap_table,
     lonlat_to_network,
     network_to_lonlat,
-    report_tables,
-    result_layers,
     straight_line_table,
     suggest_sites,
     summary_table,
@@ -51,20 +50,42 @@ from spatial.coverage import (
     unsnapped_table,
 )
 from spatial.coverage_inputs import INPUT_GEOMETRY, POPULATION_COLUMNS, geometry_family
-from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules, rules_from_frame
-from spatial.crs import gcj02_to_wgs84, project_to_gk
+from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules
+from spatial.crs import gcj02_to_wgs84
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
-from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
-from spatial.storage import UserLayerInfo
-from spatial.tables import to_gpkg_bytes, to_safe_csv
+from spatial.service_categories import CATEGORIES, LEVELS_MIN
+from spatial.storage import UserLayerInfo, layer_id_for
 from spatial.text import escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
+from ui.coverage_panels import (
+    basis_caption,
+    changes_overlay,
+    checkup_panel,
+    estimate_notice,
+    forget_before,
+    keep_before,
+    remember_before,
+    scenario_panel,
+    walkshed_overlay,
+    whatif_changes_panel,
+)
+from ui.coverage_tables import (
+    ALL,
+    cat_label,
+    category_labels,
+    dist_text,
+    downloads,
+    pct,
+    percent_config,
+    rules_editor,
+    share_pivot,
+    unit_pivot,
+)
 from ui.data import current_store, layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
 
-ALL = "all"
 MAP_HEIGHT = 560
 PLAN = "plan"
 # The inputs of the analysis and the shipped plan layers each one defaults to.
@@ -128,7 +149,8 @@ def _network(
 ) -> WalkNetwork:
     """The walking network of a road layer (built once per layer version)."""
     del source, title, version  # cache key only
-    return build_network(project_to_gk(_roads), snap_gap_m=snap_gap_m)
+    # The local metric CRS of the roads' place: GK in China, UTM elsewhere (spatial.metric_crs).
+    return build_network(_roads, snap_gap_m=snap_gap_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -248,42 +270,33 @@ def _model(
                 continue  # e.g. a facility type the edited rules no longer know
         st.session_state["cov_ops"] = kept
         st.session_state.pop("cov_sites", None)  # computed on the previous inputs
+        forget_before()
+        _bump()
         st.session_state.update(cov_key=key, cov_model=model, cov_units=units)
     return st.session_state["cov_model"], st.session_state["cov_units"]
 
 
+def _bump() -> None:
+    """Mark the model changed (cached walksheds and indicators are keyed on this)."""
+    st.session_state["cov_version"] = int(st.session_state.get("cov_version", 0)) + 1
+
+
+def _version() -> int:
+    return int(st.session_state.get("cov_version", 0))
+
+
 def _do(model: CoverageModel, op: _Op) -> None:
-    """Apply a what-if edit, remember it, or show why it cannot be done."""
+    """Apply a what-if edit, remember it and what it changed, or show why it cannot be done."""
+    before = remember_before(model)
     try:
         _apply(model, op)
     except SpatialError as err:
         st.session_state["cov_error"] = err.message(current_lang())
         return
+    keep_before(before)
+    _bump()
     st.session_state.setdefault("cov_ops", []).append(op)
     st.session_state.pop("cov_sites", None)
-
-
-# --- labels --------------------------------------------------------------------------------------
-
-
-def _cat_label(code: str) -> str:
-    if code == ALL:
-        return t("全部九类", "All nine categories")
-    c = category_by_code(code)
-    return t(c.name, c.name_en)
-
-
-def _labels(codes: list[str]) -> dict[str, str]:
-    """Labels resolved now, in this run's language (a format_func may run outside the run)."""
-    return {c: _cat_label(c) for c in codes}
-
-
-def _pct(value: float) -> str:
-    return "—" if value is None or not np.isfinite(value) else f"{value * 100:.1f}%"
-
-
-def _dist(value: float) -> str:
-    return t("超出搜索范围", "beyond search radius") if not np.isfinite(value) else f"{value:.0f} m"
 
 
 # --- map -----------------------------------------------------------------------------------------
@@ -331,7 +344,7 @@ def _place_overlay(model: CoverageModel, category: str, level: int, gcj02: bool)
                 str(p.names[i]) or str(p.ids[i]),
                 (
                     (t("人口", "Population"), f"{p.population[i]:,.0f}"),
-                    (t("步行距离", "Walking distance"), _dist(dist[i])),
+                    (t("步行距离", "Walking distance"), dist_text(dist[i])),
                     (t("状态", "Status"), state[index[i]]),
                 ),
             ))
@@ -369,7 +382,7 @@ def _facility_overlay(model: CoverageModel, category: str, level: int, gcj02: bo
         TooltipText(
             str(name[i]) or str(fid[i]),
             (
-                (t("类别", "Category"), _cat_label(str(cat[i]))),
+                (t("类别", "Category"), cat_label(str(cat[i]))),
                 (t("层级", "Level"), f"{int(lvl[i])} min"),
                 (t("服务距离", "Walking rule"), f"{float(walk[i]):.0f} m"),
                 (t("编号", "Id"), str(fid[i])),
@@ -464,6 +477,10 @@ def _map(
         format_func=lambda i: get_basemap(i).title(lang), key="cov_basemap_box",
     )
     st.session_state["cov_basemap"] = bm_id
+    show_sheds = st.checkbox(
+        t("显示步行服务范围（沿路网）", "Show walksheds (along the network)"), False,
+        key="cov_show_sheds",
+    )
     bm = get_basemap(bm_id)
     units = inputs["units"]
     # The plan's parks are large and drawn on the plan map; its life circles frame the analysis.
@@ -477,8 +494,19 @@ def _map(
         basemap_overlay(bm, key=key, lang=lang),
         _unit_outline_overlay(outline, outline_name, bm.gcj02),
         _place_overlay(model, category, level, bm.gcj02),
-        _roads_overlay(model, bm.gcj02),
-        _facility_overlay(model, category, level, bm.gcj02),
+    ]
+    if show_sheds:
+        sheds = walkshed_overlay(
+            model, category, level, bm.gcj02, (st.session_state.get("cov_key"), _version()),
+            {c.code: c.colour for c in CATEGORIES},
+        )
+        if sheds is not None:
+            overlays.append(sheds)
+    changed = changes_overlay(model, bm.gcj02)
+    if changed is not None:
+        overlays.append(changed)
+    overlays += [
+        _roads_overlay(model, bm.gcj02), _facility_overlay(model, category, level, bm.gcj02)
     ]
     sites = st.session_state.get("cov_sites")
     if isinstance(sites, pd.DataFrame) and len(sites):
@@ -537,7 +565,7 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
     edit_cat = st.selectbox(
         t("设施类别", "Facility category"), codes,
         index=codes.index(category) if category in codes else 0,
-        format_func=_labels(codes).__getitem__, key="cov_edit_cat",
+        format_func=category_labels(codes).__getitem__, key="cov_edit_cat",
     )
     edit_level = st.selectbox(
         t("层级（分钟）", "Level (min)"), list(LEVELS_MIN),
@@ -568,12 +596,17 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
         st.rerun()
     with st.form("cov_add_form", border=False):
         c1, c2 = st.columns(2)
-        # Bounded to China so a typo cannot reach a projection outside its valid area.
+        # Anywhere on Earth (the network's own CRS is local); a point far from every road is
+        # refused with the distance. The default is the network's centre.
+        mid = model.network.node_xy.mean(axis=0) if model.network.n_nodes else (0.0, 0.0)
+        lon0, lat0 = network_to_lonlat(model.network, [mid[0]], [mid[1]])
         lon = c1.number_input(
-            t("经度", "Longitude"), 73.0, 136.0, 114.3, format="%.6f", key="cov_lon"
+            t("经度", "Longitude"), -180.0, 180.0, round(float(lon0[0]), 6), format="%.6f",
+            key="cov_lon",
         )
         lat = c2.number_input(
-            t("纬度", "Latitude"), 3.0, 54.0, 35.75, format="%.6f", key="cov_lat"
+            t("纬度", "Latitude"), -85.0, 85.0, round(float(lat0[0]), 6), format="%.6f",
+            key="cov_lat",
         )
         if st.form_submit_button(t("按坐标添加", "Add at coordinates")):
             x, y = lonlat_to_network(model.network, float(lon), float(lat))
@@ -629,127 +662,95 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
                        "fid": fid}
 
 
-# --- tables --------------------------------------------------------------------------------------
+def _study_units(inputs: dict[str, _Input]) -> gpd.GeoDataFrame:
+    """The planning units the total-area share divides by (the plan's life circles)."""
+    units = inputs["units"]
+    return _frames(units)["life_circles"] if units.source == PLAN else _frame(units)
 
 
-def _share_pivot(summary: pd.DataFrame) -> pd.DataFrame:
-    pop = summary["pop_share"].to_numpy(dtype=float) * 100
-    area = summary["area_share"].to_numpy(dtype=float) * 100
-    count = summary["n_facilities"].to_numpy(dtype=np.int64)
-    rows = []
-    for c in CATEGORIES:
-        row: dict[str, Any] = {t("类别", "Category"): _cat_label(c.code)}
-        for lv in LEVELS_MIN:
-            j = combo_index(c.code, lv)
-            row[t(f"{lv}分钟 人口", f"{lv} min residents")] = pop[j]
-            row[t(f"{lv}分钟 用地", f"{lv} min area")] = area[j]
-            row[t(f"{lv}分钟 设施数", f"{lv} min facilities")] = int(count[j])
-        rows.append(row)
-    return pd.DataFrame(rows)
+# --- 方案 ----------------------------------------------------------------------------------------
 
 
-def _unit_pivot(units: pd.DataFrame, category: str, level: int) -> pd.DataFrame:
-    if units.empty:
-        return units
-    label: Callable[[Any], str]
-    if category == ALL:
-        sel = units[units["level_min"] == level]
-        cols, label = "category", lambda code: _cat_label(str(code))
-    else:
-        sel = units[units["category"] == category]
-        cols, label = "level_min", lambda lv: t(f"{lv}分钟", f"{lv} min")
-    # One row per unit, in layer order; units without residents stay listed with blanks.
-    indexed = sel.set_index(["unit_layer", "unit_id", cols])
-    pop_share = indexed["pop_share"].to_dict()
-    area_share = indexed["area_share"].to_dict()
-    units_in_order = sel.drop_duplicates(["unit_layer", "unit_id"])
-    keys = list(dict.fromkeys(sel[cols].tolist()))
-    rows = []
-    for layer_id, unit_id, unit_name, pop in units_in_order[
-        ["unit_layer", "unit_id", "unit_name", "population"]
-    ].itertuples(index=False):
-        row: dict[str, Any] = {
-            "unit_layer": layer_id, "unit_name": unit_name, "population": round(float(pop)),
-        }
-        for k in keys:
-            row[t(f"{label(k)} 人口", f"{label(k)} residents")] = pop_share[
-                (layer_id, unit_id, k)
-            ] * 100
-        if category != ALL:
-            for k in keys:
-                row[t(f"{label(k)} 用地", f"{label(k)} area")] = area_share[
-                    (layer_id, unit_id, k)
-                ] * 100
-        rows.append(row)
-    pivot = pd.DataFrame(rows)
-    layer_name = {"life_circles": t("生活圈", "Life circle"), "parks": t("园区", "Park")}
-    pivot["unit_layer"] = pivot["unit_layer"].map(lambda v: layer_name.get(v, v))
-    return pivot.rename(columns={
-        "unit_layer": t("单元图层", "Unit layer"), "unit_name": t("单元", "Unit"),
-        "population": t("居住人口", "Residents"),
-    })
+def _scenario_inputs(scn: Scenario) -> dict[str, _Input]:
+    """The inputs a saved scenario names, as they are in the workspace now."""
+    path, by_family = _workspace_choices()
+    infos = {i.title: i for group in by_family.values() for i in group}
+    out: dict[str, _Input] = {}
+    for role in _PLAN_INPUTS:
+        source = scn.inputs.get(role, PLAN_SOURCE)
+        if source == PLAN_SOURCE:
+            version = ";".join(str(layer_mtime(i)) for i in _PLAN_INPUTS[role])
+            out[role] = _Input(role, PLAN, "", f"{plan_data_dir()}|{version}")
+        elif source in infos:
+            out[role] = _Input(role, path, source, infos[source].saved_utc)
+        else:
+            raise SpatialError(
+                f"方案“{scn.name}”所用的图层“{source}”已不在“我的图层”中。",
+                f"The layer “{source}” of scenario “{scn.name}” is no longer under My layers.",
+            )
+    return out
 
 
-def _percent_config(frame: pd.DataFrame, skip: int) -> dict[str, Any]:
-    return {
-        c: st.column_config.NumberColumn(c, format="%.1f%%")
-        for c in frame.columns[skip:]
-        if not str(c).endswith(("设施数", "facilities"))
-    }
+def _scenarios(inputs: dict[str, _Input], settings: CoverageSettings, model: CoverageModel) -> None:
+    def current(name: str) -> Scenario:
+        return Scenario(
+            name,
+            {r: PLAN_SOURCE if i.source == PLAN else i.title for r, i in inputs.items()},
+            {"max_snap_m": settings.max_snap_m, "snap_gap_m": settings.snap_gap_m,
+             "add_access_offset": settings.add_access_offset},
+            [asdict(op) for op in st.session_state.get("cov_ops", [])],
+        )
 
-
-def _downloads(model: CoverageModel, units: list[UnitWeights]) -> None:
-    tables = report_tables(model, units)
-    labels = {
-        "summary": t("覆盖率汇总", "Coverage summary"),
-        "units": t("规划单元覆盖率", "Coverage per unit"),
-        "completeness": t("完整度", "Completeness"),
-        "gaps": t("缺口清单", "Gap list"),
-        "straight_line": t("直线距离对比", "Straight-line comparison"),
-        "straight_line_overclaims": t("直线距离高估明细", "Straight-line over-claims"),
-        "places": t("居住区逐项距离", "Per-place distances"),
-        "unsnapped": t("未接入路网", "Not on the network"),
-        "facilities": t("设施（含推演）", "Facilities (with what-ifs)"),
-    }
-    c1, c2 = st.columns([2, 1])
-    which = c1.selectbox(
-        t("下载表格（CSV）", "Download a table (CSV)"), list(tables),
-        format_func=lambda k: labels.get(k, k), key="cov_dl_table",
-    )
-    c1.download_button(
-        t("下载 CSV", "Download CSV"), to_safe_csv(tables[which]),
-        file_name=f"coverage_{which}.csv", mime="text/csv", on_click="ignore", key="cov_dl_csv",
-    )
-    layers_now = result_layers(model)
-    make_gpkg: Callable[[], bytes] = lambda: to_gpkg_bytes(layers_now)  # noqa: E731
-    c2.download_button(
-        t("下载结果图层（GeoPackage）", "Download result layers (GeoPackage)"), make_gpkg,
-        file_name="coverage.gpkg", mime="application/geopackage+sqlite3", on_click="ignore",
-        key="cov_dl_gpkg",
-    )
-
-
-def _rules_editor(rules: CoverageRules) -> None:
-    st.caption(t(
-        "每类设施的步行服务距离及出处；GK 表示依据通用知识、尚未与标准原文核对。修改后点“应用”。",
-        "Walking distance per facility type and its source; GK = general knowledge, not yet "
-        "checked against the standard text. Edit, then press Apply.",
-    ))
-    edited = st.data_editor(
-        rules.table, num_rows="dynamic", hide_index=True, key="cov_rules_editor",
-        width="stretch",
-    )
-    c1, c2 = st.columns(2)
-    if c1.button(t("应用规则", "Apply rules"), key="cov_rules_apply"):
+    def load(scn: Scenario) -> None:
         try:
-            st.session_state["cov_rules"] = rules_from_frame(pd.DataFrame(edited))
-            st.rerun()
+            chosen = _scenario_inputs(scn)
         except SpatialError as err:
-            st.error(err.message(current_lang()))
-    if c2.button(t("恢复默认规则", "Restore default rules"), key="cov_rules_reset"):
-        st.session_state["cov_rules"] = load_rules()
-        st.session_state.pop("cov_rules_editor", None)
-        st.rerun()
+            st.session_state["cov_error"] = err.message(current_lang())
+            return
+        for role, inp in chosen.items():
+            st.session_state[f"cov_src_{role}"] = (
+                PLAN if inp.source == PLAN else layer_id_for(inp.title)
+            )
+        st.session_state["cov_snap"] = float(scn.settings.get("max_snap_m", DEFAULT_MAX_SNAP_M))
+        st.session_state["cov_gap"] = float(scn.settings.get("snap_gap_m", DEFAULT_SNAP_GAP_M))
+        st.session_state["cov_offset"] = bool(scn.settings.get("add_access_offset", False))
+        st.session_state["cov_ops"] = [_Op(**_op_fields(e)) for e in scn.edits]
+        st.session_state.pop("cov_key", None)
+
+    def run(scn: Scenario) -> CoverageModel:
+        chosen = _scenario_inputs(scn)
+        other = CoverageSettings(
+            max_snap_m=float(scn.settings.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
+            snap_gap_m=float(scn.settings.get("snap_gap_m", DEFAULT_SNAP_GAP_M)),
+            add_access_offset=bool(scn.settings.get("add_access_offset", False)),
+        )
+        key = (scn.to_json(), tuple(chosen.values()), id(_rules()))
+        cached = st.session_state.get("cov_scn_model")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        roads = chosen["roads"]
+        network = _network(
+            roads.source, roads.title, roads.version, other.snap_gap_m, _frame(roads)
+        )
+        result, _ = analyse(
+            _frame(roads), _frame(chosen["facilities"]), _frame(chosen["residential"]), _rules(),
+            other, network=network, require_population=False,
+        )
+        for edit in scn.edits:
+            try:
+                _apply(result, _Op(**_op_fields(edit)))
+            except (SpatialError, TypeError):
+                continue  # an edit the current rules or layers no longer allow
+        st.session_state["cov_scn_model"] = (key, result)
+        return result
+
+    scenario_panel(current, load, run, model)
+
+
+def _op_fields(edit: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a stored edit that an ``_Op`` takes (anything else is ignored)."""
+    names = {f.name for f in fields(_Op)}
+    return {k: v for k, v in edit.items() if k in names}
 
 
 def _settings() -> CoverageSettings:
@@ -791,6 +792,10 @@ def render() -> None:
         # E.g. a chosen layer lacks a column: say which; the choosers above stay usable.
         st.error(err.message(lang))
         return
+    # Roads, facilities and residential places carry the figures; units only group them.
+    shipped = any(inputs[r].source == PLAN for r in ("roads", "facilities", "residential"))
+    estimate_notice(model, shipped)
+    _scenarios(inputs, settings, model)
     if not model.places.population_known:
         names = " / ".join(POPULATION_COLUMNS[:3])
         st.info(t(
@@ -805,7 +810,7 @@ def render() -> None:
     asked_cat = st.query_params.get("category")
     asked_level = st.query_params.get("level")
     category = c1.selectbox(
-        t("服务类别", "Service category"), codes, format_func=_labels(codes).__getitem__,
+        t("服务类别", "Service category"), codes, format_func=category_labels(codes).__getitem__,
         index=codes.index(asked_cat) if asked_cat in codes else 0, key="cov_category",
     )
     level_options = list(LEVELS_MIN)
@@ -826,16 +831,18 @@ def render() -> None:
     m1, m2, m3 = st.columns(3)
     if category == ALL:
         i = levels.index(str(level))
-        m1.metric(t("九类齐全的居民比例", "Residents with all nine"), _pct(all_nine[i]))
+        m1.metric(t("九类齐全的居民比例", "Residents with all nine"), pct(all_nine[i]))
         m2.metric(t("人均可达类别数", "Categories per resident"), f"{mean_cats[i]:.2f}")
         m3.metric(
-            t("任一层级九类齐全", "All nine at any level"), _pct(all_nine[levels.index("any")])
+            t("任一层级九类齐全", "All nine at any level"), pct(all_nine[levels.index("any")])
         )
     else:
         r = summary.iloc[combo_index(category, level)]
-        m1.metric(t("覆盖人口比例", "Residents covered"), _pct(float(r["pop_share"])))
-        m2.metric(t("覆盖居住用地比例", "Residential area covered"), _pct(float(r["area_share"])))
+        no_pop = "—" if not model.places.population_known and bool(r["applicable"]) else None
+        m1.metric(t("覆盖人口比例", "Residents covered"), pct(float(r["pop_share"]), no_pop))
+        m2.metric(t("覆盖居住用地比例", "Residential area covered"), pct(float(r["area_share"])))
         m3.metric(t("设施数量", "Facilities"), f"{int(r['n_facilities'])}")
+        basis_caption(r.to_dict())
 
     error = st.session_state.pop("cov_error", None)
     if error:
@@ -843,6 +850,7 @@ def render() -> None:
     col_map, col_side = st.columns([3, 1], gap="small")
     with col_side:
         mode, edit = _what_if(model, category, level)
+        whatif_changes_panel(model)
     with col_map:
         _map(model, category, level, inputs, mode, edit)
         _legend(category, level)
@@ -851,14 +859,14 @@ def render() -> None:
         t("覆盖率", "Coverage"), t("规划单元", "Planning units"), t("完整度", "Completeness"),
         t("缺口清单", "Gaps"), t("直线半径对比", "Straight-line check"),
         t("未接入路网", "Not on network"), t("规则表", "Rules"), t("下载", "Downloads"),
+        t("体检指标", "Check-up indicators"),
     ])
     with tabs[0]:
-        pivot = _share_pivot(summary)
-        st.dataframe(pivot, hide_index=True, column_config=_percent_config(pivot, 1),
-                     key="cov_summary_table")
+        pivot = share_pivot(summary, model.places.population_known)
+        st.dataframe(pivot, hide_index=True, key="cov_summary_table")
     with tabs[1]:
-        up = _unit_pivot(unit_table(model, units), category, level)
-        st.dataframe(up, hide_index=True, column_config=_percent_config(up, 3),
+        up = unit_pivot(unit_table(model, units), category, level)
+        st.dataframe(up, hide_index=True, column_config=percent_config(up, 3),
                      key="cov_unit_table")
     with tabs[2]:
         comp = completeness_table(model)
@@ -890,6 +898,8 @@ def render() -> None:
     with tabs[5]:
         st.dataframe(unsnapped_table(model), hide_index=True, key="cov_unsnapped_table")
     with tabs[6]:
-        _rules_editor(model.rules)
+        rules_editor(model.rules)
     with tabs[7]:
-        _downloads(model, units)
+        downloads(model, units, _study_units(inputs))
+    with tabs[8]:
+        checkup_panel(model, _study_units(inputs), (st.session_state.get("cov_key"), _version()))

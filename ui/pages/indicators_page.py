@@ -63,10 +63,13 @@ from spatial.indicators import (
 )
 from spatial.plan_indicators import (
     PlanIndicator,
-    find_plan_indicator,
     load_plan_indicators,
+    load_plan_targets,
     plan_for_area_indicator,
+    plan_for_uploaded_column,
+    plan_sources_table,
     plan_table,
+    plan_targets_table,
 )
 from spatial.statistics_import import Statistics, import_statistics
 from spatial.tables import to_safe_csv
@@ -297,7 +300,7 @@ def _options(computed: pd.DataFrame, stats: Statistics | None, lang: str,
             name = stats.names.get(col, col)
             out.append(IndicatorOption(
                 f"upload:{col}", "upload", name, stats.units.get(col, ""), None,
-                stats.values[col].reindex(ids), find_plan_indicator(name, plan),
+                stats.values[col].reindex(ids), plan_for_uploaded_column(name, plan),
             ))
     return out
 
@@ -678,13 +681,27 @@ def _plan_section(plan: list[PlanIndicator], lang: str) -> None:
     table = plan_table(plan, lang)
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(t(
-        "空白单元格表示规划原文数据尚未录入，并非零值；“推算年均增长”由基数与目标计算，不是规划原文。",
-        "Empty cells were not transcribed from the plan (they are not zero); the implied growth "
-        "is computed from base and target, not quoted from the plan.",
+        "共 29 项，按规划表1顺序。规划文本提取时删去了与上文重复的单元格："
+        "此类数值据正文恢复并注明章节；“推定”的序号和属性由删除规则推出"
+        "（“约束性”首次出现在能耗一行，此前各行缺失的属性只能是重复的“预期性”）；"
+        "无法恢复的单元格显示“规划未给出/未能恢复”，不作猜测。",
+        "All 29 rows in the plan's order. The plan's text extraction dropped every cell that "
+        "repeats an earlier one: such values are restored from the body text with their chapter; "
+        "row numbers and types marked “deduced” follow from that rule (“binding” first appears "
+        "in the energy row, so a lost type above it can only be a repeated “expected”); a cell "
+        "that cannot be recovered reads “not given / not recovered”, never a guess.",
     ))
     st.download_button(t("下载规划指标表（CSV）", "Download the plan table (CSV)"),
                        to_safe_csv(table), file_name="plan_indicators.csv", mime="text/csv",
                        key="ind_plan_csv")
+    with st.expander(t("表1数值的正文依据", "Where the body text states Table 1's values")):
+        st.dataframe(plan_sources_table(plan, lang), hide_index=True, width="stretch")
+    with st.expander(t("正文中的其他量化目标", "Other quantitative targets in the plan's text")):
+        targets = plan_targets_table(load_plan_targets(), lang)
+        st.dataframe(targets, hide_index=True, width="stretch")
+        st.download_button(t("下载其他目标（CSV）", "Download the other targets (CSV)"),
+                           to_safe_csv(targets), file_name="plan_targets.csv",
+                           mime="text/csv", key="ind_plan_targets_csv")
 
 
 def _compare(areas: gpd.GeoDataFrame, options: list[IndicatorOption], opt: IndicatorOption,

@@ -320,6 +320,29 @@ def _contained(
     return by_parent or inside
 
 
+def _plan_statements(props: Mapping[str, Any], lang: str) -> None:
+    """The plan's sentences behind a feature (chapter/专栏, line, quote) and its confidence
+    in a planner's words; nothing for a feature the statement table does not cite."""
+    # Imported here so this panel stays one self-contained block of the page.
+    from spatial.plan_statements import chapter_en, confidence_words, statements_for
+
+    conf = props.get("confidence")
+    words = confidence_words(conf, lang) if isinstance(conf, str) else ""
+    if words:
+        label = t("位置可信度", "How far to trust the position")
+        st.markdown(f"**{label}**{t('：', ': ')}{md_escape(words)}")
+    fid = props.get("id")
+    rows = statements_for(fid) if isinstance(fid, str) else []
+    if not rows:
+        return
+    st.markdown(f"**{t('规划原文', 'In the plan’s words')}**")
+    for s in rows:
+        where = (f"{chapter_en(s.chapter)}, line {s.line}" if lang == "en"
+                 else f"{s.chapter}（第{s.line}行）")
+        st.markdown(f"> “{md_escape(s.quote)}”  \n> — {md_escape(where)} · "
+                    f"{md_escape(s.kind_label(lang))}")
+
+
 def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
     layer_id, pos = ref
     spec = loaded.specs.get(layer_id)
@@ -353,6 +376,7 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
     if props.get("source"):
         lines.append(f"**{t('来源', 'Source')}**：{md_escape(props['source'])}")
     st.markdown("  \n".join(lines))
+    _plan_statements(props, lang)
     if conf == "schematic":
         st.warning(t("示意性要素：位置与形状为规划示意，非测绘成果。",
                      "Schematic: position and shape illustrate the plan; not surveyed."))

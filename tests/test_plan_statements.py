@@ -1,0 +1,374 @@
+"""The plan statement table against the plan text, and the plan's words as geometry tests.
+
+Every check below is written from a sentence of the plan (quoted in the test),
+not from today's data: a bearing from the reference the sentence names, a
+containment, a disjointness, an order along a line or an area.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from layers import load_layer
+from spatial._errors import SpatialError
+from spatial.crs import GK_EPSG_HEBI, project_to_gk
+from spatial.plan_statements import (
+    KINDS,
+    STATEMENTS_PATH,
+    chapter_en,
+    confidence_words,
+    load_statements,
+    statements_for,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN_PATH = ROOT.parent / "shared" / "plan" / "001_da5027ec7b0eb358.txt"
+GEO = ROOT / "data" / "geo"
+
+needs_plan = pytest.mark.skipif(not PLAN_PATH.exists(), reason="plan text not beside the repo")
+
+
+def plan_lines() -> list[str]:
+    return PLAN_PATH.read_text(encoding="utf-8").split("\n")
+
+
+def all_features() -> dict[str, dict]:
+    out = {}
+    for path in sorted(GEO.glob("*.geojson")):
+        for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            out[f["properties"]["id"]] = {"layer": path.stem, **f}
+    return out
+
+
+def gk_geom(layer_id: str, fid: str) -> BaseGeometry:
+    gdf = load_layer(layer_id).set_index("id")
+    return project_to_gk(gpd.GeoSeries([gdf.geometry[fid]], crs=4326), epsg=GK_EPSG_HEBI).iloc[0]
+
+
+def bearing(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Compass bearing (degrees clockwise from north) from a's centroid to b's centroid."""
+    pa, pb = a.centroid, b.centroid
+    return math.degrees(math.atan2(pb.x - pa.x, pb.y - pa.y)) % 360.0
+
+
+# --- the table against the plan ------------------------------------------------------------------
+
+
+def test_table_has_the_columns_and_kinds() -> None:
+    with STATEMENTS_PATH.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["statement_id", "chapter", "line", "quote", "kind", "feature_ids",
+                             "not_drawn_reason"]
+    assert len(rows) >= 80
+    assert {r["kind"] for r in rows} == set(KINDS)
+    assert len({r["statement_id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert re.fullmatch(r"第[一二三四五六七八九十]+章|专栏\d+", r["chapter"]), r
+
+
+@needs_plan
+def test_every_quote_is_verbatim_on_its_line_in_its_chapter() -> None:
+    lines = plan_lines()
+    for s in load_statements():
+        assert s.quote in lines[s.line - 1], s.statement_id
+        # The chapter is the last 第X章 / 专栏N heading above the line.
+        heading = next(
+            h for h in reversed(lines[: s.line])
+            if re.match(r"^(第[一二三四五六七八九十]+章|专栏\d+)", h)
+        )
+        assert heading.startswith(s.chapter), s.statement_id
+
+
+@needs_plan
+def test_every_quotation_in_the_plan_data_is_the_plans_own_words() -> None:
+    text = PLAN_PATH.read_text(encoding="utf-8")
+    files = [*GEO.glob("*.geojson"), GEO / "README.md", STATEMENTS_PATH]
+    for path in files:
+        for quoted in re.findall(r"“([^“”]*)”", path.read_text(encoding="utf-8")):
+            assert quoted in text, (path.name, quoted)
+
+
+def test_every_cited_feature_exists() -> None:
+    feats = all_features()
+    for s in load_statements():
+        for fid in s.feature_ids:
+            assert fid in feats, (s.statement_id, fid)
+
+
+def test_every_feature_named_in_the_plan_cites_a_statement() -> None:
+    cited = {fid for s in load_statements() for fid in s.feature_ids}
+    named = [fid for fid, f in all_features().items() if f["properties"].get("named_in_plan")]
+    assert len(named) > 80
+    assert sorted(set(named) - cited) == []
+
+
+def test_every_placing_statement_points_at_a_feature_or_says_why_not() -> None:
+    for s in load_statements():
+        if s.kind in ("places", "orients", "membership", "sizes", "links", "order"):
+            assert s.feature_ids or s.not_drawn_reason, s.statement_id
+
+
+def test_features_without_a_location_are_cited_with_the_reason() -> None:
+    feats = all_features()
+    unplaced = [fid for fid, f in feats.items() if f["geometry"] is None]
+    assert {"fushan-forest-park", "beicheng-country-park", "s304", "ronghe-zhixin"} <= set(
+        unplaced)
+    for fid in unplaced:
+        rows = statements_for(fid)
+        assert rows and any(r.not_drawn_reason for r in rows), fid
+
+
+def test_statements_for_a_feature_come_in_the_plans_order() -> None:
+    rows = statements_for("beibu-xincheng")
+    assert len(rows) >= 5
+    assert [r.line for r in rows] == sorted(r.line for r in rows)
+    assert statements_for("no-such-feature") == []
+    orient = statements_for("keji-area")
+    assert any(r.kind == "orients" and "景观湖以西" in r.quote for r in orient)
+    assert orient[0].kind_label("zh") in {"方位", "定位"}
+
+
+def test_a_malformed_table_is_refused_with_one_bilingual_message(tmp_path: Path) -> None:
+    bad = tmp_path / "s.csv"
+    bad.write_text("statement_id,chapter\nS1,第一章\n", encoding="utf-8")
+    with pytest.raises(SpatialError):
+        load_statements(bad)
+    bad.write_text("statement_id,chapter,line,quote,kind,feature_ids,not_drawn_reason\n"
+                   "S1,第一章,x,q,places,,\n", encoding="utf-8")
+    with pytest.raises(SpatialError):
+        load_statements(bad)
+
+
+def test_chapter_and_confidence_words() -> None:
+    assert chapter_en("第十六章") == "Chapter 16"
+    assert chapter_en("第五章") == "Chapter 5"
+    assert chapter_en("第二十章") == "Chapter 20"
+    assert chapter_en("专栏11") == "Box 11"
+    assert confidence_words("low") == "据规划文字推定，位置可能偏差0.5–2公里"
+    assert "0.5–2 km" in confidence_words("low", "en")
+    assert confidence_words("high").endswith("50米以内")
+    assert confidence_words("nonsense") == ""
+
+
+# --- the plan's words as geometry ----------------------------------------------------------------
+
+
+def test_lake_areas_lie_on_the_sides_the_plan_names() -> None:
+    # 第十六章: “景观湖以北…形成创智服务区”, “景观湖以西…形成科技创新区”,
+    # “景观湖以南…形成人才高地”, “核心区东侧…打造高品质人才社区”.
+    lake = gk_geom("parks", "longgang-lake")
+    expected = {"chuangzhi-area": 0.0, "keji-area": 270.0, "rencai-area": 180.0,
+                "rencai-community": 90.0}
+    for fid, due in expected.items():
+        b = bearing(lake, gk_geom("parks", fid))
+        assert min(abs(b - due), 360.0 - abs(b - due)) <= 30.0, (fid, b)
+        assert gk_geom("parks", fid).within(gk_geom("parks", "longgang-park").buffer(0.5)), fid
+    core = shapely.union_all([gk_geom("parks", f) for f in
+                              ("longgang-lake", "chuangzhi-area", "keji-area", "rencai-area")])
+    talent = gk_geom("parks", "rencai-community")
+    assert talent.intersection(core).area < 1.0
+    assert talent.centroid.x > core.bounds[2] - 50.0  # wholly east of the core
+    # “依托生态田园资源”: the 人才社区 borders the 生态田园板块.
+    assert talent.distance(gk_geom("parks", "eco-farmland")) < 50.0
+
+
+def test_longgang_boards_lie_where_box_11_puts_them() -> None:
+    # 专栏11: “西北对接城北汽车电子产业板块”, “西南部…打造形成光电子和都市产业板块”,
+    # “预留龙岗东北片区作为镁基新材料产业发展用地”.
+    park = gk_geom("parks", "longgang-park")
+    for fid, lo, hi in (("longgang-nw-auto-board", 270.0, 360.0),
+                        ("longgang-sw-urban-board", 180.0, 270.0),
+                        ("longgang-ne-magnesium-board", 0.0, 90.0)):
+        board = gk_geom("industry", fid)
+        assert lo < bearing(park, board) < hi, fid
+        assert board.within(park.buffer(0.5)), fid
+    # Both west boards face 城北 (“与西侧城北片区对接”): nearer to it than the east board.
+    chengbei = gk_geom("parks", "chengbei-park")
+    ne = gk_geom("industry", "longgang-ne-magnesium-board").distance(chengbei)
+    for fid in ("longgang-nw-auto-board", "longgang-sw-urban-board"):
+        assert gk_geom("industry", fid).distance(chengbei) < ne, fid
+    # The 海尔镁合金轻量化装备产业园 is in the 东北片区.
+    haier = gk_geom("plan_projects", "haier-magnesium-park")
+    assert haier.within(gk_geom("industry", "longgang-ne-magnesium-board"))
+
+
+def test_park_industries_follow_chapter_11() -> None:
+    # 第十一章: 城北园区 汽车电子 (天章双创园), 城东园区 光电子 (中原光谷),
+    # 金山园区 镁基新材料 (鹤壁金山镁业小镇).
+    boards = load_layer("industry").set_index("id")
+    assert boards.loc["chengbei-auto-board", "industry"] == "汽车电子"
+    assert boards.loc["chengdong-photonics-board", "industry"] == "光电子"
+    assert boards.loc["jinshan-magnesium-board", "industry"] == "镁基新材料"
+    assert boards.loc["longgang-sw-urban-board", "industry"] == "光电子、都市产业"
+    for board, park in (("chengbei-auto-board", "chengbei-park"),
+                        ("chengdong-photonics-board", "chengdong-park"),
+                        ("jinshan-magnesium-board", "jinshan-park")):
+        assert gk_geom("industry", board).within(gk_geom("parks", park).buffer(0.5)), board
+    for project, park in (("tianzhang-park", "chengbei-park"),
+                          ("zhongyuan-guanggu", "chengdong-park"),
+                          ("zhongyuan-guanggu", "longgang-park"),
+                          ("meiye-deep-processing-park", "meiye-town")):
+        assert gk_geom("plan_projects", project).within(gk_geom("parks", park)), project
+    assert gk_geom("parks", "meiye-town").within(gk_geom("parks", "jinshan-park").buffer(0.5))
+
+
+def test_north_new_town_and_bonded_zone_are_separate_carriers() -> None:
+    # 第十六章 “一城一镇一园一区”; 专栏11 “北部新城、镁业小镇、龙岗工业园、综合保税区四大…”.
+    carriers = {fid: gk_geom(layer, fid) for layer, fid in (
+        ("parks", "beibu-xincheng"), ("parks", "meiye-town"), ("parks", "longgang-park"),
+        ("bonded_zone", "bonded-zone"))}
+    for a, ga in carriers.items():
+        for b, gb in carriers.items():
+            if a < b:
+                assert ga.intersection(gb).area < 1.0, (a, b)
+    # 第十六章 “沿兴鹤大街、渤海路、延河路,形成共享型双创功能节点”: all three run through 北部新城.
+    town = carriers["beibu-xincheng"]
+    for road in ("xinghe-st", "yanhe-rd"):
+        assert gk_geom("roads", road).intersects(town), road
+    bohai = shapely.union_all([gk_geom("roads", f"bohai-rd-{k}") for k in range(1, 8)])
+    assert bohai.intersects(town)
+    for fid in ("rd-service-park", "chuangzhi-twin-towers", "hebeihu-complex",
+                "xincheng-complex", "shuangchuang-node-yanhe"):
+        assert gk_geom("plan_projects", fid).within(town.buffer(0.5)), fid
+
+
+def test_bonded_zone_is_the_plans_2_87_km2_with_its_three_areas() -> None:
+    # 专栏11 “园区规划面积2.87平方公里,分为口岸联动区、综合服务区、保税功能区三大功能分区”.
+    zone = gk_geom("bonded_zone", "bonded-zone")
+    assert zone.area / 1e6 == pytest.approx(2.87, rel=1e-3)
+    subs = load_layer("bonded_subzones")
+    assert set(subs["name"]) == {"口岸联动区", "综合服务区", "保税功能区"}
+    # “先期推进衡山路、科学大道…”: the zone lies on both roads.
+    for road in ("hengshan-rd",):
+        assert gk_geom("roads", road).distance(zone) < 1.0
+    kexue = shapely.union_all([gk_geom("roads", f"kexue-ave-{k}") for k in range(1, 4)])
+    assert kexue.distance(zone) < 1.0
+
+
+def test_corridor_links_its_four_places_west_to_east_in_the_plans_order() -> None:
+    # 第十五章 “连接金山研发孵化服务中心、北部新城孵化节点、龙岗工业园和生态田园板块”.
+    corridor = gk_geom("corridor", "bohai-corridor")
+    places = [gk_geom("plan_projects", "jinshan-rd-centre"), gk_geom("nodes", "fuhua-node"),
+              gk_geom("parks", "longgang-park"), gk_geom("parks", "eco-farmland")]
+    # The corridor reaches each place (within 300 m of a point; through an area).
+    assert corridor.distance(places[0]) < 300.0 and corridor.distance(places[1]) < 1.0
+    assert corridor.intersects(places[2]) and corridor.intersects(places[3])
+    along = [corridor.project(p.representative_point()) for p in places]
+    assert along == sorted(along)
+    xs = [corridor.interpolate(d).x for d in along]
+    assert xs == sorted(xs)  # and the order runs west to east (“东西贯通”)
+    assert gk_geom("plan_projects", "jinshan-rd-centre").within(gk_geom("parks", "meiye-town"))
+    assert gk_geom("nodes", "fuhua-node").within(gk_geom("parks", "beibu-xincheng"))
+
+
+def test_seven_axes_six_named_and_the_seventh_from_the_plans_hint() -> None:
+    # 第十五章 names six “等七条板块联动轴”; 第十六章 “…进一步完善兴鹤大街功能形象,打造轴线”.
+    axes = load_layer("axes").set_index("id")
+    assert len(axes) == 7
+    named = axes[axes["named_in_plan"].astype(bool)]
+    assert set(named["name"]) == {
+        "渤海路创智服务联动轴", "北环路区域交通联系轴", "学而大街区域交通联系轴",
+        "大白线区域交通联系轴", "黎阳路产城服务联动轴", "科学大道综合服务联动轴"}
+    seventh = axes.loc["xinghe-axis"]
+    assert not seventh["named_in_plan"] and "兴鹤大街" in seventh["name"]
+    assert "打造轴线" in seventh["source"]
+    assert gk_geom("axes", "xinghe-axis").hausdorff_distance(gk_geom("roads", "xinghe-st")) < 1.0
+
+
+def test_nodes_sit_on_axis_crossings_in_the_places_the_text_ties_them_to() -> None:
+    # 第十五章 “于轴线交汇处,塑造…七大节点”.
+    nodes = load_layer("nodes").set_index("id")
+    for fid, row in nodes.iterrows():
+        node = gk_geom("nodes", fid)
+        for axis in row["axes"]:
+            assert gk_geom("axes", axis).distance(node) < 0.5, (fid, axis)
+    inside = {
+        "dushi-node": ("industry", "longgang-sw-urban-board"),  # 专栏11 西南部 都市产业板块
+        "chuangxin-node": ("parks", "longgang-park"),  # 龙岗创新创业园
+        "fuhua-node": ("parks", "beibu-xincheng"),  # 北部新城孵化节点
+        "chanye-node": ("parks", "meiye-town"),  # 第十三章 镁业小镇 “产业服务”
+        "zhizao-node": ("parks", "chengdong-park"),
+    }
+    for fid, (layer, area) in inside.items():
+        assert gk_geom("nodes", fid).within(gk_geom(layer, area).buffer(0.5)), fid
+    # 都市型产业服务 is not in 金山/镁业小镇 (the text ties 都市产业 to 龙岗 only).
+    assert not gk_geom("nodes", "dushi-node").within(gk_geom("parks", "jinshan-park"))
+    # 智能制造 is in the 核心区外围 (outside the lake core), towards 鹤壁东区.
+    core = gk_geom("parks", "longgang-lake").buffer(700.0)
+    zhizao = gk_geom("nodes", "zhizao-node")
+    assert not zhizao.within(core)
+    assert zhizao.distance(gk_geom("parks", "hebi-east")) < zhizao.distance(
+        gk_geom("parks", "longgang-lake"))
+    # 外向型经济服务 is the crossing beside the 综合保税区.
+    zone = gk_geom("bonded_zone", "bonded-zone")
+    waixiang = gk_geom("nodes", "waixiang-node")
+    others = [gk_geom("nodes", f) for f in nodes.index if f != "waixiang-node"]
+    assert waixiang.distance(zone) < 1_000.0
+    assert all(waixiang.distance(zone) < o.distance(zone) for o in others)
+
+
+def test_communities_in_the_street_office_box_12_names() -> None:
+    # 专栏12 “海河路街道兴鹤社区、中鹤社区服务群众应急保障中心”: both in 海河路街道.
+    com = load_layer("communities").set_index("id")
+    for fid in ("xinghe-community", "zhonghe-community"):
+        assert com.loc[fid, "street_office"] == "海河路街道"
+    assert gk_geom("communities", "xinghe-community").distance(
+        gk_geom("communities", "zhonghe-community")) < 1_000.0
+    # Neither sits in 金山 (a different 街道 in PLACES.md).
+    for fid in ("xinghe-community", "zhonghe-community"):
+        assert not gk_geom("communities", fid).intersects(gk_geom("parks", "jinshan-park"))
+
+
+def test_no_drawn_community_claims_to_be_a_wanren_community() -> None:
+    # 第十五章 “集中建设3个万人社区”: the plan does not say which; the size is in the word
+    # (≈1万 residents), so no block of a few thousand may be called one.
+    com = load_layer("communities")
+    assert not com["name"].str.contains("万人").any()
+    row = next(s for s in load_statements() if "3个万人社区" in s.quote)
+    assert not row.feature_ids and "万人社区" in row.not_drawn_reason
+
+
+def test_features_not_in_the_plan_are_schematic_and_carry_no_real_name() -> None:
+    for layer in ("facilities", "communities", "roads"):
+        gdf = load_layer(layer)
+        unnamed = gdf[~gdf["named_in_plan"].fillna(False).astype(bool)]
+        generated = unnamed[unnamed["name"].str.startswith("示意")]
+        assert (generated["confidence"] == "schematic").all(), layer
+        if layer != "roads":
+            assert len(generated) == len(unnamed), layer
+    roads = load_layer("roads")
+    local = roads[roads["road_class"] == "local"]
+    assert local["name"].str.startswith("示意").all()
+    assert (local["confidence"] == "schematic").all()
+    # The plan names none of these roads: flagged so.
+    for name in ("九州路", "卫河路", "松江路"):
+        assert not roads.loc[roads["name"] == name, "named_in_plan"].astype(bool).any(), name
+    for conf in ("high",):
+        for layer in ("parks", "industry", "plan_projects", "transport", "axes", "nodes"):
+            assert (load_layer(layer)["confidence"] != conf).all(), layer
+
+
+def test_transport_names_the_plans_lines_and_invents_no_course() -> None:
+    # 专栏10 “持续推进S304濮鹤线干线、S225安平线干线、S542安鹤线干线、107国道综合整治”.
+    t = load_layer("transport").set_index("id")
+    assert {"京广铁路", "107国道", "S304濮鹤线", "S225安平线", "S542安鹤线",
+            "鹤煤热电厂铁路专用线"} <= set(t["name"])
+    for fid in ("s304", "s225", "s542", "hemei-railway-siding"):
+        assert t.geometry[fid] is None and not t.loc[fid, "location_known"], fid
+    # 专栏9 “107国道与高速高铁之间…风景防护林”: the 107 lies west of the HSR, the belt between.
+    hsr = gk_geom("ref_hsr", "hsr-anyang-east-hebi-east")
+    g107 = gk_geom("transport", "g107")
+    belt = gk_geom("green", "hsr-g4-green-belt")
+    probe = belt.representative_point()
+    across = shapely.LineString([(probe.x - 20_000.0, probe.y), (probe.x + 20_000.0, probe.y)])
+    x_107, x_hsr = (across.intersection(line).centroid.x for line in (g107, hsr))
+    assert x_107 < probe.x < x_hsr

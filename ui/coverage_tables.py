@@ -1,0 +1,211 @@
+"""Coverage page tables: labels, share pivots, downloads and the rule editor.
+
+Split from :mod:`ui.pages.coverage_page` (one module per concern); every figure
+comes from :mod:`spatial.coverage`.
+"""
+
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from spatial._errors import SpatialError
+from spatial.coverage import (
+    CoverageModel,
+    UnitWeights,
+    combo_index,
+    report_tables,
+    result_layers,
+    study_area,
+)
+from spatial.coverage_rules import CoverageRules, load_rules, rules_from_frame
+from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
+from spatial.tables import to_gpkg_bytes, to_safe_csv
+from ui.coverage_panels import (
+    na_text,
+)
+from ui.i18n import current_lang, t
+
+__all__ = [
+    "ALL",
+    "cat_label",
+    "category_labels",
+    "dist_text",
+    "downloads",
+    "pct",
+    "percent_config",
+    "rules_editor",
+    "share_pivot",
+    "unit_pivot",
+]
+
+ALL = "all"  # the "all nine categories" choice
+
+
+# --- labels --------------------------------------------------------------------------------------
+
+
+def cat_label(code: str) -> str:
+    if code == ALL:
+        return t("全部九类", "All nine categories")
+    c = category_by_code(code)
+    return t(c.name, c.name_en)
+
+
+def category_labels(codes: list[str]) -> dict[str, str]:
+    """Labels resolved now, in this run's language (a format_func may run outside the run)."""
+    return {c: cat_label(c) for c in codes}
+
+
+def pct(value: float, missing: str | None = None) -> str:
+    """A share as a percentage; a missing one is "not applicable" unless told otherwise."""
+    if value is None or not np.isfinite(value):
+        return na_text() if missing is None else missing
+    return f"{value * 100:.1f}%"
+
+
+def dist_text(value: float) -> str:
+    return t("超出搜索范围", "beyond search radius") if not np.isfinite(value) else f"{value:.0f} m"
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def share_pivot(summary: pd.DataFrame, population_known: bool = True) -> pd.DataFrame:
+    """Shares per category and level as text: a level with no facility reads "not applicable"."""
+    pop = summary["pop_share"].to_numpy(dtype=float)
+    area = summary["area_share"].to_numpy(dtype=float)
+    count = summary["n_facilities"].to_numpy(dtype=np.int64)
+    rows = []
+    for c in CATEGORIES:
+        row: dict[str, Any] = {t("类别", "Category"): cat_label(c.code)}
+        for lv in LEVELS_MIN:
+            j = combo_index(c.code, lv)
+            no_pop = "—" if not population_known and count[j] else None
+            row[t(f"{lv}分钟 人口", f"{lv} min residents")] = pct(pop[j], no_pop)
+            row[t(f"{lv}分钟 用地", f"{lv} min area")] = pct(area[j])
+            row[t(f"{lv}分钟 设施数", f"{lv} min facilities")] = int(count[j])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def unit_pivot(units: pd.DataFrame, category: str, level: int) -> pd.DataFrame:
+    if units.empty:
+        return units
+    label: Callable[[Any], str]
+    if category == ALL:
+        sel = units[units["level_min"] == level]
+        cols, label = "category", lambda code: cat_label(str(code))
+    else:
+        sel = units[units["category"] == category]
+        cols, label = "level_min", lambda lv: t(f"{lv}分钟", f"{lv} min")
+    # One row per unit, in layer order; units without residents stay listed with blanks.
+    indexed = sel.set_index(["unit_layer", "unit_id", cols])
+    pop_share = indexed["pop_share"].to_dict()
+    area_share = indexed["area_share"].to_dict()
+    units_in_order = sel.drop_duplicates(["unit_layer", "unit_id"])
+    keys = list(dict.fromkeys(sel[cols].tolist()))
+    rows = []
+    for layer_id, unit_id, unit_name, pop in units_in_order[
+        ["unit_layer", "unit_id", "unit_name", "population"]
+    ].itertuples(index=False):
+        row: dict[str, Any] = {
+            "unit_layer": layer_id, "unit_name": unit_name, "population": round(float(pop)),
+        }
+        for k in keys:
+            row[t(f"{label(k)} 人口", f"{label(k)} residents")] = pop_share[
+                (layer_id, unit_id, k)
+            ] * 100
+        if category != ALL:
+            for k in keys:
+                row[t(f"{label(k)} 用地", f"{label(k)} area")] = area_share[
+                    (layer_id, unit_id, k)
+                ] * 100
+        rows.append(row)
+    pivot = pd.DataFrame(rows)
+    layer_name = {"life_circles": t("生活圈", "Life circle"), "parks": t("园区", "Park")}
+    pivot["unit_layer"] = pivot["unit_layer"].map(lambda v: layer_name.get(v, v))
+    return pivot.rename(columns={
+        "unit_layer": t("单元图层", "Unit layer"), "unit_name": t("单元", "Unit"),
+        "population": t("居住人口", "Residents"),
+    })
+
+
+def percent_config(frame: pd.DataFrame, skip: int) -> dict[str, Any]:
+    return {
+        c: st.column_config.NumberColumn(c, format="%.1f%%")
+        for c in frame.columns[skip:]
+        if not str(c).endswith(("设施数", "facilities"))
+    }
+
+
+def downloads(
+    model: CoverageModel, units: list[UnitWeights], area_units: gpd.GeoDataFrame | None
+) -> None:
+    labels = {
+        "summary": t("覆盖率汇总", "Coverage summary"),
+        "checkup": t("体检指标", "Check-up indicators"),
+        "units": t("规划单元覆盖率", "Coverage per unit"),
+        "completeness": t("完整度", "Completeness"),
+        "gaps": t("缺口清单", "Gap list"),
+        "straight_line": t("直线距离对比", "Straight-line comparison"),
+        "straight_line_overclaims": t("直线距离高估明细", "Straight-line over-claims"),
+        "places": t("居住区逐项距离", "Per-place distances"),
+        "unsnapped": t("未接入路网", "Not on the network"),
+        "facilities": t("设施（含推演）", "Facilities (with what-ifs)"),
+    }
+    names = [k for k in labels if k != "units" or units]
+    c1, c2 = st.columns([2, 1])
+    which = c1.selectbox(
+        t("下载表格（CSV）", "Download a table (CSV)"), names,
+        format_func=lambda k: labels.get(k, k), key="cov_dl_table",
+    )
+    targets = st.session_state.get("cov_targets")
+
+    # Built only when the button is pressed: the walksheds and indicators cost a few seconds.
+    def make_csv() -> bytes:
+        area = study_area(model, area_units)
+        return to_safe_csv(report_tables(model, units, area=area, targets=targets)[which])
+
+    c1.download_button(
+        t("下载 CSV", "Download CSV"), make_csv,
+        file_name=f"coverage_{which}.csv", mime="text/csv", on_click="ignore", key="cov_dl_csv",
+    )
+    make_gpkg: Callable[[], bytes] = lambda: to_gpkg_bytes(result_layers(model))  # noqa: E731
+    c2.download_button(
+        t("下载结果图层（GeoPackage，含步行服务范围）",
+          "Download result layers (GeoPackage, with walksheds)"), make_gpkg,
+        file_name="coverage.gpkg", mime="application/geopackage+sqlite3", on_click="ignore",
+        key="cov_dl_gpkg",
+    )
+
+
+def rules_editor(rules: CoverageRules) -> None:
+    st.caption(t(
+        "每类设施的步行服务距离及出处；GK 表示依据通用知识、尚未与标准原文核对。修改后点“应用”。",
+        "Walking distance per facility type and its source; GK = general knowledge, not yet "
+        "checked against the standard text. Edit, then press Apply.",
+    ))
+    edited = st.data_editor(
+        rules.table, num_rows="dynamic", hide_index=True, key="cov_rules_editor",
+        width="stretch",
+    )
+    c1, c2 = st.columns(2)
+    if c1.button(t("应用规则", "Apply rules"), key="cov_rules_apply"):
+        try:
+            st.session_state["cov_rules"] = rules_from_frame(pd.DataFrame(edited))
+            st.rerun()
+        except SpatialError as err:
+            st.error(err.message(current_lang()))
+    if c2.button(t("恢复默认规则", "Restore default rules"), key="cov_rules_reset"):
+        st.session_state["cov_rules"] = load_rules()
+        st.session_state.pop("cov_rules_editor", None)
+        st.rerun()
+
+

@@ -1,0 +1,208 @@
+"""规划实施监测 page: yearly actuals of Table 1 against their paths, with an early warning.
+
+Wires widgets to :mod:`spatial.monitoring`: the planner downloads a template,
+uploads actuals (CSV/xlsx, read by the statistics reader), sees one overview
+table of levels, edits the rule of any indicator, looks at each indicator's
+chart and years, and downloads the same levels as a PDF report page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from spatial._errors import SpatialError
+from spatial.monitoring import (
+    KINDS,
+    LEVEL_COLOURS,
+    YEARS,
+    Actuals,
+    IndicatorMonitor,
+    Rule,
+    default_rule,
+    indicator_chart,
+    kind_name,
+    level_name,
+    monitor,
+    overview_table,
+    read_actuals,
+    report_pdf,
+    rules_from_table,
+    rules_table,
+    template_csv,
+    year_table,
+)
+from spatial.plan_indicators import PlanIndicator, load_plan_indicators
+from ui.i18n import current_lang, t
+from ui.pages.import_page import md_escape
+
+_RULES = "mon_rules"  # session key: edited rules by indicator key
+_BASE = "mon_rules_base"  # the rules the editor was opened with
+_EDITOR = "mon_rule_editor"
+
+
+@st.cache_data(show_spinner=False)
+def _plan() -> list[PlanIndicator]:
+    return load_plan_indicators()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _read(digest: str, filename: str, _data: bytes) -> Actuals:
+    del digest
+    return read_actuals(_data, filename, _plan())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _pdf(digest: str, lang: str, _monitors: list[IndicatorMonitor]) -> bytes:
+    del digest
+    return report_pdf(_monitors, lang)
+
+
+def _upload() -> Actuals:
+    """The uploaded actuals (empty when nothing is uploaded or the file is refused)."""
+    up = st.file_uploader(
+        t("上传年度实际值（CSV 或 .xlsx）", "Upload yearly actuals (CSV or .xlsx)"),
+        type=["csv", "xlsx"], key="mon_upload",
+    )
+    if up is None:
+        st.info(t("尚未上传实际值：下表各年均为“缺失”。可先下载模板填写。",
+                  "No actuals uploaded yet: every year below is “missing”. "
+                  "Download the template to fill in."))
+        return Actuals({})
+    data = up.getvalue()
+    try:
+        actuals = _read(hashlib.sha256(data).hexdigest(), up.name, data)
+    except SpatialError as err:
+        st.error(md_escape(err.message(current_lang())))
+        return Actuals({})
+    lang = current_lang()
+    n = sum(len(v) for v in actuals.values.values())
+    st.success(t(f"已读取 {len(actuals.values)} 项指标的 {n} 个年度实际值。",
+                 f"Read {n} yearly actuals of {len(actuals.values)} indicators."))
+    if actuals.problems:
+        # Problem texts quote the sheet's cells: untrusted, shown literally.
+        st.warning("\n".join(f"- {md_escape(p)}" for p in actuals.problem_texts(lang)))
+    return actuals
+
+
+def _rule_editor(plan: list[PlanIndicator], lang: str) -> dict[str, Rule]:
+    """The rules in force: defaults from Table 1, edited per indicator in a table."""
+    defaults = {ind.key: default_rule(ind) for ind in plan}
+    # The editor's input stays fixed while the page is open (the editor keeps the edits on
+    # top of it); it is rebuilt from the saved edits when the planner comes back to the page.
+    if _EDITOR not in st.session_state or _BASE not in st.session_state:
+        edited: dict[str, Rule] = st.session_state.get(_RULES, {})
+        st.session_state[_BASE] = {k: edited.get(k, r) for k, r in defaults.items()}
+    rules: dict[str, Rule] = st.session_state[_BASE]
+    with st.expander(t("预警规则（可按指标修改）", "Warning rules (editable per indicator)")):
+        st.caption(t(
+            "路径：按年均增长＝2020 年基数按规划年均增长递增；线性＝基数到目标直线；"
+            "逐年增速＝每年增速对照规划增速；累计＝当年数累加对照五年累计的均匀进度；"
+            "门槛值＝规划未给基数，逐年对照目标。"
+            "等级按落后路径值的百分比：不超过容差为正常，超过预警带为预警，其间为关注。",
+            "Path: compound = the 2020 base growing at the plan's average rate; linear = "
+            "straight from base to target; yearly rate = each year's rate against the plan's; "
+            "running total = yearly figures added up against an even share of the five-year "
+            "total; threshold = no base in the plan, each year against the target. The level "
+            "is the shortfall in % of the path value: up to the tolerance on track, beyond the "
+            "band a warning, in between watch.",
+        ))
+        names = {ind.key: ind.name(lang) for ind in plan}
+        kinds = {k: kind_name(k, lang) for k in KINDS}
+        raw = rules_table([IndicatorMonitor(ind, rules[ind.key]) for ind in plan])
+        view = pd.DataFrame({
+            "name": raw["key"].map(names),
+            "kind": raw["kind"].map(kinds),
+            # As text: an empty cell stays blank (a number column would print "None").
+            **{c: raw[c].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}")
+               for c in ("base", "target", "growth_pct")},
+            "lower_is_better": raw["lower_is_better"],
+            "tolerance_pct": raw["tolerance_pct"], "band_pct": raw["band_pct"],
+        })
+        cfg = st.column_config
+        out = st.data_editor(
+            view, hide_index=True, width="stretch", key=_EDITOR, disabled=["name"],
+            column_config={
+                "name": cfg.TextColumn(t("指标", "Indicator")),
+                "kind": cfg.SelectboxColumn(t("路径", "Path"), options=list(kinds.values()),
+                                            required=True),
+                "base": cfg.TextColumn(t("2020 年基数", "2020 base")),
+                "target": cfg.TextColumn(t("目标 / 增速 / 累计", "Target / rate / total")),
+                "growth_pct": cfg.TextColumn(t("年均增长（%）", "Average growth (%)")),
+                "lower_is_better": cfg.CheckboxColumn(t("越低越好", "Lower is better")),
+                "tolerance_pct": cfg.NumberColumn(t("正常容差（%）", "Tolerance (%)"),
+                                                  min_value=0.0),
+                "band_pct": cfg.NumberColumn(t("预警带（%）", "Warning band (%)"),
+                                             min_value=0.0),
+            },
+        )
+        back = {v: k for k, v in kinds.items()}
+        table = out.assign(key=raw["key"], kind=out["kind"].map(back))
+        rules = rules_from_table(table, defaults)
+        st.session_state[_RULES] = {k: r for k, r in rules.items() if r != defaults[k]}
+        bad = [names[k] for k, r in rules.items() if r.problem() is not None]
+        if bad:
+            st.caption(t("以下指标缺少路径所需数值，不作预警：",
+                         "Not assessed, a number is missing: ")
+                       + t("、", ", ").join(md_escape(b) for b in bad))
+    return rules
+
+
+def _detail(monitors: list[IndicatorMonitor], lang: str) -> None:
+    """One indicator at a time: its rule, chart and years."""
+    assessed = [m for m in monitors if m.rule.kind != "none"]
+    if not assessed:
+        return
+    labels = {m.indicator.key: f"{m.indicator.number or '—'} {m.indicator.name(lang)}"
+              for m in assessed}
+    key = st.selectbox(t("查看指标", "Indicator"), list(labels), key="mon_indicator",
+                       format_func=labels.__getitem__)
+    m = next(m for m in assessed if m.indicator.key == key)
+    st.text(t("规则：", "Rule: ") + m.rule.describe(lang, m.indicator.unit(lang)))
+    left, right = st.columns([3, 2])
+    with left:
+        st.pyplot(indicator_chart(m, lang), clear_figure=False)
+    with right:
+        st.dataframe(year_table(m, lang), hide_index=True, width="stretch")
+
+
+def render() -> None:
+    """Draw the monitoring page."""
+    lang = current_lang()
+    st.title(t("规划实施监测", "Plan implementation monitoring"))
+    st.caption(t(
+        "将 2021–2025 年实际值与表1各指标从 2020 年基数到 2025 年目标的路径对照，按规则给出"
+        "正常 / 关注 / 预警；未填的年份显示为“缺失”，不作插值。",
+        "Yearly actuals 2021–2025 against each Table 1 indicator's path from the 2020 base to "
+        "the 2025 target, with a level by rule: on track / watch / warning. A year without an "
+        "actual shows as “missing”; nothing is interpolated.",
+    ))
+    plan = _plan()
+    st.download_button(t("下载填写模板（CSV）", "Download the template (CSV)"),
+                       template_csv(plan, lang), file_name="monitoring_template.csv",
+                       mime="text/csv", key="mon_template")
+    actuals = _upload()
+    rules = _rule_editor(plan, lang)
+    monitors = monitor(plan, actuals, rules)
+    st.subheader(t("监测总览", "Overview"))
+    table = overview_table(monitors, lang)
+    colours = {level_name(lv, lang): c for lv, c in LEVEL_COLOURS.items()}
+    styled = table.style.map(lambda v: f"color: {colours[v]}" if v in colours else "",
+                             subset=[*map(str, YEARS), table.columns[-1]])
+    st.dataframe(styled, hide_index=True, width="stretch", height=(len(table) + 1) * 35 + 3)
+    digest = hashlib.sha256(repr((sorted((k, sorted(v.items()))
+                                         for k, v in actuals.values.items()),
+                                  sorted(rules.items(), key=lambda kv: kv[0]),
+                                  YEARS)).encode()).hexdigest()
+    try:
+        pdf = _pdf(digest, lang, monitors)
+    except SpatialError as err:
+        st.error(t(err.zh, err.en))
+    else:
+        st.download_button(t("下载监测报告（PDF）", "Download the monitoring report (PDF)"),
+                           pdf, file_name="monitoring_report.pdf", mime="application/pdf",
+                           key="mon_pdf")
+    st.subheader(t("分指标", "By indicator"))
+    _detail(monitors, lang)
