@@ -55,10 +55,10 @@ __all__ = ["render"]
 MAP_HEIGHT = 640
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
-# "last_clicked" (a click on the map itself): vector-tile layers draw on a canvas with no
-# clickable objects, so their features are identified from the clicked point alone.
-_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "last_clicked", "center",
-             "zoom", "bounds"]
+_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "center", "zoom", "bounds"]
+# With a vector-tile layer shown, also "last_clicked" (a click on the map itself): tiles draw on
+# a canvas with no clickable objects, so their features are identified from the clicked point.
+_RETURNED_TILED = [*_RETURNED, "last_clicked"]
 _HIT_PX = 6  # how near (in screen pixels) a click must be to a line or point to pick it
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d")
@@ -501,10 +501,12 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     bm = get_basemap(view.basemap)
     data_dir = str(plan_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
+    tiled = False
     for layer_id in visible:
         if layer_id in loaded.user_keys and needs_tiles(len(loaded.frames[layer_id])):
             # City-scale: vector tiles, not one GeoJSON payload (identify stays server-side).
             overlays.append(_user_tiles(layer_id, loaded))
+            tiled = True
             continue
         if layer_id in loaded.user_keys:
             payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
@@ -520,7 +522,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
             center=target_center,
             zoom=target_zoom,
             feature_group_to_add=overlays,
-            returned_objects=_RETURNED,
+            returned_objects=_RETURNED_TILED if tiled else _RETURNED,
             use_container_width=True,
             height=MAP_HEIGHT,
         )
