@@ -80,6 +80,9 @@ def test_city_scale_layer_comes_as_tiles_and_identify_works(
     bad = re.sub(r"/tiles/[0-9a-f]{32}/", "/tiles/" + "0" * 32 + "/", ok[0])
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(bad, timeout=10)
+    for listing in ("/app/static/tiles/", "/app/static/tiles"):  # no directory listing either
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(tiled_server + listing, timeout=10)
     # Identify on click: the details panel names the feature under the pointer.
     x, y = _page_xy(page, LAT, LON)
     page.mouse.click(x, y)
