@@ -80,8 +80,15 @@ for module, path, zh, en, icon in _PAGES:
     if module == "admin_page" and not show_admin:
         continue
     fn = _render_fn(module)
-    if fn is not None:
-        pages.append(st.Page(fn, title=t(zh, en), url_path=path, icon=icon, default=not pages))
+    if fn is None:
+        continue
+    if not pages:
+        # Streamlit serves its default page at "/" only: /map?… (README, export CLI) would say
+        # "Page not found" and drop to the root. So the first page is served at both: a hidden
+        # default at the root, and the menu entry at its own path.
+        pages.append(st.Page(fn, title=t(zh, en), url_path=f"{path}-home", icon=icon,
+                             default=True, visibility="hidden"))
+    pages.append(st.Page(fn, title=t(zh, en), url_path=path, icon=icon))
 
 if pages:
     st.navigation(pages).run()

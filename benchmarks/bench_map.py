@@ -16,6 +16,15 @@ options, same vendored Leaflet assets), measured in the same run:
 
 and the naive/ours ratio of each. Targets: at least 2× smaller and faster
 than naive, first paint under 1 s. Prints figures only; it never asserts.
+
+``--points N`` adds a synthetic layer of N points (issue 17: thousands of points are drawn on
+one canvas, clustered by zoom, with one shared tooltip handler) and prints its paint time
+against ``explore()`` of the same points.
+
+The labels (注记, :mod:`spatial.webmap_labels`) are measured the same way: our
+page is also built without them, and the with/without ratio of first paint is
+printed (target: labels cost at most 20 %), with the time until the labels
+are placed.
 """
 
 from __future__ import annotations
@@ -35,11 +44,21 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
 
 import layers
 from spatial.storage import GeoJSONDirectoryStore
 from spatial.view import DEFAULT_VIEW
-from spatial.webmap import build_map, render_html, use_local_assets
+from spatial.webmap import (
+    MapParts,
+    TooltipText,
+    build_base_map,
+    build_map,
+    geojson_overlay,
+    render_html,
+    use_local_assets,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -59,11 +78,21 @@ window.__painted = null;
     var k = drawn[i].getAttribute('data-hebi-n');
     n += k === null ? 1 : Number(k);
   }
+  var many = document.querySelectorAll('canvas[data-hebi-points]');  // points on one canvas
+  for (i = 0; i < many.length; i++) n += Number(many[i].getAttribute('data-hebi-points'));
   if (n >= want) {
     setTimeout(function () { window.__painted = performance.now(); }, 0);
     return;
   }
   requestAnimationFrame(poll);
+})();
+window.__labelled = null;
+(function labelled() {
+  if (document.querySelector('.hebi-label')) {
+    window.__labelled = performance.now();
+    return;
+  }
+  if (performance.now() < 20000) requestAnimationFrame(labelled);
 })();
 """
 
@@ -75,9 +104,30 @@ def _load(data_dir: Path) -> tuple[dict[str, Any], dict[str, gpd.GeoDataFrame]]:
     return specs, frames
 
 
-def _ours(specs: dict[str, Any], frames: dict[str, gpd.GeoDataFrame]) -> str:
-    view = DEFAULT_VIEW.replace(groups=tuple({s.group for s in specs.values()}), basemap="none")
-    return render_html(build_map(view, frames, specs, standalone=True))
+def _synthetic_points(n: int) -> gpd.GeoDataFrame:
+    """N points scattered over the plan area (fixed seed), each with a name."""
+    rng = np.random.default_rng(12)
+    pts = shapely.points(114.22 + rng.random(n) * 0.16, 35.70 + rng.random(n) * 0.12)
+    return gpd.GeoDataFrame({"name": [f"点{i}" for i in range(n)]}, geometry=pts, crs=4326)
+
+
+def _points_pages(n: int) -> tuple[str, str]:
+    """Our page and the naive page for N points alone."""
+    gdf = _synthetic_points(n)
+    base = build_base_map("zh", center=DEFAULT_VIEW.center, zoom=DEFAULT_VIEW.zoom)
+    overlay = geojson_overlay(gdf, styles=[{"color": "#0072B2", "radius": 4}],
+                              tooltips=[TooltipText(str(v)) for v in gdf["name"]])
+    ours = render_html(MapParts(base, [overlay]))
+    naive: str = gdf.explore(tiles=None).get_root().render()
+    return ours, naive
+
+
+def _ours(
+    specs: dict[str, Any], frames: dict[str, gpd.GeoDataFrame], labels: bool = True
+) -> str:
+    view = DEFAULT_VIEW.replace(groups=tuple({s.group for s in specs.values()}), layers=None,
+                                basemap="none")
+    return render_html(build_map(view, frames, specs, standalone=True, labels=labels))
 
 
 def _naive(frames: dict[str, gpd.GeoDataFrame]) -> str:
@@ -129,9 +179,12 @@ def _serve(pages: dict[str, str]) -> Iterator[str]:
 
 
 def _paint_times(
-    base: str, names: list[str], n_features: int, runs: int
+    base: str, names: list[str], n_features: int, runs: int, labelled: dict[str, list[float]]
 ) -> dict[str, tuple[list[float], list[float]]]:
-    """Per page: (cold, warm) paint times in seconds, pages alternated to share the load."""
+    """Per page: (cold, warm) paint times in seconds, pages alternated to share the load.
+
+    ``labelled`` receives, per page, the cold-load times until the first label was placed.
+    """
     from playwright.sync_api import sync_playwright
 
     out: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in names}
@@ -148,10 +201,15 @@ def _paint_times(
                           else r.abort())
                 ctx.add_init_script(_PAINT_PROBE % n_features)
                 page = ctx.new_page()
-                for times in out[name]:  # cold, then warm (assets cached)
+                for k, times in enumerate(out[name]):  # cold, then warm (assets cached)
                     page.goto(f"{base}/{name}", wait_until="load")
                     page.wait_for_function("window.__painted !== null", timeout=60_000)
                     times.append(float(page.evaluate("window.__painted")) / 1000.0)
+                    if k == 0:
+                        page.wait_for_timeout(300)
+                        t_lab = page.evaluate("window.__labelled")
+                        if t_lab is not None:
+                            labelled.setdefault(name, []).append(float(t_lab) / 1000.0)
                 ctx.close()
         browser.close()
     return out
@@ -162,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--data-dir", type=Path, default=layers.DATA_DIR)
+    ap.add_argument("--points", type=int, default=0,
+                    help="also time N synthetic points against explore() (e.g. 10000)")
     args = ap.parse_args(argv)
 
     specs, frames = _load(args.data_dir)
@@ -176,12 +236,16 @@ def main(argv: list[str] | None = None) -> None:
     _ours(specs, frames), _naive(frames)  # warm imports and caches
     t_ours, html_ours = _time(lambda: _ours(specs, frames), args.runs)
     t_naive, html_naive = _time(lambda: _naive(frames), args.runs)
+    t_bare, html_bare = _time(lambda: _ours(specs, frames, labels=False), args.runs)
     b_ours, b_naive = len(html_ours.encode()), len(html_naive.encode())
 
-    with _serve({"ours.html": html_ours, "naive.html": html_naive}) as base:
-        paint = _paint_times(base, ["ours.html", "naive.html"], n_features, args.runs)
+    pages = {"ours.html": html_ours, "naive.html": html_naive, "bare.html": html_bare}
+    labelled: dict[str, list[float]] = {}
+    with _serve(pages) as base:
+        paint = _paint_times(base, list(pages), n_features, args.runs, labelled)
     c_ours, w_ours = (statistics.median(x) for x in paint["ours.html"])
     c_naive, w_naive = (statistics.median(x) for x in paint["naive.html"])
+    c_bare, _w_bare = (statistics.median(x) for x in paint["bare.html"])
 
     rows = [
         ("HTML bytes", f"{b_ours:,}", f"{b_naive:,}", b_naive / b_ours),
@@ -192,6 +256,20 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'measure':<38}{'ours':>14}{'naive explore()':>18}{'naive/ours':>12}")
     for label, ours, naive, ratio in rows:
         print(f"{label:<38}{ours:>14}{naive:>18}{ratio:>11.2f}x")
+    lab = statistics.median(labelled["ours.html"]) if labelled.get("ours.html") else float("nan")
+    print(f"labels (注记): HTML {len(html_ours.encode()) - len(html_bare.encode()):+,} bytes, "
+          f"Python {t_ours - t_bare:+.4f} s; first paint with/without labels "
+          f"{c_ours:.3f}/{c_bare:.3f} s = {c_ours / c_bare:.2f}x (target <= 1.20x); "
+          f"labels placed at {lab:.3f} s")
+    if args.points > 0:
+        p_ours, p_naive = _points_pages(args.points)
+        with _serve({"pts_ours.html": p_ours, "pts_naive.html": p_naive}) as base:
+            pts = _paint_times(base, ["pts_ours.html", "pts_naive.html"], args.points,
+                               args.runs, {})
+        po, pn = (statistics.median(pts[k][0]) for k in ("pts_ours.html", "pts_naive.html"))
+        print(f"{args.points:,} points: HTML {len(p_ours.encode()):,} vs {len(p_naive.encode()):,}"
+              f" bytes; first paint {po:.3f} vs {pn:.3f} s = {pn / po:.2f}x naive/ours "
+              f"(one canvas, clustered by zoom)")
     print(f"medians of {args.runs} runs; paint = navigation start to every feature drawn and "
           f"that frame painted. Targets: >= 2x smaller and faster; first paint < 1 s "
           f"(ours: {c_ours:.3f} s first visit, {w_ours:.3f} s cached)")

@@ -31,7 +31,7 @@ CORRIDOR = register(LayerSpec(
     title_en="Corridor: Bohai Road innovation services",
     group="structure",
     geometry="LineString",
-    style=Style("#d62728", weight=9.0, opacity=0.55),
+    style=Style("#e31a1c", weight=10.0, opacity=0.45),
     properties=(_kind("corridor"), PropertySpec("links", "list")),
     z_order=500,
     label=LabelRule("line", priority=100, min_zoom=11, size=15, colour="#a50f15", bold=True),
@@ -47,7 +47,7 @@ SPINES = register(LayerSpec(
     title_en="Two spines: Huaxia Road, Tianlai Street",
     group="structure",
     geometry="LineString",
-    style=Style("#9467bd", weight=6.0, opacity=0.7),
+    style=Style("#ae017e", weight=6.0, opacity=0.75),
     properties=(_kind("spine"), PropertySpec("road")),
     z_order=510,
     label=LabelRule("line", priority=95, min_zoom=11, size=14, colour="#54278f", bold=True),
@@ -88,7 +88,7 @@ NODES = register(LayerSpec(
     style=Style("#d62728", fill_colour="#ffffff", weight=3.0, fill_opacity=1.0, radius=8.0),
     properties=(_kind("node"), PropertySpec("axes", "list")),
     z_order=530,
-    label=LabelRule("point", priority=85, min_zoom=12, size=13, colour="#222222", bold=True),
+    label=LabelRule("point", priority=92, min_zoom=12, size=13, colour="#222222", bold=True),
     tooltip=("name", "name_en", "axes", "confidence"),
     description_zh="位于联动轴交汇处的七大功能节点（示意）。",
     description_en="The seven functional nodes at axis crossings (schematic).",
@@ -97,10 +97,13 @@ NODES = register(LayerSpec(
 # --- 园区与保税区 (parks and bonded zone) ---
 
 _ROLE_STYLES = {
-    "park": (Style("#bcbd22", weight=2.0, fill_opacity=0.18), "园区", "Park"),
-    "sub-area": (Style("#e6550d", weight=1.5, fill_opacity=0.08, dash="6 4"),
+    # 园区: solid violet boundary; 片区: grey dash-dot (never the axes' orange dashes).
+    "park": (Style("#6a3d9a", fill_colour="#cab2d6", weight=2.5, fill_opacity=0.14), "园区",
+             "Park"),
+    "sub-area": (Style("#636363", fill_colour="#bdbdbd", weight=1.5, fill_opacity=0.06,
+                       dash="10 3 2 3"),
                  "片区/功能区", "Sub-area"),
-    "context": (Style("#6a51a3", weight=1.5, fill_opacity=0.0, dash="3 5"),
+    "context": (Style("#969696", weight=1.2, fill_opacity=0.0, dash="2 4"),
                 "背景范围（鹤壁东区、开发区范围）",
                 "Context (East District, ETDZ extent)"),
 }
@@ -261,9 +264,9 @@ GREEN = register(LayerSpec(
 ))
 
 _WATER_STYLES = {
-    "river": (Style("#3182bd", weight=3.0), "河流", "River"),
-    "canal": (Style("#08519c", weight=5.0, opacity=0.8), "南水北调总干渠", "SNWD canal"),
-    "drainage_channel": (Style("#6baed6", weight=2.0), "排水沟", "Drainage channel"),
+    "river": (Style("#2b8cbe", weight=3.0), "河流", "River"),
+    "canal": (Style("#0570b0", weight=5.0, opacity=0.8), "南水北调总干渠", "SNWD canal"),
+    "drainage_channel": (Style("#74a9cf", weight=2.0), "排水沟", "Drainage channel"),
 }
 
 WATER = register(LayerSpec(
@@ -355,7 +358,7 @@ FACILITIES = register(LayerSpec(
     title_en="Living-circle facilities",
     group="facilities",
     geometry="Point",
-    style=Style("#4477AA", weight=1.0, fill_opacity=0.9, radius=5.0),
+    style=Style("#0072B2", weight=1.0, fill_opacity=0.9, radius=5.0),
     properties=(
         PropertySpec("category", allowed=CATEGORY_CODES),
         PropertySpec("level_min", "int", allowed=LEVELS_MIN),
@@ -365,7 +368,9 @@ FACILITIES = register(LayerSpec(
     ),
     style_by="category",
     style_map={
-        c.code: (Style(c.colour, weight=1.0, fill_opacity=0.9, radius=5.0), c.name, c.name_en)
+        # Okabe–Ito colour plus a shape per category: told apart without colour vision too.
+        c.code: (Style("#222222", fill_colour=c.colour, weight=1.0, fill_opacity=0.95,
+                       radius=6.0, marker=c.marker), c.name, c.name_en)
         for c in CATEGORIES
     },
     visible=False,
@@ -499,6 +504,8 @@ _TRANSPORT_STYLES = {
     "provincial_road": (Style("#fdae6b", weight=3.0), "省道", "Provincial road"),
     "railway_siding": (Style("#525252", weight=2.0, dash="4 4"), "铁路专用线",
                        "Railway siding"),
+    # Named city roads with no known course (五岩山路, the 镁业小镇 streets): never drawn.
+    "city_road": (Style("#737373", weight=2.0), "城市道路（未定位）", "City road (not located)"),
 }
 
 TRANSPORT = register(LayerSpec(
@@ -516,10 +523,10 @@ TRANSPORT = register(LayerSpec(
     tooltip=("name", "name_en", "confidence", "source"),
     allow_null_geometry=True,
     description_zh="规划提及的京广铁路、高速（京港澳高速）、107国道（走向为推测）；S304濮鹤线、S225安平线、"
-    "S542安鹤线与鹤煤热电厂铁路专用线走向无据，列出但不绘制。",
+    "S542安鹤线、鹤煤热电厂铁路专用线及五岩山路、镁业小镇淇山路等道路走向无据，列出但不绘制。",
     description_en="The conventional railway, the expressway (G4) and national road 107 the plan "
-    "names (courses assumed); provincial roads S304, S225, S542 and the power-plant siding have "
-    "no known course: listed, not drawn.",
+    "names (courses assumed); provincial roads S304, S225, S542, the power-plant siding and "
+    "the city roads named without a course are listed, not drawn.",
 ))
 
 # --- 参考底图要素 (reference features) ---

@@ -11,6 +11,7 @@ they cannot drift apart.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -19,6 +20,7 @@ __all__ = [
     "COMMON_PROPERTIES",
     "CONFIDENCE_LEVELS",
     "GROUPS",
+    "MARKERS",
     "GeometryType",
     "Group",
     "LabelRule",
@@ -126,6 +128,36 @@ COMMON_PROPERTIES: tuple[PropertySpec, ...] = (
 )
 
 
+def _regular(n: int, turn: float = 0.0, scale: float = 1.0) -> tuple[tuple[float, float], ...]:
+    return tuple(
+        (round(scale * math.sin(turn + 2 * math.pi * k / n), 3),
+         round(-scale * math.cos(turn + 2 * math.pi * k / n), 3))
+        for k in range(n)
+    )
+
+
+def _star() -> tuple[tuple[float, float], ...]:
+    outer, inner = _regular(5, scale=1.25), _regular(5, math.pi / 5, scale=0.5)
+    return tuple(p for pair in zip(outer, inner, strict=True) for p in pair)
+
+
+_CROSS_W = 0.38
+# Marker outlines with radius 1 (y grows downwards, as on screen). "circle" has none.
+MARKERS: dict[str, tuple[tuple[float, float], ...]] = {
+    "circle": (),
+    "square": ((-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)),
+    "triangle": _regular(3, scale=1.2),
+    "triangle_down": _regular(3, math.pi, scale=1.2),
+    "diamond": _regular(4, scale=1.2),
+    "pentagon": _regular(5, scale=1.05),
+    "hexagon": _regular(6, scale=1.05),
+    "star": _star(),
+    "cross": ((-_CROSS_W, -1.0), (_CROSS_W, -1.0), (_CROSS_W, -_CROSS_W), (1.0, -_CROSS_W),
+              (1.0, _CROSS_W), (_CROSS_W, _CROSS_W), (_CROSS_W, 1.0), (-_CROSS_W, 1.0),
+              (-_CROSS_W, _CROSS_W), (-1.0, _CROSS_W), (-1.0, -_CROSS_W), (-_CROSS_W, -_CROSS_W)),
+}
+
+
 @dataclass(frozen=True)
 class Style:
     """How features are drawn, on screen (Leaflet path options) and in print.
@@ -146,6 +178,8 @@ class Style:
         Leaflet ``dashArray`` such as ``"8 6"``; None draws a solid line.
     radius : float
         Point marker radius in pixels.
+    marker : str
+        Point marker shape, one of :data:`MARKERS` (``"circle"`` by default).
     """
 
     colour: str
@@ -155,6 +189,15 @@ class Style:
     fill_opacity: float = 0.25
     dash: str | None = None
     radius: float = 5.0
+    marker: str = "circle"
+
+    def marker_vertices(self) -> tuple[tuple[float, float], ...]:
+        """Return the marker outline as unit vertices (radius 1, y down); () for a circle.
+
+        Screen (the map and its legend) and print scale the same outline by
+        the radius, so a shape means the same category everywhere.
+        """
+        return MARKERS.get(self.marker, ())
 
     # Schematic lines are dashed everywhere so nobody mistakes them for surveyed ones.
     SCHEMATIC_DASH = "8 6"
@@ -174,10 +217,15 @@ class Style:
         }
         if self.dash:
             opts["dashArray"] = self.dash
+        vertices = self.marker_vertices()
+        if vertices:
+            opts["shape"] = [list(v) for v in vertices]
         return opts
 
 
 LabelPlacement = Literal["line", "point", "area"]
+# A trailing note in full- or half-width brackets: "（第七轴，规划未具名）", " (schematic)".
+_NOTE_RE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 
 
 @dataclass(frozen=True)
@@ -208,6 +256,9 @@ class LabelRule:
         Bold text (structure elements).
     field_zh, field_en : str
         Properties holding the label text in each language.
+    drop_note : bool
+        Leave a trailing bracketed note out of the label ("京广高速铁路（石武段）" →
+        "京广高速铁路"): a map name is short; the note stays in the tooltip and details.
     """
 
     placement: LabelPlacement
@@ -219,13 +270,25 @@ class LabelRule:
     bold: bool = False
     field_zh: str = "name"
     field_en: str = "name_en"
+    drop_note: bool = True
 
     def text(self, props: Mapping[str, Any], lang: str = "zh") -> str | None:
-        """Return the label text of one feature in ``lang``, or None if it has none."""
+        """Return the label text of one feature in ``lang``, or None if it gets no label.
+
+        A feature that is only illustrative and that the plan does not name
+        (``confidence == "schematic"`` and ``named_in_plan`` false, e.g. a
+        generated local street) gets no label: its name is ours, not the
+        plan's. Screen and print both ask this method, so they agree.
+        """
+        # str(): the flag may arrive as a numpy boolean from a GeoDataFrame row.
+        if props.get("confidence") == "schematic" and str(props.get("named_in_plan")) == "False":
+            return None
         value = props.get(self.field_en if lang == "en" else self.field_zh)
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
         text = str(value).strip()
+        if self.drop_note:
+            text = _NOTE_RE.sub("", text).strip() or text
         return text or None
 
 

@@ -192,7 +192,9 @@ BASEMAPS: tuple[Basemap, ...] = (
 )
 
 BASEMAP_IDS: tuple[str, ...] = tuple(b.id for b in BASEMAPS)
-DEFAULT_BASEMAP = "osm"
+# A new session starts on no basemap: it works offline and on an intranet, where a tile basemap
+# would go grey. HEBI_DEFAULT_BASEMAP picks another (e.g. "osm" or "tianditu_vec").
+DEFAULT_BASEMAP = "none"
 
 
 def get_basemap(basemap_id: str) -> Basemap:
@@ -241,8 +243,8 @@ def available_basemaps(key: str | None) -> list[Basemap]:
 def default_basemap_id() -> str:
     """Return the basemap a new session starts with.
 
-    ``HEBI_DEFAULT_BASEMAP`` (environment) overrides, so an intranet or offline
-    deployment (and the browser tests) can start on ``"none"``.
+    ``"none"`` (works offline) unless ``HEBI_DEFAULT_BASEMAP`` (environment)
+    names another, e.g. ``"osm"`` for a deployment that reaches the internet.
     """
     chosen = os.environ.get("HEBI_DEFAULT_BASEMAP", DEFAULT_BASEMAP)
     return chosen if chosen in BASEMAP_IDS else DEFAULT_BASEMAP

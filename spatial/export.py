@@ -273,6 +273,9 @@ def _export_style() -> AbstractContextManager[None]:
         "path.simplify": True,
         "image.interpolation": "bilinear",
         "axes.unicode_minus": False,
+        # Titles, names and labels are user text: a "$" pair must print as dollars, never start
+        # mathtext ("$\\frac$" would make the whole page fail). See spatial.text.escape_mathtext.
+        "text.parse_math": False,
     }
     context: AbstractContextManager[None] = mpl.rc_context(settings)
     return context
@@ -733,7 +736,43 @@ def _as_extent(values: Iterable[float]) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = (float(v) for v in values)
     if not all(map(math.isfinite, (minx, miny, maxx, maxy))) or maxx <= minx or maxy <= miny:
         raise ExportError("地图范围为空，无法出图。", "The map extent is empty; nothing to print.")
+    check_export_extent((minx, miny, maxx, maxy))
     return (minx, miny, maxx, maxy)
+
+
+# Work of an export grows as the extent shrinks (scale 1:0.01 at 1e-7°: minutes of drawing) or
+# explodes (every layer at once); a link or --bbox may carry anything, so bound both ends.
+MIN_EXTENT_M = 10.0
+MAX_EXTENT_M = 5_000_000.0
+
+
+def check_export_extent(extent_m: Sequence[float]) -> None:
+    """Refuse an export extent (metres, page CRS) too small or too large to print sensibly.
+
+    Parameters
+    ----------
+    extent_m : sequence of float
+        ``minx, miny, maxx, maxy`` in the page's metric CRS.
+
+    Raises
+    ------
+    ExportError
+        If the longer side is under :data:`MIN_EXTENT_M` or over :data:`MAX_EXTENT_M`.
+    """
+    minx, miny, maxx, maxy = (float(v) for v in extent_m)
+    side = max(maxx - minx, maxy - miny)
+    if not math.isfinite(side) or side < MIN_EXTENT_M:
+        raise ExportError(
+            f"地图范围太小（不足 {MIN_EXTENT_M:.0f} 米），无法出图。请放大范围后重试。",
+            f"The map extent is too small (under {MIN_EXTENT_M:.0f} m) to print. Choose a "
+            "larger extent.",
+        )
+    if side > MAX_EXTENT_M:
+        raise ExportError(
+            f"地图范围太大（超过 {MAX_EXTENT_M / 1000:.0f} 千米），无法出图。请缩小范围后重试。",
+            f"The map extent is too large (over {MAX_EXTENT_M / 1000:.0f} km) to print. Choose "
+            "a smaller extent.",
+        )
 
 
 def _padded(bounds: Sequence[float], frac: float) -> tuple[float, float, float, float]:

@@ -19,7 +19,10 @@ is written then.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -41,7 +44,7 @@ from spatial.export import (
 )
 from spatial.view import DEFAULT_VIEW, IndicatorSelection, View
 
-__all__ = ["build_parser", "main", "view_from_args"]
+__all__ = ["build_parser", "check_out_path", "main", "view_from_args"]
 
 
 def _split(values: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -114,6 +117,7 @@ def view_from_args(args: argparse.Namespace) -> View:
     groups = _split(args.groups)
     if groups is not None:
         changes["groups"] = groups
+        changes["layers"] = None  # named groups are shown whole, as a /map?groups=… link does
     layers = _split(args.layers)
     if layers is not None:
         changes["layers"] = layers
@@ -197,20 +201,60 @@ def run(args: argparse.Namespace) -> ExportResult:
     return export_view(view, options, choropleth=choropleth, area=area)
 
 
+def check_out_path(out: Path) -> None:
+    """Refuse an output path that exists and is not a regular file.
+
+    A symlink would be replaced (or, by a naive writer, followed to another
+    file), a device written into, a directory left with a ``.part`` beside it.
+
+    Raises
+    ------
+    ExportError
+        If ``out`` is a symlink, directory, device, pipe or socket.
+    """
+    try:
+        st = out.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise ExportError(
+            "输出路径已存在且不是普通文件（如目录、符号链接或设备），不予覆盖。请换一个文件名。",
+            "The output path exists and is not a regular file (e.g. a directory, symbolic link "
+            "or device); it is not overwritten. Choose another file name.",
+        )
+
+
+def _write(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` atomically; no temporary file survives a failure."""
+    check_out_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        check_out_path(out)  # again: the path may have changed while the map was drawn
+        tmp.replace(out)  # never leave half a file under the requested name
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 written, 2 refused)."""
     args = build_parser().parse_args(argv)
     try:
+        check_out_path(args.out)
         result = run(args)
     except SpatialError as err:
         print(f"出图失败 / Export failed: {err}", file=sys.stderr)
         return 2
     out: Path = args.out
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(result.data)
-        tmp.replace(out)  # never leave half a file under the requested name
+        _write(out, result.data)
+    except SpatialError as err:
+        print(f"出图失败 / Export failed: {err}", file=sys.stderr)
+        return 2
     except OSError as err:
         print(f"无法写入文件 / Cannot write the file: {err.strerror}", file=sys.stderr)
         return 2

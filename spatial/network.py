@@ -320,6 +320,23 @@ def _explode_lines(gdf: gpd.GeoDataFrame) -> tuple[GeomArray, BoolArray, IntArra
     return parts[keep].astype(object), level[present][owner][keep], layer[present][owner][keep]
 
 
+def _shared_ends(xy: FloatArray, owner: IntArray) -> BoolArray:
+    """True for each end that coincides (to the grid) with an end of another way."""
+    keys = np.round(xy / DEFAULT_GRID_M).astype(np.int64)
+    order = np.lexsort((owner, keys[:, 1], keys[:, 0]))
+    k, o = keys[order], owner[order]
+    same_place = np.zeros(len(k), dtype=bool)
+    same_place[1:] = (k[1:] == k[:-1]).all(axis=1)
+    # Group starts, then whether any two ends in a group belong to different ways.
+    group = np.cumsum(~same_place) - 1
+    differs = np.zeros(len(k), dtype=bool)
+    differs[1:] = same_place[1:] & (o[1:] != o[:-1])
+    multi = np.bincount(group, weights=differs, minlength=int(group.max()) + 1 if len(k) else 0)
+    out = np.zeros(len(k), dtype=bool)
+    out[order] = multi[group] > 0
+    return out
+
+
 def _snap_gaps(lines: GeomArray, level: BoolArray, layers: IntArray, tol: float) -> GeomArray:
     """Move line ends that stop short of another road of their layer (by at most ``tol``) onto it.
 
@@ -332,9 +349,15 @@ def _snap_gaps(lines: GeomArray, level: BoolArray, layers: IntArray, tol: float)
         return lines
     n = len(lines)
     first, last = end_coordinates(lines)
-    ends: GeomArray = np.asarray(shapely.points(np.concatenate([first, last])), dtype=object)
+    end_xy = np.concatenate([first, last])
     end_owner = np.concatenate([np.arange(n), np.arange(n)])
     end_is_last = np.concatenate([np.zeros(n, bool), np.ones(n, bool)])
+    # An end shared with another way's end touches it already: only the others (dead ends,
+    # T-junctions, gaps) need a geometric query - a few percent of the ends of a street grid.
+    shared = _shared_ends(end_xy, end_owner)
+    cand = np.flatnonzero(~shared)
+    end_owner, end_is_last = end_owner[cand], end_is_last[cand]
+    ends: GeomArray = np.asarray(shapely.points(end_xy[cand]), dtype=object)
     lvl_idx = np.flatnonzero(level)
     targets = np.concatenate(
         [
@@ -478,26 +501,31 @@ def _node_lines(lines: GeomArray, level: BoolArray, layers: IntArray, grid: floa
     noded_lay = np.concatenate(noded_layer) if noded_layer else np.empty(0, dtype=np.int64)
     n = len(lines)
     idx = np.arange(n, dtype=np.int64)
-    ends = _Ends(
-        np.asarray(shapely.points(np.concatenate(end_coordinates(lines))), dtype=object),
-        np.concatenate([idx, idx]),
-        np.concatenate([layers, layers]),
-        np.concatenate([level, level]),
-    )
-    # Ground ends on ground pieces of their own layer were noded by the union already: with a
-    # single ground layer only the level-separated ends can still cut (far fewer queries).
-    ground_ends = ends
-    if np.unique(layers[~level]).size <= 1:
-        sel = ends.separated
-        ground_ends = _Ends(ends.points[sel], ends.owner[sel], ends.layer[sel], ends.separated[sel])
-    # Ground pieces come from the union and lost their origin; -1 never equals a road index.
+    end_xy = np.concatenate(end_coordinates(lines))
+    owner = np.concatenate([idx, idx])
+    end_layer = np.concatenate([layers, layers])
+    end_sep = np.concatenate([level, level])
+
+    def ends_where(sel: BoolArray) -> _Ends:
+        # Point objects only for the ends that can still cut (memory on big networks).
+        pts = np.asarray(shapely.points(end_xy[sel]), dtype=object) if sel.any() else np.empty(
+            0, dtype=object
+        )
+        return _Ends(pts, owner[sel], end_layer[sel], end_sep[sel])
+
+    # Ground ends on ground pieces of their own layer were noded already: with a single ground
+    # layer only the level-separated ends can still cut a ground piece (far fewer queries).
+    single = np.unique(layers[~level]).size <= 1
+    ground_ends = ends_where(end_sep if single else np.ones(len(end_sep), dtype=bool))
+    # Ground pieces come from the noding and lost their origin; -1 never equals a road index.
     ground_cut = _cut_at_points(
         noded, np.full(len(noded), -1, dtype=np.int64), noded_lay, False, ground_ends, grid
     )
     lvl_idx = np.flatnonzero(level)
     if lvl_idx.size == 0:
         return np.asarray(ground_cut, dtype=object)
-    lvl_cut = _cut_at_points(lines[lvl_idx], lvl_idx, layers[lvl_idx], True, ends, grid)
+    all_ends = ends_where(np.ones(len(end_sep), dtype=bool))
+    lvl_cut = _cut_at_points(lines[lvl_idx], lvl_idx, layers[lvl_idx], True, all_ends, grid)
     return np.concatenate([np.asarray(ground_cut, dtype=object), lvl_cut])
 
 

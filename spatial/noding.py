@@ -6,8 +6,8 @@ simple: every junction is a crossing of two straight pieces, or a line end
 lying on another line. So:
 
 1. every line is cut into its straight pieces (``get_coordinates``);
-2. candidate pairs of pieces come from an STRtree of their boxes (grown by the
-   tolerance) - an index query, no geometry predicate;
+2. candidate pairs of lines come from an STRtree of the lines (within the
+   tolerance), and every pair of their straight pieces is a candidate;
 3. for every pair, numpy computes the crossing point of the two pieces, and the
    distance from each piece end to the other piece (a line end lying on
    another line, within the tolerance, is a junction too);
@@ -28,6 +28,9 @@ import shapely
 from numpy.typing import NDArray
 
 __all__ = ["node_lines"]
+
+# Lines whose candidate pairs are measured at once (bounds the pair arrays' memory).
+_CHUNK = 50_000
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -63,6 +66,54 @@ def _project(e: FloatArray, p: FloatArray, r: FloatArray, r2: FloatArray) -> tup
     return t, d
 
 
+def _junctions(
+    i: IntArray,
+    j: IntArray,
+    p0: FloatArray,
+    p1: FloatArray,
+    r: FloatArray,
+    r2: FloatArray,
+    length: FloatArray,
+    grid: float,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Junctions of candidate piece pairs: (piece, parameter 0–1 along it, junction xy).
+
+    (a) a piece end within ``grid`` of the other piece is a junction at that end,
+    for both pieces; (b) a proper crossing inside both pieces is a junction at
+    the crossing point, rounded to the grid, for both.
+    """
+    tol = grid
+    pieces: list[IntArray] = []
+    params: list[FloatArray] = []
+    points: list[FloatArray] = []
+    for a, b in ((i, j), (j, i)):
+        for own_t, end in ((0.0, p0), (1.0, p1)):
+            e = end[a]
+            t, d = _project(e, p0[b], r[b], r2[b])
+            hit = d <= tol
+            pieces += [b[hit], a[hit]]
+            params += [t[hit], np.full(int(hit.sum()), own_t)]
+            points += [e[hit], e[hit]]
+    q, s = p0[j], r[j]
+    ri = r[i]
+    denom = ri[:, 0] * s[:, 1] - ri[:, 1] * s[:, 0]
+    qp = q - p0[i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qp[:, 0] * s[:, 1] - qp[:, 1] * s[:, 0]) / denom
+        u = (qp[:, 0] * ri[:, 1] - qp[:, 1] * ri[:, 0]) / denom
+    inside = (
+        np.isfinite(t) & np.isfinite(u)
+        & (t * length[i] > tol) & ((1 - t) * length[i] > tol)
+        & (u * length[j] > tol) & ((1 - u) * length[j] > tol)
+    )
+    x = p0[i][inside] + t[inside, None] * ri[inside]
+    x = np.round(x / grid) * grid
+    pieces += [i[inside], j[inside]]
+    params += [t[inside], u[inside]]
+    points += [x, x]
+    return np.concatenate(pieces), np.concatenate(params), np.concatenate(points)
+
+
 def node_lines(lines: GeomArray, grid: float) -> GeomArray:
     """Split lines at every crossing and at every line end lying on another line.
 
@@ -84,43 +135,34 @@ def node_lines(lines: GeomArray, grid: float) -> GeomArray:
     owner, p0, p1, start, length = _pieces(lines)
     r = p1 - p0
     r2 = np.einsum("ij,ij->i", r, r)
-    lo = np.minimum(p0, p1) - grid
-    hi = np.maximum(p0, p1) + grid
-    boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
-    i, j = shapely.STRtree(boxes).query(boxes)
-    # Each unordered pair once; a line's consecutive pieces meet at a vertex already.
-    keep = (i < j) & ~((owner[i] == owner[j]) & (j == i + 1))
-    i, j = i[keep], j[keep]
-    tol = grid
+    # Pieces of each line are consecutive: line k owns pieces first[k] … first[k] + count[k] − 1.
+    count = np.bincount(owner, minlength=len(lines))
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    # Candidate pairs of *lines* (their own index: no box geometry per piece), then every
+    # pair of their pieces; a chunk of lines at a time bounds the pair arrays' memory.
+    tree = shapely.STRtree(lines)
     split_piece: list[IntArray] = []
     split_t: list[FloatArray] = []
     split_xy: list[FloatArray] = []
-    # (a) a piece end within tol of the other piece: a junction at that end.
-    for a, b in ((i, j), (j, i)):
-        for end in (p0, p1):
-            e = end[a]
-            t, d = _project(e, p0[b], r[b], r2[b])
-            hit = d <= tol
-            split_piece += [b[hit], a[hit]]
-            split_t += [t[hit], np.where(end is p0, 0.0, 1.0) * np.ones(int(hit.sum()))]
-            split_xy += [e[hit], e[hit]]
-    # (b) a proper crossing inside both pieces.
-    q, s = p0[j], r[j]
-    denom = r[i, 0] * s[:, 1] - r[i, 1] * s[:, 0]
-    qp = q - p0[i]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (qp[:, 0] * s[:, 1] - qp[:, 1] * s[:, 0]) / denom
-        u = (qp[:, 0] * r[i, 1] - qp[:, 1] * r[i, 0]) / denom
-    inside = (
-        np.isfinite(t) & np.isfinite(u)
-        & (t * length[i] > tol) & ((1 - t) * length[i] > tol)
-        & (u * length[j] > tol) & ((1 - u) * length[j] > tol)
-    )
-    x = p0[i][inside] + t[inside, None] * r[i][inside]
-    x = np.round(x / grid) * grid
-    split_piece += [i[inside], j[inside]]
-    split_t += [t[inside], u[inside]]
-    split_xy += [x, x]
+    for lo_k in range(0, len(lines), _CHUNK):
+        la, lb = tree.query(lines[lo_k : lo_k + _CHUNK], predicate="dwithin", distance=grid)
+        la = la + lo_k
+        keep = la <= lb
+        la, lb = la[keep], lb[keep]
+        na, nb = count[la], count[lb]
+        combos = na * nb
+        pair = np.repeat(np.arange(len(la)), combos)
+        within = np.arange(int(combos.sum())) - np.repeat(np.cumsum(combos) - combos, combos)
+        i = first[la][pair] + within // nb[pair]
+        j = first[lb][pair] + within % nb[pair]
+        # Each unordered pair once; a line's consecutive pieces meet at a vertex already.
+        keep = (i < j) & ~((owner[i] == owner[j]) & (j == i + 1))
+        piece, t, xy = _junctions(i[keep], j[keep], p0, p1, r, r2, length, grid)
+        split_piece.append(piece)
+        split_t.append(t)
+        split_xy.append(xy)
+    del tree  # free the index before the cut builds new geometry
+    tol = grid
     sp = np.concatenate(split_piece)
     st = np.concatenate(split_t)
     sxy = np.concatenate(split_xy)

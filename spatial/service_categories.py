@@ -25,24 +25,29 @@ class ServiceCategory:
         English name.
     colour : str
         Hex colour for maps and legends (colour-blind-safe palette).
+    marker : str
+        Marker shape on maps and legends (one of :data:`layers.schema.MARKERS`).
     """
 
     code: str
     name: str
     name_en: str
     colour: str
+    marker: str = "circle"
 
 
+# Okabe–Ito's colour-blind-safe colours, one per category, and a distinct marker shape each
+# (layers.schema.MARKERS), so the nine are told apart in grey print and by colour-blind readers.
 CATEGORIES: tuple[ServiceCategory, ...] = (
-    ServiceCategory("comprehensive", "综合服务圈", "Community services", "#4477AA"),
-    ServiceCategory("education", "就学便利圈", "Schools", "#EE6677"),
-    ServiceCategory("elderly", "养老服务圈", "Elderly care", "#228833"),
-    ServiceCategory("fitness", "全民健身圈", "Sport and fitness", "#CCBB44"),
-    ServiceCategory("culture", "社区文化圈", "Community culture", "#66CCEE"),
-    ServiceCategory("health", "健康医疗圈", "Health care", "#AA3377"),
-    ServiceCategory("commerce", "商业服务圈", "Shops and services", "#BBBBBB"),
-    ServiceCategory("green_mobility", "绿色出行圈", "Green mobility", "#117733"),
-    ServiceCategory("sanitation", "环境卫生圈", "Sanitation", "#882255"),
+    ServiceCategory("comprehensive", "综合服务圈", "Community services", "#0072B2", "circle"),
+    ServiceCategory("education", "就学便利圈", "Schools", "#E69F00", "square"),
+    ServiceCategory("elderly", "养老服务圈", "Elderly care", "#009E73", "triangle"),
+    ServiceCategory("fitness", "全民健身圈", "Sport and fitness", "#F0E442", "diamond"),
+    ServiceCategory("culture", "社区文化圈", "Community culture", "#CC79A7", "star"),
+    ServiceCategory("health", "健康医疗圈", "Health care", "#D55E00", "cross"),
+    ServiceCategory("commerce", "商业服务圈", "Shops and services", "#56B4E9", "triangle_down"),
+    ServiceCategory("green_mobility", "绿色出行圈", "Green mobility", "#000000", "hexagon"),
+    ServiceCategory("sanitation", "环境卫生圈", "Sanitation", "#999999", "pentagon"),
 )
 
 CATEGORY_CODES: tuple[str, ...] = tuple(c.code for c in CATEGORIES)

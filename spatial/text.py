@@ -1,4 +1,16 @@
-"""Make attribute text safe to hand to folium and Leaflet.
+"""Make user text safe for each place it is shown: HTML/JS/Jinja, markdown, matplotlib.
+
+One function per target, because each has its own special syntax:
+
+* :func:`escape_text` for folium and Leaflet (HTML, JS template literals, Jinja);
+* :func:`escape_markdown` for Streamlit markdown (``st.markdown``, captions,
+  alerts, widget labels): links, images, emphasis, ``$`` maths,
+  ``:material/…:`` icons and emoji shortcodes, and bare URLs that GitHub-flavoured
+  markdown turns into links;
+* :func:`escape_mathtext` for matplotlib text, where a pair of ``$`` starts
+  mathtext (``$\\frac$`` even makes the whole figure fail to draw).
+
+For folium and Leaflet:
 
 folium pastes tooltip/popup text into HTML (``innerHTML``) and into JavaScript
 template literals, and escapes neither. ``html.escape`` alone leaves the
@@ -13,9 +25,10 @@ server.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["escape_text", "escape_value"]
+__all__ = ["escape_markdown", "escape_mathtext", "escape_text", "escape_value"]
 
 # One pass over the text: HTML metacharacters plus what JS template literals
 # (backtick, $, backslash) and Jinja ({ }) treat specially.
@@ -78,3 +91,62 @@ def escape_value(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return escape_text(str(value))
+
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
+# leaves no emphasis, link, image, heading, list, table, HTML or maths syntax live.
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+# Word joiner (U+2060): invisible, but it splits what Streamlit and GFM match *after* escapes are
+# resolved: ":material/x:" icons, ":smile:" shortcodes, "http://", "www." and "a@b.c" autolinks.
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(www|https?|ftp|mailto)(?=\\[.:])")
+
+
+def escape_markdown(s: str) -> str:
+    """Escape a string so that Streamlit markdown shows it literally.
+
+    Parameters
+    ----------
+    s : str
+        Any untrusted text: a layer title, a column header, a value.
+
+    Returns
+    -------
+    str
+        One line of text in which every ASCII punctuation character is
+        backslash-escaped, and a word joiner (invisible) follows every colon,
+        ``@`` and ``www``/``http``-like scheme, so no link, image, icon,
+        shortcode, maths or HTML results.
+
+    Examples
+    --------
+    >>> print(escape_markdown("**b** [x](y)"))
+    \\*\\*b\\*\\* \\[x\\]\\(y\\)
+    """
+    text = " ".join(str(s).splitlines())
+    text = _MD_PUNCT.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: m.group(1) + _JOINER, text)
+    return text.replace("\\:", "\\:" + _JOINER).replace("\\@", "\\@" + _JOINER)
+
+
+def escape_mathtext(s: str) -> str:
+    """Escape a string for a matplotlib text call (no mathtext is started).
+
+    Parameters
+    ----------
+    s : str
+        Any untrusted text (a title, a legend label, a feature name).
+
+    Returns
+    -------
+    str
+        The text with every ``$`` escaped as ``\\$``, which matplotlib
+        draws as a plain dollar sign. (Alternatively pass ``parse_math=False``
+        to the text call and the text unchanged.)
+
+    Examples
+    --------
+    >>> print(escape_mathtext("$5 and $6"))
+    \\$5 and \\$6
+    """
+    return str(s).replace("$", "\\$")

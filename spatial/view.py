@@ -31,12 +31,16 @@ __all__ = [
     "IndicatorSelection",
     "View",
     "bbox_from_view",
+    "default_layer_ids",
 ]
 
 LANGS: tuple[str, ...] = ("zh", "en")
 GROUP_IDS: tuple[str, ...] = tuple(g.id for g in GROUPS)
-# Every plan group; "user" (my layers) is ticked by the page when the workspace holds layers.
-DEFAULT_GROUPS: tuple[str, ...] = tuple(g for g in GROUP_IDS if g != "user")
+# The curated first view, as a planning drawing opens: the structure, parks and bonded zone,
+# green and water, roads and the reference backdrop. Living circles and facilities wait until
+# asked for (117 facility dots would bury the structure); "user" (my layers) is ticked by the
+# page when the workspace holds layers.
+DEFAULT_GROUPS: tuple[str, ...] = ("structure", "parks", "green", "roads", "reference")
 # The recommended view of /shared/reference/PLACES.md: lon 114.20-114.40, lat 35.69-35.83.
 DEFAULT_BBOX: tuple[float, float, float, float] = (114.20, 35.69, 114.40, 35.83)
 DEFAULT_CENTER: tuple[float, float] = (35.76, 114.30)
@@ -215,6 +219,10 @@ class View:
         raw = get("layers")
         if raw is not None:
             layers = tuple(dict.fromkeys(x for x in _split(raw) if _ID_RE.match(x)))
+        elif get("groups") is not None:
+            # A link that names groups but no layers (README, export CLI) shows those groups
+            # whole, not the default view's choice of layers within other groups.
+            layers = None
 
         basemap = get("basemap")
         if basemap not in BASEMAP_IDS:
@@ -252,8 +260,20 @@ class View:
         )
 
 
-# An offline or intranet deployment starts on the "none" basemap via HEBI_DEFAULT_BASEMAP.
-DEFAULT_VIEW = View(basemap=default_basemap_id())
+def default_layer_ids(groups: Sequence[str] = DEFAULT_GROUPS) -> tuple[str, ...]:
+    """Return the layers shown first: those of ``groups`` declared ``visible``.
+
+    Layers declared hidden (the bonded zone's sub-zones, the evidence points,
+    the Qi River proxy) wait until asked for, like the hidden groups.
+    """
+    from layers import all_specs  # lazy: the catalogue registers on import
+
+    wanted = set(groups)
+    return tuple(s.id for s in all_specs() if s.group in wanted and s.visible)
+
+
+# The basemap comes from HEBI_DEFAULT_BASEMAP, else "none" (works offline).
+DEFAULT_VIEW = View(basemap=default_basemap_id(), layers=default_layer_ids())
 
 
 def bbox_from_view(

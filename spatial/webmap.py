@@ -19,6 +19,13 @@ neither close the script nor run. Payloads are light: coordinates rounded to
 lines and polygons simplified in metres. While a GCJ-02 basemap (高德) is
 shown, every overlay is shifted to GCJ-02 for display, and only then.
 
+By concern: :mod:`spatial.webmap_assets` (vendored JS/CSS),
+:mod:`spatial.webmap_base` (base map, controls, basemap tiles and their
+error notice, the drawing JavaScript), :mod:`spatial.webmap_encode`
+(compact geometries) and :mod:`spatial.webmap_labels` (注记 from each
+layer's label rule, placed in the browser); their public names are
+importable from here as before.
+
 Other pages draw their own overlays on the same base map with
 :func:`geojson_overlay` (any GeoDataFrame, per-feature styles and plain-text
 tooltips) and pass them, after :func:`basemap_overlay`, to ``st_folium``.
@@ -30,23 +37,51 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import folium
-import folium.plugins
 import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
-from folium.utilities import JsCode
 
 from layers.schema import LayerSpec
-from spatial.basemaps import Basemap, get_basemap
-from spatial.crs import WGS84, project_to_gk, shift_geometry_to_gcj02
+from spatial.basemaps import get_basemap
+from spatial.crs import WGS84, project_to_gk
 from spatial.text import escape_text
-from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM, View
+from spatial.view import View
+from spatial.webmap_assets import VENDOR_URL, PlanMap, external_asset_urls, use_local_assets
+from spatial.webmap_base import (
+    _ATTRIBUTION_JS,
+    _MAP_JS,
+    _SCALE_JS,
+    _BasemapState,
+    _MapCode,
+    _measure_control,
+    _mouse_position,
+    _NorthArrow,
+    basemap_overlay,
+    build_base_map,
+)
+from spatial.webmap_encode import (
+    _B64,
+    _B64_INDEX,
+    _GEOM_CODES,
+    COORD_DECIMALS,
+    SIMPLIFY_MIN_VERTICES,
+    SIMPLIFY_TOLERANCE_M,
+    _decode_coords,
+    _encode_coords,
+    _encode_geometry,
+    _light_geometries,
+    _rings,
+    _round_coords,
+    _safe_json,
+    decode_geometry,
+)
+from spatial.webmap_labels import LabelData, label_json
 
 __all__ = [
     "COORD_DECIMALS",
@@ -75,12 +110,13 @@ __all__ = [
     "view_overlays",
 ]
 
-VENDOR_URL = "/app/static/vendor/"
-# 1e-6 degree is about 0.1 m on the ground: far below the accuracy of any plan layer.
-COORD_DECIMALS = 6
-# Lines/polygons with more vertices than this are simplified before they are sent.
-SIMPLIFY_MIN_VERTICES = 2_000
-SIMPLIFY_TOLERANCE_M = 0.5
+# Moved to their own modules (assets, base map, encoding); still importable from here.
+_REEXPORTED = (
+    _ATTRIBUTION_JS, _B64, _B64_INDEX, _GEOM_CODES, _MAP_JS, _SCALE_JS, _BasemapState, _MapCode,
+    _NorthArrow, _decode_coords, _encode_coords, _measure_control, _mouse_position, _rings,
+    _round_coords, SIMPLIFY_MIN_VERTICES, SIMPLIFY_TOLERANCE_M,
+)
+
 
 CONFIDENCE_LABELS: dict[str, tuple[str, str]] = {
     "high": ("高", "high"),
@@ -88,426 +124,6 @@ CONFIDENCE_LABELS: dict[str, tuple[str, str]] = {
     "low": ("低", "low"),
     "schematic": ("示意", "schematic"),
 }
-
-
-# --- assets --------------------------------------------------------------------------------------
-
-
-def _local_assets(prefix: str) -> dict[Any, tuple[list[tuple[str, str]], list[tuple[str, str]]]]:
-    p = prefix
-    return {
-        folium.Map: (
-            [
-                ("leaflet", p + "leaflet/leaflet.js"),
-                ("jquery", p + "jquery/jquery.min.js"),
-                ("bootstrap", p + "bootstrap/bootstrap.bundle.min.js"),
-                ("awesome_markers", p + "awesome-markers/leaflet.awesome-markers.js"),
-            ],
-            [
-                ("leaflet_css", p + "leaflet/leaflet.css"),
-                ("bootstrap_css", p + "bootstrap/bootstrap.min.css"),
-                ("glyphicons_css", p + "bootstrap3/css/glyphicons.css"),
-                ("awesome_markers_font_css", p + "fontawesome/css/all.min.css"),
-                ("awesome_markers_css", p + "awesome-markers/leaflet.awesome-markers.css"),
-                ("awesome_rotate_css", p + "folium/leaflet.awesome.rotate.min.css"),
-            ],
-        ),
-        PlanMap: (
-            [("leaflet", p + "leaflet/leaflet.js")],
-            [("leaflet_css", p + "leaflet/leaflet.css")],
-        ),
-        folium.plugins.MeasureControl: (
-            [("leaflet_measure_js", p + "leaflet-measure/leaflet-measure.cn.js")],
-            [("leaflet_measure_css", p + "leaflet-measure/leaflet-measure.css")],
-        ),
-        folium.plugins.MousePosition: (
-            [("Control_MousePosition_js", p + "mouse-position/L.Control.MousePosition.js")],
-            [("Control_MousePosition_css", p + "mouse-position/L.Control.MousePosition.css")],
-        ),
-    }
-
-
-class PlanMap(folium.Map):
-    """A folium Map that loads only Leaflet itself (plugins add their own files).
-
-    folium's Map also loads jQuery, Bootstrap, awesome-markers, Font Awesome
-    and glyphicons for its ``Marker``/``Icon`` classes; the plan map draws
-    with vector paths and circle markers and needs none of them, and leaving
-    them out roughly halves what the browser loads before the first paint.
-    :func:`build_base_map` (``icons=True``) uses the full folium set instead.
-    """
-
-    # folium declares these as plain list attributes (not ClassVar); keep its shape.
-    default_js = [("leaflet", VENDOR_URL + "leaflet/leaflet.js")]  # noqa: RUF012
-    default_css = [("leaflet_css", VENDOR_URL + "leaflet/leaflet.css")]  # noqa: RUF012
-
-
-def use_local_assets(prefix: str = VENDOR_URL) -> None:
-    """Point folium's Map and every plugin this module uses at the app's own files.
-
-    Parameters
-    ----------
-    prefix : str
-        URL prefix of the vendored files (``scripts/vendor_assets.sh`` puts
-        them in ``static/vendor``, which Streamlit serves at
-        ``/app/static/vendor/``). A standalone HTML file may use a relative
-        or ``file://`` prefix instead.
-
-    Notes
-    -----
-    folium keeps its asset lists as class attributes, so this changes them
-    for the whole process (idempotent). Other plugins (``Draw``,
-    ``MarkerCluster`` …) still point at CDNs: vendor them before use, and
-    check a map with :func:`external_asset_urls`.
-    """
-    for cls, (js, css) in _local_assets(prefix).items():
-        cls.default_js = js
-        cls.default_css = css
-
-
-def external_asset_urls(m: folium.Map) -> list[str]:
-    """Return every JS/CSS URL of a map (and its children) that the app does not serve.
-
-    A URL counts as served by the app when it is relative (starts with ``/``
-    but not ``//``, or has no scheme). Use it in tests of any page that adds
-    its own elements to the map.
-    """
-    found: list[str] = []
-
-    def walk(el: Any) -> None:
-        for _name, url in [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]:
-            if re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, flags=re.IGNORECASE):
-                found.append(url)
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(m)
-    return list(dict.fromkeys(found))
-
-
-# --- base map controls ---------------------------------------------------------------------------
-
-# WGS84 -> GCJ-02 forward formula (same constants as spatial.crs) and a fixed-point inverse, so the
-# coordinate readout shows WGS84 even while the map is drawn in GCJ-02 on Gaode tiles.
-_MAP_JS = """
-window.hebiGcj02 = window.hebiGcj02 || false;
-window.hebiGcjToWgs = function (glon, glat) {
-  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
-  function fwd(lon, lat) {
-    if (lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271) return [lon, lat];
-    var x = lon - 105.0, y = lat - 35.0;
-    var c = (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3;
-    var dlat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + c;
-    dlat += (20 * Math.sin(y * PI) + 40 * Math.sin(y / 3 * PI)) * 2 / 3;
-    dlat += (160 * Math.sin(y / 12 * PI) + 320 * Math.sin(y * PI / 30)) * 2 / 3;
-    var dlon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + c;
-    dlon += (20 * Math.sin(x * PI) + 40 * Math.sin(x / 3 * PI)) * 2 / 3;
-    dlon += (150 * Math.sin(x / 12 * PI) + 300 * Math.sin(x / 30 * PI)) * 2 / 3;
-    var rad = lat / 180 * PI, magic = 1 - EE * Math.sin(rad) * Math.sin(rad), sq = Math.sqrt(magic);
-    dlat = (dlat * 180) / ((A * (1 - EE)) / (magic * sq) * PI);
-    dlon = (dlon * 180) / (A / sq * Math.cos(rad) * PI);
-    return [lon + dlon, lat + dlat];
-  }
-  var w = [glon, glat];
-  for (var i = 0; i < 6; i++) {
-    var f = fwd(w[0], w[1]);
-    w = [w[0] - (f[0] - glon), w[1] - (f[1] - glat)];
-  }
-  return w;
-};
-// Decode the compact layers of spatial.webmap.layer_payload (coordinates delta-encoded at
-// 1e-6 degree in 5-bit groups written with the base64url alphabet, tooltips assembled from
-// pieces that were escaped on the server). A lookup table, not indexOf: this loop runs once per
-// character of the payload, before anything is drawn.
-window.hebiDecode = (function () {
-  var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  var T = new Int8Array(128);
-  for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
-  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true.
-  return function (s, latFirst) {
-    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b;
-    while (i < n) {
-      sh = 0; res = 0;
-      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
-      x += (res & 1) ? ~(res >> 1) : (res >> 1);
-      sh = 0; res = 0;
-      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
-      y += (res & 1) ? ~(res >> 1) : (res >> 1);
-      pts.push(latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
-    }
-    return pts;
-  };
-})();
-window.hebiGeometry = function (g) {
-  var d = g[1], dec = function (s) { return window.hebiDecode(s, false); };  // not map's index
-  switch (g[0]) {
-    case 1: return {type: "Point", coordinates: dec(d)[0]};
-    case 2: return {type: "LineString", coordinates: dec(d)};
-    case 3: return {type: "Polygon", coordinates: d.map(dec)};
-    case 4: return {type: "MultiPoint", coordinates: dec(d)};
-    case 5: return {type: "MultiLineString", coordinates: d.map(dec)};
-    case 6: return {type: "MultiPolygon", coordinates: d.map(function (p) { return p.map(dec); })};
-    default: return d;
-  }
-};
-window.hebiTooltip = function (data, t) {
-  var html = "<b>" + t[0] + "</b>", v = 2;
-  for (var i = 0; i < data.k.length; i++) {
-    var value = data.c[i] !== null ? data.c[i] : t[v++];
-    if (value === null) continue;
-    html += data.k[i] ? '<br><span style="color:#666">' + data.k[i] + "</span> " + value
-                      : "<br>" + value;
-  }
-  if (t[1] !== null) html += '<span style="display:none">' + t[1] + "</span>";
-  return html;
-};
-// The feature of a merged path under a layer point: the last (topmost) one whose rings contain
-// it, else the one with the nearest edge (a line, or a click on a polygon's outline).
-window.hebiPick = function (layer, owners, filled, p) {
-  var rings = layer._rings || [], inside = {}, best = -1, near = -1, dMin = Infinity;
-  for (var r = 0; r < rings.length; r++) {
-    var ring = rings[r], o = owners[r], m = ring.length;
-    for (var i = 0, j = m - 1; i < m; j = i++) {
-      var a = ring[i], b = ring[j];
-      if (filled && (a.y > p.y) !== (b.y > p.y) &&
-          p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) inside[o] = !inside[o];
-      if (!filled && i === 0) continue;  // a line does not close
-      var d = L.LineUtil.pointToSegmentDistance(p, a, b);
-      if (d <= dMin) { dMin = d; near = o; }
-    }
-  }
-  for (var k in inside) if (inside[k] && +k > best) best = +k;
-  return best >= 0 ? best : near;
-};
-// Signed area (shoelace) of a [lat, lon] ring: merged polygons are filled "nonzero", so every
-// outer ring must turn one way and every hole the other.
-window.hebiArea = function (r) {
-  var a = 0;
-  for (var i = 0, j = r.length - 1; i < r.length; j = i++) {
-    a += (r[j][1] - r[i][1]) * (r[j][0] + r[i][0]);
-  }
-  return a;
-};
-// Draw one merged path: the features of a layer that share a style (data.m) or one feature.
-window.hebiPath = function (b, data, style, tip, group) {
-  var filled = b.kind === "p", many = b.n > 1;
-  var opts = many && filled ? L.extend({}, style, {fillRule: "nonzero"}) : style;
-  var layer = filled ? L.polygon(b.parts, opts) : L.polyline(b.parts, opts);
-  var first = tip(b.owners[0]);
-  if (many) {
-    // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
-    // follow the feature under the pointer. Registered before the tooltip's own handlers, so
-    // the content is right when it opens, and before st_folium's click handler.
-    var ringOwner = [], shown = b.owners[0];
-    b.parts.forEach(function (part, k) {
-      if (filled) part.forEach(function () { ringOwner.push(b.owners[k]); });
-      else ringOwner.push(b.owners[k]);
-    });
-    layer.on("mouseover mousemove click", function (e) {
-      var i = window.hebiPick(this, ringOwner, filled, e.layerPoint);
-      if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
-    });
-    // How many features the path draws (tests and benchmarks count drawn features).
-    layer.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", b.n); });
-  }
-  if (first) layer.bindTooltip(first, {sticky: true});
-  layer.addTo(group);
-};
-window.hebiLayer = function (data, styles, group) {
-  var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
-  var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
-  var ring = function (r, k) {
-    var pts = dec(r, true);
-    if (data.m && (area(pts) > 0) !== (k === 0)) pts.reverse();
-    return pts;
-  };
-  var path = function (kind, f, i) {
-    // Merged per style (and tooltip or not) when the payload asks for it, else one per feature.
-    var key = data.m ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
-    if (!paths[key]) {
-      paths[key] = {kind: kind, s: f[1], parts: [], owners: [], n: 0};
-      keys.push(key);
-    }
-    paths[key].n++;
-    return paths[key];
-  };
-  data.f.forEach(function (f, i) {
-    var c = f[0][0], d = f[0][1], s = f[1], b;
-    if (c === 1 || c === 4) {
-      dec(d, true).forEach(function (ll, k) {
-        if (c === 1 && k > 0) return;
-        dots.push([L.circleMarker(ll, styles[s]), i, k > 0]);
-      });
-    } else if (c === 2 || c === 5) {
-      b = path("l", f, i);
-      (c === 2 ? [d] : d).forEach(function (l) { b.parts.push(dec(l, true)); b.owners.push(i); });
-    } else if (c === 3 || c === 6) {
-      b = path("p", f, i);
-      (c === 3 ? [d] : d).forEach(function (p) { b.parts.push(p.map(ring)); b.owners.push(i); });
-    } else {  // anything else (e.g. a GeometryCollection) arrives as GeoJSON
-      dots.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
-        return L.circleMarker(ll, styles[s]); }}), i, false]);
-    }
-  });
-  keys.forEach(function (k) { window.hebiPath(paths[k], data, styles[paths[k].s], tip, group); });
-  // Points last, so they stay clickable above the lines and areas of their layer.
-  dots.forEach(function (m) {
-    var h = tip(m[1]);
-    if (h) m[0].bindTooltip(h, {sticky: true});
-    // A multipoint's extra markers draw the same feature: counted once.
-    if (m[2]) {
-      m[0].on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", 0); });
-    }
-    m[0].addTo(group);
-  });
-};
-"""
-
-
-class _MapCode(MacroElement):
-    """A constant piece of JavaScript run with the map; ``__MAP__`` stands for the map variable.
-
-    Only code written here goes in: never user text.
-    """
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this.code|replace('__MAP__', this._parent.get_name()) }}"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, code: str) -> None:
-        super().__init__()
-        self._name = "MapCode"
-        self.code = code
-
-
-# Plain "Leaflet" credit (no flag icon, no outside link) before the providers' credits.
-_ATTRIBUTION_JS = '__MAP__.attributionControl.setPrefix("Leaflet");'
-# Leaflet's scale bar, metric only (Chinese plans use metres and kilometres).
-_SCALE_JS = (
-    'L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})'
-    ".addTo(__MAP__);"
-)
-
-
-class _NorthArrow(MacroElement):
-    """A north arrow control (the web map is never rotated, so north is up)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function () {
-          var ctl = L.control({position: "topleft"});
-          ctl.onAdd = function () {
-            var div = L.DomUtil.create("div", "leaflet-bar hebi-north-arrow");
-            div.style.cssText = "background:#fff;width:34px;padding:2px 0;text-align:center;"
-              + "font:bold 12px sans-serif;line-height:13px;";
-            div.title = {{ this.title|tojson }};
-            div.innerHTML = '<svg width="22" height="26" viewBox="0 0 22 26" aria-hidden="true">'
-              + '<polygon points="11,1 19,24 11,18" fill="#222"/>'
-              + '<polygon points="11,1 3,24 11,18" fill="#fff" stroke="#222" stroke-width="1"/>'
-              + '</svg><div>' + {{ this.label|tojson }} + '</div>';
-            return div;
-          };
-          ctl.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}"""
-    )
-
-    def __init__(self, lang: str) -> None:
-        super().__init__()
-        self._name = "NorthArrow"
-        self.label = escape_text("N" if lang == "en" else "北")
-        self.title = escape_text("North" if lang == "en" else "指北针")
-
-
-def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
-    """Distance/area measuring (leaflet-measure 3.1, Chinese build), with 亩 for areas."""
-    ctl = folium.plugins.MeasureControl(
-        position="topright",
-        primary_length_unit="meters",
-        secondary_length_unit="kilometers",
-        primary_area_unit="sqmeters",
-        secondary_area_unit="hectares" if lang == "en" else "mu",
-        units={"mu": {"factor": 1.0 / (10000.0 / 15.0), "display": "亩", "decimals": 1}},
-    )
-    # Per-instance asset lists: the English build where the UI is English.
-    build = "en" if lang == "en" else "cn"
-    ctl.default_js = [("leaflet_measure_js", f"{prefix}leaflet-measure/leaflet-measure.{build}.js")]
-    return ctl
-
-
-def _mouse_position(lang: str) -> folium.plugins.MousePosition:
-    lon_label = "Lon" if lang == "en" else "经度"
-    lat_label = "Lat" if lang == "en" else "纬度"
-    formatter = JsCode(
-        "function (lng, lat) {"
-        " var p = window.hebiGcj02 ? window.hebiGcjToWgs(lng, lat) : [lng, lat];"
-        f" return {json.dumps(escape_text(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
-        f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
-    )
-    return folium.plugins.MousePosition(
-        position="bottomright",
-        empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
-        formatter=formatter,
-    )
-
-
-def build_base_map(
-    lang: str = "zh",
-    *,
-    center: tuple[float, float] = DEFAULT_CENTER,
-    zoom: int = DEFAULT_ZOOM,
-    asset_prefix: str = VENDOR_URL,
-    measure: bool = True,
-    icons: bool = False,
-) -> folium.Map:
-    """Return the base map: controls only, no tiles and no data.
-
-    Its JavaScript depends only on ``lang``, ``center``, ``zoom`` and
-    ``measure``. In Streamlit keep the defaults for ``center``/``zoom`` and
-    pass the view's centre and zoom to ``st_folium(center=..., zoom=...)``:
-    then neither panning, nor ticking layers, nor switching the basemap ever
-    changes this JavaScript, so the map iframe is never remounted.
-
-    Parameters
-    ----------
-    lang : str
-        ``"zh"`` or ``"en"`` (control labels, measure-tool language).
-    center, zoom : optional
-        Initial view, ``(lat, lon)`` and zoom (standalone HTML and exports).
-    asset_prefix : str
-        Where the vendored JS/CSS are served (see :func:`use_local_assets`).
-    measure : bool
-        Include the distance/area measuring tool.
-    icons : bool
-        Also load what folium's ``Marker``/``Icon`` need (jQuery, Bootstrap,
-        awesome-markers, Font Awesome, glyphicons); only for a page that
-        puts icon markers on the map.
-
-    Returns
-    -------
-    folium.Map
-        With metric scale bar, north arrow, WGS84 coordinate readout and the
-        measuring tool.
-    """
-    use_local_assets(asset_prefix)
-    m = (folium.Map if icons else PlanMap)(
-        location=[center[0], center[1]],
-        zoom_start=zoom,
-        tiles=None,
-        control_scale=False,
-        min_zoom=MIN_ZOOM,
-        max_zoom=MAX_ZOOM,
-        zoom_control=True,
-    )
-    for code in (_MAP_JS, _ATTRIBUTION_JS, _SCALE_JS):
-        _MapCode(code).add_to(m)
-    _NorthArrow(lang).add_to(m)
-    _mouse_position(lang).add_to(m)
-    if measure:
-        _measure_control(lang, asset_prefix).add_to(m)
-    return m
 
 
 # --- overlays ------------------------------------------------------------------------------------
@@ -635,40 +251,6 @@ class _GeoJsonData(MacroElement):
         self.styles_json = styles_json
 
 
-def _safe_json(obj: Any) -> str:
-    """JSON that is safe inside a <script> element and inside JS source."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
-
-
-def _round_coords(geoms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    return np.asarray(
-        shapely.transform(geoms, lambda c: np.round(c, COORD_DECIMALS)), dtype=object
-    )
-
-
-def _light_geometries(gdf: gpd.GeoDataFrame, gcj02: bool) -> np.ndarray[Any, Any]:
-    """Display geometries: simplified where dense, shifted for GCJ-02 if asked, rounded."""
-    geo = gdf.geometry
-    if geo.crs is None:
-        geo = geo.set_crs(WGS84)
-    geo = geo.to_crs(WGS84)
-    dense = shapely.get_num_coordinates(np.asarray(geo.values)) > SIMPLIFY_MIN_VERTICES
-    if dense.any():
-        # Simplify in metres so the tolerance means the same everywhere; keep topology valid.
-        gk = project_to_gk(geo[dense])
-        geo = geo.copy()
-        geo[dense] = gk.simplify(SIMPLIFY_TOLERANCE_M, preserve_topology=True).to_crs(WGS84)
-    if gcj02:
-        geo = shift_geometry_to_gcj02(geo)
-    return _round_coords(np.asarray(geo.values))
-
 
 def _tooltip_table(
     tips: Sequence[TooltipText | None],
@@ -707,87 +289,6 @@ def _tooltip_table(
     return [escape_text(k) for k in labels], constants, rows
 
 
-# Google's encoded-polyline scheme (zig-zag deltas in 5-bit groups plus a continuation bit), but
-# each 6-bit group written with the base64url alphabet instead of chr(63 + n): no braces (which
-# folium's Jinja re-rendering would read as template syntax), backslashes or quotes.
-_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_B64_INDEX = {c: i for i, c in enumerate(_B64)}
-
-
-def _encode_coords(coords: np.ndarray[Any, Any]) -> str:
-    """Encode (lon, lat) pairs at 1e-6 degree as a compact base64url string."""
-    ints = np.round(np.asarray(coords, dtype=float)[:, :2] * 1e6).astype(np.int64)
-    deltas = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist()
-    out: list[str] = []
-    for v in deltas:
-        v = ~(v << 1) if v < 0 else v << 1
-        while v >= 0x20:
-            out.append(_B64[0x20 | (v & 0x1F)])
-            v >>= 5
-        out.append(_B64[v])
-    return "".join(out)
-
-
-_GEOM_CODES = {"Point": 1, "LineString": 2, "Polygon": 3, "MultiPoint": 4,
-               "MultiLineString": 5, "MultiPolygon": 6}
-
-
-def _rings(poly: Any) -> list[str]:
-    return [_encode_coords(np.asarray(r.coords)) for r in (poly.exterior, *poly.interiors)]
-
-
-def _encode_geometry(geom: Any) -> list[Any]:
-    """``[type code, encoded coordinates]``, about a quarter of the size of GeoJSON text."""
-    kind = geom.geom_type
-    code = _GEOM_CODES.get(kind, 0)
-    if code in (1, 2):
-        return [code, _encode_coords(np.asarray(geom.coords))]
-    if code == 3:
-        return [code, _rings(geom)]
-    if code == 4:
-        return [code, _encode_coords(np.asarray([p.coords[0] for p in geom.geoms]))]
-    if code == 5:
-        return [code, [_encode_coords(np.asarray(g.coords)) for g in geom.geoms]]
-    if code == 6:
-        return [code, [_rings(g) for g in geom.geoms]]
-    return [0, json.loads(shapely.to_geojson(geom))]  # e.g. GeometryCollection, sent as is
-
-
-def _decode_coords(text: str) -> list[list[float]]:
-    pts: list[list[float]] = []
-    i, x, y = 0, 0, 0
-    while i < len(text):
-        pair = []
-        for _ in range(2):
-            shift = result = 0
-            while True:
-                b = _B64_INDEX[text[i]]
-                i += 1
-                result |= (b & 0x1F) << shift
-                shift += 5
-                if b < 0x20:
-                    break
-            pair.append(~(result >> 1) if result & 1 else result >> 1)
-        x, y = x + pair[0], y + pair[1]
-        pts.append([x / 1e6, y / 1e6])
-    return pts
-
-
-def decode_geometry(encoded: Sequence[Any]) -> dict[str, Any]:
-    """Return the GeoJSON geometry of an encoded one (what the browser draws; for tests)."""
-    code, data = encoded[0], encoded[1]
-    kind = {v: k for k, v in _GEOM_CODES.items()}.get(code)
-    if kind is None:
-        return dict(data)
-    if code == 1:
-        return {"type": kind, "coordinates": _decode_coords(data)[0]}
-    if code in (2, 4):
-        return {"type": kind, "coordinates": _decode_coords(data)}
-    if code in (3, 5):
-        return {"type": kind, "coordinates": [_decode_coords(r) for r in data]}
-    return {"type": kind, "coordinates": [[_decode_coords(r) for r in p] for p in data]}
-
-
 @dataclass(frozen=True)
 class LayerPayload:
     """The serialised data of one overlay: cheap to cache, turned into a group per run.
@@ -807,12 +308,16 @@ class LayerPayload:
         Escaped layer name.
     n_features : int
         Features drawn (null geometries are skipped).
+    labels_json : str
+        The layer's label candidates (:func:`spatial.webmap_labels.label_json`),
+        "" for none.
     """
 
     data_json: str
     styles_json: str
     name: str
     n_features: int
+    labels_json: str = ""
 
 
 def layer_payload(
@@ -895,6 +400,8 @@ def payload_overlay(payload: LayerPayload) -> folium.FeatureGroup:
     """Return a fresh feature group drawing a serialised layer."""
     fg = folium.FeatureGroup(name=payload.name or None, control=False)
     _GeoJsonData(payload.data_json, payload.styles_json).add_to(fg)
+    if payload.labels_json:
+        LabelData(payload.labels_json).add_to(fg)
     return fg
 
 
@@ -960,7 +467,12 @@ def catalogue_tooltip(
 
 
 def catalogue_payload(
-    spec: LayerSpec, gdf: gpd.GeoDataFrame, *, lang: str = "zh", gcj02: bool = False
+    spec: LayerSpec,
+    gdf: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    gcj02: bool = False,
+    labels: bool = True,
 ) -> LayerPayload:
     """Serialise one catalogue layer, styled from its declaration.
 
@@ -978,6 +490,8 @@ def catalogue_payload(
         Tooltip language.
     gcj02 : bool
         Shift for display on Gaode tiles.
+    labels : bool
+        Add the layer's labels (注记) per its ``label`` rule.
     """
     styles: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -997,79 +511,25 @@ def catalogue_payload(
     if not styles:
         styles.append(spec.style.leaflet())
     # Catalogue layers are drawn merged per style: the full plan has hundreds of small features.
-    return layer_payload(
+    payload = layer_payload(
         gdf, styles=styles, style_index=index, tooltips=tips, name=spec.title(lang), gcj02=gcj02,
         merge=True,
     )
+    if not labels:
+        return payload
+    return replace(payload, labels_json=label_json(spec, gdf, lang=lang, gcj02=gcj02))
 
 
 def catalogue_overlay(
-    spec: LayerSpec, gdf: gpd.GeoDataFrame, *, lang: str = "zh", gcj02: bool = False
+    spec: LayerSpec,
+    gdf: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    gcj02: bool = False,
+    labels: bool = True,
 ) -> folium.FeatureGroup:
     """Return the overlay of one catalogue layer (see :func:`catalogue_payload`)."""
-    return payload_overlay(catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02))
-
-
-class _BasemapState(MacroElement):
-    """Tell the map which basemap is on: GCJ-02 flag for the readout, paper colour when none."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        window.hebiGcj02 = {{ this.gcj02|tojson }};
-        {{ this._parent.get_name() }}.on("add", function (e) {
-          window.hebiGcj02 = {{ this.gcj02|tojson }};
-          if (e.target._map) {
-            e.target._map.getContainer().style.background = {{ this.background|tojson }};
-          }
-        });
-        {% endmacro %}"""
-    )
-
-    def __init__(self, gcj02: bool, background: str) -> None:
-        super().__init__()
-        self._name = "BasemapState"
-        self.gcj02 = bool(gcj02)
-        self.background = background
-
-
-def basemap_overlay(
-    basemap: Basemap | str, *, key: str | None = None, lang: str = "zh"
-) -> folium.FeatureGroup:
-    """Return the basemap tiles as a feature group (empty for "none").
-
-    Keeping the tiles out of the base map means switching the basemap does
-    not remount the iframe. The group also tells the coordinate readout
-    whether the map is in GCJ-02.
-
-    Parameters
-    ----------
-    basemap : Basemap or str
-        The provider or its id.
-    key : str, optional
-        天地图 key (:func:`spatial.basemaps.tianditu_key`); without it a
-        天地图 basemap draws no tiles.
-    lang : str
-        ``"en"`` uses English label layers where the provider has them.
-    """
-    bm = get_basemap(basemap) if isinstance(basemap, str) else basemap
-    fg = folium.FeatureGroup(name=escape_text(bm.title(lang)), control=False)
-    attribution = escape_text(bm.attribution)
-    if bm.review_no:
-        attribution += " " + escape_text(bm.review_no)
-    for src in bm.tiles(key, lang):
-        folium.TileLayer(
-            tiles=src.url,
-            attr=attribution,  # Leaflet shows a repeated credit once
-            name=escape_text(bm.title(lang)),
-            subdomains=src.subdomains or "abc",
-            max_native_zoom=src.max_zoom,
-            max_zoom=MAX_ZOOM,
-            overlay=src.overlay,
-            control=False,
-        ).add_to(fg)
-    # Without tiles the plan is drawn on a light paper colour rather than Leaflet's grey.
-    _BasemapState(bm.gcj02, "#f7f6f2" if not bm.sources else "#dddddd").add_to(fg)
-    return fg
+    return payload_overlay(catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02, labels=labels))
 
 
 def view_overlays(
@@ -1078,6 +538,7 @@ def view_overlays(
     specs: Mapping[str, LayerSpec],
     *,
     key: str | None = None,
+    labels: bool = True,
 ) -> list[folium.FeatureGroup]:
     """Return the overlays of a view: basemap tiles first, then each visible layer.
 
@@ -1091,6 +552,8 @@ def view_overlays(
         Declarations by id (catalogue plus any user layers).
     key : str, optional
         天地图 key.
+    labels : bool
+        Draw the layers' labels (注记).
 
     Returns
     -------
@@ -1104,7 +567,9 @@ def view_overlays(
         gdf = layers.get(layer_id)
         if gdf is None:
             continue
-        out.append(catalogue_overlay(specs[layer_id], gdf, lang=view.lang, gcj02=bm.gcj02))
+        out.append(catalogue_overlay(
+            specs[layer_id], gdf, lang=view.lang, gcj02=bm.gcj02, labels=labels
+        ))
     return out
 
 
@@ -1124,6 +589,7 @@ def build_map(
     key: str | None = None,
     standalone: bool = False,
     asset_prefix: str = VENDOR_URL,
+    labels: bool = True,
 ) -> MapParts:
     """Return the base map and overlays of a view.
 
@@ -1137,6 +603,8 @@ def build_map(
         goes to ``st_folium(center=..., zoom=...)`` instead.
     asset_prefix : str
         Where the vendored assets are served.
+    labels : bool
+        Draw the layers' labels (注记); off only to measure what they cost.
     """
     if standalone:
         base = build_base_map(
@@ -1144,7 +612,7 @@ def build_map(
         )
     else:
         base = build_base_map(view.lang, asset_prefix=asset_prefix)
-    return MapParts(base, view_overlays(view, layers, specs, key=key))
+    return MapParts(base, view_overlays(view, layers, specs, key=key, labels=labels))
 
 
 def render_html(parts: MapParts) -> str:

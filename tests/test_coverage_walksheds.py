@@ -154,3 +154,36 @@ def test_scenarios_are_kept_in_the_workspace_and_compared(tmp_path: Path) -> Non
     assert side.loc["education/5/pop_share", "before"] == pytest.approx(1 / 6)
     assert side.loc["education/5/pop_share", "after"] == pytest.approx(0.5)
     assert len(side) > 50  # every figure, changed or not
+
+
+def test_large_walksheds_are_drawn_on_cells_close_to_the_exact_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import spatial.coverage.walksheds as ws
+
+    roads = random_city(11, n=9, origin=ORIGIN)
+    model, _ = analyse(roads, random_facilities(roads, 25, 12), random_places(roads, 60, 13),
+                       RULES)
+    exact = category_walksheds(model).to_crs(GK).set_index(["category", "level_min"])
+    monkeypatch.setattr(ws, "EXACT_MAX_PARTS", 0)
+    cells = category_walksheds(model).to_crs(GK).set_index(["category", "level_min"])
+    assert list(cells.index) == list(exact.index)
+    for key in exact.index:
+        a, b = exact.geometry[key], cells.geometry[key]
+        # Every street part in reach is inside the cell drawing, and the areas agree.
+        assert b.buffer(1.0).covers(a.buffer(-40.0)), key
+        assert abs(b.area - a.area) / a.area < 0.25, key
+
+
+def test_readme_figures_are_the_code_constants() -> None:
+    from spatial.coverage import CHECKUP_INDICATORS, WALKSHED_BAND_M
+    from spatial.coverage.prepare import GATE_SPACING_M
+    from spatial.coverage.walksheds import EXACT_MAX_PARTS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert (WALKSHED_BAND_M, GATE_SPACING_M, EXACT_MAX_PARTS) == (50.0, 100.0, 4000)
+    assert "50 m band" in readme and "gates every 100 m" in readme and "4,000" in readme
+    targets = {i.code: i.target for i in CHECKUP_INDICATORS}
+    assert targets.pop("life_circle_15") == 0.85 and set(targets.values()) == {1.0}
+    for ind in CHECKUP_INDICATORS:
+        assert ind.name.split("步行")[0].split("覆盖率")[0][:6] in readme, ind.name

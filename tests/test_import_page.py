@@ -62,6 +62,7 @@ def test_empty_workspace_says_so() -> None:
         ".json",
         ".kml",
         ".kmz",
+        ".xlsx",
         ".zip",
     ]
 
@@ -74,7 +75,7 @@ def test_upload_report_and_save(workspace: GeoPackageWorkspace) -> None:
     report = at.dataframe[0].value
     values = dict(zip(report.iloc[:, 0], report.iloc[:, 1], strict=True))
     assert values["导入要素数"] == "2" and values["格式"] == "GeoJSON"
-    assert values["几何类型"] == "Point × 1, Polygon × 1"
+    assert values["几何类型"] == "点 × 1, 面 × 1"
     assert at.text_input[0].value == "公园"
     at.text_input[0].set_value("我的公园")
     at.button(key="FormSubmitter:import_save_0-加入我的图层").click().run()
@@ -127,9 +128,12 @@ def test_untrusted_title_is_shown_as_text(workspace: GeoPackageWorkspace) -> Non
     at = _app()
     shown = [m.value for m in at.markdown if "点我" in m.value]
     assert shown, _texts(at)
-    # Every markdown metacharacter is backslash-escaped, so nothing becomes a link, tag or icon.
-    assert "\\[点我\\]\\(javascript\\:alert\\(1\\)\\)" in shown[0]
-    assert "\\<script\\>" in shown[0] and "\\:material/home\\:" in shown[0]
+    # Every markdown metacharacter is backslash-escaped, so nothing becomes a link, tag or icon;
+    # a word joiner after each colon keeps ":material/home:" from matching after unescaping.
+    plain = shown[0].replace("\u2060", "")
+    assert "\\[点我\\]\\(javascript\\:alert\\(1\\)\\)" in plain
+    assert "\\<script\\>" in plain and "\\:material\\/home\\:" in plain
+    assert ":material/home:" not in shown[0].replace("\\", "")
 
 
 def test_english_ui() -> None:
@@ -147,3 +151,45 @@ def test_warnings_are_shown_in_the_session_language() -> None:
     texts = [w.value.replace("\\", "") for w in at.warning]
     assert any("已自动修复" in w and "蝴蝶地块" in w for w in texts), texts
     assert not any("repaired" in w for w in texts)
+
+
+def test_poi_csv_with_gcj02_choice_is_converted_and_reported(
+    workspace: GeoPackageWorkspace,
+) -> None:
+    from spatial.crs import wgs84_to_gcj02
+
+    glon, glat = wgs84_to_gcj02(114.2972, 35.7476)
+    data = f"名称,经度,纬度\n超市,{float(glon):.8f},{float(glat):.8f}\n".encode()
+    at = _app()
+    at.file_uploader[0].set_value(("poi.csv", data, "text/csv")).run()
+    radio = at.radio(key="import_coords_0")
+    assert radio.options[0].startswith("WGS84") and "GCJ-02（高德、腾讯）" in radio.options
+    radio.set_value("gcj02").run()
+    assert not at.exception
+    report = at.dataframe[0].value
+    assert "GCJ-02（高德、腾讯） → WGS84" in report.iloc[:, 1].tolist()
+    at.button(key="FormSubmitter:import_save_0-加入我的图层").click().run()
+    gdf = workspace.read_layer("poi")
+    assert abs(gdf.geometry.x[0] - 114.2972) < 1e-5 and abs(gdf.geometry.y[0] - 35.7476) < 1e-5
+
+
+def test_multi_layer_geopackage_imports_the_chosen_layers(
+    workspace: GeoPackageWorkspace, tmp_path: Path
+) -> None:
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "city.gpkg"
+    for name in ("roads", "buildings", "facilities"):
+        gpd.GeoDataFrame({"name": [name]}, geometry=[shapely.Point(114.3, 35.7)], crs=4326).to_file(
+            path, layer=name
+        )
+    at = _app()
+    at.file_uploader[0].set_value(("city.gpkg", path.read_bytes(), "application/geopackage")).run()
+    chooser = at.multiselect(key="import_layers_0")
+    assert sorted(chooser.value) == ["buildings", "facilities", "roads"]
+    chooser.set_value(["roads", "facilities"]).run()
+    assert not at.exception
+    at.button(key="import_save_all_0").click().run()
+    assert not at.exception
+    assert sorted(i.title for i in workspace.layer_infos()) == ["facilities", "roads"]

@@ -22,7 +22,8 @@ import pytest
 
 from spatial import LayerImportError, escape_text, read_user_layer
 from spatial._sandbox import SandboxError, SandboxLimits, run_sandboxed
-from spatial.importer import MAX_INFLATED_BYTES, MAX_UPLOAD_BYTES, _inspect_zip
+from spatial.importer import MAX_INFLATED_BYTES, MAX_UPLOAD_BYTES
+from spatial.importer._archives import _inspect_zip
 from spatial.tables import to_safe_csv
 from tests.hostile import corpus as hc
 
@@ -304,7 +305,7 @@ def test_sandbox_crash_becomes_plain_import_error(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(SandboxError) as info:
         run_sandboxed(f"{_ENTRIES}:crash", b"")
     assert info.value.kind == "crashed"
-    from spatial.importer import _sandbox_error
+    from spatial.importer._common import _sandbox_error
 
     err = _sandbox_error(info.value)
     _assert_plain_message(err)

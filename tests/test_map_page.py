@@ -35,9 +35,11 @@ def no_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _app(**params: str) -> AppTest:
+def _app(default_view: bool = False, **params: str) -> AppTest:
+    """Run the app; every plan group shown unless ``default_view`` (the curated first view)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in {"basemap": "none", **params}.items():
+    shown = {} if default_view else {"groups": ",".join(PLAN_GROUPS)}
+    for k, v in {"basemap": "none", **shown, **params}.items():
         at.query_params[k] = v
     return at.run()
 
@@ -76,8 +78,10 @@ def test_app_runs_and_draws_every_plan_layer(no_workspace: Path) -> None:
     # Local assets only, and the details/ view state are the only things returned.
     assert all(link.startswith("/app/static/vendor/") for link in
                args["js_links"] + args["css_links"])
-    assert set(args["returned_objects"]) == {"last_object_clicked_tooltip", "last_object_clicked",
-                                             "center", "zoom", "bounds"}
+    # Only clicks come back: a pan or zoom never waits on the server (issue 17); the map writes
+    # its view into the URL itself.
+    assert set(args["returned_objects"]) == {"last_object_clicked_tooltip", "last_object_clicked"}
+    assert "history.replaceState" in args["script"]
     assert "tileLayer" not in args["script"]
     # The legend outside the iframe names every drawn layer.
     legend = "".join(m.value for m in at.markdown if "hebi-legend" in m.value)
@@ -98,6 +102,31 @@ def test_each_group_toggles_its_layers(no_workspace: Path, group: str) -> None:
     assert _qp(at, "groups").split(",") == others
     at.checkbox(key=f"map_group_{group}").check().run()
     assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS)
+
+
+def _default_expected() -> set[str]:
+    from spatial.view import DEFAULT_VIEW
+
+    return {i for i in DEFAULT_VIEW.visible_layer_ids() if _has_geometry(i)}
+
+
+def test_the_first_view_is_curated(no_workspace: Path) -> None:
+    at = _app(default_view=True, basemap="")
+    assert not at.exception
+    drawn = _drawn_layers(map_args(at))
+    assert drawn == _default_expected()
+    assert {"corridor", "spines", "axes", "nodes", "parks", "bonded_zone", "green",
+            "water"} <= drawn
+    assert not drawn & {"facilities", "communities", "life_circles", "ref_anchors"}
+    assert [c.value for c in at.checkbox if c.key and c.key.startswith("map_group_")] == [
+        g in {"structure", "parks", "green", "roads", "reference"} for g in PLAN_GROUPS]
+    assert at.radio(key="map_basemap").value == "none"  # works offline
+    # Asking for a hidden group shows all of it.
+    at.checkbox(key="map_group_facilities").check().run()
+    assert _drawn_layers(map_args(at)) == _default_expected() | {"facilities"}
+    # The labels (注记) travel with their layers.
+    fg = map_args(at)["feature_group"]
+    assert "window.hebiLabelSet(" in fg and "渤海路创智服务走廊" in fg
 
 
 def test_only_one_group(no_workspace: Path) -> None:
@@ -230,18 +259,21 @@ def test_my_layers_are_shown_as_their_own_group(no_workspace: Path) -> None:
     gdf = gpd.GeoDataFrame({"name": ["甲", "乙"]},
                            geometry=[Point(114.30, 35.76), Point(114.31, 35.77)], crs=4326)
     default_workspace().write_layer(title, gdf)
-    at = _app()
+    at = _app(default_view=True)
     assert not at.exception
-    assert at.checkbox(key="map_group_user").value  # shown by default when present
+    # Issue 15: the workspace is shared, so uploads are not drawn for everyone by default.
+    assert not at.checkbox(key="map_group_user").value
+    assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS)
+    at.checkbox(key="map_group_user").check().run()
     args = map_args(at)
     assert layer_id_for(title) in _drawn_layers(args)
-    assert _drawn_layers(args) - {layer_id_for(title)} == _expected(PLAN_GROUPS)
+    assert _drawn_layers(args) - {layer_id_for(title)} == _default_expected()
     # The title is escaped everywhere it appears (legend HTML, map payload).
     legend = "".join(m.value for m in at.markdown if "hebi-legend" in m.value)
     assert "调研点 &lt;b&gt;&#123;&#123; 7*7 &#125;&#125;&lt;/b&gt;" in legend
     assert "<b>{{" not in args["feature_group"] and "49" not in legend
     at.checkbox(key="map_group_user").uncheck().run()
-    assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS)
+    assert _drawn_layers(map_args(at)) == _default_expected()
 
 
 def test_a_broken_layer_file_is_reported_and_the_rest_drawn(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 
 import layers
-from spatial.basemaps import BASEMAP_IDS
+from spatial.basemaps import BASEMAP_IDS, default_basemap_id
 from spatial.view import (
     DEFAULT_BBOX,
     DEFAULT_GROUPS,
@@ -23,8 +24,25 @@ def test_default_view_is_the_recommended_extent() -> None:
     assert DEFAULT_VIEW.center == (35.76, 114.30)
     assert DEFAULT_VIEW.lang == "zh"
     assert "user" not in DEFAULT_VIEW.groups
-    assert set(DEFAULT_GROUPS) == {g.id for g in layers.GROUPS} - {"user"}
+    # The curated first view (issue 12): structure, parks, green/water on; facilities and living
+    # circles (and, within the shown groups, layers declared hidden) wait until asked for.
+    assert set(DEFAULT_GROUPS) == {"structure", "parks", "green", "roads", "reference"}
+    shown = DEFAULT_VIEW.visible_layer_ids()
+    for layer_id in ("corridor", "spines", "axes", "nodes", "parks", "bonded_zone", "green",
+                     "water"):
+        assert layer_id in shown
+    for layer_id in ("facilities", "communities", "life_circles", "ref_anchors"):
+        assert layer_id not in shown
+    # Offline first: no basemap unless HEBI_DEFAULT_BASEMAP says otherwise.
     assert DEFAULT_VIEW.basemap in BASEMAP_IDS
+    assert default_basemap_id() == os.environ.get("HEBI_DEFAULT_BASEMAP", "none")
+
+
+def test_a_link_naming_groups_shows_them_whole() -> None:
+    view = View.from_query_params({"groups": "life_circles,parks"}, default=DEFAULT_VIEW)
+    assert view.layers is None
+    assert {"life_circles", "communities", "bonded_subzones"} <= set(view.visible_layer_ids())
+    assert View.from_query_params({}, default=DEFAULT_VIEW).layers == DEFAULT_VIEW.layers
 
 
 def test_round_trip_of_a_full_view() -> None:

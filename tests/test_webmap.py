@@ -391,7 +391,7 @@ def test_basemap_overlay_tiles_and_attribution() -> None:
     assert tile.tiles.startswith("https://webrd0{s}.is.autonavi.com/")
     assert "高德" in tile.options["attribution"]
     assert get_basemap("gaode").gcj02 and not get_basemap("osm").gcj02
-    assert get_basemap("nope").id == get_basemap("osm").id
+    assert get_basemap("nope").id == "none"  # unknown ids fall back to the offline default
 
 
 def test_numpy_values_in_tooltips_are_plain_text() -> None:

@@ -31,6 +31,7 @@ from spatial.export import (
     export_atlas,
     export_view,
 )
+from spatial.text import escape_markdown
 from spatial.view import View
 from ui.data import plan_layer, secrets_or_none
 from ui.i18n import t
@@ -97,7 +98,7 @@ def options_form(key: str, lang: str, default_title: str) -> ExportOptions | Non
             title=title.strip() or None, review_no=review_no.strip() or None, lang=lang,
         )
     except SpatialError as err:
-        st.error(err.message(lang))
+        st.error(escape_markdown(err.message(lang)))
         return None
 
 

@@ -141,10 +141,127 @@ def test_clicking_the_bonded_zone_shows_its_details(page: Page, app_server: str)
     page.mouse.move(5, 5)  # no tooltip over the screenshot
     page.wait_for_timeout(300)
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "map_page.png"
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "map_page.png"), full_page=True)
+
+
+# --- the first view: labels, legend and tools in view (issue 12) ---------------------------------
+
+_LABELS = """() => {
+  const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+  return Array.from(document.querySelectorAll('.hebi-label')).map(el => ({
+    layer: el.getAttribute('data-hebi-layer'), text: el.textContent,
+    boxes: Array.from(el.children).map(c => { const r = c.getBoundingClientRect();
+      return [r.left - box.left, r.top - box.top, r.right - box.left, r.bottom - box.top]; }),
+    size: [box.width, box.height]}));
+}"""
+
+
+def _label_texts(layer_id: str) -> list[str]:
+    """What the catalogue's label rule says each named feature of a layer is labelled."""
+    spec = layers.get_spec(layer_id)
+    assert spec.label is not None
+    gdf = layers.load_layer(layer_id)
+    located = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    cols = [c for c in located.columns if c != located.geometry.name]
+    texts = [spec.label.text(dict(zip(cols, row, strict=True)), "zh")
+             for row in located[cols].itertuples(index=False, name=None)]
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def _wait_labels(page: Page) -> list[dict[str, Any]]:
+    frame = map_frame(page)
+    frame.locator(".hebi-label").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(500)  # the placement pass runs once the frame is idle
+    labels: list[dict[str, Any]] = _iframe_eval(page, _LABELS)
+    return labels
+
+
+def _overlaps(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+def test_first_view_names_the_structure_without_overlaps(page: Page, app_server: str) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, app_server)  # no query: the curated first view
+    labels = _wait_labels(page)
+    shown = {lab["text"] for lab in labels}
+    wanted = {"corridor": _label_texts("corridor"), "axes": _label_texts("axes"),
+              "nodes": _label_texts("nodes"), "bonded_zone": _label_texts("bonded_zone")}
+    for layer_id, texts in wanted.items():
+        assert texts, layer_id
+        missing = [t for t in texts if t not in shown]
+        assert not missing, f"{layer_id} labels missing at the first view: {missing}"
+    assert set(_label_texts("spines")) & shown, "no spine is labelled"
+    # No two labels overlap, and every label lies inside the map.
+    for i, a in enumerate(labels):
+        for box in a["boxes"]:
+            assert box[0] >= 0 and box[1] >= 0 and box[2] <= a["size"][0] + 0.5 \
+                and box[3] <= a["size"][1] + 0.5, a["text"]
+        for b in labels[i + 1:]:
+            assert not any(_overlaps(x, y) for x in a["boxes"] for y in b["boxes"]), \
+                f"labels overlap: {a['text']} / {b['text']}"
+    # Generated names (schematic and not named in the plan) are not drawn.
+    roads = layers.load_layer("roads")
+    unnamed = roads[(roads["confidence"] == "schematic") & ~roads["named_in_plan"].astype(bool)]
+    assert not set(unnamed["name"]) & shown
+    # Labels follow the zoom: the axes (from zoom 12) leave at 11, the corridor stays.
+    _iframe_eval(page, "() => window.map.setZoom(11, {animate: false})")
+    page.wait_for_timeout(800)
+    at11 = {lab["text"] for lab in _iframe_eval(page, _LABELS)}
+    assert not set(_label_texts("axes")) & at11
+    assert set(_label_texts("corridor")) <= at11
+    # The default view's layers: the structure, parks, green and water; no facilities.
+    frame = map_frame(page)
+    expect(frame.locator(f"{PATHS}").first).to_be_attached()
+    legend = page.locator(".hebi-legend")
+    for layer_id in ("corridor", "axes", "nodes", "bonded_zone", "green", "water"):
+        title = layers.get_spec(layer_id).title_zh
+        entries = [e.label_zh for e in layers.get_spec(layer_id).legend()]
+        text = legend.inner_text()
+        assert title in text or any(e.split("（")[0] in text for e in entries), layer_id
+    assert layers.get_spec("facilities").title_zh not in legend.inner_text()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("checkbox", name="服务设施")).not_to_be_checked()
+    expect(sidebar.get_by_role("checkbox", name="规划结构")).to_be_checked()
+    expect(sidebar.get_by_role("radio", name="无底图（离线）")).to_be_checked()
+
+
+def test_legend_and_export_in_view_on_a_laptop(page: Page, app_server: str) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, app_server)
+    _wait_labels(page)
+    for locator in (page.locator(".hebi-legend"), page.get_by_role("button", name="出图"),
+                    page.locator(MAP_IFRAME).first):
+        box = locator.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["y"] >= 0, box
+        assert box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, box
+    small = page.locator(MAP_IFRAME).first.bounding_box()
+    # The map follows the window.
+    page.set_viewport_size({"width": 1366, "height": 1000})
+    page.wait_for_timeout(800)
+    tall = page.locator(MAP_IFRAME).first.bounding_box()
+    assert small is not None and tall is not None and tall["height"] > small["height"] + 150
+    size = _iframe_eval(page, "() => [window.map.getSize().y, window.innerHeight]")
+    assert abs(size[0] - size[1]) <= 2, "the Leaflet map does not fill its frame"
+    page.mouse.move(5, 5)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_timeout(1500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "map_first_view.png"
+    page.screenshot(path=str(shot))
     if os.environ.get("HEBI_UPDATE_DOCS") == "1":  # refresh the README picture on request only
         shutil.copyfile(shot, ROOT / "docs" / "screenshot-map.png")
+
+
+def test_map_links_open_the_map(page: Page, app_server: str) -> None:
+    # The form used by the README and the export CLI's docstring.
+    open_page(page, app_server, "map?groups=structure,parks&basemap=none&zoom=13")
+    _wait_paths(map_frame(page), _n_drawn(["structure", "parks"]), page)
+    assert "/map" in page.url
+    assert page.get_by_text(re.compile("Page not found|找不到页面")).count() == 0
+    zoom = _iframe_eval(page, "() => window.map.getZoom()")
+    assert zoom == 13
 
 
 def test_toggling_keeps_the_map_and_the_view(page: Page, app_server: str) -> None:
@@ -227,12 +344,17 @@ def test_tile_basemaps_are_the_only_outside_requests(
             break
         page.wait_for_timeout(250)
     assert outside_requests and all("tile.openstreetmap.org" in u for u in outside_requests)
+    # No network for tiles: the map says so (both languages) instead of silently going grey.
+    notice = map_frame(page).locator(".hebi-tile-notice")
+    expect(notice).to_contain_text("底图瓦片无法加载", timeout=30_000)
+    expect(notice).to_contain_text("Basemap tiles cannot be loaded")
     page.locator('[data-testid="stSidebar"]').get_by_text("无底图（离线）").click()
     page.wait_for_function("() => !location.search.includes('basemap=osm')")
     wait_idle(page)
     # Requests already in flight when the tile layer was removed may still arrive: wait
     # until the layer is gone from the map, then start counting afresh.
     map_frame(page).locator(".leaflet-tile").first.wait_for(state="detached", timeout=30_000)
+    expect(map_frame(page).locator(".hebi-tile-notice")).to_have_count(0)
     page.wait_for_timeout(500)
     outside_requests.clear()
     _iframe_eval(page, "() => window.map.setView([35.7, 114.25], 13)")
@@ -321,3 +443,46 @@ def test_merged_layer_tooltip_names_the_feature_under_the_pointer(
         page.mouse.move(x, y, steps=2)
         tooltip = frame.locator(".leaflet-tooltip")
         expect(tooltip).to_contain_text(str(row["name"]), timeout=10_000)
+
+
+def test_thousands_of_points_share_one_canvas_and_cluster(page: Page, app_server: str) -> None:
+    # Past window.HEBI_MANY_POINTS (2,000) an uploaded point layer is one canvas, no SVG per point.
+    n = 2500
+    feats = [{"type": "Feature", "properties": {"name": f"调查点{i}"},
+              "geometry": {"type": "Point",
+                           "coordinates": [114.30 + (i % 50) * 0.0004, 35.75 + (i // 50) * 0.0004]}}
+             for i in range(n)]
+    body = json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+    open_page(page, app_server, "import")
+    upload: FilePayload = {"name": "pts.geojson", "mimeType": "application/geo+json",
+                           "buffer": body.encode()}
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
+    wait_idle(page)
+    page.locator('[data-testid="stTextInput"] input').fill("调查点2500")
+    page.get_by_role("button", name="加入我的图层").click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile("已(加入|替换)图层"))).to_be_visible(timeout=30_000)
+    open_page(page, app_server, "?basemap=none&groups=user&lat=35.76&lon=114.31&zoom=14")
+    frame = map_frame(page)
+    canvas = frame.locator(f'canvas[data-hebi-points="{n}"]')
+    canvas.wait_for(state="attached", timeout=60_000)
+    assert frame.locator("path.leaflet-interactive").count() < 50  # other layers only
+    # At zoom 14 the points overlap: clusters, whose tooltip counts what they hold.
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = _page_xy(page, 35.75 + 25 * 0.0004, 114.30 + 25 * 0.0004)
+    tooltip = frame.locator(".leaflet-tooltip")
+    for dx in range(-12, 13, 4):
+        page.mouse.move(x + dx, y)
+        page.wait_for_timeout(100)
+        if tooltip.count():
+            break
+    expect(tooltip.first).to_contain_text("个要素")
+    # Close in, every point is itself again and names itself.
+    _iframe_eval(page, "([lat, lon]) => { window.map.setView([lat, lon], 19, {animate: false}); }",
+                 [35.75, 114.30])
+    page.wait_for_timeout(500)
+    x, y = _page_xy(page, 35.75, 114.30)
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y, steps=2)
+    expect(tooltip.first).to_contain_text("调查点0", timeout=10_000)

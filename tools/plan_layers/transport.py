@@ -1,4 +1,5 @@
-"""The national and provincial roads, railways and expressway the plan names.
+"""The national and provincial roads, railways and expressway the plan names, and the
+city roads it names without a course (listed, not drawn).
 
 The plan's words are in 第一章、第十三章、第十四章、专栏9 and 专栏10.
 
@@ -18,6 +19,8 @@ from tools.plan_layers.reference import G4_OFFSET_M, RAILWAY, Frame
 
 # 107国道: PLACES.md §2 "N–S ≈1 km east of 京广铁路 through the north of the city" (no coordinates).
 G107_OFFSET_M = 1_000.0
+MEIYE_ROADS = "重点推进镁业小镇渤海路、淇山路、淇水路、创业路等道路市政设施综合提升"
+JINYANG_WORDS = "金阳大街段、渤海路西段、新大白线北段、铁路沿线段等道路新建污水管网建设"
 S304_WORDS = "推进实施省道304改建工程,促进开发区与汤阴县及淇滨区道路、管网、水系衔接"
 DRAWN_BOX = box(114.15, 35.66, 114.45, 35.86)  # the map's working extent
 
@@ -60,6 +63,20 @@ def transport_features(frame: Frame) -> list[Feature]:
         ("hemei-railway-siding", "鹤煤热电厂铁路专用线", "Hemei power-plant railway siding",
          "railway_siding", f"{cite('专栏10', '加快推进鹤煤热电厂铁路专用线站场')}; course not "
          "given: not drawn", "low", None),
+        ("wuyanshan-rd", "五岩山路", "Wuyanshan Road", "city_road",
+         f"{cite('专栏10', '五岩山路改造提升工程')}; course not given: not drawn", "low", None),
+        ("qishan-rd", "淇山路", "Qishan Road", "city_road",
+         f"{cite('专栏9', MEIYE_ROADS)}; "
+         "in 镁业小镇, course not given: not drawn", "low", None),
+        ("qishui-rd", "淇水路", "Qishui Road", "city_road",
+         f"{cite('专栏9', MEIYE_ROADS)}; "
+         "in 镁业小镇, course not given: not drawn", "low", None),
+        ("chuangye-rd", "创业路", "Chuangye Road", "city_road",
+         f"{cite('专栏9', MEIYE_ROADS)}; "
+         "in 镁业小镇, course not given: not drawn", "low", None),
+        ("jinyang-st", "金阳大街", "Jinyang Street", "city_road",
+         f"{cite('专栏9', JINYANG_WORDS)}; "
+         "course not given: not drawn", "low", None),
     )
     return [
         Feature(fid, nm, en, kind, src, conf, geom,

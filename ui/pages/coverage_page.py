@@ -55,7 +55,7 @@ from spatial.crs import gcj02_to_wgs84
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN
 from spatial.storage import UserLayerInfo, layer_id_for
-from spatial.text import escape_text
+from spatial.text import escape_markdown, escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
 from ui.coverage_panels import (
     basis_caption,
@@ -448,7 +448,7 @@ def _legend(category: str, level: int) -> None:
         f"{escape_text(label)}"
         for c, label in items
     )
-    st.markdown(f"**{escape_text(title)}**<br>{swatches}", unsafe_allow_html=True)
+    st.markdown(f"**{escape_markdown(title)}**<br>{swatches}", unsafe_allow_html=True)
 
 
 def _basemap_choice() -> str:
@@ -636,7 +636,7 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
             )
             st.session_state["cov_sites_for"] = (edit_cat, int(edit_level), chosen_type)
         except SpatialError as err:
-            st.warning(err.message(current_lang()))
+            st.warning(escape_markdown(err.message(current_lang())))
     sites = st.session_state.get("cov_sites")
     if isinstance(sites, pd.DataFrame):
         if sites.empty:
@@ -790,7 +790,7 @@ def render() -> None:
         model, units = _model(inputs, settings)
     except SpatialError as err:
         # E.g. a chosen layer lacks a column: say which; the choosers above stay usable.
-        st.error(err.message(lang))
+        st.error(escape_markdown(err.message(lang)))
         return
     # Roads, facilities and residential places carry the figures; units only group them.
     shipped = any(inputs[r].source == PLAN for r in ("roads", "facilities", "residential"))
@@ -846,7 +846,7 @@ def render() -> None:
 
     error = st.session_state.pop("cov_error", None)
     if error:
-        st.warning(error)
+        st.warning(escape_markdown(error))
     col_map, col_side = st.columns([3, 1], gap="small")
     with col_side:
         mode, edit = _what_if(model, category, level)

@@ -18,6 +18,7 @@ from layers.schema import GROUPS
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.export import ChoroplethLayer, ExportOptions, default_title, export_view
+from spatial.text import escape_markdown
 from spatial.view import DEFAULT_BBOX, DEFAULT_VIEW, View
 from ui.data import plan_layer, secrets_or_none
 from ui.export_panel import (
@@ -123,7 +124,7 @@ def _preview(view: View, options: ExportOptions, area: tuple[str, str] | None,
                 result = export_view(view, small, area=area, choropleth=choro,
                                      tianditu_key=tianditu_key(secrets_or_none()))
         except SpatialError as err:
-            st.error(err.message(lang))
+            st.error(escape_markdown(err.message(lang)))
             return
         st.session_state[f"{_KEY}_preview"] = (signature, result.data, result.info)
     kept = st.session_state.get(f"{_KEY}_preview")

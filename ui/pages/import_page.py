@@ -13,24 +13,30 @@ are shown with ``st.dataframe`` (plain cells).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from spatial import LayerImportError, SpatialError, read_user_layer
-from spatial.importer import MAX_UPLOAD_BYTES, SUPPORTED_EXTENSIONS
+from spatial import LayerImportError, SpatialError
+from spatial.importer import (
+    COORDINATE_SYSTEMS,
+    MAX_UPLOAD_BYTES,
+    SUPPORTED_EXTENSIONS,
+    LayerChoice,
+    list_user_layers,
+    read_user_layers,
+)
 from spatial.storage import ProjectStore as GeoPackageWorkspace
 from spatial.storage import UserLayerInfo
 from spatial.tables import to_safe_csv
+from spatial.text import escape_markdown
 from ui.data import current_store
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
 
 _UPLOAD_TYPES = sorted(ext.lstrip(".") for ext in SUPPORTED_EXTENSIONS)
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^])")
 _K_RESULT = "import_result"
 _K_UPLOADER = "import_uploader_n"
 _K_CONFIRM = "import_confirm_delete"
@@ -38,8 +44,8 @@ _K_NOTICE = "import_notice"
 
 
 def md_escape(text: str) -> str:
-    """Make untrusted text show literally in Streamlit markdown (no links, icons, maths)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Make untrusted text show literally in Streamlit markdown (see ``escape_markdown``)."""
+    return escape_markdown(text)
 
 
 def _msg(err: SpatialError) -> str:
@@ -57,20 +63,66 @@ def _warning_text(warning: str) -> str:
 # --- upload --------------------------------------------------------------------------------------
 
 
-def _read_upload(file: Any) -> dict[str, Any]:
-    """Parse an uploaded file once; the result is kept in the session by file id."""
+def _wait_notice(box: Any) -> Any:
+    """A callback that shows the queue while the upload waits for a parser."""
+
+    def show(ahead: int, waited: float) -> None:
+        box.info(
+            t(
+                f"服务器正在读取其他文件，您的文件在排队（前面还有 {ahead} 个），"
+                f"已等待 {waited:.0f} 秒…",
+                f"The server is reading other files; yours is queued ({ahead} ahead), "
+                f"waited {waited:.0f} s…",
+            ),
+            icon=":material/hourglass_top:",
+        )
+
+    return show
+
+
+def _read_upload(
+    file: Any, coordinates: str = "wgs84", layers: tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """Parse an uploaded file once; the result is kept in the session by file id and choices."""
+    box = st.empty()
     try:
-        gdf = read_user_layer(file.getvalue(), file.name)
+        gdfs = read_user_layers(
+            file.getvalue(), file.name, layers=layers, coordinates=coordinates,
+            on_wait=_wait_notice(box),
+        )
     except LayerImportError as err:
-        return {"file_id": file.file_id, "error": err}
-    return {"file_id": file.file_id, "gdf": gdf}
+        return {"error": err}
+    finally:
+        box.empty()
+    return {"gdfs": gdfs}
+
+
+def _list_layers(file: Any) -> list[LayerChoice] | LayerImportError:
+    key = ("import_layers", file.file_id)
+    if st.session_state.get("import_layers_key") != key:
+        box = st.empty()
+        try:
+            found: list[LayerChoice] | LayerImportError = list_user_layers(
+                file.getvalue(), file.name, on_wait=_wait_notice(box)
+            )
+        except LayerImportError as err:
+            found = err
+        finally:
+            box.empty()
+        st.session_state["import_layers_key"] = key
+        st.session_state["import_layers"] = found
+    result: list[LayerChoice] | LayerImportError = st.session_state["import_layers"]
+    return result
 
 
 def _report_table(report: dict[str, Any]) -> pd.DataFrame:
-    types = ", ".join(f"{k} × {v}" for k, v in report.get("geometry_types", {}).items())
+    types = ", ".join(
+        f"{_geometry_name(k)} × {v}" for k, v in report.get("geometry_types", {}).items()
+    )
     skipped = report.get("skipped_by_reason", {})
     skipped_text = str(report.get("skipped", 0))
-    details = ", ".join(f"{k}: {v}" for k, v in skipped.items() if v)
+    details = ", ".join(f"{_SKIP_REASONS.get(k, (k, k))[0 if current_lang() != 'en' else 1]}: {v}"
+                        for k, v in skipped.items() if v)
     if details:
         skipped_text += f" ({details})"
     rows = [
@@ -83,7 +135,40 @@ def _report_table(report: dict[str, Any]) -> pd.DataFrame:
         (t("已修复", "Repaired"), str(report.get("repaired", 0))),
         (t("已跳过", "Skipped"), skipped_text),
     ]
+    system = report.get("coordinate_system", "wgs84")
+    if system in COORDINATE_SYSTEMS and system != "wgs84":
+        zh, en = COORDINATE_SYSTEMS[system]
+        rows.append((t("坐标转换", "Coordinates converted"),
+                     t(f"{zh} → WGS84", f"{en} → WGS84")))
     return pd.DataFrame(rows, columns=[t("项目", "Item"), t("结果", "Result")])
+
+
+_GEOMETRY_NAMES = {
+    "Point": ("点", "point"),
+    "MultiPoint": ("多点", "multipoint"),
+    "LineString": ("线", "line"),
+    "MultiLineString": ("多线", "multiline"),
+    "Polygon": ("面", "polygon"),
+    "MultiPolygon": ("多面", "multipolygon"),
+    "GeometryCollection": ("几何集合", "geometry collection"),
+}
+
+
+def _geometry_name(kind: str) -> str:
+    """A geometry type in the session's language (GeoPackage may add Z/M: kept as suffix)."""
+    base = kind.removesuffix(" Z").removesuffix(" M").removesuffix(" ZM")
+    for key, (zh, en) in _GEOMETRY_NAMES.items():
+        if base.lower() == key.lower():
+            return t(zh, en) + kind[len(base):]
+    return t("几何", "geometry") if kind.lower() in ("unknown", "geometry") else kind
+
+
+_SKIP_REASONS = {
+    "null": ("无几何", "no geometry"),
+    "empty": ("空几何", "empty"),
+    "non_finite": ("坐标无效", "invalid coordinates"),
+    "invalid": ("几何无效", "invalid geometry"),
+}
 
 
 def _show_report(gdf: Any) -> None:
@@ -92,57 +177,150 @@ def _show_report(gdf: Any) -> None:
         st.warning(md_escape(_warning_text(w)))
 
 
+def _size_limit_text() -> str:
+    # Both languages whatever the UI language: Streamlit's own refusal of a larger file is English.
+    mb = MAX_UPLOAD_BYTES // 1024**2
+    return f"单个文件不超过 {mb} MB / Up to {mb} MB per file"
+
+
+def _choices(file: Any, n: int) -> tuple[str, tuple[str, ...] | None] | None:
+    """The coordinate system (point tables) and layers (GeoPackage) the user chose.
+
+    Returns None while a multi-layer file waits for the user's choice.
+    """
+    ext = "." + file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+    coordinates = "wgs84"
+    if ext in (".csv", ".xlsx"):
+        systems = list(COORDINATE_SYSTEMS)
+        coordinates = str(st.radio(
+            t("表中经纬度的坐标系", "Coordinate system of the table's lon/lat"),
+            systems,
+            format_func=lambda k: t(*COORDINATE_SYSTEMS[k]),
+            horizontal=True,
+            key=f"import_coords_{n}",
+            help=t(
+                "高德、腾讯导出的 POI 为 GCJ-02，百度为 BD-09；导入时换算为 WGS84。",
+                "POI exported from Gaode or Tencent are GCJ-02, from Baidu BD-09; they are "
+                "converted to WGS84 on import.",
+            ),
+        ))
+    layers: tuple[str, ...] | None = None
+    if ext in (".gpkg", ".zip"):
+        found = _list_layers(file)
+        if isinstance(found, LayerImportError):
+            return coordinates, None  # the read reports the same error
+        if len(found) > 1:
+            names = [c.name for c in found]
+            info = {c.name: c for c in found}
+            picked = st.multiselect(
+                t(f"该 GeoPackage 有 {len(found)} 个图层，选择要导入的图层（默认全部）",
+                  f"This GeoPackage has {len(found)} layers; choose the layers to import "
+                  "(all by default)"),
+                names,
+                default=names,
+                format_func=lambda name: _choice_label(info[name]),
+                key=f"import_layers_{n}",
+            )
+            if not picked:
+                st.info(t("请至少选择一个图层。", "Choose at least one layer."))
+                return None
+            layers = tuple(picked)
+    return coordinates, layers
+
+
+def _choice_label(c: LayerChoice) -> str:
+    count = "?" if c.features is None else f"{c.features:,}"
+    kind = _geometry_name(c.geometry_type)
+    return t(f"{c.name}（{kind}，{count} 个要素）", f"{c.name} ({kind}, {count} features)")
+
+
 def _upload_section(ws: GeoPackageWorkspace) -> None:
     st.subheader(t("上传图层", "Upload a layer"))
     st.caption(
         t(
-            "支持 GeoJSON、GeoPackage、压缩的 Shapefile（.zip）、KML/KMZ，"
-            "以及带经度/纬度列的 CSV（列名如 经度/纬度、lon/lat、X/Y）。"
-            f"单个文件不超过 {MAX_UPLOAD_BYTES // 1024**2} MB。",
-            "GeoJSON, GeoPackage, zipped Shapefile (.zip), KML/KMZ, and CSV with longitude/"
-            "latitude columns (named e.g. 经度/纬度, lon/lat, X/Y). Up to "
-            f"{MAX_UPLOAD_BYTES // 1024**2} MB per file.",
+            "支持 GeoJSON、GeoPackage（可含多个图层）、压缩的 Shapefile（.zip）、KML/KMZ，"
+            "以及带经度/纬度列的 CSV 或 Excel（.xlsx）点表（列名如 经度/纬度、lon/lat、X/Y，"
+            "或高德的 location 列）。",
+            "GeoJSON, GeoPackage (one or more layers), zipped Shapefile (.zip), KML/KMZ, and "
+            "CSV or Excel (.xlsx) point tables with longitude/latitude columns (named e.g. "
+            "经度/纬度, lon/lat, X/Y, or Gaode's location column).",
         )
+        + " "
+        + _size_limit_text()
     )
     n = st.session_state.get(_K_UPLOADER, 0)
     file = st.file_uploader(
-        t("选择文件", "Choose a file"), type=_UPLOAD_TYPES, key=f"import_upload_{n}"
+        t("选择文件", "Choose a file"), type=_UPLOAD_TYPES, key=f"import_upload_{n}",
+        help=_size_limit_text(),
     )
     if file is None:
         st.session_state.pop(_K_RESULT, None)
         return
+    chosen = _choices(file, n)
+    if chosen is None:
+        return
+    key = (file.file_id, *chosen)
     result = st.session_state.get(_K_RESULT)
-    if result is None or result["file_id"] != file.file_id:
+    if result is None or result.get("key") != key:
         with st.spinner(t("正在读取文件…", "Reading the file…")):
-            result = _read_upload(file)
+            result = {"key": key, **_read_upload(file, *chosen)}
         st.session_state[_K_RESULT] = result
     if "error" in result:
         st.error(md_escape(_msg(result["error"])), icon=":material/error:")
         return
-    gdf = result["gdf"]
+    gdfs = result["gdfs"]
+    total = sum(len(g) for g in gdfs)
     st.success(
-        t(f"读取成功：{len(gdf)} 个要素。", f"Read successfully: {len(gdf)} features."),
+        t(f"读取成功：{len(gdfs)} 个图层，{total} 个要素。" if len(gdfs) > 1
+          else f"读取成功：{total} 个要素。",
+          f"Read successfully: {len(gdfs)} layers, {total} features." if len(gdfs) > 1
+          else f"Read successfully: {total} features."),
         icon=":material/check_circle:",
     )
-    _show_report(gdf)
-    with st.expander(t("属性预览（前 50 行）", "Attribute preview (first 50 rows)")):
-        st.dataframe(pd.DataFrame(gdf.drop(columns=gdf.geometry.name).head(50)))
-    with st.form(key=f"import_save_{n}"):
-        title = st.text_input(
-            t("图层名称", "Layer title"), value=str(gdf.attrs.get("title", "")), max_chars=100
-        )
-        saved = st.form_submit_button(t("加入我的图层", "Add to my layers"), type="primary")
-    if saved:
-        _save(ws, title, gdf)
+    if len(gdfs) == 1:
+        gdf = gdfs[0]
+        _show_report(gdf)
+        with st.expander(t("属性预览（前 50 行）", "Attribute preview (first 50 rows)")):
+            st.dataframe(pd.DataFrame(gdf.drop(columns=gdf.geometry.name).head(50)))
+        with st.form(key=f"import_save_{n}"):
+            title = st.text_input(
+                t("图层名称", "Layer title"), value=str(gdf.attrs.get("title", "")),
+                max_chars=100,
+            )
+            saved = st.form_submit_button(t("加入我的图层", "Add to my layers"), type="primary")
+        if saved:
+            _save_all(ws, [(title, gdf)])
+        return
+    for gdf in gdfs:
+        with st.expander(md_escape(str(gdf.attrs.get("title", ""))), expanded=False):
+            _show_report(gdf)
+    label = t(f"将 {len(gdfs)} 个图层加入我的图层", f"Add the {len(gdfs)} layers to my layers")
+    if st.button(label, type="primary", key=f"import_save_all_{n}"):
+        _save_all(ws, [(str(g.attrs.get("title", "")), g) for g in gdfs])
 
 
-def _save(ws: GeoPackageWorkspace, title: str, gdf: Any) -> None:
+def _save_all(ws: GeoPackageWorkspace, layers: list[tuple[str, Any]]) -> None:
+    notices = []
+    for title, gdf in layers:
+        notice = _save(ws, title, gdf)
+        if notice is None:
+            return
+        notices.append(notice)
+    st.session_state[_K_NOTICE] = " ".join(notices)
+    # A new uploader key clears the widget, so the same file is not offered again.
+    st.session_state[_K_UPLOADER] = st.session_state.get(_K_UPLOADER, 0) + 1
+    st.session_state.pop(_K_RESULT, None)
+    st.rerun()
+
+
+def _save(ws: GeoPackageWorkspace, title: str, gdf: Any) -> str | None:
+    """Store one layer; returns the notice, or None after showing an error."""
     try:
         replaced = ws.has_layer(title)
         ws.write_layer(title, gdf)
     except SpatialError as err:
         st.error(md_escape(_msg(err)))
-        return
+        return None
     except OSError:
         st.error(
             t(
@@ -150,17 +328,13 @@ def _save(ws: GeoPackageWorkspace, title: str, gdf: Any) -> None:
                 "The layer could not be saved: the workspace file is not writable.",
             )
         )
-        return
+        return None
     shown = md_escape(title.strip())
-    st.session_state[_K_NOTICE] = (
+    return (
         t(f"已替换图层“{shown}”。", f"Replaced layer “{shown}”.")
         if replaced
         else t(f"已加入图层“{shown}”。", f"Added layer “{shown}”.")
     )
-    # A new uploader key clears the widget, so the same file is not offered again.
-    st.session_state[_K_UPLOADER] = st.session_state.get(_K_UPLOADER, 0) + 1
-    st.session_state.pop(_K_RESULT, None)
-    st.rerun()
 
 
 # --- my layers -----------------------------------------------------------------------------------

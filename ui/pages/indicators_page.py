@@ -73,7 +73,7 @@ from spatial.plan_indicators import (
 )
 from spatial.statistics_import import Statistics, import_statistics
 from spatial.tables import to_safe_csv
-from spatial.text import escape_text
+from spatial.text import escape_markdown, escape_text
 from spatial.view import IndicatorSelection, View, bbox_from_view
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
 from ui.data import current_store, layer_mtime, plan_layer, secrets_or_none
@@ -672,7 +672,7 @@ def _upload(area_set: AreaSet, areas: gpd.GeoDataFrame, lang: str) -> Statistics
             st.dataframe(problems, hide_index=True, width="stretch")
         if rep.text_columns:
             st.caption(t("以下列不是数值，未用于制图：", "Not numeric, not offered for mapping: ")
-                       + "、".join(rep.text_columns))
+                       + "、".join(escape_markdown(c) for c in rep.text_columns))
         return stats
 
 
@@ -734,7 +734,7 @@ def _compare(areas: gpd.GeoDataFrame, options: list[IndicatorOption], opt: Indic
     left, right = st.columns(2)
     for n, (column, (o, target, title)) in enumerate(zip((left, right), panels, strict=True)):
         with column:
-            st.markdown(f"**{escape_text(title)}**")
+            st.markdown(f"**{escape_markdown(title)}**")
             if mode == "base_target" and target is not None:
                 # Two classes split at the threshold, coloured either side of it.
                 c = classify(o.values.to_numpy(dtype=float), scheme="UserDefined",

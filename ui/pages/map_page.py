@@ -24,6 +24,7 @@ from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.crs import area_m2, gcj02_to_wgs84, length_m
+from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
 from spatial.text import escape_text
 from spatial.tiles import TileSet, ensure_tiles, needs_tiles, tile_overlay
 from spatial.view import DEFAULT_VIEW, View
@@ -52,13 +53,27 @@ from ui.pages.import_page import md_escape
 
 __all__ = ["render"]
 
-MAP_HEIGHT = 640
+MAP_HEIGHT = 560  # first paint; the page's CSS then sizes the map to the window (_LAYOUT_CSS)
 M2_PER_MU = 10000.0 / 15.0  # 1 亩 = 666.67 m²
 _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
-_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "center", "zoom", "bounds"]
+# Only clicks come back to the server: a pan or zoom never waits on it. The map keeps the view in
+# the URL itself and reports it (centre/zoom/bounds) only when the server needs it: see
+# _view_from_map.
+_RETURNED = ["last_object_clicked_tooltip", "last_object_clicked"]
 # With a vector-tile layer shown, also "last_clicked" (a click on the map itself): tiles draw on
 # a canvas with no clickable objects, so their features are identified from the clicked point.
 _RETURNED_TILED = [*_RETURNED, "last_clicked"]
+# The map fills the window below the page heading, so the legend beside it and the 出图 button
+# above it stay in view on a 1366×768 laptop; the legend scrolls inside its own box.
+_LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"]{padding-top:2.6rem;padding-bottom:1rem}
+iframe[title="streamlit_folium.st_folium"]{height:max(420px, calc(100vh - 150px)) !important}
+.hebi-legend{max-height:max(160px, calc(100vh - 430px));overflow-y:auto;padding-right:4px}
+.hebi-legend-group{margin-bottom:6px}
+.hebi-legend-layer{font-weight:600;font-size:0.85rem}
+.hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.8rem;margin-left:4px}
+.hebi-schematic{color:#b03a2e;white-space:pre}
+</style>"""
 _HIT_PX = 6  # how near (in screen pixels) a click must be to a line or point to pick it
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _USER_COLOURS = ("#8e44ad", "#16a085", "#d35400", "#2c3e50", "#c0392b", "#7f8c8d")
@@ -114,14 +129,24 @@ def _read_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _user_payload(
-    path: str, title: str, saved_utc: str, n: int, lang: str, gcj02: bool
+    path: str, title: str, saved_utc: str, n: int, lang: str, gcj02: bool,
+    budget: int = MAP_VERTEX_BUDGET,
 ) -> LayerPayload:
     """Serialised overlay of an uploaded layer (cached: panning re-uses it)."""
     from spatial.workspace import layer_id_for
 
     gdf = _read_user_layer(path, title, saved_utc)
     spec = _user_spec(layer_id_for(title), title, gdf, n)
-    return catalogue_payload(spec, gdf, lang=lang, gcj02=gcj02)
+    # Issue 15: never ship a layer whole past its share of the map's budget (drawn lighter).
+    light, _note = fit_to_budget(gdf, budget)
+    return catalogue_payload(spec, light, lang=lang, gcj02=gcj02)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _user_budget_note(path: str, title: str, saved_utc: str, budget: int, lang: str) -> str:
+    """The notice for an uploaded layer drawn lighter than stored ("" if drawn whole)."""
+    note = fit_to_budget(_read_user_layer(path, title, saved_utc), budget)[1]
+    return "" if note is None else md_escape(note.message(title, lang))
 
 
 def _user_tiles(layer_id: str, loaded: _Loaded) -> Any:
@@ -200,12 +225,10 @@ def _initial_view(lang: str) -> View:
         st.session_state["map_view"] = view
         st.session_state["map_target"] = (view.center, view.zoom)
         st.session_state["map_generation"] = 0
-        # "My layers" are shown by default when present, unless the URL says which groups.
-        explicit = "groups" in st.query_params
         for g in GROUPS:
-            st.session_state[f"map_group_{g.id}"] = g.id in view.groups or (
-                g.id == "user" and not explicit
-            )
+            # Issue 15: the workspace is shared, so uploaded layers are not drawn for everyone by
+            # default; a user ticks "我的图层" (or a link names the group) to see them.
+            st.session_state[f"map_group_{g.id}"] = g.id in view.groups
         st.session_state["map_basemap"] = view.basemap
     view = st.session_state["map_view"]
     assert isinstance(view, View)
@@ -239,7 +262,13 @@ def _symbol_svg(row: LegendRow) -> str:
     dash = ""
     if style.dash and _DASH_RE.match(style.dash):
         dash = f' stroke-dasharray="{style.dash}"'
-    if row.symbol == "point":
+    vertices = style.marker_vertices()
+    if row.symbol == "point" and vertices:
+        # The same outline the map draws (layers.schema.MARKERS), scaled to the swatch.
+        points = " ".join(f"{11 + 5.5 * x:.2f},{8 + 5.5 * y:.2f}" for x, y in vertices)
+        shape = (f'<polygon points="{points}" fill="{fill}" fill-opacity="0.95" '
+                 f'stroke="{colour}" stroke-width="1"/>')
+    elif row.symbol == "point":
         shape = (f'<circle cx="11" cy="8" r="5" fill="{fill}" fill-opacity="0.8" '
                  f'stroke="{colour}" stroke-width="1.5"{dash}/>')
     elif row.symbol == "line":
@@ -276,14 +305,7 @@ def legend_html(
         parts.append("</div>")
     if not parts:
         return ""
-    style = (
-        "<style>.hebi-legend{columns:3 14rem;column-gap:1.5rem}"
-        ".hebi-legend-group{break-inside:avoid;margin-bottom:6px}"
-        ".hebi-legend-layer{font-weight:600;font-size:0.9rem}"
-        ".hebi-legend-row{display:flex;align-items:center;gap:6px;font-size:0.85rem;"
-        "margin-left:4px}.hebi-schematic{color:#b03a2e;white-space:pre}</style>"
-    )
-    return style + f'<div class="hebi-legend">{"".join(parts)}</div>'
+    return f'<div class="hebi-legend">{"".join(parts)}</div>'
 
 
 # --- details panel -------------------------------------------------------------------------------
@@ -471,8 +493,10 @@ def _sidebar(lang: str, key: str | None, has_user: bool) -> None:
 def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
     """Fold the map's reported centre/zoom/bounds into the view.
 
-    Until the browser reports, st_folium returns its own defaults (the base
-    map's zoom, no centre): those say nothing about the view and are ignored.
+    The map reports them only when the server needs them (see
+    ``spatial.webmap_base._VIEW_URL_JS``): with a click, or when the planner
+    turns from the map to the page (出图, a layer, a basemap). Until then
+    st_folium returns no centre, and the view is left as it is.
     """
     if not out or not isinstance(out.get("center"), Mapping):
         return view
@@ -496,12 +520,14 @@ def _view_from_map(view: View, out: Mapping[str, Any] | None) -> View:
 
 @st.fragment
 def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | None) -> None:
-    """The map, its legend and the details panel; reruns alone on pan, zoom or click."""
+    """The map, its legend and the details panel; reruns alone on a click or a view report."""
     view: View = st.session_state["map_view"]
     bm = get_basemap(view.basemap)
     data_dir = str(plan_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
     tiled = False
+    shown_user = [i for i in visible if i in loaded.user_keys]
+    share = MAP_VERTEX_BUDGET // max(1, len(shown_user))
     for layer_id in visible:
         if layer_id in loaded.user_keys and needs_tiles(len(loaded.frames[layer_id])):
             # City-scale: vector tiles, not one GeoJSON payload (identify stays server-side).
@@ -509,15 +535,25 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
             tiled = True
             continue
         if layer_id in loaded.user_keys:
-            payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02)
+            payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02, share)
+            note = _user_budget_note(*loaded.user_keys[layer_id][:3], share, lang)
+            if note:
+                st.caption(note)
         else:
             payload = _plan_payload(layer_id, data_dir, layer_mtime(layer_id), lang, bm.gcj02)
         overlays.append(payload_overlay(payload))
     target_center, target_zoom = st.session_state["map_target"]
     col_map, col_side = st.columns([3, 1], gap="small")
+    # Beside the map and first in its column: in view on a laptop, folded on request.
+    with col_side, st.expander(t("图例", "Legend"), expanded=True):
+        html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
+        if html:
+            st.markdown(html, unsafe_allow_html=True)
+        else:
+            st.caption(t("未勾选图层。", "No layer ticked."))
     with col_map:
         out = st_folium(
-            build_base_map(lang),
+            build_base_map(lang, view_in_url=True),
             key=f"plan_map_{st.session_state['map_generation']}",
             center=target_center,
             zoom=target_zoom,
@@ -538,6 +574,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     if new_view != view:
         st.session_state["map_view"] = new_view
         _sync_url(new_view)
+        view = new_view
     with col_side:
         st.markdown(f"**{t('要素详情', 'Feature details')}**")
         hits = _hits(out or {}, loaded, visible, view)
@@ -554,14 +591,6 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
                 )
                 chosen = hits[int(pick or 0)]
             _details(chosen, loaded, lang)
-    with col_map:
-        # Under the map, in columns: it stays in view with the map and does not push the details.
-        st.markdown(f"**{t('图例', 'Legend')}**")
-        html = legend_html([loaded.specs[i] for i in visible], loaded.frames, lang)
-        if html:
-            st.markdown(html, unsafe_allow_html=True)
-        else:
-            st.caption(t("未勾选图层。", "No layer ticked."))
 
 
 def render() -> None:
@@ -582,15 +611,37 @@ def render() -> None:
     if not has_user:
         groups = tuple(g for g in groups if g != "user")
     basemap = str(st.session_state.get("map_basemap", DEFAULT_VIEW.basemap))
-    view = _initial_view(lang).replace(groups=groups, basemap=basemap)
-    st.session_state["map_view"] = view
-    _sync_url(view)
-
-    st.title(t("鹤壁经开区 空间布局规划图", "Hebi ETDZ spatial layout plan"))
+    before = _initial_view(lang)
+    chosen = before.layers
+    if chosen is not None:
+        # A group ticked now shows all its layers (the first view holds some back, e.g. the
+        # bonded zone's sub-zones, until their group is asked for again).
+        added = [g for g in groups if g not in before.groups]
+        chosen = tuple(dict.fromkeys(
+            [*chosen, *(s.id for s in layers.specs_for_groups(added))]
+        ))
+    st.markdown(_LAYOUT_CSS, unsafe_allow_html=True)
     plan_ids = [s.id for s in layers.specs_for_groups(_PLAN_GROUPS)]
     loaded = _load_all(
         lang, [i for i in plan_ids if layers.get_spec(i).group in groups], "user" in groups
     )
+    if chosen is not None and "user" in groups:
+        # The planner's own layers are all shown while their group is ticked.
+        chosen = tuple(dict.fromkeys(
+            [*chosen, *(i for i, s in loaded.specs.items() if s.group == "user")]
+        ))
+    view = before.replace(groups=groups, basemap=basemap, layers=chosen)
+    st.session_state["map_view"] = view
+    _sync_url(view)
+    head, tools = st.columns([4, 1], vertical_alignment="center")
+    with head:
+        st.markdown(f"#### {t('鹤壁经开区 空间布局规划图', 'Hebi ETDZ spatial layout plan')}")
+    with tools:
+        # Export (issue 8) above the map, in view without scrolling; the file shows session
+        # "map_view" at the click.
+        render_export_panel(view, live_view_key="map_view", extra_layers=[
+            (s, loaded.frames[i]) for i, s in loaded.specs.items()
+            if s.group == "user" and i in loaded.frames])
     for problem in loaded.problems:
         st.warning(md_escape(problem))
     visible = [i for i in view.visible_layer_ids(list(loaded.specs.values()))
@@ -609,7 +660,3 @@ def render() -> None:
             md_escape(s) for s in schematic
         )
     st.caption(caption)
-    # Export (issue 8): outside the map fragment; the file shows session "map_view" at the click.
-    render_export_panel(view, live_view_key="map_view", extra_layers=[
-        (s, loaded.frames[i]) for i, s in loaded.specs.items()
-        if s.group == "user" and i in loaded.frames])

@@ -1,0 +1,617 @@
+"""The base map (controls only) and the basemap tiles overlay of the plan map.
+
+The base map's JavaScript depends only on the language, the initial view and
+the measuring tool, so ``st_folium`` never remounts the iframe; the basemap
+tiles travel as an overlay (:func:`basemap_overlay`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import folium
+import folium.plugins
+from branca.element import MacroElement
+from folium.template import Template
+from folium.utilities import JsCode
+
+from spatial.basemaps import Basemap, get_basemap
+from spatial.text import escape_text
+from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
+from spatial.webmap_assets import VENDOR_URL, PlanMap, use_local_assets
+from spatial.webmap_labels import LABELS_JS
+
+__all__ = ["basemap_overlay", "build_base_map"]
+
+# --- base map controls ---------------------------------------------------------------------------
+
+# WGS84 -> GCJ-02 forward formula (same constants as spatial.crs) and a fixed-point inverse, so the
+# coordinate readout shows WGS84 even while the map is drawn in GCJ-02 on Gaode tiles.
+_MAP_JS = """
+window.hebiGcj02 = window.hebiGcj02 || false;
+window.hebiGcjToWgs = function (glon, glat) {
+  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
+  function fwd(lon, lat) {
+    if (lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271) return [lon, lat];
+    var x = lon - 105.0, y = lat - 35.0;
+    var c = (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3;
+    var dlat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + c;
+    dlat += (20 * Math.sin(y * PI) + 40 * Math.sin(y / 3 * PI)) * 2 / 3;
+    dlat += (160 * Math.sin(y / 12 * PI) + 320 * Math.sin(y * PI / 30)) * 2 / 3;
+    var dlon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + c;
+    dlon += (20 * Math.sin(x * PI) + 40 * Math.sin(x / 3 * PI)) * 2 / 3;
+    dlon += (150 * Math.sin(x / 12 * PI) + 300 * Math.sin(x / 30 * PI)) * 2 / 3;
+    var rad = lat / 180 * PI, magic = 1 - EE * Math.sin(rad) * Math.sin(rad), sq = Math.sqrt(magic);
+    dlat = (dlat * 180) / ((A * (1 - EE)) / (magic * sq) * PI);
+    dlon = (dlon * 180) / (A / sq * Math.cos(rad) * PI);
+    return [lon + dlon, lat + dlat];
+  }
+  var w = [glon, glat];
+  for (var i = 0; i < 6; i++) {
+    var f = fwd(w[0], w[1]);
+    w = [w[0] - (f[0] - glon), w[1] - (f[1] - glat)];
+  }
+  return w;
+};
+// Decode the compact layers of spatial.webmap.layer_payload (coordinates delta-encoded at
+// 1e-6 degree in 5-bit groups written with the base64url alphabet, tooltips assembled from
+// pieces that were escaped on the server). A lookup table, not indexOf: this loop runs once per
+// character of the payload, before anything is drawn.
+window.hebiDecode = (function () {
+  var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var T = new Int8Array(128);
+  for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
+  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true.
+  return function (s, latFirst) {
+    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b;
+    while (i < n) {
+      sh = 0; res = 0;
+      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
+      x += (res & 1) ? ~(res >> 1) : (res >> 1);
+      sh = 0; res = 0;
+      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
+      y += (res & 1) ? ~(res >> 1) : (res >> 1);
+      pts.push(latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
+    }
+    return pts;
+  };
+})();
+window.hebiGeometry = function (g) {
+  var d = g[1], dec = function (s) { return window.hebiDecode(s, false); };  // not map's index
+  switch (g[0]) {
+    case 1: return {type: "Point", coordinates: dec(d)[0]};
+    case 2: return {type: "LineString", coordinates: dec(d)};
+    case 3: return {type: "Polygon", coordinates: d.map(dec)};
+    case 4: return {type: "MultiPoint", coordinates: dec(d)};
+    case 5: return {type: "MultiLineString", coordinates: d.map(dec)};
+    case 6: return {type: "MultiPolygon", coordinates: d.map(function (p) { return p.map(dec); })};
+    default: return d;
+  }
+};
+window.hebiTooltip = function (data, t) {
+  var html = "<b>" + t[0] + "</b>", v = 2;
+  for (var i = 0; i < data.k.length; i++) {
+    var value = data.c[i] !== null ? data.c[i] : t[v++];
+    if (value === null) continue;
+    html += data.k[i] ? '<br><span style="color:#666">' + data.k[i] + "</span> " + value
+                      : "<br>" + value;
+  }
+  if (t[1] !== null) html += '<span style="display:none">' + t[1] + "</span>";
+  return html;
+};
+// The feature of a merged path under a layer point: the last (topmost) one whose rings contain
+// it, else the one with the nearest edge (a line, or a click on a polygon's outline).
+window.hebiPick = function (layer, owners, filled, p) {
+  var rings = layer._rings || [], inside = {}, best = -1, near = -1, dMin = Infinity;
+  for (var r = 0; r < rings.length; r++) {
+    var ring = rings[r], o = owners[r], m = ring.length;
+    for (var i = 0, j = m - 1; i < m; j = i++) {
+      var a = ring[i], b = ring[j];
+      if (filled && (a.y > p.y) !== (b.y > p.y) &&
+          p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) inside[o] = !inside[o];
+      if (!filled && i === 0) continue;  // a line does not close
+      var d = L.LineUtil.pointToSegmentDistance(p, a, b);
+      if (d <= dMin) { dMin = d; near = o; }
+    }
+  }
+  for (var k in inside) if (inside[k] && +k > best) best = +k;
+  return best >= 0 ? best : near;
+};
+// Signed area (shoelace) of a [lat, lon] ring: merged polygons are filled "nonzero", so every
+// outer ring must turn one way and every hole the other.
+window.hebiArea = function (r) {
+  var a = 0;
+  for (var i = 0, j = r.length - 1; i < r.length; j = i++) {
+    a += (r[j][1] - r[i][1]) * (r[j][0] + r[i][0]);
+  }
+  return a;
+};
+// Draw one merged path: the features of a layer that share a style (data.m) or one feature.
+window.hebiPath = function (b, data, style, tip, group) {
+  var filled = b.kind === "p", many = b.n > 1;
+  var opts = many && filled ? L.extend({}, style, {fillRule: "nonzero"}) : style;
+  var layer = filled ? L.polygon(b.parts, opts) : L.polyline(b.parts, opts);
+  var first = tip(b.owners[0]);
+  if (many) {
+    // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
+    // follow the feature under the pointer. Registered before the tooltip's own handlers, so
+    // the content is right when it opens, and before st_folium's click handler.
+    var ringOwner = [], shown = b.owners[0];
+    b.parts.forEach(function (part, k) {
+      if (filled) part.forEach(function () { ringOwner.push(b.owners[k]); });
+      else ringOwner.push(b.owners[k]);
+    });
+    layer.on("mouseover mousemove click", function (e) {
+      var i = window.hebiPick(this, ringOwner, filled, e.layerPoint);
+      if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
+    });
+    // How many features the path draws (tests and benchmarks count drawn features).
+    layer.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", b.n); });
+  }
+  if (first) layer.bindTooltip(first, {sticky: true});
+  layer.addTo(group);
+};
+// A point marker: a circle, or the style's shape (unit vertices from layers.schema.MARKERS,
+// scaled by the radius) drawn as a path, so shapes cost no more than circles.
+window.hebiMarker = function (ll, style) {
+  if (!(style && style.shape)) return L.circleMarker(ll, style);
+  window.HebiShape = window.HebiShape || L.CircleMarker.extend({  // defined once Leaflet is here
+    _updatePath: function () {
+      var v = this.options.shape, p = this._point, r = this._radius, d = "";
+      if (!this._renderer._setPath) return L.CircleMarker.prototype._updatePath.call(this);
+      for (var i = 0; i < v.length; i++) {
+        d += (i ? "L" : "M") + (p.x + v[i][0] * r).toFixed(2) + ","
+          + (p.y + v[i][1] * r).toFixed(2);
+      }
+      this._renderer._setPath(this, d + "z");
+    }
+  });
+  return new window.HebiShape(ll, style);
+};
+// Many points (thousands: an uploaded survey, a POI layer): one canvas instead of an SVG element
+// per point, one shared tooltip handler instead of a tooltip per point (bound to the point under
+// the pointer on first hover, so a click still reports its text), and points that overlap at the
+// current zoom drawn as one cluster (a larger dot; its tooltip counts them, a click zooms in).
+window.HEBI_MANY_POINTS = 2000;
+window.hebiManyPoints = function (dots, tip, group) {
+  var renderer = L.canvas({padding: 0.3}), shown = [], map = null, CELL = 28;
+  var markers = dots.map(function (m) {
+    m[0].options.renderer = renderer;
+    m[0]._hebiI = m[1];
+    return m[0];
+  });
+  var style = markers.length ? markers[0].options : {};
+  function clusterTip(n) {
+    return "<b>" + n + "</b> 个要素 / features";
+  }
+  function draw() {
+    if (!map) return;
+    shown.forEach(function (l) { group.removeLayer(l); });
+    shown = [];
+    var z = map.getZoom(), cells = {}, order = [];
+    var lone = z >= map.getMaxZoom() - 2;  // close in: every point is itself
+    markers.forEach(function (mk) {
+      if (lone) { order.push([mk]); return; }
+      var p = map.project(mk.getLatLng(), z);
+      var k = Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL);
+      if (!cells[k]) { cells[k] = []; order.push(cells[k]); }
+      cells[k].push(mk);
+    });
+    order.forEach(function (members) {
+      var layer = members[0];
+      if (members.length > 1) {
+        var lat = 0, lng = 0;
+        members.forEach(function (mk) { var ll = mk.getLatLng(); lat += ll.lat; lng += ll.lng; });
+        layer = L.circleMarker([lat / members.length, lng / members.length], L.extend({}, style, {
+          renderer: renderer, shape: null,
+          radius: Math.min(18, (style.radius || 5) + 2 * Math.log(members.length) / Math.LN2)
+        }));
+        layer._hebiCount = members.length;
+      }
+      shown.push(layer);
+      group.addLayer(layer);
+    });
+  }
+  group.on("mouseover click", function (e) {
+    var mk = e.layer;
+    if (!mk) return;
+    if (mk._hebiCount && e.type === "click" && map) {
+      map.setView(e.latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+      return;
+    }
+    if (!mk._tooltip) {
+      var h = mk._hebiCount ? clusterTip(mk._hebiCount) : tip(mk._hebiI);
+      if (!h) return;
+      mk.bindTooltip(h, {sticky: true});
+      if (e.type === "mouseover") mk.openTooltip(e.latlng);
+    }
+  });
+  // Events of the group's own layers reach it too (with e.layer): only its own count here.
+  group.on("add", function (e) {
+    if (e.layer || !group._map) return;
+    map = group._map; map.on("zoomend", draw); draw();
+  });
+  group.on("remove", function (e) {
+    if (e.layer) return;
+    if (map) map.off("zoomend", draw);
+    map = null;
+  });
+  if (group._map) { map = group._map; map.on("zoomend", draw); draw(); }
+  // How many features the layer draws (tests and benchmarks count drawn features).
+  renderer.on("add", function () {
+    if (renderer._container) renderer._container.setAttribute("data-hebi-points", markers.length);
+  });
+};
+window.hebiLayer = function (data, styles, group) {
+  var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
+  var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
+  var ring = function (r, k) {
+    var pts = dec(r, true);
+    if (data.m && (area(pts) > 0) !== (k === 0)) pts.reverse();
+    return pts;
+  };
+  var path = function (kind, f, i) {
+    // Merged per style (and tooltip or not) when the payload asks for it, else one per feature.
+    var key = data.m ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
+    if (!paths[key]) {
+      paths[key] = {kind: kind, s: f[1], parts: [], owners: [], n: 0};
+      keys.push(key);
+    }
+    paths[key].n++;
+    return paths[key];
+  };
+  data.f.forEach(function (f, i) {
+    var c = f[0][0], d = f[0][1], s = f[1], b;
+    if (c === 1 || c === 4) {
+      dec(d, true).forEach(function (ll, k) {
+        if (c === 1 && k > 0) return;
+        dots.push([window.hebiMarker(ll, styles[s]), i, k > 0]);
+      });
+    } else if (c === 2 || c === 5) {
+      b = path("l", f, i);
+      (c === 2 ? [d] : d).forEach(function (l) { b.parts.push(dec(l, true)); b.owners.push(i); });
+    } else if (c === 3 || c === 6) {
+      b = path("p", f, i);
+      (c === 3 ? [d] : d).forEach(function (p) { b.parts.push(p.map(ring)); b.owners.push(i); });
+    } else {  // anything else (e.g. a GeometryCollection) arrives as GeoJSON
+      dots.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
+        return L.circleMarker(ll, styles[s]); }}), i, false]);
+    }
+  });
+  keys.forEach(function (k) { window.hebiPath(paths[k], data, styles[paths[k].s], tip, group); });
+  // Points last, so they stay clickable above the lines and areas of their layer.
+  if (dots.length > window.HEBI_MANY_POINTS) { window.hebiManyPoints(dots, tip, group); return; }
+  dots.forEach(function (m) {
+    var h = tip(m[1]);
+    if (h) m[0].bindTooltip(h, {sticky: true});
+    // A multipoint's extra markers draw the same feature: counted once.
+    if (m[2]) {
+      m[0].on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", 0); });
+    }
+    m[0].addTo(group);
+  });
+};
+"""
+
+
+class _MapCode(MacroElement):
+    """A constant piece of JavaScript run with the map; ``__MAP__`` stands for the map variable.
+
+    Only code written here goes in: never user text.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this.code|replace('__MAP__', this._parent.get_name()) }}"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "MapCode"
+        self.code = code
+
+
+# Plain "Leaflet" credit (no flag icon, no outside link) before the providers' credits.
+_ATTRIBUTION_JS = '__MAP__.attributionControl.setPrefix("Leaflet");'
+# Leaflet's scale bar, metric only (Chinese plans use metres and kilometres).
+_SCALE_JS = (
+    'L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})'
+    ".addTo(__MAP__);"
+)
+
+
+# The map fills its frame and follows it: the page sizes the frame to the window (CSS), and
+# Leaflet must be told when its container changes size.
+_FIT_JS = """
+(function (m) {
+  function fit() {
+    var c = m.getContainer(), h = window.innerHeight;
+    if (h > 200 && Math.abs(c.offsetHeight - h) > 1) {
+      c.style.height = h + "px";
+      m.invalidateSize();  // keeps the centre where it was
+    }
+  }
+  window.addEventListener("resize", fit);
+  setTimeout(fit, 0);
+})(__MAP__);
+"""
+
+
+# The view without waiting on the server. After every pan or zoom the map writes its centre, zoom
+# and extent into the page's URL (same origin, history.replaceState: no reload, no rerun), and
+# writes them again whenever the page rewrites its URL, so a copied link always reopens what is
+# shown. The server hears of the view only when it needs it: a click on the map, or the
+# planner's first press elsewhere on the page after moving the map (出图, a layer, the basemap),
+# when the map reports centre/zoom/bounds (with the last click) as st_folium's value, once.
+_VIEW_URL_JS = """
+(function (m) {
+  var dirty = false, latest = null;
+  function num(v) { return String(+v.toFixed(6)); }
+  function query() {
+    var c = m.getCenter(), b = m.getBounds();
+    return {lat: num(c.lat), lon: num(c.lng), zoom: String(Math.round(m.getZoom())),
+            bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(num).join(",")};
+  }
+  function write() {
+    try {
+      var w = window.parent;
+      if (!w || w === window || !latest) return;
+      var loc = w.location, q = new URLSearchParams(loc.search), same = true;
+      for (var k in latest) {
+        if (q.get(k) !== latest[k]) { q.set(k, latest[k]); same = false; }
+      }
+      if (!same) {
+        w.history.replaceState(w.history.state, "", loc.pathname + "?" + q.toString() + loc.hash);
+      }
+    } catch (e) { /* another origin: the view then stays in the map only */ }
+  }
+  function report() {
+    if (!dirty) return;
+    dirty = false;
+    var c = m.getCenter(), b = m.getBounds(), g = window.__GLOBAL_DATA__ || {};
+    var value = {
+      last_object_clicked: g.last_object_clicked || null,
+      last_object_clicked_tooltip: g.last_object_clicked_tooltip || null,
+      center: {lat: c.lat, lng: c.lng}, zoom: m.getZoom(),
+      bounds: {_southWest: {lat: b.getSouth(), lng: b.getWest()},
+               _northEast: {lat: b.getNorth(), lng: b.getEast()}}
+    };
+    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue",
+                               value: value, dataType: "json"}, "*");
+  }
+  m.on("moveend", function () { latest = query(); dirty = true; write(); });
+  // A click after a move: st_folium reports the click (after its 250 ms debounce) without the
+  // view; the view follows once, so the server measures "what is here" at the zoom shown.
+  m.on("click", function () { if (dirty) setTimeout(report, 400); });
+  try {
+    window.parent.document.addEventListener("pointerdown", report, true);
+  } catch (e) { /* another origin */ }
+  setInterval(write, 700);  // the page rewrites its URL after each run: keep the view in it
+})(__MAP__);
+"""
+
+
+class _NorthArrow(MacroElement):
+    """A north arrow control (the web map is never rotated, so north is up)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+          var ctl = L.control({position: "topleft"});
+          ctl.onAdd = function () {
+            var div = L.DomUtil.create("div", "leaflet-bar hebi-north-arrow");
+            div.style.cssText = "background:#fff;width:34px;padding:2px 0;text-align:center;"
+              + "font:bold 12px sans-serif;line-height:13px;";
+            div.title = {{ this.title|tojson }};
+            div.innerHTML = '<svg width="22" height="26" viewBox="0 0 22 26" aria-hidden="true">'
+              + '<polygon points="11,1 19,24 11,18" fill="#222"/>'
+              + '<polygon points="11,1 3,24 11,18" fill="#fff" stroke="#222" stroke-width="1"/>'
+              + '</svg><div>' + {{ this.label|tojson }} + '</div>';
+            return div;
+          };
+          ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self._name = "NorthArrow"
+        self.label = escape_text("N" if lang == "en" else "北")
+        self.title = escape_text("North" if lang == "en" else "指北针")
+
+
+def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
+    """Distance/area measuring (leaflet-measure 3.1, Chinese build), with 亩 for areas."""
+    ctl = folium.plugins.MeasureControl(
+        position="topright",
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="sqmeters",
+        secondary_area_unit="hectares" if lang == "en" else "mu",
+        units={"mu": {"factor": 1.0 / (10000.0 / 15.0), "display": "亩", "decimals": 1}},
+    )
+    # Per-instance asset lists: the English build where the UI is English.
+    build = "en" if lang == "en" else "cn"
+    ctl.default_js = [("leaflet_measure_js", f"{prefix}leaflet-measure/leaflet-measure.{build}.js")]
+    return ctl
+
+
+def _mouse_position(lang: str) -> folium.plugins.MousePosition:
+    lon_label = "Lon" if lang == "en" else "经度"
+    lat_label = "Lat" if lang == "en" else "纬度"
+    formatter = JsCode(
+        "function (lng, lat) {"
+        " var p = window.hebiGcj02 ? window.hebiGcjToWgs(lng, lat) : [lng, lat];"
+        f" return {json.dumps(escape_text(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
+        f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
+    )
+    return folium.plugins.MousePosition(
+        position="bottomright",
+        empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
+        formatter=formatter,
+    )
+
+
+def build_base_map(
+    lang: str = "zh",
+    *,
+    center: tuple[float, float] = DEFAULT_CENTER,
+    zoom: int = DEFAULT_ZOOM,
+    asset_prefix: str = VENDOR_URL,
+    measure: bool = True,
+    icons: bool = False,
+    view_in_url: bool = False,
+) -> folium.Map:
+    """Return the base map: controls only, no tiles and no data.
+
+    Its JavaScript depends only on ``lang``, ``center``, ``zoom`` and
+    ``measure``. In Streamlit keep the defaults for ``center``/``zoom`` and
+    pass the view's centre and zoom to ``st_folium(center=..., zoom=...)``:
+    then neither panning, nor ticking layers, nor switching the basemap ever
+    changes this JavaScript, so the map iframe is never remounted.
+
+    Parameters
+    ----------
+    lang : str
+        ``"zh"`` or ``"en"`` (control labels, measure-tool language).
+    center, zoom : optional
+        Initial view, ``(lat, lon)`` and zoom (standalone HTML and exports).
+    asset_prefix : str
+        Where the vendored JS/CSS are served (see :func:`use_local_assets`).
+    measure : bool
+        Include the distance/area measuring tool.
+    icons : bool
+        Also load what folium's ``Marker``/``Icon`` need (jQuery, Bootstrap,
+        awesome-markers, Font Awesome, glyphicons); only for a page that
+        puts icon markers on the map.
+    view_in_url : bool
+        Write the map's centre, zoom and extent into the page URL after each
+        pan or zoom, in the browser alone (the plan page, whose URL is its view).
+
+    Returns
+    -------
+    folium.Map
+        With metric scale bar, north arrow, WGS84 coordinate readout and the
+        measuring tool.
+    """
+    use_local_assets(asset_prefix)
+    m = (folium.Map if icons else PlanMap)(
+        location=[center[0], center[1]],
+        zoom_start=zoom,
+        tiles=None,
+        control_scale=False,
+        min_zoom=MIN_ZOOM,
+        max_zoom=MAX_ZOOM,
+        zoom_control=True,
+    )
+    for code in (_MAP_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS, _FIT_JS):
+        _MapCode(code).add_to(m)
+    if view_in_url:
+        _MapCode(_VIEW_URL_JS).add_to(m)
+    _NorthArrow(lang).add_to(m)
+    _mouse_position(lang).add_to(m)
+    if measure:
+        _measure_control(lang, asset_prefix).add_to(m)
+    return m
+
+
+
+class _BasemapState(MacroElement):
+    """Tell the map which basemap is on, and say so on the map when its tiles fail.
+
+    Sets the GCJ-02 flag for the readout and the paper colour when there are
+    no tiles. Without a network a tile basemap would silently go grey: the
+    first tile error shows a bilingual notice on the map (removed with the
+    basemap), so the planner knows why and can pick "no basemap".
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (group) {
+          var notice = null;
+          window.hebiGcj02 = {{ this.gcj02|tojson }};
+          function clear() { if (notice) { notice.remove(); notice = null; } }
+          group.eachLayer(function (layer) {
+            if (!layer.on || !(layer instanceof L.TileLayer)) return;
+            layer.on("tileerror", function () {
+              var map = group._map;
+              if (notice || !map) return;
+              notice = L.control({position: "topright"});
+              notice.onAdd = function () {
+                var div = L.DomUtil.create("div", "leaflet-bar hebi-tile-notice");
+                div.setAttribute("role", "status");
+                div.style.cssText = "background:#fff8e1;border:1px solid #e0b252;padding:4px 8px;"
+                  + "max-width:260px;font:12px/1.4 sans-serif;color:#5d4037;";
+                div.innerHTML = {{ this.notice|tojson }};
+                return div;
+              };
+              notice.addTo(map);
+            });
+          });
+          group.on("add", function (e) {
+            if (e.layer) return;  // one of its tile layers, not the group
+            window.hebiGcj02 = {{ this.gcj02|tojson }};
+            if (e.target._map) {
+              e.target._map.getContainer().style.background = {{ this.background|tojson }};
+            }
+          });
+          group.on("remove", function (e) { if (!e.layer) clear(); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, gcj02: bool, background: str) -> None:
+        super().__init__()
+        self._name = "BasemapState"
+        self.gcj02 = bool(gcj02)
+        self.background = background
+        self.notice = (
+            escape_text("底图瓦片无法加载（网络不可用？），规划图层照常显示；可改选“无底图（离线）”。")
+            + "<br>"
+            + escape_text("Basemap tiles cannot be loaded (no network?); the plan layers are "
+                          "still shown. Choose “No basemap (offline)”.")
+        )
+
+
+def basemap_overlay(
+    basemap: Basemap | str, *, key: str | None = None, lang: str = "zh"
+) -> folium.FeatureGroup:
+    """Return the basemap tiles as a feature group (empty for "none").
+
+    Keeping the tiles out of the base map means switching the basemap does
+    not remount the iframe. The group also tells the coordinate readout
+    whether the map is in GCJ-02.
+
+    Parameters
+    ----------
+    basemap : Basemap or str
+        The provider or its id.
+    key : str, optional
+        天地图 key (:func:`spatial.basemaps.tianditu_key`); without it a
+        天地图 basemap draws no tiles.
+    lang : str
+        ``"en"`` uses English label layers where the provider has them.
+    """
+    bm = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    fg = folium.FeatureGroup(name=escape_text(bm.title(lang)), control=False)
+    attribution = escape_text(bm.attribution)
+    if bm.review_no:
+        attribution += " " + escape_text(bm.review_no)
+    for src in bm.tiles(key, lang):
+        folium.TileLayer(
+            tiles=src.url,
+            attr=attribution,  # Leaflet shows a repeated credit once
+            name=escape_text(bm.title(lang)),
+            subdomains=src.subdomains or "abc",
+            max_native_zoom=src.max_zoom,
+            max_zoom=MAX_ZOOM,
+            overlay=src.overlay,
+            control=False,
+        ).add_to(fg)
+    # Without tiles the plan is drawn on a light paper colour rather than Leaflet's grey.
+    _BasemapState(bm.gcj02, "#f7f6f2" if not bm.sources else "#dddddd").add_to(fg)
+    return fg
+
+

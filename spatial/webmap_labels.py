@@ -1,0 +1,426 @@
+"""Labels (注记) on the web map, from each layer's :class:`~layers.schema.LabelRule`.
+
+The server only says *what* may be labelled and where it lies: per layer the
+rule (size, colour, halo, bold, priority, minimum zoom) and per named feature
+its text and a compact anchor — the longest run of a line (segments of one
+road share one label), a point, or a polygon's pole of inaccessibility with
+its extent. Placement runs in the browser alone (:data:`LABELS_JS`), on every
+``zoomend``/``moveend``, without a round trip to the server:
+
+* labels of every layer on the map are taken in one greedy pass, highest
+  priority first (then the longer line, the larger area), each trying a few
+  positions and kept only when its screen boxes, halo included, overlap no
+  label already placed and no labelled point symbol, and lie inside the map;
+* Chinese text along a line is set character by character on the line,
+  each character upright (the 规划图 habit for road names), reading left to
+  right or top to bottom; other text is rotated along the line;
+* point labels try right, left, above and below the symbol; an area label is
+  shown only when the area is at least as wide as its text at that zoom;
+* every label has a halo (the rule's colour) so it reads on any basemap.
+
+Features the plan does not name and that are only illustrative get no label
+(:meth:`LabelRule.text`). Label text is escaped on the server and inserted as
+text, never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+from shapely.ops import polylabel
+
+from layers.schema import LabelRule, LayerSpec
+from spatial.crs import WGS84, project_to_gk, shift_geometry_to_gcj02
+from spatial.text import escape_text
+from spatial.webmap_encode import COORD_DECIMALS, encode_coords, safe_json
+
+__all__ = ["LABELS_JS", "LabelData", "label_json"]
+
+_HEX_RE = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+# Lines are simplified for labelling only (a label needs the course of the line, not its detail).
+_LINE_SIMPLIFY_M = 8.0
+
+
+def _colour(value: str, fallback: str) -> str:
+    return value if _HEX_RE.match(value) else fallback
+
+
+def _rule_json(spec: LayerSpec, rule: LabelRule) -> dict[str, Any]:
+    style = spec.style
+    return {
+        "id": escape_text(spec.id),
+        "p": rule.placement,
+        "r": int(rule.priority),
+        "z": int(rule.min_zoom),
+        "s": float(rule.size),
+        "c": _colour(rule.colour, "#222222"),
+        "h": _colour(rule.halo, "#ffffff"),
+        "b": 1 if rule.bold else 0,
+        # Room to leave around the symbol: half the line width or the marker radius.
+        "w": float(style.weight),
+        "rad": float(style.radius),
+        "o": int(spec.z_order),
+    }
+
+
+def _longest_run(geoms: list[Any]) -> Any:
+    """The longest continuous line through the parts (segments of one road share a name)."""
+    merged = shapely.line_merge(shapely.union_all(geoms))
+    parts = list(getattr(merged, "geoms", [merged]))
+    parts = [p for p in parts if p.geom_type == "LineString" and not p.is_empty]
+    if not parts:
+        return None
+    return max(parts, key=lambda p: p.length)
+
+
+def label_json(
+    spec: LayerSpec, gdf: gpd.GeoDataFrame, *, lang: str = "zh", gcj02: bool = False
+) -> str:
+    """Return the label candidates of one layer as script-safe JSON ("" when none).
+
+    Parameters
+    ----------
+    spec : LayerSpec
+        The layer's declaration; without a ``label`` rule nothing is labelled.
+    gdf : GeoDataFrame
+        The layer's features (any CRS).
+    lang : str
+        Label language (``rule.field_zh`` or ``rule.field_en``).
+    gcj02 : bool
+        Shift anchors for display on Gaode tiles, as the features are.
+
+    Returns
+    -------
+    str
+        ``{"r": rule, "f": [[kind, text, anchor, weight, extent?], ...]}``;
+        kind ``l`` (anchor: encoded line), ``p`` (encoded point) or ``a``
+        (encoded point plus the polygon's extent in degrees). Empty when the
+        layer has no rule or no labelled feature.
+    """
+    rule = spec.label
+    if rule is None or gdf.empty:
+        return ""
+    geo = gdf.geometry if gdf.crs is not None else gdf.geometry.set_crs(WGS84)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    texts: list[str | None] = [
+        rule.text(dict(zip(columns, row, strict=True)), lang)
+        for row in gdf[columns].itertuples(index=False, name=None)
+    ]
+    located = (geo.notna() & ~geo.is_empty).to_numpy()
+    keep = [i for i, t in enumerate(texts) if t is not None and located[i]]
+    if not keep:
+        return ""
+    # Work in metres (EPSG:4547 at Hebi) so lengths and simplification mean the same everywhere.
+    gk = project_to_gk(geo.iloc[keep])
+    by_text: dict[str, list[Any]] = {}
+    for pos, geom in zip(keep, gk.values, strict=True):
+        by_text.setdefault(str(texts[pos]), []).append(geom)
+    anchors: list[tuple[str, str, Any, float]] = []
+    for text, geoms in by_text.items():
+        if rule.placement == "line":
+            line = _longest_run([g for g in geoms if "Line" in g.geom_type])
+            if line is None:
+                continue
+            anchors.append(("l", text, line.simplify(_LINE_SIMPLIFY_M), float(line.length)))
+        elif rule.placement == "point":
+            point = shapely.centroid(shapely.union_all(geoms))
+            anchors.append(("p", text, point, 0.0))
+        else:
+            polys = [p for g in geoms for p in getattr(g, "geoms", [g])
+                     if p.geom_type == "Polygon" and not p.is_empty]
+            if not polys:
+                continue
+            largest = max(polys, key=lambda p: p.area)
+            anchors.append(("a", text, largest, float(largest.area)))
+    if not anchors:
+        return ""
+    shapes = gpd.GeoSeries([a[2] for a in anchors], crs=gk.crs).to_crs(WGS84)
+    features: list[list[Any]] = []
+    for (kind, text, _, weight), shape in zip(anchors, shapes.values, strict=True):
+        extent: list[float] | None = None
+        if kind == "a":
+            minx, miny, maxx, maxy = shape.bounds
+            extent = [round(maxx - minx, COORD_DECIMALS), round(maxy - miny, COORD_DECIMALS)]
+            # The pole of inaccessibility: inside even a crescent or a ring, where a label reads.
+            tol = max(maxx - minx, maxy - miny) / 200.0 or 1e-6
+            shape = polylabel(shape, tolerance=tol)
+        if gcj02:
+            shape = shift_geometry_to_gcj02(gpd.GeoSeries([shape], crs=WGS84)).iloc[0]
+        coords = np.asarray(shape.coords)
+        row: list[Any] = [kind, escape_text(text), encode_coords(coords), round(weight, 1)]
+        if extent is not None:
+            row.append(extent)
+        features.append(row)
+    return safe_json({"r": _rule_json(spec, rule), "f": features})
+
+
+class LabelData(MacroElement):
+    """Hands one layer's label candidates to the map's label engine (see :data:`LABELS_JS`)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        window.hebiLabelSet({{ this._parent.get_name() }}, {{ this.data_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, data_json: str) -> None:
+        super().__init__()
+        self._name = "LabelData"
+        self.data_json = data_json
+
+
+# The engine: one per map, fed by LabelData of each overlay; placement is client-side only.
+LABELS_JS = r"""
+(function () {
+  if (window.hebiLabelSet) return;
+  var CJK = /[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+  var FONT = '"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",'
+    + '"WenQuanYi Micro Hei",sans-serif';
+  var measurer = null;
+  function textWidth(text, font) {
+    measurer = measurer || document.createElement("canvas").getContext("2d");
+    measurer.font = font;
+    return measurer.measureText(text).width;
+  }
+  function plain(escaped) {  // server-escaped text back to characters (no markup can result)
+    var d = document.createElement("div");
+    d.innerHTML = escaped;
+    return d.textContent;
+  }
+  function halo(c) {  // four offset copies and a soft rim: reads on any basemap, paints fast
+    return "-1px -1px 0 " + c + ",1px -1px 0 " + c + ",-1px 1px 0 " + c + ",1px 1px 0 " + c
+      + ",0 0 2px " + c;
+  }
+  function hits(b, placed) {
+    for (var i = 0; i < placed.length; i++) {
+      var p = placed[i];
+      if (b[0] < p[2] && b[2] > p[0] && b[1] < p[3] && b[3] > p[1]) return true;
+    }
+    return false;
+  }
+  function inside(b, size) {
+    return b[0] >= 2 && b[1] >= 2 && b[2] <= size.x - 2 && b[3] <= size.y - 2;
+  }
+
+  function Engine(map) {
+    this.map = map;
+    this.sets = {};
+    this.raf = null;
+    var pane = map.getPane("hebiLabels") || map.createPane("hebiLabels");
+    pane.style.zIndex = 640;  // above paths (400) and markers (600), under tooltips (650)
+    pane.style.pointerEvents = "none";
+    this.pane = pane;
+    var self = this;
+    map.on("zoomstart", function () { pane.style.display = "none"; });
+    map.on("zoomend moveend resize viewreset", function () { self.schedule(); });
+  }
+  Engine.prototype.schedule = function () {
+    var self = this;
+    if (this.raf !== null) return;
+    // After the next frame is painted (a task queued from requestAnimationFrame runs after the
+    // paint): the features show first, labels never delay the first paint of the plan.
+    this.raf = 1;
+    requestAnimationFrame(function () {
+      setTimeout(function () { self.raf = null; self.layout(); }, 0);
+    });
+  };
+  Engine.prototype.add = function (id, data) { this.sets[id] = data; this.schedule(); };
+  Engine.prototype.remove = function (id) { delete this.sets[id]; this.schedule(); };
+
+  // Positions for one label: each a list of boxes (container px) and a builder of its element.
+  Engine.prototype.lineSpots = function (c, off) {
+    var map = this.map, r = c.r, f = c.f, size = r.s, text = c.text;
+    var pts = c.ll.map(function (ll) { return map.latLngToLayerPoint(ll); });
+    var cum = [0];
+    for (var i = 1; i < pts.length; i++) cum.push(cum[i - 1] + pts[i].distanceTo(pts[i - 1]));
+    var total = cum[cum.length - 1];
+    function at(s) {  // point and direction at distance s along the line (straight beyond it)
+      var k = 1;
+      while (k < cum.length - 1 && cum[k] < s) k++;
+      var a = pts[k - 1], b = pts[k], seg = (cum[k] - cum[k - 1]) || 1;
+      var t = (s - cum[k - 1]) / seg;
+      return [a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, (b.x - a.x) / seg, (b.y - a.y) / seg];
+    }
+    var cjk = CJK.test(text), chars = Array.from(text), spots = [];
+    var width = cjk ? 0 : textWidth(text, c.font);
+    var step = size * 1.02;
+    if (cjk && total > chars.length * size * 5) step = size * 1.8;  // spread along long lines
+    var need = cjk ? chars.length * step : width;
+    // A line shorter than its name at this zoom (an axis seen from afar) is still named: the
+    // text runs on past its ends, centred on it, up to twice its length.
+    var short = need > total * 0.95;
+    if (need > total * 2.0 || total < 12) return spots;
+    // Beside the line, clear of its stroke and of the point symbols (≤ 8 px) set on it.
+    var gap = Math.max(r.w / 2, 8) + size * 0.58 + 2;
+    // From the middle outwards, above (or left of) the line first, then below (or right).
+    var tries = [];
+    [1, -1].forEach(function (side) {
+      for (var k = 0; k <= 9; k++) {
+        tries.push([0.5 + 0.05 * k, side]);
+        if (k) tries.push([0.5 - 0.05 * k, side]);
+      }
+    });
+    if (short) {
+      tries = [];
+      [1, -1].forEach(function (side) {
+        [0, 0.25, -0.25, 0.5, -0.5].forEach(function (k) { tries.push([k, side]); });
+      });
+    }
+    tries.forEach(function (tr) {
+      var frac = tr[0];
+      var s0 = short ? (total - need) / 2 + frac * (need - total) / 2
+        : Math.max(0, Math.min(total - need, frac * total - need / 2));
+      var p0 = at(s0), p1 = at(s0 + need);
+      var dx = p1[0] - p0[0], dy = p1[1] - p0[1];
+      var along = Math.abs(dx) >= Math.abs(dy);
+      var reverse = along ? dx < 0 : dy < 0;  // read left to right, or top to bottom
+      var len = Math.sqrt(dx * dx + dy * dy) || 1;
+      // Normal pointing up (or left for a steep line): the label sits above/left of the line.
+      var nx = dy / len, ny = -dx / len;
+      if (along ? ny > 0 : nx > 0) { nx = -nx; ny = -ny; }
+      // First choice above (or left of) the line, then below (or right of) it.
+      var sx = nx * gap * tr[1], sy = ny * gap * tr[1], boxes = [], cells = [];
+      if (cjk) {
+        var h = size * 0.58;
+        for (var i = 0; i < chars.length; i++) {
+          var d = reverse ? s0 + need - (i + 0.5) * step : s0 + (i + 0.5) * step;
+          var q = at(d), x = q[0] + sx - off.x, y = q[1] + sy - off.y;
+          boxes.push([x - h, y - h, x + h, y + h]);
+          cells.push([q[0] + sx, q[1] + sy, chars[i]]);
+        }
+      } else {
+        var m = at(s0 + need / 2), ang = Math.atan2(dy, dx);
+        if (ang > Math.PI / 2) ang -= Math.PI; else if (ang <= -Math.PI / 2) ang += Math.PI;
+        var hw = width / 2 + 2, hh = size * 0.65;
+        var ex = Math.abs(Math.cos(ang)) * hw + Math.abs(Math.sin(ang)) * hh;
+        var ey = Math.abs(Math.sin(ang)) * hw + Math.abs(Math.cos(ang)) * hh;
+        var cx = m[0] + sx - off.x, cy = m[1] + sy - off.y;
+        boxes.push([cx - ex, cy - ey, cx + ex, cy + ey]);
+        cells.push([m[0] + sx, m[1] + sy, text, ang * 180 / Math.PI]);
+      }
+      spots.push({boxes: boxes, cells: cells});
+    });
+    return spots;
+  };
+  Engine.prototype.pointSpots = function (c, off) {
+    var r = c.r, size = r.s, p = this.map.latLngToLayerPoint(c.ll[0]);
+    var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
+    var hh = size * 0.65, g = r.rad + 4, x = p.x - off.x, y = p.y - off.y, spots = [];
+    var dg = g * 0.75;
+    [[g + w / 2, 0], [-g - w / 2, 0], [0, -g - hh], [0, g + hh],
+     [dg + w / 2, -dg - hh], [dg + w / 2, dg + hh], [-dg - w / 2, -dg - hh],
+     [-dg - w / 2, dg + hh]].forEach(function (d) {
+      var cx = x + d[0], cy = y + d[1];
+      spots.push({boxes: [[cx - w / 2 - 2, cy - hh, cx + w / 2 + 2, cy + hh]],
+                  cells: [[p.x + d[0], p.y + d[1], c.text, 0]]});
+    });
+    return spots;
+  };
+  Engine.prototype.areaSpots = function (c, off) {
+    var map = this.map, r = c.r, size = r.s, p = map.latLngToLayerPoint(c.ll[0]);
+    var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
+    var a = map.latLngToLayerPoint([c.ll[0][0] - c.f[4][1] / 2, c.ll[0][1] - c.f[4][0] / 2]);
+    var b = map.latLngToLayerPoint([c.ll[0][0] + c.f[4][1] / 2, c.ll[0][1] + c.f[4][0] / 2]);
+    // An area much narrower than its name at this zoom is left unlabelled (it would label
+    // its neighbours); a name a little wider than its area may spill over its outline.
+    if (w > Math.abs(b.x - a.x) * 2.2 || size > Math.abs(b.y - a.y) * 1.5) return [];
+    var hh = size * 0.65, x = p.x - off.x, y = p.y - off.y, spots = [];
+    [0, -1.6 * size, 1.6 * size].forEach(function (dy) {
+      spots.push({boxes: [[x - w / 2 - 2, y + dy - hh, x + w / 2 + 2, y + dy + hh]],
+                  cells: [[p.x, p.y + dy, c.text, 0]]});
+    });
+    return spots;
+  };
+  Engine.prototype.element = function (c, spot) {
+    var r = c.r, el = document.createElement("div");
+    el.className = "hebi-label hebi-label-" + r.id;
+    el.setAttribute("data-hebi-layer", r.id);
+    el.style.cssText = "position:absolute;left:0;top:0;white-space:nowrap;color:" + r.c
+      + ";font:" + (r.b ? "bold " : "") + r.s + "px/1 " + FONT + ";text-shadow:" + halo(r.h)
+      + ";";
+    spot.cells.forEach(function (cell) {
+      var span = document.createElement("span");
+      span.className = "hebi-label-cell";
+      span.textContent = cell[2];
+      span.style.cssText = "position:absolute;left:" + cell[0].toFixed(1) + "px;top:"
+        + cell[1].toFixed(1) + "px;transform:translate(-50%,-50%)"
+        + (cell[3] ? " rotate(" + cell[3].toFixed(1) + "deg)" : "") + ";";
+      el.appendChild(span);
+    });
+    return el;
+  };
+  Engine.prototype.layout = function () {
+    var map = this.map;
+    if (!map._loaded) { this.schedule(); return; }
+    var z = map.getZoom(), size = map.getSize(), off = map.containerPointToLayerPoint([0, 0]);
+    var cands = [], symbols = [];
+    for (var id in this.sets) {
+      var set = this.sets[id], r = set.r;
+      if (z < r.z) continue;
+      set.f.forEach(function (f) {
+        if (!f.ll) {  // decoded once, on first use
+          f.ll = window.hebiDecode(f[2], true);
+          f.text = plain(f[1]);
+        }
+        cands.push({r: r, f: f, ll: f.ll, text: f.text,
+                    font: (r.b ? "bold " : "") + r.s + "px " + FONT});
+        if (r.p === "point") {  // a labelled symbol is never covered by another label
+          var q = map.latLngToLayerPoint(f.ll[0]), g = r.rad;
+          symbols.push([q.x - off.x - g, q.y - off.y - g, q.x - off.x + g, q.y - off.y + g]);
+        }
+      });
+    }
+    // Highest priority first, by tiers of ten (一廊 100; 两脊 95 and 七轴 90; …). Within a tier
+    // the label with the fewest places to go comes first: points, then short lines and small
+    // areas, so a long spine yields the crossing to a short axis instead of taking it.
+    cands.sort(function (a, b) {
+      return (Math.floor(b.r.r / 10) - Math.floor(a.r.r / 10)) || (a.f[3] - b.f[3])
+        || (b.r.r - a.r.r);
+    });
+    var placed = symbols.slice(), frag = document.createDocumentFragment(), self = this;
+    cands.forEach(function (c) {
+      var kind = c.f[0];
+      var spots = kind === "l" ? self.lineSpots(c, off)
+        : kind === "p" ? self.pointSpots(c, off) : self.areaSpots(c, off);
+      for (var i = 0; i < spots.length; i++) {
+        var ok = true, bs = spots[i].boxes;
+        for (var j = 0; j < bs.length && ok; j++) ok = inside(bs[j], size) && !hits(bs[j], placed);
+        if (!ok) continue;
+        for (j = 0; j < bs.length; j++) placed.push(bs[j]);
+        frag.appendChild(self.element(c, spots[i]));
+        break;
+      }
+    });
+    this.pane.textContent = "";
+    this.pane.appendChild(frag);
+    this.pane.style.display = "";
+  };
+
+  function engine(map) {
+    if (!map._hebiLabels) map._hebiLabels = new Engine(map);
+    return map._hebiLabels;
+  }
+  // Called by each overlay that has labels: follows the overlay on and off the map.
+  window.hebiLabelSet = function (group, data) {
+    var id = L.stamp(group), on = null;
+    // Events of the group's own layers reach it too (with e.layer): only its own count here.
+    group.on("add", function (e) {
+      if (e.layer || !group._map) return;
+      on = group._map;
+      engine(on).add(id, data);
+    });
+    group.on("remove", function (e) {
+      if (e.layer) return;
+      var m = group._map || on;
+      if (m && m._hebiLabels) m._hebiLabels.remove(id);
+    });
+    if (group._map) { on = group._map; engine(on).add(id, data); }
+  };
+})();
+"""

@@ -1,0 +1,103 @@
+"""Labels (注记) sent to the web map, and the symbology rules of the first view (issue 12)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import shapely
+
+import layers
+from layers.schema import MARKERS, LabelRule, LayerSpec, Style
+from spatial.service_categories import CATEGORIES
+from spatial.webmap import catalogue_payload, decode_geometry
+from spatial.webmap_labels import label_json
+
+
+def _labels(layer_id: str, lang: str = "zh") -> dict[str, list]:
+    data = json.loads(label_json(layers.get_spec(layer_id), layers.load_layer(layer_id), lang=lang))
+    return {row[1]: row for row in data["f"]}
+
+
+def test_every_structure_element_gets_one_label_from_its_rule() -> None:
+    corridor = _labels("corridor")
+    name = str(layers.load_layer("corridor")["name"].iloc[0])
+    assert list(corridor) == [name]
+    kind, _, anchor, length = corridor[name][:4]
+    assert kind == "l" and length > 1000  # metres, the longest run of the line
+    line = shapely.geometry.shape(decode_geometry([2, anchor]))
+    assert line.length > 0
+    axes = layers.load_layer("axes")
+    assert len(_labels("axes")) == len(axes)
+    nodes = _labels("nodes")
+    assert len(nodes) == 7 and all(row[0] == "p" for row in nodes.values())
+    (zone,) = _labels("bonded_zone").values()
+    assert zone[0] == "a" and zone[4][0] > 0 and zone[4][1] > 0  # its extent in degrees
+    # The area label's anchor lies inside the zone.
+    point = shapely.geometry.shape(decode_geometry([1, zone[2]]))
+    assert layers.load_layer("bonded_zone").geometry.iloc[0].buffer(1e-6).contains(point)
+
+
+def test_segments_of_one_road_share_one_label_and_generated_names_are_not_drawn() -> None:
+    roads = layers.load_layer("roads")
+    labelled = _labels("roads")
+    named = roads[roads["name"].isin(labelled)]
+    assert len(named) > len(labelled)  # several segments per named road, one label each
+    generated = roads[(roads["confidence"] == "schematic")
+                      & (roads["named_in_plan"].astype(str) == "False")]
+    assert not generated.empty
+    assert not set(generated["name"]) & set(labelled)
+
+
+def test_label_text_rule() -> None:
+    rule = LabelRule("line")
+    assert rule.text({"name": "衡山路联动轴（第七轴，规划未具名）"}) == "衡山路联动轴"
+    assert rule.text({"name": "（示意）"}) == "（示意）"  # never emptied by the note rule
+    assert rule.text({"name": "支路12", "confidence": "schematic", "named_in_plan": False}) is None
+    named = {"name": "渤海路", "confidence": "schematic", "named_in_plan": True}
+    assert rule.text(named) == "渤海路"
+    assert rule.text({"name": "x", "name_en": "Bohai Road"}, "en") == "Bohai Road"
+    assert LabelRule("line", drop_note=False).text({"name": "甲（乙）"}) == "甲（乙）"
+
+
+def test_label_text_is_escaped_and_english_labels_follow_the_language() -> None:
+    spec = LayerSpec("t", "t", "t", "user", "Point", Style("#000000"),
+                     label=LabelRule("point"))
+    gdf = gpd.GeoDataFrame({"name": ["<img src=x onerror=alert(1)>${x}`"], "name_en": ["a"]},
+                           geometry=[shapely.Point(114.3, 35.76)], crs=4326)
+    text = label_json(spec, gdf)
+    assert "<img" not in text and "${" not in text and "`" not in text
+    assert "&lt;img" in text.replace("\\u0026", "&")
+    assert '"a"' in label_json(spec, gdf, lang="en")
+    english = _labels("corridor", "en")
+    assert list(english) == [str(layers.load_layer("corridor")["name_en"].iloc[0])]
+
+
+def test_payload_carries_labels_only_when_asked() -> None:
+    spec, gdf = layers.get_spec("axes"), layers.load_layer("axes")
+    assert catalogue_payload(spec, gdf).labels_json
+    assert catalogue_payload(spec, gdf, labels=False).labels_json == ""
+
+
+def test_facility_categories_differ_in_colour_and_shape() -> None:
+    colours = {c.colour.lower() for c in CATEGORIES}
+    shapes = {c.marker for c in CATEGORIES}
+    assert len(colours) == len(shapes) == len(CATEGORIES) == 9
+    assert shapes <= set(MARKERS)
+    # Okabe–Ito, the colour-blind-safe set.
+    okabe_ito = {"#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7",
+                 "#000000", "#999999"}
+    assert colours == okabe_ito
+    spec = layers.get_spec("facilities")
+    drawn = {spec.style_map[c.code][0].leaflet().get("shape") is not None for c in CATEGORIES}
+    assert drawn == {True, False}  # one circle, eight outlined shapes
+
+
+def test_sub_areas_do_not_share_the_axes_orange_dashes() -> None:
+    axes = layers.get_spec("axes")
+    sub = layers.get_spec("parks").style_map["sub-area"][0]
+    for style, _, _ in axes.style_map.values():
+        shown = style.schematic()
+        assert (sub.colour.lower(), sub.dash) != (shown.colour.lower(), shown.dash)
+        assert sub.colour.lower() != shown.colour.lower()
+    assert sub.dash is not None and sub.dash != Style.SCHEMATIC_DASH
