@@ -15,6 +15,8 @@ collide after PostgreSQL's 63-byte truncation or need quoting rules.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -110,7 +112,7 @@ class PostGISStore:
     def write_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
         """Store the layer under the title ``name`` (replacing one of that title), atomically."""
         self._require("editor")
-        self._write(normalise_title(name), gdf, action=None, restored_entry=None)
+        self._write(normalise_title(name), gdf)
 
     def delete_layer(self, name: str) -> None:
         """Remove the layer titled ``name`` (kept for a restore); missing is not an error."""
@@ -279,10 +281,8 @@ class PostGISStore:
             )
         ).first()
 
-    def _write(
-        self, title: str, gdf: gpd.GeoDataFrame, action: str | None, restored_entry: int | None
-    ) -> None:
-        del restored_entry  # restores switch versions in SQL (see restore)
+    def _write(self, title: str, gdf: gpd.GeoDataFrame) -> None:
+        """Write a new version of ``title`` in one transaction (restores switch versions in SQL)."""
         data = gdf.to_crs(WGS84) if gdf.crs is not None else gdf.set_crs(WGS84)
         report = data.attrs.get("import_report") or {}
         warnings = [str(w) for w in data.attrs.get("warnings") or []]
@@ -330,7 +330,7 @@ class PostGISStore:
                     report=_jsonable(report), warnings=warnings, columns=names, state="current",
                 )
             )
-            what = action or ("replace" if old is not None else "upload")
+            what = "replace" if old is not None else "upload"
             self._record(
                 con, what, title, len(out), checksum, str(old.id) if old is not None else ""
             )
@@ -348,6 +348,7 @@ class PostGISStore:
 
 
 def _has_spatial_index(con: sa.Connection, table: str) -> bool:
+    """Whether GeoAlchemy2 already gave the new table its GiST index (it does on create)."""
     found = con.execute(
         sa.text("SELECT 1 FROM pg_indexes WHERE tablename = :t AND indexdef ILIKE '%USING gist%'"),
         {"t": table},
@@ -356,15 +357,12 @@ def _has_spatial_index(con: sa.Connection, table: str) -> bool:
 
 
 def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
-    import json
-
+    """A JSON-safe copy (import reports may hold numpy numbers and the like)."""
     result: dict[str, Any] = json.loads(json.dumps(value, ensure_ascii=False, default=str))
     return result
 
 
 def _json_checksum(payload: dict[str, Any]) -> str:
-    import hashlib
-    import json
-
+    """SHA-256 of a JSON document in a canonical form (sorted keys)."""
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
