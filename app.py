@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from spatial.db import office_mode
 from ui.i18n import LANGS, current_lang, set_lang, t
+from ui.session import desk_address_allowed, office_gate
 
 st.set_page_config(
     page_title="鹤壁经开区空间布局 · Hebi ETDZ layout",
@@ -28,6 +30,7 @@ _PAGES: tuple[tuple[str, str, str, str, str], ...] = (
     ("export_page", "export", "出图", "Export", ":material/print:"),
     ("monitoring_page", "monitoring", "规划实施监测", "Plan monitoring", ":material/monitoring:"),
     ("markup_page", "markups", "批注", "Markups", ":material/rate_review:"),
+    ("admin_page", "admin", "留痕与管理", "Audit & admin", ":material/history:"),
 )
 
 
@@ -58,8 +61,25 @@ with st.sidebar:
         set_lang(choice)
         st.rerun()
 
+# Desk mode has no sign-in, so it serves this computer only; an office server (database
+# configured) signs everyone in and may listen wider (README, "Office mode").
+if not office_mode() and not desk_address_allowed(st.get_option("server.address")):
+    st.error(
+        t(
+            "未配置数据库（无登录）时，本应用只在本机地址（127.0.0.1）上提供服务。"
+            "单位内多人使用请配置 HEBI_DATABASE_URL。",
+            "Without a database (no sign-in) the app serves this computer only (127.0.0.1). "
+            "For an office, configure HEBI_DATABASE_URL.",
+        )
+    )
+    st.stop()
+user = office_gate()  # office mode: stops the run until signed in
+show_admin = user is None or user.is_admin
+
 pages: list[st.Page] = []
 for module, path, zh, en, icon in _PAGES:
+    if module == "admin_page" and not show_admin:
+        continue
     fn = _render_fn(module)
     if fn is None:
         continue

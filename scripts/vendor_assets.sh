@@ -83,6 +83,8 @@ fs.mkdirSync(process.argv[2] + "/side-by-side", { recursive: true });
 fs.writeFileSync(process.argv[2] + "/side-by-side/leaflet-side-by-side.js",
                  "(function (L) {\n" + body + "})(window.L);\n");
 ' "$nm/leaflet-side-by-side/index.js" "$tmp"
+# Vector tiles for city-scale layers (issue 14): L.vectorGrid.protobuf, canvas renderer.
+copy "$nm/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js" vectorgrid/Leaflet.VectorGrid.bundled.min.js
 
 # folium's Icon defaults to Bootstrap 3 glyphicons. Bootstrap 3 as a whole would clash with
 # Bootstrap 5, so only its glyphicon rules (the @font-face and the .glyphicon classes) are kept.

@@ -121,7 +121,7 @@ def test_failed_write_leaves_workspace_untouched(
         real_write(*args, **kwargs)  # GDAL has written the layer into the copy...
         raise RuntimeError("power cut")  # ...and the process dies before the metadata
 
-    monkeypatch.setattr("spatial.workspace.pyogrio.write_dataframe", write_then_die)
+    monkeypatch.setattr("spatial.storage.geopackage.pyogrio.write_dataframe", write_then_die)
     with pytest.raises(RuntimeError):
         ws.write_layer("b", _layer(3))
     assert (tmp_path / "w.gpkg").read_bytes() == before

@@ -34,7 +34,7 @@ from spatial.coverage import (
     study_area,
 )
 from spatial.webmap import TooltipText, geojson_overlay
-from spatial.workspace import default_workspace
+from ui.data import current_store
 from ui.i18n import current_lang, t
 
 __all__ = [
@@ -298,7 +298,7 @@ def scenario_panel(
     ``current(name)`` describes the page's present run as a scenario, ``load``
     sets the page's choosers to one (as a widget callback), ``run`` analyses one.
     """
-    store = default_workspace()
+    store = current_store()
     try:
         saved = list_scenarios(store)
     except (SpatialError, OSError):

@@ -1,5 +1,9 @@
 """Where the pages get their data: the shipped plan layers and workspace layers (cached), secrets.
 
+:func:`current_store` is the one way a page reaches the user's own layers: the
+desk GeoPackage when no database is configured, otherwise the PostGIS store of
+the project chosen by the signed-in user (membership checked on every run).
+
 One place for what every page needs, so that ``HEBI_DATA_DIR`` (tests,
 deployments with re-digitised data) and the cache keys mean the same thing on
 the map, coverage, indicator and export pages.
@@ -16,10 +20,10 @@ import geopandas as gpd
 import streamlit as st
 
 import layers
-from spatial.storage import GeoJSONDirectoryStore
-from spatial.workspace import GeoPackageWorkspace
+from spatial.storage import GeoJSONDirectoryStore, ProjectStore, open_store
 
 __all__ = [
+    "current_store",
     "layer_mtime",
     "load_plan_layer",
     "load_user_layer",
@@ -52,10 +56,20 @@ def load_plan_layer(layer_id: str, data_dir: str, mtime: float) -> gpd.GeoDataFr
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
-    """One layer of the workspace file at ``path``, cached per saved version (``saved_utc``)."""
+def load_user_layer(key: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
+    """One layer of the store ``key`` (:attr:`ProjectStore.key`), cached per saved version.
+
+    The key comes from :func:`current_store` (access already checked), never from a request.
+    """
     del saved_utc  # cache key only
-    return GeoPackageWorkspace(path).read_layer(title)
+    return open_store(key).read_layer(title)
+
+
+def current_store() -> ProjectStore:
+    """The user's own layers: the desk workspace, or the signed-in user's current project."""
+    from ui.session import current_project_store
+
+    return current_project_store()
 
 
 def plan_layer(layer_id: str) -> gpd.GeoDataFrame:

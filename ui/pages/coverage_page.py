@@ -55,9 +55,9 @@ from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules
 from spatial.crs import gcj02_to_wgs84
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN
+from spatial.storage import UserLayerInfo, layer_id_for
 from spatial.text import escape_markdown, escape_text
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
-from spatial.workspace import UserLayerInfo, default_workspace, layer_id_for
 from ui.coverage_panels import (
     basis_caption,
     changes_overlay,
@@ -82,7 +82,7 @@ from ui.coverage_tables import (
     share_pivot,
     unit_pivot,
 )
-from ui.data import layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
+from ui.data import current_store, layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
 from ui.export_panel import render_coverage_export_panel
 from ui.i18n import current_lang, t
 
@@ -163,12 +163,12 @@ def _family(path: str, title: str, saved_utc: str) -> str | None:
 
 def _workspace_choices() -> tuple[str, dict[str, list[UserLayerInfo]]]:
     """The workspace file and its layers by geometry family (unreadable ones left out)."""
-    ws = default_workspace()
+    ws = current_store()
     try:
         infos = ws.layer_infos()
     except (SpatialError, OSError):
         infos = []
-    path = str(ws.path)
+    path = ws.key
     by_family: dict[str, list[UserLayerInfo]] = {}
     for info in infos:
         try:

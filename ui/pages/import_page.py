@@ -28,9 +28,11 @@ from spatial.importer import (
     list_user_layers,
     read_user_layers,
 )
+from spatial.storage import ProjectStore as GeoPackageWorkspace
+from spatial.storage import UserLayerInfo
 from spatial.tables import to_safe_csv
 from spatial.text import escape_markdown
-from spatial.workspace import GeoPackageWorkspace, UserLayerInfo, default_workspace
+from ui.data import current_store
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
@@ -374,7 +376,9 @@ def _layer_row(ws: GeoPackageWorkspace, info: UserLayerInfo) -> None:
             mime="text/csv",
             key=f"import_csv_{info.layer_id}",
         )
-        if cols[2].button(t("删除", "Remove"), key=f"import_del_{info.layer_id}"):
+        if getattr(ws, "can_write", True) and cols[2].button(
+            t("删除", "Remove"), key=f"import_del_{info.layer_id}"
+        ):
             st.session_state[_K_CONFIRM] = info.layer_id
         if st.session_state.get(_K_CONFIRM) == info.layer_id:
             st.warning(
@@ -387,8 +391,12 @@ def _layer_row(ws: GeoPackageWorkspace, info: UserLayerInfo) -> None:
             if yes.button(
                 t("确认删除", "Yes, remove"), key=f"import_yes_{info.layer_id}", type="primary"
             ):
-                ws.delete_layer(info.title)
                 st.session_state.pop(_K_CONFIRM, None)
+                try:
+                    ws.delete_layer(info.title)
+                except SpatialError as err:  # e.g. a viewer's crafted request
+                    st.error(md_escape(_msg(err)))
+                    return
                 st.session_state[_K_NOTICE] = t(
                     f"已删除图层“{md_escape(info.title)}”。",
                     f"Removed the layer “{md_escape(info.title)}”.",
@@ -424,7 +432,10 @@ def render() -> None:
     notice = st.session_state.pop(_K_NOTICE, None)
     if notice:
         st.success(notice)
-    ws = default_workspace()
-    _upload_section(ws)
+    ws = current_store()
+    if getattr(ws, "can_write", True):
+        _upload_section(ws)
+    else:
+        st.info(t("您只有查看权限。", "You may only view this project."))
     st.divider()
     _layers_section(ws)

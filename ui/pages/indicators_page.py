@@ -76,8 +76,7 @@ from spatial.tables import to_safe_csv
 from spatial.text import escape_markdown, escape_text
 from spatial.view import IndicatorSelection, View, bbox_from_view
 from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
-from spatial.workspace import default_workspace
-from ui.data import layer_mtime, plan_layer, secrets_or_none
+from ui.data import current_store, layer_mtime, plan_layer, secrets_or_none
 from ui.export_panel import render_indicator_export_panel
 from ui.i18n import current_lang, t
 
@@ -172,7 +171,7 @@ def _area_sets(lang: str, problems: list[str]) -> list[AreaSet]:
                       for v, (_style, zh, en) in spec.style_map.items() if str(v) in present}
             out.append(AreaSet(layer_id, spec.title(lang), areas, _layer_version(layer_id),
                                groups if len(groups) > 1 else {}))
-    ws = default_workspace()
+    ws = current_store()
     try:
         infos = ws.layer_infos()
     except (SpatialError, OSError):

@@ -9,11 +9,9 @@ The view (groups, basemap, centre, zoom, extent) is mirrored in the URL.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -31,6 +29,7 @@ from spatial.map_compare import CompareSupport, compare_overlays
 from spatial.map_overlays import ClickHighlight, faded_payload, highlight_overlay
 from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
 from spatial.text import escape_text
+from spatial.tiles import TileSet, ensure_tiles, needs_tiles, tile_overlay
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
     LayerPayload,
@@ -44,7 +43,14 @@ from spatial.webmap import (
 )
 from ui.attribute_table import render_attribute_table
 from ui.compare_panel import compare_view, render_compare_controls
-from ui.data import layer_mtime, load_plan_layer, plan_data_dir, secrets_or_none
+from ui.data import (
+    current_store,
+    layer_mtime,
+    load_plan_layer,
+    load_user_layer,
+    plan_data_dir,
+    secrets_or_none,
+)
 from ui.export_panel import render_export_panel
 from ui.feature_search import SELECTED_KEY, render_feature_search, selected_feature
 from ui.i18n import current_lang, t
@@ -60,6 +66,9 @@ _PLAN_GROUPS = tuple(g.id for g in GROUPS if g.id != "user")
 # the URL itself and reports it (centre/zoom/bounds) only when the server needs it: see
 # _view_from_map.
 _RETURNED = ["last_object_clicked_tooltip", "last_object_clicked"]
+# With a vector-tile layer shown, also "last_clicked" (a click on the map itself): tiles draw on
+# a canvas with no clickable objects, so their features are identified from the clicked point.
+_RETURNED_TILED = [*_RETURNED, "last_clicked"]
 # The map fills the window below the page heading, so the legend beside it and the 出图 button
 # above it stay in view on a 1366×768 laptop; the legend scrolls inside its own box.
 _LAYOUT_CSS = """<style>
@@ -93,19 +102,9 @@ def _plan_payload(
 def _workspace() -> Any | None:
     """The user's GeoPackage workspace, when that feature is installed and configured."""
     try:
-        from spatial import workspace as ws
-    except ImportError:
+        return current_store()
+    except (SpatialError, OSError):
         return None
-    factory = getattr(ws, "default_workspace", None)
-    if callable(factory):
-        try:
-            return factory()
-        except (SpatialError, OSError):
-            return None
-    root = os.environ.get("HEBI_WORKSPACE")
-    if not root:
-        return None
-    return ws.GeoPackageWorkspace(Path(root) / "workspace.gpkg")
 
 
 def _user_spec(layer_id: str, title: str, gdf: gpd.GeoDataFrame, n: int) -> LayerSpec:
@@ -131,10 +130,7 @@ def _user_spec(layer_id: str, title: str, gdf: gpd.GeoDataFrame, n: int) -> Laye
 @st.cache_data(show_spinner=False, max_entries=64)
 def _read_user_layer(path: str, title: str, saved_utc: str) -> gpd.GeoDataFrame:
     """One uploaded layer, cached per saved version (``saved_utc`` is the cache key)."""
-    del saved_utc
-    from spatial.workspace import GeoPackageWorkspace
-
-    return GeoPackageWorkspace(path).read_layer(title)
+    return load_user_layer(path, title, saved_utc)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -157,6 +153,25 @@ def _user_budget_note(path: str, title: str, saved_utc: str, budget: int, lang: 
     """The notice for an uploaded layer drawn lighter than stored ("" if drawn whole)."""
     note = fit_to_budget(_read_user_layer(path, title, saved_utc), budget)[1]
     return "" if note is None else md_escape(note.message(title, lang))
+
+
+def _user_tiles(layer_id: str, loaded: _Loaded) -> Any:
+    """The vector-tile overlay of a city-scale uploaded layer (tiles built once per version)."""
+    key, title, saved_utc, _n = loaded.user_keys[layer_id]
+    spec = loaded.specs[layer_id]
+    with st.spinner(t("正在生成矢量切片…", "Building vector tiles…")):
+        tileset = _tileset(key, title, saved_utc, layer_id, spec.tooltip[:4],
+                           _gdf=loaded.frames[layer_id])
+    return tile_overlay(tileset, spec.style.colour, title)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _tileset(
+    key: str, title: str, saved_utc: str, layer_id: str, fields: tuple[str, ...],
+    _gdf: gpd.GeoDataFrame,
+) -> TileSet:
+    del title  # cache key only
+    return ensure_tiles(_gdf, key, layer_id, saved_utc, fields=fields)
 
 
 @dataclass
@@ -190,7 +205,7 @@ def _load_all(lang: str, wanted: list[str], with_user: bool) -> _Loaded:
         except (SpatialError, OSError):
             infos = []
         for n, info in enumerate(infos):
-            keys = (str(ws.path), info.title, info.saved_utc, n)
+            keys = (ws.key, info.title, info.saved_utc, n)
             try:
                 gdf = _read_user_layer(*keys[:3])
             except SpatialError as err:
@@ -428,6 +443,10 @@ def _hits(
     """
     ref = parse_feature_ref(out.get("last_object_clicked_tooltip"))
     clicked = out.get("last_object_clicked")
+    if not isinstance(clicked, Mapping) and any(
+        needs_tiles(len(loaded.frames[i])) for i in visible if i in loaded.user_keys
+    ):
+        clicked = out.get("last_clicked")
     if not isinstance(clicked, Mapping) or "lat" not in clicked or "lng" not in clicked:
         return [ref] if ref is not None else []
     lat, lon = float(clicked["lat"]), float(clicked["lng"])
@@ -609,9 +628,15 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     bm = get_basemap(view.basemap)
     data_dir = str(plan_data_dir())
     overlays = [basemap_overlay(bm, key=key, lang=lang)]
+    tiled = False
     shown_user = [i for i in visible if i in loaded.user_keys]
     share = MAP_VERTEX_BUDGET // max(1, len(shown_user))
     for layer_id in visible:
+        if layer_id in loaded.user_keys and needs_tiles(len(loaded.frames[layer_id])):
+            # City-scale: vector tiles, not one GeoJSON payload (identify stays server-side).
+            overlays.append(_user_tiles(layer_id, loaded))
+            tiled = True
+            continue
         if layer_id in loaded.user_keys:
             payload = _user_payload(*loaded.user_keys[layer_id], lang, bm.gcj02, share)
             note = _user_budget_note(*loaded.user_keys[layer_id][:3], share, lang)
@@ -646,7 +671,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
             center=target_center,
             zoom=target_zoom,
             feature_group_to_add=overlays,
-            returned_objects=_RETURNED,
+            returned_objects=_RETURNED_TILED if tiled else _RETURNED,
             use_container_width=True,
             height=MAP_HEIGHT,
         )

@@ -1,0 +1,112 @@
+"""The audit trail (留痕): who changed which layer or scenario, when, and to what.
+
+Every store writes an :class:`AuditEntry` in the *same transaction* as the
+change it records (a GeoPackage swap, a PostgreSQL transaction), so a change
+without a record, or a record without its change, cannot exist. A deleted or
+replaced layer is kept (``archive`` names where) so that an admin can restore it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Final
+
+import geopandas as gpd
+import shapely
+
+__all__ = [
+    "ACTIONS",
+    "DESK_ACTOR",
+    "SCENARIO_TITLES",
+    "AuditEntry",
+    "action_for",
+    "action_label",
+    "layer_checksum",
+]
+
+# action -> (Chinese, English) as the admin page shows it.
+ACTIONS: Final[dict[str, tuple[str, str]]] = {
+    "upload": ("上传图层", "Layer uploaded"),
+    "replace": ("替换图层", "Layer replaced"),
+    "delete": ("删除图层", "Layer deleted"),
+    "restore": ("恢复图层", "Layer restored"),
+    "scenario": ("方案修改", "Scenario changed"),
+    "scenario_delete": ("删除方案", "Scenario deleted"),
+}
+
+# Layers that hold scenarios (方案) rather than map data: their changes are "scenario changes".
+# The title is spatial.coverage.scenarios.SCENARIO_LAYER (kept here: storage must not import it).
+SCENARIO_TITLES: Final = frozenset({"生活圈覆盖方案"})
+
+# Who acts in desk mode (no sign-in): the person at this computer.
+DESK_ACTOR: Final = "本机用户"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded change.
+
+    Attributes
+    ----------
+    entry_id : int
+        Increasing number of the record within its store.
+    at_utc : str
+        ISO 8601 time of the change, UTC.
+    actor : str
+        The signed-in user name (desk mode: :data:`DESK_ACTOR`).
+    action : str
+        A key of :data:`ACTIONS`.
+    title : str
+        The layer's or scenario's title (untrusted text: escape before display).
+    feature_count : int
+        Features in the layer written or removed (0 for scenarios).
+    checksum : str
+        SHA-256 of the content written or removed (:func:`layer_checksum`).
+    archive : str
+        Where the removed or replaced content is kept for a restore ("" if nothing was kept).
+    restorable : bool
+        Whether an admin can restore ``archive`` now (not yet restored, still kept).
+    """
+
+    entry_id: int
+    at_utc: str
+    actor: str
+    action: str
+    title: str
+    feature_count: int
+    checksum: str
+    archive: str
+    restorable: bool
+
+
+def action_for(title: str, action: str) -> str:
+    """The audited action for a write to ``title``: scenario layers record scenario changes."""
+    if title in SCENARIO_TITLES and action in {"upload", "replace", "delete"}:
+        return "scenario_delete" if action == "delete" else "scenario"
+    return action
+
+
+def action_label(action: str, lang: str) -> str:
+    """The planner's word for an audit action in ``lang`` ("zh" or "en")."""
+    zh, en = ACTIONS.get(action, ("其他", "Other"))
+    return en if lang == "en" else zh
+
+
+def layer_checksum(gdf: gpd.GeoDataFrame) -> str:
+    """SHA-256 over a layer's geometries (WKB) and attribute values, in row order.
+
+    The same content gives the same checksum in every store, so an auditor can
+    match an upload with a later export or a restored copy.
+    """
+    digest = hashlib.sha256()
+    geoms = gdf.geometry.to_numpy()
+    wkb = shapely.to_wkb(geoms, hex=False, output_dimension=2)
+    for item in wkb:
+        digest.update(b"\x00" if item is None else item)
+    attrs = gdf.drop(columns=gdf.geometry.name)
+    digest.update("\x1f".join(map(str, attrs.columns)).encode("utf-8"))
+    for column in attrs.columns:
+        values = attrs[column].astype("string").fillna("\x00")
+        digest.update("\x1e".join(values.tolist()).encode("utf-8"))
+    return digest.hexdigest()

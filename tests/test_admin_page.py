@@ -1,0 +1,46 @@
+"""The 留痕与管理 page in desk mode: the audit trail and restoring a removed layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+from streamlit.testing.v1 import AppTest
+
+from spatial.workspace import GeoPackageWorkspace, workspace_path
+
+
+def _script(lang: str = "zh") -> None:
+    import streamlit as st
+
+    st.session_state.setdefault("lang", lang)
+    from ui.pages.admin_page import render
+
+    render()
+
+
+def test_desk_audit_trail_lists_every_write_and_restores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEBI_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("HEBI_DATABASE_URL", raising=False)
+    ws = GeoPackageWorkspace(workspace_path())
+    layer = gpd.GeoDataFrame({"name": ["<b>甲</b>"]}, geometry=[Point(114.3, 35.7)], crs=4326)
+    ws.write_layer("道路 <script>", layer)
+    ws.write_layer("道路 <script>", layer)
+    ws.delete_layer("道路 <script>")
+    at = AppTest.from_function(_script, default_timeout=60).run()
+    assert not at.exception
+    table = at.table[0].value
+    assert list(table.iloc[:, 1]) == ["删除图层", "替换图层", "上传图层"]  # newest first
+    assert set(table.iloc[:, 2]) == {"道路 <script>"} and set(table.iloc[:, 3]) == {1}
+    restore = [b for b in at.button if b.label == "恢复"]
+    assert len(restore) == 2  # the removed version and the replaced one
+    restore[0].click().run()
+    assert ws.list_layers() == ["道路 <script>"]
+    assert any("已恢复图层" in s.value for s in at.success)
+    assert not any("<script>" in m.value for m in at.markdown)  # titles are escaped
+    en = AppTest.from_function(_script, kwargs={"lang": "en"}, default_timeout=60).run()
+    assert "Layer restored" in list(en.table[0].value.iloc[:, 1])
