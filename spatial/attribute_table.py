@@ -35,6 +35,7 @@ _NEVER = {"id", "source", "facility_type"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # An English word in a Chinese text (codes such as "GB 50180" or "km²" are fine).
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
+_ENGLISH_NAME_HEADERS = {"name_en": "Name", "name": "Chinese name"}
 _CATEGORY = {c.code: (c.name, c.name_en) for c in CATEGORIES}
 # Fields holding the id of another feature (shown by its name).
 _REFERENCES = {"parent", "carrier"}
@@ -199,7 +200,9 @@ def attribute_table(
             continue
         if lang == "en" and field == "facility_type_zh":
             continue
-        header = field_label(spec, field, lang)
+        # In English the English name is *the* name; the Chinese one is the extra column.
+        header = (_ENGLISH_NAME_HEADERS.get(field) if lang == "en" else None) or field_label(
+            spec, field, lang)
         if header is None or header in columns:
             continue
         cells = [_value(spec, field, v, lang, names) for v in gdf[field].tolist()]
