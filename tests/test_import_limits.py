@@ -147,8 +147,10 @@ def test_killed_parse_leaves_no_temp_copy_and_no_orphan(tmp_path: Path) -> None:
         time.sleep(0.1)
     else:
         pytest.fail("the parser child outlived its parent")
-    assert started.exists()
-    assert remove_stale_workdirs() >= 1
+    # The next parse anywhere sweeps it: another test worker's parse may already have done so;
+    # otherwise this sweep must.
+    if started.exists():
+        assert remove_stale_workdirs() >= 1
     assert not started.exists()
 
 
