@@ -491,13 +491,14 @@ def test_thousands_of_points_share_one_canvas_and_cluster(page: Page, app_server
         if tooltip.count():
             break
     expect(tooltip.first).to_contain_text("个要素")
-    # Close in, every point is itself again and names itself.
+    # Close in, every point is itself again and names itself. A point away from (114.30, 35.75),
+    # where other tests on this worker put their own uploads (whose tooltips would win).
+    lat, lon = 35.75 + 24 * 0.0004, 114.30 + 49 * 0.0004  # 调查点1249
     _iframe_eval(page, "([lat, lon]) => { window.map.setView([lat, lon], 19, {animate: false}); }",
-                 [35.75, 114.30])
+                 [lat, lon])
     page.wait_for_timeout(500)
-    x, y = _page_xy(page, 35.75, 114.30)
+    x, y = _page_xy(page, lat, lon)
     page.mouse.move(x - 3, y - 3)
     page.mouse.move(x, y, steps=2)
-    # Other tests' uploads on this worker may show their own tooltips too: find this point's.
-    expect(frame.locator(".leaflet-tooltip", has_text="调查点0").first).to_be_visible(
+    expect(frame.locator(".leaflet-tooltip", has_text="调查点1249").first).to_be_visible(
         timeout=10_000)
