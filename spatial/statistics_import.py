@@ -19,7 +19,8 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -39,6 +40,7 @@ __all__ = [
     "StatisticsImportError",
     "UnmatchedRow",
     "decode_csv",
+    "first_worksheet",
     "import_statistics",
     "join_statistics",
     "parse_number",
@@ -228,7 +230,14 @@ def _check_xlsx_container(data: bytes) -> None:
             raise _too_big("解压后体积异常", "it inflates to an implausible size")
 
 
-def _read_xlsx(data: bytes) -> RawSheet:
+@contextmanager
+def first_worksheet(data: bytes) -> Iterator[Any]:
+    """Open an uploaded .xlsx safely and yield its first worksheet (read-only, cached values).
+
+    The container is checked first (macros, inflation); a damaged workbook or one
+    without a worksheet raises :class:`StatisticsImportError`. Shared by every page
+    that reads workbooks, so a workbook means the same thing everywhere.
+    """
     _check_xlsx_container(data)
     import openpyxl  # imported here: only .xlsx uploads need it
 
@@ -243,13 +252,17 @@ def _read_xlsx(data: bytes) -> RawSheet:
     try:
         if not wb.worksheets:
             raise StatisticsImportError("工作簿中没有工作表。", "The workbook has no worksheet.")
-        ws = wb.worksheets[0]
+        yield wb.worksheets[0]
+    finally:
+        wb.close()
+
+
+def _read_xlsx(data: bytes) -> RawSheet:
+    with first_worksheet(data) as ws:
         if (ws.max_row or 0) > MAX_ROWS + 50 or (ws.max_column or 0) > MAX_COLUMNS + 50:
             raise _too_big(f"超过 {MAX_ROWS} 行或 {MAX_COLUMNS} 列",
                            f"more than {MAX_ROWS} rows or {MAX_COLUMNS} columns")
         return _table(ws.iter_rows(values_only=True), "xlsx", str(ws.title))
-    finally:
-        wb.close()
 
 
 def read_sheet(data: bytes, filename: str) -> RawSheet:

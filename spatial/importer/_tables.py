@@ -16,6 +16,7 @@ from spatial.importer._common import (
     COORDINATE_SYSTEMS,
     MAX_FEATURES,
     MAX_FIELDS,
+    LayerImportError,
     _decode_text,
     _encoding_warning,
     _err,
@@ -73,34 +74,22 @@ def _read_xlsx(data: bytes, coordinates: str = "wgs84") -> _RawLayer:
     the statistics import, so a workbook means the same thing on both pages.
     """
     from spatial._errors import SpatialError
-    from spatial.statistics_import import _cell_text, _check_xlsx_container
+    from spatial.statistics_import import _cell_text, first_worksheet
 
+    rows: list[list[str]] = []
     try:
-        _check_xlsx_container(data)
-    except SpatialError as exc:
+        with first_worksheet(data) as ws:
+            for row in ws.iter_rows(values_only=True):
+                texts = [_cell_text(v) for v in row]
+                if not any(texts):
+                    continue
+                rows.append(texts)
+                if len(rows) > MAX_FEATURES + 1:
+                    raise _too_many_features(len(rows) - 1)
+    except LayerImportError:
+        raise
+    except SpatialError as exc:  # the statistics reader's error, re-said as an import error
         raise _err(exc.zh, exc.en) from None
-    import openpyxl  # only .xlsx uploads need it
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file; none may reach the user
-        raise _err(
-            "无法读取该 .xlsx 工作簿（文件可能已损坏）。",
-            "The .xlsx workbook cannot be read (the file may be damaged).",
-        ) from None
-    try:
-        if not wb.worksheets:
-            raise _err("工作簿中没有工作表。", "The workbook has no worksheet.")
-        rows: list[list[str]] = []
-        for row in wb.worksheets[0].iter_rows(values_only=True):
-            texts = [_cell_text(v) for v in row]
-            if not any(texts):
-                continue
-            rows.append(texts)
-            if len(rows) > MAX_FEATURES + 1:
-                raise _too_many_features(len(rows) - 1)
-    finally:
-        wb.close()
     if not rows:
         raise _err("工作表是空的。", "The worksheet is empty.")
     width = max(len(r) for r in rows)
