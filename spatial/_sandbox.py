@@ -88,6 +88,7 @@ SLOTS_ENV = "HEBI_PARSE_SLOTS"
 # "0" turns warm workers off: every run then starts its own child.
 WARM_ENV = "HEBI_WARM_PARSER"
 _HEADER_MAX = 64 * 1024
+_PIPE_PAGE = 4096  # a pipe holds at least this much without a reader
 
 # Exit codes the child uses to say why it stopped (signals show up as negative codes).
 _EXIT_OK = 0
@@ -539,10 +540,21 @@ def _run(
             "args": args,
         }
     ).encode()
+    if len(header) >= _HEADER_MAX:
+        raise ValueError("sandbox arguments too long")
     proc = worker.proc
+    payload = data
+    if len(header) < _PIPE_PAGE and proc.stdin is not None:
+        # The header first (it fits a pipe's smallest buffer, so this never blocks), then the
+        # upload itself: no joined copy of a large upload in the app.
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(header + b"\n")
+            proc.stdin.flush()
+    else:
+        payload = header + b"\n" + bytes(data)
     try:
         try:
-            proc.communicate(input=header + b"\n" + bytes(data), timeout=lim.wall_seconds)
+            proc.communicate(input=payload, timeout=lim.wall_seconds)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise SandboxError(
@@ -644,8 +656,8 @@ def _child_main(argv: list[str]) -> None:
         traceback.print_exc()
         sys.exit(_EXIT_BAD_CALL)
     try:
-        data = sys.stdin.buffer.read()
-        out = func(data, workdir, args)
+        # Not bound to a name here: the entry can let go of the upload's bytes once parsed.
+        out = func(sys.stdin.buffer.read(), workdir, args)
         (workdir / _RESULT_NAME).write_bytes(out)
     except MemoryError:
         sys.stderr.write("MemoryError\n")

@@ -378,6 +378,7 @@ def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> bytes:
     )
     try:
         raws = _read_raw(data, kind, workdir, opts)
+        del data  # the upload's bytes are not needed past the read: less memory at the peak
         if opts.list_only:
             return json.dumps({"ok": True, "choices": opts.choices}, ensure_ascii=False).encode()
         if not raws:

@@ -203,16 +203,19 @@ def _read_geojson(data: bytes, workdir: Path) -> _RawLayer:
     path = workdir / "upload.geojson"
     # GDAL's GeoJSON driver reads UTF-8 only: hand it UTF-8 whatever the upload used.
     path.write_bytes(
-        data[3:]
+        memoryview(data)[3:]
         if encoding == "UTF-8 (BOM)"
         else data
         if encoding == "UTF-8"
         else text.encode("utf-8")
     )
+    # The decoded text (up to 4 bytes a character) is not held while GDAL parses, the most
+    # memory-hungry step; a failure decodes it again for its message.
+    del text
     try:
         raw = _ogr_read(f"GeoJSON:{path}", "GeoJSON")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise _geojson_error(text, exc) from None
+        raise _geojson_error(_decode_text(data)[0], exc) from None
     raw.encoding = encoding
     raw.warnings += _encoding_warning(encoding)
     if crs is not None:
