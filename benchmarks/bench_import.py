@@ -106,12 +106,14 @@ def _cold(data: bytes, name: str) -> None:
 
 def _park() -> None:
     """Have a parser waiting, as the import page does between uploads."""
-    from spatial._sandbox import _POOL, _pool_key
-    from spatial.importer import _ENTRY, _gdal_child_env, prewarm_parser
-
+    try:
+        from spatial._sandbox import _POOL, _pool_key
+        from spatial.importer import _ENTRY, _gdal_child_env, prewarm_parser
+    except ImportError:  # an importer without warm parsers (to compare with an older checkout)
+        return
     prewarm_parser()
+    # Until its imports are done: a page waits seconds between render and upload.
     _POOL.wait_ready(_pool_key(_ENTRY, _gdal_child_env()), timeout=60)
-    time.sleep(0.3)  # let its imports finish too: a page waits seconds between uploads
 
 
 def _memory(mode: str, path: Path) -> tuple[float, float]:
@@ -137,6 +139,20 @@ def _status_mb(field: str, pid: int | str = "self") -> float:
     return 0.0
 
 
+def _children_peak_mb() -> float:
+    """The largest ``VmHWM`` among this process's children right now (0 if none)."""
+    me = str(os.getpid())
+    peak = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[1] == me:
+                peak = max(peak, _status_mb("VmHWM", stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return peak
+
+
 def _measure(mode: str, path: Path) -> None:
     data = path.read_bytes()
     if mode == "plain":
@@ -145,25 +161,22 @@ def _measure(mode: str, path: Path) -> None:
         return
     import threading
 
-    from spatial._sandbox import _POOL, _pool_key
-    from spatial.importer import _ENTRY, _gdal_child_env
+    import spatial  # noqa: F401  (the app has it loaded before any upload)
 
     _park()
-    worker = _POOL._parked[_pool_key(_ENTRY, _gdal_child_env())]
     peak = [0.0]
+    done = threading.Event()
 
-    def sample() -> None:  # the child's high-water mark, until it is gone
-        while worker.proc.poll() is None:
-            try:
-                peak[0] = max(peak[0], _status_mb("VmHWM", worker.proc.pid))
-            except (OSError, ValueError):
-                break
+    def sample() -> None:  # the parser child's high-water mark, until the import returns
+        while not done.is_set():
+            peak[0] = max(peak[0], _children_peak_mb())
             time.sleep(0.005)
 
     before = _status_mb("VmRSS")
     sampler = threading.Thread(target=sample)
     sampler.start()
     read_user_layer(data, path.name)
+    done.set()
     sampler.join()
     print(_status_mb("VmHWM") - before, peak[0])
 
