@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 __all__ = ["node_lines"]
 
 # Lines whose candidate pairs are measured at once (bounds the pair arrays' memory).
-_CHUNK = 50_000
+_CHUNK = 20_000
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -39,24 +39,31 @@ GeomArray = NDArray[np.object_]
 
 
 def _pieces(lines: GeomArray) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Straight pieces of every line: owner line, start xy, end xy, distance of the start along."""
-    xy, owner = shapely.get_coordinates(lines, return_index=True)
-    owner = owner.astype(np.int64)
-    same = owner[1:] == owner[:-1]
-    k = np.flatnonzero(same)
+    """Straight pieces of every line: owner line, start xy, end xy, distance of the start along.
+
+    Worked per piece, not per vertex, and the vertex arrays are dropped early: on a
+    million-node network these temporaries were the build's memory peak.
+    """
+    xy, vertex_owner = shapely.get_coordinates(lines, return_index=True)
+    vertex_owner = vertex_owner.astype(np.int64, copy=False)
+    k = np.flatnonzero(vertex_owner[1:] == vertex_owner[:-1])
+    owner = vertex_owner[k]
     p0, p1 = xy[k], xy[k + 1]
-    step = np.hypot(*(p1 - p0).T)
-    # Distance along the line at each vertex: cumulative step length, restarted per line.
-    cum = np.zeros(len(xy))
-    run = np.zeros(len(xy))
-    run[k + 1] = step
-    np.cumsum(run, out=cum)
-    first = np.ones(len(xy), dtype=bool)
-    first[1:] = ~same
-    start_of_line = np.maximum.accumulate(np.where(first, np.arange(len(xy)), 0))
-    cum = cum - cum[start_of_line]
+    del xy, vertex_owner, k
+    step = np.hypot(p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1])
+    # Distance along the line at each piece's start: the running sum of the steps before it
+    # (the same additions, in the same order, as a running sum over the vertices), restarted
+    # per line.
+    before = np.zeros(len(step))
+    if len(step) > 1:
+        np.cumsum(step[:-1], out=before[1:])
+    new_line = np.ones(len(step), dtype=bool)
+    new_line[1:] = owner[1:] != owner[:-1]
+    line_first = np.maximum.accumulate(np.where(new_line, np.arange(len(step)), 0))
+    start = before - before[line_first]
+    del before, new_line, line_first
     keep = step > 0
-    return owner[k][keep], p0[keep], p1[keep], cum[k][keep], step[keep]
+    return owner[keep], p0[keep], p1[keep], start[keep], step[keep]
 
 
 def _project(e: FloatArray, p: FloatArray, r: FloatArray, r2: FloatArray) -> tuple[FloatArray,
