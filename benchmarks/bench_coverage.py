@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import geopandas as gpd
@@ -213,7 +214,14 @@ def main() -> None:
 
 
 def _peak_mb() -> float:
-    """Peak resident memory of this process so far (MB; Linux reports KB)."""
+    """Peak resident memory of this process so far (MB).
+
+    ``VmHWM``, not ``ru_maxrss``: across ``exec`` the latter keeps the peak of
+    the forking parent's memory (the benchmark that started this child).
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -261,11 +261,12 @@ class PointSources:
 
 def end_coordinates(lines: GeomArray) -> tuple[FloatArray, FloatArray]:
     """Return the first and last coordinates of each line, (n, 2) each (no Point objects made)."""
-    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    xy = shapely.get_coordinates(lines)
     if len(xy) == 0:
         return np.empty((0, 2)), np.empty((0, 2))
-    start = np.searchsorted(owner, np.arange(len(lines)), side="left")
-    stop = np.searchsorted(owner, np.arange(len(lines)), side="right") - 1
+    # Each line's coordinates are consecutive: its first and last from the running count.
+    stop = np.cumsum(shapely.get_num_coordinates(lines)) - 1
+    start = np.concatenate([[0], stop[:-1] + 1])
     return xy[start], xy[stop]
 
 
@@ -314,8 +315,16 @@ def _explode_lines(gdf: gpd.GeoDataFrame) -> tuple[GeomArray, BoolArray, IntArra
             "道路图层必须是线要素（LineString / MultiLineString）。",
             "The road layer must contain lines (LineString / MultiLineString).",
         )
-    parts, owner = shapely.get_parts(geoms[present], return_index=True)
-    parts = shapely.force_2d(parts)
+    if np.all(kinds != 5):
+        # Single lines already: keep the layer's own geometry objects (a second copy of a
+        # million-line layer is gigabytes); only lines with a z are rebuilt flat.
+        parts, owner = geoms[present], np.arange(int(present.sum()))
+    else:
+        parts, owner = shapely.get_parts(geoms[present], return_index=True)
+    has_z = shapely.has_z(parts)
+    if has_z.any():
+        parts = parts.copy()
+        parts[has_z] = shapely.force_2d(parts[has_z])
     keep = shapely.length(parts) > 0
     return parts[keep].astype(object), level[present][owner][keep], layer[present][owner][keep]
 
@@ -323,10 +332,12 @@ def _explode_lines(gdf: gpd.GeoDataFrame) -> tuple[GeomArray, BoolArray, IntArra
 def _shared_ends(xy: FloatArray, owner: IntArray) -> BoolArray:
     """True for each end that coincides (to the grid) with an end of another way."""
     keys = np.round(xy / DEFAULT_GRID_M).astype(np.int64)
-    order = np.lexsort((owner, keys[:, 1], keys[:, 0]))
-    k, o = keys[order], owner[order]
+    # One number per place (see _unique_rows), sorted with the owner: a two-key sort.
+    _, place = _unique_rows(keys)
+    order = np.lexsort((owner, place))
+    k, o = place[order], owner[order]
     same_place = np.zeros(len(k), dtype=bool)
-    same_place[1:] = (k[1:] == k[:-1]).all(axis=1)
+    same_place[1:] = k[1:] == k[:-1]
     # Group starts, then whether any two ends in a group belong to different ways.
     group = np.cumsum(~same_place) - 1
     differs = np.zeros(len(k), dtype=bool)
@@ -452,8 +463,9 @@ def _cut_at_points(
     pi, li, along = pi[allowed], li[allowed], along[allowed]
     if pi.size == 0:
         return lines
-    cut_lines = set(li.tolist())
-    pieces: list[Any] = [g for i, g in enumerate(lines) if i not in cut_lines]
+    uncut = np.ones(len(lines), dtype=bool)
+    uncut[li] = False
+    pieces: list[Any] = []
     order = np.lexsort((along, li))
     pt_xy = shapely.get_coordinates(ends.points)
     for line_idx in np.unique(li):
@@ -472,7 +484,9 @@ def _cut_at_points(
             if stop_xy[k + 1] is not None:
                 coords[-1] = stop_xy[k + 1]
             pieces.append(shapely.LineString(coords))
-    return np.asarray(pieces, dtype=object)
+    cut = np.empty(len(pieces), dtype=object)
+    cut[:] = pieces
+    return np.concatenate([lines[uncut], cut])
 
 
 @dataclass(frozen=True)
@@ -537,11 +551,26 @@ def _min_per_pair(
     ``scipy.sparse`` would *sum* duplicate entries, which is wrong for parallel roads
     or for two points on one segment.
     """
+    if rows.size == 0:
+        return rows, cols, w
+    span = int(cols.max()) + 1
+    if int(rows.max()) < np.iinfo(np.int64).max // span:
+        # One int64 key per pair: a two-key sort instead of three (a million-node network
+        # has millions of entries).
+        key = rows.astype(np.int64) * span + cols
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.ones(key.size, dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        starts = np.flatnonzero(first)
+        keep = order[first]
+        return rows[keep], cols[keep], np.minimum.reduceat(w[order], starts)
     order = np.lexsort((w, cols, rows))
-    rows, cols, w = rows[order], cols[order], w[order]
+    rs, cs = rows[order], cols[order]
     first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return rows[first], cols[first], w[first]
+    first[1:] = (rs[1:] != rs[:-1]) | (cs[1:] != cs[:-1])
+    keep = order[first]
+    return rows[keep], cols[keep], w[keep]
 
 
 def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> csr_matrix:
@@ -552,6 +581,26 @@ def _symmetric_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> csr_matri
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return csr_matrix((weights, cols, indptr), shape=(n, n))
+
+
+def _unique_rows(keys: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(keys, axis=0, return_inverse=True)`` for (n, 2) integer keys, fast.
+
+    ``axis=0`` sorts rows as opaque records (seconds for millions of nodes);
+    the two columns as one int64 (x · span + y, from the smallest key) sort as
+    numbers, in the same (x, then y) order.
+    """
+    if len(keys) == 0:
+        return keys.reshape(0, 2), np.empty(0, dtype=np.int64)
+    lo = keys.min(axis=0)
+    span = keys.max(axis=0) - lo + 1
+    if int(span[0]) >= np.iinfo(np.int64).max // int(span[1]):
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return uniq, inverse.reshape(-1)
+    flat = (keys[:, 0] - lo[0]) * span[1] + (keys[:, 1] - lo[1])
+    uniq_flat, inverse = np.unique(flat, return_inverse=True)
+    x, y = np.divmod(uniq_flat, span[1])
+    return np.stack([x + lo[0], y + lo[1]], axis=1), inverse.reshape(-1)
 
 
 def build_network(
@@ -598,11 +647,12 @@ def build_network(
     seg_len = shapely.length(segments).astype(np.float64)
     start_xy, end_xy = end_coordinates(segments)
     keys = np.round(np.concatenate([start_xy, end_xy]) / grid_m).astype(np.int64)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    del start_xy, end_xy
+    uniq, inverse = _unique_rows(keys)
     n_seg = len(segments)
     seg_u = inverse[:n_seg].astype(np.int64)
     seg_v = inverse[n_seg:].astype(np.int64)
+    del inverse, keys
     node_xy = uniq.astype(np.float64) * grid_m
     n_nodes = len(uniq)
     not_loop = seg_u != seg_v

@@ -6,8 +6,9 @@ simple: every junction is a crossing of two straight pieces, or a line end
 lying on another line. So:
 
 1. every line is cut into its straight pieces (``get_coordinates``);
-2. candidate pairs of lines come from an STRtree of the lines (within the
-   tolerance), and every pair of their straight pieces is a candidate;
+2. candidate pairs of lines come from an STRtree of the lines (boxes grown by
+   the tolerance), and the pairs of their straight pieces whose grown boxes
+   overlap are the candidates;
 3. for every pair, numpy computes the crossing point of the two pieces, and the
    distance from each piece end to the other piece (a line end lying on
    another line, within the tolerance, is a junction too);
@@ -30,7 +31,7 @@ from numpy.typing import NDArray
 __all__ = ["node_lines"]
 
 # Lines whose candidate pairs are measured at once (bounds the pair arrays' memory).
-_CHUNK = 50_000
+_CHUNK = 20_000
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -38,24 +39,31 @@ GeomArray = NDArray[np.object_]
 
 
 def _pieces(lines: GeomArray) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Straight pieces of every line: owner line, start xy, end xy, distance of the start along."""
-    xy, owner = shapely.get_coordinates(lines, return_index=True)
-    owner = owner.astype(np.int64)
-    same = owner[1:] == owner[:-1]
-    k = np.flatnonzero(same)
+    """Straight pieces of every line: owner line, start xy, end xy, distance of the start along.
+
+    Worked per piece, not per vertex, and the vertex arrays are dropped early: on a
+    million-node network these temporaries were the build's memory peak.
+    """
+    xy, vertex_owner = shapely.get_coordinates(lines, return_index=True)
+    vertex_owner = vertex_owner.astype(np.int64, copy=False)
+    k = np.flatnonzero(vertex_owner[1:] == vertex_owner[:-1])
+    owner = vertex_owner[k]
     p0, p1 = xy[k], xy[k + 1]
-    step = np.hypot(*(p1 - p0).T)
-    # Distance along the line at each vertex: cumulative step length, restarted per line.
-    cum = np.zeros(len(xy))
-    run = np.zeros(len(xy))
-    run[k + 1] = step
-    np.cumsum(run, out=cum)
-    first = np.ones(len(xy), dtype=bool)
-    first[1:] = ~same
-    start_of_line = np.maximum.accumulate(np.where(first, np.arange(len(xy)), 0))
-    cum = cum - cum[start_of_line]
+    del xy, vertex_owner, k
+    step = np.hypot(p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1])
+    # Distance along the line at each piece's start: the running sum of the steps before it
+    # (the same additions, in the same order, as a running sum over the vertices), restarted
+    # per line.
+    before = np.zeros(len(step))
+    if len(step) > 1:
+        np.cumsum(step[:-1], out=before[1:])
+    new_line = np.ones(len(step), dtype=bool)
+    new_line[1:] = owner[1:] != owner[:-1]
+    line_first = np.maximum.accumulate(np.where(new_line, np.arange(len(step)), 0))
+    start = before - before[line_first]
+    del before, new_line, line_first
     keep = step > 0
-    return owner[k][keep], p0[keep], p1[keep], cum[k][keep], step[keep]
+    return owner[keep], p0[keep], p1[keep], start[keep], step[keep]
 
 
 def _project(e: FloatArray, p: FloatArray, r: FloatArray, r2: FloatArray) -> tuple[FloatArray,
@@ -71,8 +79,6 @@ def _junctions(
     j: IntArray,
     p0: FloatArray,
     p1: FloatArray,
-    r: FloatArray,
-    r2: FloatArray,
     length: FloatArray,
     grid: float,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
@@ -80,33 +86,40 @@ def _junctions(
 
     (a) a piece end within ``grid`` of the other piece is a junction at that end,
     for both pieces; (b) a proper crossing inside both pieces is a junction at
-    the crossing point, rounded to the grid, for both.
+    the crossing point, rounded to the grid, for both. Only the pairs' own
+    pieces are gathered (no direction array for every piece of the layer).
     """
     tol = grid
+    start = {0: p0[i], 1: p0[j]}
+    stop = {0: p1[i], 1: p1[j]}
+    r = {0: stop[0] - start[0], 1: stop[1] - start[1]}
+    r2 = {k: np.einsum("ij,ij->i", v, v) for k, v in r.items()}
+    ids = {0: i, 1: j}
     pieces: list[IntArray] = []
     params: list[FloatArray] = []
     points: list[FloatArray] = []
-    for a, b in ((i, j), (j, i)):
-        for own_t, end in ((0.0, p0), (1.0, p1)):
+    for a, b in ((0, 1), (1, 0)):
+        for own_t, end in ((0.0, start), (1.0, stop)):
             e = end[a]
-            t, d = _project(e, p0[b], r[b], r2[b])
+            t, d = _project(e, start[b], r[b], r2[b])
             hit = d <= tol
-            pieces += [b[hit], a[hit]]
+            pieces += [ids[b][hit], ids[a][hit]]
             params += [t[hit], np.full(int(hit.sum()), own_t)]
             points += [e[hit], e[hit]]
-    q, s = p0[j], r[j]
-    ri = r[i]
+    q, s = start[1], r[1]
+    ri = r[0]
+    li, lj = length[i], length[j]
     denom = ri[:, 0] * s[:, 1] - ri[:, 1] * s[:, 0]
-    qp = q - p0[i]
+    qp = q - start[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (qp[:, 0] * s[:, 1] - qp[:, 1] * s[:, 0]) / denom
         u = (qp[:, 0] * ri[:, 1] - qp[:, 1] * ri[:, 0]) / denom
     inside = (
         np.isfinite(t) & np.isfinite(u)
-        & (t * length[i] > tol) & ((1 - t) * length[i] > tol)
-        & (u * length[j] > tol) & ((1 - u) * length[j] > tol)
+        & (t * li > tol) & ((1 - t) * li > tol)
+        & (u * lj > tol) & ((1 - u) * lj > tol)
     )
-    x = p0[i][inside] + t[inside, None] * ri[inside]
+    x = start[0][inside] + t[inside, None] * ri[inside]
     x = np.round(x / grid) * grid
     pieces += [i[inside], j[inside]]
     params += [t[inside], u[inside]]
@@ -133,19 +146,23 @@ def node_lines(lines: GeomArray, grid: float) -> GeomArray:
     if len(lines) == 0:
         return np.empty(0, dtype=object)
     owner, p0, p1, start, length = _pieces(lines)
-    r = p1 - p0
-    r2 = np.einsum("ij,ij->i", r, r)
     # Pieces of each line are consecutive: line k owns pieces first[k] … first[k] + count[k] − 1.
     count = np.bincount(owner, minlength=len(lines))
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
-    # Candidate pairs of *lines* (their own index: no box geometry per piece), then every
-    # pair of their pieces; a chunk of lines at a time bounds the pair arrays' memory.
+    line_len = np.bincount(owner, weights=length, minlength=len(lines))
+    # Candidate pairs of *lines* by their boxes (an envelope query: no distance computed per
+    # pair, and the tree holds the lines themselves, no box per piece), then the pairs of their
+    # pieces whose boxes overlap; a chunk of lines at a time bounds the pair arrays' memory.
     tree = shapely.STRtree(lines)
-    split_piece: list[IntArray] = []
-    split_t: list[FloatArray] = []
-    split_xy: list[FloatArray] = []
+    tol = grid
+    cut_line: list[IntArray] = []
+    cut_along: list[FloatArray] = []
+    cut_xy: list[FloatArray] = []
     for lo_k in range(0, len(lines), _CHUNK):
-        la, lb = tree.query(lines[lo_k : lo_k + _CHUNK], predicate="dwithin", distance=grid)
+        b = shapely.bounds(lines[lo_k : lo_k + _CHUNK])
+        boxes = shapely.box(b[:, 0] - grid, b[:, 1] - grid, b[:, 2] + grid, b[:, 3] + grid)
+        la, lb = tree.query(boxes)
+        del boxes
         la = la + lo_k
         keep = la <= lb
         la, lb = la[keep], lb[keep]
@@ -155,22 +172,30 @@ def node_lines(lines: GeomArray, grid: float) -> GeomArray:
         within = np.arange(int(combos.sum())) - np.repeat(np.cumsum(combos) - combos, combos)
         i = first[la][pair] + within // nb[pair]
         j = first[lb][pair] + within % nb[pair]
+        del pair, within
         # Each unordered pair once; a line's consecutive pieces meet at a vertex already.
         keep = (i < j) & ~((owner[i] == owner[j]) & (j == i + 1))
-        piece, t, xy = _junctions(i[keep], j[keep], p0, p1, r, r2, length, grid)
-        split_piece.append(piece)
-        split_t.append(t)
-        split_xy.append(xy)
+        i, j = i[keep], j[keep]
+        # Two pieces can meet only if their boxes, grown by the tolerance, overlap.
+        near = np.all(
+            (np.minimum(p0[i], p1[i]) - grid <= np.maximum(p0[j], p1[j]) + grid)
+            & (np.minimum(p0[j], p1[j]) - grid <= np.maximum(p0[i], p1[i]) + grid),
+            axis=1,
+        )
+        piece, t, xy = _junctions(i[near], j[near], p0, p1, length, grid)
+        del i, j, keep, near
+        # Only cuts inside a line matter: most junctions of a street grid are at line ends, and
+        # keeping those until the end would hold tens of millions of records.
+        line = owner[piece]
+        along = start[piece] + t * length[piece]
+        interior = (along > tol) & (along < line_len[line] - tol)
+        cut_line.append(line[interior])
+        cut_along.append(along[interior])
+        cut_xy.append(xy[interior])
     del tree  # free the index before the cut builds new geometry
-    tol = grid
-    sp = np.concatenate(split_piece)
-    st = np.concatenate(split_t)
-    sxy = np.concatenate(split_xy)
-    line = owner[sp]
-    along = start[sp] + st * length[sp]
-    line_len = np.bincount(owner, weights=length, minlength=len(lines))
-    interior = (along > tol) & (along < line_len[line] - tol)
-    line, along, sxy = line[interior], along[interior], sxy[interior]
+    line = np.concatenate(cut_line)
+    along = np.concatenate(cut_along)
+    sxy = np.concatenate(cut_xy)
     # One cut per place on a line (several pairs find the same junction).
     order = np.lexsort((along, line))
     line, along, sxy = line[order], along[order], sxy[order]

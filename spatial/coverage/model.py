@@ -173,6 +173,9 @@ class CoverageModel:
         usable = np.flatnonzero(self._usable())
         src = self.sources(usable)
         limits = self.group_limits
+        # Let the old (groups × nodes) array go first: on a million-node network it is hundreds
+        # of MB, and holding both would double it at the peak.
+        self.node_dist = np.empty((0, self.network.n_nodes))
         self.node_dist = self._node_distances(src, limits)
         self.place_dist = self._place_distances(self.node_dist, src, limits)
         self._refresh_combos(np.arange(len(COMBOS)))

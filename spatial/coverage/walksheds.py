@@ -21,7 +21,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.ops
 from numpy.typing import NDArray
 
 from spatial.coverage.model import CoverageModel
@@ -50,30 +49,58 @@ FloatArray = NDArray[np.float64]
 GeomArray = NDArray[np.object_]
 
 
+def _substrings(lines: GeomArray, lo: FloatArray, hi: FloatArray) -> GeomArray:
+    """The part of each line between distances ``lo`` and ``hi`` along it (0 ≤ lo < hi ≤ length).
+
+    ``shapely.ops.substring`` for many lines at once: the interpolated end
+    points, and the line's vertices strictly between them, as one
+    ``shapely.linestrings`` call.
+    """
+    if len(lines) == 0:
+        return np.empty(0, dtype=object)
+    first = shapely.get_coordinates(shapely.line_interpolate_point(lines, lo))
+    last = shapely.get_coordinates(shapely.line_interpolate_point(lines, hi))
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    step = np.zeros(len(xy))
+    same = owner[1:] == owner[:-1]
+    step[1:] = np.where(same, np.hypot(*(xy[1:] - xy[:-1]).T), 0.0)
+    cum = np.cumsum(step)
+    start_of_line = np.concatenate([[0], np.flatnonzero(~same) + 1])
+    cum -= np.repeat(cum[start_of_line], np.diff(np.append(start_of_line, len(xy))))
+    inner = (cum > lo[owner]) & (cum < hi[owner])
+    n = len(lines)
+    rows_owner = np.concatenate([np.arange(n), owner[inner], np.arange(n)])
+    rows_seq = np.concatenate([np.full(n, -np.inf), cum[inner], np.full(n, np.inf)])
+    rows_xy = np.concatenate([first, xy[inner], last])
+    order = np.lexsort((rows_seq, rows_owner))
+    return np.asarray(shapely.linestrings(rows_xy[order], indices=rows_owner[order]),
+                      dtype=object)
+
+
 def _reachable_lines(
     network: WalkNetwork, remaining: FloatArray, own: PointSources, budget: FloatArray
-) -> list[object]:
-    """The street parts within reach for one walkshed (``remaining`` = budget left per node)."""
+) -> tuple[GeomArray, NDArray[np.int64], FloatArray, FloatArray]:
+    """The street parts within reach for one walkshed (``remaining`` = budget left per node).
+
+    Returns the segments wholly in reach, and the partly reached ones as
+    (segment, from, to) distances along them, for :func:`_substrings`.
+    """
     seg_len = network.seg_len
     ru = remaining[network.seg_u]
     rv = remaining[network.seg_v]
     touched = (ru >= 0) | (rv >= 0)
     full = touched & (np.maximum(ru, 0) + np.maximum(rv, 0) >= seg_len)
-    parts: list[object] = list(network.segments[full])
     from_u = np.flatnonzero(touched & ~full & (ru > 0))
     from_v = np.flatnonzero(touched & ~full & (rv > 0))
-    for s in from_u:
-        parts.append(shapely.ops.substring(network.segments[s], 0.0, float(ru[s])))
-    for s in from_v:
-        parts.append(
-            shapely.ops.substring(network.segments[s], float(seg_len[s] - rv[s]), float(seg_len[s]))
-        )
     # A facility whose own segment is not wholly in reach still reaches along it.
-    for seg, along, b in zip(own.segment, own.along, budget, strict=True):
-        if b > 0 and not full[seg]:
-            lo, hi = max(0.0, along - b), min(float(seg_len[seg]), along + b)
-            parts.append(shapely.ops.substring(network.segments[seg], lo, hi))
-    return parts
+    mine = (budget > 0) & ~full[own.segment]
+    own_seg = own.segment[mine]
+    own_lo = np.maximum(0.0, own.along[mine] - budget[mine])
+    own_hi = np.minimum(seg_len[own_seg], own.along[mine] + budget[mine])
+    part_seg = np.concatenate([from_u, from_v, own_seg])
+    part_lo = np.concatenate([np.zeros(from_u.size), seg_len[from_v] - rv[from_v], own_lo])
+    part_hi = np.concatenate([ru[from_u], seg_len[from_v], own_hi])
+    return network.segments[full], part_seg, part_lo, part_hi
 
 
 def _cells(lines: GeomArray, band_m: float) -> Any:
@@ -138,19 +165,47 @@ def walkshed_polygons(
     band_m : float
         Half-width of the band drawn along reachable streets.
     """
-    out = np.full(node_dist.shape[0], None, dtype=object)
-    for i in range(node_dist.shape[0]):
-        remaining = limits[i] - node_dist[i]
+    k = node_dist.shape[0]
+    out = np.full(k, None, dtype=object)
+    whole: list[GeomArray] = []
+    part_row: list[NDArray[np.int64]] = []
+    part_seg: list[NDArray[np.int64]] = []
+    part_lo: list[FloatArray] = []
+    part_hi: list[FloatArray] = []
+    for i in range(k):
         mine = sources.group == i
         own = PointSources(sources.segment[mine], sources.along[mine], sources.group[mine],
                            sources.extra[mine])
-        lines = _reachable_lines(network, remaining, own, limits[i] - own.extra)
+        full, seg, lo, hi = _reachable_lines(
+            network, limits[i] - node_dist[i], own, limits[i] - own.extra
+        )
+        whole.append(full)
+        part_row.append(np.full(seg.size, i, dtype=np.int64))
+        part_seg.append(seg)
+        part_lo.append(lo)
+        part_hi.append(hi)
+    # Every walkshed's partial street parts cut in one vectorised call, not one by one.
+    seg = np.concatenate(part_seg)
+    partial = _substrings(network.segments[seg], np.concatenate(part_lo),
+                          np.concatenate(part_hi))
+    row_of_part = np.concatenate(part_row)
+    starts = np.searchsorted(row_of_part, np.arange(k + 1))
+    exact_rows: list[int] = []
+    exact_lines: list[GeomArray] = []
+    for i in range(k):
+        lines = np.concatenate([whole[i], partial[starts[i] : starts[i + 1]]])
         if len(lines) > EXACT_MAX_PARTS and band_m >= _MIN_CELL_BAND_M:
-            out[i] = _cells(np.asarray(lines, dtype=object), band_m)
-        elif lines:
-            # Buffering each part then one union is ~8× faster than buffering a MultiLineString.
-            bands = shapely.buffer(np.asarray(lines, dtype=object), band_m, quad_segs=4)
-            out[i] = shapely.union_all(bands)
+            out[i] = _cells(lines, band_m)
+        elif len(lines):
+            exact_rows.append(i)
+            exact_lines.append(lines)
+    if exact_rows:
+        # Buffering each part then one union is ~8× faster than buffering a MultiLineString;
+        # all walksheds' parts are buffered in one call.
+        sizes = np.asarray([len(lines) for lines in exact_lines])
+        bands = shapely.buffer(np.concatenate(exact_lines), band_m, quad_segs=4)
+        for i, chunk in zip(exact_rows, np.split(bands, np.cumsum(sizes)[:-1]), strict=True):
+            out[i] = shapely.union_all(chunk)
     return out
 
 

@@ -19,7 +19,8 @@ entities; malformed files make GDAL raise a zoo of exceptions. The defences:
    and read in place through ``/vsizip/`` (no extraction to disk).
 4. XML with a DTD or entity declaration is refused before GDAL sees it.
 5. All parsing runs in :mod:`spatial._sandbox` (CPU, memory, output and
-   wall-clock limits; only the bytes go in; the answer comes back as JSON + WKB).
+   wall-clock limits; only the bytes go in; the answer comes back as JSON
+   plus columnar buffers: WKB and Arrow-layout text, see ``_transport``).
 
 Policies (QGIS-like): null, empty and non-finite geometries are skipped and
 counted; invalid polygons are repaired with ``make_valid`` and named in a
@@ -31,6 +32,7 @@ CRS are refused with an explanation. Text in GBK/GB18030 is detected.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -42,7 +44,7 @@ import geopandas as gpd
 import pyogrio
 
 from spatial._errors import LayerImportError
-from spatial._sandbox import SandboxError, WaitCallback, run_sandboxed
+from spatial._sandbox import SandboxError, WaitCallback, prewarm, run_sandboxed
 from spatial.importer._checks import (
     _finish,
 )
@@ -80,6 +82,7 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "LayerChoice",
     "list_user_layers",
+    "prewarm_parser",
     "read_user_layer",
     "read_user_layers",
 ]
@@ -271,15 +274,29 @@ def _check_upload(data: bytes, filename: str) -> str:
     return SUPPORTED_EXTENSIONS[ext]
 
 
+_ENTRY = "spatial.importer:_sandbox_entry"
+
+
+def prewarm_parser() -> None:
+    """Start the parser process for the next upload in the background (cheap if one waits).
+
+    Call it where an upload is about to happen (the import page), so that the
+    first upload does not wait for the parser's interpreter and libraries to load.
+    """
+    prewarm(_ENTRY, _gdal_child_env())
+
+
 def _run_child(data: bytes, kind: str, opts: dict[str, Any], on_wait: WaitCallback | None) -> bytes:
     try:
         return run_sandboxed(
-            "spatial.importer:_sandbox_entry",
+            _ENTRY,
             data,
             [kind, json.dumps(opts)],
             limits=_SANDBOX_LIMITS,
             env=_gdal_child_env(),
             on_wait=on_wait,
+            # A parser started ahead (one per upload, never reused): no interpreter start here.
+            warm=True,
         )
     except SandboxError as exc:
         raise _sandbox_error(exc) from None
@@ -316,6 +333,12 @@ def _title_from_filename(filename: str, report: dict[str, Any]) -> str:
 
 def _gdal_child_env() -> dict[str, str]:
     """GDAL/PROJ configuration for the parser process (read by GDAL when it loads)."""
+    return dict(_gdal_child_env_cached())
+
+
+@functools.cache
+def _gdal_child_env_cached() -> dict[str, str]:
+    # The drivers GDAL was built with do not change while the app runs.
     skip = sorted(set(pyogrio.list_drivers()) - _ALLOWED_DRIVERS | {"OGR_VRT", "VRT", "GDALG"})
     return {
         # Only the five allowed drivers exist in the child: VRT, GDALG, WFS, OAPIF... cannot open.
@@ -355,6 +378,7 @@ def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> bytes:
     )
     try:
         raws = _read_raw(data, kind, workdir, opts)
+        del data  # the upload's bytes are not needed past the read: less memory at the peak
         if opts.list_only:
             return json.dumps({"ok": True, "choices": opts.choices}, ensure_ascii=False).encode()
         if not raws:

@@ -30,7 +30,14 @@ from spatial.importer._common import (
 _CHINA = (73.0, 17.0, 136.0, 54.0)
 
 
-def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]:
+def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str], Any]:
+    """Apply the common checks and policies to a layer as read.
+
+    Returns the layer in WGS84, its import report, its warnings and, when the
+    kept geometries are exactly the file's (no reprojection, no repair), the
+    file's own WKB of those features as an Arrow array (else None), which the
+    transport then sends as is instead of encoding every geometry again.
+    """
     n_in = len(raw.geoms)
     if n_in == 0:
         raise _err("文件中没有要素。", "The file contains no features.")
@@ -66,16 +73,14 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
     src_crs, crs_note = _check_crs(raw, shapely.total_bounds(geoms[keep].astype(object)))
     if crs_note:
         warnings.append(crs_note)
-    series = gpd.GeoSeries(geoms, crs=src_crs)
-    if not src_crs.equals(CRS.from_epsg(4326)):
-        series = series.to_crs(WGS84)
-    else:
-        series = series.set_crs(WGS84, allow_override=True)
-    geoms = np.asarray(series.values, dtype=object)
-    # A projection can fail point by point (e.g. far outside its zone): those become non-finite.
-    lost = np.flatnonzero(keep)[~_all_finite(geoms[keep])]
-    keep[lost] = False
-    skipped["non_finite"] += [int(i) for i in lost]
+    reprojected = not src_crs.equals(CRS.from_epsg(4326))
+    if reprojected:
+        geoms = np.asarray(gpd.GeoSeries(geoms, crs=src_crs).to_crs(WGS84).values, dtype=object)
+        # A projection can fail point by point (e.g. far outside its zone): those become
+        # non-finite.
+        lost = np.flatnonzero(keep)[~_all_finite(geoms[keep])]
+        keep[lost] = False
+        skipped["non_finite"] += [int(i) for i in lost]
     if not keep.any():
         raise _err(
             "坐标无法转换到经纬度：坐标与声明的坐标系不符。",
@@ -97,6 +102,12 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
     repaired = sorted(set(repaired) - {i for v in skipped.values() for i in v})
 
     kept_idx = np.flatnonzero(keep)
+    wkb = None
+    if raw.wkb is not None and not reprojected and not repaired:
+        kept_geoms = geoms[kept_idx].astype(object)
+        # Measures (M) would survive in the file's WKB but not in a shapely round trip.
+        if not shapely.has_m(kept_geoms).any():
+            wkb = raw.wkb.take(kept_idx)
     gdf = gpd.GeoDataFrame(
         columns.iloc[kept_idx].reset_index(drop=True),
         geometry=gpd.GeoSeries(geoms[kept_idx], crs=WGS84),
@@ -142,7 +153,7 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         "coordinate_system": raw.coordinates,
         "vertices": int(shapely.get_num_coordinates(np.asarray(gdf.geometry.values)).sum()),
     }
-    return gdf, report, warnings
+    return gdf, report, warnings, wkb
 
 
 _TYPE_NAMES = (
@@ -198,12 +209,13 @@ def _all_finite(geoms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     arr = np.asarray(geoms, dtype=object)
     ok = np.ones(len(arr), dtype=bool)
     coords, index = shapely.get_coordinates(arr, return_index=True)
-    np.logical_and.at(ok, index, np.isfinite(coords).all(axis=1))
+    # Scatter only the bad ones: a plain fancy assignment, no ufunc.at over every vertex.
+    ok[index[~np.isfinite(coords).all(axis=1)]] = False
     has_z = shapely.has_z(arr)
     if has_z.any():
         zpos = np.flatnonzero(has_z)
         coords_z, index_z = shapely.get_coordinates(arr[has_z], include_z=True, return_index=True)
-        np.logical_and.at(ok, zpos[index_z], np.isfinite(coords_z[:, 2]))
+        ok[zpos[index_z[~np.isfinite(coords_z[:, 2])]]] = False
     return ok
 
 

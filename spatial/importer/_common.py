@@ -142,6 +142,9 @@ class _RawLayer:
     repaired_on_read: list[int] = field(default_factory=list)  # e.g. rings closed
     unreadable: list[int] = field(default_factory=list)  # geometry bytes GEOS refused
     coordinates: str = "wgs84"  # what a point table's lon/lat were, before conversion
+    # The file's own WKB (an Arrow binary array, one per feature), sent back unchanged when no
+    # geometry was reprojected or repaired; None when the geometries were built here.
+    wkb: Any = None
 
 
 def _library_error(exc: Exception, kind: str) -> LayerImportError:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pyogrio.raw
 import shapely
@@ -68,7 +69,7 @@ def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list
 def _ogr_read(
     path: str, fmt: str, layer: str | None = None, encoding: str | None = None
 ) -> _RawLayer:
-    """Read one layer through pyogrio and turn its WKB into shapely geometries."""
+    """Read one layer through pyogrio's Arrow path and turn its WKB into shapely geometries."""
     # A "GeoJSON:"/"GPKG:" prefix pins the driver already; asking GDAL for the layer's info
     # first would parse a GeoJSON twice (its features are counted by reading them).
     if not path.startswith(("GeoJSON:", "GPKG:")):
@@ -78,16 +79,28 @@ def _ogr_read(
         if info["features"] is not None and info["features"] > MAX_FEATURES:
             raise _too_many_features(int(info["features"]))
         _check_fields(len(info["fields"]))
-    meta, _fids, wkb, field_data = pyogrio.raw.read(
+    # Columnar all the way: GDAL fills Arrow buffers (for a GeoPackage without building a
+    # feature object per row), and the WKB column can travel back to the app unchanged.
+    meta, table = pyogrio.raw.read_arrow(
         path, layer=layer, encoding=encoding, datetime_as_string=True
     )
     names = [str(n) for n in meta["fields"]]
     _check_fields(len(names))
-    columns = pd.DataFrame({f"__c{i}": arr for i, arr in enumerate(field_data)})
-    columns.columns = pd.Index(names) if names else columns.columns
-    n = len(wkb) if wkb is not None else len(columns)
-    if wkb is None:
-        wkb = np.full(n, None, dtype=object)
+    geometry_at = _geometry_column(table)
+    fields = [i for i in range(table.num_columns) if i != geometry_at]
+    n = table.num_rows
+    columns = pd.DataFrame(
+        {f"__c{k}": _field_values(table.column(i)) for k, i in enumerate(fields)},
+        index=range(n),
+    )
+    if len(fields) == len(names):
+        columns.columns = pd.Index(names)
+    wkb_arrow = None if geometry_at is None else table.column(geometry_at).combine_chunks()
+    wkb = (
+        np.full(n, None, dtype=object)
+        if wkb_arrow is None
+        else wkb_arrow.to_numpy(zero_copy_only=False)
+    )
     geoms, fixed, unreadable = _geoms_from_wkb(wkb)
     crs, source = None, "none"
     if meta.get("crs"):
@@ -95,16 +108,48 @@ def _ogr_read(
         source = "file"
     return _RawLayer(
         fmt=fmt,
-        columns=columns.reset_index(drop=True)
-        if len(columns.columns)
-        else pd.DataFrame(index=range(n)),
+        columns=columns,
         geoms=geoms,
         crs=crs,
         crs_source=source,
         encoding=str(meta.get("encoding") or "UTF-8"),
         repaired_on_read=fixed,
         unreadable=unreadable,
+        wkb=wkb_arrow,
     )
+
+
+def _geometry_column(table: pa.Table) -> int | None:
+    """Index of the WKB column pyogrio marks as geometry (None: the layer has none)."""
+    for i, field in enumerate(table.schema):
+        meta = field.metadata or {}
+        if meta.get(b"ARROW:extension:name") == b"geoarrow.wkb":
+            return i
+    return None
+
+
+def _field_values(col: pa.ChunkedArray) -> Any:
+    """One attribute column, in the types the rest of the importer has always seen.
+
+    Those are the ones of pyogrio's non-Arrow reader: integers and booleans with
+    a missing value become floats (NaN), dates become ISO text, text stays text.
+    """
+    kind = col.type
+    if isinstance(kind, pa.ExtensionType):  # e.g. GDAL's JSON fields: the text is the value
+        col = pa.chunked_array([c.storage for c in col.chunks], type=kind.storage_type)
+        kind = col.type
+    if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        if col.null_count:
+            return col.cast(pa.float64()).to_numpy()
+        return col.to_numpy()
+    if pa.types.is_floating(kind):
+        return col.cast(pa.float64()).to_numpy()
+    if pa.types.is_temporal(kind):
+        col = col.cast(pa.string())
+        kind = col.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return col.to_pandas()
+    return col.to_numpy()
 
 
 def _check_fields(n: int) -> None:
@@ -158,16 +203,19 @@ def _read_geojson(data: bytes, workdir: Path) -> _RawLayer:
     path = workdir / "upload.geojson"
     # GDAL's GeoJSON driver reads UTF-8 only: hand it UTF-8 whatever the upload used.
     path.write_bytes(
-        data[3:]
+        memoryview(data)[3:]
         if encoding == "UTF-8 (BOM)"
         else data
         if encoding == "UTF-8"
         else text.encode("utf-8")
     )
+    # The decoded text (up to 4 bytes a character) is not held while GDAL parses, the most
+    # memory-hungry step; a failure decodes it again for its message.
+    del text
     try:
         raw = _ogr_read(f"GeoJSON:{path}", "GeoJSON")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise _geojson_error(text, exc) from None
+        raise _geojson_error(_decode_text(data)[0], exc) from None
     raw.encoding = encoding
     raw.warnings += _encoding_warning(encoding)
     if crs is not None:

@@ -3,20 +3,27 @@
 A refusal (or a layer list) is a small JSON document. Parsed layers travel in
 a binary container, so nothing is re-serialised value by value:
 
-``MAGIC`` · 8-byte little-endian header length · header (UTF-8 JSON) · body.
+``MAGIC`` · 8-byte little-endian header length · header (UTF-8 JSON, padded)
+· body.
 
 The header holds, per layer, the report, the warnings, the feature count and,
-for every column and for the geometry, where its bytes lie in the body:
+for every column and for the geometry, where its bytes lie in the body (every
+section starts on an 8-byte boundary):
 
 * ``float``: float64 values (NaN = missing);
 * ``int``: int64 values, then one byte per value (1 = missing);
 * ``bool``: int8 values (-1 = missing);
-* ``str``: a UTF-8 JSON list of strings or nulls;
-* geometry: int64 WKB lengths (-1 = no geometry), then the WKB concatenated.
+* ``str``: the three buffers of an Arrow ``large_string`` array (validity
+  bitmap or none, int64 offsets, UTF-8 data);
+* geometry: the buffers of an Arrow ``large_binary`` array of WKB (null = no
+  geometry), which is the file's own WKB when the parser changed no geometry.
 
 The app checks every offset and length against the body before it reads a
-byte: a subverted child can make the import fail, never read out of bounds
-or run code.
+byte, and has Arrow validate every array in full (offsets in order and in
+bounds, text valid UTF-8) before it uses one: a subverted child can make the
+import fail, never read out of bounds or run code. No Arrow IPC message is
+parsed (no compression, no schema from the child): the app alone decides each
+array's type and length.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from spatial._errors import LayerImportError
@@ -34,21 +42,59 @@ from spatial._sandbox import SandboxError
 from spatial.crs import WGS84
 from spatial.importer._common import _sandbox_error
 
-MAGIC = b"HEBI-LAYERS-1\n"
+MAGIC = b"HEBI-LAYERS-2\n"
+_ALIGN = 8
 
 
 class _Body:
     """The body being written: sections appended, their (offset, length) returned."""
 
     def __init__(self) -> None:
-        self.parts: list[bytes] = []
+        self.parts: list[bytes | memoryview] = []
         self.size = 0
 
-    def add(self, data: bytes) -> list[int]:
-        self.parts.append(data)
-        where = [self.size, len(data)]
-        self.size += len(data)
+    def add(self, data: bytes | memoryview | pa.Buffer) -> list[int]:
+        view = memoryview(data)
+        where = [self.size, view.nbytes]
+        self.parts.append(view)
+        self.size += view.nbytes
+        pad = -self.size % _ALIGN
+        if pad:
+            self.parts.append(b"\0" * pad)
+            self.size += pad
         return where
+
+
+def _add_arrow(arr: pa.Array | pa.ChunkedArray, body: _Body) -> dict[str, Any]:
+    """The validity, offsets and data buffers of a large string/binary array, as sections."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.offset:  # a slice: its buffers start elsewhere; a copy starts at zero
+        arr = pa.concat_arrays([arr])
+    n = len(arr)
+    validity, offsets, data = arr.buffers()
+    # Buffers can be larger than the array needs (builders over-allocate): send what it uses.
+    offsets_view = memoryview(offsets)[: 8 * (n + 1)] if offsets is not None else b"\0" * 8
+    end = int(np.frombuffer(offsets_view, dtype="<i8")[-1])
+    return {
+        "validity": None
+        if validity is None or arr.null_count == 0
+        else body.add(memoryview(validity)[: (n + 7) // 8]),
+        "offsets": body.add(offsets_view),
+        "data": body.add(memoryview(data)[:end] if data is not None else b""),
+    }
+
+
+def _text_array(s: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A column as Arrow text: text as is, other values (dates, lists) as ``str(v)``."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return pa.array(s, from_pandas=True).cast(pa.large_string())
+    obj = s.astype(object).to_numpy()
+    if pd.api.types.infer_dtype(obj, skipna=True) in ("string", "empty"):
+        return pa.array(obj, type=pa.large_string(), from_pandas=True)
+    missing = pd.isna(obj)
+    texts = [None if m else str(v) for v, m in zip(obj.tolist(), missing.tolist(), strict=True)]
+    return pa.array(texts, type=pa.large_string())
 
 
 def _encode_column(s: pd.Series, body: _Body) -> dict[str, Any]:
@@ -67,37 +113,40 @@ def _encode_column(s: pd.Series, body: _Body) -> dict[str, Any]:
         values = s.to_numpy(dtype=np.float64, na_value=np.nan)
         values = np.where(np.isfinite(values), values, np.nan)
         return {"kind": "float", "data": body.add(values.astype("<f8").tobytes())}
-    obj = s.astype(object)
-    texts = [None if v is None else str(v) for v in obj.where(obj.notna(), None).tolist()]
-    return {"kind": "str", "data": body.add(json.dumps(texts, ensure_ascii=False).encode())}
+    return {"kind": "str", **_add_arrow(_text_array(s), body)}
 
 
-def _encode_layers(results: list[tuple[gpd.GeoDataFrame, dict[str, Any], list[str]]]) -> bytes:
-    """Encode parsed layers (GeoDataFrame, report, warnings) as one binary answer."""
+def _encode_layers(
+    results: list[tuple[gpd.GeoDataFrame, dict[str, Any], list[str], pa.Array | None]],
+) -> bytes:
+    """Encode parsed layers (GeoDataFrame, report, warnings, file WKB) as one binary answer."""
     body = _Body()
     layers = []
-    for gdf, report, warnings in results:
+    for gdf, report, warnings, file_wkb in results:
         cols = []
         for name in gdf.columns:
             if name == gdf.geometry.name:
                 continue
             cols.append({"name": str(name), **_encode_column(gdf[name], body)})
-        wkb = shapely.to_wkb(np.asarray(gdf.geometry.values, dtype=object))
-        lengths = np.array([-1 if g is None else len(g) for g in wkb], dtype="<i8")
-        geometry = {
-            "lengths": body.add(lengths.tobytes()),
-            "data": body.add(b"".join(g for g in wkb if g is not None)),
-        }
+        if file_wkb is None:
+            wkb = pa.array(
+                shapely.to_wkb(np.asarray(gdf.geometry.values, dtype=object)),
+                type=pa.large_binary(),
+            )
+        else:
+            wkb = file_wkb.cast(pa.large_binary())
         layers.append(
             {
                 "n": len(gdf),
                 "columns": cols,
-                "geometry": geometry,
+                "geometry": _add_arrow(wkb, body),
                 "report": report,
                 "warnings": warnings,
             }
         )
     header = json.dumps({"ok": True, "layers": layers}, ensure_ascii=False).encode("utf-8")
+    # Pad so the body starts on an 8-byte boundary too (offsets are read as int64).
+    header += b" " * (-(len(MAGIC) + 8 + len(header)) % _ALIGN)
     return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *body.parts])
 
 
@@ -139,6 +188,28 @@ def _section(body: memoryview, where: Any, size: int | None = None) -> memoryvie
     return body[offset : offset + length]
 
 
+def _arrow_section(body: memoryview, where: Any) -> pa.Buffer:
+    return pa.py_buffer(_section(body, where))
+
+
+def _decode_arrow(section: dict[str, Any], body: memoryview, kind: pa.DataType, n: int) -> Any:
+    """A large string/binary array of ``n`` values from its sections, fully validated."""
+    validity = section.get("validity")
+    buffers = [
+        None if validity is None else _arrow_section(body, validity),
+        _arrow_section(body, section["offsets"]),
+        _arrow_section(body, section["data"]),
+    ]
+    if buffers[1].size != 8 * (n + 1):
+        raise ValueError("offsets of the wrong size")
+    if buffers[0] is not None and buffers[0].size < (n + 7) // 8:
+        raise ValueError("validity bitmap too short")
+    arr = pa.Array.from_buffers(kind, n, buffers)
+    # Offsets monotonic and inside the data, text valid UTF-8: checked before any use.
+    arr.validate(full=True)
+    return arr.to_numpy(zero_copy_only=False)
+
+
 def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
     n = int(layer["n"])
     if n < 0:
@@ -157,22 +228,11 @@ def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
             values = np.frombuffer(_section(body, col["data"], n), dtype="<i1")
             data[col["name"]] = pd.arrays.BooleanArray(values == 1, values < 0)
         elif kind == "str":
-            texts = json.loads(bytes(_section(body, col["data"])).decode("utf-8"))
-            if not isinstance(texts, list) or len(texts) != n:
-                raise ValueError("text column of the wrong length")
-            data[col["name"]] = pd.array(
-                [None if v is None else str(v) for v in texts], dtype=object
-            )
+            texts = _decode_arrow(col, body, pa.large_string(), n)
+            data[col["name"]] = pd.array(texts, dtype=object)
         else:
             raise ValueError("unknown column kind")
-    lengths = np.frombuffer(_section(body, layer["geometry"]["lengths"], 8 * n), dtype="<i8")
-    blob = _section(body, layer["geometry"]["data"], int(lengths[lengths > 0].sum()))
-    ends = np.cumsum(np.where(lengths > 0, lengths, 0))
-    wkb = np.empty(n, dtype=object)
-    start = 0
-    for i, (length, end) in enumerate(zip(lengths.tolist(), ends.tolist(), strict=True)):
-        wkb[i] = None if length < 0 else bytes(blob[start:end])
-        start = end
+    wkb = _decode_arrow(layer["geometry"], body, pa.large_binary(), n)
     geoms = shapely.from_wkb(wkb)
     gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     gdf.attrs["warnings"] = [str(w) for w in layer["warnings"]]

@@ -53,3 +53,24 @@ def drivers(data: bytes, workdir: Path, args: list[str]) -> bytes:
     import pyogrio
 
     return json.dumps(sorted(pyogrio.list_drivers())).encode()
+
+
+_CALLS: list[int] = []  # state a reused process would carry from one run into the next
+
+
+def whoami(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Say which process ran, how many runs it has served, and its CPU-time limit."""
+    import resource
+
+    _CALLS.append(1)
+    (workdir / "scratch.bin").write_bytes(data)
+    return json.dumps(
+        {
+            "pid": os.getpid(),
+            "calls": len(_CALLS),
+            "cpu_limit": resource.getrlimit(resource.RLIMIT_CPU)[0],
+            "cwd": str(Path.cwd()),
+            "workdir": str(workdir),
+            "home": os.environ.get("HOME"),
+        }
+    ).encode()

@@ -26,6 +26,7 @@ from spatial.importer import (
     SUPPORTED_EXTENSIONS,
     LayerChoice,
     list_user_layers,
+    prewarm_parser,
     read_user_layers,
 )
 from spatial.storage import ProjectStore as GeoPackageWorkspace
@@ -256,6 +257,8 @@ def _upload_section(ws: GeoPackageWorkspace) -> None:
         + " "
         + _size_limit_text()
     )
+    # An upload is likely next: have its parser process started (no-op when one waits already).
+    prewarm_parser()
     n = st.session_state.get(_K_UPLOADER, 0)
     file = st.file_uploader(
         t("选择文件", "Choose a file"), type=_UPLOAD_TYPES, key=f"import_upload_{n}",
