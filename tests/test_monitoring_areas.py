@@ -10,7 +10,14 @@ import pytest
 from pypdf import PdfReader
 
 import layers
-from spatial.monitoring import MonitoringError, overview_table, report_pdf, year_table
+from spatial.monitoring import (
+    IndicatorMonitor,
+    MonitoringError,
+    TargetSource,
+    overview_table,
+    report_pdf,
+    year_table,
+)
 from spatial.monitoring_areas import (
     MEASURES,
     Area,
@@ -45,6 +52,11 @@ def sheet(text: str, areas):
     return read_area_actuals(text.encode(), "片区.csv", areas)
 
 
+def source(m: IndicatorMonitor) -> TargetSource:
+    assert m.source is not None  # every per-area monitor says where its target comes from
+    return m.source
+
+
 def line(start: float, end: float, year: int) -> float:
     return start + (end - start) * (year - 2020) / 5
 
@@ -56,10 +68,10 @@ def test_green_share_on_its_path_is_on_track_and_cites_the_plan(plan, areas):
     (m,), defaults = area_monitors(s, plan)
     assert [c.level for c in m.checks] == ["ok"] * 5
     assert m.rule.kind == "linear" and m.rule.base == 30 and m.rule.target == 37
-    assert m.source is not None and m.source.planned
-    assert "37%" in m.source.zh and "第十四章" in m.source.zh
-    assert "本片区 2020 年值 30" in m.source.zh
-    assert "城市绿地率、绿化覆盖率分别达到37%、40%" in m.source.zh
+    assert m.source is not None and source(m).planned
+    assert "37%" in source(m).zh and "第十四章" in source(m).zh
+    assert "本片区 2020 年值 30" in source(m).zh
+    assert "城市绿地率、绿化覆盖率分别达到37%、40%" in source(m).zh
     assert m.source_label() == "规划目标"
     assert defaults[m.indicator.key] == m.rule
 
@@ -71,7 +83,7 @@ def test_behind_by_more_than_the_band_is_a_warning_and_missing_years_stay_missin
               areas)
     (m,), _ = area_monitors(s, plan)
     assert m.rule.base == pytest.approx(29.6)
-    assert "表1全区 2020 年值 29.6" in m.source.zh
+    assert "表1全区 2020 年值 29.6" in source(m).zh
     assert [c.level for c in m.checks] == ["ok", "missing", "watch", "warn", "missing"]
     assert [c.actual for c in m.checks][1] is None  # never interpolated
     assert m.latest_level() == "warn"
@@ -84,11 +96,11 @@ def test_coverage_has_no_plan_target_until_the_planner_enters_one(plan, areas):
               "镁业小镇五分钟生活圈,2020,60\n镁业小镇五分钟生活圈,2021,66\n"
               "镁业小镇五分钟生活圈,2023,60\n", areas)
     (m,), _ = area_monitors(s, plan)
-    assert m.latest_level() == "none" and not m.source.planned
-    assert "尚未填写" in m.source.zh
+    assert m.latest_level() == "none" and not source(m).planned
+    assert "尚未填写" in source(m).zh
     (m,), _ = area_monitors(s, plan, {"coverage_pct": 90})
     assert m.source_label() == "非规划指标" and m.source_label("en") == "not in the plan"
-    assert "由规划人员填写（2025 年 90%）" in m.source.zh
+    assert "由规划人员填写（2025 年 90%）" in source(m).zh
     # 60 → 90: the path is 66 in 2021 (on track) and 78 in 2023 (60 is 23 % behind).
     assert [c.level for c in m.checks] == ["ok", "missing", "warn", "missing", "missing"]
     table = overview_table([m]).set_index("指标")
@@ -161,4 +173,4 @@ def test_english_is_clean(plan, areas):
     for col in table.columns:
         assert not CJK.search(col)
         assert not any(CJK.search(str(v)) for v in table[col]), col
-    assert all(not CJK.search(m.source.en) for m in ms)
+    assert all(not CJK.search(source(m).en) for m in ms)
