@@ -104,10 +104,8 @@ def _area_section(plan: list[PlanIndicator], lang: str) -> list[IndicatorMonitor
     st.download_button(t("下载分片区填写模板（CSV）", "Download the per-area template (CSV)"),
                        area_template_csv(areas, lang), file_name="monitoring_areas_template.csv",
                        mime="text/csv", key="mon_area_template")
-    up = st.file_uploader(
-        t("上传分片区年度值（CSV 或 .xlsx）", "Upload yearly values per area (CSV or .xlsx)"),
-        type=["csv", "xlsx"], key="mon_area_upload",
-    )
+    up = _uploader(t("上传分片区年度值（CSV 或 .xlsx）",
+                     "Upload yearly values per area (CSV or .xlsx)"), "mon_area_upload")
     target = st.number_input(
         t("生活圈覆盖率 2025 年目标（%，非规划指标，由规划人员填写）",
           "Living-circle coverage target for 2025 (%; not in the plan, the planner's)"),
@@ -115,17 +113,14 @@ def _area_section(plan: list[PlanIndicator], lang: str) -> list[IndicatorMonitor
     )
     if up is None:
         return []
-    data = up.getvalue()
     try:
-        sheet = _read_areas(hashlib.sha256(data).hexdigest(), up.name, data, areas)
+        sheet = _read_areas(*up, areas)
     except SpatialError as err:
         st.error(md_escape(err.message(lang)))
         return []
     st.success(t(f"已读取 {len(sheet.pairs)} 组片区指标。",
                  f"Read {len(sheet.pairs)} area indicators."))
-    if sheet.actuals.problems:
-        # Problem texts quote the sheet's cells: untrusted, shown literally.
-        st.warning("\n".join(f"- {md_escape(p)}" for p in sheet.actuals.problem_texts(lang)))
+    _problems(sheet.actuals, lang)
     targets = {} if target is None else {"coverage_pct": float(target)}
     monitors, defaults = area_monitors(sheet, plan, targets)
     rules = _rule_editor([m.indicator for m in monitors], defaults, lang, _AREAS,
@@ -133,20 +128,33 @@ def _area_section(plan: list[PlanIndicator], lang: str) -> list[IndicatorMonitor
     return area_monitors(sheet, plan, targets, rules)[0]
 
 
+def _uploader(label: str, key: str) -> tuple[str, str, bytes] | None:
+    """An uploaded sheet as (digest, file name, bytes): the arguments of the cached readers."""
+    up = st.file_uploader(label, type=["csv", "xlsx"], key=key)
+    if up is None:
+        return None
+    data = up.getvalue()
+    return hashlib.sha256(data).hexdigest(), up.name, data
+
+
+def _problems(actuals: Actuals, lang: str) -> None:
+    """What the sheet held that was not used."""
+    if actuals.problems:
+        # Problem texts quote the sheet's cells: untrusted, shown literally.
+        st.warning("\n".join(f"- {md_escape(p)}" for p in actuals.problem_texts(lang)))
+
+
 def _upload() -> Actuals:
     """The uploaded actuals (empty when nothing is uploaded or the file is refused)."""
-    up = st.file_uploader(
-        t("上传年度实际值（CSV 或 .xlsx）", "Upload yearly actuals (CSV or .xlsx)"),
-        type=["csv", "xlsx"], key="mon_upload",
-    )
+    up = _uploader(t("上传年度实际值（CSV 或 .xlsx）", "Upload yearly actuals (CSV or .xlsx)"),
+                   "mon_upload")
     if up is None:
         st.info(t("尚未上传实际值：下表各年均为“缺失”。可先下载模板填写。",
                   "No actuals uploaded yet: every year below is “missing”. "
                   "Download the template to fill in."))
         return Actuals({})
-    data = up.getvalue()
     try:
-        actuals = _read(hashlib.sha256(data).hexdigest(), up.name, data)
+        actuals = _read(*up)
     except SpatialError as err:
         st.error(md_escape(err.message(current_lang())))
         return Actuals({})
@@ -154,9 +162,7 @@ def _upload() -> Actuals:
     n = sum(len(v) for v in actuals.values.values())
     st.success(t(f"已读取 {len(actuals.values)} 项指标的 {n} 个年度实际值。",
                  f"Read {n} yearly actuals of {len(actuals.values)} indicators."))
-    if actuals.problems:
-        # Problem texts quote the sheet's cells: untrusted, shown literally.
-        st.warning("\n".join(f"- {md_escape(p)}" for p in actuals.problem_texts(lang)))
+    _problems(actuals, lang)
     return actuals
 
 
