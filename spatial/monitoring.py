@@ -21,6 +21,11 @@ the path value and direction aware (for 城镇调查失业率 lower is better):
 预警 beyond it. Both numbers are shown with the rule and editable per indicator.
 A year without an actual is 缺失: nothing is interpolated, and a running total
 stops at the first missing year.
+
+Per-area indicators (绿地占比, 生活圈覆盖率 of each 片区) are followed by the same
+machinery (:mod:`spatial.monitoring_areas`); their monitors carry a
+:class:`TargetSource` (the plan's target, or the planner's: 非规划指标), shown in
+the overview table and the report.
 """
 
 from __future__ import annotations

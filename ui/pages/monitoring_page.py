@@ -3,7 +3,9 @@
 Wires widgets to :mod:`spatial.monitoring`: the planner downloads a template,
 uploads actuals (CSV/xlsx, read by the statistics reader), sees one overview
 table of levels, edits the rule of any indicator, looks at each indicator's
-chart and years, and downloads the same levels as a PDF report page.
+chart and years, and downloads the same levels as a PDF report page. Yearly
+per-area values (绿地占比, 生活圈覆盖率 per 片区, :mod:`spatial.monitoring_areas`)
+join the same overview, charts and report, each with where its target comes from.
 """
 
 from __future__ import annotations
