@@ -26,6 +26,7 @@ An area already at its target in 2020 is held against the target every year
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -62,8 +63,10 @@ __all__ = [
     "AreaMeasure",
     "AreaPair",
     "AreaSheet",
+    "add_area_values",
     "area_monitors",
     "area_template_csv",
+    "coverage_by_area",
     "read_area_actuals",
 ]
 
@@ -236,12 +239,68 @@ def read_area_actuals(data: bytes, filename: str, areas: Sequence[Area]) -> Area
             cells.extend((AreaPair(area, m), y, row[i], rownum, header[i])
                          for i, m in cols.items())
     values = collect_cells(cells, problems, _SHEET_YEARS)
-    order = {a.name_zh: n for n, a in enumerate(areas)}
-    pairs = sorted({c[0] for c in cells if c[0].key in values and isinstance(c[0], AreaPair)},
-                   key=lambda p: (MEASURES.index(p.measure), order[p.area.name_zh]))
+    pairs = {c[0] for c in cells if c[0].key in values and isinstance(c[0], AreaPair)}
     base = {k: v[BASE_YEAR] for k, v in values.items() if BASE_YEAR in v}
     yearly = {k: {y: x for y, x in v.items() if y != BASE_YEAR} for k, v in values.items()}
-    return AreaSheet(tuple(pairs), Actuals(yearly, tuple(problems)), base)
+    return AreaSheet(_ordered(pairs, areas), Actuals(yearly, tuple(problems)), base)
+
+
+def _ordered(pairs: set[AreaPair], areas: Sequence[Area]) -> tuple[AreaPair, ...]:
+    """The pairs by measure, then in the order of the areas (the layers' order)."""
+    order = {a.name_zh: n for n, a in enumerate(areas)}
+    return tuple(sorted(pairs, key=lambda p: (MEASURES.index(p.measure),
+                                              order.get(p.area.name_zh, len(order)))))
+
+
+def coverage_by_area(units: pd.DataFrame, category: str, level: int) -> dict[str, float]:
+    """Return the share of residents covered, in %, of each planning unit by name.
+
+    ``units`` is :func:`spatial.coverage.unit_table` of a run; one service
+    category and level. A unit without residents is left out (a share of
+    nobody is undefined).
+    """
+    sel = units[(units["category"] == category) & (units["level_min"] == level)]
+    return {str(n): 100.0 * float(v) for n, v in zip(sel["unit_name"], sel["pop_share"],
+                                                     strict=True)
+            if math.isfinite(float(v))}
+
+
+def add_area_values(sheet: AreaSheet | None, values: Mapping[str, Mapping[int, float]],
+                    measure_key: str, areas: Sequence[Area],
+                    origin: tuple[str, str]) -> AreaSheet:
+    """Return a sheet with computed yearly values of one measure added, by area name.
+
+    Used for the coverage of saved 方案 run for given years. A year the
+    uploaded sheet already gives for the area keeps the sheet's value, and an
+    area that is not on the map is left out; both are noted with ``origin``
+    (Chinese, English) among the sheet's problems.
+    """
+    measure = next(m for m in MEASURES if m.key == measure_key)
+    by_name = {a.name_zh: a for a in areas}
+    pairs = set(sheet.pairs) if sheet else set()
+    yearly = {k: dict(v) for k, v in (sheet.actuals.values if sheet else {}).items()}
+    base = dict(sheet.base_2020) if sheet else {}
+    problems = list(sheet.actuals.problems) if sheet else []
+    zh, en = origin
+    for name, by_year in values.items():
+        area = by_name.get(name)
+        if area is None:
+            problems.append((f"{zh}：单元“{name[:30]}”不是地图上的片区，未使用。",
+                             f"{en}: unit '{name[:30]}' is not an area on the map; not used."))
+            continue
+        pair = AreaPair(area, measure)
+        pairs.add(pair)
+        row = yearly.setdefault(pair.key, {})
+        for y, v in by_year.items():
+            if (pair.key in base) if y == BASE_YEAR else (y in row):
+                problems.append((f"{zh}：“{pair.name_zh}”{y} 年上传表已有值，用上传表的值。",
+                                 f"{en}: '{pair.name_en}' {y} is in the uploaded sheet; "
+                                 "the sheet's value is used."))
+            elif y == BASE_YEAR:
+                base[pair.key] = v
+            else:
+                row[y] = v
+    return AreaSheet(_ordered(pairs, areas), Actuals(yearly, tuple(problems)), base)
 
 
 def area_template_csv(areas: Sequence[Area], lang: str = "zh") -> bytes:

@@ -174,3 +174,33 @@ def test_english_is_clean(plan, areas):
         assert not CJK.search(col)
         assert not any(CJK.search(str(v)) for v in table[col]), col
     assert all(not CJK.search(source(m).en) for m in ms)
+
+
+def test_scenario_values_join_the_sheet_and_the_sheet_wins_a_shared_year(plan, areas):
+    import pandas as pd
+
+    from spatial.monitoring_areas import add_area_values, coverage_by_area
+
+    units = pd.DataFrame({
+        "unit_name": ["北部新城", "北部新城", "无人单元", "示意单元"],
+        "category": ["education", "health", "education", "education"],
+        "level_min": [15, 15, 15, 15],
+        "pop_share": [0.6, 0.9, float("nan"), 0.5],
+    })
+    shares = coverage_by_area(units, "education", 15)
+    assert shares == {"北部新城": pytest.approx(60.0), "示意单元": pytest.approx(50.0)}
+    uploaded = sheet("片区,指标,2020,2021\n北部新城,生活圈覆盖率,40,45\n", areas)
+    merged = add_area_values(uploaded, {name: {2021: v, 2023: v} for name, v in shares.items()},
+                             "coverage_pct", areas, ("方案取值", "From scenarios"))
+    (pair,) = merged.pairs
+    assert merged.actuals.values[pair.key] == {2021: 45.0, 2023: pytest.approx(60.0)}
+    assert merged.base_2020[pair.key] == 40.0
+    texts = " ".join(merged.actuals.problem_texts())
+    assert "方案取值：“北部新城·生活圈覆盖率”2021 年上传表已有值" in texts
+    assert "方案取值：单元“示意单元”不是地图上的片区" in texts
+    (m,), _ = area_monitors(merged, plan, {"coverage_pct": 90})
+    # 40 → 90: the path is 50 in 2021 (45 is 10 % behind) and 70 in 2023 (60: 14 % behind).
+    assert [c.level for c in m.checks] == ["watch", "missing", "warn", "missing", "missing"]
+    alone = add_area_values(None, {"北部新城": {2022: 70.0}}, "coverage_pct", areas,
+                            ("方案取值", "From scenarios"))
+    assert alone.actuals.values == {pair.key: {2022: 70.0}} and alone.base_2020 == {}

@@ -16,6 +16,14 @@ SHEET = ("指标,2021,2022,2023,2024,2025\n"
          "<script>alert(1)</script>,1,2,3,4,5\n").encode()
 
 
+@pytest.fixture(autouse=True)
+def workspace(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """A desk workspace of the test's own (the page lists the saved coverage 方案 in it)."""
+    monkeypatch.setenv("HEBI_WORKSPACE", str(tmp_path))
+    monkeypatch.delenv("HEBI_DATA_DIR", raising=False)
+    return tmp_path
+
+
 def _app() -> None:
     from ui.pages.monitoring_page import render
 
@@ -191,3 +199,45 @@ def test_per_area_rows_in_english_are_clean():
     for col in table.columns:
         assert not CJK.search(col)
         assert not any(CJK.search(str(v)) for v in table[col]), col
+
+
+def test_coverage_of_saved_scenarios_fills_the_years_they_stand_for():
+    import layers
+    from spatial.coverage import SCENARIO_ROLES, Scenario, analyse, save_scenario, unit_table
+    from spatial.coverage_rules import load_rules
+    from spatial.monitoring_areas import coverage_by_area
+    from spatial.workspace import GeoPackageWorkspace, workspace_path
+
+    ws = GeoPackageWorkspace(workspace_path())
+    for name in ("2021年布局", "2023年布局"):
+        save_scenario(ws, Scenario(name, {role: "plan" for role in SCENARIO_ROLES}))
+    at = run()
+    at.selectbox(key="mon_scn_cat").set_value("education")
+    at.selectbox(key="mon_scn_level").set_value(15)
+    at.number_input(key="mon_area_cov_target").set_value(90)
+    at.session_state["mon_scn_years"] = {
+        "edited_rows": {0: {"year": "2021"}, 1: {"year": "2023"}},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    # The same figures straight from the library, on the same shipped layers.
+    frames = {i: layers.load_layer(i) for i in ("roads", "facilities", "communities",
+                                                 "life_circles", "parks")}
+    model, units = analyse(frames["roads"], frames["facilities"], frames["communities"],
+                           load_rules(), units={"life_circles": frames["life_circles"],
+                                                "parks": frames["parks"]},
+                           require_population=False)
+    expected = coverage_by_area(unit_table(model, units), "education", 15)
+    table = overview(at).set_index("指标")
+    rows = [n for n in table.index if n.endswith("·生活圈覆盖率")]
+    assert rows and {n.split("·")[0] for n in rows} <= set(expected)
+    for n in rows:
+        assert table.loc[n, "目标来源"] == "非规划指标"
+        assert table.loc[n, "2022"] == "缺失" and table.loc[n, "2024"] == "缺失"
+        assert table.loc[n, "2021"] != "缺失" and table.loc[n, "2023"] != "缺失"
+    area = rows[0].split("·")[0]
+    at.selectbox(key="mon_indicator").set_value(f"coverage_pct@{area}").run()
+    years = next(d.value for d in at.dataframe if "路径值" in d.value.columns).set_index("年份")
+    shown = f"{round(expected[area], 2) + 0.0:g}"
+    assert years.loc["2021", "实际值"] == shown and years.loc["2023", "实际值"] == shown
+    assert years.loc["2022", "实际值"] == "缺失"

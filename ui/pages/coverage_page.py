@@ -91,7 +91,7 @@ from ui.data import current_store, layer_mtime, load_plan_layer, load_user_layer
 from ui.export_panel import render_coverage_export_panel
 from ui.i18n import current_lang, t
 
-__all__ = ["render"]
+__all__ = ["render", "run_scenario"]
 
 MAP_HEIGHT = 560
 PLAN = "plan"
@@ -734,34 +734,41 @@ def _scenarios(inputs: dict[str, _Input], settings: CoverageSettings, model: Cov
         st.session_state["cov_ops"] = [_Op(**_op_fields(e)) for e in scn.edits]
         st.session_state.pop("cov_key", None)
 
-    def run(scn: Scenario) -> CoverageModel:
-        chosen = _scenario_inputs(scn)
-        other = CoverageSettings(
-            max_snap_m=float(scn.settings.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
-            snap_gap_m=float(scn.settings.get("snap_gap_m", DEFAULT_SNAP_GAP_M)),
-            add_access_offset=bool(scn.settings.get("add_access_offset", False)),
-        )
-        key = (scn.to_json(), tuple(chosen.values()), id(_rules()))
-        cached = st.session_state.get("cov_scn_model")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        roads = chosen["roads"]
-        network = _network(
-            roads.source, roads.title, roads.version, other.snap_gap_m, _frame(roads)
-        )
-        result, _ = analyse(
-            _frame(roads), _frame(chosen["facilities"]), _frame(chosen["residential"]), _rules(),
-            other, network=network, require_population=False,
-        )
-        for edit in scn.edits:
-            try:
-                _apply(result, _Op(**_op_fields(edit)))
-            except (SpatialError, TypeError):
-                continue  # an edit the current rules or layers no longer allow
-        st.session_state["cov_scn_model"] = (key, result)
-        return result
+    scenario_panel(current, load, lambda scn: run_scenario(scn)[0], model)
 
-    scenario_panel(current, load, run, model)
+
+def run_scenario(scn: Scenario) -> tuple[CoverageModel, list[UnitWeights]]:
+    """A saved scenario run on its layers as they are now, what-ifs replayed, with its units.
+
+    Kept per session for the last few scenarios (the compare panel and the
+    monitoring page ask for the same ones again on every rerun).
+    """
+    chosen = _scenario_inputs(scn)
+    other = CoverageSettings(
+        max_snap_m=float(scn.settings.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
+        snap_gap_m=float(scn.settings.get("snap_gap_m", DEFAULT_SNAP_GAP_M)),
+        add_access_offset=bool(scn.settings.get("add_access_offset", False)),
+    )
+    key = (scn.to_json(), tuple(chosen.values()), id(_rules()))
+    cache: dict[Any, tuple[CoverageModel, list[UnitWeights]]] = st.session_state.setdefault(
+        "cov_scn_models", {})
+    if key in cache:
+        return cache[key]
+    roads = chosen["roads"]
+    network = _network(roads.source, roads.title, roads.version, other.snap_gap_m, _frame(roads))
+    result = analyse(
+        _frame(roads), _frame(chosen["facilities"]), _frame(chosen["residential"]), _rules(),
+        other, units=_frames(chosen["units"]), network=network, require_population=False,
+    )
+    for edit in scn.edits:
+        try:
+            _apply(result[0], _Op(**_op_fields(edit)))
+        except (SpatialError, TypeError):
+            continue  # an edit the current rules or layers no longer allow
+    while len(cache) >= 6:
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
 
 
 def _op_fields(edit: dict[str, Any]) -> dict[str, Any]:

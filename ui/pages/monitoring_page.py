@@ -17,7 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from spatial._errors import SpatialError
+from spatial.coverage import list_scenarios, unit_table
 from spatial.monitoring import (
+    BASE_YEAR,
     KINDS,
     LEVEL_COLOURS,
     YEARS,
@@ -40,13 +42,17 @@ from spatial.monitoring import (
 from spatial.monitoring_areas import (
     Area,
     AreaSheet,
+    add_area_values,
     area_monitors,
     area_template_csv,
+    coverage_by_area,
     read_area_actuals,
 )
 from spatial.plan_indicators import PlanIndicator, load_plan_indicators
-from ui.data import plan_layer
+from spatial.service_categories import CATEGORIES, LEVELS_MIN
+from ui.data import current_store, plan_layer
 from ui.i18n import current_lang, t
+from ui.pages.coverage_page import run_scenario
 from ui.pages.import_page import md_escape
 from ui.pages.indicators_page import AREA_LAYERS
 
@@ -113,21 +119,76 @@ def _area_section(plan: list[PlanIndicator], lang: str) -> list[IndicatorMonitor
           "Living-circle coverage target for 2025 (%; not in the plan, the planner's)"),
         min_value=0.0, max_value=100.0, value=None, step=1.0, key="mon_area_cov_target",
     )
-    if up is None:
+    sheet: AreaSheet | None = None
+    if up is not None:
+        try:
+            sheet = _read_areas(*up, areas)
+        except SpatialError as err:
+            st.error(md_escape(err.message(lang)))
+        else:
+            st.success(t(f"已读取 {len(sheet.pairs)} 组片区指标。",
+                         f"Read {len(sheet.pairs)} area indicators."))
+    computed = _scenario_values(lang)
+    if computed is not None:
+        sheet = add_area_values(sheet, computed[0], "coverage_pct", areas, computed[1])
+    if sheet is None:
         return []
-    try:
-        sheet = _read_areas(*up, areas)
-    except SpatialError as err:
-        st.error(md_escape(err.message(lang)))
-        return []
-    st.success(t(f"已读取 {len(sheet.pairs)} 组片区指标。",
-                 f"Read {len(sheet.pairs)} area indicators."))
     _problems(sheet.actuals, lang)
     targets = {} if target is None else {"coverage_pct": float(target)}
     monitors, defaults = area_monitors(sheet, plan, targets)
     rules = _rule_editor([m.indicator for m in monitors], defaults, lang, _AREAS,
                          t("分片区预警规则（可按片区修改）", "Per-area warning rules (editable)"))
     return area_monitors(sheet, plan, targets, rules)[0]
+
+
+def _scenario_values(lang: str) -> tuple[dict[str, dict[int, float]], tuple[str, str]] | None:
+    """生活圈 coverage per area from saved 方案, one year each: values by area and year."""
+    with st.expander(t("由已保存的生活圈覆盖方案取值（按年份）",
+                       "Coverage from saved scenarios (one year each)")):
+        try:
+            saved = list_scenarios(current_store())
+        except SpatialError as err:
+            st.error(md_escape(err.message(lang)))
+            return None
+        if not saved:
+            st.caption(t("尚无已保存的方案：可在“生活圈覆盖”页把各年的设施布局存为方案。",
+                         "No saved scenario yet: save each year's facilities as a scenario "
+                         "on the coverage page."))
+            return None
+        cats = {c.code: t(c.name, c.name_en) for c in CATEGORIES}
+        c1, c2 = st.columns(2)
+        cat = c1.selectbox(t("服务类别", "Service category"), list(cats), key="mon_scn_cat",
+                           format_func=cats.__getitem__)
+        level = c2.selectbox(t("生活圈层级", "Circle level"), list(LEVELS_MIN),
+                             key="mon_scn_level", format_func=lambda v: t(f"{v} 分钟", f"{v} min"))
+        years = [""] + [str(y) for y in (BASE_YEAR, *YEARS)]
+        picked = st.data_editor(
+            pd.DataFrame({"name": [s.name for s in saved], "year": [""] * len(saved)}),
+            hide_index=True, disabled=["name"], key="mon_scn_years", column_config={
+                "name": st.column_config.TextColumn(t("方案", "Scenario")),
+                "year": st.column_config.SelectboxColumn(t("代表年份", "Year"), options=years),
+            })
+        chosen = [(s, int(y)) for s, y in zip(saved, picked["year"], strict=True) if y]
+        if len({y for _, y in chosen}) < len(chosen):
+            st.error(t("每个年份只能对应一个方案。", "One scenario per year."))
+            return None
+        if not chosen:
+            return None
+        values: dict[str, dict[int, float]] = {}
+        for scn, year in chosen:
+            try:
+                with st.spinner(t(f"正在计算方案“{scn.name}”…", f"Running “{scn.name}” …")):
+                    model, units = run_scenario(scn)
+            except SpatialError as err:
+                st.warning(md_escape(err.message(lang)))
+                continue
+            for name, v in coverage_by_area(unit_table(model, units), cat, level).items():
+                values.setdefault(name, {})[year] = v
+        what_zh, what_en = f"{cats[cat]} {level} 分钟人口覆盖率", f"{cats[cat]}, {level} min"
+        st.caption(t(f"取值：各方案中每个单元的{what_zh}，作为该年的生活圈覆盖率。",
+                     f"Values: each unit's share of residents covered ({what_en}) in each "
+                     "scenario, as that year's living-circle coverage."))
+        return values, (f"方案取值（{what_zh}）", f"From scenarios ({what_en})")
 
 
 def _uploader(label: str, key: str) -> tuple[str, str, bytes] | None:
