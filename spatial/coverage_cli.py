@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from spatial._errors import SpatialError
+from spatial.cli_common import run_command
 from spatial.coverage import (
     COMBOS,
     CoverageSettings,
@@ -226,12 +227,7 @@ def run(args: argparse.Namespace) -> dict[str, Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status (0 ok, 2 bad input)."""
     args = _parser().parse_args(argv)
-    try:
-        run(args)
-    except SpatialError as err:
-        print(str(err), file=sys.stderr)
-        return 2
-    return 0
+    return run_command(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import stat
-import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import date
@@ -29,9 +28,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
-from spatial._errors import ExportError, SpatialError
+from spatial._errors import ExportError
 from spatial.basemaps import BASEMAP_IDS
 from spatial.classify import DEFAULT_PALETTE, PALETTES
+from spatial.cli_common import run_command
 from spatial.export import (
     FORMATS,
     ORIENTATIONS,
@@ -243,26 +243,18 @@ def _write(out: Path, data: bytes) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 written, 2 refused)."""
     args = build_parser().parse_args(argv)
-    try:
-        check_out_path(args.out)
-        result = run(args)
-    except SpatialError as err:
-        print(f"出图失败 / Export failed: {err}", file=sys.stderr)
-        return 2
+    return run_command(lambda: _export(args), failure="出图失败 / Export failed: ")
+
+
+def _export(args: argparse.Namespace) -> None:
+    """Draw the figure, write it atomically and say what was written."""
+    check_out_path(args.out)
+    result = run(args)
     out: Path = args.out
-    try:
-        _write(out, result.data)
-    except SpatialError as err:
-        print(f"出图失败 / Export failed: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:
-        print(f"无法写入文件 / Cannot write the file: {err.strerror}", file=sys.stderr)
-        return 2
+    _write(out, result.data)
     info = result.info
     print(f"{out}: {result.fmt.upper()}, {len(result.pages)} page(s), "
           f"1:{info.scale_denominator:.0f}, {len(result.data):,} bytes")
-    return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -21,6 +21,11 @@ the path value and direction aware (for 城镇调查失业率 lower is better):
 预警 beyond it. Both numbers are shown with the rule and editable per indicator.
 A year without an actual is 缺失: nothing is interpolated, and a running total
 stops at the first missing year.
+
+Per-area indicators (绿地占比, 生活圈覆盖率 of each 片区) are followed by the same
+machinery (:mod:`spatial.monitoring_areas`); their monitors carry a
+:class:`TargetSource` (the plan's target, or the planner's: 非规划指标), shown in
+the overview table and the report.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -43,6 +48,7 @@ from spatial._errors import SpatialError
 from spatial.export import _export_style as export_style  # the exports' CJK fonts and PDF style
 from spatial.plan_indicators import PlanIndicator, find_plan_indicator
 from spatial.statistics_import import (
+    RawSheet,
     StatisticsImportError,
     parse_number,
     read_sheet,
@@ -56,15 +62,20 @@ __all__ = [
     "LEVEL_COLOURS",
     "YEARS",
     "Actuals",
+    "Cell",
     "IndicatorMonitor",
     "MonitoringError",
+    "Named",
     "Rule",
+    "TargetSource",
     "YearCheck",
+    "collect_cells",
     "default_rule",
     "indicator_chart",
     "kind_name",
     "level_name",
     "monitor",
+    "open_sheet",
     "overview_table",
     "read_actuals",
     "report_pages",
@@ -72,6 +83,7 @@ __all__ = [
     "rules_from_table",
     "rules_table",
     "template_csv",
+    "year_of",
     "year_table",
 ]
 
@@ -286,9 +298,71 @@ class Actuals:
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*(?:年)?\s*$")
 
 
-def _year(text: str) -> int | None:
+def year_of(text: str) -> int | None:
+    """Return the year a header or cell names ("2021", "2021年"), or None."""
     m = _YEAR_RE.match(text)
     return int(m.group(1)) if m else None
+
+
+class Named(Protocol):
+    """What a sheet cell is read for: a Table 1 row or a per-area pair (key and names)."""
+
+    @property
+    def key(self) -> str:
+        """Stable key of ``values``."""
+
+    @property
+    def name_zh(self) -> str:
+        """Chinese name, for messages."""
+
+    @property
+    def name_en(self) -> str:
+        """English name, for messages."""
+
+
+# (indicator, year, cell text, spreadsheet row, column name)
+Cell = tuple[Named, int, str, int, str]
+
+
+def open_sheet(data: bytes, filename: str) -> RawSheet:
+    """Read an uploaded sheet with the statistics reader; its refusal as a MonitoringError."""
+    try:
+        return read_sheet(data, filename)
+    except StatisticsImportError as err:
+        raise MonitoringError(err.zh, err.en) from None
+
+
+def collect_cells(cells: Sequence[Cell], problems: list[tuple[str, str]],
+                  years: Sequence[int] = YEARS) -> dict[str, dict[int, float]]:
+    """Parse the cells of the given years into ``values[key][year]``, noting what is not used.
+
+    A year outside ``years``, text in a number cell and a value given twice
+    are added to ``problems``; an empty cell is simply missing.
+    """
+    values: dict[str, dict[int, float]] = {}
+    span = f"{years[0]}–{years[-1]}"
+    bad_years = sorted({y for _, y, _, _, _ in cells if y not in years})
+    if bad_years:
+        shown = "、".join(str(y) for y in bad_years[:5])
+        problems.append((f"{shown} 年不在 {span} 监测期内，未使用。",
+                         f"{shown.replace('、', ', ')}: outside {span}; not used."))
+    for ind, y, text, rownum, col in cells:
+        if y not in years:
+            continue
+        try:
+            v = parse_number(text)
+        except ValueError:
+            problems.append((f"第 {rownum} 行“{col[:20]}”：“{text[:20]}”不是数字，按缺失处理。",
+                             f"Row {rownum}, '{col[:20]}': '{text[:20]}' is not a number; "
+                             "treated as missing."))
+            continue
+        if v is not None:
+            if y in values.get(ind.key, {}):
+                problems.append((f"第 {rownum} 行：“{ind.name_zh}”{y} 年重复，未使用。",
+                                 f"Row {rownum}: '{ind.name_en}' {y} given twice; not used."))
+                continue
+            values.setdefault(ind.key, {})[y] = v
+    return values
 
 
 def _match(name: str, indicators: Sequence[PlanIndicator]) -> PlanIndicator | None:
@@ -325,16 +399,11 @@ def read_actuals(data: bytes, filename: str,
     MonitoringError
         If the file cannot be read (as for statistics) or has no year columns.
     """
-    try:
-        sheet = read_sheet(data, filename)
-    except StatisticsImportError as err:
-        raise MonitoringError(err.zh, err.en) from None
+    sheet = open_sheet(data, filename)
     header = [h.strip() for h in sheet.header]
-    year_cols = {i: y for i, h in enumerate(header) if (y := _year(h)) is not None}
+    year_cols = {i: y for i, h in enumerate(header) if (y := year_of(h)) is not None}
     problems: list[tuple[str, str]] = []
-    values: dict[str, dict[int, float]] = {}
-    # (indicator, year, cell, spreadsheet row, column name)
-    cells: list[tuple[PlanIndicator, int, str, int, str]] = []
+    cells: list[Cell] = []
     seen: dict[str, str] = {}
 
     def claim(ind: PlanIndicator, where_zh: str, where_en: str) -> bool:
@@ -357,7 +426,7 @@ def read_actuals(data: bytes, filename: str,
         for row, rownum in zip(sheet.rows, sheet.row_numbers, strict=True):
             if not row[ni].strip():
                 continue
-            ind, y = _match(row[ni], indicators), _year(row[yi])
+            ind, y = _match(row[ni], indicators), year_of(row[yi])
             if ind is None or y is None:
                 problems.append((f"第 {rownum} 行：指标或年份无法识别，未使用。",
                                  f"Row {rownum}: indicator or year not understood; not used."))
@@ -404,7 +473,7 @@ def read_actuals(data: bytes, filename: str,
             elif claim(ind, f"列“{h[:30]}”", f"Column '{h[:30]}'"):
                 cols[i] = ind
         for row, rownum in zip(sheet.rows, sheet.row_numbers, strict=True):
-            y = _year(row[year_col])
+            y = year_of(row[year_col])
             if y is None:
                 if (bad := row[year_col].strip()):
                     problems.append((f"第 {rownum} 行：年份“{bad[:12]}”无法识别，未使用。",
@@ -412,27 +481,7 @@ def read_actuals(data: bytes, filename: str,
                                      "not used."))
                 continue
             cells.extend((ind, y, row[i], rownum, header[i]) for i, ind in cols.items())
-    bad_years = sorted({y for _, y, _, _, _ in cells if y not in YEARS})
-    if bad_years:
-        shown = "、".join(str(y) for y in bad_years[:5])
-        problems.append((f"{shown} 年不在 2021–2025 监测期内，未使用。",
-                         f"{shown.replace('、', ', ')}: outside 2021–2025; not used."))
-    for ind, y, text, rownum, col in cells:
-        if y not in YEARS:
-            continue
-        try:
-            v = parse_number(text)
-        except ValueError:
-            problems.append((f"第 {rownum} 行“{col[:20]}”：“{text[:20]}”不是数字，按缺失处理。",
-                             f"Row {rownum}, '{col[:20]}': '{text[:20]}' is not a number; "
-                             "treated as missing."))
-            continue
-        if v is not None:
-            if y in values.get(ind.key, {}):
-                problems.append((f"第 {rownum} 行：“{ind.name_zh}”{y} 年重复，未使用。",
-                                 f"Row {rownum}: '{ind.name_en}' {y} given twice; not used."))
-                continue
-            values.setdefault(ind.key, {})[y] = v
+    values = collect_cells(cells, problems)
     return Actuals(values, tuple(problems))
 
 
@@ -472,12 +521,46 @@ class YearCheck:
 
 
 @dataclass(frozen=True)
+class TargetSource:
+    """Where a monitored target comes from, when it is not a Table 1 row.
+
+    ``planned`` is False for a target the planner entered (shown as 非规划指标);
+    ``zh`` and ``en`` say where the target and base come from, in full.
+    """
+
+    planned: bool
+    zh: str
+    en: str
+
+    def label(self, lang: str = "zh") -> str:
+        """Return the short label of the overview table (规划目标 / 非规划指标)."""
+        if self.planned:
+            return "plan target" if lang == "en" else "规划目标"
+        return "not in the plan" if lang == "en" else "非规划指标"
+
+    def text(self, lang: str = "zh") -> str:
+        """Return the full source in one language."""
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
 class IndicatorMonitor:
-    """An indicator, its rule and its five yearly checks."""
+    """An indicator, its rule and its five yearly checks.
+
+    ``source`` is None for a Table 1 row; a per-area indicator
+    (:mod:`spatial.monitoring_areas`) says where its target comes from.
+    """
 
     indicator: PlanIndicator
     rule: Rule
     checks: tuple[YearCheck, ...] = field(default_factory=tuple)
+    source: TargetSource | None = None
+
+    def source_label(self, lang: str = "zh") -> str:
+        """Return 表1 / 规划目标 / 非规划指标 (or English)."""
+        if self.source is None:
+            return "Table 1" if lang == "en" else "表1"
+        return self.source.label(lang)
 
     def latest(self) -> YearCheck | None:
         """Return the latest year with an actual (None if there is none)."""
@@ -529,7 +612,7 @@ def monitor(indicators: Iterable[PlanIndicator], actuals: Actuals,
 
 
 def overview_table(monitors: Sequence[IndicatorMonitor], lang: str = "zh") -> pd.DataFrame:
-    """Return one row per indicator: number, name, unit, path kind, level per year, latest."""
+    """Return one row per indicator: number, name, target source, unit, path, levels, latest."""
     en = lang == "en"
     rows = []
     for m in monitors:
@@ -537,6 +620,7 @@ def overview_table(monitors: Sequence[IndicatorMonitor], lang: str = "zh") -> pd
         row: dict[str, str] = {
             ("No." if en else "序号"): ind.number or "—",
             ("Indicator" if en else "指标"): ind.name(lang),
+            ("Target from" if en else "目标来源"): m.source_label(lang),
             ("Unit" if en else "单位"): ind.unit(lang) or "—",
             ("Path" if en else "路径"): kind_name(m.rule.kind, lang),
         }
@@ -686,16 +770,19 @@ def report_pages(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
     en = lang == "en"
     title = title or ("Plan implementation monitoring" if en else "规划实施监测")
     stamp = (when or date.today()).isoformat()
-    subtitle = (f"Hebi ETDZ 14th Five-Year Plan, Table 1 · {stamp} · levels: on track / "
+    areas = any(m.source is not None for m in monitors)
+    what = (" and per-area indicators" if en else "及分片区指标") if areas else ""
+    subtitle = (f"Hebi ETDZ 14th Five-Year Plan, Table 1{what} · {stamp} · levels: on track / "
                 "watch / warning / missing" if en
-                else f"鹤壁经开区“十四五”规划纲要 表1 · {stamp} · 等级：正常 / 关注 / 预警 / 缺失")
+                else f"鹤壁经开区“十四五”规划纲要 表1{what} · {stamp} · "
+                "等级：正常 / 关注 / 预警 / 缺失")
     table = overview_table(monitors, lang)
     pages: list[Figure] = []
     colours = {name: LEVEL_COLOURS[lv] for lv, names in LEVELS.items() for name in names}
     cols = list(table.columns)
     # English words are longer: a narrower name column leaves room for "not assessed".
-    widths = ([0.04, 0.25, 0.12, 0.10] + [0.075] * len(YEARS) if en
-              else [0.05, 0.36, 0.11, 0.09] + [0.06] * len(YEARS))
+    widths = ([0.04, 0.19, 0.10, 0.10, 0.10] + [0.075] * len(YEARS) if en
+              else [0.05, 0.27, 0.09, 0.10, 0.09] + [0.06] * len(YEARS))
     size = 6.5 if en else 7.0
     xs = [0.03 if en else 0.04]
     for w in widths:
@@ -711,7 +798,7 @@ def report_pages(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
         for rec in table.iloc[start:start + per_page].to_dict("records"):
             for x, c in zip(xs, cols, strict=True):
                 text = str(rec[c])
-                limit = 30 if en else 18
+                limit = 24 if en else 16
                 if c in ("指标", "Indicator") and len(text) > limit:
                     text = text[:limit - 1] + "…"
                 fig.text(x, y, text, fontsize=size, color=colours.get(text, "#111111"),
@@ -734,6 +821,10 @@ def report_pages(monitors: Sequence[IndicatorMonitor], lang: str = "zh",
             levels = "  ".join(f"{c.year}: {level_name(c.level, lang)}" for c in m.checks)
             fig.text(0.10, top - 0.225, levels, fontsize=7, parse_math=False)
             rule = m.rule.describe(lang, m.indicator.unit(lang))
+            if m.source is not None:
+                label = m.source.label(lang)
+                rule = (f"Target from ({label}): {m.source.en}. " if en
+                        else f"目标来源（{label}）：{m.source.zh}。") + rule
             fig.text(0.10, top - 0.24, _wrap(rule, 118 if en else 62), fontsize=6.5,
                      va="top", parse_math=False, color="#333333")
         pages.append(fig)

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from spatial._errors import SpatialError
+from spatial.cli_common import run_command
 from spatial.monitoring import (
     Actuals,
     default_rule,
@@ -82,12 +83,7 @@ def run(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status (0 ok, 2 bad input)."""
     args = _parser().parse_args(argv)
-    try:
-        run(args)
-    except SpatialError as err:
-        print(str(err), file=sys.stderr)
-        return 2
-    return 0
+    return run_command(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from spatial._errors import SpatialError
 from spatial.auth import create_user
+from spatial.cli_common import run_command
 from spatial.db import ROLES, engine_from_env
 from spatial.projects import add_member, create_project, project_by_name
 from spatial.storage.postgis import PostGISStore
@@ -70,26 +71,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("load-plan", help="load the shipped plan layers into a project")
     p.add_argument("project")
     args = parser.parse_args(argv)
-    try:
-        engine = engine_from_env()
-        if args.cmd == "add-user":
-            if args.password_env:
-                password = os.environ.get(args.password_env, "")
-            else:
-                password = getpass.getpass("密码 / Password: ")
-            create_user(engine, args.username, password, args.role)
-        elif args.cmd == "add-project":
-            create_project(engine, args.name)
-        elif args.cmd == "add-member":
-            add_member(engine, _project(engine, args.project), args.username)
-        elif args.cmd == "load-plan":
-            store = PostGISStore(engine, _project(engine, args.project), actor="office_cli")
-            titles = load_plan_layers(store)
-            print(f"已载入 {len(titles)} 个规划图层 / loaded {len(titles)} plan layers")
-    except SpatialError as err:
-        print(str(err), file=sys.stderr)
-        return 2
-    return 0
+    return run_command(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> None:
+    """Carry out one parsed command."""
+    engine = engine_from_env()
+    if args.cmd == "add-user":
+        if args.password_env:
+            password = os.environ.get(args.password_env, "")
+        else:
+            password = getpass.getpass("密码 / Password: ")
+        create_user(engine, args.username, password, args.role)
+    elif args.cmd == "add-project":
+        create_project(engine, args.name)
+    elif args.cmd == "add-member":
+        add_member(engine, _project(engine, args.project), args.username)
+    elif args.cmd == "load-plan":
+        store = PostGISStore(engine, _project(engine, args.project), actor="office_cli")
+        titles = load_plan_layers(store)
+        print(f"已载入 {len(titles)} 个规划图层 / loaded {len(titles)} plan layers")
 
 
 if __name__ == "__main__":

@@ -373,3 +373,26 @@ def test_checkup_tab_and_walkshed_layer() -> None:
     at.run()
     assert not at.exception, at.exception
     assert "步行服务范围" in json.dumps(map_args(at), ensure_ascii=False)
+
+
+def test_unnamed_inputs_are_named_in_words_never_by_id() -> None:
+    # A facility without name or id (it gets the row id f0) and a block without a name (r3).
+    _save_my_layers({"类别": ["就学便利圈"], "设施类型": ["幼儿园"]})
+    ws = GeoPackageWorkspace(workspace_path())
+    res = blocks(ORIGIN).rename(columns={"population": "人口", "name": "小区名称"})
+    res.loc[2, "小区名称"] = None
+    ws.write_layer("我的小区", res.to_crs(WGS84))
+    at = _choose(_use_my_layers(_app()), "education", 5)
+    at.selectbox(key="cov_edit_cat").set_value("education")
+    at.selectbox(key="cov_edit_level").set_value(5)
+    at.run()
+    assert not at.exception, at.exception
+    chooser = at.selectbox(key="cov_edit_fid")
+    assert chooser.options == ["—", "未命名设施（第1个）"]
+    ids = {"f0", "r1", "r2", "r3"}
+    gaps = _frame(at, "居住街坊", "状况")
+    assert "未命名居住区（第3个）" in set(gaps["居住街坊"])
+    for df in at.dataframe:
+        table = df.value
+        assert not ids & set(map(str, table.columns))
+        assert not ids & {str(v) for v in table.to_numpy().ravel()}

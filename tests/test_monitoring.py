@@ -255,7 +255,7 @@ def test_cli_writes_the_report_and_prints_the_same_levels(tmp_path, capsys, plan
     out = tmp_path / "report.pdf"
     assert main(["--actuals", str(sheet), "--out", str(out)]) == 0
     printed = capsys.readouterr()
-    assert "1,地区生产总值,亿元,按年均增长,正常,正常,缺失,关注,缺失,关注" in printed.out
+    assert "1,地区生产总值,表1,亿元,按年均增长,正常,正常,缺失,关注,缺失,关注" in printed.out
     assert "未知指标" in printed.err
     assert "地区生产总值" in PdfReader(io.BytesIO(out.read_bytes())).pages[0].extract_text()
     assert main(["--actuals", str(tmp_path / "none.csv")]) == 2

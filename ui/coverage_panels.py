@@ -32,6 +32,7 @@ from spatial.coverage import (
     reach_changes,
     save_scenario,
     study_area,
+    unnamed_label,
 )
 from spatial.webmap import TooltipText, geojson_overlay
 from ui.data import current_store
@@ -174,7 +175,7 @@ def changes_overlay(model: CoverageModel, gcj02: bool) -> Any | None:
     index = [0 if gained[i] else 1 for i in rows]
     tips: list[TooltipText | None] = [
         TooltipText(
-            str(p.names[i]) or t("居住区", "Residential block"),
+            str(p.names[i]) or unnamed_label("place", int(i) + 1, current_lang()),
             ((t("推演变化", "What-if"),
               t("新增可达", "gained reach") if gained[i] else t("失去可达", "lost reach")),),
         )

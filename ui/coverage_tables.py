@@ -21,6 +21,7 @@ from spatial.coverage import (
     CoverageModel,
     UnitWeights,
     combo_index,
+    name_unnamed,
     report_tables,
     result_layers,
     study_area,
@@ -43,6 +44,7 @@ __all__ = [
     "percent_config",
     "rules_editor",
     "share_pivot",
+    "shown_table",
     "unit_pivot",
 ]
 
@@ -138,6 +140,12 @@ def unit_pivot(units: pd.DataFrame, category: str, level: int) -> pd.DataFrame:
     })
 
 
+def shown_table(table: pd.DataFrame, model: CoverageModel, lang: str | None = None) -> Any:
+    """A coverage table as the planner reads it: names in words, never an internal id."""
+    lang = lang or current_lang()
+    return present_table(name_unnamed(table, model, lang), lang)
+
+
 def percent_config(frame: pd.DataFrame, skip: int) -> dict[str, Any]:
     return {
         c: st.column_config.NumberColumn(c, format="%.1f%%")
@@ -174,7 +182,7 @@ def downloads(
     def make_csv() -> bytes:
         area = study_area(model, area_units)
         table = report_tables(model, units, area=area, targets=targets)[which]
-        return to_safe_csv(present_table(table, lang))  # headers and codes in words
+        return to_safe_csv(shown_table(table, model, lang))  # headers, codes and names in words
 
     c1.download_button(
         t("下载 CSV", "Download CSV"), make_csv,

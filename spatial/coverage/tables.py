@@ -383,3 +383,95 @@ def place_table(model: CoverageModel) -> pd.DataFrame:
     )
     return out
 
+
+
+# --- names in words (never an internal id) -------------------------------------------------------
+
+_UNNAMED: dict[str, tuple[str, str]] = {
+    "facility": ("未命名设施", "Unnamed facility"),
+    "place": ("未命名居住区", "Unnamed residential block"),
+    "unit": ("未命名单元", "Unnamed unit"),
+}
+
+
+def unnamed_label(kind: str, ordinal: int, lang: str = "zh") -> str:
+    """Return a name in words for a feature without one, e.g. 未命名设施（第3个）.
+
+    ``kind`` is ``facility``, ``place`` or ``unit``; ``ordinal`` the feature's
+    1-based position in its layer. Shown instead of the internal id (``f2``,
+    a slug), which means nothing to a planner.
+    """
+    zh, en = _UNNAMED[kind]
+    return f"{en} (no. {ordinal})" if lang == "en" else f"{zh}（第{ordinal}个）"
+
+
+def facility_ordinals(model: CoverageModel) -> dict[str, int]:
+    """Return each facility's 1-based position in its layer, by facility id and by source id.
+
+    A facility serving several levels, or a park with several gates, has
+    several rows but one position (the order of its source layer).
+    """
+    f = model.facilities
+    order: dict[str, int] = {}
+    for sid in f["source_id"].astype(str):
+        order.setdefault(sid, len(order) + 1)
+    out = dict(order)
+    out.update({str(fid): order[str(sid)]
+                for fid, sid in zip(f["facility_id"], f["source_id"], strict=True)})
+    return out
+
+
+def facility_names(model: CoverageModel, lang: str = "zh") -> NDArray[np.object_]:
+    """Return each facility row's name, or 未命名设施（第k个） where it has none."""
+    f = model.facilities
+    pos = facility_ordinals(model)
+    return np.asarray([
+        str(n).strip() or unnamed_label("facility", pos[str(i)], lang)
+        for n, i in zip(f["name"].astype("string").fillna(""), f["facility_id"], strict=True)
+    ], dtype=object)
+
+
+def _blank(values: pd.Series) -> NDArray[np.bool_]:
+    return np.asarray(values.astype("string").fillna("").str.strip() == "", dtype=bool)
+
+
+def name_unnamed(table: pd.DataFrame, model: CoverageModel, lang: str = "zh") -> pd.DataFrame:
+    """Return a coverage table with every blank name filled in words (see :func:`unnamed_label`).
+
+    Fills ``place_name`` (by ``place_id``), a facility's ``name`` (by
+    ``facility_id`` or ``source_id``), the ``name`` of :func:`unsnapped_table`
+    (by ``layer`` and ``id``) and ``unit_name`` (by its first row in the
+    table), so that, once :func:`layers.fields.present_table` drops the id
+    columns, every row still says which feature it is, without its id.
+    """
+    out = table.copy()
+    cols = set(map(str, out.columns))
+    places = {str(i): n + 1 for n, i in enumerate(model.places.ids)}
+    facilities = facility_ordinals(model)
+
+    def fill(name_col: str, labels: list[str]) -> None:
+        blank = _blank(out[name_col])
+        if blank.any():
+            current = out[name_col].astype(object).to_numpy(copy=True)
+            current[blank] = np.asarray(labels, dtype=object)[blank]
+            out[name_col] = current
+
+    if {"place_id", "place_name"} <= cols:
+        fill("place_name", [unnamed_label("place", places.get(str(i), 0), lang)
+                            for i in out["place_id"]])
+    if "name" in cols and {"layer", "id"} <= cols:
+        fill("name", [unnamed_label("place", places.get(str(i), 0), lang)
+                      if layer == "residential"
+                      else unnamed_label("facility", facilities.get(str(i), 0), lang)
+                      for layer, i in zip(out["layer"], out["id"], strict=True)])
+    elif "name" in cols and ("facility_id" in cols or "source_id" in cols):
+        ids = out["facility_id" if "facility_id" in cols else "source_id"]
+        fill("name", [unnamed_label("facility", facilities.get(str(i), 0), lang) for i in ids])
+    if {"unit_id", "unit_name"} <= cols:
+        keys = list(zip(out.get("unit_layer", pd.Series([""] * len(out), index=out.index)),
+                        out["unit_id"], strict=True))
+        first: dict[tuple[object, object], int] = {}
+        for k in keys:
+            first.setdefault(k, len(first) + 1)
+        fill("unit_name", [unnamed_label("unit", first[k], lang) for k in keys])
+    return out

@@ -41,13 +41,17 @@ from spatial.coverage import (
     categories_in_reach,
     combo_index,
     completeness_table,
+    facility_names,
+    facility_ordinals,
     gap_table,
     lonlat_to_network,
+    name_unnamed,
     network_to_lonlat,
     straight_line_table,
     suggest_sites,
     summary_table,
     unit_table,
+    unnamed_label,
     unsnapped_table,
 )
 from spatial.coverage_inputs import INPUT_GEOMETRY, POPULATION_COLUMNS, geometry_family
@@ -80,13 +84,14 @@ from ui.coverage_tables import (
     percent_config,
     rules_editor,
     share_pivot,
+    shown_table,
     unit_pivot,
 )
 from ui.data import current_store, layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
 from ui.export_panel import render_coverage_export_panel
 from ui.i18n import current_lang, t
 
-__all__ = ["render"]
+__all__ = ["render", "run_scenario"]
 
 MAP_HEIGHT = 560
 PLAN = "plan"
@@ -317,7 +322,7 @@ def _place_overlay(model: CoverageModel, category: str, level: int, gcj02: bool)
         index = [int(c) for c in counts]
         for i in range(len(p)):
             tips.append(TooltipText(
-                str(p.names[i]) or str(p.ids[i]),
+                str(p.names[i]) or unnamed_label("place", i + 1, current_lang()),
                 (
                     (t("人口", "Population"), f"{p.population[i]:,.0f}"),
                     (t(f"{level} 分钟可达类别", f"Categories within {level} min"),
@@ -343,7 +348,7 @@ def _place_overlay(model: CoverageModel, category: str, level: int, gcj02: bool)
         )
         for i in range(len(p)):
             tips.append(TooltipText(
-                str(p.names[i]) or str(p.ids[i]),
+                str(p.names[i]) or unnamed_label("place", i + 1, current_lang()),
                 (
                     (t("人口", "Population"), f"{p.population[i]:,.0f}"),
                     (t("步行距离", "Walking distance"), dist_text(dist[i])),
@@ -375,14 +380,13 @@ def _facility_overlay(model: CoverageModel, category: str, level: int, gcj02: bo
     ]
     hypo = f["hypothetical"].to_numpy(dtype=bool)
     cat = f["category"].to_numpy(dtype=object)
-    name = f["name"].to_numpy(dtype=object)
-    fid = f["facility_id"].to_numpy(dtype=object)
+    name = facility_names(model, current_lang())  # an unnamed one in words, never its id
     lvl = f["level_min"].to_numpy(dtype=np.int64)
     walk = f["max_walk_m"].to_numpy(dtype=float)
     index = [cats.index(str(cat[i])) + (len(cats) if hypo[i] else 0) for i in rows]
     tips: list[TooltipText | None] = [
         TooltipText(
-            str(name[i]) or str(fid[i]),
+            str(name[i]),
             (
                 (t("类别", "Category"), cat_label(str(cat[i]))),
                 (t("层级", "Level"), t(f"{int(lvl[i])} 分钟", f"{int(lvl[i])} min")),
@@ -421,6 +425,18 @@ def _roads_overlay(model: CoverageModel, gcj02: bool) -> Any:
     gdf = model.network.segments_gdf()
     styles = [{"color": "#737373", "weight": 2.0, "opacity": 0.8}]
     return geojson_overlay(gdf, styles=styles, name=t("步行路网", "Walking network"), gcj02=gcj02)
+
+
+def _facility_choices(model: CoverageModel, fids: list[str]) -> dict[str, str]:
+    """Facility id → what the chooser shows: its name (its position when several share it)."""
+    lang = current_lang()
+    f = model.facilities
+    names = dict(zip(f["facility_id"], facility_names(model, lang), strict=True))
+    pos = facility_ordinals(model)
+    shown = [names[i] for i in fids]
+    # Two 示意公交站 in one list: told apart by their place in the layer, never by id.
+    return {i: n if shown.count(n) == 1 else n + t(f"（第{pos[i]}个）", f" (no. {pos[i]})")
+            for i, n in zip(fids, shown, strict=True)}
 
 
 def _unit_outline_overlay(frame: gpd.GeoDataFrame, name: str, gcj02: bool) -> Any:
@@ -586,10 +602,10 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
     f = model.facilities
     same = f[(f["category"] == edit_cat) & (f["level_min"] == edit_level) & f["x"].notna()]
     fids = same["facility_id"].tolist()
-    names = dict(zip(same["facility_id"], same["name"], strict=True))
+    labels = _facility_choices(model, fids)
     fid = st.selectbox(
         t("所选设施（移动/删除）", "Selected facility (move/remove)"), [None, *fids],
-        format_func=lambda i: "—" if i is None else f"{names.get(i) or i} ({i})",
+        format_func=lambda i: "—" if i is None else labels[i],
         key="cov_edit_fid",
     )
     if st.button(t("删除所选设施", "Remove selected"), disabled=fid is None, key="cov_remove"):
@@ -718,34 +734,41 @@ def _scenarios(inputs: dict[str, _Input], settings: CoverageSettings, model: Cov
         st.session_state["cov_ops"] = [_Op(**_op_fields(e)) for e in scn.edits]
         st.session_state.pop("cov_key", None)
 
-    def run(scn: Scenario) -> CoverageModel:
-        chosen = _scenario_inputs(scn)
-        other = CoverageSettings(
-            max_snap_m=float(scn.settings.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
-            snap_gap_m=float(scn.settings.get("snap_gap_m", DEFAULT_SNAP_GAP_M)),
-            add_access_offset=bool(scn.settings.get("add_access_offset", False)),
-        )
-        key = (scn.to_json(), tuple(chosen.values()), id(_rules()))
-        cached = st.session_state.get("cov_scn_model")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        roads = chosen["roads"]
-        network = _network(
-            roads.source, roads.title, roads.version, other.snap_gap_m, _frame(roads)
-        )
-        result, _ = analyse(
-            _frame(roads), _frame(chosen["facilities"]), _frame(chosen["residential"]), _rules(),
-            other, network=network, require_population=False,
-        )
-        for edit in scn.edits:
-            try:
-                _apply(result, _Op(**_op_fields(edit)))
-            except (SpatialError, TypeError):
-                continue  # an edit the current rules or layers no longer allow
-        st.session_state["cov_scn_model"] = (key, result)
-        return result
+    scenario_panel(current, load, lambda scn: run_scenario(scn)[0], model)
 
-    scenario_panel(current, load, run, model)
+
+def run_scenario(scn: Scenario) -> tuple[CoverageModel, list[UnitWeights]]:
+    """A saved scenario run on its layers as they are now, what-ifs replayed, with its units.
+
+    Kept per session for the last few scenarios (the compare panel and the
+    monitoring page ask for the same ones again on every rerun).
+    """
+    chosen = _scenario_inputs(scn)
+    other = CoverageSettings(
+        max_snap_m=float(scn.settings.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
+        snap_gap_m=float(scn.settings.get("snap_gap_m", DEFAULT_SNAP_GAP_M)),
+        add_access_offset=bool(scn.settings.get("add_access_offset", False)),
+    )
+    key = (scn.to_json(), tuple(chosen.values()), id(_rules()))
+    cache: dict[Any, tuple[CoverageModel, list[UnitWeights]]] = st.session_state.setdefault(
+        "cov_scn_models", {})
+    if key in cache:
+        return cache[key]
+    roads = chosen["roads"]
+    network = _network(roads.source, roads.title, roads.version, other.snap_gap_m, _frame(roads))
+    result = analyse(
+        _frame(roads), _frame(chosen["facilities"]), _frame(chosen["residential"]), _rules(),
+        other, units=_frames(chosen["units"]), network=network, require_population=False,
+    )
+    for edit in scn.edits:
+        try:
+            _apply(result[0], _Op(**_op_fields(edit)))
+        except (SpatialError, TypeError):
+            continue  # an edit the current rules or layers no longer allow
+    while len(cache) >= 6:
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
 
 
 def _op_fields(edit: dict[str, Any]) -> dict[str, Any]:
@@ -869,7 +892,8 @@ def render() -> None:
         pivot = share_pivot(summary, model.places.population_known)
         st.dataframe(pivot, hide_index=True, key="cov_summary_table")
     with tabs[1]:
-        up = unit_pivot(unit_table(model, units), category, level)
+        up = unit_pivot(name_unnamed(unit_table(model, units), model, current_lang()),
+                        category, level)
         st.dataframe(up, hide_index=True, column_config=percent_config(up, 3),
                      key="cov_unit_table")
     with tabs[2]:
@@ -887,7 +911,7 @@ def render() -> None:
             gaps = gaps[gaps["category"] == category]
         st.caption(t("按受影响人口排序；超出距离 = 最近设施距离 − 规则距离。",
                      "Largest population first; excess = nearest distance − walking rule."))
-        st.dataframe(present_table(gaps.head(500), current_lang()), hide_index=True,
+        st.dataframe(shown_table(gaps.head(500), model), hide_index=True,
                      key="cov_gap_table")
     with tabs[4]:
         straight, detail = straight_line_table(model)
@@ -899,11 +923,11 @@ def render() -> None:
         ))
         st.dataframe(present_table(straight, current_lang()), hide_index=True,
                      key="cov_straight_table")
-        st.dataframe(present_table(detail[detail["level_min"] == level], current_lang()),
+        st.dataframe(shown_table(detail[detail["level_min"] == level], model),
                      hide_index=True,
                      key="cov_overclaim_table")
     with tabs[5]:
-        st.dataframe(present_table(unsnapped_table(model), current_lang()), hide_index=True,
+        st.dataframe(shown_table(unsnapped_table(model), model), hide_index=True,
                      key="cov_unsnapped_table")
     with tabs[6]:
         rules_editor(model.rules)
