@@ -9,8 +9,9 @@ replaced layer is kept (``archive`` names where) so that an admin can restore it
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import shapely
@@ -22,6 +23,8 @@ __all__ = [
     "AuditEntry",
     "action_for",
     "action_label",
+    "item_action",
+    "json_checksum",
     "layer_checksum",
 ]
 
@@ -33,6 +36,10 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "restore": ("恢复图层", "Layer restored"),
     "scenario": ("方案修改", "Scenario changed"),
     "scenario_delete": ("删除方案", "Scenario deleted"),
+    "rules": ("修改规则表", "Rule table changed"),
+    "rules_delete": ("恢复默认规则表", "Rule table reset to the default"),
+    "statistics": ("保存统计表", "Statistics saved"),
+    "statistics_delete": ("删除统计表", "Statistics removed"),
 }
 
 # Layers that hold scenarios (方案) rather than map data: their changes are "scenario changes".
@@ -87,6 +94,11 @@ def action_for(title: str, action: str) -> str:
     return action
 
 
+def item_action(kind: str, deleted: bool = False) -> str:
+    """The audited action for saving (or removing) a project document of ``kind``."""
+    return f"{kind}_delete" if deleted else kind
+
+
 def action_label(action: str, lang: str) -> str:
     """The planner's word for an audit action in ``lang`` ("zh" or "en")."""
     zh, en = ACTIONS.get(action, ("其他", "Other"))
@@ -110,3 +122,9 @@ def layer_checksum(gdf: gpd.GeoDataFrame) -> str:
         values = attrs[column].astype("string").fillna("\x00")
         digest.update("\x1e".join(values.tolist()).encode("utf-8"))
     return digest.hexdigest()
+
+
+def json_checksum(payload: dict[str, Any]) -> str:
+    """SHA-256 of a JSON document in a canonical form (sorted keys), the same in every store."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

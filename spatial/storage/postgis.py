@@ -15,7 +15,6 @@ collide after PostgreSQL's 63-byte truncation or need quoting rules.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -26,11 +25,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from spatial._errors import SpatialError
-from spatial.audit import AuditEntry, action_for, layer_checksum
+from spatial.audit import AuditEntry, action_for, item_action, json_checksum, layer_checksum
 from spatial.crs import WGS84
 from spatial.db import ROLES, audit, items, layer_versions, projects
 from spatial.storage.base import (
     UserLayerInfo,
+    check_item_kind,
     check_layer_name,
     missing_layer_error,
     normalise_title,
@@ -217,21 +217,25 @@ class PostGISStore:
 
     # --- scenarios, rule tables, statistics -----------------------------------------------------
 
-    def save_item(self, kind: str, name: str, payload: dict[str, Any]) -> None:
-        """Keep a JSON document of the project (``kind``: scenario, rules, statistics)."""
+    def save_item(
+        self, kind: str, name: str, payload: dict[str, Any], count: int = 0
+    ) -> None:
+        """Keep a JSON document of the project (``kind``: scenario, rules, statistics), audited."""
         self._require("editor")
+        check_item_kind(kind)
         title = normalise_title(name)
+        doc = _jsonable(payload)
         stmt = sa.dialects.postgresql.insert(items).values(
-            project_id=self.project_id, kind=kind, name=title, payload=payload, saved_utc=_now()
+            project_id=self.project_id, kind=kind, name=title, payload=doc, saved_utc=_now()
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=["project_id", "kind", "name"],
             set_={"payload": stmt.excluded.payload, "saved_utc": stmt.excluded.saved_utc},
         )
         with self.engine.begin() as con:
+            self._lock_project(con)
             con.execute(stmt)
-            if kind == "scenario":
-                self._record(con, "scenario", title, 0, _json_checksum(payload), "")
+            self._record(con, item_action(kind), title, count, json_checksum(doc), "")
 
     def load_item(self, kind: str, name: str) -> dict[str, Any] | None:
         """A project's JSON document, or None."""
@@ -239,7 +243,7 @@ class PostGISStore:
             row = con.execute(
                 sa.select(items.c.payload).where(
                     items.c.project_id == self.project_id,
-                    items.c.kind == kind,
+                    items.c.kind == check_item_kind(kind),
                     items.c.name == normalise_title(name),
                 )
             ).first()
@@ -247,13 +251,36 @@ class PostGISStore:
 
     def list_items(self, kind: str) -> list[str]:
         """Names of the project's documents of one kind, sorted."""
+        return sorted(self.item_versions(kind))
+
+    def item_versions(self, kind: str) -> dict[str, str]:
+        """Name -> ``saved_utc`` of the project's documents of one kind."""
         with self.engine.connect() as con:
             rows = con.execute(
-                sa.select(items.c.name)
-                .where(items.c.project_id == self.project_id, items.c.kind == kind)
+                sa.select(items.c.name, items.c.saved_utc)
+                .where(items.c.project_id == self.project_id,
+                       items.c.kind == check_item_kind(kind))
                 .order_by(items.c.name)
             ).all()
-        return [str(r.name) for r in rows]
+        return {str(r.name): str(r.saved_utc) for r in rows}
+
+    def delete_item(self, kind: str, name: str) -> None:
+        """Remove a document of the project (audited); a missing one is not an error."""
+        self._require("editor")
+        check_item_kind(kind)
+        title = normalise_title(name)
+        where = (
+            (items.c.project_id == self.project_id) & (items.c.kind == kind)
+            & (items.c.name == title)
+        )
+        with self.engine.begin() as con:
+            self._lock_project(con)
+            row = con.execute(sa.delete(items).where(where).returning(items.c.payload)).first()
+            if row is not None:
+                self._record(
+                    con, item_action(kind, deleted=True), title, 0,
+                    json_checksum(dict(row.payload)), "",
+                )
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -360,9 +387,3 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
     """A JSON-safe copy (import reports may hold numpy numbers and the like)."""
     result: dict[str, Any] = json.loads(json.dumps(value, ensure_ascii=False, default=str))
     return result
-
-
-def _json_checksum(payload: dict[str, Any]) -> str:
-    """SHA-256 of a JSON document in a canonical form (sorted keys)."""
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
