@@ -123,7 +123,9 @@ def test_layer_tables_have_a_spatial_index(pg_engine: sa.Engine, pg_project: int
     assert any("USING gist" in d for d in defs)
 
 
-def test_scenario_and_rule_changes_are_audited_and_viewers_only_read(pg_engine: sa.Engine, pg_project: int) -> None:
+def test_scenario_and_rule_changes_are_audited_and_viewers_only_read(
+    pg_engine: sa.Engine, pg_project: int
+) -> None:
     store = PostGISStore(pg_engine, pg_project, actor="planner", role="editor")
     store.save_item("scenario", "方案一", {"added": [[114.3, 35.7]]})
     store.save_item("rules", "规则表", {"school": 500})
