@@ -69,6 +69,13 @@ def _edit_first_rule(at: AppTest, metres: float) -> AppTest:
     return at
 
 
+def _saved_first_rule(store: Any) -> float:
+    """The first rule's distance in the rule table the store keeps."""
+    payload = store.load_item("rules", RULES_ITEM)
+    assert payload is not None, "no rule table saved"
+    return float(payload["rows"][0][3])
+
+
 def _rule_in_force(at: AppTest) -> float:
     """The first rule's distance as the session's model uses it, checked against the editor."""
     model_rules = at.session_state["cov_model"].rules
@@ -88,7 +95,7 @@ def test_desk_rule_edit_is_saved_audited_and_loaded_by_a_new_session() -> None:
     _edit_first_rule(first, edited)
     assert _rule_in_force(first) == edited
     ws = GeoPackageWorkspace(workspace_path())
-    assert ws.load_item("rules", RULES_ITEM)["rows"][0][3] == edited
+    assert _saved_first_rule(ws) == edited
     assert [(e.action, e.title, e.feature_count) for e in ws.audit_entries()] == [
         ("rules", RULES_ITEM, len(load_rules().table)),
     ]
@@ -173,7 +180,7 @@ def test_office_rule_table_is_the_projects_own(
     _edit_first_rule(a, edited)
     assert _rule_in_force(a) == edited
     store_a = PostGISStore(pg_engine, office["a"])
-    assert store_a.load_item("rules", RULES_ITEM)["rows"][0][3] == edited
+    assert _saved_first_rule(store_a) == edited
     assert [(e.action, e.actor) for e in store_a.audit_entries()] == [("rules", office["ed_a"])]
     # Another member of A, in a new session, works with A's table ...
     viewer = _run(_coverage, _signed_in(pg_engine, office["view_a"], office["a"]))
@@ -182,7 +189,7 @@ def test_office_rule_table_is_the_projects_own(
     assert any("只在本次会话中生效" in c.value for c in viewer.caption)
     _edit_first_rule(viewer, edited + 1.0)
     assert _rule_in_force(viewer) == edited + 1.0
-    assert store_a.load_item("rules", RULES_ITEM)["rows"][0][3] == edited
+    assert _saved_first_rule(store_a) == edited
     # B's project keeps the default table and never sees A's.
     b = _run(_coverage, _signed_in(pg_engine, office["ed_b"], office["b"]))
     assert _rule_in_force(b) == default
