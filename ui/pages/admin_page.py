@@ -16,7 +16,7 @@ from spatial.audit import action_label
 from spatial.auth import create_user
 from spatial.db import ROLES, engine_from_env, office_mode
 from spatial.projects import add_member, create_project
-from ui.data import current_store
+from ui.data import current_store, refresh_tiles
 from ui.i18n import current_lang, t
 from ui.pages.import_page import md_escape
 from ui.session import current_user
@@ -73,6 +73,7 @@ def _audit_section() -> None:
             except SpatialError as err:
                 st.error(md_escape(err.message(lang)))
                 return
+            refresh_tiles(store)  # the restored version is current: tiles for it, not the other
             st.session_state["admin_notice"] = t(
                 f"已恢复图层“{md_escape(title)}”。", f"Restored the layer “{md_escape(title)}”."
             )
