@@ -367,8 +367,9 @@ class GeoPackageWorkspace:
                             layer_id,
                             title,
                             len(plain),
-                            # The time is also the cache key of this version.
-                            datetime.now(UTC).isoformat(timespec="seconds"),
+                            # The time is also the cache key (and tile folder) of this version:
+                            # to the microsecond, so a replacement in the same second is new.
+                            datetime.now(UTC).isoformat(timespec="microseconds"),
                             json.dumps(report, ensure_ascii=False, default=str),
                             json.dumps(warnings, ensure_ascii=False),
                         ),
