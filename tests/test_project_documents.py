@@ -213,3 +213,25 @@ def test_office_statistics_are_seen_only_in_their_project(
     b = _run(_indicators, _signed_in(pg_engine, office["ed_b"], office["b"]))
     assert not [s for s in b.selectbox if s.key == "ind_saved_stats"]
     assert PostGISStore(pg_engine, office["b"]).audit_entries() == []
+
+
+def test_indicators_page_applies_the_projects_rule_table() -> None:
+    from spatial.coverage_rules import rules_from_frame, rules_to_payload
+
+    def coverage_values(at: AppTest) -> tuple[str, dict[str, float | None]]:
+        at.radio(key="ind_origin").set_value("coverage").run()
+        assert not at.exception, at.exception
+        column = str(at.selectbox(key="ind_column").value)
+        assert column.startswith("coverage_")
+        return column, dict(at.session_state["indicator_choropleth"].values)
+
+    column, before = coverage_values(_run(_indicators))
+    assert any(v for v in before.values())  # the shipped data cover some residents
+    # The project's table: every facility serves only 1 m around it.
+    table = load_rules().table.copy()
+    table["max_walk_m"] = 1.0
+    GeoPackageWorkspace(workspace_path()).save_item(
+        "rules", RULES_ITEM, rules_to_payload(rules_from_frame(table)))
+    column_after, after = coverage_values(_run(_indicators))
+    assert column_after == column and set(after) == set(before)
+    assert all(not v for v in after.values())  # nobody lives within 1 m of a facility

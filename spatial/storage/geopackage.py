@@ -21,6 +21,11 @@ copied into a small GeoPackage in the archive folder beside the workspace
 (``.<name>-archive/``), from which an admin can restore it; the workspace
 itself is vacuumed after a removal, so the file shrinks, and it has a quota
 (``HEBI_WORKSPACE_QUOTA_MB``, default 500).
+
+A project document (the rule table, a statistics sheet: ``save_item``) is one
+row of ``hebi_items``; it and its audit record are written in one SQLite
+transaction on the workspace itself (a single transaction is atomic, so no
+copy is needed), under the same lock.
 """
 
 from __future__ import annotations

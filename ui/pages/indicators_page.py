@@ -35,6 +35,7 @@ from streamlit_folium import st_folium
 
 import layers
 from spatial._errors import SpatialError
+from spatial.audit import json_checksum
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.classify import (
     DEFAULT_PALETTE,
@@ -52,6 +53,7 @@ from spatial.classify import (
     scheme_name,
     target_status,
 )
+from spatial.coverage_rules import RULES_ITEM, CoverageRules, load_rules, rules_from_payload
 from spatial.crs import WGS84, shift_geometry_to_gcj02
 from spatial.export import ChoroplethLayer
 from spatial.indicators import (
@@ -215,18 +217,31 @@ def _computed(
 @st.cache_data(show_spinner=False, max_entries=8)
 def _coverage(
     area_key: str, version: str, _areas: gpd.GeoDataFrame,
-    _sources: Mapping[str, gpd.GeoDataFrame],
+    _sources: Mapping[str, gpd.GeoDataFrame], _rules: CoverageRules,
 ) -> pd.DataFrame:
-    """Living-circle coverage shares per area (walking network; cached, it is the slow part)."""
+    """Living-circle coverage shares per area (walking network; cached, it is the slow part).
+
+    ``version`` covers the data and the rule table (:func:`_project_rules`).
+    """
     del version
     from spatial.coverage import analyse, unit_table
-    from spatial.coverage_rules import load_rules
 
     model, weights = analyse(
-        _sources["roads"], _sources["facilities"], _sources["communities"], load_rules(),
+        _sources["roads"], _sources["facilities"], _sources["communities"], _rules,
         units={area_key: _areas},
     )
     return coverage_shares(unit_table(model, weights), area_key)
+
+
+def _project_rules() -> tuple[str, CoverageRules]:
+    """The project's 生活圈 rule table (as the coverage page applies it) and its version key."""
+    try:
+        payload = current_store().load_item("rules", RULES_ITEM)
+        if payload is not None:
+            return json_checksum(payload), rules_from_payload(payload)
+    except (SpatialError, OSError):
+        pass  # unreadable or unusable: the coverage page says so; the default applies
+    return "default", load_rules()
 
 
 @st.cache_data(show_spinner=False)
@@ -751,8 +766,9 @@ def render() -> None:
         return
     if {"roads", "facilities", "communities"} <= set(sources):
         try:
-            cov = _coverage(area_set.id, area_set.version + "|" + version, area_set.areas,
-                            sources)
+            rules_key, rules = _project_rules()
+            cov = _coverage(area_set.id, f"{area_set.version}|{version}|{rules_key}",
+                            area_set.areas, sources, rules)
             computed = computed.join(cov, how="left")
         except SpatialError as err:
             st.warning(t("生活圈覆盖率无法计算：", "Living-circle coverage unavailable: ")
