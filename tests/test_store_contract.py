@@ -309,6 +309,26 @@ def test_items_do_not_disturb_layers(store: Any) -> None:
     assert [e.action for e in store.audit_entries()] == ["statistics", "upload", "rules"]
 
 
+def test_admin_restores_a_replaced_and_a_removed_document(store: Any) -> None:
+    changed = {**_RULES, "rows": [["幼儿园", 250], ["*", 500]]}
+    store.save_item("rules", "规则", _RULES, count=2)
+    store.save_item("rules", "规则", changed, count=2)
+    store.delete_item("rules", "规则")
+    removed, replaced, first = store.audit_entries()
+    assert (removed.restorable, replaced.restorable, first.restorable) == (True, True, False)
+    assert store.restore(removed.entry_id) == "规则"
+    assert store.load_item("rules", "规则") == changed
+    with pytest.raises(SpatialError):
+        store.restore(removed.entry_id)  # once only
+    store.restore(replaced.entry_id)  # the table before the change comes back ...
+    assert store.load_item("rules", "规则") == _RULES
+    newest = store.audit_entries()[0]
+    assert (newest.action, newest.checksum) == ("rules_restore", json_checksum(_RULES))
+    store.restore(newest.entry_id)  # ... and the one it replaced is kept in turn
+    assert store.load_item("rules", "规则") == changed
+    assert store.list_layers() == []  # documents never become layers
+
+
 @pytest.fixture(params=["geopackage", "postgis"])
 def two_projects(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -338,3 +358,7 @@ def test_a_projects_rule_table_and_statistics_stay_in_it(two_projects: tuple[Any
     assert b.audit_entries() == []
     b.save_item("rules", "生活圈规则表", {"rows": []})
     assert a.load_item("rules", "生活圈规则表") == _RULES
+    a.delete_item("statistics", "甲的统计")
+    with pytest.raises(SpatialError):  # B cannot restore A's sheet by naming A's record
+        b.restore(a.audit_entries()[0].entry_id)
+    assert b.list_items("statistics") == [] and a.list_items("statistics") == []

@@ -47,6 +47,7 @@ import pyogrio
 from spatial._errors import SpatialError
 from spatial.audit import (
     DESK_ACTOR,
+    ITEM_ARCHIVE,
     AuditEntry,
     action_for,
     item_action,
@@ -73,6 +74,7 @@ __all__ = [
 _META_TABLE = "hebi_user_layers"
 _AUDIT_TABLE = "hebi_audit"
 _ITEMS_TABLE = "hebi_items"
+_ITEM_ARCHIVE_TABLE = "hebi_item_archive"
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE_ENV = "HEBI_WORKSPACE"
 QUOTA_ENV = "HEBI_WORKSPACE_QUOTA_MB"
@@ -222,21 +224,26 @@ class GeoPackageWorkspace:
                 entry_id=int(r[0]), at_utc=str(r[1]), actor=str(r[2]), action=str(r[3]),
                 title=str(r[4]), feature_count=int(r[5]), checksum=str(r[6]),
                 archive=str(r[7] or ""),
-                restorable=bool(r[7]) and not r[8] and (self.archive_dir / str(r[7])).is_file(),
+                restorable=bool(r[7]) and not r[8] and (
+                    str(r[7]).startswith(ITEM_ARCHIVE) or (self.archive_dir / str(r[7])).is_file()
+                ),
             )
             for r in rows
         ]
 
     def restore(self, entry_id: int) -> str:
-        """Bring back the layer kept by audit record ``entry_id``; return its title.
+        """Bring back the layer (or document) kept by audit record ``entry_id``; return its title.
 
-        A layer now stored under the same title is replaced (and archived in turn).
+        A layer now stored under the same title is replaced (and archived in turn);
+        so is a document (rule table, statistics sheet).
         """
         entry = next((e for e in self.audit_entries(10**9) if e.entry_id == entry_id), None)
         if entry is None or not entry.restorable:
             raise SpatialError(
                 "这条记录没有可恢复的图层。", "This record has no layer that can be restored."
             )
+        if entry.archive.startswith(ITEM_ARCHIVE):
+            return self._restore_item(entry)
         gdf = _read_gpkg(self.archive_dir / entry.archive, "layer")
         self._write(entry.title, gdf, action="restore", restored_entry=entry.entry_id)
         return entry.title
@@ -250,19 +257,18 @@ class GeoPackageWorkspace:
 
         A document is a row, not a layer, so it is written in one SQLite
         transaction on the workspace itself (atomic on its own), under the
-        writers' lock, with the quota checked before the commit.
+        writers' lock, with the quota checked before the commit. A document it
+        replaces is kept for a restore.
         """
         check_item_kind(kind)
         title = normalise_title(name)
         text = json.dumps(payload, ensure_ascii=False, default=str)
-        doc = json.loads(text)
         with self._item_transaction() as con:
-            con.execute(
-                f"INSERT OR REPLACE INTO {_ITEMS_TABLE} (kind, name, payload, saved_utc) "
-                "VALUES (?, ?, ?, ?)",
-                (kind, title, text, datetime.now(UTC).isoformat(timespec="microseconds")),
+            archive = _archive_item(con, kind, title)
+            _put_item(con, kind, title, text)
+            self._record(
+                con, item_action(kind), title, int(count), json_checksum(json.loads(text)), archive
             )
-            self._record(con, item_action(kind), title, int(count), json_checksum(doc), "")
             _check_quota_in(con)
 
     def load_item(self, kind: str, name: str) -> dict[str, Any] | None:
@@ -294,7 +300,7 @@ class GeoPackageWorkspace:
         return {str(r[0]): str(r[1]) for r in rows}
 
     def delete_item(self, kind: str, name: str) -> None:
-        """Remove a document (audited); a missing one is not an error."""
+        """Remove a document (kept for a restore, audited); a missing one is not an error."""
         check_item_kind(kind)
         title = normalise_title(name)
         if not self.path.exists():
@@ -305,12 +311,32 @@ class GeoPackageWorkspace:
             ).fetchone()
             if row is None:
                 return
+            archive = _archive_item(con, kind, title)
             con.execute(f"DELETE FROM {_ITEMS_TABLE} WHERE kind = ? AND name = ?", (kind, title))
-            try:
-                checksum = json_checksum(json.loads(row[0]))
-            except (TypeError, ValueError):
-                checksum = ""
-            self._record(con, item_action(kind, deleted=True), title, 0, checksum, "")
+            self._record(
+                con, item_action(kind, "delete"), title, 0, _text_checksum(row[0]), archive
+            )
+
+    def _restore_item(self, entry: AuditEntry) -> str:
+        """Put back the document kept by ``entry`` (the one stored now is kept in turn)."""
+        with self._item_transaction() as con:
+            kept = con.execute(
+                f"SELECT kind, name, payload FROM {_ITEM_ARCHIVE_TABLE} WHERE id = ?",
+                (int(entry.archive[len(ITEM_ARCHIVE):]),),
+            ).fetchone()
+            if kept is None:
+                raise SpatialError(
+                    "这条记录没有可恢复的内容。", "This record has nothing to restore."
+                )
+            kind, name, text = str(kept[0]), str(kept[1]), str(kept[2])
+            archive = _archive_item(con, kind, name)
+            _put_item(con, kind, name, text)
+            con.execute(f"UPDATE {_AUDIT_TABLE} SET restored = 1 WHERE id = ?", (entry.entry_id,))
+            self._record(
+                con, item_action(kind, "restore"), name, 0, _text_checksum(text), archive
+            )
+            _check_quota_in(con)
+        return name
 
     @contextlib.contextmanager
     def _item_transaction(self) -> Iterator[sqlite3.Connection]:
@@ -324,6 +350,12 @@ class GeoPackageWorkspace:
                     "name TEXT NOT NULL, payload TEXT NOT NULL, saved_utc TEXT NOT NULL, "
                     "PRIMARY KEY (kind, name))"
                 )
+                con.execute(
+                    f"CREATE TABLE IF NOT EXISTS {_ITEM_ARCHIVE_TABLE} ("
+                    "id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+                    "name TEXT NOT NULL, payload TEXT NOT NULL)"
+                )
+                _ensure_audit(con)
                 yield con
 
     def _create_empty(self) -> None:
@@ -487,6 +519,38 @@ def _check_quota(path: Path) -> None:
     size = path.stat().st_size if path.exists() else 0
     if size > quota:
         raise _quota_error(quota)
+
+
+def _put_item(con: sqlite3.Connection, kind: str, title: str, text: str) -> None:
+    con.execute(
+        f"INSERT OR REPLACE INTO {_ITEMS_TABLE} (kind, name, payload, saved_utc) "
+        "VALUES (?, ?, ?, ?)",
+        # The time is the document's cache key: to the microsecond, so every save is new.
+        (kind, title, text, datetime.now(UTC).isoformat(timespec="microseconds")),
+    )
+
+
+def _archive_item(con: sqlite3.Connection, kind: str, title: str) -> str:
+    """Keep the stored document ``kind``/``title`` (if any); return its audit archive."""
+    row = con.execute(
+        f"SELECT payload FROM {_ITEMS_TABLE} WHERE kind = ? AND name = ?", (kind, title)
+    ).fetchone()
+    if row is None:
+        return ""
+    cur = con.execute(
+        f"INSERT INTO {_ITEM_ARCHIVE_TABLE} (kind, name, payload) VALUES (?, ?, ?)",
+        (kind, title, row[0]),
+    )
+    return f"{ITEM_ARCHIVE}{cur.lastrowid}"
+
+
+def _text_checksum(text: object) -> str:
+    """:func:`spatial.audit.json_checksum` of a stored document ("" if it does not parse)."""
+    try:
+        doc = json.loads(str(text))
+    except ValueError:
+        return ""
+    return json_checksum(doc) if isinstance(doc, dict) else ""
 
 
 def _check_quota_in(con: sqlite3.Connection) -> None:

@@ -25,9 +25,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from spatial._errors import SpatialError
-from spatial.audit import AuditEntry, action_for, item_action, json_checksum, layer_checksum
+from spatial.audit import (
+    ITEM_ARCHIVE,
+    AuditEntry,
+    action_for,
+    item_action,
+    json_checksum,
+    layer_checksum,
+)
 from spatial.crs import WGS84
-from spatial.db import ROLES, audit, items, layer_versions, projects
+from spatial.db import ROLES, audit, item_archive, items, layer_versions, projects
 from spatial.storage.base import (
     UserLayerInfo,
     check_item_kind,
@@ -173,7 +180,10 @@ class PostGISStore:
         ]
 
     def restore(self, entry_id: int) -> str:
-        """Make the version kept by audit record ``entry_id`` current again (admins only)."""
+        """Make the version kept by audit record ``entry_id`` current again (admins only).
+
+        The record may keep a layer or a project document (rule table, statistics).
+        """
         self._require("admin")
         with self.engine.begin() as con:
             self._lock_project(con)
@@ -186,6 +196,8 @@ class PostGISStore:
                 raise SpatialError(
                     "这条记录没有可恢复的图层。", "This record has no layer that can be restored."
                 )
+            if entry.archive.startswith(ITEM_ARCHIVE):
+                return self._restore_item(con, entry)
             version = con.execute(
                 sa.select(layer_versions).where(
                     layer_versions.c.id == int(entry.archive),
@@ -220,22 +232,19 @@ class PostGISStore:
     def save_item(
         self, kind: str, name: str, payload: dict[str, Any], count: int = 0
     ) -> None:
-        """Keep a JSON document of the project (``kind``: scenario, rules, statistics), audited."""
+        """Keep a JSON document of the project (``kind``: scenario, rules, statistics), audited.
+
+        A document it replaces is kept for a restore, like a replaced layer.
+        """
         self._require("editor")
         check_item_kind(kind)
         title = normalise_title(name)
         doc = _jsonable(payload)
-        stmt = sa.dialects.postgresql.insert(items).values(
-            project_id=self.project_id, kind=kind, name=title, payload=doc, saved_utc=_now()
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["project_id", "kind", "name"],
-            set_={"payload": stmt.excluded.payload, "saved_utc": stmt.excluded.saved_utc},
-        )
         with self.engine.begin() as con:
             self._lock_project(con)
-            con.execute(stmt)
-            self._record(con, item_action(kind), title, count, json_checksum(doc), "")
+            archive = self._archive_item(con, kind, title)
+            self._put_item(con, kind, title, doc)
+            self._record(con, item_action(kind), title, count, json_checksum(doc), archive)
 
     def load_item(self, kind: str, name: str) -> dict[str, Any] | None:
         """A project's JSON document, or None."""
@@ -265,22 +274,64 @@ class PostGISStore:
         return {str(r.name): str(r.saved_utc) for r in rows}
 
     def delete_item(self, kind: str, name: str) -> None:
-        """Remove a document of the project (audited); a missing one is not an error."""
+        """Remove a document of the project (kept for a restore, audited); missing is no error."""
         self._require("editor")
         check_item_kind(kind)
         title = normalise_title(name)
-        where = (
-            (items.c.project_id == self.project_id) & (items.c.kind == kind)
-            & (items.c.name == title)
-        )
         with self.engine.begin() as con:
             self._lock_project(con)
-            row = con.execute(sa.delete(items).where(where).returning(items.c.payload)).first()
-            if row is not None:
-                self._record(
-                    con, item_action(kind, deleted=True), title, 0,
-                    json_checksum(dict(row.payload)), "",
-                )
+            row = self._item(con, kind, title)
+            if row is None:
+                return
+            archive = self._archive_item(con, kind, title)
+            con.execute(sa.delete(items).where(
+                (items.c.project_id == self.project_id) & (items.c.kind == kind)
+                & (items.c.name == title)
+            ))
+            self._record(
+                con, item_action(kind, "delete"), title, 0, json_checksum(dict(row.payload)),
+                archive,
+            )
+
+    def _item(self, con: sa.Connection, kind: str, title: str) -> Any:
+        return con.execute(sa.select(items.c.payload).where(
+            (items.c.project_id == self.project_id) & (items.c.kind == kind)
+            & (items.c.name == title)
+        )).first()
+
+    def _put_item(self, con: sa.Connection, kind: str, title: str, doc: dict[str, Any]) -> None:
+        stmt = sa.dialects.postgresql.insert(items).values(
+            project_id=self.project_id, kind=kind, name=title, payload=doc, saved_utc=_now()
+        )
+        con.execute(stmt.on_conflict_do_update(
+            index_elements=["project_id", "kind", "name"],
+            set_={"payload": stmt.excluded.payload, "saved_utc": stmt.excluded.saved_utc},
+        ))
+
+    def _archive_item(self, con: sa.Connection, kind: str, title: str) -> str:
+        """Keep the stored document ``kind``/``title`` (if any); return its audit archive."""
+        row = self._item(con, kind, title)
+        if row is None:
+            return ""
+        kept = con.execute(item_archive.insert().values(
+            project_id=self.project_id, kind=kind, name=title, payload=row.payload,
+        ).returning(item_archive.c.id)).scalar_one()
+        return f"{ITEM_ARCHIVE}{kept}"
+
+    def _restore_item(self, con: sa.Connection, entry: Any) -> str:
+        """Put back the document kept by ``entry`` (in the caller's transaction)."""
+        kept = con.execute(sa.select(item_archive).where(
+            item_archive.c.id == int(entry.archive[len(ITEM_ARCHIVE):]),
+            item_archive.c.project_id == self.project_id,
+        )).first()
+        if kept is None:
+            raise SpatialError("这条记录没有可恢复的内容。", "This record has nothing to restore.")
+        archive = self._archive_item(con, kept.kind, kept.name)
+        self._put_item(con, kept.kind, kept.name, dict(kept.payload))
+        con.execute(audit.update().where(audit.c.id == entry.id).values(restored=True))
+        self._record(con, item_action(kept.kind, "restore"), kept.name, 0,
+                     json_checksum(dict(kept.payload)), archive)
+        return str(kept.name)
 
     # --- internals ------------------------------------------------------------------------------
 
