@@ -9,8 +9,9 @@ replaced layer is kept (``archive`` names where) so that an admin can restore it
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import shapely
@@ -18,10 +19,14 @@ import shapely
 __all__ = [
     "ACTIONS",
     "DESK_ACTOR",
+    "ITEM_ARCHIVE",
     "SCENARIO_TITLES",
     "AuditEntry",
     "action_for",
     "action_label",
+    "is_item_entry",
+    "item_action",
+    "json_checksum",
     "layer_checksum",
 ]
 
@@ -33,7 +38,17 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "restore": ("恢复图层", "Layer restored"),
     "scenario": ("方案修改", "Scenario changed"),
     "scenario_delete": ("删除方案", "Scenario deleted"),
+    "scenario_restore": ("恢复方案", "Scenario restored"),
+    "rules": ("修改规则表", "Rule table changed"),
+    "rules_delete": ("恢复默认规则表", "Rule table reset to the default"),
+    "rules_restore": ("恢复规则表", "Rule table restored"),
+    "statistics": ("保存统计表", "Statistics saved"),
+    "statistics_delete": ("删除统计表", "Statistics removed"),
+    "statistics_restore": ("恢复统计表", "Statistics restored"),
 }
+
+# An audit record's ``archive`` that names a kept project document (not a layer) starts so.
+ITEM_ARCHIVE: Final = "item:"
 
 # Layers that hold scenarios (方案) rather than map data: their changes are "scenario changes".
 # The title is spatial.coverage.scenarios.SCENARIO_LAYER (kept here: storage must not import it).
@@ -87,6 +102,18 @@ def action_for(title: str, action: str) -> str:
     return action
 
 
+def item_action(kind: str, change: str = "save") -> str:
+    """The audited action for a ``change`` (save, delete, restore) of a project document."""
+    return kind if change == "save" else f"{kind}_{change}"
+
+
+def is_item_entry(entry: AuditEntry) -> bool:
+    """Whether an audit record is about a project document (rule table, statistics) not a layer."""
+    return entry.archive.startswith(ITEM_ARCHIVE) or entry.action.split("_")[0] in {
+        "rules", "statistics"
+    }
+
+
 def action_label(action: str, lang: str) -> str:
     """The planner's word for an audit action in ``lang`` ("zh" or "en")."""
     zh, en = ACTIONS.get(action, ("其他", "Other"))
@@ -110,3 +137,9 @@ def layer_checksum(gdf: gpd.GeoDataFrame) -> str:
         values = attrs[column].astype("string").fillna("\x00")
         digest.update("\x1e".join(values.tolist()).encode("utf-8"))
     return digest.hexdigest()
+
+
+def json_checksum(payload: dict[str, Any]) -> str:
+    """SHA-256 of a JSON document in a canonical form (sorted keys), the same in every store."""
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

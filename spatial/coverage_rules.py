@@ -30,9 +30,11 @@ Columns of ``data/tables/coverage_rules.csv``:
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,11 +47,14 @@ __all__ = [
     "ANY_TYPE",
     "DEFAULT_RULES_PATH",
     "EVIDENCE_VALUES",
+    "RULES_ITEM",
     "RULE_COLUMNS",
     "CoverageRules",
     "RuleTableError",
     "load_rules",
     "rules_from_frame",
+    "rules_from_payload",
+    "rules_to_payload",
 ]
 
 ANY_TYPE = "*"
@@ -62,6 +67,8 @@ RULE_COLUMNS: tuple[str, ...] = (
     "source",
 )
 EVIDENCE_VALUES: tuple[str, ...] = ("cited", "secondary", "GK")
+# The name under which a project keeps its edited rule table (a "rules" document of its store).
+RULES_ITEM = "生活圈规则表"
 DEFAULT_RULES_PATH = (
     Path(__file__).resolve().parent.parent / "data" / "tables" / "coverage_rules.csv"
 )
@@ -311,4 +318,33 @@ def load_rules(source: Path | str | bytes | None = None) -> CoverageRules:
         raise RuleTableError(
             "规则表不是有效的 UTF-8 CSV 文件。", "The rule table is not a valid UTF-8 CSV file."
         ) from exc
+    return rules_from_frame(frame)
+
+
+def rules_to_payload(rules: CoverageRules) -> dict[str, Any]:
+    """The rule table as a JSON document (kept by a project's store, see :data:`RULES_ITEM`)."""
+    table = rules.table[list(RULE_COLUMNS)]
+    rows = [
+        [str(ft), str(c), int(lv), float(m), str(ev), str(src)]
+        for ft, c, lv, m, ev, src in table.itertuples(index=False, name=None)
+    ]
+    return {"columns": list(RULE_COLUMNS), "rows": rows}
+
+
+def rules_from_payload(payload: Mapping[str, Any]) -> CoverageRules:
+    """Validate a stored rule-table document (untrusted: the store's file may be anyone's).
+
+    Raises
+    ------
+    RuleTableError
+        If the document is not a rule table, or the table fails validation.
+    """
+    columns = payload.get("columns")
+    rows = payload.get("rows")
+    if (
+        not isinstance(columns, list) or not isinstance(rows, list)
+        or not all(isinstance(r, list) and len(r) == len(columns) for r in rows)
+    ):
+        raise RuleTableError("保存的规则表无法读取。", "The saved rule table cannot be read.")
+    frame = pd.DataFrame(rows, columns=[str(c) for c in columns], dtype=object)
     return rules_from_frame(frame)

@@ -114,6 +114,17 @@ items = sa.Table(
     sa.Column("saved_utc", sa.Text, nullable=False),
 )
 
+# A replaced or removed document, kept for an admin to restore (audit ``archive``: item:<id>).
+item_archive = sa.Table(
+    "hebi_item_archive", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.ForeignKey("hebi_projects.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("payload", JSONB, nullable=False),
+)
+
 _engines: dict[str, sa.Engine] = {}
 _engines_lock = threading.Lock()
 _schema_ready: set[str] = set()

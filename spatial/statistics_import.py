@@ -12,7 +12,10 @@ a numeric column that is not a number.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
+import hashlib
 import io
 import math
 import re
@@ -33,9 +36,11 @@ __all__ = [
     "MAX_BYTES",
     "MAX_COLUMNS",
     "MAX_ROWS",
+    "STATISTICS_KIND",
     "JoinReport",
     "NonNumericCell",
     "RawSheet",
+    "SavedSheet",
     "Statistics",
     "StatisticsImportError",
     "UnmatchedRow",
@@ -45,6 +50,8 @@ __all__ = [
     "join_statistics",
     "parse_number",
     "read_sheet",
+    "saved_sheet",
+    "sheet_payload",
     "split_header_unit",
 ]
 
@@ -648,3 +655,54 @@ def import_statistics(
     Shorthand for :func:`read_sheet` followed by :func:`join_statistics`.
     """
     return join_statistics(read_sheet(data, filename), areas, key_column=key_column)
+
+
+# --- kept with a project -------------------------------------------------------------------------
+
+# The kind of project document (spatial.storage.ITEM_KINDS) an uploaded sheet is kept as.
+STATISTICS_KIND = "statistics"
+
+
+@dataclass(frozen=True)
+class SavedSheet:
+    """An uploaded sheet as a project keeps it: the file itself, so it is re-read the same way."""
+
+    data: bytes
+    filename: str
+    key_column: str | None
+
+
+def sheet_payload(data: bytes, filename: str, key_column: str | None) -> dict[str, Any]:
+    """The JSON document a project's store keeps for an uploaded sheet (the file, base64)."""
+    return {
+        "filename": str(filename)[:200],
+        "data": base64.b64encode(data).decode("ascii"),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "key_column": key_column or "",
+    }
+
+
+def saved_sheet(payload: Mapping[str, Any]) -> SavedSheet:
+    """Check a stored sheet document and return the file inside it.
+
+    The document is untrusted: the file is re-read by :func:`read_sheet`, with
+    every limit of an upload.
+
+    Raises
+    ------
+    StatisticsImportError
+        If the document is damaged or the file inside is over :data:`MAX_BYTES`.
+    """
+    damaged = StatisticsImportError(
+        "保存的统计表已损坏。", "The saved statistics sheet is damaged."
+    )
+    filename, text, key = payload.get("filename"), payload.get("data"), payload.get("key_column")
+    if not isinstance(filename, str) or not isinstance(text, str) or len(text) > MAX_BYTES * 2:
+        raise damaged
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise damaged from exc
+    if payload.get("sha256") != hashlib.sha256(data).hexdigest():
+        raise damaged
+    return SavedSheet(data, filename, key if isinstance(key, str) and key else None)

@@ -14,6 +14,16 @@ member who opens the project's map receives it. Identify-on-click keeps
 working because it is answered on the server from the layer itself (the
 clicked point is matched against the features, as for every other layer).
 
+Tiles are built when a city-scale layer is saved (:func:`sync_tiles`, called
+by the pages that write), not on its first view, and the folders of replaced
+and removed versions are pruned then: each folder carries an opaque owner tag
+(an HMAC of its store), so a store's stale folders can be found without
+naming the store in the served tree. On the 高德 basemap (GCJ-02) a layer is
+drawn from a second tile set built from the shifted geometries
+(:func:`spatial.crs.shift_geometry_to_gcj02`, the same shift as its GeoJSON
+twin), built on the first 高德 view: a GCJ-02 shift is display-only, so it
+never goes into the stored layer.
+
 At zooms below :data:`MAX_ZOOM` a tile keeps at most :data:`MAX_PER_TILE`
 features (an even sample, so dense areas stay readable and tiles stay small);
 at :data:`MAX_ZOOM` every feature is drawn. Geometries are simplified to a
@@ -43,6 +53,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from spatial.crs import shift_geometry_to_gcj02
 from spatial.text import escape_text
 
 __all__ = [
@@ -56,6 +67,10 @@ __all__ = [
     "build_tiles",
     "ensure_tiles",
     "needs_tiles",
+    "owner_tag",
+    "prune_tiles",
+    "sync_tiles",
+    "tile_fields",
     "tile_token",
 ]
 
@@ -71,6 +86,8 @@ STATIC_TILES: Final = _PROJECT_ROOT / "static" / "tiles"
 STATIC_URL: Final = "/app/static/tiles"
 SECRET_ENV: Final = "HEBI_TILE_SECRET"
 _MAKE_VALID = mapbox_vector_tile.encoder.on_invalid_geometry_make_valid
+_OWNER_FILE: Final = "owner"
+_GCJ02: Final = "gcj02"  # the version suffix of a layer's tile set shifted for 高德
 
 
 def needs_tiles(feature_count: int) -> bool:
@@ -99,10 +116,30 @@ def _secret() -> bytes:
     return path.read_bytes().strip()
 
 
-def tile_token(store_key: str, layer_id: str, version: str) -> str:
-    """The unguessable directory name of one layer version's tiles (HMAC-SHA256, 128 bits)."""
-    msg = f"{store_key}\x1f{layer_id}\x1f{version}".encode()
+def tile_token(store_key: str, layer_id: str, version: str, *, gcj02: bool = False) -> str:
+    """The unguessable directory name of one layer version's tiles (HMAC-SHA256, 128 bits).
+
+    ``gcj02`` names the tile set shifted for the 高德 basemap (its own folder).
+    """
+    shown = f"{version}\x1f{_GCJ02}" if gcj02 else version
+    msg = f"{store_key}\x1f{layer_id}\x1f{shown}".encode()
     return hmac.new(_secret(), msg, hashlib.sha256).hexdigest()[:32]
+
+
+def owner_tag(store_key: str) -> str:
+    """The opaque tag a store's tile folders carry (so its stale ones can be pruned)."""
+    msg = f"owner\x1f{store_key}".encode()
+    return hmac.new(_secret(), msg, hashlib.sha256).hexdigest()[:32]
+
+
+def tile_fields(gdf: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """The attribute fields a layer's tiles carry: its first four, as the map's tooltip shows."""
+    return tuple(str(c) for c in gdf.columns if c != gdf.geometry.name)[:4]
+
+
+def _tiles_root(root: Path | None) -> Path:
+    # Read at call time, so that a deployment (or a test) can point the tiles elsewhere.
+    return STATIC_TILES if root is None else root
 
 
 @dataclass(frozen=True)
@@ -150,12 +187,14 @@ def build_tiles(
     fields: tuple[str, ...] = (),
     min_zoom: int = MIN_ZOOM,
     max_zoom: int = MAX_ZOOM,
+    owner: str = "",
 ) -> tuple[int, int]:
     """Encode a WGS84 layer into ``directory/{z}/{x}/{y}.pbf``; return (tiles, bytes).
 
     Each feature carries ``fid`` (its row position in the layer, for identify)
     and the text of ``fields`` (at most 80 characters each). Written into a
     private folder and renamed into place, so a reader never sees half a set.
+    ``owner`` (:func:`owner_tag`) is kept beside the tiles for :func:`prune_tiles`.
     """
     merc = gdf.geometry.to_crs(3857).to_numpy()
     keep = ~(shapely.is_missing(merc) | shapely.is_empty(merc))
@@ -210,6 +249,8 @@ def build_tiles(
                 count += 1
                 size += len(data)
         (work / "meta.json").write_text(json.dumps({"fields": list(fields)}, ensure_ascii=False))
+        if owner:
+            (work / _OWNER_FILE).write_text(owner)
         directory.parent.mkdir(parents=True, exist_ok=True)
         try:
             work.rename(directory)
@@ -228,14 +269,20 @@ def ensure_tiles(
     version: str,
     *,
     fields: tuple[str, ...] = (),
-    root: Path = STATIC_TILES,
+    gcj02: bool = False,
+    root: Path | None = None,
     url_root: str = STATIC_URL,
 ) -> TileSet:
-    """The tiles of one layer version, built on first use (then reused by every process)."""
-    token = tile_token(store_key, layer_id, version)
-    directory = root / token
+    """The tiles of one layer version, built if missing (then reused by every process).
+
+    With ``gcj02`` the tiles are built from the geometries shifted to GCJ-02,
+    for the 高德 basemap, exactly as the GeoJSON layers are shifted there.
+    """
+    token = tile_token(store_key, layer_id, version, gcj02=gcj02)
+    directory = _tiles_root(root) / token
     if not (directory / "meta.json").is_file():
-        build_tiles(gdf, directory, fields=fields)
+        shown = shift_geometry_to_gcj02(gdf) if gcj02 else gdf
+        build_tiles(shown, directory, fields=fields, owner=owner_tag(store_key))
     files = [p for p in directory.rglob("*.pbf")]
     return TileSet(
         url=f"{url_root}/{token}/{{z}}/{{x}}/{{y}}.pbf",
@@ -244,6 +291,62 @@ def ensure_tiles(
         bytes=sum(p.stat().st_size for p in files),
         fields=fields,
     )
+
+
+def prune_tiles(store_key: str, keep: set[str], *, root: Path | None = None) -> int:
+    """Remove the tile folders of ``store_key`` whose names are not in ``keep``; return how many.
+
+    Only folders tagged with this store's :func:`owner_tag` are touched, and
+    never a folder still being built (hidden work folders).
+    """
+    base = _tiles_root(root)
+    if not base.is_dir():
+        return 0
+    tag = ""  # made on the first tagged folder: no server secret is needed while there is none
+    removed = 0
+    for directory in base.iterdir():
+        if directory.name.startswith(".") or directory.name in keep:
+            continue
+        try:
+            owner = (directory / _OWNER_FILE).read_text().strip()
+        except OSError:
+            continue  # not a tagged tile folder (or already gone)
+        tag = tag or owner_tag(store_key)
+        if hmac.compare_digest(owner, tag):
+            shutil.rmtree(directory, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def sync_tiles(store: Any, *, root: Path | None = None) -> list[TileSet]:
+    """After a store changed: build missing tiles of its city-scale layers, prune stale ones.
+
+    ``store`` is a :class:`spatial.storage.ProjectStore`. Called by the pages
+    that write (upload, remove, restore), so a layer above the threshold has
+    its tiles before anyone opens the map. The 高德 (GCJ-02) set of a current
+    version is kept if it exists but built only when first viewed.
+
+    Returns
+    -------
+    list of TileSet
+        The tile sets built now.
+    """
+    keep: set[str] = set()
+    built: list[TileSet] = []
+    for info in store.layer_infos():
+        if not needs_tiles(info.feature_count):
+            continue
+        for gcj in (False, True):
+            keep.add(tile_token(store.key, info.layer_id, info.saved_utc, gcj02=gcj))
+        token = tile_token(store.key, info.layer_id, info.saved_utc)
+        if (_tiles_root(root) / token / "meta.json").is_file():
+            continue
+        gdf = store.read_layer(info.title)
+        built.append(ensure_tiles(
+            gdf, store.key, info.layer_id, info.saved_utc, fields=tile_fields(gdf), root=root
+        ))
+    prune_tiles(store.key, keep, root=root)
+    return built
 
 
 class VectorTileOverlay(MacroElement):

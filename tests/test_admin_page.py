@@ -44,3 +44,29 @@ def test_desk_audit_trail_lists_every_write_and_restores(
     assert not any("<script>" in m.value for m in at.markdown)  # titles are escaped
     en = AppTest.from_function(_script, kwargs={"lang": "en"}, default_timeout=60).run()
     assert "Layer restored" in list(en.table[0].value.iloc[:, 1])
+
+
+def test_desk_admin_restores_a_removed_rule_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spatial.coverage_rules import RULES_ITEM, load_rules, rules_to_payload
+
+    monkeypatch.setenv("HEBI_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("HEBI_DATABASE_URL", raising=False)
+    ws = GeoPackageWorkspace(workspace_path())
+    payload = rules_to_payload(load_rules())
+    ws.save_item("rules", RULES_ITEM, payload, count=len(payload["rows"]))
+    ws.delete_item("rules", RULES_ITEM)
+    at = AppTest.from_function(_script, default_timeout=60).run()
+    assert not at.exception
+    table = at.table[0].value
+    assert list(table.iloc[:, 1]) == ["恢复默认规则表", "修改规则表"]
+    assert list(table.iloc[:, 3]) == [0, len(payload["rows"])]
+    restore = [b for b in at.button if b.label == "恢复"]
+    assert len(restore) == 1  # the removed table (the first save replaced nothing)
+    assert not any("个要素" in m.value for m in at.markdown if RULES_ITEM in m.value)
+    restore[0].click().run()
+    assert not at.exception
+    assert ws.load_item("rules", RULES_ITEM) == payload
+    assert any(f"已恢复“{RULES_ITEM}”" in s.value for s in at.success)
+    assert at.table[0].value.iloc[0, 1] == "恢复规则表"

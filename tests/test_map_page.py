@@ -292,3 +292,42 @@ def test_a_broken_layer_file_is_reported_and_the_rest_drawn(
     assert "园区" in warnings and "parks.geojson" in warnings and "缺少属性" in warnings
     assert "Traceback" not in warnings and str(tmp_path) not in warnings
     assert _drawn_layers(map_args(at)) == _expected(PLAN_GROUPS) - {"parks"}
+
+
+def test_a_tiled_layer_is_drawn_from_a_gaode_shifted_tile_set_on_gaode(
+    no_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geopandas as gpd
+    import mapbox_vector_tile
+    import numpy as np
+
+    from spatial import tiles
+    from spatial.crs import wgs84_to_gcj02
+    from spatial.workspace import default_workspace
+
+    monkeypatch.setattr(tiles, "TILE_THRESHOLD", 40)
+    monkeypatch.setattr(tiles, "STATIC_TILES", tmp_path / "tiles")
+    rng = np.random.default_rng(3)
+    lon, lat = 114.25 + rng.random(60) * 0.1, 35.7 + rng.random(60) * 0.1
+    ws = default_workspace()
+    ws.write_layer("城市建筑", gpd.GeoDataFrame({"名称": [f"楼{i}" for i in range(60)]},
+                                            geometry=gpd.points_from_xy(lon, lat), crs=4326))
+    info = ws.layer_infos()[0]
+    at = _app(default_view=True, basemap="osm")
+    at.checkbox(key="map_group_user").check().run()
+    assert not at.exception
+    plain = tiles.tile_token(ws.key, info.layer_id, info.saved_utc)
+    gaode = tiles.tile_token(ws.key, info.layer_id, info.saved_utc, gcj02=True)
+    fg = map_args(at)["feature_group"]
+    assert f"/tiles/{plain}/" in fg and gaode not in fg
+    at.radio(key="map_basemap").set_value("gaode").run()
+    assert not at.exception
+    fg = map_args(at)["feature_group"]
+    assert f"/tiles/{gaode}/" in fg and plain not in fg
+    # The 高德 set holds every feature at its GCJ-02 position (the tile it falls in there).
+    glon, glat = wgs84_to_gcj02(lon[5], lat[5])
+    x, y = tiles.tile_count_at(float(glon), float(glat), tiles.MAX_ZOOM)
+    data = (tmp_path / "tiles" / gaode / f"{tiles.MAX_ZOOM}/{x}/{y}.pbf").read_bytes()
+    fids = {f["properties"]["fid"] for f in mapbox_vector_tile.decode(data)[tiles.TILE_LAYER][
+        "features"]}
+    assert 5 in fids

@@ -123,13 +123,24 @@ def test_layer_tables_have_a_spatial_index(pg_engine: sa.Engine, pg_project: int
     assert any("USING gist" in d for d in defs)
 
 
-def test_scenario_changes_are_audited(pg_engine: sa.Engine, pg_project: int) -> None:
+def test_scenario_and_rule_changes_are_audited_and_viewers_only_read(
+    pg_engine: sa.Engine, pg_project: int
+) -> None:
     store = PostGISStore(pg_engine, pg_project, actor="planner", role="editor")
     store.save_item("scenario", "方案一", {"added": [[114.3, 35.7]]})
     store.save_item("rules", "规则表", {"school": 500})
     assert store.load_item("scenario", "方案一") == {"added": [[114.3, 35.7]]}
     assert store.list_items("scenario") == ["方案一"]
-    assert [(e.action, e.title) for e in store.audit_entries()] == [("scenario", "方案一")]
+    assert [(e.action, e.title) for e in store.audit_entries()] == [
+        ("rules", "规则表"), ("scenario", "方案一"),
+    ]
+    viewer = PostGISStore(pg_engine, pg_project, actor="v", role="viewer")
+    assert viewer.load_item("rules", "规则表") == {"school": 500}
+    for attempt in (lambda: viewer.save_item("rules", "规则表", {"school": 1}),
+                    lambda: viewer.delete_item("rules", "规则表")):
+        with pytest.raises(SpatialError, match="only view"):
+            attempt()
+    assert store.load_item("rules", "规则表") == {"school": 500}
 
 
 def test_load_plan_command_copies_the_shipped_layers(

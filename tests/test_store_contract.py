@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 import types
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from shapely.geometry import LineString, Point, Polygon
 
 from spatial import SpatialError
-from spatial.audit import layer_checksum
+from spatial.audit import json_checksum, layer_checksum
 from spatial.storage import GeoPackageWorkspace, LayerStore, ProjectStore, open_store
 
 StoreFactory = Callable[[], Any]
@@ -263,3 +264,101 @@ def test_scenario_changes_are_audited_as_scenarios(store: Any) -> None:
     entries = store.audit_entries()
     assert [e.action for e in entries] == ["scenario_delete", "scenario"]
     assert entries[0].restorable  # a deleted scenario set can be brought back too
+
+
+# --- project documents: rule tables, statistics, scenarios ---------------------------------------
+
+_RULES = {"columns": ["facility_type", "max_walk_m"], "rows": [["幼儿园", 300], ["*", 500]]}
+
+
+def test_items_round_trip_with_versions_and_an_audit_record(store: Any) -> None:
+    assert store.load_item("rules", "生活圈规则表") is None and store.list_items("rules") == []
+    store.save_item("rules", "生活圈规则表", _RULES, count=2)
+    store.save_item("statistics", "园区统计 <b>2024</b>", {"filename": "统计.csv", "data": "5a6e"})
+    assert store.load_item("rules", " 生活圈规则表 ") == _RULES
+    assert store.list_items("rules") == ["生活圈规则表"]
+    assert store.list_items("statistics") == ["园区统计 <b>2024</b>"]
+    assert store.load_item("statistics", "生活圈规则表") is None  # kinds do not mix
+    first = store.item_versions("rules")["生活圈规则表"]
+    changed = {**_RULES, "rows": [["幼儿园", 250], ["*", 500]]}
+    store.save_item("rules", "生活圈规则表", changed, count=2)
+    assert store.load_item("rules", "生活圈规则表") == changed
+    assert store.item_versions("rules")["生活圈规则表"] != first  # a new cache key
+    store.delete_item("rules", "生活圈规则表")
+    store.delete_item("rules", "生活圈规则表")  # missing: not an error, and no record
+    assert store.load_item("rules", "生活圈规则表") is None
+    entries = store.audit_entries()
+    assert [(e.action, e.title) for e in entries] == [
+        ("rules_delete", "生活圈规则表"), ("rules", "生活圈规则表"),
+        ("statistics", "园区统计 <b>2024</b>"), ("rules", "生活圈规则表"),
+    ]
+    assert {e.actor for e in entries} == {"张工"}
+    assert entries[3].feature_count == 2
+    assert entries[3].checksum == json_checksum(_RULES)
+    assert entries[1].checksum == entries[0].checksum == json_checksum(changed)
+    with pytest.raises(ValueError):
+        store.save_item("passwords", "x", {})
+
+
+def test_items_do_not_disturb_layers(store: Any) -> None:
+    store.save_item("rules", "规则", _RULES)  # the first write creates the store
+    store.write_layer("道路", _layer(3))
+    store.save_item("statistics", "统计", {"n": 1})
+    assert store.list_layers() == ["道路"] and len(store.read_layer("道路")) == 3
+    assert store.load_item("rules", "规则") == _RULES
+    assert [e.action for e in store.audit_entries()] == ["statistics", "upload", "rules"]
+
+
+def test_admin_restores_a_replaced_and_a_removed_document(store: Any) -> None:
+    changed = {**_RULES, "rows": [["幼儿园", 250], ["*", 500]]}
+    store.save_item("rules", "规则", _RULES, count=2)
+    store.save_item("rules", "规则", changed, count=2)
+    store.delete_item("rules", "规则")
+    removed, replaced, first = store.audit_entries()
+    assert (removed.restorable, replaced.restorable, first.restorable) == (True, True, False)
+    assert store.restore(removed.entry_id) == "规则"
+    assert store.load_item("rules", "规则") == changed
+    with pytest.raises(SpatialError):
+        store.restore(removed.entry_id)  # once only
+    store.restore(replaced.entry_id)  # the table before the change comes back ...
+    assert store.load_item("rules", "规则") == _RULES
+    newest = store.audit_entries()[0]
+    assert (newest.action, newest.checksum) == ("rules_restore", json_checksum(_RULES))
+    store.restore(newest.entry_id)  # ... and the one it replaced is kept in turn
+    assert store.load_item("rules", "规则") == changed
+    assert store.list_layers() == []  # documents never become layers
+
+
+@pytest.fixture(params=["geopackage", "postgis"])
+def two_projects(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, Any]:
+    """The stores of two projects (desk mode: two workspaces) on the same back end."""
+    if request.param == "geopackage":
+        return (GeoPackageWorkspace(tmp_path / "a" / "w.gpkg"),
+                GeoPackageWorkspace(tmp_path / "b" / "w.gpkg"))
+    engine = request.getfixturevalue("pg_engine")
+    from spatial.projects import create_project
+    from spatial.storage.postgis import PostGISStore
+
+    pa = create_project(engine, f"项目甲 {uuid.uuid4().hex[:10]}")
+    pb = create_project(engine, f"项目乙 {uuid.uuid4().hex[:10]}")
+    return PostGISStore(engine, pa, actor="甲"), PostGISStore(engine, pb, actor="乙")
+
+
+def test_a_projects_rule_table_and_statistics_stay_in_it(two_projects: tuple[Any, Any]) -> None:
+    a, b = two_projects
+    a.save_item("rules", "生活圈规则表", _RULES)
+    a.save_item("statistics", "甲的统计", {"filename": "a.csv", "data": "YQ=="})
+    assert b.load_item("rules", "生活圈规则表") is None
+    assert b.list_items("statistics") == [] and b.item_versions("rules") == {}
+    assert b.load_item("statistics", "甲的统计") is None
+    b.delete_item("statistics", "甲的统计")  # B cannot remove A's sheet by naming it
+    assert a.list_items("statistics") == ["甲的统计"]
+    assert b.audit_entries() == []
+    b.save_item("rules", "生活圈规则表", {"rows": []})
+    assert a.load_item("rules", "生活圈规则表") == _RULES
+    a.delete_item("statistics", "甲的统计")
+    with pytest.raises(SpatialError):  # B cannot restore A's sheet by naming A's record
+        b.restore(a.audit_entries()[0].entry_id)
+    assert b.list_items("statistics") == [] and a.list_items("statistics") == []

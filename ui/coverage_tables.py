@@ -26,12 +26,21 @@ from spatial.coverage import (
     result_layers,
     study_area,
 )
-from spatial.coverage_rules import CoverageRules, load_rules, rules_from_frame
+from spatial.coverage_rules import (
+    RULES_ITEM,
+    CoverageRules,
+    load_rules,
+    rules_from_frame,
+    rules_to_payload,
+)
 from spatial.service_categories import CATEGORIES, LEVELS_MIN, category_by_code
+from spatial.storage import ProjectStore
 from spatial.tables import to_gpkg_bytes, to_safe_csv
+from spatial.text import escape_markdown
 from ui.coverage_panels import (
     na_text,
 )
+from ui.data import current_store
 from ui.i18n import current_lang, t
 
 __all__ = [
@@ -198,11 +207,24 @@ def downloads(
 
 
 def rules_editor(rules: CoverageRules) -> None:
+    """Edit the rule table; "Apply" saves it to the project (audited), for every member."""
+    try:
+        store: ProjectStore | None = current_store()
+    except (SpatialError, OSError):
+        store = None
+    can_write = store is not None and store.can_write
     st.caption(t(
-        "每类设施的步行服务距离及出处；GK 表示依据通用知识、尚未与标准原文核对。修改后点“应用”。",
+        "每类设施的步行服务距离及出处；GK 表示依据通用知识、尚未与标准原文核对。修改后点“应用”，"
+        "规则表随项目保存，项目成员共用。",
         "Walking distance per facility type and its source; GK = general knowledge, not yet "
-        "checked against the standard text. Edit, then press Apply.",
+        "checked against the standard text. Edit, then press Apply: the table is saved with the "
+        "project and shared by its members.",
     ))
+    if not can_write:
+        st.caption(t(
+            "您只有查看权限：修改的规则只在本次会话中生效，不会保存到项目。",
+            "You may only view: edited rules apply to this session only and are not saved.",
+        ))
     edited = st.data_editor(
         rules.table, num_rows="dynamic", hide_index=True, key="cov_rules_editor",
         width="stretch",
@@ -210,13 +232,34 @@ def rules_editor(rules: CoverageRules) -> None:
     c1, c2 = st.columns(2)
     if c1.button(t("应用规则", "Apply rules"), key="cov_rules_apply"):
         try:
-            st.session_state["cov_rules"] = rules_from_frame(pd.DataFrame(edited))
+            new = rules_from_frame(pd.DataFrame(edited))
+            if store is not None and can_write:
+                store.save_item("rules", RULES_ITEM, rules_to_payload(new), count=len(new.table))
+                # The page reloads the saved table (a new version) on the next run.
+                st.session_state.pop("cov_rules", None)
+            else:  # this session only, until the project's own table changes
+                held = st.session_state.get("cov_rules")
+                source = held[0] if isinstance(held, tuple) else ("", None)
+                st.session_state["cov_rules"] = (source, new)
             st.rerun()
         except SpatialError as err:
-            st.error(err.message(current_lang()))
+            st.error(escape_markdown(err.message(current_lang())))
+        except OSError:
+            st.error(t("无法写入工作区。", "Cannot write to the workspace."))
     if c2.button(t("恢复默认规则", "Restore default rules"), key="cov_rules_reset"):
-        st.session_state["cov_rules"] = load_rules()
+        try:
+            if store is not None and can_write:
+                store.delete_item("rules", RULES_ITEM)
+                st.session_state.pop("cov_rules", None)
+            else:
+                held = st.session_state.get("cov_rules")
+                source = held[0] if isinstance(held, tuple) else ("", None)
+                st.session_state["cov_rules"] = (source, load_rules())
+        except SpatialError as err:
+            st.error(escape_markdown(err.message(current_lang())))
+            return
+        except OSError:
+            st.error(t("无法写入工作区。", "Cannot write to the workspace."))
+            return
         st.session_state.pop("cov_rules_editor", None)
         st.rerun()
-
-

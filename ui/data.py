@@ -20,7 +20,10 @@ import geopandas as gpd
 import streamlit as st
 
 import layers
+from spatial._errors import SpatialError
 from spatial.storage import GeoJSONDirectoryStore, ProjectStore, open_store
+from spatial.tiles import sync_tiles
+from ui.i18n import t
 
 __all__ = [
     "current_store",
@@ -29,6 +32,7 @@ __all__ = [
     "load_user_layer",
     "plan_data_dir",
     "plan_layer",
+    "refresh_tiles",
     "secrets_or_none",
 ]
 
@@ -70,6 +74,19 @@ def current_store() -> ProjectStore:
     from ui.session import current_project_store
 
     return current_project_store()
+
+
+def refresh_tiles(store: ProjectStore) -> None:
+    """After a write: build the vector tiles of new city-scale layers, prune replaced ones.
+
+    A failure here loses nothing (the layer is stored; the map builds missing
+    tiles on its first view), so it is not shown as an error of the write.
+    """
+    try:
+        with st.spinner(t("正在生成矢量切片…", "Building vector tiles…")):
+            sync_tiles(store)
+    except (SpatialError, OSError):
+        pass
 
 
 def plan_layer(layer_id: str) -> gpd.GeoDataFrame:

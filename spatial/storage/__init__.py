@@ -11,10 +11,12 @@
 from __future__ import annotations
 
 from spatial.storage.base import (
+    ITEM_KINDS,
     GeoJSONDirectoryStore,
     LayerStore,
     ProjectStore,
     UserLayerInfo,
+    check_item_kind,
     check_layer_name,
     layer_id_for,
     missing_layer_error,
@@ -24,11 +26,13 @@ from spatial.storage.base import (
 from spatial.storage.geopackage import GeoPackageWorkspace
 
 __all__ = [
+    "ITEM_KINDS",
     "GeoJSONDirectoryStore",
     "GeoPackageWorkspace",
     "LayerStore",
     "ProjectStore",
     "UserLayerInfo",
+    "check_item_kind",
     "check_layer_name",
     "layer_id_for",
     "missing_layer_error",

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import geopandas as gpd
 import pyogrio
@@ -24,10 +24,12 @@ from spatial.audit import AuditEntry
 from spatial.crs import WGS84
 
 __all__ = [
+    "ITEM_KINDS",
     "GeoJSONDirectoryStore",
     "LayerStore",
     "ProjectStore",
     "UserLayerInfo",
+    "check_item_kind",
     "check_layer_name",
     "layer_id_for",
     "missing_layer_error",
@@ -36,6 +38,10 @@ __all__ = [
 ]
 
 _TITLE_MAX = 100
+
+# The kinds of JSON document a project keeps beside its layers (scenario records, the 生活圈
+# rule table, uploaded statistics sheets); each kind has its own audit actions.
+ITEM_KINDS: Final = ("scenario", "rules", "statistics")
 
 # Layer names double as file and table names: keep them to a safe identifier.
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -55,6 +61,13 @@ def check_layer_name(name: str) -> str:
             "starting with a letter.",
         )
     return name
+
+
+def check_item_kind(kind: str) -> str:
+    """Return ``kind`` if it is one of :data:`ITEM_KINDS`, else raise ``ValueError`` (a bug)."""
+    if kind not in ITEM_KINDS:
+        raise ValueError(f"unknown item kind {kind[:20]!r}")
+    return kind
 
 
 @runtime_checkable
@@ -139,6 +152,31 @@ class ProjectStore(LayerStore, Protocol):
 
     def restore(self, entry_id: int) -> str:
         """Bring back the layer kept by audit record ``entry_id``; return its title."""
+        ...
+
+    def save_item(
+        self, kind: str, name: str, payload: dict[str, Any], count: int = 0
+    ) -> None:
+        """Keep (create or replace) a JSON document of ``kind`` (:data:`ITEM_KINDS`), audited.
+
+        ``count`` is what the audit trail records as the size (rule rows, sheet rows).
+        """
+        ...
+
+    def load_item(self, kind: str, name: str) -> dict[str, Any] | None:
+        """The JSON document ``name`` of ``kind``, or None."""
+        ...
+
+    def list_items(self, kind: str) -> list[str]:
+        """The names of the documents of ``kind``, sorted."""
+        ...
+
+    def item_versions(self, kind: str) -> dict[str, str]:
+        """Name -> ``saved_utc`` of the documents of ``kind`` (a cache key per saved version)."""
+        ...
+
+    def delete_item(self, kind: str, name: str) -> None:
+        """Remove a document (audited); removing a missing one is not an error."""
         ...
 
 

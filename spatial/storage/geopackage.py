@@ -21,6 +21,11 @@ copied into a small GeoPackage in the archive folder beside the workspace
 (``.<name>-archive/``), from which an admin can restore it; the workspace
 itself is vacuumed after a removal, so the file shrinks, and it has a quota
 (``HEBI_WORKSPACE_QUOTA_MB``, default 500).
+
+A project document (the rule table, a statistics sheet: ``save_item``) is one
+row of ``hebi_items``; it and its audit record are written in one SQLite
+transaction on the workspace itself (a single transaction is atomic, so no
+copy is needed), under the same lock.
 """
 
 from __future__ import annotations
@@ -40,10 +45,19 @@ import geopandas as gpd
 import pyogrio
 
 from spatial._errors import SpatialError
-from spatial.audit import DESK_ACTOR, AuditEntry, action_for, layer_checksum
+from spatial.audit import (
+    DESK_ACTOR,
+    ITEM_ARCHIVE,
+    AuditEntry,
+    action_for,
+    item_action,
+    json_checksum,
+    layer_checksum,
+)
 from spatial.crs import WGS84
 from spatial.storage.base import (
     UserLayerInfo,
+    check_item_kind,
     check_layer_name,
     layer_id_for,
     missing_layer_error,
@@ -59,6 +73,8 @@ __all__ = [
 
 _META_TABLE = "hebi_user_layers"
 _AUDIT_TABLE = "hebi_audit"
+_ITEMS_TABLE = "hebi_items"
+_ITEM_ARCHIVE_TABLE = "hebi_item_archive"
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE_ENV = "HEBI_WORKSPACE"
 QUOTA_ENV = "HEBI_WORKSPACE_QUOTA_MB"
@@ -208,24 +224,150 @@ class GeoPackageWorkspace:
                 entry_id=int(r[0]), at_utc=str(r[1]), actor=str(r[2]), action=str(r[3]),
                 title=str(r[4]), feature_count=int(r[5]), checksum=str(r[6]),
                 archive=str(r[7] or ""),
-                restorable=bool(r[7]) and not r[8] and (self.archive_dir / str(r[7])).is_file(),
+                restorable=bool(r[7]) and not r[8] and (
+                    str(r[7]).startswith(ITEM_ARCHIVE) or (self.archive_dir / str(r[7])).is_file()
+                ),
             )
             for r in rows
         ]
 
     def restore(self, entry_id: int) -> str:
-        """Bring back the layer kept by audit record ``entry_id``; return its title.
+        """Bring back the layer (or document) kept by audit record ``entry_id``; return its title.
 
-        A layer now stored under the same title is replaced (and archived in turn).
+        A layer now stored under the same title is replaced (and archived in turn);
+        so is a document (rule table, statistics sheet).
         """
         entry = next((e for e in self.audit_entries(10**9) if e.entry_id == entry_id), None)
         if entry is None or not entry.restorable:
             raise SpatialError(
                 "这条记录没有可恢复的图层。", "This record has no layer that can be restored."
             )
+        if entry.archive.startswith(ITEM_ARCHIVE):
+            return self._restore_item(entry)
         gdf = _read_gpkg(self.archive_dir / entry.archive, "layer")
         self._write(entry.title, gdf, action="restore", restored_entry=entry.entry_id)
         return entry.title
+
+    # --- scenarios, rule tables, statistics -----------------------------------------------------
+
+    def save_item(
+        self, kind: str, name: str, payload: dict[str, Any], count: int = 0
+    ) -> None:
+        """Keep a JSON document (``kind``: scenario, rules, statistics), audited in one transaction.
+
+        A document is a row, not a layer, so it is written in one SQLite
+        transaction on the workspace itself (atomic on its own), under the
+        writers' lock, with the quota checked before the commit. A document it
+        replaces is kept for a restore.
+        """
+        check_item_kind(kind)
+        title = normalise_title(name)
+        text = json.dumps(payload, ensure_ascii=False, default=str)
+        with self._item_transaction() as con:
+            archive = _archive_item(con, kind, title)
+            _put_item(con, kind, title, text)
+            self._record(
+                con, item_action(kind), title, int(count), json_checksum(json.loads(text)), archive
+            )
+            _check_quota_in(con)
+
+    def load_item(self, kind: str, name: str) -> dict[str, Any] | None:
+        """The JSON document ``name`` of ``kind``, or None (also when the record does not parse)."""
+        rows = self._query(
+            _ITEMS_TABLE,
+            f"SELECT payload FROM {_ITEMS_TABLE} WHERE kind = ? AND name = ?",
+            (check_item_kind(kind), normalise_title(name)),
+        )
+        if not rows:
+            return None
+        try:
+            doc = json.loads(rows[0][0])
+        except (TypeError, ValueError):
+            return None  # the file is the user's: a damaged record reads as none
+        return doc if isinstance(doc, dict) else None
+
+    def list_items(self, kind: str) -> list[str]:
+        """The names of the documents of ``kind``, sorted."""
+        return sorted(self.item_versions(kind))
+
+    def item_versions(self, kind: str) -> dict[str, str]:
+        """Name -> ``saved_utc`` of the documents of ``kind``."""
+        rows = self._query(
+            _ITEMS_TABLE,
+            f"SELECT name, saved_utc FROM {_ITEMS_TABLE} WHERE kind = ?",
+            (check_item_kind(kind),),
+        )
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def delete_item(self, kind: str, name: str) -> None:
+        """Remove a document (kept for a restore, audited); a missing one is not an error."""
+        check_item_kind(kind)
+        title = normalise_title(name)
+        if not self.path.exists():
+            return
+        with self._item_transaction() as con:
+            row = con.execute(
+                f"SELECT payload FROM {_ITEMS_TABLE} WHERE kind = ? AND name = ?", (kind, title)
+            ).fetchone()
+            if row is None:
+                return
+            archive = _archive_item(con, kind, title)
+            con.execute(f"DELETE FROM {_ITEMS_TABLE} WHERE kind = ? AND name = ?", (kind, title))
+            self._record(
+                con, item_action(kind, "delete"), title, 0, _text_checksum(row[0]), archive
+            )
+
+    def _restore_item(self, entry: AuditEntry) -> str:
+        """Put back the document kept by ``entry`` (the one stored now is kept in turn)."""
+        with self._item_transaction() as con:
+            kept = con.execute(
+                f"SELECT kind, name, payload FROM {_ITEM_ARCHIVE_TABLE} WHERE id = ?",
+                (int(entry.archive[len(ITEM_ARCHIVE):]),),
+            ).fetchone()
+            if kept is None:
+                raise SpatialError(
+                    "这条记录没有可恢复的内容。", "This record has nothing to restore."
+                )
+            kind, name, text = str(kept[0]), str(kept[1]), str(kept[2])
+            archive = _archive_item(con, kind, name)
+            _put_item(con, kind, name, text)
+            con.execute(f"UPDATE {_AUDIT_TABLE} SET restored = 1 WHERE id = ?", (entry.entry_id,))
+            self._record(
+                con, item_action(kind, "restore"), name, 0, _text_checksum(text), archive
+            )
+            _check_quota_in(con)
+        return name
+
+    @contextlib.contextmanager
+    def _item_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on the workspace itself, under the writers' lock (created if new)."""
+        with self._locked():
+            if not self.path.exists():
+                self._create_empty()
+            with _connect(self.path) as con:
+                con.execute(
+                    f"CREATE TABLE IF NOT EXISTS {_ITEMS_TABLE} (kind TEXT NOT NULL, "
+                    "name TEXT NOT NULL, payload TEXT NOT NULL, saved_utc TEXT NOT NULL, "
+                    "PRIMARY KEY (kind, name))"
+                )
+                con.execute(
+                    f"CREATE TABLE IF NOT EXISTS {_ITEM_ARCHIVE_TABLE} ("
+                    "id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, "
+                    "name TEXT NOT NULL, payload TEXT NOT NULL)"
+                )
+                _ensure_audit(con)
+                yield con
+
+    def _create_empty(self) -> None:
+        """Create an empty GeoPackage at :attr:`path` atomically (GDAL can add layers to it)."""
+        tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex}.tmp.gpkg")
+        try:
+            with contextlib.closing(sqlite3.connect(tmp)) as con:
+                con.executescript(_EMPTY_GPKG)
+                con.commit()
+            tmp.replace(self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -262,8 +404,9 @@ class GeoPackageWorkspace:
                             layer_id,
                             title,
                             len(plain),
-                            # The time is also the cache key of this version.
-                            datetime.now(UTC).isoformat(timespec="seconds"),
+                            # The time is also the cache key (and tile folder) of this version:
+                            # to the microsecond, so a replacement in the same second is new.
+                            datetime.now(UTC).isoformat(timespec="microseconds"),
                             json.dumps(report, ensure_ascii=False, default=str),
                             json.dumps(warnings, ensure_ascii=False),
                         ),
@@ -361,17 +504,88 @@ class GeoPackageWorkspace:
             tmp.unlink(missing_ok=True)
 
 
+def _quota_error(quota: int) -> SpatialError:
+    mb = quota / 1024 / 1024
+    return SpatialError(
+        f"工作区已满（上限 {mb:.0f} MB）：请先删除不用的图层，或请管理员调高上限。",
+        f"The workspace is full (limit {mb:.0f} MB): remove layers you no longer need, "
+        "or ask the administrator to raise the limit.",
+    )
+
+
 def _check_quota(path: Path) -> None:
     """Refuse a workspace that would outgrow the quota (one bilingual message)."""
     quota = workspace_quota_bytes()
     size = path.stat().st_size if path.exists() else 0
     if size > quota:
-        mb = quota / 1024 / 1024
-        raise SpatialError(
-            f"工作区已满（上限 {mb:.0f} MB）：请先删除不用的图层，或请管理员调高上限。",
-            f"The workspace is full (limit {mb:.0f} MB): remove layers you no longer need, "
-            "or ask the administrator to raise the limit.",
-        )
+        raise _quota_error(quota)
+
+
+def _put_item(con: sqlite3.Connection, kind: str, title: str, text: str) -> None:
+    con.execute(
+        f"INSERT OR REPLACE INTO {_ITEMS_TABLE} (kind, name, payload, saved_utc) "
+        "VALUES (?, ?, ?, ?)",
+        # The time is the document's cache key: to the microsecond, so every save is new.
+        (kind, title, text, datetime.now(UTC).isoformat(timespec="microseconds")),
+    )
+
+
+def _archive_item(con: sqlite3.Connection, kind: str, title: str) -> str:
+    """Keep the stored document ``kind``/``title`` (if any); return its audit archive."""
+    row = con.execute(
+        f"SELECT payload FROM {_ITEMS_TABLE} WHERE kind = ? AND name = ?", (kind, title)
+    ).fetchone()
+    if row is None:
+        return ""
+    cur = con.execute(
+        f"INSERT INTO {_ITEM_ARCHIVE_TABLE} (kind, name, payload) VALUES (?, ?, ?)",
+        (kind, title, row[0]),
+    )
+    return f"{ITEM_ARCHIVE}{cur.lastrowid}"
+
+
+def _text_checksum(text: object) -> str:
+    """:func:`spatial.audit.json_checksum` of a stored document ("" if it does not parse)."""
+    try:
+        doc = json.loads(str(text))
+    except ValueError:
+        return ""
+    return json_checksum(doc) if isinstance(doc, dict) else ""
+
+
+def _check_quota_in(con: sqlite3.Connection) -> None:
+    """Refuse (roll back) a transaction that would grow the workspace past the quota."""
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    size = con.execute("PRAGMA page_size").fetchone()[0]
+    quota = workspace_quota_bytes()
+    if int(pages) * int(size) > quota:
+        raise _quota_error(quota)
+
+
+# The least a file needs for GDAL to open it as a GeoPackage and add layers to it
+# (OGC GeoPackage 1.2: application id, user version and the three mandatory tables).
+_EMPTY_GPKG = """
+PRAGMA application_id = 1196444487;
+PRAGMA user_version = 10200;
+CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
+  organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+  definition TEXT NOT NULL, description TEXT);
+INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined',
+  'undefined cartesian coordinate reference system');
+INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined',
+  'undefined geographic coordinate reference system');
+CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+  identifier TEXT UNIQUE, description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+  geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL,
+  m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+"""
 
 
 def _read_gpkg(path: Path, layer: str) -> gpd.GeoDataFrame:

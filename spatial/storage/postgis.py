@@ -15,7 +15,6 @@ collide after PostgreSQL's 63-byte truncation or need quoting rules.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -26,11 +25,19 @@ import pandas as pd
 import sqlalchemy as sa
 
 from spatial._errors import SpatialError
-from spatial.audit import AuditEntry, action_for, layer_checksum
+from spatial.audit import (
+    ITEM_ARCHIVE,
+    AuditEntry,
+    action_for,
+    item_action,
+    json_checksum,
+    layer_checksum,
+)
 from spatial.crs import WGS84
-from spatial.db import ROLES, audit, items, layer_versions, projects
+from spatial.db import ROLES, audit, item_archive, items, layer_versions, projects
 from spatial.storage.base import (
     UserLayerInfo,
+    check_item_kind,
     check_layer_name,
     missing_layer_error,
     normalise_title,
@@ -173,7 +180,10 @@ class PostGISStore:
         ]
 
     def restore(self, entry_id: int) -> str:
-        """Make the version kept by audit record ``entry_id`` current again (admins only)."""
+        """Make the version kept by audit record ``entry_id`` current again (admins only).
+
+        The record may keep a layer or a project document (rule table, statistics).
+        """
         self._require("admin")
         with self.engine.begin() as con:
             self._lock_project(con)
@@ -186,6 +196,8 @@ class PostGISStore:
                 raise SpatialError(
                     "这条记录没有可恢复的图层。", "This record has no layer that can be restored."
                 )
+            if entry.archive.startswith(ITEM_ARCHIVE):
+                return self._restore_item(con, entry)
             version = con.execute(
                 sa.select(layer_versions).where(
                     layer_versions.c.id == int(entry.archive),
@@ -217,21 +229,22 @@ class PostGISStore:
 
     # --- scenarios, rule tables, statistics -----------------------------------------------------
 
-    def save_item(self, kind: str, name: str, payload: dict[str, Any]) -> None:
-        """Keep a JSON document of the project (``kind``: scenario, rules, statistics)."""
+    def save_item(
+        self, kind: str, name: str, payload: dict[str, Any], count: int = 0
+    ) -> None:
+        """Keep a JSON document of the project (``kind``: scenario, rules, statistics), audited.
+
+        A document it replaces is kept for a restore, like a replaced layer.
+        """
         self._require("editor")
+        check_item_kind(kind)
         title = normalise_title(name)
-        stmt = sa.dialects.postgresql.insert(items).values(
-            project_id=self.project_id, kind=kind, name=title, payload=payload, saved_utc=_now()
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["project_id", "kind", "name"],
-            set_={"payload": stmt.excluded.payload, "saved_utc": stmt.excluded.saved_utc},
-        )
+        doc = _jsonable(payload)
         with self.engine.begin() as con:
-            con.execute(stmt)
-            if kind == "scenario":
-                self._record(con, "scenario", title, 0, _json_checksum(payload), "")
+            self._lock_project(con)
+            archive = self._archive_item(con, kind, title)
+            self._put_item(con, kind, title, doc)
+            self._record(con, item_action(kind), title, count, json_checksum(doc), archive)
 
     def load_item(self, kind: str, name: str) -> dict[str, Any] | None:
         """A project's JSON document, or None."""
@@ -239,7 +252,7 @@ class PostGISStore:
             row = con.execute(
                 sa.select(items.c.payload).where(
                     items.c.project_id == self.project_id,
-                    items.c.kind == kind,
+                    items.c.kind == check_item_kind(kind),
                     items.c.name == normalise_title(name),
                 )
             ).first()
@@ -247,13 +260,78 @@ class PostGISStore:
 
     def list_items(self, kind: str) -> list[str]:
         """Names of the project's documents of one kind, sorted."""
+        return sorted(self.item_versions(kind))
+
+    def item_versions(self, kind: str) -> dict[str, str]:
+        """Name -> ``saved_utc`` of the project's documents of one kind."""
         with self.engine.connect() as con:
             rows = con.execute(
-                sa.select(items.c.name)
-                .where(items.c.project_id == self.project_id, items.c.kind == kind)
+                sa.select(items.c.name, items.c.saved_utc)
+                .where(items.c.project_id == self.project_id,
+                       items.c.kind == check_item_kind(kind))
                 .order_by(items.c.name)
             ).all()
-        return [str(r.name) for r in rows]
+        return {str(r.name): str(r.saved_utc) for r in rows}
+
+    def delete_item(self, kind: str, name: str) -> None:
+        """Remove a document of the project (kept for a restore, audited); missing is no error."""
+        self._require("editor")
+        check_item_kind(kind)
+        title = normalise_title(name)
+        with self.engine.begin() as con:
+            self._lock_project(con)
+            row = self._item(con, kind, title)
+            if row is None:
+                return
+            archive = self._archive_item(con, kind, title)
+            con.execute(sa.delete(items).where(
+                (items.c.project_id == self.project_id) & (items.c.kind == kind)
+                & (items.c.name == title)
+            ))
+            self._record(
+                con, item_action(kind, "delete"), title, 0, json_checksum(dict(row.payload)),
+                archive,
+            )
+
+    def _item(self, con: sa.Connection, kind: str, title: str) -> Any:
+        return con.execute(sa.select(items.c.payload).where(
+            (items.c.project_id == self.project_id) & (items.c.kind == kind)
+            & (items.c.name == title)
+        )).first()
+
+    def _put_item(self, con: sa.Connection, kind: str, title: str, doc: dict[str, Any]) -> None:
+        stmt = sa.dialects.postgresql.insert(items).values(
+            project_id=self.project_id, kind=kind, name=title, payload=doc, saved_utc=_now()
+        )
+        con.execute(stmt.on_conflict_do_update(
+            index_elements=["project_id", "kind", "name"],
+            set_={"payload": stmt.excluded.payload, "saved_utc": stmt.excluded.saved_utc},
+        ))
+
+    def _archive_item(self, con: sa.Connection, kind: str, title: str) -> str:
+        """Keep the stored document ``kind``/``title`` (if any); return its audit archive."""
+        row = self._item(con, kind, title)
+        if row is None:
+            return ""
+        kept = con.execute(item_archive.insert().values(
+            project_id=self.project_id, kind=kind, name=title, payload=row.payload,
+        ).returning(item_archive.c.id)).scalar_one()
+        return f"{ITEM_ARCHIVE}{kept}"
+
+    def _restore_item(self, con: sa.Connection, entry: Any) -> str:
+        """Put back the document kept by ``entry`` (in the caller's transaction)."""
+        kept = con.execute(sa.select(item_archive).where(
+            item_archive.c.id == int(entry.archive[len(ITEM_ARCHIVE):]),
+            item_archive.c.project_id == self.project_id,
+        )).first()
+        if kept is None:
+            raise SpatialError("这条记录没有可恢复的内容。", "This record has nothing to restore.")
+        archive = self._archive_item(con, kept.kind, kept.name)
+        self._put_item(con, kept.kind, kept.name, dict(kept.payload))
+        con.execute(audit.update().where(audit.c.id == entry.id).values(restored=True))
+        self._record(con, item_action(kept.kind, "restore"), kept.name, 0,
+                     json_checksum(dict(kept.payload)), archive)
+        return str(kept.name)
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -360,9 +438,3 @@ def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
     """A JSON-safe copy (import reports may hold numpy numbers and the like)."""
     result: dict[str, Any] = json.loads(json.dumps(value, ensure_ascii=False, default=str))
     return result
-
-
-def _json_checksum(payload: dict[str, Any]) -> str:
-    """SHA-256 of a JSON document in a canonical form (sorted keys)."""
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

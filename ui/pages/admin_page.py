@@ -12,11 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from spatial._errors import SpatialError
-from spatial.audit import action_label
+from spatial.audit import action_label, is_item_entry
 from spatial.auth import create_user
 from spatial.db import ROLES, engine_from_env, office_mode
 from spatial.projects import add_member, create_project
-from ui.data import current_store
+from ui.data import current_store, refresh_tiles
 from ui.i18n import current_lang, t
 from ui.pages.import_page import md_escape
 from ui.session import current_user
@@ -42,8 +42,8 @@ def _audit_section() -> None:
             t("时间（UTC）", "Time (UTC)"): [e.at_utc.replace("T", " ")[:19] for e in entries],
             t("操作人", "By"): [e.actor for e in entries],
             t("操作", "Action"): [action_label(e.action, lang) for e in entries],
-            t("图层/方案", "Layer/scenario"): [e.title for e in entries],
-            t("要素数", "Features"): [e.feature_count for e in entries],
+            t("图层/方案/表格", "Layer/scenario/table"): [e.title for e in entries],
+            t("要素数/行数", "Features/rows"): [e.feature_count for e in entries],
             t("校验码（SHA-256 前 12 位）", "Checksum (SHA-256, first 12)"): [
                 e.checksum[:12] for e in entries
             ],
@@ -54,16 +54,18 @@ def _audit_section() -> None:
     restorable = [e for e in entries if e.restorable]
     if not restorable:
         return
-    st.markdown(t("**可恢复的图层**", "**Layers that can be restored**"))
+    st.markdown(t("**可恢复的图层与表格**", "**Layers and tables that can be restored**"))
     for e in restorable:
         cols = st.columns([7, 2])
+        item = is_item_entry(e)  # a rule table or statistics sheet: rows, not features
+        when = e.at_utc[:19].replace("T", " ")
+        size_zh = "" if item else f" · {e.feature_count} 个要素"
+        size_en = "" if item else f" · {e.feature_count} features"
         cols[0].markdown(
             md_escape(
                 t(
-                    f"{e.at_utc[:19].replace('T', ' ')} · {action_label(e.action, 'zh')} · "
-                    f"“{e.title}” · {e.feature_count} 个要素",
-                    f"{e.at_utc[:19].replace('T', ' ')} · {action_label(e.action, 'en')} · "
-                    f"“{e.title}” · {e.feature_count} features",
+                    f"{when} · {action_label(e.action, 'zh')} · “{e.title}”{size_zh}",
+                    f"{when} · {action_label(e.action, 'en')} · “{e.title}”{size_en}",
                 )
             )
         )
@@ -73,9 +75,16 @@ def _audit_section() -> None:
             except SpatialError as err:
                 st.error(md_escape(err.message(lang)))
                 return
-            st.session_state["admin_notice"] = t(
-                f"已恢复图层“{md_escape(title)}”。", f"Restored the layer “{md_escape(title)}”."
-            )
+            if item:
+                st.session_state["admin_notice"] = t(
+                    f"已恢复“{md_escape(title)}”。", f"Restored “{md_escape(title)}”."
+                )
+            else:
+                refresh_tiles(store)  # the restored version is current: tiles for it
+                st.session_state["admin_notice"] = t(
+                    f"已恢复图层“{md_escape(title)}”。",
+                    f"Restored the layer “{md_escape(title)}”.",
+                )
             st.rerun()
 
 

@@ -55,7 +55,13 @@ from spatial.coverage import (
     unsnapped_table,
 )
 from spatial.coverage_inputs import INPUT_GEOMETRY, POPULATION_COLUMNS, geometry_family
-from spatial.coverage_rules import ANY_TYPE, CoverageRules, load_rules
+from spatial.coverage_rules import (
+    ANY_TYPE,
+    RULES_ITEM,
+    CoverageRules,
+    load_rules,
+    rules_from_payload,
+)
 from spatial.crs import gcj02_to_wgs84
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN
@@ -232,11 +238,32 @@ def _inputs() -> dict[str, _Input]:
 
 
 def _rules() -> CoverageRules:
-    rules = st.session_state.get("cov_rules")
-    if rules is None:
-        rules = load_rules()
-        st.session_state["cov_rules"] = rules
-    assert isinstance(rules, CoverageRules)
+    """The rule table in force: the project's saved one, else the shipped default.
+
+    Kept in the session per (store, saved version), so the model is rebuilt only
+    when the project's table changes (or this session applies its own edit).
+    """
+    try:
+        store = current_store()
+        saved = store.item_versions("rules").get(RULES_ITEM)
+        source: tuple[str, str | None] = (store.key, saved)
+    except (SpatialError, OSError):
+        store, saved, source = None, None, ("", None)
+    held = st.session_state.get("cov_rules")
+    if isinstance(held, tuple) and held[0] == source and isinstance(held[1], CoverageRules):
+        return held[1]
+    rules = load_rules()
+    if store is not None and saved is not None:
+        try:
+            payload = store.load_item("rules", RULES_ITEM)
+            if payload is not None:
+                rules = rules_from_payload(payload)
+        except (SpatialError, OSError) as err:
+            st.session_state["cov_error"] = t(
+                "项目中保存的规则表无法使用，已改用默认规则：",
+                "The project's saved rule table cannot be used; the default rules apply: ",
+            ) + (err.message(current_lang()) if isinstance(err, SpatialError) else "")
+    st.session_state["cov_rules"] = (source, rules)
     return rules
 
 

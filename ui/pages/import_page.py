@@ -33,7 +33,7 @@ from spatial.storage import ProjectStore as GeoPackageWorkspace
 from spatial.storage import UserLayerInfo
 from spatial.tables import to_safe_csv
 from spatial.text import escape_markdown
-from ui.data import current_store
+from ui.data import current_store, refresh_tiles
 from ui.i18n import current_lang, t
 
 __all__ = ["render"]
@@ -315,8 +315,11 @@ def _save_all(ws: GeoPackageWorkspace, layers: list[tuple[str, Any]]) -> None:
     for title, gdf in layers:
         notice = _save(ws, title, gdf)
         if notice is None:
+            refresh_tiles(ws)  # for the layers saved before the one that failed
             return
         notices.append(notice)
+    # City-scale layers get their tiles now, not when the map first shows them.
+    refresh_tiles(ws)
     st.session_state[_K_NOTICE] = " ".join(notices)
     # A new uploader key clears the widget, so the same file is not offered again.
     st.session_state[_K_UPLOADER] = st.session_state.get(_K_UPLOADER, 0) + 1
@@ -400,6 +403,7 @@ def _layer_row(ws: GeoPackageWorkspace, info: UserLayerInfo) -> None:
                 except SpatialError as err:  # e.g. a viewer's crafted request
                     st.error(md_escape(_msg(err)))
                     return
+                refresh_tiles(ws)  # the removed layer's tiles go too
                 st.session_state[_K_NOTICE] = t(
                     f"已删除图层“{md_escape(info.title)}”。",
                     f"Removed the layer “{md_escape(info.title)}”.",

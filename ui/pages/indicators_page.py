@@ -19,7 +19,6 @@ values as a :class:`spatial.export.ChoroplethLayer` (session key
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ from streamlit_folium import st_folium
 
 import layers
 from spatial._errors import SpatialError
+from spatial.audit import json_checksum
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
 from spatial.classify import (
     DEFAULT_PALETTE,
@@ -53,6 +53,7 @@ from spatial.classify import (
     scheme_name,
     target_status,
 )
+from spatial.coverage_rules import RULES_ITEM, CoverageRules, load_rules, rules_from_payload
 from spatial.crs import WGS84, shift_geometry_to_gcj02
 from spatial.export import ChoroplethLayer
 from spatial.indicators import (
@@ -71,7 +72,7 @@ from spatial.plan_indicators import (
     plan_table,
     plan_targets_table,
 )
-from spatial.statistics_import import Statistics, import_statistics
+from spatial.statistics_import import Statistics
 from spatial.tables import to_safe_csv
 from spatial.text import escape_markdown, escape_text
 from spatial.view import IndicatorSelection, View, bbox_from_view
@@ -79,6 +80,7 @@ from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson
 from ui.data import current_store, layer_mtime, plan_layer, secrets_or_none
 from ui.export_panel import render_indicator_export_panel
 from ui.i18n import current_lang, t
+from ui.statistics_panel import statistics_panel
 
 __all__ = ["render"]
 
@@ -215,29 +217,31 @@ def _computed(
 @st.cache_data(show_spinner=False, max_entries=8)
 def _coverage(
     area_key: str, version: str, _areas: gpd.GeoDataFrame,
-    _sources: Mapping[str, gpd.GeoDataFrame],
+    _sources: Mapping[str, gpd.GeoDataFrame], _rules: CoverageRules,
 ) -> pd.DataFrame:
-    """Living-circle coverage shares per area (walking network; cached, it is the slow part)."""
+    """Living-circle coverage shares per area (walking network; cached, it is the slow part).
+
+    ``version`` covers the data and the rule table (:func:`_project_rules`).
+    """
     del version
     from spatial.coverage import analyse, unit_table
-    from spatial.coverage_rules import load_rules
 
     model, weights = analyse(
-        _sources["roads"], _sources["facilities"], _sources["communities"], load_rules(),
+        _sources["roads"], _sources["facilities"], _sources["communities"], _rules,
         units={area_key: _areas},
     )
     return coverage_shares(unit_table(model, weights), area_key)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _statistics(
-    digest: str, filename: str, area_key: str, version: str, key_column: str | None,
-    _data: bytes, _areas: gpd.GeoDataFrame,
-) -> Statistics:
-    """An uploaded sheet joined to an area set (cached per file content and area set)."""
-    del digest, area_key, version
-    return import_statistics(_data, filename, pd.DataFrame(_areas.drop(columns="geometry")),
-                             key_column=key_column)
+def _project_rules() -> tuple[str, CoverageRules]:
+    """The project's 生活圈 rule table (as the coverage page applies it) and its version key."""
+    try:
+        payload = current_store().load_item("rules", RULES_ITEM)
+        if payload is not None:
+            return json_checksum(payload), rules_from_payload(payload)
+    except (SpatialError, OSError):
+        pass  # unreadable or unusable: the coverage page says so; the default applies
+    return "default", load_rules()
 
 
 @st.cache_data(show_spinner=False)
@@ -632,50 +636,6 @@ def _write_url(selection: IndicatorSelection) -> None:
         st.query_params.update(changed)
 
 
-def _upload(area_set: AreaSet, areas: gpd.GeoDataFrame, lang: str) -> Statistics | None:
-    """The statistics upload: file, key column, and the report of what did not match."""
-    title = t("上传统计表（CSV 或 Excel .xlsx）", "Upload statistics (CSV or Excel .xlsx)")
-    with st.expander(title, expanded=False):
-        st.caption(t(
-            "每行一个区域，一列为区域名称或编号（与地图一致），"
-            "其余各列为数值，如 亩均税收、规上企业数、产值。"
-            "表头可带单位，如“产值（亿元）”。支持 UTF-8、GBK 编码的 CSV 和 .xlsx。",
-            "One row per area, one column with the area name or id (as on the map), the other "
-            "columns numbers such as tax per mu, enterprises or output. A header may carry its "
-            "unit, e.g. “产值（亿元）”. CSV in UTF-8 or GBK, and .xlsx, are accepted.",
-        ))
-        up = st.file_uploader(t("统计表", "Statistics sheet"), type=["csv", "xlsx"],
-                              key="ind_upload")
-        if up is None:
-            return None
-        data = up.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
-        key_choice = st.session_state.get("ind_key_column", "")
-        try:
-            stats = _statistics(digest, up.name, area_set.id,
-                                area_set.version + "|" + ",".join(areas["id"]),
-                                key_choice or None, data, areas)
-        except SpatialError as err:
-            st.error(err.message(lang))
-            return None
-        rep = stats.report
-        columns = ["", *[h for h in (rep.key_column, *rep.numeric_columns, *rep.text_columns)]]
-        if key_choice not in columns:
-            st.session_state["ind_key_column"] = ""
-        # Labels are made now, not inside format_func (which may run outside the script).
-        automatic = t(f"自动（{rep.key_column}）", f"automatic ({rep.key_column})")
-        st.selectbox(t("区域键列", "Area key column"), columns, key="ind_key_column",
-                     format_func=lambda c: c or automatic)
-        (st.success if rep.clean else st.warning)(rep.summary(lang))
-        problems = rep.problems(lang)
-        if len(problems):
-            st.dataframe(problems, hide_index=True, width="stretch")
-        if rep.text_columns:
-            st.caption(t("以下列不是数值，未用于制图：", "Not numeric, not offered for mapping: ")
-                       + "、".join(escape_markdown(c) for c in rep.text_columns))
-        return stats
-
-
 def _plan_section(plan: list[PlanIndicator], lang: str) -> None:
     st.subheader(t("规划主要指标（表1）", "The plan's main indicators (Table 1)"))
     table = plan_table(plan, lang)
@@ -806,8 +766,9 @@ def render() -> None:
         return
     if {"roads", "facilities", "communities"} <= set(sources):
         try:
-            cov = _coverage(area_set.id, area_set.version + "|" + version, area_set.areas,
-                            sources)
+            rules_key, rules = _project_rules()
+            cov = _coverage(area_set.id, f"{area_set.version}|{version}|{rules_key}",
+                            area_set.areas, sources, rules)
             computed = computed.join(cov, how="left")
         except SpatialError as err:
             st.warning(t("生活圈覆盖率无法计算：", "Living-circle coverage unavailable: ")
@@ -817,7 +778,7 @@ def render() -> None:
         st.caption(t("尚未发布、暂不能计算的来源图层：", "Source layers not published yet: ")
                    + ", ".join(missing_sources))
 
-    stats = _upload(area_set, areas, lang)
+    stats = statistics_panel(area_set.id, area_set.version, areas, lang)
     options = _options(computed, stats, lang, plan, pd.Index(areas["id"]))
     origins = {
         "computed": t("计算指标", "Computed"),

@@ -29,7 +29,7 @@ from spatial.map_compare import CompareSupport, compare_overlays
 from spatial.map_overlays import ClickHighlight, faded_payload, highlight_overlay
 from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
 from spatial.text import escape_text
-from spatial.tiles import TileSet, ensure_tiles, needs_tiles, tile_overlay
+from spatial.tiles import TileSet, ensure_tiles, needs_tiles, tile_fields, tile_overlay
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
     LayerPayload,
@@ -155,23 +155,31 @@ def _user_budget_note(path: str, title: str, saved_utc: str, budget: int, lang: 
     return "" if note is None else md_escape(note.message(title, lang))
 
 
-def _user_tiles(layer_id: str, loaded: _Loaded) -> Any:
-    """The vector-tile overlay of a city-scale uploaded layer (tiles built once per version)."""
+def _user_tiles(layer_id: str, loaded: _Loaded, gcj02: bool) -> Any:
+    """The vector-tile overlay of a city-scale uploaded layer.
+
+    Its tiles were built when it was saved; the 高德 (GCJ-02) set is built on
+    its first view there, shifted exactly as the GeoJSON layers are.
+    """
     key, title, saved_utc, _n = loaded.user_keys[layer_id]
     spec = loaded.specs[layer_id]
+    gdf = loaded.frames[layer_id]
+    args = (key, title, saved_utc, layer_id, tile_fields(gdf), gcj02)
     with st.spinner(t("正在生成矢量切片…", "Building vector tiles…")):
-        tileset = _tileset(key, title, saved_utc, layer_id, spec.tooltip[:4],
-                           _gdf=loaded.frames[layer_id])
+        tileset = _tileset(*args, _gdf=gdf)
+        if not (tileset.directory / "meta.json").is_file():  # pruned by another process
+            _tileset.clear()
+            tileset = _tileset(*args, _gdf=gdf)
     return tile_overlay(tileset, spec.style.colour, title)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _tileset(
-    key: str, title: str, saved_utc: str, layer_id: str, fields: tuple[str, ...],
+    key: str, title: str, saved_utc: str, layer_id: str, fields: tuple[str, ...], gcj02: bool,
     _gdf: gpd.GeoDataFrame,
 ) -> TileSet:
     del title  # cache key only
-    return ensure_tiles(_gdf, key, layer_id, saved_utc, fields=fields)
+    return ensure_tiles(_gdf, key, layer_id, saved_utc, fields=fields, gcj02=gcj02)
 
 
 @dataclass
@@ -634,7 +642,7 @@ def _map_and_panel(loaded: _Loaded, visible: list[str], lang: str, key: str | No
     for layer_id in visible:
         if layer_id in loaded.user_keys and needs_tiles(len(loaded.frames[layer_id])):
             # City-scale: vector tiles, not one GeoJSON payload (identify stays server-side).
-            overlays.append(_user_tiles(layer_id, loaded))
+            overlays.append(_user_tiles(layer_id, loaded, bm.gcj02))
             tiled = True
             continue
         if layer_id in loaded.user_keys:
