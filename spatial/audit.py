@@ -33,6 +33,11 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "restore": ("恢复图层", "Layer restored"),
     "scenario": ("方案修改", "Scenario changed"),
     "scenario_delete": ("删除方案", "Scenario deleted"),
+    # Markups (批注): the title is "#number comment…"; the record names no layer.
+    "markup_create": ("新建批注", "Markup created"),
+    "markup_edit": ("修改批注", "Markup edited"),
+    "markup_reply": ("回复批注", "Markup replied to"),
+    "markup_delete": ("删除批注", "Markup deleted"),
 }
 
 # Layers that hold scenarios (方案) rather than map data: their changes are "scenario changes".

@@ -21,6 +21,7 @@ import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -291,11 +292,15 @@ class MarkupStore:
 
     # --- reading ------------------------------------------------------------------------------
 
+    @property
+    def can_write(self) -> bool:
+        """Whether this store's user may create, edit, reply to and delete markups."""
+        return True
+
     def markups(self) -> list[Markup]:
         """Return every markup of the project, by number."""
         try:
-            gdf = _read_or_empty(self.store, self.layer, _COLUMNS)
-            out = [_from_row(row) for row in gdf.to_dict("records")]
+            out = self._read()
         except SpatialError:
             raise
         except (OSError, ValueError, RuntimeError, KeyError, TypeError, sqlite3.Error) as exc:
@@ -303,6 +308,15 @@ class MarkupStore:
             raise SpatialError("批注数据无法读取（文件可能已损坏）。",
                                "The markups could not be read (the file may be damaged).") from exc
         return sorted(out, key=lambda m: m.no)
+
+    def _read(self) -> list[Markup]:
+        """The stored markups (any order); storage errors propagate to :meth:`markups`."""
+        gdf = _read_or_empty(self.store, self.layer, _COLUMNS)
+        return [_from_row(row) for row in gdf.to_dict("records")]
+
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """What one change runs inside: here a lock per layer and server process."""
+        return _layer_lock(self.store, self.layer)
 
     def get(self, markup_id: str) -> Markup:
         """Return one markup by id, or raise when it is gone."""
@@ -377,23 +391,23 @@ class MarkupStore:
 
     def create(self, geometry: BaseGeometry, category: str, comment: str, author: str) -> Markup:
         """Check and store a new markup; record it in the audit trail."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             return self._create(geometry, category, comment, author)
 
     def edit(self, markup_id: str, actor: str, *, category: str | None = None,
              comment: str | None = None) -> Markup:
         """Change a markup's category and/or comment; record the change."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             return self._edit(markup_id, actor, category=category, comment=comment)
 
     def reply(self, markup_id: str, author: str, text: str) -> Markup:
         """Append a reply to a markup's thread; record it."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             return self._reply(markup_id, author, text)
 
     def delete(self, markup_id: str, actor: str) -> None:
         """Remove a markup (and its thread); record what was removed."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             self._delete(markup_id, actor)
 
     def _write(self, markups: Sequence[Markup]) -> None:
@@ -531,6 +545,7 @@ def draw_markups(
     *,
     comments: bool = True,
     max_lines: int = 8,
+    frame_legend: bool = True,
 ) -> list[str]:
     """Draw markups on a map axes: symbols, numbered callouts and a list of comments.
 
@@ -548,6 +563,8 @@ def draw_markups(
         Also list "number · category · comment" in a box in the upper-left corner.
     max_lines : int
         At most this many comment lines (the rest is summarised in one line).
+    frame_legend : bool
+        Draw a small legend in the frame's corner (off when the page legend lists them).
 
     Returns
     -------
@@ -592,7 +609,7 @@ def draw_markups(
                 fontsize=6, zorder=32, parse_math=False,
                 bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#888888",
                       "alpha": 0.9, "lw": 0.5})
-    if used:  # the legend row: one symbol per category used, in the map frame's corner
+    if used and frame_legend:  # one symbol per category used, in the map frame's corner
         handles = [Line2D([], [], marker="o", ls="", ms=6, mec="white", label=name,
                           mfc=CATEGORY_COLOURS[next(c for c in CATEGORIES
                                                     if category_name(c, lang) == name)])
