@@ -537,6 +537,11 @@ def audit_table(records: Sequence[AuditRecord], lang: str = "zh") -> pd.DataFram
 # --- printing ------------------------------------------------------------------------------------
 
 
+# Above the plan layers (10 + their order) and the export's names (70+): a markup is the
+# point of the figure it is printed on.
+_Z = 80
+
+
 def draw_markups(
     ax: Any,
     markups: Sequence[Markup],
@@ -583,17 +588,17 @@ def draw_markups(
         for part in getattr(geom, "geoms", [geom]):
             if part.geom_type == "Point":
                 ax.plot([part.x], [part.y], marker="o", ms=7, mfc=colour, mec="white", mew=1.2,
-                        zorder=30)
+                        zorder=_Z + 2)
             elif part.geom_type == "LineString":
                 xs, ys = part.xy
-                ax.plot(xs, ys, color=colour, lw=2.2, zorder=29)
+                ax.plot(xs, ys, color=colour, lw=2.2, zorder=_Z + 1)
             elif part.geom_type == "Polygon":
                 xs, ys = part.exterior.xy
-                ax.fill(xs, ys, facecolor=colour, alpha=0.15, zorder=28)
-                ax.plot(xs, ys, color=colour, lw=1.8, ls="--", zorder=29)
+                ax.fill(xs, ys, facecolor=colour, alpha=0.15, zorder=_Z)
+                ax.plot(xs, ys, color=colour, lw=1.8, ls="--", zorder=_Z + 1)
         anchor = geom.representative_point()  # the point itself for a point
         ax.annotate(str(m.no), (anchor.x, anchor.y), xytext=(6, 6), textcoords="offset points",
-                    fontsize=7, color="white", fontweight="bold", zorder=31, parse_math=False,
+                    fontsize=7, color="white", fontweight="bold", zorder=_Z + 3, parse_math=False,
                     bbox={"boxstyle": "circle,pad=0.25", "fc": colour, "ec": "white", "lw": 0.8})
         name = category_name(m.category, lang)
         if name not in used:
@@ -606,7 +611,7 @@ def draw_markups(
             lines.append(f"… 另有 {rest} 条批注" if lang != "en" else f"… {rest} more markups")
         # Top left: the export puts its scale bar in the lower-left corner of the frame.
         ax.text(0.01, 0.99, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
-                fontsize=6, zorder=32, parse_math=False,
+                fontsize=6, zorder=_Z + 4, parse_math=False,
                 bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#888888",
                       "alpha": 0.9, "lw": 0.5})
     if used and frame_legend:  # one symbol per category used, in the map frame's corner
@@ -616,7 +621,7 @@ def draw_markups(
                    for name in used]
         legend = ax.legend(handles=handles, loc="lower right", fontsize=6, title_fontsize=6,
                            title="Markups" if lang == "en" else "批注", framealpha=0.9)
-        legend.set_zorder(33)
+        legend.set_zorder(_Z + 5)
     label = "Markup: " if lang == "en" else "批注："
     return [label + name for name in used]
 

@@ -223,4 +223,4 @@ def test_admin_page_lists_markup_changes_in_the_shared_trail(team: Team) -> None
     table = at.table[0].value
     assert list(table.iloc[:, 1])[:3] == ["删除批注", "回复批注", "新建批注"]
     assert set(table.iloc[:3, 0]) == {team.editor}
-    assert table.iloc[2, 2].startswith("#1 <img src=x onerror=alert(1)>")
+    assert str(table.iloc[2, 2]).startswith("#1 <img src=x onerror=alert(1)>")

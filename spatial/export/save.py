@@ -21,6 +21,7 @@ from spatial.export.content import (
     BasemapImage,
     ChoroplethLayer,
     MapContent,
+    MapOverlay,
     _catalogue_source,
     _to_gk,
     focus_on_area,
@@ -143,6 +144,7 @@ def export_view(
     area: tuple[str, str] | None = None,
     content: MapContent | None = None,
     tianditu_key: str | None = None,
+    overlays: Sequence[MapOverlay] = (),
 ) -> ExportResult:
     """Export a view as one PNG or PDF page.
 
@@ -158,6 +160,8 @@ def export_view(
         Already prepared content (then the four above are not used).
     tianditu_key : str, optional
         Key for a 天地图 basemap.
+    overlays : sequence of MapOverlay
+        Extra content on top of the map with its legend rows (e.g. the project's markups).
 
     Returns
     -------
@@ -174,6 +178,8 @@ def export_view(
         content = content or prepare_content(
             view, layer_source=layer_source, extra_layers=extra_layers,
             choropleth=choropleth, area=area)
+        if overlays:
+            content = replace(content, overlays=(*content.overlays, *overlays))
         image, note = _basemap_for(content, options, tianditu_key)
         fig, info = render_page(content, options, basemap=image, basemap_note=note)
         title = options.title or default_title(options.lang or content.lang,
