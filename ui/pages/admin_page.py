@@ -42,7 +42,7 @@ def _audit_section() -> None:
             t("时间（UTC）", "Time (UTC)"): [e.at_utc.replace("T", " ")[:19] for e in entries],
             t("操作人", "By"): [e.actor for e in entries],
             t("操作", "Action"): [action_label(e.action, lang) for e in entries],
-            t("图层/方案", "Layer/scenario"): [e.title for e in entries],
+            t("图层/方案/批注", "Layer/scenario/markup"): [e.title for e in entries],
             t("要素数", "Features"): [e.feature_count for e in entries],
             t("校验码（SHA-256 前 12 位）", "Checksum (SHA-256, first 12)"): [
                 e.checksum[:12] for e in entries
