@@ -1,11 +1,12 @@
 """Markups (标注/批注): a point, line or area with a comment, a category and a reply thread.
 
 The planner draws on the map, writes a comment and picks a category (问题 / 建议 /
-核实). Markups are kept per project as one layer of a :class:`~spatial.storage.LayerStore`
-(today the desk-mode GeoPackage beside the user's workspace; the project store takes
-over through the same four methods). Every change — create, edit, reply, delete — is
-appended to an audit trail through :data:`AuditSink`, so the shared audit trail of the
-office deployment can replace :func:`store_audit_sink` with one argument.
+核实). In desk mode markups are kept per project as one layer of a
+:class:`~spatial.storage.LayerStore` (the GeoPackage beside the user's workspace) and every
+change — create, edit, reply, delete — is appended to an audit trail through
+:data:`AuditSink`. In office mode :class:`spatial.markups_office.OfficeMarkupStore` keeps them
+in the project in PostGIS and writes each change to the shared audit trail in the same
+transaction (it overrides the storage hooks of :class:`MarkupStore`).
 
 All text in a markup (comment, replies, author) is untrusted: this module keeps it as
 typed (minus control characters) and each place that shows it escapes it —

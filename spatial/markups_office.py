@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -74,8 +75,9 @@ class OfficeMarkupStore(MarkupStore):
         self.project = str(store.project_id)
         self.actor = store.actor
         self.role = store.role
-        self._payload: dict[str, Any] | None = None  # the project's document, in a change
-        self._con: sa.Connection | None = None
+        # The change under way (connection, the project's document) per thread: an object
+        # shared by two threads still runs two separate transactions.
+        self._local = threading.local()
 
     @property
     def can_write(self) -> bool:
@@ -91,6 +93,16 @@ class OfficeMarkupStore(MarkupStore):
         payload = dict(row.payload) if row is not None else {}
         return {"markups": list(payload.get("markups") or []),
                 "log": list(payload.get("log") or [])}
+
+    @property
+    def _con(self) -> sa.Connection | None:
+        con: sa.Connection | None = getattr(self._local, "con", None)
+        return con
+
+    @property
+    def _payload(self) -> dict[str, Any] | None:
+        payload: dict[str, Any] | None = getattr(self._local, "payload", None)
+        return payload
 
     def _current(self) -> dict[str, Any]:
         if self._payload is not None:
@@ -119,7 +131,7 @@ class OfficeMarkupStore(MarkupStore):
             raise SpatialError("您只有查看权限，不能新建、修改、回复或删除批注。",
                                "You may only view: adding, editing, replying to or deleting "
                                "markups is not allowed.")
-        if self._con is not None:  # one change at a time per object
+        if self._con is not None:  # one change at a time per object and thread
             raise RuntimeError("nested markup change")
         with self.engine.begin() as con:
             # Serialise the writers of this project across every app process (row lock).
@@ -127,7 +139,7 @@ class OfficeMarkupStore(MarkupStore):
                 projects.c.id == self.project_id).with_for_update()).first()
             if found is None:
                 raise SpatialError("项目不存在。", "The project does not exist.")
-            self._con, self._payload = con, self._load(con)
+            self._local.con, self._local.payload = con, self._load(con)
             try:
                 yield
                 stmt = sa.dialects.postgresql.insert(items).values(
@@ -138,7 +150,7 @@ class OfficeMarkupStore(MarkupStore):
                     set_={"payload": stmt.excluded.payload,
                           "saved_utc": stmt.excluded.saved_utc}))
             finally:
-                self._con, self._payload = None, None
+                self._local.con, self._local.payload = None, None
 
     def _transaction(self) -> AbstractContextManager[Any]:
         return self._change()

@@ -148,6 +148,24 @@ def test_a_change_and_its_record_are_one_transaction(
     assert [m["comment"] for m in payload["markups"]] == ["第一条"]
 
 
+def test_editors_saving_at_once_keep_every_markup_with_unique_numbers(team: Team) -> None:
+    """Two sessions (two store objects, as two app processes would have) write at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stores = [team.store(team.editor, team.p1), team.store(team.editor, team.p1)]
+
+    def add_six(s: int) -> list[int]:
+        return [stores[s].create(Point(114.30 + i / 1000, 35.70), "issue", f"并发 {i}", "x").no
+                for i in range(s * 6, s * 6 + 6)]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        numbers = [n for ns in pool.map(add_six, range(2)) for n in ns]
+    assert sorted(numbers) == list(range(1, 13))
+    kept = team.store(team.viewer, team.p1).markups()
+    assert sorted(m.comment for m in kept) == sorted(f"并发 {i}" for i in range(12))
+    assert len(_trail(team.engine, team.p1)) == 12
+
+
 # --- the pages, under AppTest, signed in ----------------------------------------------------------
 
 
