@@ -146,3 +146,22 @@ def test_map_page_export_popover_prints_the_markups_when_ticked(
     assert not at.exception, [e.value for e in at.exception]
     text = _pdf_text(at.session_state["export_file"][1])
     assert "批注（图中编号）" in text and "1·问题·$x^2${{7*7}}<b>粗</b>" in text
+
+
+def test_atlas_pages_list_the_markups_each_page_shows(store: MarkupStore) -> None:
+    from spatial.export import export_atlas
+    from spatial.export.content import _catalogue_source
+
+    _, parks = _catalogue_source("parks")
+    first = parks[parks.geometry.notna()].sort_values("id").iloc[0]
+    store.create(first.geometry.representative_point(), "verify", "园内核实", "丁")
+    result = export_atlas(VIEW, "parks", ExportOptions(map_date=DAY),
+                          overlays=[MarkupsOverlay(store.markups())])
+    assert len(result.pages) > 1
+    # The first page frames the first park: its markup is drawn and listed there.
+    assert "核实（1）" in result.pages[0].legend_labels
+    text = _pdf_text(result.data)
+    assert "园内核实" in text and "远在图外" not in text
+    for info in result.pages:  # a page lists markup rows only under their heading
+        rows = [r for r in info.legend_labels if r.startswith(("批注", "问题", "建议", "核实"))]
+        assert rows == [] or rows[0] == "批注（图中编号）"

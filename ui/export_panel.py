@@ -34,6 +34,7 @@ from spatial.basemaps import get_basemap, tianditu_key
 from spatial.export import (
     ChoroplethLayer,
     ExportOptions,
+    MapOverlay,
     default_title,
     export_atlas,
     export_view,
@@ -344,18 +345,24 @@ def render_indicator_export_panel(
 def render_atlas_download(
     view: View, area_layer: str, options: ExportOptions, key: str,
     choropleth: ChoroplethLayer | None = None,
+    overlays: Sequence[MapOverlay] = (),
+    made_of: object = None,
 ) -> None:
-    """A download button for an atlas: one PDF page per area of ``area_layer``."""
+    """A download button for an atlas: one PDF page per area of ``area_layer``.
+
+    ``overlays`` (e.g. the markups) are printed on every page; ``made_of`` is what they are
+    made of, for the file signature.
+    """
     pdf = replace(options, fmt="pdf")
     key_tdt = tianditu_key(secrets_or_none())
 
     def make() -> bytes:
         return export_atlas(view, area_layer, pdf, choropleth=choropleth,
-                            tianditu_key=key_tdt).data
+                            tianditu_key=key_tdt, overlays=overlays).data
 
     prepared_download(make, export_file_name(f"hebi-atlas-{area_layer}", pdf),
                       "application/pdf", key,
-                      file_signature(view, area_layer, pdf, choropleth is not None),
+                      file_signature(view, area_layer, pdf, choropleth is not None, made_of),
                       make_label=t("生成图集（PDF）", "Make the atlas (PDF)"))
 
 

@@ -204,6 +204,7 @@ def export_atlas(
     extra_layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     choropleth: ChoroplethLayer | None = None,
     tianditu_key: str | None = None,
+    overlays: Sequence[MapOverlay] = (),
 ) -> ExportResult:
     """Export one PDF page per area of a layer (each park, each living circle): an atlas.
 
@@ -222,6 +223,8 @@ def export_atlas(
         As for :func:`prepare_content`.
     tianditu_key : str, optional
         Key for a 天地图 basemap.
+    overlays : sequence of MapOverlay
+        Drawn on every page, each page listing in its legend what it shows (e.g. markups).
 
     Returns
     -------
@@ -244,6 +247,7 @@ def export_atlas(
     with _export_style(), _export_failure():
         base = prepare_content(view, layer_source=layer_source, extra_layers=extra_layers,
                                choropleth=choropleth)
+        base = replace(base, overlays=(*base.overlays, *overlays))
         areas_gk = _to_gk(gdf, base.epsg)
         with PdfPages(buf, metadata=_pdf_metadata(title, options.map_date)) as pdf:
             for i, (fid, _name) in enumerate(areas, start=1):

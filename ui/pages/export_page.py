@@ -186,7 +186,7 @@ def render() -> None:
             n = len(_features(layer_id))
             st.caption(t(f"共 {n} 页，PDF 格式。", f"{n} pages, PDF."))
             render_atlas_download(view, layer_id, options, f"{_KEY}_atlas_download",
-                                  choropleth=choro)
+                                  choropleth=choro, overlays=overlays, made_of=made_of)
             return
         _preview(view, options, area, choro, lang, overlays, made_of)
         key_tdt = tianditu_key(secrets_or_none())
