@@ -97,7 +97,7 @@ def _map(store_markups: list[Markup], lang: str, can_draw: bool = True) -> None:
         returned_objects=["last_active_drawing"],
         use_container_width=True, height=560,
     )
-    drawing = (out or {}).get("last_active_drawing")
+    drawing = (out or {}).get("last_active_drawing") if can_draw else None
     if drawing:
         sig = json.dumps(drawing, sort_keys=True)
         if sig != st.session_state.get(_CONSUMED):
