@@ -45,6 +45,11 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "statistics": ("保存统计表", "Statistics saved"),
     "statistics_delete": ("删除统计表", "Statistics removed"),
     "statistics_restore": ("恢复统计表", "Statistics restored"),
+    # Markups (批注): the title is "#number comment…"; the record names no layer.
+    "markup_create": ("新建批注", "Markup created"),
+    "markup_edit": ("修改批注", "Markup edited"),
+    "markup_reply": ("回复批注", "Markup replied to"),
+    "markup_delete": ("删除批注", "Markup deleted"),
 }
 
 # An audit record's ``archive`` that names a kept project document (not a layer) starts so.

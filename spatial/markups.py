@@ -1,11 +1,12 @@
 """Markups (标注/批注): a point, line or area with a comment, a category and a reply thread.
 
 The planner draws on the map, writes a comment and picks a category (问题 / 建议 /
-核实). Markups are kept per project as one layer of a :class:`~spatial.storage.LayerStore`
-(today the desk-mode GeoPackage beside the user's workspace; the project store takes
-over through the same four methods). Every change — create, edit, reply, delete — is
-appended to an audit trail through :data:`AuditSink`, so the shared audit trail of the
-office deployment can replace :func:`store_audit_sink` with one argument.
+核实). In desk mode markups are kept per project as one layer of a
+:class:`~spatial.storage.LayerStore` (the GeoPackage beside the user's workspace) and every
+change — create, edit, reply, delete — is appended to an audit trail through
+:data:`AuditSink`. In office mode :class:`spatial.markups_office.OfficeMarkupStore` keeps them
+in the project in PostGIS and writes each change to the shared audit trail in the same
+transaction (it overrides the storage hooks of :class:`MarkupStore`).
 
 All text in a markup (comment, replies, author) is untrusted: this module keeps it as
 typed (minus control characters) and each place that shows it escapes it —
@@ -21,6 +22,7 @@ import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -291,11 +293,15 @@ class MarkupStore:
 
     # --- reading ------------------------------------------------------------------------------
 
+    @property
+    def can_write(self) -> bool:
+        """Whether this store's user may create, edit, reply to and delete markups."""
+        return True
+
     def markups(self) -> list[Markup]:
         """Return every markup of the project, by number."""
         try:
-            gdf = _read_or_empty(self.store, self.layer, _COLUMNS)
-            out = [_from_row(row) for row in gdf.to_dict("records")]
+            out = self._read()
         except SpatialError:
             raise
         except (OSError, ValueError, RuntimeError, KeyError, TypeError, sqlite3.Error) as exc:
@@ -303,6 +309,15 @@ class MarkupStore:
             raise SpatialError("批注数据无法读取（文件可能已损坏）。",
                                "The markups could not be read (the file may be damaged).") from exc
         return sorted(out, key=lambda m: m.no)
+
+    def _read(self) -> list[Markup]:
+        """The stored markups (any order); storage errors propagate to :meth:`markups`."""
+        gdf = _read_or_empty(self.store, self.layer, _COLUMNS)
+        return [_from_row(row) for row in gdf.to_dict("records")]
+
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """What one change runs inside: here a lock per layer and server process."""
+        return _layer_lock(self.store, self.layer)
 
     def get(self, markup_id: str) -> Markup:
         """Return one markup by id, or raise when it is gone."""
@@ -377,23 +392,23 @@ class MarkupStore:
 
     def create(self, geometry: BaseGeometry, category: str, comment: str, author: str) -> Markup:
         """Check and store a new markup; record it in the audit trail."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             return self._create(geometry, category, comment, author)
 
     def edit(self, markup_id: str, actor: str, *, category: str | None = None,
              comment: str | None = None) -> Markup:
         """Change a markup's category and/or comment; record the change."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             return self._edit(markup_id, actor, category=category, comment=comment)
 
     def reply(self, markup_id: str, author: str, text: str) -> Markup:
         """Append a reply to a markup's thread; record it."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             return self._reply(markup_id, author, text)
 
     def delete(self, markup_id: str, actor: str) -> None:
         """Remove a markup (and its thread); record what was removed."""
-        with _layer_lock(self.store, self.layer):
+        with self._transaction():
             self._delete(markup_id, actor)
 
     def _write(self, markups: Sequence[Markup]) -> None:
@@ -523,6 +538,11 @@ def audit_table(records: Sequence[AuditRecord], lang: str = "zh") -> pd.DataFram
 # --- printing ------------------------------------------------------------------------------------
 
 
+# Above the plan layers (10 + their order) and the export's names (70+): a markup is the
+# point of the figure it is printed on.
+_Z = 80
+
+
 def draw_markups(
     ax: Any,
     markups: Sequence[Markup],
@@ -531,6 +551,7 @@ def draw_markups(
     *,
     comments: bool = True,
     max_lines: int = 8,
+    frame_legend: bool = True,
 ) -> list[str]:
     """Draw markups on a map axes: symbols, numbered callouts and a list of comments.
 
@@ -548,6 +569,8 @@ def draw_markups(
         Also list "number · category · comment" in a box in the upper-left corner.
     max_lines : int
         At most this many comment lines (the rest is summarised in one line).
+    frame_legend : bool
+        Draw a small legend in the frame's corner (off when the page legend lists them).
 
     Returns
     -------
@@ -566,17 +589,17 @@ def draw_markups(
         for part in getattr(geom, "geoms", [geom]):
             if part.geom_type == "Point":
                 ax.plot([part.x], [part.y], marker="o", ms=7, mfc=colour, mec="white", mew=1.2,
-                        zorder=30)
+                        zorder=_Z + 2)
             elif part.geom_type == "LineString":
                 xs, ys = part.xy
-                ax.plot(xs, ys, color=colour, lw=2.2, zorder=29)
+                ax.plot(xs, ys, color=colour, lw=2.2, zorder=_Z + 1)
             elif part.geom_type == "Polygon":
                 xs, ys = part.exterior.xy
-                ax.fill(xs, ys, facecolor=colour, alpha=0.15, zorder=28)
-                ax.plot(xs, ys, color=colour, lw=1.8, ls="--", zorder=29)
+                ax.fill(xs, ys, facecolor=colour, alpha=0.15, zorder=_Z)
+                ax.plot(xs, ys, color=colour, lw=1.8, ls="--", zorder=_Z + 1)
         anchor = geom.representative_point()  # the point itself for a point
         ax.annotate(str(m.no), (anchor.x, anchor.y), xytext=(6, 6), textcoords="offset points",
-                    fontsize=7, color="white", fontweight="bold", zorder=31, parse_math=False,
+                    fontsize=7, color="white", fontweight="bold", zorder=_Z + 3, parse_math=False,
                     bbox={"boxstyle": "circle,pad=0.25", "fc": colour, "ec": "white", "lw": 0.8})
         name = category_name(m.category, lang)
         if name not in used:
@@ -589,17 +612,17 @@ def draw_markups(
             lines.append(f"… 另有 {rest} 条批注" if lang != "en" else f"… {rest} more markups")
         # Top left: the export puts its scale bar in the lower-left corner of the frame.
         ax.text(0.01, 0.99, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
-                fontsize=6, zorder=32, parse_math=False,
+                fontsize=6, zorder=_Z + 4, parse_math=False,
                 bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#888888",
                       "alpha": 0.9, "lw": 0.5})
-    if used:  # the legend row: one symbol per category used, in the map frame's corner
+    if used and frame_legend:  # one symbol per category used, in the map frame's corner
         handles = [Line2D([], [], marker="o", ls="", ms=6, mec="white", label=name,
                           mfc=CATEGORY_COLOURS[next(c for c in CATEGORIES
                                                     if category_name(c, lang) == name)])
                    for name in used]
         legend = ax.legend(handles=handles, loc="lower right", fontsize=6, title_fontsize=6,
                            title="Markups" if lang == "en" else "批注", framealpha=0.9)
-        legend.set_zorder(33)
+        legend.set_zorder(_Z + 5)
     label = "Markup: " if lang == "en" else "批注："
     return [label + name for name in used]
 

@@ -1,10 +1,9 @@
-"""出图（含批注）: the plan figure of :mod:`spatial.export` with the markups drawn on it.
+"""Markups on the printed figure: :class:`MarkupsOverlay` for :mod:`spatial.export`.
 
-The export lays out the page (:func:`spatial.export.render_page`); this module then draws
-the markups on its map frame with :func:`spatial.markups.draw_markups` and saves the page
-as the export does. It is kept apart from ``spatial/export.py`` on purpose: when the
-export offers an extension point for extra map content, one guarded call there replaces
-:func:`export_with_markups`.
+The export draws the overlay on its map frame (after the layers) and lists its rows in
+the page legend; :func:`export_with_markups` is the 批注 page's own figure (the view
+widened to hold every markup, no basemap tiles). The export page prints the same overlay
+when the planner ticks 打印批注.
 """
 
 from __future__ import annotations
@@ -15,8 +14,10 @@ from datetime import date
 from typing import Any
 
 import geopandas as gpd
+from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
+from layers.schema import LegendEntry, Style
 from spatial.crs import WGS84
 
 # _export_style (the CJK fonts and rc settings every export page is drawn under) and _save
@@ -30,10 +31,67 @@ from spatial.export import (
 )
 from spatial.export.options import _export_style
 from spatial.export.save import _export_failure, _save
-from spatial.markups import Markup, draw_markups
+from spatial.markups import CATEGORIES, CATEGORY_COLOURS, Markup, category_name, draw_markups
 from spatial.view import View
 
-__all__ = ["export_with_markups", "markups_extent_gk"]
+__all__ = ["MarkupsOverlay", "export_with_markups", "markups_extent_gk"]
+
+
+class MarkupsOverlay:
+    """The project's markups as an export overlay (:class:`spatial.export.MapOverlay`).
+
+    Draws each markup that touches the page's area of interest with its category's colour
+    and its number (and, with ``comments``, a box listing "number · category · comment");
+    the page legend gets a 批注 heading and one row per category drawn, with its count.
+
+    Parameters
+    ----------
+    markups : sequence of Markup
+        The project's markups (WGS84).
+    comments : bool
+        Also list the comments in the map frame.
+    """
+
+    def __init__(self, markups: Sequence[Markup], *, comments: bool = True) -> None:
+        self.markups = tuple(markups)
+        self.comments = comments
+
+    def shown(self, extent_gk: tuple[float, float, float, float], epsg: int) -> list[Markup]:
+        """The markups that touch ``extent_gk`` (metres in ``epsg``), by number."""
+        if not self.markups:
+            return []
+        gs = gpd.GeoSeries([m.geometry for m in self.markups], crs=WGS84).to_crs(epsg)
+        hits = gs.intersects(box(*extent_gk))
+        return [m for m, hit in zip(self.markups, hits, strict=True) if hit]
+
+    def legend_rows(self, extent_gk: tuple[float, float, float, float], epsg: int,
+                    lang: str) -> list[tuple[str, LegendEntry | None]]:
+        """A 批注 heading and one row per category drawn: "问题（2）"."""
+        shown = self.shown(extent_gk, epsg)
+        if not shown:
+            return []
+        rows: list[tuple[str, LegendEntry | None]] = [
+            ("Markups (numbered)" if lang == "en" else "批注（图中编号）", None)]
+        for code in CATEGORIES:
+            n = sum(m.category == code for m in shown)
+            if n:
+                label = f"{category_name(code, lang)} ({n})" if lang == "en" else \
+                    f"{category_name(code, lang)}（{n}）"
+                style = Style(colour="#ffffff", fill_colour=CATEGORY_COLOURS[code],
+                              fill_opacity=1.0, weight=1.2, radius=4.5)
+                rows.append((label, LegendEntry(label, label, style, "point")))
+        return rows
+
+    def draw(self, ax: Any, extent_gk: tuple[float, float, float, float], epsg: int,
+             lang: str) -> None:
+        """Symbols, numbers and (optionally) the comment list; no legend of its own."""
+
+        def to_metric(geom: BaseGeometry) -> BaseGeometry:
+            out: BaseGeometry = gpd.GeoSeries([geom], crs=WGS84).to_crs(epsg).iloc[0]
+            return out
+
+        draw_markups(ax, self.shown(extent_gk, epsg), to_metric, lang,
+                     comments=self.comments, frame_legend=False)
 
 
 def markups_extent_gk(markups: Sequence[Markup], epsg: int,
@@ -64,7 +122,7 @@ def export_with_markups(
     options : ExportOptions
         Paper, format, dpi, texts.
     markups : sequence of Markup
-        What to draw (numbered symbols, a legend and, with ``comments``, their comments).
+        What to draw (numbered symbols, legend rows and, with ``comments``, their comments).
     fit_markups : bool
         Widen the extent so that every markup is on the page.
     comments : bool
@@ -85,24 +143,10 @@ def export_with_markups(
             cx0, cy0, cx1, cy1 = content.extent_gk
             content = content.with_extent((min(cx0, extent[0]), min(cy0, extent[1]),
                                            max(cx1, extent[2]), max(cy1, extent[3])))
+        content = replace(content, overlays=(MarkupsOverlay(markups, comments=comments),))
         fig, info = render_page(content, options)
-        ax = _map_axes(fig, info.extent_gk)
         lang = options.lang or content.lang
-
-        def to_metric(geom: BaseGeometry) -> BaseGeometry:
-            out: BaseGeometry = gpd.GeoSeries([geom], crs=WGS84).to_crs(content.epsg).iloc[0]
-            return out
-
-        draw_markups(ax, markups, to_metric, lang, comments=comments)
         title = options.title or default_title(lang, content.choropleth)
         data = _save(fig, options, title)
     return ExportResult(data, (info,), options.fmt)
 
-
-def _map_axes(fig: Any, extent: tuple[float, float, float, float]) -> Any:
-    """The page's map frame: the axes whose limits are the printed extent."""
-    for ax in fig.axes:
-        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-        if max(abs(a - b) for a, b in zip((x0, y0, x1, y1), extent, strict=True)) < 1e-3:
-            return ax
-    return fig.axes[0]

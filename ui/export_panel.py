@@ -34,6 +34,7 @@ from spatial.basemaps import get_basemap, tianditu_key
 from spatial.export import (
     ChoroplethLayer,
     ExportOptions,
+    MapOverlay,
     default_title,
     export_atlas,
     export_view,
@@ -42,6 +43,7 @@ from spatial.text import escape_markdown
 from spatial.view import View
 from ui.data import plan_layer, secrets_or_none
 from ui.i18n import t
+from ui.markup_store import markup_print_choice
 
 __all__ = [
     "DPI_CHOICES",
@@ -220,6 +222,7 @@ def render_export_panel(
     key: str = "export",
     title: str | None = None,
     subtitle: str | None = None,
+    markups: bool = False,
 ) -> None:
     """Draw the export popover for a view; it makes the map as PDF or PNG, then downloads it.
 
@@ -241,6 +244,8 @@ def render_export_panel(
         The default title (the page's subject); the plan's or the indicator's by default.
     subtitle : str, optional
         The second line; by default the shown groups or the indicator's classes.
+    markups : bool
+        Offer 打印批注 (the current project's markups on the map and in the legend).
     """
     lang = view.lang
     with st.popover(t("出图", "Export map"), icon=":material/print:"):
@@ -254,6 +259,7 @@ def render_export_panel(
                          "drawn without them and says so)"))
         else:
             st.caption(t("底图：无（离线出图）", "Basemap: none (offline)"))
+        overlay, made_of = markup_print_choice(key, lang) if markups else (None, None)
         if options is None:
             return
         key_tdt = tianditu_key(secrets_or_none())
@@ -262,12 +268,13 @@ def render_export_panel(
 
         def make() -> bytes:
             return export_view(current(), options, choropleth=choropleth, extra_layers=extra,
-                               tianditu_key=key_tdt).data
+                               tianditu_key=key_tdt,
+                               overlays=(overlay,) if overlay is not None else ()).data
 
         mime = "application/pdf" if options.fmt == "pdf" else "image/png"
         signature = file_signature(current(), options, choropleth is not None and
                                    (choropleth.name, choropleth.classification.breaks),
-                                   [(s.id, len(g)) for s, g in extra])
+                                   [(s.id, len(g)) for s, g in extra], made_of)
         prepared_download(make, export_file_name("hebi-map", options), mime, key, signature,
                           make_label=t("生成 PDF", "Make the PDF") if options.fmt == "pdf"
                           else t("生成 PNG", "Make the PNG"))
@@ -338,18 +345,24 @@ def render_indicator_export_panel(
 def render_atlas_download(
     view: View, area_layer: str, options: ExportOptions, key: str,
     choropleth: ChoroplethLayer | None = None,
+    overlays: Sequence[MapOverlay] = (),
+    made_of: object = None,
 ) -> None:
-    """A download button for an atlas: one PDF page per area of ``area_layer``."""
+    """A download button for an atlas: one PDF page per area of ``area_layer``.
+
+    ``overlays`` (e.g. the markups) are printed on every page; ``made_of`` is what they are
+    made of, for the file signature.
+    """
     pdf = replace(options, fmt="pdf")
     key_tdt = tianditu_key(secrets_or_none())
 
     def make() -> bytes:
         return export_atlas(view, area_layer, pdf, choropleth=choropleth,
-                            tianditu_key=key_tdt).data
+                            tianditu_key=key_tdt, overlays=overlays).data
 
     prepared_download(make, export_file_name(f"hebi-atlas-{area_layer}", pdf),
                       "application/pdf", key,
-                      file_signature(view, area_layer, pdf, choropleth is not None),
+                      file_signature(view, area_layer, pdf, choropleth is not None, made_of),
                       make_label=t("生成图集（PDF）", "Make the atlas (PDF)"))
 
 

@@ -6,14 +6,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
 import numpy as np
 import pyproj
 from numpy.typing import NDArray
 
-from layers.schema import LayerSpec
+from layers.schema import LayerSpec, LegendEntry
 from spatial._errors import ExportError, SpatialError
 from spatial.basemaps import Basemap, get_basemap
 from spatial.classify import (
@@ -98,6 +98,26 @@ class ChoroplethLayer:
         return text
 
 
+class MapOverlay(Protocol):
+    """Extra content drawn on top of the map frame (e.g. the project's markups), with its legend.
+
+    Both methods get the page's area of interest (:attr:`MapContent.extent_gk`) so that
+    what is drawn and what the legend lists are the same things.
+    """
+
+    def legend_rows(
+        self, extent_gk: tuple[float, float, float, float], epsg: int, lang: str
+    ) -> list[tuple[str, LegendEntry | None]]:
+        """Legend rows (label, symbol; None for a heading) for what is drawn."""
+        ...
+
+    def draw(
+        self, ax: Any, extent_gk: tuple[float, float, float, float], epsg: int, lang: str
+    ) -> None:
+        """Draw on the map axes (in the page's metric CRS ``epsg``)."""
+        ...
+
+
 @dataclass(frozen=True)
 class DrawLayer:
     """One layer ready to draw: its declaration and its features in GK metres.
@@ -139,6 +159,8 @@ class MapContent:
         Metric CRS of the page.
     opacity : tuple of (str, float)
         Per-layer opacity factors of the layer tree (:attr:`View.opacity`).
+    overlays : tuple of MapOverlay
+        Drawn on top of everything else, each with its legend rows (e.g. markups).
     """
 
     layers: tuple[DrawLayer, ...]
@@ -151,6 +173,7 @@ class MapContent:
     highlight_label: str | None = None
     epsg: int = GK_EPSG_HEBI
     opacity: tuple[tuple[str, float], ...] = ()
+    overlays: tuple[MapOverlay, ...] = ()
 
     def with_extent(self, extent_gk: tuple[float, float, float, float]) -> MapContent:
         """Return a copy showing another extent."""

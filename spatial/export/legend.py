@@ -106,6 +106,9 @@ def _legend_rows(content: MapContent) -> list[_LegendRow]:
     if content.highlight is not None:
         label = _t(lang, "本图范围：", "This map: ") + (content.highlight_label or "")
         rows.append(_LegendRow(label, LegendEntry(label, label, _HIGHLIGHT_STYLE, "fill")))
+    for overlay in content.overlays:
+        rows.extend(_LegendRow(label, entry) for label, entry in
+                    overlay.legend_rows(content.extent_gk, content.epsg, lang))
     return rows
 
 

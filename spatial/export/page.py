@@ -214,6 +214,8 @@ def render_page(
         gtype = content.highlight.geom_type.iloc[0]
         family = "Polygon" if "Polygon" in gtype else "LineString" if "Line" in gtype else "Point"
         _draw_features(ax, family, list(content.highlight), hl, k, 40)
+    for overlay in content.overlays:
+        overlay.draw(ax, content.extent_gk, content.epsg, lang)
     ax.set_xlim(extent[0], extent[2])  # scatter/imshow may have touched the limits
     ax.set_ylim(extent[1], extent[3])
 

@@ -21,6 +21,7 @@ from spatial.export.content import (
     BasemapImage,
     ChoroplethLayer,
     MapContent,
+    MapOverlay,
     _catalogue_source,
     _to_gk,
     focus_on_area,
@@ -143,6 +144,7 @@ def export_view(
     area: tuple[str, str] | None = None,
     content: MapContent | None = None,
     tianditu_key: str | None = None,
+    overlays: Sequence[MapOverlay] = (),
 ) -> ExportResult:
     """Export a view as one PNG or PDF page.
 
@@ -158,6 +160,8 @@ def export_view(
         Already prepared content (then the four above are not used).
     tianditu_key : str, optional
         Key for a 天地图 basemap.
+    overlays : sequence of MapOverlay
+        Extra content on top of the map with its legend rows (e.g. the project's markups).
 
     Returns
     -------
@@ -174,6 +178,8 @@ def export_view(
         content = content or prepare_content(
             view, layer_source=layer_source, extra_layers=extra_layers,
             choropleth=choropleth, area=area)
+        if overlays:
+            content = replace(content, overlays=(*content.overlays, *overlays))
         image, note = _basemap_for(content, options, tianditu_key)
         fig, info = render_page(content, options, basemap=image, basemap_note=note)
         title = options.title or default_title(options.lang or content.lang,
@@ -198,6 +204,7 @@ def export_atlas(
     extra_layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]] = (),
     choropleth: ChoroplethLayer | None = None,
     tianditu_key: str | None = None,
+    overlays: Sequence[MapOverlay] = (),
 ) -> ExportResult:
     """Export one PDF page per area of a layer (each park, each living circle): an atlas.
 
@@ -216,6 +223,8 @@ def export_atlas(
         As for :func:`prepare_content`.
     tianditu_key : str, optional
         Key for a 天地图 basemap.
+    overlays : sequence of MapOverlay
+        Drawn on every page, each page listing in its legend what it shows (e.g. markups).
 
     Returns
     -------
@@ -238,6 +247,7 @@ def export_atlas(
     with _export_style(), _export_failure():
         base = prepare_content(view, layer_source=layer_source, extra_layers=extra_layers,
                                choropleth=choropleth)
+        base = replace(base, overlays=(*base.overlays, *overlays))
         areas_gk = _to_gk(gdf, base.epsg)
         with PdfPages(buf, metadata=_pdf_metadata(title, options.map_date)) as pdf:
             for i, (fid, _name) in enumerate(areas, start=1):

@@ -42,7 +42,7 @@ def _audit_section() -> None:
             t("时间（UTC）", "Time (UTC)"): [e.at_utc.replace("T", " ")[:19] for e in entries],
             t("操作人", "By"): [e.actor for e in entries],
             t("操作", "Action"): [action_label(e.action, lang) for e in entries],
-            t("图层/方案/表格", "Layer/scenario/table"): [e.title for e in entries],
+            t("图层/方案/表格/批注", "Layer/scenario/table/markup"): [e.title for e in entries],
             t("要素数/行数", "Features/rows"): [e.feature_count for e in entries],
             t("校验码（SHA-256 前 12 位）", "Checksum (SHA-256, first 12)"): [
                 e.checksum[:12] for e in entries

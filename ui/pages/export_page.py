@@ -17,7 +17,7 @@ import layers
 from layers.schema import GROUPS
 from spatial._errors import SpatialError
 from spatial.basemaps import available_basemaps, get_basemap, tianditu_key
-from spatial.export import ChoroplethLayer, ExportOptions, default_title, export_view
+from spatial.export import ChoroplethLayer, ExportOptions, MapOverlay, default_title, export_view
 from spatial.text import escape_markdown
 from spatial.view import DEFAULT_BBOX, DEFAULT_VIEW, View
 from ui.data import plan_layer, secrets_or_none
@@ -29,6 +29,7 @@ from ui.export_panel import (
     render_atlas_download,
 )
 from ui.i18n import current_lang, t
+from ui.markup_store import markup_print_choice
 
 __all__ = ["render"]
 
@@ -113,17 +114,20 @@ def _choropleth(view: View) -> ChoroplethLayer | None:
 
 
 def _preview(view: View, options: ExportOptions, area: tuple[str, str] | None,
-             choro: ChoroplethLayer | None, lang: str) -> None:
+             choro: ChoroplethLayer | None, lang: str,
+             overlays: tuple[MapOverlay, ...] = (), made_of: object = None) -> None:
     """A small PNG of the page, made on request (the download is made on its own click)."""
     small = ExportOptions(paper=options.paper, orientation=options.orientation, fmt="png",
                           dpi=PREVIEW_DPI, title=options.title, review_no=options.review_no,
                           lang=options.lang)
-    signature = hashlib.sha256(repr((view, small, area, choro is not None)).encode()).hexdigest()
+    signature = hashlib.sha256(
+        repr((view, small, area, choro is not None, made_of)).encode()).hexdigest()
     if st.button(t("预览", "Preview"), key=f"{_KEY}_preview_btn"):
         try:
             with st.spinner(t("正在生成预览……", "Rendering the preview…")):
                 result = export_view(view, small, area=area, choropleth=choro,
-                                     tianditu_key=tianditu_key(secrets_or_none()))
+                                     tianditu_key=tianditu_key(secrets_or_none()),
+                                     overlays=overlays)
         except SpatialError as err:
             st.error(escape_markdown(err.message(lang)))
             return
@@ -158,6 +162,8 @@ def render() -> None:
         st.subheader(t("内容", "Content"))
         view, area = _content(lang, base, from_map)
         choro = _choropleth(view)
+        markups, made_of = markup_print_choice(_KEY, lang)
+        overlays: tuple[MapOverlay, ...] = (markups,) if markups is not None else ()
         st.subheader(t("版式", "Layout"))
         options = options_form(_KEY, lang, default_title(lang, choro))
         if "user" in base.groups:
@@ -180,17 +186,17 @@ def render() -> None:
             n = len(_features(layer_id))
             st.caption(t(f"共 {n} 页，PDF 格式。", f"{n} pages, PDF."))
             render_atlas_download(view, layer_id, options, f"{_KEY}_atlas_download",
-                                  choropleth=choro)
+                                  choropleth=choro, overlays=overlays, made_of=made_of)
             return
-        _preview(view, options, area, choro, lang)
+        _preview(view, options, area, choro, lang, overlays, made_of)
         key_tdt = tianditu_key(secrets_or_none())
 
         def make() -> bytes:
             return export_view(view, options, area=area, choropleth=choro,
-                               tianditu_key=key_tdt).data
+                               tianditu_key=key_tdt, overlays=overlays).data
 
         mime = "application/pdf" if options.fmt == "pdf" else "image/png"
-        signature = file_signature(view, options, area, choro is not None)
+        signature = file_signature(view, options, area, choro is not None, made_of)
         prepared_download(make, export_file_name("hebi-map", options), mime, _KEY, signature,
                           make_label=t("生成 PDF", "Make the PDF") if options.fmt == "pdf"
                           else t("生成 PNG", "Make the PNG"))

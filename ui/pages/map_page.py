@@ -764,7 +764,7 @@ def render() -> None:
         # "map_view" at the click.
         render_export_panel(view, live_view_key="map_view", extra_layers=[
             (s, loaded.frames[i]) for i, s in loaded.specs.items()
-            if s.group == "user" and i in loaded.frames])
+            if s.group == "user" and i in loaded.frames], markups=True)
     for problem in loaded.problems:
         st.warning(md_escape(problem))
     if not layers.all_specs():

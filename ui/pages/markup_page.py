@@ -3,6 +3,9 @@
 Wires widgets to :mod:`spatial.markups` (core) and :mod:`spatial.markups_map` (the
 map's drawing tool and overlay). Desk mode: the author is a name typed once per
 session (default 本机用户); the markups live in ``markups.gpkg`` beside the workspace.
+Office mode: the markups of the signed-in user's current project, the author is the
+user, a viewer reads only, and every change is in the project's shared audit trail
+(:func:`ui.markup_store.current_markup_store`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from spatial.markups import (
     MarkupStore,
     audit_table,
     category_name,
-    default_markup_store,
     filter_markups,
     geometry_from_geojson,
     markups_geojson_bytes,
@@ -37,6 +39,7 @@ from spatial.webmap import LayerPayload, catalogue_payload, payload_overlay
 from spatial.webmap_base import basemap_overlay, build_base_map
 from ui.data import layer_mtime, load_plan_layer, plan_data_dir
 from ui.i18n import current_lang, t
+from ui.markup_store import current_markup_store
 
 _AUTHOR = "markup_author_name"  # session: the desk-mode author name
 _PENDING = "markup_pending"  # session: the drawn GeoJSON feature waiting for a comment
@@ -69,7 +72,7 @@ def _error(err: SpatialError) -> None:
     st.error(escape_markdown(err.message(current_lang())))
 
 
-def _map(store_markups: list[Markup], lang: str) -> None:
+def _map(store_markups: list[Markup], lang: str, can_draw: bool = True) -> None:
     """The map: plan structure layers, markups and the drawing tool; keeps a new drawing."""
     bm = get_basemap(default_basemap_id())
     data_dir = str(plan_data_dir())
@@ -83,7 +86,8 @@ def _map(store_markups: list[Markup], lang: str) -> None:
     overlays.append(markups_overlay(store_markups, lang=lang, gcj02=bm.gcj02))
     # folium's popups build their content with jQuery: load folium's full (vendored) set.
     base = build_base_map(lang, icons=True)
-    add_draw_control(base, lang)
+    if can_draw:
+        add_draw_control(base, lang)
     center, zoom = st.session_state.get(_TARGET, (DEFAULT_CENTER, DEFAULT_ZOOM))
     out = st_folium(
         base,
@@ -93,7 +97,7 @@ def _map(store_markups: list[Markup], lang: str) -> None:
         returned_objects=["last_active_drawing"],
         use_container_width=True, height=560,
     )
-    drawing = (out or {}).get("last_active_drawing")
+    drawing = (out or {}).get("last_active_drawing") if can_draw else None
     if drawing:
         sig = json.dumps(drawing, sort_keys=True)
         if sig != st.session_state.get(_CONSUMED):
@@ -102,9 +106,10 @@ def _map(store_markups: list[Markup], lang: str) -> None:
                 geom = unshift_gcj02(geometry_from_geojson(drawing))
                 drawing = {"type": "Feature", "geometry": geom.__geo_interface__}
             st.session_state[_PENDING] = drawing
-    st.caption(t("用地图左上角的工具画点、线或面，然后在右侧写批注。",
-                 "Draw a point, line or area with the tools at the map's top left, "
-                 "then write the comment on the right."))
+    if can_draw:
+        st.caption(t("用地图左上角的工具画点、线或面，然后在右侧写批注。",
+                     "Draw a point, line or area with the tools at the map's top left, "
+                     "then write the comment on the right."))
 
 
 def _new_markup(store: MarkupStore, author: str) -> None:
@@ -150,6 +155,8 @@ def _one(store: MarkupStore, m: Markup, author: str, lang: str) -> None:
             st.session_state[_TARGET] = ((p.y, p.x), 17)
             st.session_state[_GEN] = st.session_state.get(_GEN, 0) + 1
             st.rerun()
+        if not store.can_write:  # a viewer reads the thread; no change controls
+            return
         if c2.button(t("删除", "Delete"), key=f"mk_del_{m.id}"):
             _apply(lambda: store.delete(m.id, author))
         with st.form(f"mk_reply_{m.id}", clear_on_submit=True):
@@ -243,7 +250,11 @@ def render() -> None:
     """Draw the page."""
     lang = current_lang()
     st.title(t("批注", "Markups"))
-    store = default_markup_store()
+    try:
+        store, office_author = current_markup_store()
+    except SpatialError as err:  # office mode without a project: nothing to show
+        _error(err)
+        return
     try:
         markups = store.markups()
     except SpatialError as err:
@@ -251,11 +262,20 @@ def render() -> None:
         markups = []
     col_map, col_side = st.columns([3, 2], gap="small")
     with col_side:
-        author = _author()
+        if office_author is None:
+            author = _author()
+        else:
+            author = office_author
+            st.caption(t("署名：", "Signed as: ") + escape_markdown(author))
+        if not store.can_write:
+            st.info(t("您只有查看权限：可以查看批注，不能新建、修改、回复或删除。",
+                      "You have read-only access: you can read the markups but not add, "
+                      "edit, reply to or delete them."))
     with col_map:
-        _map(markups, lang)
+        _map(markups, lang, can_draw=store.can_write)
     with col_side:
-        _new_markup(store, author)
+        if store.can_write:
+            _new_markup(store, author)
         _panel(store, markups, author, lang)
     _print(markups, lang)
     with st.expander(t("变更记录（审计）", "Change log (audit trail)")):
