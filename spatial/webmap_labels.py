@@ -204,6 +204,19 @@ LABELS_JS = r"""
     }
     return false;
   }
+  function outline(bs) {  // the box around a label's boxes (a quick test before each box)
+    var o = [Infinity, Infinity, -Infinity, -Infinity];
+    bs.forEach(function (b) {
+      o[0] = Math.min(o[0], b[0]); o[1] = Math.min(o[1], b[1]);
+      o[2] = Math.max(o[2], b[2]); o[3] = Math.max(o[3], b[3]);
+    });
+    return o;
+  }
+  function clash(a, b) {  // two spots' boxes overlap
+    if (!hits(a.bb, [b.bb])) return false;
+    for (var i = 0; i < a.boxes.length; i++) if (hits(a.boxes[i], b.boxes)) return true;
+    return false;
+  }
   function inside(b, size) {
     return b[0] >= 2 && b[1] >= 2 && b[2] <= size.x - 2 && b[3] <= size.y - 2;
   }
@@ -314,9 +327,12 @@ LABELS_JS = r"""
     var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
     var hh = size * 0.65, g = r.rad + 4, x = p.x - off.x, y = p.y - off.y, spots = [];
     var dg = g * 0.75;
-    [[g + w / 2, 0], [-g - w / 2, 0], [0, -g - hh], [0, g + hh],
-     [dg + w / 2, -dg - hh], [dg + w / 2, dg + hh], [-dg - w / 2, -dg - hh],
-     [-dg - w / 2, dg + hh]].forEach(function (d) {
+    // The corners first (upper right, lower right, upper left, lower left): a node sits where
+    // two axes cross, and a name in a corner leaves both lines and their names room; then
+    // right, left, above and below (the print's order too).
+    [[dg + w / 2, -dg - hh], [dg + w / 2, dg + hh], [-dg - w / 2, -dg - hh],
+     [-dg - w / 2, dg + hh], [g + w / 2, 0], [-g - w / 2, 0], [0, -g - hh],
+     [0, g + hh]].forEach(function (d) {
       var cx = x + d[0], cy = y + d[1];
       spots.push({boxes: [[cx - w / 2 - 2, cy - hh, cx + w / 2 + 2, cy + hh]],
                   cells: [[p.x + d[0], p.y + d[1], c.text, 0]]});
@@ -385,6 +401,7 @@ LABELS_JS = r"""
       c.spots = spots.filter(function (sp) {
         return sp.boxes.every(function (b) { return inside(b, size) && !hits(b, symbols); });
       });
+      c.spots.forEach(function (sp) { sp.bb = outline(sp.boxes); });
     });
     // Highest priority first, by tiers of ten (一廊 100; 七大节点 92, 两脊 95 and 七轴 90; …).
     // Within a tier the label with the fewest places to go comes first, so a long spine yields
@@ -401,7 +418,7 @@ LABELS_JS = r"""
           for (var j = 0; j < bs.length && ok; j++) ok = !hits(bs[j], placed);
           if (!ok) continue;
           for (j = 0; j < bs.length; j++) placed.push(bs[j]);
-          chosen.push([c, c.spots[i]]);
+          chosen.push([c, c.spots[i], i]);
           return;
         }
         missed.push(c);
@@ -417,6 +434,68 @@ LABELS_JS = r"""
       }
       return false;
     }
+    function tier(c) { return Math.floor(c.r.r / 10); }
+    function free(c, chosen, limit) {  // the first spot of c clear of every chosen label
+      for (var i = 0; i < (limit === undefined ? c.spots.length : limit); i++) {
+        var sp = c.spots[i], ok = true;
+        for (var k = 0; k < chosen.length && ok; k++) ok = !clash(sp, chosen[k][1]);
+        if (ok) return i;
+      }
+      return -1;
+    }
+    // A label left out (or placed far off, ``limit``) takes a spot by moving the labels in
+    // its way: every one of them ranks no higher, and each of the same rank (each at all,
+    // when ``drop`` is false) finds another free spot. So the 渤海路 axis, on the corridor's
+    // own road, pushes a neighbouring axis name along its line and a park's name aside,
+    // instead of being left out. Returns the new choice, or null.
+    function repair(chosen, c, limit, drop) {
+      var t = tier(c), n = limit === undefined ? c.spots.length : limit;
+      for (var i = 0; i < n; i++) {
+        var sp = c.spots[i], hit = [], next = [], lost = false;
+        chosen.forEach(function (e) { (clash(sp, e[1]) ? hit : next).push(e); });
+        if (hit.some(function (e) { return tier(e[0]) > t; })) continue;
+        next.push([c, sp, i]);
+        hit.sort(function (a, b) { return b[0].r.r - a[0].r.r; });
+        for (var h = 0; h < hit.length && !lost; h++) {
+          var o = hit[h][0], k = free(o, next);
+          if (k >= 0) next.push([o, o.spots[k], k]);
+          else if (!drop || tier(o) >= t) lost = true;
+        }
+        if (!lost) return next;
+      }
+      return null;
+    }
+    function settle(res) {
+      var chosen = res.chosen, top = Math.floor((cands.length ? cands[0].r.r : 0) / 10);
+      var isIn = function (c) { return chosen.some(function (e) { return e[0] === c; }); };
+      var structure = cands.filter(function (c) { return tier(c) >= top - 1; });
+      // The structure's names left out move names of no higher rank out of their way.
+      for (var round = 0; round < 3; round++) {
+        var fixed = 0;
+        structure.forEach(function (c) {
+          if (isIn(c)) return;
+          var next = repair(chosen, c, undefined, true);
+          if (next) { chosen = next; fixed++; }
+        });
+        if (!fixed) break;
+      }
+      // Each structure name placed far off takes a nearer spot back when the names in the way
+      // all find another place (highest priority first).
+      structure.slice().sort(function (a, b) { return b.r.r - a.r.r; }).forEach(function (c) {
+        var e = null;
+        chosen.forEach(function (x) { if (x[0] === c) e = x; });
+        if (!e || !e[2]) return;
+        var next = repair(chosen.filter(function (x) { return x !== e; }), c, e[2], false);
+        if (next) chosen = next;
+      });
+      // The lesser names left out (or moved aside) take what room is left, in order.
+      cands.forEach(function (c) {
+        if (isIn(c)) return;
+        var k = free(c, chosen);
+        if (k >= 0) chosen.push([c, c.spots[k], k]);
+      });
+      return {chosen: chosen, missed: cands.filter(function (c) { return !isIn(c); })};
+    }
     // A label of the top tiers left out goes first on the next try (a few tries, the best
     // kept): the crowded core of the plan gets all its structure names when it can.
     var order = cands, best = pass(order), cur = best;
@@ -431,6 +510,7 @@ LABELS_JS = r"""
       if (!better(cur, next)) cur = next;
       if (better(next, best)) best = next;
     }
+    best = settle(best);
     this.last = best;  // what the pass chose and missed (tests and debugging read it)
     var frag = document.createDocumentFragment();
     best.chosen.forEach(function (cs) { frag.appendChild(self.element(cs[0], cs[1])); });
