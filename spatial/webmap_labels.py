@@ -7,15 +7,24 @@ road share one label), a point, or a polygon's pole of inaccessibility with
 its extent. Placement runs in the browser alone (:data:`LABELS_JS`), on every
 ``zoomend``/``moveend``, without a round trip to the server:
 
-* labels of every layer on the map are taken in one greedy pass, highest
+* labels of every layer on the map are taken in a greedy pass, highest
   priority first (then the longer line, the larger area), each trying a few
   positions and kept only when its screen boxes, halo included, overlap no
   label already placed and no labelled point symbol, and lie inside the map;
+  a few more passes put the structure names left out first;
+* a structure name (一廊, 两脊, 七轴, 七大节点) still left out then moves names
+  of no higher rank out of its way (each of its rank must find another place;
+  a lesser one may give way): the 渤海路 axis, on the corridor's own road,
+  pushes a neighbouring axis name along its line instead of being dropped.
+  Each structure name then takes the nearest place it can get back, and the
+  lesser names fill the room left;
 * Chinese text along a line is set character by character on the line,
   each character upright (the 规划图 habit for road names), reading left to
   right or top to bottom; other text is rotated along the line;
-* point labels try right, left, above and below the symbol; an area label is
-  shown only when the area is at least as wide as its text at that zoom;
+* point labels try the corners beside the symbol first (a node sits where two
+  axes cross: a corner leaves both lines clear), then right, left, above and
+  below; an area label is shown only when the area is at least as wide as its
+  text at that zoom;
 * every label has a halo (the rule's colour) so it reads on any basemap.
 
 Features the plan does not name and that are only illustrative get no label

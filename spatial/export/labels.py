@@ -2,12 +2,22 @@
 
 Each layer's :class:`layers.schema.LabelRule` says how its features are named:
 along the line (rotated to it), beside the point, or inside the area; its
-priority, smallest zoom, size, colour, halo and weight. The page draws every
-candidate as matplotlib text with a halo (``patheffects.withStroke``), measures
-it with the renderer and keeps it only if its box is inside the map frame and
-overlaps no label of higher priority nor the map furniture (north arrow, scale
-bar, inset): the same priority rule as on screen, applied to the real boxes.
-A line label tries a few positions along the line before it gives way.
+priority, smallest zoom, size, colour, halo and weight. Each name is measured
+once with the renderer; its box at every position it may take (along the line
+every 2.5 %, on it and beside it at three distances; the corners beside a
+point, then right, left, above, below; inside an area) follows from that, so
+many arrangements are tried before anything is drawn. A name is kept only if
+its box is inside the map frame and overlaps no other name nor the map
+furniture (north arrow, scale bar, inset) — the same rule as on screen:
+
+* the plan's structure (一廊; 两脊, 七大节点, 七轴) is placed first and alone,
+  trying a few orders; a structure name still left out moves names of its rank
+  out of its way (a second name on a shared road, the 渤海路 axis on the
+  corridor's, is set beside the line or stacked on the corridor's name); then
+  each takes the nearest place it can get back;
+* the lesser names (parks, water, roads …) take the room left, tier by tier.
+
+Every name is drawn as text with a halo (``patheffects.Stroke``) under it.
 """
 
 from __future__ import annotations
