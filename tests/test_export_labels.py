@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -178,3 +179,35 @@ def test_atlas_pages_are_numbered_figures() -> None:
     assert len(texts) == 3
     for i, text in enumerate(texts):
         assert _n(f"图{3 + i}　") in text
+
+
+def test_two_names_on_one_road_are_both_printed() -> None:
+    """A line that shares its road with a higher-ranked one (the 渤海路 axis on the corridor's
+    road) is named beside it instead of being dropped; a node on the road stays clear."""
+    road = LineString([(114.26, 35.76), (114.30, 35.761), (114.34, 35.76)])
+
+    def line(layer_id: str, name: str, priority: int, size: int) -> tuple[LayerSpec, Any]:
+        spec = LayerSpec(id=layer_id, title_zh=name, title_en=layer_id, group="user",
+                         geometry="LineString", style=Style("#cc3300", weight=6),
+                         label=LabelRule("line", priority=priority, min_zoom=1, size=size))
+        gdf = gpd.GeoDataFrame([{"id": layer_id, "name": name, "name_en": layer_id,
+                                 "geometry": road}], geometry="geometry", crs="EPSG:4326")
+        return spec, gdf
+
+    node_spec = LayerSpec(id="t_node", title_zh="节点", title_en="Node", group="user",
+                          geometry="Point", style=Style("#d62728", radius=8.0),
+                          label=LabelRule("point", priority=92, min_zoom=1, size=12))
+    nodes = gpd.GeoDataFrame([{"id": f"n{i}", "name": f"测试节点{i}", "name_en": f"n{i}",
+                               "geometry": road.interpolate(f, normalized=True)}
+                              for i, f in enumerate((0.2, 0.4, 0.6, 0.8))],
+                             geometry="geometry", crs="EPSG:4326")
+    extra = [line("t_corr", "测试创智服务走廊", 100, 15), line("t_axis", "测试创智服务联动轴", 90, 12),
+             (node_spec, nodes)]
+    view = View(groups=("user",), layers=("t_corr", "t_axis", "t_node"), basemap="none",
+                bbox=(114.255, 35.745, 114.345, 35.775))
+    out = export_view(view, ExportOptions(map_date=_DAY, inset=False), extra_layers=extra)
+    assert set(out.info.labels) == {"测试创智服务走廊", "测试创智服务联动轴"} | {
+        f"测试节点{i}" for i in range(4)}
+    text = _pdf_text(out.data)[0]
+    for name in out.info.labels:
+        assert _n(name) in text
