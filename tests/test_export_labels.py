@@ -183,7 +183,8 @@ def test_atlas_pages_are_numbered_figures() -> None:
 
 def test_two_names_on_one_road_are_both_printed() -> None:
     """A line that shares its road with a higher-ranked one (the 渤海路 axis on the corridor's
-    road) is named beside it instead of being dropped; a node on the road stays clear."""
+    road) is named beside it instead of being dropped, though the nodes on the road leave no
+    room on the line itself for either name."""
     road = LineString([(114.26, 35.76), (114.30, 35.761), (114.34, 35.76)])
 
     def line(layer_id: str, name: str, priority: int, size: int) -> tuple[LayerSpec, Any]:
@@ -201,8 +202,8 @@ def test_two_names_on_one_road_are_both_printed() -> None:
                                "geometry": road.interpolate(f, normalized=True)}
                               for i, f in enumerate((0.2, 0.4, 0.6, 0.8))],
                              geometry="geometry", crs="EPSG:4326")
-    extra = [line("t_corr", "测试创智服务走廊", 100, 15), line("t_axis", "测试创智服务联动轴", 90, 12),
-             (node_spec, nodes)]
+    extra = [line("t_corr", "测试创智服务走廊", 100, 15),
+             line("t_axis", "测试创智服务联动轴", 90, 12), (node_spec, nodes)]
     view = View(groups=("user",), layers=("t_corr", "t_axis", "t_node"), basemap="none",
                 bbox=(114.255, 35.745, 114.345, 35.775))
     out = export_view(view, ExportOptions(map_date=_DAY, inset=False), extra_layers=extra)
