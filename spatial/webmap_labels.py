@@ -20,7 +20,8 @@ its extent. Placement runs in the browser alone (:data:`LABELS_JS`), on every
   lesser names fill the room left;
 * Chinese text along a line is set character by character on the line,
   each character upright (the 规划图 habit for road names), reading left to
-  right or top to bottom; other text is rotated along the line;
+  right or top to bottom; other text is rotated along the line,
+  and a name in Latin letters too long for its line breaks into two lines;
 * point labels try the corners beside the symbol first (a node sits where two
   axes cross: a corner leaves both lines clear), then right, left, above and
   below; an area label is shown only when the area is at least as wide as its
@@ -270,64 +271,81 @@ LABELS_JS = r"""
       return [a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, (b.x - a.x) / seg, (b.y - a.y) / seg];
     }
     var cjk = CJK.test(text), chars = Array.from(text), spots = [];
-    var width = cjk ? 0 : textWidth(text, c.font);
-    var step = size * 1.02;
-    if (cjk && total > chars.length * size * 5) step = size * 1.8;  // spread along long lines
-    var need = cjk ? chars.length * step : width;
-    // A line shorter than its name at this zoom (an axis seen from afar) is still named: the
-    // text runs on past its ends, centred on it, up to twice its length.
-    var short = need > total * 0.95;
-    if (need > total * 2.0 || total < 12) return spots;
-    // Beside the line, clear of its stroke and of the point symbols (≤ 8 px) set on it.
-    var gap = Math.max(r.w / 2, 8) + size * 0.58 + 2;
-    // From the middle outwards, above (or left of) the line first, then below (or right).
-    var tries = [];
-    // Beside the line, then a little further off it when the near places are taken.
-    [1, -1, 2, -2].forEach(function (side) {
-      for (var k = 0; k <= 9; k++) {
-        tries.push([0.5 + 0.05 * k, side]);
-        if (k) tries.push([0.5 - 0.05 * k, side]);
+    // Each way to set the name: on one line; a name in Latin letters, too long for its line
+    // at this zoom, may then break into two lines at the space nearest its middle.
+    var variants = [[text, cjk ? 0 : textWidth(text, c.font), 1]];
+    if (!cjk) {
+      var cut = -1;
+      for (var i = 0; i < text.length; i++) {
+        if (text[i] === " " && (cut < 0 || Math.abs(i - text.length / 2)
+            < Math.abs(cut - text.length / 2))) cut = i;
       }
-    });
-    if (short) {
-      tries = [];
-      [1, -1, 2, -2].forEach(function (side) {
-        [0, 0.25, -0.25, 0.5, -0.5].forEach(function (k) { tries.push([k, side]); });
-      });
+      if (cut > 0) {
+        var l1 = text.slice(0, cut), l2 = text.slice(cut + 1);
+        variants.push([l1 + "\n" + l2,
+                       Math.max(textWidth(l1, c.font), textWidth(l2, c.font)), 2]);
+      }
     }
-    tries.forEach(function (tr) {
-      var frac = tr[0];
-      var s0 = short ? (total - need) / 2 + frac * (need - total) / 2
-        : Math.max(0, Math.min(total - need, frac * total - need / 2));
-      var p0 = at(s0), p1 = at(s0 + need);
-      var dx = p1[0] - p0[0], dy = p1[1] - p0[1];
-      var along = Math.abs(dx) >= Math.abs(dy);
-      var reverse = along ? dx < 0 : dy < 0;  // read left to right, or top to bottom
-      var len = Math.sqrt(dx * dx + dy * dy) || 1;
-      // Normal pointing up (or left for a steep line): the label sits above/left of the line.
-      var nx = dy / len, ny = -dx / len;
-      if (along ? ny > 0 : nx > 0) { nx = -nx; ny = -ny; }
-      // First choice above (or left of) the line, then below (or right of) it.
-      var sx = nx * gap * tr[1], sy = ny * gap * tr[1], boxes = [], cells = [];
-      if (cjk) {
-        var h = size * 0.58;
-        for (var i = 0; i < chars.length; i++) {
-          var d = reverse ? s0 + need - (i + 0.5) * step : s0 + (i + 0.5) * step;
-          var q = at(d), x = q[0] + sx - off.x, y = q[1] + sy - off.y;
-          boxes.push([x - h, y - h, x + h, y + h]);
-          cells.push([q[0] + sx, q[1] + sy, chars[i]]);
+    variants.forEach(function (v) {
+      var label = v[0], width = v[1], lines = v[2];
+      var step = size * 1.02;
+      if (cjk && total > chars.length * size * 5) step = size * 1.8;  // spread on long lines
+      var need = cjk ? chars.length * step : width;
+      // A line shorter than its name at this zoom (an axis seen from afar) is still named:
+      // the text runs on past its ends, centred on it, up to twice its length.
+      var short = need > total * 0.95;
+      if (need > total * 2.0 || total < 12) return;
+      // Beside the line, clear of its stroke and of the point symbols (≤ 8 px) set on it.
+      var gap = Math.max(r.w / 2, 8) + size * 0.58 * lines + 2;
+      // From the middle outwards, above (or left of) the line first, then below (or right);
+      // beside the line, then a little further off it when the near places are taken.
+      var tries = [];
+      [1, -1, 2, -2].forEach(function (side) {
+        for (var k = 0; k <= 9; k++) {
+          tries.push([0.5 + 0.05 * k, side]);
+          if (k) tries.push([0.5 - 0.05 * k, side]);
         }
-      } else {
-        var m = at(s0 + need / 2), ang = Math.atan2(dy, dx);
-        if (ang > Math.PI / 2) ang -= Math.PI; else if (ang <= -Math.PI / 2) ang += Math.PI;
-        var hw = width / 2 + 2, hh = size * 0.65;
-        var ex = Math.abs(Math.cos(ang)) * hw + Math.abs(Math.sin(ang)) * hh;
-        var ey = Math.abs(Math.sin(ang)) * hw + Math.abs(Math.cos(ang)) * hh;
-        var cx = m[0] + sx - off.x, cy = m[1] + sy - off.y;
-        boxes.push([cx - ex, cy - ey, cx + ex, cy + ey]);
-        cells.push([m[0] + sx, m[1] + sy, text, ang * 180 / Math.PI]);
+      });
+      if (short) {
+        tries = [];
+        [1, -1, 2, -2].forEach(function (side) {
+          [0, 0.25, -0.25, 0.5, -0.5].forEach(function (k) { tries.push([k, side]); });
+        });
       }
-      spots.push({boxes: boxes, cells: cells});
+      tries.forEach(function (tr) {
+        var frac = tr[0];
+        var s0 = short ? (total - need) / 2 + frac * (need - total) / 2
+          : Math.max(0, Math.min(total - need, frac * total - need / 2));
+        var p0 = at(s0), p1 = at(s0 + need);
+        var dx = p1[0] - p0[0], dy = p1[1] - p0[1];
+        var along = Math.abs(dx) >= Math.abs(dy);
+        var reverse = along ? dx < 0 : dy < 0;  // read left to right, or top to bottom
+        var len = Math.sqrt(dx * dx + dy * dy) || 1;
+        // Normal pointing up (or left for a steep line): the label sits above/left of it.
+        var nx = dy / len, ny = -dx / len;
+        if (along ? ny > 0 : nx > 0) { nx = -nx; ny = -ny; }
+        // First choice above (or left of) the line, then below (or right of) it.
+        var sx = nx * gap * tr[1], sy = ny * gap * tr[1], boxes = [], cells = [];
+        if (cjk) {
+          var h = size * 0.58;
+          for (var i = 0; i < chars.length; i++) {
+            var d = reverse ? s0 + need - (i + 0.5) * step : s0 + (i + 0.5) * step;
+            var q = at(d), x = q[0] + sx - off.x, y = q[1] + sy - off.y;
+            boxes.push([x - h, y - h, x + h, y + h]);
+            cells.push([q[0] + sx, q[1] + sy, chars[i]]);
+          }
+        } else {
+          var m = at(s0 + need / 2), ang = Math.atan2(dy, dx);
+          if (ang > Math.PI / 2) ang -= Math.PI; else if (ang <= -Math.PI / 2) ang += Math.PI;
+          var hw = width / 2 + 2, hh = size * 0.65 * lines;
+          var ex = Math.abs(Math.cos(ang)) * hw + Math.abs(Math.sin(ang)) * hh;
+          var ey = Math.abs(Math.sin(ang)) * hw + Math.abs(Math.cos(ang)) * hh;
+          var cx = m[0] + sx - off.x, cy = m[1] + sy - off.y;
+          boxes.push([cx - ex, cy - ey, cx + ex, cy + ey]);
+          cells.push([m[0] + sx, m[1] + sy, label, ang * 180 / Math.PI, lines > 1]);
+        }
+        spots.push({boxes: boxes, cells: cells});
+      });
     });
     return spots;
   };
@@ -376,7 +394,8 @@ LABELS_JS = r"""
       span.textContent = cell[2];
       span.style.cssText = "position:absolute;left:" + cell[0].toFixed(1) + "px;top:"
         + cell[1].toFixed(1) + "px;transform:translate(-50%,-50%)"
-        + (cell[3] ? " rotate(" + cell[3].toFixed(1) + "deg)" : "") + ";";
+        + (cell[3] ? " rotate(" + cell[3].toFixed(1) + "deg)" : "") + ";"
+        + (cell[4] ? "white-space:pre;text-align:center;line-height:1.1;" : "");
       el.appendChild(span);
     });
     return el;
