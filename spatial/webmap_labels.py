@@ -7,15 +7,25 @@ road share one label), a point, or a polygon's pole of inaccessibility with
 its extent. Placement runs in the browser alone (:data:`LABELS_JS`), on every
 ``zoomend``/``moveend``, without a round trip to the server:
 
-* labels of every layer on the map are taken in one greedy pass, highest
+* labels of every layer on the map are taken in a greedy pass, highest
   priority first (then the longer line, the larger area), each trying a few
   positions and kept only when its screen boxes, halo included, overlap no
   label already placed and no labelled point symbol, and lie inside the map;
+  a few more passes put the structure names left out first;
+* a structure name (一廊, 两脊, 七轴, 七大节点) still left out then moves names
+  of no higher rank out of its way (each of its rank must find another place;
+  a lesser one may give way): the 渤海路 axis, on the corridor's own road,
+  pushes a neighbouring axis name along its line instead of being dropped.
+  Each structure name then takes the nearest place it can get back, and the
+  lesser names fill the room left;
 * Chinese text along a line is set character by character on the line,
   each character upright (the 规划图 habit for road names), reading left to
-  right or top to bottom; other text is rotated along the line;
-* point labels try right, left, above and below the symbol; an area label is
-  shown only when the area is at least as wide as its text at that zoom;
+  right or top to bottom; other text is rotated along the line,
+  and a name in Latin letters too long for its line breaks into two lines;
+* point labels try the corners beside the symbol first (a node sits where two
+  axes cross: a corner leaves both lines clear), then right, left, above and
+  below; an area label is shown only when the area is at least as wide as its
+  text at that zoom;
 * every label has a halo (the rule's colour) so it reads on any basemap.
 
 Features the plan does not name and that are only illustrative get no label
@@ -204,6 +214,19 @@ LABELS_JS = r"""
     }
     return false;
   }
+  function outline(bs) {  // the box around a label's boxes (a quick test before each box)
+    var o = [Infinity, Infinity, -Infinity, -Infinity];
+    bs.forEach(function (b) {
+      o[0] = Math.min(o[0], b[0]); o[1] = Math.min(o[1], b[1]);
+      o[2] = Math.max(o[2], b[2]); o[3] = Math.max(o[3], b[3]);
+    });
+    return o;
+  }
+  function clash(a, b) {  // two spots' boxes overlap
+    if (!hits(a.bb, [b.bb])) return false;
+    for (var i = 0; i < a.boxes.length; i++) if (hits(a.boxes[i], b.boxes)) return true;
+    return false;
+  }
   function inside(b, size) {
     return b[0] >= 2 && b[1] >= 2 && b[2] <= size.x - 2 && b[3] <= size.y - 2;
   }
@@ -248,64 +271,81 @@ LABELS_JS = r"""
       return [a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, (b.x - a.x) / seg, (b.y - a.y) / seg];
     }
     var cjk = CJK.test(text), chars = Array.from(text), spots = [];
-    var width = cjk ? 0 : textWidth(text, c.font);
-    var step = size * 1.02;
-    if (cjk && total > chars.length * size * 5) step = size * 1.8;  // spread along long lines
-    var need = cjk ? chars.length * step : width;
-    // A line shorter than its name at this zoom (an axis seen from afar) is still named: the
-    // text runs on past its ends, centred on it, up to twice its length.
-    var short = need > total * 0.95;
-    if (need > total * 2.0 || total < 12) return spots;
-    // Beside the line, clear of its stroke and of the point symbols (≤ 8 px) set on it.
-    var gap = Math.max(r.w / 2, 8) + size * 0.58 + 2;
-    // From the middle outwards, above (or left of) the line first, then below (or right).
-    var tries = [];
-    // Beside the line, then a little further off it when the near places are taken.
-    [1, -1, 2, -2].forEach(function (side) {
-      for (var k = 0; k <= 9; k++) {
-        tries.push([0.5 + 0.05 * k, side]);
-        if (k) tries.push([0.5 - 0.05 * k, side]);
+    // Each way to set the name: on one line; a name in Latin letters, too long for its line
+    // at this zoom, may then break into two lines at the space nearest its middle.
+    var variants = [[text, cjk ? 0 : textWidth(text, c.font), 1]];
+    if (!cjk) {
+      var cut = -1;
+      for (var i = 0; i < text.length; i++) {
+        if (text[i] === " " && (cut < 0 || Math.abs(i - text.length / 2)
+            < Math.abs(cut - text.length / 2))) cut = i;
       }
-    });
-    if (short) {
-      tries = [];
-      [1, -1, 2, -2].forEach(function (side) {
-        [0, 0.25, -0.25, 0.5, -0.5].forEach(function (k) { tries.push([k, side]); });
-      });
+      if (cut > 0) {
+        var l1 = text.slice(0, cut), l2 = text.slice(cut + 1);
+        variants.push([l1 + "\n" + l2,
+                       Math.max(textWidth(l1, c.font), textWidth(l2, c.font)), 2]);
+      }
     }
-    tries.forEach(function (tr) {
-      var frac = tr[0];
-      var s0 = short ? (total - need) / 2 + frac * (need - total) / 2
-        : Math.max(0, Math.min(total - need, frac * total - need / 2));
-      var p0 = at(s0), p1 = at(s0 + need);
-      var dx = p1[0] - p0[0], dy = p1[1] - p0[1];
-      var along = Math.abs(dx) >= Math.abs(dy);
-      var reverse = along ? dx < 0 : dy < 0;  // read left to right, or top to bottom
-      var len = Math.sqrt(dx * dx + dy * dy) || 1;
-      // Normal pointing up (or left for a steep line): the label sits above/left of the line.
-      var nx = dy / len, ny = -dx / len;
-      if (along ? ny > 0 : nx > 0) { nx = -nx; ny = -ny; }
-      // First choice above (or left of) the line, then below (or right of) it.
-      var sx = nx * gap * tr[1], sy = ny * gap * tr[1], boxes = [], cells = [];
-      if (cjk) {
-        var h = size * 0.58;
-        for (var i = 0; i < chars.length; i++) {
-          var d = reverse ? s0 + need - (i + 0.5) * step : s0 + (i + 0.5) * step;
-          var q = at(d), x = q[0] + sx - off.x, y = q[1] + sy - off.y;
-          boxes.push([x - h, y - h, x + h, y + h]);
-          cells.push([q[0] + sx, q[1] + sy, chars[i]]);
+    variants.forEach(function (v) {
+      var label = v[0], width = v[1], lines = v[2];
+      var step = size * 1.02;
+      if (cjk && total > chars.length * size * 5) step = size * 1.8;  // spread on long lines
+      var need = cjk ? chars.length * step : width;
+      // A line shorter than its name at this zoom (an axis seen from afar) is still named:
+      // the text runs on past its ends, centred on it, up to twice its length.
+      var short = need > total * 0.95;
+      if (need > total * 2.0 || total < 12) return;
+      // Beside the line, clear of its stroke and of the point symbols (≤ 8 px) set on it.
+      var gap = Math.max(r.w / 2, 8) + size * 0.58 * lines + 2;
+      // From the middle outwards, above (or left of) the line first, then below (or right);
+      // beside the line, then a little further off it when the near places are taken.
+      var tries = [];
+      [1, -1, 2, -2].forEach(function (side) {
+        for (var k = 0; k <= 9; k++) {
+          tries.push([0.5 + 0.05 * k, side]);
+          if (k) tries.push([0.5 - 0.05 * k, side]);
         }
-      } else {
-        var m = at(s0 + need / 2), ang = Math.atan2(dy, dx);
-        if (ang > Math.PI / 2) ang -= Math.PI; else if (ang <= -Math.PI / 2) ang += Math.PI;
-        var hw = width / 2 + 2, hh = size * 0.65;
-        var ex = Math.abs(Math.cos(ang)) * hw + Math.abs(Math.sin(ang)) * hh;
-        var ey = Math.abs(Math.sin(ang)) * hw + Math.abs(Math.cos(ang)) * hh;
-        var cx = m[0] + sx - off.x, cy = m[1] + sy - off.y;
-        boxes.push([cx - ex, cy - ey, cx + ex, cy + ey]);
-        cells.push([m[0] + sx, m[1] + sy, text, ang * 180 / Math.PI]);
+      });
+      if (short) {
+        tries = [];
+        [1, -1, 2, -2].forEach(function (side) {
+          [0, 0.25, -0.25, 0.5, -0.5].forEach(function (k) { tries.push([k, side]); });
+        });
       }
-      spots.push({boxes: boxes, cells: cells});
+      tries.forEach(function (tr) {
+        var frac = tr[0];
+        var s0 = short ? (total - need) / 2 + frac * (need - total) / 2
+          : Math.max(0, Math.min(total - need, frac * total - need / 2));
+        var p0 = at(s0), p1 = at(s0 + need);
+        var dx = p1[0] - p0[0], dy = p1[1] - p0[1];
+        var along = Math.abs(dx) >= Math.abs(dy);
+        var reverse = along ? dx < 0 : dy < 0;  // read left to right, or top to bottom
+        var len = Math.sqrt(dx * dx + dy * dy) || 1;
+        // Normal pointing up (or left for a steep line): the label sits above/left of it.
+        var nx = dy / len, ny = -dx / len;
+        if (along ? ny > 0 : nx > 0) { nx = -nx; ny = -ny; }
+        // First choice above (or left of) the line, then below (or right of) it.
+        var sx = nx * gap * tr[1], sy = ny * gap * tr[1], boxes = [], cells = [];
+        if (cjk) {
+          var h = size * 0.58;
+          for (var i = 0; i < chars.length; i++) {
+            var d = reverse ? s0 + need - (i + 0.5) * step : s0 + (i + 0.5) * step;
+            var q = at(d), x = q[0] + sx - off.x, y = q[1] + sy - off.y;
+            boxes.push([x - h, y - h, x + h, y + h]);
+            cells.push([q[0] + sx, q[1] + sy, chars[i]]);
+          }
+        } else {
+          var m = at(s0 + need / 2), ang = Math.atan2(dy, dx);
+          if (ang > Math.PI / 2) ang -= Math.PI; else if (ang <= -Math.PI / 2) ang += Math.PI;
+          var hw = width / 2 + 2, hh = size * 0.65 * lines;
+          var ex = Math.abs(Math.cos(ang)) * hw + Math.abs(Math.sin(ang)) * hh;
+          var ey = Math.abs(Math.sin(ang)) * hw + Math.abs(Math.cos(ang)) * hh;
+          var cx = m[0] + sx - off.x, cy = m[1] + sy - off.y;
+          boxes.push([cx - ex, cy - ey, cx + ex, cy + ey]);
+          cells.push([m[0] + sx, m[1] + sy, label, ang * 180 / Math.PI, lines > 1]);
+        }
+        spots.push({boxes: boxes, cells: cells});
+      });
     });
     return spots;
   };
@@ -314,9 +354,12 @@ LABELS_JS = r"""
     var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
     var hh = size * 0.65, g = r.rad + 4, x = p.x - off.x, y = p.y - off.y, spots = [];
     var dg = g * 0.75;
-    [[g + w / 2, 0], [-g - w / 2, 0], [0, -g - hh], [0, g + hh],
-     [dg + w / 2, -dg - hh], [dg + w / 2, dg + hh], [-dg - w / 2, -dg - hh],
-     [-dg - w / 2, dg + hh]].forEach(function (d) {
+    // The corners first (upper right, lower right, upper left, lower left): a node sits where
+    // two axes cross, and a name in a corner leaves both lines and their names room; then
+    // right, left, above and below (the print's order too).
+    [[dg + w / 2, -dg - hh], [dg + w / 2, dg + hh], [-dg - w / 2, -dg - hh],
+     [-dg - w / 2, dg + hh], [g + w / 2, 0], [-g - w / 2, 0], [0, -g - hh],
+     [0, g + hh]].forEach(function (d) {
       var cx = x + d[0], cy = y + d[1];
       spots.push({boxes: [[cx - w / 2 - 2, cy - hh, cx + w / 2 + 2, cy + hh]],
                   cells: [[p.x + d[0], p.y + d[1], c.text, 0]]});
@@ -351,7 +394,8 @@ LABELS_JS = r"""
       span.textContent = cell[2];
       span.style.cssText = "position:absolute;left:" + cell[0].toFixed(1) + "px;top:"
         + cell[1].toFixed(1) + "px;transform:translate(-50%,-50%)"
-        + (cell[3] ? " rotate(" + cell[3].toFixed(1) + "deg)" : "") + ";";
+        + (cell[3] ? " rotate(" + cell[3].toFixed(1) + "deg)" : "") + ";"
+        + (cell[4] ? "white-space:pre;text-align:center;line-height:1.1;" : "");
       el.appendChild(span);
     });
     return el;
@@ -385,6 +429,7 @@ LABELS_JS = r"""
       c.spots = spots.filter(function (sp) {
         return sp.boxes.every(function (b) { return inside(b, size) && !hits(b, symbols); });
       });
+      c.spots.forEach(function (sp) { sp.bb = outline(sp.boxes); });
     });
     // Highest priority first, by tiers of ten (一廊 100; 七大节点 92, 两脊 95 and 七轴 90; …).
     // Within a tier the label with the fewest places to go comes first, so a long spine yields
@@ -401,7 +446,7 @@ LABELS_JS = r"""
           for (var j = 0; j < bs.length && ok; j++) ok = !hits(bs[j], placed);
           if (!ok) continue;
           for (j = 0; j < bs.length; j++) placed.push(bs[j]);
-          chosen.push([c, c.spots[i]]);
+          chosen.push([c, c.spots[i], i]);
           return;
         }
         missed.push(c);
@@ -417,6 +462,68 @@ LABELS_JS = r"""
       }
       return false;
     }
+    function tier(c) { return Math.floor(c.r.r / 10); }
+    function free(c, chosen, limit) {  // the first spot of c clear of every chosen label
+      for (var i = 0; i < (limit === undefined ? c.spots.length : limit); i++) {
+        var sp = c.spots[i], ok = true;
+        for (var k = 0; k < chosen.length && ok; k++) ok = !clash(sp, chosen[k][1]);
+        if (ok) return i;
+      }
+      return -1;
+    }
+    // A label left out (or placed far off, ``limit``) takes a spot by moving the labels in
+    // its way: every one of them ranks no higher, and each of the same rank (each at all,
+    // when ``drop`` is false) finds another free spot. So the 渤海路 axis, on the corridor's
+    // own road, pushes a neighbouring axis name along its line and a park's name aside,
+    // instead of being left out. Returns the new choice, or null.
+    function repair(chosen, c, limit, drop) {
+      var t = tier(c), n = limit === undefined ? c.spots.length : limit;
+      for (var i = 0; i < n; i++) {
+        var sp = c.spots[i], hit = [], next = [], lost = false;
+        chosen.forEach(function (e) { (clash(sp, e[1]) ? hit : next).push(e); });
+        if (hit.some(function (e) { return tier(e[0]) > t; })) continue;
+        next.push([c, sp, i]);
+        hit.sort(function (a, b) { return b[0].r.r - a[0].r.r; });
+        for (var h = 0; h < hit.length && !lost; h++) {
+          var o = hit[h][0], k = free(o, next);
+          if (k >= 0) next.push([o, o.spots[k], k]);
+          else if (!drop || tier(o) >= t) lost = true;
+        }
+        if (!lost) return next;
+      }
+      return null;
+    }
+    function settle(res) {
+      var chosen = res.chosen, top = Math.floor((cands.length ? cands[0].r.r : 0) / 10);
+      var isIn = function (c) { return chosen.some(function (e) { return e[0] === c; }); };
+      var structure = cands.filter(function (c) { return tier(c) >= top - 1; });
+      // The structure's names left out move names of no higher rank out of their way.
+      for (var round = 0; round < 3; round++) {
+        var fixed = 0;
+        structure.forEach(function (c) {
+          if (isIn(c)) return;
+          var next = repair(chosen, c, undefined, true);
+          if (next) { chosen = next; fixed++; }
+        });
+        if (!fixed) break;
+      }
+      // Each structure name placed far off takes a nearer spot back when the names in the way
+      // all find another place (highest priority first).
+      structure.slice().sort(function (a, b) { return b.r.r - a.r.r; }).forEach(function (c) {
+        var e = null;
+        chosen.forEach(function (x) { if (x[0] === c) e = x; });
+        if (!e || !e[2]) return;
+        var next = repair(chosen.filter(function (x) { return x !== e; }), c, e[2], false);
+        if (next) chosen = next;
+      });
+      // The lesser names left out (or moved aside) take what room is left, in order.
+      cands.forEach(function (c) {
+        if (isIn(c)) return;
+        var k = free(c, chosen);
+        if (k >= 0) chosen.push([c, c.spots[k], k]);
+      });
+      return {chosen: chosen, missed: cands.filter(function (c) { return !isIn(c); })};
+    }
     // A label of the top tiers left out goes first on the next try (a few tries, the best
     // kept): the crowded core of the plan gets all its structure names when it can.
     var order = cands, best = pass(order), cur = best;
@@ -431,6 +538,7 @@ LABELS_JS = r"""
       if (!better(cur, next)) cur = next;
       if (better(next, best)) best = next;
     }
+    best = settle(best);
     this.last = best;  // what the pass chose and missed (tests and debugging read it)
     var frag = document.createDocumentFragment();
     best.chosen.forEach(function (cs) { frag.appendChild(self.element(cs[0], cs[1])); });

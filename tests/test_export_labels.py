@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -14,8 +15,8 @@ import layers
 from layers.schema import LabelRule, LayerSpec, Style
 from spatial.export import ExportOptions, export_atlas, export_view, prepare_content, render_page
 from spatial.export.labels import _short, equivalent_zoom
-from spatial.export.options import _export_style
-from spatial.view import DEFAULT_VIEW, View
+from spatial.export.options import Orientation, Paper, _export_style
+from spatial.view import DEFAULT_BBOX, DEFAULT_VIEW, View
 
 STRUCTURE = ("corridor", "spines", "axes", "nodes", "bonded_zone")
 _DAY = __import__("datetime").date(2026, 11, 24)
@@ -55,14 +56,40 @@ def test_the_pdf_text_layer_names_the_plan_structure(zone_pdf: tuple[str, list[s
     for layer_id in ("corridor", "spines", "bonded_zone", "nodes"):
         for name in _names(layer_id):
             assert _n(name) in text, name
-    # ... and the axes, but where a long axis name cannot fit between the nodes on its
-    # line it gives way (the priority rule); at this scale at most two do.
-    axes = [name for name in _names("axes") if _n(name) in text]
-    assert len(axes) >= 5, axes
+    # ... and all seven axes: a name that cannot fit between the nodes on its line is set
+    # beside it, the 渤海路 axis beside the corridor that shares its road.
+    missing = [name for name in _names("axes") if _n(name) not in text]
+    assert not missing, missing
     # What the page reports it printed is what the text layer holds.
     for label in labels:
         assert _n(label) in text
     assert set(_names("corridor") + _names("spines")) <= set(labels)
+
+
+def _plan_view() -> View:
+    """What the export page prints by default: the whole plan, every plan group, no basemap."""
+    return DEFAULT_VIEW.replace(basemap="none", bbox=DEFAULT_BBOX)
+
+
+_STRUCTURE_NAMES = ("corridor", "spines", "axes", "nodes")
+
+
+@pytest.mark.parametrize(("paper", "orientation"),
+                         [("A4", "landscape"), ("A3", "landscape"), ("A4", "portrait")])
+def test_the_default_print_names_every_structure_element(
+    paper: Paper, orientation: Orientation
+) -> None:
+    """The page a planner gets without changing anything names 一廊, 两脊, 七轴 and 七大节点."""
+    out = export_view(_plan_view(),
+                      ExportOptions(paper=paper, orientation=orientation, map_date=_DAY))
+    (text,) = _pdf_text(out.data)
+    for layer_id in _STRUCTURE_NAMES:
+        names = _names(layer_id)
+        assert names
+        missing = [name for name in names if _n(name) not in text]
+        assert not missing, (layer_id, out.info.scale_denominator, missing)
+        assert set(names) <= set(out.info.labels)
+    assert len(_names("axes")) == 7 and len(_names("nodes")) == 7
 
 
 def test_figure_number_inset_note_and_sources_in_chinese(zone_pdf: tuple[str, list[str]]) -> None:
@@ -77,8 +104,11 @@ def test_figure_number_inset_note_and_sources_in_chinese(zone_pdf: tuple[str, li
         assert raw not in text
 
 
-def test_labels_never_overlap_and_stay_in_the_frame() -> None:
-    content = prepare_content(_zone_view(groups=("structure", "parks", "green", "reference")))
+@pytest.mark.parametrize("page", ["zone", "plan"])
+def test_labels_never_overlap_and_stay_in_the_frame(page: str) -> None:
+    view = _zone_view(groups=("structure", "parks", "green", "reference")) if page == "zone" \
+        else _plan_view()
+    content = prepare_content(view)
     with _export_style():
         fig, info = render_page(content, ExportOptions(map_date=_DAY))
         renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -149,3 +179,36 @@ def test_atlas_pages_are_numbered_figures() -> None:
     assert len(texts) == 3
     for i, text in enumerate(texts):
         assert _n(f"图{3 + i}　") in text
+
+
+def test_two_names_on_one_road_are_both_printed() -> None:
+    """A line that shares its road with a higher-ranked one (the 渤海路 axis on the corridor's
+    road) is named beside it instead of being dropped, though the nodes on the road leave no
+    room on the line itself for either name."""
+    road = LineString([(114.26, 35.76), (114.30, 35.761), (114.34, 35.76)])
+
+    def line(layer_id: str, name: str, priority: int, size: int) -> tuple[LayerSpec, Any]:
+        spec = LayerSpec(id=layer_id, title_zh=name, title_en=layer_id, group="user",
+                         geometry="LineString", style=Style("#cc3300", weight=6),
+                         label=LabelRule("line", priority=priority, min_zoom=1, size=size))
+        gdf = gpd.GeoDataFrame([{"id": layer_id, "name": name, "name_en": layer_id,
+                                 "geometry": road}], geometry="geometry", crs="EPSG:4326")
+        return spec, gdf
+
+    node_spec = LayerSpec(id="t_node", title_zh="节点", title_en="Node", group="user",
+                          geometry="Point", style=Style("#d62728", radius=8.0),
+                          label=LabelRule("point", priority=92, min_zoom=1, size=12))
+    nodes = gpd.GeoDataFrame([{"id": f"n{i}", "name": f"测试节点{i}", "name_en": f"n{i}",
+                               "geometry": road.interpolate(f, normalized=True)}
+                              for i, f in enumerate((0.2, 0.4, 0.6, 0.8))],
+                             geometry="geometry", crs="EPSG:4326")
+    extra = [line("t_corr", "测试创智服务走廊", 100, 15),
+             line("t_axis", "测试创智服务联动轴", 90, 12), (node_spec, nodes)]
+    view = View(groups=("user",), layers=("t_corr", "t_axis", "t_node"), basemap="none",
+                bbox=(114.255, 35.745, 114.345, 35.775))
+    out = export_view(view, ExportOptions(map_date=_DAY, inset=False), extra_layers=extra)
+    assert set(out.info.labels) == {"测试创智服务走廊", "测试创智服务联动轴"} | {
+        f"测试节点{i}" for i in range(4)}
+    text = _pdf_text(out.data)[0]
+    for name in out.info.labels:
+        assert _n(name) in text
