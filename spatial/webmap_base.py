@@ -127,11 +127,20 @@ window.hebiArea = function (r) {
   return a;
 };
 // Draw one merged path: the features of a layer that share a style (data.m) or one feature.
-window.hebiPath = function (b, data, style, tip, group) {
+// On a canvas (thousands of lines or areas: hebiLayer) the path is drawn by the map's shared
+// canvas and answers the pointer from its own grid index (window.hebiShapes).
+window.hebiPath = function (b, data, style, tip, group, canvas) {
   var filled = b.kind === "p", many = b.n > 1;
   var opts = many && filled ? L.extend({}, style, {fillRule: "nonzero"}) : style;
+  if (canvas) opts = L.extend({}, opts, {smoothFactor: window.HEBI_SMOOTH});
   var layer = filled ? L.polygon(b.parts, opts) : L.polyline(b.parts, opts);
   var first = tip(b.owners[0]);
+  if (canvas) {
+    window.hebiShapes(layer, b, tip);
+    if (first) layer.bindTooltip(first, {sticky: true});
+    layer.addTo(group);
+    return;
+  }
   if (many) {
     // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
     // follow the feature under the pointer. Registered before the tooltip's own handlers, so
@@ -211,6 +220,7 @@ window.hebiManyPoints = function (dots, tip, group) {
       shown.push(layer);
       group.addLayer(layer);
     });
+    if (renderer._map) window.hebiPassThrough(renderer);
   }
   group.on("mouseover click", function (e) {
     var mk = e.layer;
@@ -242,17 +252,137 @@ window.hebiManyPoints = function (dots, tip, group) {
     if (renderer._container) renderer._container.setAttribute("data-hebi-points", markers.length);
   });
 };
+// A canvas covers the whole map: were it to take every pointer event, the SVG features under it
+// (the plan's own layers) could be neither hovered nor clicked. So it lets events through
+// (pointer-events: none) except while the pointer is over one of its own features.
+window.hebiPassThrough = function (r) {
+  var map = r._map;
+  if (r._hebiPass || !map || !r._container) return;
+  r._hebiPass = true;
+  r._container.style.pointerEvents = "none";
+  map.getContainer().addEventListener("mousemove", function (ev) {
+    if (!r._map || !r._container) return;
+    var p = map.mouseEventToLayerPoint(ev), hit = false;
+    for (var o = r._drawFirst; o && !hit; o = o.next) {
+      hit = o.layer.options.interactive !== false && o.layer._containsPoint(p);
+    }
+    var was = r._container.style.pointerEvents !== "none";
+    r._container.style.pointerEvents = hit ? "auto" : "none";
+    // This event went to what was under the canvas: hand it over, so one move is enough.
+    if (hit && !was) { r._mouseHoverThrottled = false; r._onMouseMove(ev); }
+  }, true);
+};
+// One canvas per map and pane for every big line and polygon layer (Leaflet's preferCanvas, but
+// only for them): the plan's own layers stay SVG paths (labels, tests and highlight read them).
+window.HEBI_MANY_SHAPES = 1000;
+// Leaflet simplifies every path per zoom in screen pixels (Douglas-Peucker, this tolerance):
+// at a city-wide zoom a block of a few metres is drawn from two or three points.
+window.HEBI_SMOOTH = 1.5;
+window.hebiCanvasFor = function (map, pane) {
+  var all = map._hebiCanvas || (map._hebiCanvas = {}), r = all[pane];
+  if (!r) {
+    r = all[pane] = L.canvas({pane: pane, padding: 0.3, tolerance: 2});
+    r._hebiShapes = 0;
+  }
+  if (!map.hasLayer(r)) map.addLayer(r);
+  window.hebiPassThrough(r);
+  return r;
+};
+// Which feature of a merged canvas path is under a layer point: the topmost area containing it,
+// else the nearest line or outline within the click tolerance; -1 for none. A grid of the
+// rings' boxes (built once per zoom, on the first pointer event) keeps this independent of the
+// layer's size; the last answer is kept, since the renderer, its pass-through and the tooltip
+// all ask about the same point.
+window.hebiShapes = function (layer, b, tip) {
+  var filled = b.kind === "p", owners = [], CELL = 64, PAD = 16, idx = null, last = null;
+  b.parts.forEach(function (part, k) {
+    if (filled) part.forEach(function () { owners.push(b.owners[k]); });
+    else owners.push(b.owners[k]);
+  });
+  function index(rings) {
+    var cells = new Map(), big = [];
+    for (var r = 0; r < rings.length; r++) {
+      var ring = rings[r], x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (var i = 0; i < ring.length; i++) {
+        var q = ring[i];
+        if (q.x < x0) x0 = q.x; if (q.x > x1) x1 = q.x;
+        if (q.y < y0) y0 = q.y; if (q.y > y1) y1 = q.y;
+      }
+      if (!ring.length) continue;
+      var cx0 = Math.floor((x0 - PAD) / CELL), cx1 = Math.floor((x1 + PAD) / CELL);
+      var cy0 = Math.floor((y0 - PAD) / CELL), cy1 = Math.floor((y1 + PAD) / CELL);
+      if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 256) { big.push(r); continue; }
+      for (var cx = cx0; cx <= cx1; cx++) {
+        for (var cy = cy0; cy <= cy1; cy++) {
+          var key = cx + ":" + cy, list = cells.get(key);
+          if (!list) cells.set(key, list = []);
+          list.push(r);
+        }
+      }
+    }
+    return {rings: rings, cells: cells, big: big};
+  }
+  function hit(p) {
+    var rings = layer._rings || [];
+    if (last && last.rings === rings && last.x === p.x && last.y === p.y) return last.i;
+    if (!idx || idx.rings !== rings) idx = index(rings);
+    var list = idx.cells.get(Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL)) || [];
+    var tol = Math.min(PAD, layer._clickTolerance()), inside = {}, best = -1, near = -1;
+    var dMin = tol;
+    list.concat(idx.big).forEach(function (r) {
+      var ring = rings[r], o = owners[r], m = ring.length;
+      for (var i = 0, j = m - 1; i < m; j = i++) {
+        var a = ring[i], c = ring[j];
+        if (filled && (a.y > p.y) !== (c.y > p.y) &&
+            p.x < (c.x - a.x) * (p.y - a.y) / (c.y - a.y) + a.x) inside[o] = !inside[o];
+        if (!filled && i === 0) continue;  // a line does not close
+        var d = L.LineUtil.pointToSegmentDistance(p, a, c);
+        if (d <= dMin) { dMin = d; near = o; }
+      }
+    });
+    for (var k in inside) if (inside[k] && +k > best) best = +k;
+    last = {rings: rings, x: p.x, y: p.y, i: best >= 0 ? best : near};
+    return last.i;
+  }
+  layer._containsPoint = function (p) {
+    return !!this._pxBounds && this._pxBounds.contains(p) && hit(p) >= 0;
+  };
+  layer.beforeAdd = function (map) {
+    this._renderer = window.hebiCanvasFor(map, this.options.pane || "overlayPane");
+  };
+  var shown = b.owners[0];
+  // Registered before the tooltip's own handlers and st_folium's click handler: the tooltip,
+  // and what a click reports, name the feature under the pointer.
+  layer.on("mouseover mousemove click", function (e) {
+    var i = hit(e.layerPoint);
+    if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
+  });
+  // How many features the canvas draws (tests and benchmarks count drawn features).
+  function count(by) {
+    var r = layer._renderer;
+    if (!r || !r._container) return;
+    r._hebiShapes = (r._hebiShapes || 0) + by;
+    r._container.setAttribute("data-hebi-shapes", r._hebiShapes);
+  }
+  layer.on("add", function () { count(b.n); });
+  layer.on("remove", function () { count(-b.n); });
+  layer._hebiOwnerAt = hit;
+};
 window.hebiLayer = function (data, styles, group) {
   var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
   var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
   var ring = function (r, k) {
     var pts = dec(r, true);
-    if (data.m && (area(pts) > 0) !== (k === 0)) pts.reverse();
+    if ((data.m || canvas) && (area(pts) > 0) !== (k === 0)) pts.reverse();
     return pts;
   };
+  // Thousands of lines or areas: merged per style and drawn on the map's shared canvas.
+  var shapes = 0;
+  data.f.forEach(function (f) { var c = f[0][0]; if (c === 2 || c === 3 || c > 4) shapes++; });
+  var canvas = shapes > window.HEBI_MANY_SHAPES;
   var path = function (kind, f, i) {
     // Merged per style (and tooltip or not) when the payload asks for it, else one per feature.
-    var key = data.m ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
+    var key = data.m || canvas ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
     if (!paths[key]) {
       paths[key] = {kind: kind, s: f[1], parts: [], owners: [], n: 0};
       keys.push(key);
@@ -278,7 +408,9 @@ window.hebiLayer = function (data, styles, group) {
         return L.circleMarker(ll, styles[s]); }}), i, false]);
     }
   });
-  keys.forEach(function (k) { window.hebiPath(paths[k], data, styles[paths[k].s], tip, group); });
+  keys.forEach(function (k) {
+    window.hebiPath(paths[k], data, styles[paths[k].s], tip, group, canvas);
+  });
   // Points last, so they stay clickable above the lines and areas of their layer.
   if (dots.length > window.HEBI_MANY_POINTS) { window.hebiManyPoints(dots, tip, group); return; }
   dots.forEach(function (m) {
