@@ -278,6 +278,7 @@ window.HEBI_MANY_SHAPES = 1000;
 // Leaflet simplifies every path per zoom in screen pixels (Douglas-Peucker, this tolerance):
 // at a city-wide zoom a block of a few metres is drawn from two or three points.
 window.HEBI_SMOOTH = 1.5;
+window.HEBI_CHUNK = 100;
 window.hebiCanvasFor = function (map, pane) {
   var all = map._hebiCanvas || (map._hebiCanvas = {}), r = all[pane];
   if (!r) {
@@ -380,9 +381,18 @@ window.hebiLayer = function (data, styles, group) {
   var shapes = 0;
   data.f.forEach(function (f) { var c = f[0][0]; if (c === 2 || c === 3 || c > 4) shapes++; });
   var canvas = shapes > window.HEBI_MANY_SHAPES;
-  var path = function (kind, f, i) {
+  // On the canvas, a path holds at most HEBI_CHUNK features of one ~1 km cell (of its first
+  // vertex): a canvas fills a hundred small paths far faster than one path of ten thousand
+  // rings, and a path off screen is neither clipped nor drawn nor hit-tested.
+  var cells = {};
+  var path = function (kind, f, i, ll) {
     // Merged per style (and tooltip or not) when the payload asks for it, else one per feature.
     var key = data.m || canvas ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
+    if (canvas) {
+      key += "@" + Math.floor(ll[0] * 100) + ":" + Math.floor(ll[1] * 100);
+      cells[key] = (cells[key] || 0) + 1;
+      key += "#" + Math.floor((cells[key] - 1) / window.HEBI_CHUNK);
+    }
     if (!paths[key]) {
       paths[key] = {kind: kind, s: f[1], parts: [], owners: [], n: 0};
       keys.push(key);
@@ -398,11 +408,13 @@ window.hebiLayer = function (data, styles, group) {
         dots.push([window.hebiMarker(ll, styles[s]), i, k > 0]);
       });
     } else if (c === 2 || c === 5) {
-      b = path("l", f, i);
-      (c === 2 ? [d] : d).forEach(function (l) { b.parts.push(dec(l, true)); b.owners.push(i); });
+      var ls = (c === 2 ? [d] : d).map(function (l) { return dec(l, true); });
+      b = path("l", f, i, ls[0][0]);
+      ls.forEach(function (l) { b.parts.push(l); b.owners.push(i); });
     } else if (c === 3 || c === 6) {
-      b = path("p", f, i);
-      (c === 3 ? [d] : d).forEach(function (p) { b.parts.push(p.map(ring)); b.owners.push(i); });
+      var ps = (c === 3 ? [d] : d).map(function (p) { return p.map(ring); });
+      b = path("p", f, i, ps[0][0][0]);
+      ps.forEach(function (p) { b.parts.push(p); b.owners.push(i); });
     } else {  // anything else (e.g. a GeometryCollection) arrives as GeoJSON
       dots.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
         return L.circleMarker(ll, styles[s]); }}), i, false]);
