@@ -183,18 +183,21 @@ window.hebiMarker = function (ll, style) {
 // current zoom drawn as one cluster (a larger dot; its tooltip counts them, a click zooms in).
 window.HEBI_MANY_POINTS = 2000;
 window.hebiManyPoints = function (dots, tip, group) {
-  var renderer = L.canvas({padding: 0.3}), shown = [], map = null, CELL = 28;
-  var markers = dots.map(function (m) {
-    m[0].options.renderer = renderer;
-    m[0]._hebiI = m[1];
-    return m[0];
-  });
+  var renderer = null, shown = [], map = null, CELL = 28;
+  var markers = dots.map(function (m) { m[0]._hebiI = m[1]; return m[0]; });
   var style = markers.length ? markers[0].options : {};
+  // The map's shared canvas (window.hebiCanvasFor), known once the layer is on a map.
+  function attach() {
+    var r = window.hebiCanvasFor(map, style.pane || "overlayPane");
+    if (r !== renderer) markers.forEach(function (mk) { mk.options.renderer = r; });
+    renderer = r;
+  }
   function clusterTip(n) {
     return "<b>" + n + "</b> 个要素 / features";
   }
   function draw() {
     if (!map) return;
+    attach();
     shown.forEach(function (l) { group.removeLayer(l); });
     shown = [];
     var z = map.getZoom(), cells = {}, order = [];
@@ -220,7 +223,6 @@ window.hebiManyPoints = function (dots, tip, group) {
       shown.push(layer);
       group.addLayer(layer);
     });
-    if (renderer._map) window.hebiPassThrough(renderer);
   }
   group.on("mouseover click", function (e) {
     var mk = e.layer;
@@ -237,20 +239,21 @@ window.hebiManyPoints = function (dots, tip, group) {
     }
   });
   // Events of the group's own layers reach it too (with e.layer): only its own count here.
-  group.on("add", function (e) {
-    if (e.layer || !group._map) return;
-    map = group._map; map.on("zoomend", draw); draw();
-  });
+  // How many points the canvas draws (tests and benchmarks count drawn features).
+  function count(by) {
+    renderer._hebiPoints = (renderer._hebiPoints || 0) + by;
+    renderer._container.setAttribute("data-hebi-points", renderer._hebiPoints);
+  }
+  function start() {
+    map = group._map; map.on("zoomend", draw); draw(); count(markers.length);
+  }
+  group.on("add", function (e) { if (!e.layer && group._map) start(); });
   group.on("remove", function (e) {
     if (e.layer) return;
-    if (map) map.off("zoomend", draw);
+    if (map) { map.off("zoomend", draw); count(-markers.length); }
     map = null;
   });
-  if (group._map) { map = group._map; map.on("zoomend", draw); draw(); }
-  // How many features the layer draws (tests and benchmarks count drawn features).
-  renderer.on("add", function () {
-    if (renderer._container) renderer._container.setAttribute("data-hebi-points", markers.length);
-  });
+  if (group._map) start();
 };
 // A canvas covers the whole map: were it to take every pointer event, the SVG features under it
 // (the plan's own layers) could be neither hovered nor clicked. So it lets events through
