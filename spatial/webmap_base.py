@@ -177,50 +177,90 @@ window.hebiMarker = function (ll, style) {
   });
   return new window.HebiShape(ll, style);
 };
-// Many points (thousands: an uploaded survey, a POI layer): one canvas instead of an SVG element
-// per point, one shared tooltip handler instead of a tooltip per point (bound to the point under
-// the pointer on first hover, so a click still reports its text), and points that overlap at the
-// current zoom drawn as one cluster (a larger dot; its tooltip counts them, a click zooms in).
+// Many points (thousands: an uploaded survey, a POI layer): drawn on the map's shared canvas
+// instead of an SVG element per point, with one shared tooltip handler instead of a tooltip per
+// point (bound to the point under the pointer on first hover, so a click still reports its
+// text). Points that overlap at the current zoom are drawn as one cluster (a larger dot; its
+// tooltip counts them, a click zooms in). Only what is in view (plus a margin) becomes a Leaflet
+// marker, refreshed after each pan or zoom: the points themselves stay plain numbers, so a
+// hundred thousand of them cost neither a marker each nor a long block of the page.
 window.HEBI_MANY_POINTS = 2000;
-window.hebiManyPoints = function (dots, tip, group) {
-  var renderer = null, shown = [], map = null, CELL = 28;
-  var markers = dots.map(function (m) { m[0]._hebiI = m[1]; return m[0]; });
-  var style = markers.length ? markers[0].options : {};
-  // The map's shared canvas (window.hebiCanvasFor), known once the layer is on a map.
-  function attach() {
-    var r = window.hebiCanvasFor(map, style.pane || "overlayPane");
-    if (r !== renderer) markers.forEach(function (mk) { mk.options.renderer = r; });
-    renderer = r;
+window.hebiManyPoints = function (dots, styles, tip, group) {
+  var n = dots.length, lat = new Float64Array(n), lng = new Float64Array(n);
+  var owner = new Int32Array(n), sty = new Int32Array(n), mx = new Float64Array(n);
+  var my = new Float64Array(n), projected = null, renderer = null, map = null, CELL = 28;
+  var shown = new Map(), singles = new Map();
+  dots.forEach(function (m, j) {
+    lat[j] = m[0][0]; lng[j] = m[0][1]; owner[j] = m[1]; sty[j] = m[3];
+  });
+  var first = n ? styles[sty[0]] || {} : {};
+  function clusterTip(k) {
+    return "<b>" + k + "</b> 个要素 / features";
   }
-  function clusterTip(n) {
-    return "<b>" + n + "</b> 个要素 / features";
+  // Web-mercator pixels at zoom z: what map.project returns (Leaflet's EPSG:3857), without
+  // creating two objects per point.
+  function project(z) {
+    if (projected === z) return;
+    var size = 256 * Math.pow(2, z), D = Math.PI / 180, MAX = 85.0511287798;
+    for (var j = 0; j < n; j++) {
+      var sn = Math.sin(Math.max(-MAX, Math.min(MAX, lat[j])) * D);
+      mx[j] = size * (lng[j] / 360 + 0.5);
+      my[j] = size * (0.5 - Math.log((1 + sn) / (1 - sn)) / (4 * Math.PI));
+    }
+    projected = z;
+  }
+  function single(j) {
+    var mk = singles.get(j);
+    if (!mk) {
+      mk = window.hebiMarker([lat[j], lng[j]], L.extend({}, styles[sty[j]], {renderer: renderer}));
+      mk._hebiI = owner[j];
+      singles.set(j, mk);
+    }
+    return mk;
   }
   function draw() {
     if (!map) return;
-    attach();
-    shown.forEach(function (l) { group.removeLayer(l); });
-    shown = [];
-    var z = map.getZoom(), cells = {}, order = [];
-    var lone = z >= map.getMaxZoom() - 2;  // close in: every point is itself
-    markers.forEach(function (mk) {
-      if (lone) { order.push([mk]); return; }
-      var p = map.project(mk.getLatLng(), z);
-      var k = Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL);
-      if (!cells[k]) { cells[k] = []; order.push(cells[k]); }
-      cells[k].push(mk);
+    var r = window.hebiCanvasFor(map, first.pane || "overlayPane");
+    if (r !== renderer) {  // another map or pane: start afresh
+      shown.forEach(function (l) { group.removeLayer(l); });
+      shown = new Map(); singles = new Map(); renderer = r;
+    }
+    var z = map.getZoom(), b = map.getPixelBounds(), lone = z >= map.getMaxZoom() - 2;
+    var w = (b.max.x - b.min.x) * 0.3, h = (b.max.y - b.min.y) * 0.3;
+    var x0 = b.min.x - w, x1 = b.max.x + w, y0 = b.min.y - h, y1 = b.max.y + h;
+    var cells = new Map(), want = new Map();
+    project(z);
+    for (var j = 0; j < n; j++) {
+      var x = mx[j], y = my[j];
+      if (x < x0 || x > x1 || y < y0 || y > y1) continue;
+      if (lone) { want.set("p" + j, [j]); continue; }
+      var k = Math.floor(x / CELL) + ":" + Math.floor(y / CELL), c = cells.get(k);
+      if (!c) cells.set(k, c = []);
+      c.push(j);
+    }
+    cells.forEach(function (members, k) {
+      want.set(members.length > 1 ? "c" + z + ":" + k + ":" + members.length : "p" + members[0],
+               members);
     });
-    order.forEach(function (members) {
-      var layer = members[0];
-      if (members.length > 1) {
-        var lat = 0, lng = 0;
-        members.forEach(function (mk) { var ll = mk.getLatLng(); lat += ll.lat; lng += ll.lng; });
-        layer = L.circleMarker([lat / members.length, lng / members.length], L.extend({}, style, {
+    shown.forEach(function (l, key) {
+      if (!want.has(key)) { group.removeLayer(l); shown.delete(key); }
+    });
+    want.forEach(function (members, key) {
+      if (shown.has(key)) return;
+      var layer;
+      if (members.length === 1) {
+        layer = single(members[0]);
+      } else {
+        var la = 0, ln = 0;
+        members.forEach(function (j) { la += lat[j]; ln += lng[j]; });
+        var st = styles[sty[members[0]]] || {};
+        layer = L.circleMarker([la / members.length, ln / members.length], L.extend({}, st, {
           renderer: renderer, shape: null,
-          radius: Math.min(18, (style.radius || 5) + 2 * Math.log(members.length) / Math.LN2)
+          radius: Math.min(18, (st.radius || 5) + 2 * Math.log(members.length) / Math.LN2)
         }));
         layer._hebiCount = members.length;
       }
-      shown.push(layer);
+      shown.set(key, layer);
       group.addLayer(layer);
     });
   }
@@ -238,19 +278,19 @@ window.hebiManyPoints = function (dots, tip, group) {
       if (e.type === "mouseover") mk.openTooltip(e.latlng);
     }
   });
-  // Events of the group's own layers reach it too (with e.layer): only its own count here.
   // How many points the canvas draws (tests and benchmarks count drawn features).
   function count(by) {
     renderer._hebiPoints = (renderer._hebiPoints || 0) + by;
     renderer._container.setAttribute("data-hebi-points", renderer._hebiPoints);
   }
   function start() {
-    map = group._map; map.on("zoomend", draw); draw(); count(markers.length);
+    map = group._map; map.on("moveend", draw); draw(); count(n);
   }
+  // Events of the group's own layers reach it too (with e.layer): only its own count here.
   group.on("add", function (e) { if (!e.layer && group._map) start(); });
   group.on("remove", function (e) {
     if (e.layer) return;
-    if (map) { map.off("zoomend", draw); count(-markers.length); }
+    if (map) { map.off("moveend", draw); count(-n); }
     map = null;
   });
   if (group._map) start();
@@ -374,6 +414,7 @@ window.hebiShapes = function (layer, b, tip) {
 };
 window.hebiLayer = function (data, styles, group) {
   var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
+  var others = [];
   var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
   var ring = function (r, k) {
     var pts = dec(r, true);
@@ -408,7 +449,7 @@ window.hebiLayer = function (data, styles, group) {
     if (c === 1 || c === 4) {
       dec(d, true).forEach(function (ll, k) {
         if (c === 1 && k > 0) return;
-        dots.push([window.hebiMarker(ll, styles[s]), i, k > 0]);
+        dots.push([ll, i, k > 0, s]);
       });
     } else if (c === 2 || c === 5) {
       var ls = (c === 2 ? [d] : d).map(function (l) { return dec(l, true); });
@@ -419,23 +460,31 @@ window.hebiLayer = function (data, styles, group) {
       b = path("p", f, i, ps[0][0][0]);
       ps.forEach(function (p) { b.parts.push(p); b.owners.push(i); });
     } else {  // anything else (e.g. a GeometryCollection) arrives as GeoJSON
-      dots.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
-        return L.circleMarker(ll, styles[s]); }}), i, false]);
+      others.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
+        return L.circleMarker(ll, styles[s]); }}), i]);
     }
   });
   keys.forEach(function (k) {
     window.hebiPath(paths[k], data, styles[paths[k].s], tip, group, canvas);
   });
-  // Points last, so they stay clickable above the lines and areas of their layer.
-  if (dots.length > window.HEBI_MANY_POINTS) { window.hebiManyPoints(dots, tip, group); return; }
-  dots.forEach(function (m) {
+  others.forEach(function (m) {
     var h = tip(m[1]);
     if (h) m[0].bindTooltip(h, {sticky: true});
+    m[0].addTo(group);
+  });
+  // Points last, so they stay clickable above the lines and areas of their layer.
+  if (dots.length > window.HEBI_MANY_POINTS) {
+    window.hebiManyPoints(dots, styles, tip, group);
+    return;
+  }
+  dots.forEach(function (m) {
+    var mk = window.hebiMarker(m[0], styles[m[3]]), h = tip(m[1]);
+    if (h) mk.bindTooltip(h, {sticky: true});
     // A multipoint's extra markers draw the same feature: counted once.
     if (m[2]) {
-      m[0].on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", 0); });
+      mk.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", 0); });
     }
-    m[0].addTo(group);
+    mk.addTo(group);
   });
 };
 """
