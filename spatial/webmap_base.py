@@ -295,28 +295,10 @@ window.hebiManyPoints = function (dots, styles, tip, group) {
   });
   if (group._map) start();
 };
-// A canvas covers the whole map: were it to take every pointer event, the SVG features under it
-// (the plan's own layers) could be neither hovered nor clicked. So it lets events through
-// (pointer-events: none) except while the pointer is over one of its own features.
-window.hebiPassThrough = function (r) {
-  var map = r._map;
-  if (r._hebiPass || !map || !r._container) return;
-  r._hebiPass = true;
-  r._container.style.pointerEvents = "none";
-  map.getContainer().addEventListener("mousemove", function (ev) {
-    if (!r._map || !r._container) return;
-    var p = map.mouseEventToLayerPoint(ev), hit = false;
-    for (var o = r._drawFirst; o && !hit; o = o.next) {
-      hit = o.layer.options.interactive !== false && o.layer._containsPoint(p);
-    }
-    var was = r._container.style.pointerEvents !== "none";
-    r._container.style.pointerEvents = hit ? "auto" : "none";
-    // This event went to what was under the canvas: hand it over, so one move is enough.
-    if (hit && !was) { r._mouseHoverThrottled = false; r._onMouseMove(ev); }
-  }, true);
-};
-// One canvas per map and pane for every big line and polygon layer (Leaflet's preferCanvas, but
-// only for them): the plan's own layers stay SVG paths (labels, tests and highlight read them).
+// One canvas per map and pane for every big point, line and polygon layer (Leaflet's
+// preferCanvas, but only for them): the plan's own layers stay SVG paths (labels, tests and
+// highlight read them). Leaflet stacks a pane's SVG above its canvas and lets pointer events
+// through the SVG except on its paths, so the plan's features stay clickable over a canvas.
 window.HEBI_MANY_SHAPES = 1000;
 // Leaflet simplifies every path per zoom in screen pixels (Douglas-Peucker, this tolerance):
 // at a city-wide zoom a block of a few metres is drawn from two or three points.
@@ -329,14 +311,13 @@ window.hebiCanvasFor = function (map, pane) {
     r._hebiShapes = 0;
   }
   if (!map.hasLayer(r)) map.addLayer(r);
-  window.hebiPassThrough(r);
   return r;
 };
 // Which feature of a merged canvas path is under a layer point: the topmost area containing it,
 // else the nearest line or outline within the click tolerance; -1 for none. A grid of the
 // rings' boxes (built once per zoom, on the first pointer event) keeps this independent of the
-// layer's size; the last answer is kept, since the renderer, its pass-through and the tooltip
-// all ask about the same point.
+// layer's size; the last answer is kept, since the renderer and the tooltip handler both ask
+// about the same point.
 window.hebiShapes = function (layer, b, tip) {
   var filled = b.kind === "p", owners = [], CELL = 64, PAD = 16, idx = null, last = null;
   b.parts.forEach(function (part, k) {
