@@ -21,6 +21,9 @@ than naive, first paint under 1 s. Prints figures only; it never asserts.
 one canvas, clustered by zoom, with one shared tooltip handler) and prints its paint time
 against ``explore()`` of the same points.
 
+Big layers (points 10k–300k, polygons 10k–100k: paint, tab memory, longest main-thread
+block) are measured against ``explore()`` by :mod:`benchmarks.bench_map_scale`.
+
 The labels (注记, :mod:`spatial.webmap_labels`) are measured the same way: our
 page is also built without them, and the with/without ratio of first paint is
 printed (target: labels cost at most 20 %), with the time until the labels
@@ -78,8 +81,12 @@ window.__painted = null;
     var k = drawn[i].getAttribute('data-hebi-n');
     n += k === null ? 1 : Number(k);
   }
-  var many = document.querySelectorAll('canvas[data-hebi-points]');  // points on one canvas
-  for (i = 0; i < many.length; i++) n += Number(many[i].getAttribute('data-hebi-points'));
+  // Points, lines and areas on the map's shared canvas.
+  var many = document.querySelectorAll('canvas[data-hebi-points], canvas[data-hebi-shapes]');
+  for (i = 0; i < many.length; i++) {
+    n += Number(many[i].getAttribute('data-hebi-points') || 0);
+    n += Number(many[i].getAttribute('data-hebi-shapes') || 0);
+  }
   if (n >= want) {
     setTimeout(function () { window.__painted = performance.now(); }, 0);
     return;

@@ -19,6 +19,14 @@ neither close the script nor run. Payloads are light: coordinates rounded to
 lines and polygons simplified in metres. While a GCJ-02 basemap (高德) is
 shown, every overlay is shifted to GCJ-02 for display, and only then.
 
+Big layers are drawn on one canvas per map (and pane) in the browser: a
+layer of more than 2,000 points (clustered by zoom; only what is in view
+becomes a marker) or more than 1,000 lines and areas (merged per style in
+paths of at most 100 nearby features, simplified per zoom in screen pixels),
+each with one shared tooltip/identify handler. The plan's own layers stay SVG
+paths (labels, highlight and tests read them). See ``window.hebiManyPoints``
+and ``window.hebiShapes`` in :mod:`spatial.webmap_base`.
+
 By concern: :mod:`spatial.webmap_assets` (vendored JS/CSS),
 :mod:`spatial.webmap_base` (base map, controls, basemap tiles and their
 error notice, the drawing JavaScript), :mod:`spatial.webmap_encode`

@@ -127,11 +127,20 @@ window.hebiArea = function (r) {
   return a;
 };
 // Draw one merged path: the features of a layer that share a style (data.m) or one feature.
-window.hebiPath = function (b, data, style, tip, group) {
+// On a canvas (thousands of lines or areas: hebiLayer) the path is drawn by the map's shared
+// canvas and answers the pointer from its own grid index (window.hebiShapes).
+window.hebiPath = function (b, data, style, tip, group, canvas) {
   var filled = b.kind === "p", many = b.n > 1;
   var opts = many && filled ? L.extend({}, style, {fillRule: "nonzero"}) : style;
+  if (canvas) opts = L.extend({}, opts, {smoothFactor: window.HEBI_SMOOTH});
   var layer = filled ? L.polygon(b.parts, opts) : L.polyline(b.parts, opts);
   var first = tip(b.owners[0]);
+  if (canvas) {
+    window.hebiShapes(layer, b, tip);
+    if (first) layer.bindTooltip(first, {sticky: true});
+    layer.addTo(group);
+    return;
+  }
   if (many) {
     // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
     // follow the feature under the pointer. Registered before the tooltip's own handlers, so
@@ -168,47 +177,90 @@ window.hebiMarker = function (ll, style) {
   });
   return new window.HebiShape(ll, style);
 };
-// Many points (thousands: an uploaded survey, a POI layer): one canvas instead of an SVG element
-// per point, one shared tooltip handler instead of a tooltip per point (bound to the point under
-// the pointer on first hover, so a click still reports its text), and points that overlap at the
-// current zoom drawn as one cluster (a larger dot; its tooltip counts them, a click zooms in).
+// Many points (thousands: an uploaded survey, a POI layer): drawn on the map's shared canvas
+// instead of an SVG element per point, with one shared tooltip handler instead of a tooltip per
+// point (bound to the point under the pointer on first hover, so a click still reports its
+// text). Points that overlap at the current zoom are drawn as one cluster (a larger dot; its
+// tooltip counts them, a click zooms in). Only what is in view (plus a margin) becomes a Leaflet
+// marker, refreshed after each pan or zoom: the points themselves stay plain numbers, so a
+// hundred thousand of them cost neither a marker each nor a long block of the page.
 window.HEBI_MANY_POINTS = 2000;
-window.hebiManyPoints = function (dots, tip, group) {
-  var renderer = L.canvas({padding: 0.3}), shown = [], map = null, CELL = 28;
-  var markers = dots.map(function (m) {
-    m[0].options.renderer = renderer;
-    m[0]._hebiI = m[1];
-    return m[0];
+window.hebiManyPoints = function (dots, styles, tip, group) {
+  var n = dots.length, lat = new Float64Array(n), lng = new Float64Array(n);
+  var owner = new Int32Array(n), sty = new Int32Array(n), mx = new Float64Array(n);
+  var my = new Float64Array(n), projected = null, renderer = null, map = null, CELL = 28;
+  var shown = new Map(), singles = new Map();
+  dots.forEach(function (m, j) {
+    lat[j] = m[0][0]; lng[j] = m[0][1]; owner[j] = m[1]; sty[j] = m[3];
   });
-  var style = markers.length ? markers[0].options : {};
-  function clusterTip(n) {
-    return "<b>" + n + "</b> 个要素 / features";
+  var first = n ? styles[sty[0]] || {} : {};
+  function clusterTip(k) {
+    return "<b>" + k + "</b> 个要素 / features";
+  }
+  // Web-mercator pixels at zoom z: what map.project returns (Leaflet's EPSG:3857), without
+  // creating two objects per point.
+  function project(z) {
+    if (projected === z) return;
+    var size = 256 * Math.pow(2, z), D = Math.PI / 180, MAX = 85.0511287798;
+    for (var j = 0; j < n; j++) {
+      var sn = Math.sin(Math.max(-MAX, Math.min(MAX, lat[j])) * D);
+      mx[j] = size * (lng[j] / 360 + 0.5);
+      my[j] = size * (0.5 - Math.log((1 + sn) / (1 - sn)) / (4 * Math.PI));
+    }
+    projected = z;
+  }
+  function single(j) {
+    var mk = singles.get(j);
+    if (!mk) {
+      mk = window.hebiMarker([lat[j], lng[j]], L.extend({}, styles[sty[j]], {renderer: renderer}));
+      mk._hebiI = owner[j];
+      singles.set(j, mk);
+    }
+    return mk;
   }
   function draw() {
     if (!map) return;
-    shown.forEach(function (l) { group.removeLayer(l); });
-    shown = [];
-    var z = map.getZoom(), cells = {}, order = [];
-    var lone = z >= map.getMaxZoom() - 2;  // close in: every point is itself
-    markers.forEach(function (mk) {
-      if (lone) { order.push([mk]); return; }
-      var p = map.project(mk.getLatLng(), z);
-      var k = Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL);
-      if (!cells[k]) { cells[k] = []; order.push(cells[k]); }
-      cells[k].push(mk);
+    var r = window.hebiCanvasFor(map, first.pane || "overlayPane");
+    if (r !== renderer) {  // another map or pane: start afresh
+      shown.forEach(function (l) { group.removeLayer(l); });
+      shown = new Map(); singles = new Map(); renderer = r;
+    }
+    var z = map.getZoom(), b = map.getPixelBounds(), lone = z >= map.getMaxZoom() - 2;
+    var w = (b.max.x - b.min.x) * 0.3, h = (b.max.y - b.min.y) * 0.3;
+    var x0 = b.min.x - w, x1 = b.max.x + w, y0 = b.min.y - h, y1 = b.max.y + h;
+    var cells = new Map(), want = new Map();
+    project(z);
+    for (var j = 0; j < n; j++) {
+      var x = mx[j], y = my[j];
+      if (x < x0 || x > x1 || y < y0 || y > y1) continue;
+      if (lone) { want.set("p" + j, [j]); continue; }
+      var k = Math.floor(x / CELL) + ":" + Math.floor(y / CELL), c = cells.get(k);
+      if (!c) cells.set(k, c = []);
+      c.push(j);
+    }
+    cells.forEach(function (members, k) {
+      want.set(members.length > 1 ? "c" + z + ":" + k + ":" + members.length : "p" + members[0],
+               members);
     });
-    order.forEach(function (members) {
-      var layer = members[0];
-      if (members.length > 1) {
-        var lat = 0, lng = 0;
-        members.forEach(function (mk) { var ll = mk.getLatLng(); lat += ll.lat; lng += ll.lng; });
-        layer = L.circleMarker([lat / members.length, lng / members.length], L.extend({}, style, {
+    shown.forEach(function (l, key) {
+      if (!want.has(key)) { group.removeLayer(l); shown.delete(key); }
+    });
+    want.forEach(function (members, key) {
+      if (shown.has(key)) return;
+      var layer;
+      if (members.length === 1) {
+        layer = single(members[0]);
+      } else {
+        var la = 0, ln = 0;
+        members.forEach(function (j) { la += lat[j]; ln += lng[j]; });
+        var st = styles[sty[members[0]]] || {};
+        layer = L.circleMarker([la / members.length, ln / members.length], L.extend({}, st, {
           renderer: renderer, shape: null,
-          radius: Math.min(18, (style.radius || 5) + 2 * Math.log(members.length) / Math.LN2)
+          radius: Math.min(18, (st.radius || 5) + 2 * Math.log(members.length) / Math.LN2)
         }));
         layer._hebiCount = members.length;
       }
-      shown.push(layer);
+      shown.set(key, layer);
       group.addLayer(layer);
     });
   }
@@ -226,33 +278,146 @@ window.hebiManyPoints = function (dots, tip, group) {
       if (e.type === "mouseover") mk.openTooltip(e.latlng);
     }
   });
+  // How many points the canvas draws (tests and benchmarks count drawn features).
+  function count(by) {
+    renderer._hebiPoints = (renderer._hebiPoints || 0) + by;
+    renderer._container.setAttribute("data-hebi-points", renderer._hebiPoints);
+  }
+  function start() {
+    map = group._map; map.on("moveend", draw); draw(); count(n);
+  }
   // Events of the group's own layers reach it too (with e.layer): only its own count here.
-  group.on("add", function (e) {
-    if (e.layer || !group._map) return;
-    map = group._map; map.on("zoomend", draw); draw();
-  });
+  group.on("add", function (e) { if (!e.layer && group._map) start(); });
   group.on("remove", function (e) {
     if (e.layer) return;
-    if (map) map.off("zoomend", draw);
+    if (map) { map.off("moveend", draw); count(-n); }
     map = null;
   });
-  if (group._map) { map = group._map; map.on("zoomend", draw); draw(); }
-  // How many features the layer draws (tests and benchmarks count drawn features).
-  renderer.on("add", function () {
-    if (renderer._container) renderer._container.setAttribute("data-hebi-points", markers.length);
+  if (group._map) start();
+};
+// One canvas per map and pane for every big point, line and polygon layer (Leaflet's
+// preferCanvas, but only for them): the plan's own layers stay SVG paths (labels, tests and
+// highlight read them). Leaflet stacks a pane's SVG above its canvas and lets pointer events
+// through the SVG except on its paths, so the plan's features stay clickable over a canvas.
+window.HEBI_MANY_SHAPES = 1000;
+// Leaflet simplifies every path per zoom in screen pixels (Douglas-Peucker, this tolerance):
+// at a city-wide zoom a block of a few metres is drawn from two or three points.
+window.HEBI_SMOOTH = 1.5;
+window.HEBI_CHUNK = 100;
+window.hebiCanvasFor = function (map, pane) {
+  var all = map._hebiCanvas || (map._hebiCanvas = {}), r = all[pane];
+  if (!r) {
+    r = all[pane] = L.canvas({pane: pane, padding: 0.3, tolerance: 2});
+    r._hebiShapes = 0;
+  }
+  if (!map.hasLayer(r)) map.addLayer(r);
+  return r;
+};
+// Which feature of a merged canvas path is under a layer point: the topmost area containing it,
+// else the nearest line or outline within the click tolerance; -1 for none. A grid of the
+// rings' boxes (built once per zoom, on the first pointer event) keeps this independent of the
+// layer's size; the last answer is kept, since the renderer and the tooltip handler both ask
+// about the same point.
+window.hebiShapes = function (layer, b, tip) {
+  var filled = b.kind === "p", owners = [], CELL = 64, PAD = 16, idx = null, last = null;
+  b.parts.forEach(function (part, k) {
+    if (filled) part.forEach(function () { owners.push(b.owners[k]); });
+    else owners.push(b.owners[k]);
   });
+  function index(rings) {
+    var cells = new Map(), big = [];
+    for (var r = 0; r < rings.length; r++) {
+      var ring = rings[r], x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (var i = 0; i < ring.length; i++) {
+        var q = ring[i];
+        if (q.x < x0) x0 = q.x; if (q.x > x1) x1 = q.x;
+        if (q.y < y0) y0 = q.y; if (q.y > y1) y1 = q.y;
+      }
+      if (!ring.length) continue;
+      var cx0 = Math.floor((x0 - PAD) / CELL), cx1 = Math.floor((x1 + PAD) / CELL);
+      var cy0 = Math.floor((y0 - PAD) / CELL), cy1 = Math.floor((y1 + PAD) / CELL);
+      if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 256) { big.push(r); continue; }
+      for (var cx = cx0; cx <= cx1; cx++) {
+        for (var cy = cy0; cy <= cy1; cy++) {
+          var key = cx + ":" + cy, list = cells.get(key);
+          if (!list) cells.set(key, list = []);
+          list.push(r);
+        }
+      }
+    }
+    return {rings: rings, cells: cells, big: big};
+  }
+  function hit(p) {
+    var rings = layer._rings || [];
+    if (last && last.rings === rings && last.x === p.x && last.y === p.y) return last.i;
+    if (!idx || idx.rings !== rings) idx = index(rings);
+    var list = idx.cells.get(Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL)) || [];
+    var tol = Math.min(PAD, layer._clickTolerance()), inside = {}, best = -1, near = -1;
+    var dMin = tol;
+    list.concat(idx.big).forEach(function (r) {
+      var ring = rings[r], o = owners[r], m = ring.length;
+      for (var i = 0, j = m - 1; i < m; j = i++) {
+        var a = ring[i], c = ring[j];
+        if (filled && (a.y > p.y) !== (c.y > p.y) &&
+            p.x < (c.x - a.x) * (p.y - a.y) / (c.y - a.y) + a.x) inside[o] = !inside[o];
+        if (!filled && i === 0) continue;  // a line does not close
+        var d = L.LineUtil.pointToSegmentDistance(p, a, c);
+        if (d <= dMin) { dMin = d; near = o; }
+      }
+    });
+    for (var k in inside) if (inside[k] && +k > best) best = +k;
+    last = {rings: rings, x: p.x, y: p.y, i: best >= 0 ? best : near};
+    return last.i;
+  }
+  layer._containsPoint = function (p) {
+    return !!this._pxBounds && this._pxBounds.contains(p) && hit(p) >= 0;
+  };
+  layer.beforeAdd = function (map) {
+    this._renderer = window.hebiCanvasFor(map, this.options.pane || "overlayPane");
+  };
+  var shown = b.owners[0];
+  // Registered before the tooltip's own handlers and st_folium's click handler: the tooltip,
+  // and what a click reports, name the feature under the pointer.
+  layer.on("mouseover mousemove click", function (e) {
+    var i = hit(e.layerPoint);
+    if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
+  });
+  // How many features the canvas draws (tests and benchmarks count drawn features).
+  function count(by) {
+    var r = layer._renderer;
+    if (!r || !r._container) return;
+    r._hebiShapes = (r._hebiShapes || 0) + by;
+    r._container.setAttribute("data-hebi-shapes", r._hebiShapes);
+  }
+  layer.on("add", function () { count(b.n); });
+  layer.on("remove", function () { count(-b.n); });
+  layer._hebiOwnerAt = hit;
 };
 window.hebiLayer = function (data, styles, group) {
   var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
+  var others = [];
   var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
   var ring = function (r, k) {
     var pts = dec(r, true);
-    if (data.m && (area(pts) > 0) !== (k === 0)) pts.reverse();
+    if ((data.m || canvas) && (area(pts) > 0) !== (k === 0)) pts.reverse();
     return pts;
   };
-  var path = function (kind, f, i) {
+  // Thousands of lines or areas: merged per style and drawn on the map's shared canvas.
+  var shapes = 0;
+  data.f.forEach(function (f) { var c = f[0][0]; if (c === 2 || c === 3 || c > 4) shapes++; });
+  var canvas = shapes > window.HEBI_MANY_SHAPES;
+  // On the canvas, a path holds at most HEBI_CHUNK features of one ~1 km cell (of its first
+  // vertex): a canvas fills a hundred small paths far faster than one path of ten thousand
+  // rings, and a path off screen is neither clipped nor drawn nor hit-tested.
+  var cells = {};
+  var path = function (kind, f, i, ll) {
     // Merged per style (and tooltip or not) when the payload asks for it, else one per feature.
-    var key = data.m ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
+    var key = data.m || canvas ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
+    if (canvas) {
+      key += "@" + Math.floor(ll[0] * 100) + ":" + Math.floor(ll[1] * 100);
+      cells[key] = (cells[key] || 0) + 1;
+      key += "#" + Math.floor((cells[key] - 1) / window.HEBI_CHUNK);
+    }
     if (!paths[key]) {
       paths[key] = {kind: kind, s: f[1], parts: [], owners: [], n: 0};
       keys.push(key);
@@ -265,30 +430,42 @@ window.hebiLayer = function (data, styles, group) {
     if (c === 1 || c === 4) {
       dec(d, true).forEach(function (ll, k) {
         if (c === 1 && k > 0) return;
-        dots.push([window.hebiMarker(ll, styles[s]), i, k > 0]);
+        dots.push([ll, i, k > 0, s]);
       });
     } else if (c === 2 || c === 5) {
-      b = path("l", f, i);
-      (c === 2 ? [d] : d).forEach(function (l) { b.parts.push(dec(l, true)); b.owners.push(i); });
+      var ls = (c === 2 ? [d] : d).map(function (l) { return dec(l, true); });
+      b = path("l", f, i, ls[0][0]);
+      ls.forEach(function (l) { b.parts.push(l); b.owners.push(i); });
     } else if (c === 3 || c === 6) {
-      b = path("p", f, i);
-      (c === 3 ? [d] : d).forEach(function (p) { b.parts.push(p.map(ring)); b.owners.push(i); });
+      var ps = (c === 3 ? [d] : d).map(function (p) { return p.map(ring); });
+      b = path("p", f, i, ps[0][0][0]);
+      ps.forEach(function (p) { b.parts.push(p); b.owners.push(i); });
     } else {  // anything else (e.g. a GeometryCollection) arrives as GeoJSON
-      dots.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
-        return L.circleMarker(ll, styles[s]); }}), i, false]);
+      others.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
+        return L.circleMarker(ll, styles[s]); }}), i]);
     }
   });
-  keys.forEach(function (k) { window.hebiPath(paths[k], data, styles[paths[k].s], tip, group); });
-  // Points last, so they stay clickable above the lines and areas of their layer.
-  if (dots.length > window.HEBI_MANY_POINTS) { window.hebiManyPoints(dots, tip, group); return; }
-  dots.forEach(function (m) {
+  keys.forEach(function (k) {
+    window.hebiPath(paths[k], data, styles[paths[k].s], tip, group, canvas);
+  });
+  others.forEach(function (m) {
     var h = tip(m[1]);
     if (h) m[0].bindTooltip(h, {sticky: true});
+    m[0].addTo(group);
+  });
+  // Points last, so they stay clickable above the lines and areas of their layer.
+  if (dots.length > window.HEBI_MANY_POINTS) {
+    window.hebiManyPoints(dots, styles, tip, group);
+    return;
+  }
+  dots.forEach(function (m) {
+    var mk = window.hebiMarker(m[0], styles[m[3]]), h = tip(m[1]);
+    if (h) mk.bindTooltip(h, {sticky: true});
     // A multipoint's extra markers draw the same feature: counted once.
     if (m[2]) {
-      m[0].on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", 0); });
+      mk.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", 0); });
     }
-    m[0].addTo(group);
+    mk.addTo(group);
   });
 };
 """

@@ -532,3 +532,134 @@ def test_thousands_of_points_share_one_canvas_and_cluster(page: Page, app_server
     page.mouse.move(x, y, steps=2)
     expect(frame.locator(".leaflet-tooltip", has_text="调查点1249").first).to_be_visible(
         timeout=10_000)
+    # A point drawn after a zoom (its marker made then) is still identified by a click.
+    details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
+    for _ in range(3):  # a click that lands while the app reruns is dropped: click again
+        page.mouse.click(x, y)
+        wait_idle(page)
+        try:
+            expect(details).to_contain_text("调查点1249", timeout=10_000)
+            break
+        except AssertionError:
+            continue
+    expect(details).to_contain_text("调查点1249")
+
+
+def _canvas_shapes_upload() -> tuple[bytes, int]:
+    """800 street lines and, above the first 300, a small block each (1,100 features).
+
+    Few vertices (3,100), so the layer stays whole within its share of the map's drawing
+    budget however many layers other tests have uploaded on this worker.
+    """
+    feats: list[dict[str, Any]] = []
+    for k in range(800):
+        x, y = 114.40 + (k % 35) * 0.001, 35.80 + (k // 35) * 0.001
+        ring = [[x, y], [x + 0.0006, y], [x + 0.0006, y + 0.0006], [x, y + 0.0006], [x, y]]
+        if k < 300:
+            feats.append({"type": "Feature", "properties": {"name": f"地块{k}"},
+                          "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        feats.append({"type": "Feature", "properties": {"name": f"道路{k}"},
+                      "geometry": {"type": "LineString",
+                                   "coordinates": [[x, y - 0.0002], [x + 0.0008, y - 0.0002]]}})
+    body = json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+    return body.encode(), len(feats)
+
+
+def test_thousands_of_lines_and_areas_share_one_canvas_and_identify(
+    page: Page, app_server: str
+) -> None:
+    # Past window.HEBI_MANY_SHAPES (1,000) lines and areas are drawn on the map's one canvas,
+    # with one pointer handler per merged path: hover, click-identify and highlight still name
+    # the feature under the pointer.
+    body, n = _canvas_shapes_upload()
+    open_page(page, app_server, "import")
+    upload: FilePayload = {"name": "blocks.geojson", "mimeType": "application/geo+json",
+                           "buffer": body}
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
+    wait_idle(page)
+    page.locator('[data-testid="stTextInput"] input').fill("地块与道路")
+    page.get_by_role("button", name="加入我的图层").click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile("已(加入|替换)图层"))).to_be_visible(timeout=30_000)
+    k = 144  # 地块144 / 道路144, well inside the grid of blocks
+    x0, y0 = 114.40 + (k % 35) * 0.001, 35.80 + (k // 35) * 0.001
+    lat, lon = y0 + 0.0003, x0 + 0.0003  # the block's centre
+    page.set_viewport_size({"width": 1400, "height": 1050})  # room for the details panel
+    open_page(page, app_server, f"?basemap=none&groups=user&lat={lat:.6f}&lon={lon:.6f}&zoom=17")
+    frame = map_frame(page)
+    canvas = frame.locator(f'canvas[data-hebi-shapes="{n}"]')
+    canvas.wait_for(state="attached", timeout=60_000)
+    # No SVG element per feature: other tests' small uploads only.
+    assert frame.locator(PATHS).count() < 50
+    # Hover names the block under the pointer; a click identifies it and outlines it at once.
+    x, y = _page_xy(page, lat, lon)
+    tooltip = frame.locator(".leaflet-tooltip", has_text=f"地块{k}")
+    for _ in range(3):
+        page.mouse.move(x - 4, y - 4)
+        page.mouse.move(x, y, steps=3)
+        try:
+            tooltip.first.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(tooltip.first).to_be_visible(timeout=10_000)
+    details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
+    for _ in range(3):  # a click that lands while the app reruns is dropped: click again
+        page.mouse.click(x, y)
+        wait_idle(page)
+        try:
+            expect(details).to_contain_text(f"地块{k}", timeout=10_000)
+            break
+        except AssertionError:
+            continue
+    expect(details).to_contain_text(f"地块{k}")
+    expect(details).to_contain_text("面积")
+    outline = _iframe_eval(page, "() => window.hebiClickHighlight"
+                                 " ? window.hebiClickHighlight.getBounds().toBBoxString() : null")
+    assert outline is not None
+    west, south, east, north = (float(v) for v in outline.split(","))
+    assert abs(west - x0) < 1e-5 and abs(east - (x0 + 0.0006)) < 1e-5
+    assert abs(south - y0) < 1e-5 and abs(north - (y0 + 0.0006)) < 1e-5
+    # A street (a line on the same canvas) under the pointer names itself and is identified.
+    lx, ly = _page_xy(page, y0 - 0.0002, x0 + 0.0004)
+    street = frame.locator(".leaflet-tooltip", has_text=f"道路{k}")
+    for _ in range(3):
+        # Along the street: Leaflet's canvas reads the pointer at most every 32 ms, so every
+        # position it may read is on the street.
+        page.mouse.move(lx - 6, ly)
+        page.mouse.move(lx, ly, steps=3)
+        try:
+            street.first.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(street.first).to_be_visible(timeout=10_000)
+    for _ in range(3):
+        page.mouse.click(lx, ly)
+        wait_idle(page)
+        try:
+            expect(details).to_contain_text(f"道路{k}", timeout=10_000)
+            break
+        except AssertionError:
+            continue
+    expect(details).to_contain_text(f"道路{k}")
+    expect(details).to_contain_text("长度")
+    # With the canvas on the map, the plan's own SVG areas (the bonded zone and its sub-zones)
+    # still answer the pointer.
+    zone = layers.load_layer("bonded_zone").geometry.iloc[0].representative_point()
+    open_page(page, app_server,
+              f"?basemap=none&groups=user,parks&lat={zone.y:.6f}&lon={zone.x:.6f}&zoom=15")
+    frame = map_frame(page)
+    frame.locator(f'canvas[data-hebi-shapes="{n}"]').wait_for(state="attached", timeout=60_000)
+    zx, zy = _page_xy(page, zone.y, zone.x)
+    plan_tip = frame.locator(".leaflet-tooltip",
+                             has_text=re.compile("鹤壁综合保税区|口岸联动区|综合服务区|保税功能区"))
+    for _ in range(3):
+        page.mouse.move(zx - 4, zy - 4)
+        page.mouse.move(zx, zy, steps=3)
+        try:
+            plan_tip.first.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(plan_tip.first).to_be_visible(timeout=10_000)
