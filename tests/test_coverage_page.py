@@ -352,6 +352,20 @@ def test_scenarios_save_open_and_compare_side_by_side() -> None:
     side = _frame(at, "指标", "当前", "现状")
     row = side[side["指标"] == "就学便利圈 5分钟 人口覆盖率"].iloc[0]
     assert row["现状"] == "16.7%"
+    # On the map: off by default; 卷帘 draws the saved scenario's blocks right of the bar
+    # (their own pane), 分屏 on the second map; the current run stays the left view.
+    assert "东苑" not in json.dumps(map_args(at), ensure_ascii=False)
+    at.radio(key="cov_cmp_mode").set_value("swipe")
+    at.run()
+    assert not at.exception, at.exception
+    swipe = str(map_args(at)["feature_group"])  # the overlays (not the constant base script)
+    assert "东苑" in swipe and '"pane":"hebiRightLayers"' in swipe
+    assert '"swipe" === "swipe"' in swipe
+    at.radio(key="cov_cmp_mode").set_value("split")
+    at.run()
+    split = str(map_args(at)["feature_group"])
+    assert "东苑" in split and "window.hebiRightMap" in split
+    assert '"pane":"hebiRightLayers"' not in split
     next(b for b in at.button if b.label == "载入").click()
     at.run()
     assert not at.exception, at.exception

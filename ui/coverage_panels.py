@@ -293,11 +293,13 @@ def scenario_panel(
     load: Callable[[Scenario], None],
     run: Callable[[Scenario], CoverageModel],
     model: CoverageModel,
-) -> None:
+) -> tuple[str, CoverageModel] | None:
     """Save the current inputs and what-ifs as a named 方案, reopen one, or compare side by side.
 
     ``current(name)`` describes the page's present run as a scenario, ``load``
     sets the page's choosers to one (as a widget callback), ``run`` analyses one.
+    Returns the scenario chosen for comparison (its name and run), so the map can
+    show it beside the current run (卷帘/分屏), or None.
     """
     store = current_store()
     try:
@@ -317,7 +319,7 @@ def scenario_panel(
                          else t("无法写入工作区。", "Cannot write to the workspace."))
         if not saved:
             st.caption(t("尚无已保存的方案。", "No saved scenario yet."))
-            return
+            return None
         by_name = {s.name: s for s in saved}
         c3, c4 = st.columns([3, 1])
         pick = c3.selectbox(t("已保存的方案", "Saved scenarios"), list(by_name), key="cov_scn_pick")
@@ -328,12 +330,12 @@ def scenario_panel(
             format_func=lambda n: "—" if n is None else str(n),
         )
         if other is None:
-            return
+            return None
         try:
             other_model = run(by_name[other])
         except SpatialError as err:
             st.error(err.message(current_lang()))
-            return
+            return None
         side = compare_scenarios(model, other_model)
         label = "figure_zh" if current_lang() == "zh" else "figure_en"
         order = np.argsort(-np.nan_to_num(np.abs(side["change"].to_numpy(dtype=float)), nan=2.0))
@@ -346,3 +348,7 @@ def scenario_panel(
                 "" if not np.isfinite(v) else f"{v * 100:+.1f}" for v in side["change"]
             ],
         }), hide_index=True, key="cov_scn_table")
+        st.caption(t("在地图上用卷帘或分屏对比：见地图上方的“方案对比”。",
+                     "To compare on the map (swipe or side by side), use “Compare scenario” "
+                     "above the map."))
+    return str(other), other_model

@@ -26,6 +26,7 @@ from layers.fields import column_label, present_table
 from spatial._errors import SpatialError
 from spatial.basemaps import (
     BASEMAP_IDS,
+    Basemap,
     available_basemaps,
     default_basemap_id,
     get_basemap,
@@ -63,11 +64,21 @@ from spatial.coverage_rules import (
     rules_from_payload,
 )
 from spatial.crs import gcj02_to_wgs84
+from spatial.map_compare import CompareSupport, compare_overlays
 from spatial.network import DEFAULT_MAX_SNAP_M, DEFAULT_SNAP_GAP_M, WalkNetwork, build_network
 from spatial.service_categories import CATEGORIES, LEVELS_MIN
 from spatial.storage import UserLayerInfo, layer_id_for
 from spatial.text import escape_markdown, escape_text
-from spatial.webmap import TooltipText, basemap_overlay, build_base_map, geojson_overlay
+from spatial.view import COMPARE_MODES
+from spatial.webmap import (
+    LayerPayload,
+    TooltipText,
+    basemap_overlay,
+    build_base_map,
+    geojson_overlay,
+    layer_payload,
+    payload_overlay,
+)
 from ui.coverage_panels import (
     basis_caption,
     changes_overlay,
@@ -336,7 +347,8 @@ def _do(model: CoverageModel, op: _Op) -> None:
 # --- map -----------------------------------------------------------------------------------------
 
 
-def _place_overlay(model: CoverageModel, category: str, level: int, gcj02: bool) -> Any:
+def _place_payload(model: CoverageModel, category: str, level: int, gcj02: bool) -> LayerPayload:
+    """The residential places coloured by coverage of ``category`` at ``level``."""
     p = model.places
     gdf = gpd.GeoDataFrame({"i": np.arange(len(p))}, geometry=list(p.geometry), crs=p.crs)
     tips: list[TooltipText | None] = []
@@ -382,13 +394,16 @@ def _place_overlay(model: CoverageModel, category: str, level: int, gcj02: bool)
                     (t("状态", "Status"), state[index[i]]),
                 ),
             ))
-    return geojson_overlay(
+    return layer_payload(
         gdf, styles=styles, style_index=index, tooltips=tips,
         name=t("居住区", "Residential areas"), gcj02=gcj02,
     )
 
 
-def _facility_overlay(model: CoverageModel, category: str, level: int, gcj02: bool) -> Any:
+def _facility_payload(
+    model: CoverageModel, category: str, level: int, gcj02: bool
+) -> LayerPayload:
+    """The facilities of ``category`` at ``level`` (all when ``ALL``), what-ifs outlined."""
     f = model.facilities
     pts = model.facility_points()
     show = np.asarray([g is not None for g in pts])
@@ -423,7 +438,7 @@ def _facility_overlay(model: CoverageModel, category: str, level: int, gcj02: bo
         for i in rows
     ]
     gdf = gpd.GeoDataFrame(geometry=list(pts[rows]), crs=model.network.crs)
-    return geojson_overlay(
+    return layer_payload(
         gdf, styles=styles, style_index=index, tooltips=tips,
         name=t("服务设施", "Facilities"), gcj02=gcj02,
     )
@@ -506,11 +521,44 @@ def _basemap_choice() -> str:
     return str(st.session_state["cov_basemap"])
 
 
+def _scenario_compare(
+    other: tuple[str, CoverageModel] | None, category: str, level: int, bm: Basemap,
+    key: str | None,
+) -> list[Any]:
+    """The right-hand view of 方案对比: the compared scenario's places and facilities.
+
+    Offered when a saved scenario is chosen for comparison; 卷帘 puts it right of a
+    draggable bar over the current run, 分屏 on a second, synchronised map.
+    """
+    if other is None:
+        return []
+    name, other_model = other
+    names = {"off": t("关闭", "Off"), "swipe": t("卷帘", "Swipe"),
+             "split": t("分屏", "Side by side")}
+    mode = st.radio(
+        t(f"方案对比（右侧：{escape_markdown(name)}）",
+          f"Compare scenario (right: {escape_markdown(name)})"),
+        ["off", *COMPARE_MODES], format_func=names.__getitem__, horizontal=True,
+        key="cov_cmp_mode",
+    )
+    if mode not in COMPARE_MODES:
+        return []
+    st.caption(t("左侧为当前方案，右侧为所选方案；同一服务类别与层级。",
+                 "Left: the current run; right: the chosen scenario, same category and level."))
+    right = [_place_payload(other_model, category, level, bm.gcj02),
+             _facility_payload(other_model, category, level, bm.gcj02)]
+    return list(compare_overlays(mode, bm, right, key=key, lang=current_lang()))
+
+
 def _map(
     model: CoverageModel, category: str, level: int, inputs: dict[str, _Input],
-    mode: str, edit: dict[str, Any],
+    mode: str, edit: dict[str, Any], other: tuple[str, CoverageModel] | None = None,
 ) -> None:
-    """Draw the map; a click adds or moves a facility, depending on the mode."""
+    """Draw the map; a click adds or moves a facility, depending on the mode.
+
+    With ``other`` (a saved scenario chosen for comparison) the map can show it
+    beside the current run, by 卷帘 or 分屏.
+    """
     lang = current_lang()
     key = tianditu_key(None)
     basemaps = available_basemaps(key)
@@ -537,7 +585,7 @@ def _map(
     overlays = [
         basemap_overlay(bm, key=key, lang=lang),
         _unit_outline_overlay(outline, outline_name, bm.gcj02),
-        _place_overlay(model, category, level, bm.gcj02),
+        payload_overlay(_place_payload(model, category, level, bm.gcj02)),
     ]
     if show_sheds:
         sheds = walkshed_overlay(
@@ -550,14 +598,18 @@ def _map(
     if changed is not None:
         overlays.append(changed)
     overlays += [
-        _roads_overlay(model, bm.gcj02), _facility_overlay(model, category, level, bm.gcj02)
+        _roads_overlay(model, bm.gcj02),
+        payload_overlay(_facility_payload(model, category, level, bm.gcj02)),
     ]
     sites = st.session_state.get("cov_sites")
     if isinstance(sites, pd.DataFrame) and len(sites):
         overlays.append(_sites_overlay(model, sites, bm.gcj02))
+    overlays += _scenario_compare(other, category, level, bm, key)
     centre = _frame(inputs["residential"]).to_crs(4326).union_all().centroid
+    base = build_base_map(lang)
+    CompareSupport().add_to(base)  # constant script: 卷帘 / 分屏 of 方案对比 (no remount)
     out = st_folium(
-        build_base_map(lang),
+        base,
         key="coverage_map",
         center=(centre.y, centre.x),
         zoom=13,
@@ -735,7 +787,9 @@ def _scenario_inputs(scn: Scenario) -> dict[str, _Input]:
     return out
 
 
-def _scenarios(inputs: dict[str, _Input], settings: CoverageSettings, model: CoverageModel) -> None:
+def _scenarios(
+    inputs: dict[str, _Input], settings: CoverageSettings, model: CoverageModel
+) -> tuple[str, CoverageModel] | None:
     def current(name: str) -> Scenario:
         return Scenario(
             name,
@@ -761,7 +815,7 @@ def _scenarios(inputs: dict[str, _Input], settings: CoverageSettings, model: Cov
         st.session_state["cov_ops"] = [_Op(**_op_fields(e)) for e in scn.edits]
         st.session_state.pop("cov_key", None)
 
-    scenario_panel(current, load, lambda scn: run_scenario(scn)[0], model)
+    return scenario_panel(current, load, lambda scn: run_scenario(scn)[0], model)
 
 
 def run_scenario(scn: Scenario) -> tuple[CoverageModel, list[UnitWeights]]:
@@ -846,7 +900,7 @@ def render() -> None:
     # Roads, facilities and residential places carry the figures; units only group them.
     shipped = any(inputs[r].source == PLAN for r in ("roads", "facilities", "residential"))
     estimate_notice(model, shipped)
-    _scenarios(inputs, settings, model)
+    other = _scenarios(inputs, settings, model)
     if not model.places.population_known:
         names = " / ".join(POPULATION_COLUMNS[:3])
         st.info(t(
@@ -903,7 +957,7 @@ def render() -> None:
         mode, edit = _what_if(model, category, level)
         whatif_changes_panel(model)
     with col_map:
-        _map(model, category, level, inputs, mode, edit)
+        _map(model, category, level, inputs, mode, edit, other)
         _legend(category, level)
         render_coverage_export_panel(
             model, category, level, units=_study_units(inputs),
