@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Dialog, FilePayload, FrameLocator, Page, expect
+from playwright.sync_api import Dialog, FilePayload, FrameLocator, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pyproj import Transformer
 
@@ -534,15 +534,7 @@ def test_thousands_of_points_share_one_canvas_and_cluster(page: Page, app_server
         timeout=10_000)
     # A point drawn after a zoom (its marker made then) is still identified by a click.
     details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
-    for _ in range(3):  # a click that lands while the app reruns is dropped: click again
-        page.mouse.click(x, y)
-        wait_idle(page)
-        try:
-            expect(details).to_contain_text("调查点1249", timeout=10_000)
-            break
-        except AssertionError:
-            continue
-    expect(details).to_contain_text("调查点1249")
+    _click_until(page, x, y, details, "调查点1249")
 
 
 def _canvas_shapes_upload() -> tuple[bytes, int]:
@@ -563,6 +555,34 @@ def _canvas_shapes_upload() -> tuple[bytes, int]:
                                    "coordinates": [[x, y - 0.0002], [x + 0.0008, y - 0.0002]]}})
     body = json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
     return body.encode(), len(feats)
+
+
+def _hover_until(page: Page, x: float, y: float, tip: Locator, dx: float = -4,
+                 dy: float = -4) -> None:
+    """Move the pointer onto (x, y) from (x+dx, y+dy) until ``tip`` shows (a canvas reads the
+    pointer at most every 32 ms, so a single move may go unseen on a busy machine)."""
+    for _ in range(3):
+        page.mouse.move(x + dx, y + dy)
+        page.mouse.move(x, y, steps=3)
+        try:
+            tip.first.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(tip.first).to_be_visible(timeout=10_000)
+
+
+def _click_until(page: Page, x: float, y: float, details: Locator, text: str) -> None:
+    """Click (x, y) until ``details`` names ``text`` (a click during a rerun is dropped)."""
+    for _ in range(3):
+        page.mouse.click(x, y)
+        wait_idle(page)
+        try:
+            expect(details).to_contain_text(text, timeout=10_000)
+            break
+        except AssertionError:
+            continue
+    expect(details).to_contain_text(text)
 
 
 def test_thousands_of_lines_and_areas_share_one_canvas_and_identify(
@@ -593,26 +613,9 @@ def test_thousands_of_lines_and_areas_share_one_canvas_and_identify(
     assert frame.locator(PATHS).count() < 50
     # Hover names the block under the pointer; a click identifies it and outlines it at once.
     x, y = _page_xy(page, lat, lon)
-    tooltip = frame.locator(".leaflet-tooltip", has_text=f"地块{k}")
-    for _ in range(3):
-        page.mouse.move(x - 4, y - 4)
-        page.mouse.move(x, y, steps=3)
-        try:
-            tooltip.first.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(tooltip.first).to_be_visible(timeout=10_000)
+    _hover_until(page, x, y, frame.locator(".leaflet-tooltip", has_text=f"地块{k}"))
     details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
-    for _ in range(3):  # a click that lands while the app reruns is dropped: click again
-        page.mouse.click(x, y)
-        wait_idle(page)
-        try:
-            expect(details).to_contain_text(f"地块{k}", timeout=10_000)
-            break
-        except AssertionError:
-            continue
-    expect(details).to_contain_text(f"地块{k}")
+    _click_until(page, x, y, details, f"地块{k}")
     expect(details).to_contain_text("面积")
     outline = _iframe_eval(page, "() => window.hebiClickHighlight"
                                  " ? window.hebiClickHighlight.getBounds().toBBoxString() : null")
@@ -622,27 +625,9 @@ def test_thousands_of_lines_and_areas_share_one_canvas_and_identify(
     assert abs(south - y0) < 1e-5 and abs(north - (y0 + 0.0006)) < 1e-5
     # A street (a line on the same canvas) under the pointer names itself and is identified.
     lx, ly = _page_xy(page, y0 - 0.0002, x0 + 0.0004)
-    street = frame.locator(".leaflet-tooltip", has_text=f"道路{k}")
-    for _ in range(3):
-        # Along the street: Leaflet's canvas reads the pointer at most every 32 ms, so every
-        # position it may read is on the street.
-        page.mouse.move(lx - 6, ly)
-        page.mouse.move(lx, ly, steps=3)
-        try:
-            street.first.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(street.first).to_be_visible(timeout=10_000)
-    for _ in range(3):
-        page.mouse.click(lx, ly)
-        wait_idle(page)
-        try:
-            expect(details).to_contain_text(f"道路{k}", timeout=10_000)
-            break
-        except AssertionError:
-            continue
-    expect(details).to_contain_text(f"道路{k}")
+    # Along the street: every position the canvas may read on the way is on the street.
+    _hover_until(page, lx, ly, frame.locator(".leaflet-tooltip", has_text=f"道路{k}"), -6, 0)
+    _click_until(page, lx, ly, details, f"道路{k}")
     expect(details).to_contain_text("长度")
     # With the canvas on the map, the plan's own SVG areas (the bonded zone and its sub-zones)
     # still answer the pointer.
@@ -654,12 +639,4 @@ def test_thousands_of_lines_and_areas_share_one_canvas_and_identify(
     zx, zy = _page_xy(page, zone.y, zone.x)
     plan_tip = frame.locator(".leaflet-tooltip",
                              has_text=re.compile("鹤壁综合保税区|口岸联动区|综合服务区|保税功能区"))
-    for _ in range(3):
-        page.mouse.move(zx - 4, zy - 4)
-        page.mouse.move(zx, zy, steps=3)
-        try:
-            plan_tip.first.wait_for(state="visible", timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(plan_tip.first).to_be_visible(timeout=10_000)
+    _hover_until(page, zx, zy, plan_tip)
