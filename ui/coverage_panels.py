@@ -34,6 +34,7 @@ from spatial.coverage import (
     study_area,
     unnamed_label,
 )
+from spatial.text import escape_markdown
 from spatial.webmap import TooltipText, geojson_overlay
 from ui.data import current_store
 from ui.i18n import current_lang, t
@@ -309,10 +310,15 @@ def scenario_panel(
     with st.expander(t("方案（保存、载入、对比）", "Scenarios (save, open, compare)")):
         c1, c2 = st.columns([3, 1])
         name = c1.text_input(t("方案名称", "Scenario name"), key="cov_scn_name", max_chars=60)
+        saved_now = st.session_state.pop("cov_scn_saved", None)
+        if saved_now:
+            shown = escape_markdown(str(saved_now))
+            st.success(t(f"已保存方案“{shown}”。", f"Saved “{shown}”."))
         if c2.button(t("保存当前方案", "Save current"), key="cov_scn_save"):
             try:
                 save_scenario(store, current(name))
-                st.success(t(f"已保存方案“{name.strip()}”。", f"Saved “{name.strip()}”."))
+                # Shown after the rerun that lists the new scenario (a message before it is lost).
+                st.session_state["cov_scn_saved"] = name.strip()
                 st.rerun()
             except (SpatialError, OSError) as err:
                 st.error(err.message(current_lang()) if isinstance(err, SpatialError)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 import layers
 from spatial.coverage import analyse, gap_table, network_to_lonlat
@@ -85,3 +89,65 @@ def test_coverage_page_table_and_what_if_click(page: Page, app_server: str) -> N
     assert _share(page) > before
     # The proposed facility is drawn (black outline) without remounting the map.
     expect(map_frame(page).locator('path[stroke="#000000"]')).to_have_count(1, timeout=30_000)
+
+
+def test_a_saved_scenario_swipes_against_the_current_run(page: Page, app_server: str) -> None:
+    """方案对比 on the map: the saved 方案 right of the 卷帘 bar, the current run (with its
+    what-if facility) left of it."""
+    points = _candidate_clicks()
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    open_page(page, app_server, "coverage?basemap=none&category=health&level=5")
+    expect(page.get_by_text("生活圈步行覆盖分析")).to_be_visible(timeout=60_000)
+    page.get_by_text("方案（保存、载入、对比）").click()
+    page.get_by_label("方案名称").fill("卷帘测试方案")
+    page.keyboard.press("Tab")
+    wait_idle(page)
+    page.get_by_role("button", name="保存当前方案").click()
+    wait_idle(page)
+    expect(page.get_by_text("已保存方案“卷帘测试方案”。")).to_be_visible(timeout=30_000)
+    # A what-if facility makes the current run differ from the saved one.
+    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    iframe.scroll_into_view_if_needed()
+    body = iframe.content_frame.locator("body")
+    for _ in range(100):
+        if body.evaluate("() => !!window.map && window.map.getZoom() === 13"):
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(500)
+    pixel = body.evaluate(f"(_, pts) => ({_TO_PIXELS})(pts)", points)
+    assert pixel is not None, "no gap on the visible map"
+    box = iframe.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + pixel[0], box["y"] + pixel[1])
+    wait_idle(page)
+    expect(page.get_by_text("已做 1 项推演修改。")).to_be_visible(timeout=30_000)
+    # Compare with the saved scenario, by 卷帘.
+    compare = page.get_by_role("combobox", name="与当前方案并排对比")
+    if not compare.is_visible():
+        page.get_by_text("方案（保存、载入、对比）").click()
+    option = page.get_by_role("option", name="卷帘测试方案", exact=True)
+    for _ in range(3):  # a rerun under way (the map's click reply) may close the list again
+        wait_idle(page)
+        compare.click()
+        try:
+            option.wait_for(state="visible", timeout=10_000)
+            option.click()
+            break
+        except PlaywrightTimeoutError:
+            continue
+    wait_idle(page)
+    expect(page.get_by_role("radiogroup").filter(has_text="卷帘")).to_be_visible(timeout=30_000)
+    page.get_by_role("radiogroup").filter(has_text="卷帘").get_by_text("卷帘").click()
+    wait_idle(page)
+    frame = map_frame(page)
+    expect(frame.locator(".leaflet-sbs-divider")).to_be_visible(timeout=30_000)
+    right = frame.locator(".leaflet-hebiRightLayers-pane path.leaflet-interactive")
+    expect(right.first).to_be_attached(timeout=30_000)
+    # The what-if facility (black outline) is the current run's: left of the bar only.
+    left_pane = frame.locator(".leaflet-overlay-pane")
+    expect(left_pane.locator('path[stroke="#000000"]')).to_have_count(1, timeout=30_000)
+    expect(frame.locator('.leaflet-hebiRightLayers-pane path[stroke="#000000"]')).to_have_count(0)
+    # The saved scenario's places on the right carry the same classes as the left ones.
+    assert right.count() > 10
+    iframe.screenshot(path=str(Path(os.environ.get("HEBI_ARTIFACTS", "/tmp")) /
+                               "coverage-scenario-swipe.png"))

@@ -462,11 +462,11 @@ def _sites_overlay(model: CoverageModel, sites: pd.DataFrame, gcj02: bool) -> An
     )
 
 
-def _roads_overlay(model: CoverageModel, gcj02: bool) -> Any:
+def _roads_payload(model: CoverageModel, gcj02: bool) -> LayerPayload:
     """The walking network the distances run on (a facility must be placed near it)."""
     gdf = model.network.segments_gdf()
     styles = [{"color": "#737373", "weight": 2.0, "opacity": 0.8}]
-    return geojson_overlay(gdf, styles=styles, name=t("步行路网", "Walking network"), gcj02=gcj02)
+    return layer_payload(gdf, styles=styles, name=t("步行路网", "Walking network"), gcj02=gcj02)
 
 
 def _facility_choices(model: CoverageModel, fids: list[str]) -> dict[str, str]:
@@ -546,6 +546,7 @@ def _scenario_compare(
     st.caption(t("左侧为当前方案，右侧为所选方案；同一服务类别与层级。",
                  "Left: the current run; right: the chosen scenario, same category and level."))
     right = [_place_payload(other_model, category, level, bm.gcj02),
+             _roads_payload(other_model, bm.gcj02),
              _facility_payload(other_model, category, level, bm.gcj02)]
     return list(compare_overlays(mode, bm, right, key=key, lang=current_lang()))
 
@@ -598,7 +599,7 @@ def _map(
     if changed is not None:
         overlays.append(changed)
     overlays += [
-        _roads_overlay(model, bm.gcj02),
+        payload_overlay(_roads_payload(model, bm.gcj02)),
         payload_overlay(_facility_payload(model, category, level, bm.gcj02)),
     ]
     sites = st.session_state.get("cov_sites")
