@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from spatial.db import office_mode
+from ui.chrome import localise_chrome
 from ui.i18n import LANGS, current_lang, set_lang, t
 from ui.session import desk_address_allowed, office_gate
 
@@ -60,6 +61,7 @@ with st.sidebar:
     if choice != lang:
         set_lang(choice)
         st.rerun()
+localise_chrome(lang)  # Streamlit's own uploader texts in Chinese too
 
 # Desk mode has no sign-in, so it serves this computer only; an office server (database
 # configured) signs everyone in and may listen wider (README, "Office mode").

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from spatial.importer import MAX_UPLOAD_BYTES
 from spatial.workspace import GeoPackageWorkspace, workspace_path
 from tests.hostile import corpus as hc
 
@@ -55,8 +56,10 @@ def _texts(at: AppTest) -> str:
 def test_empty_workspace_says_so() -> None:
     at = _app()
     assert any("还没有图层" in i.value for i in at.info)
-    # The size limit is stated in both languages (Streamlit's own refusal is English only).
-    assert any("单个文件不超过 50 MB / Up to 50 MB per file" in c.value for c in at.caption)
+    # The size limit is stated in the page's language (so is Streamlit's refusal: ui.chrome).
+    mb = MAX_UPLOAD_BYTES // 1024**2
+    assert any(f"单个文件不超过 {mb} MB。" in c.value for c in at.caption)
+    assert not any("per file" in c.value for c in at.caption)
     assert at.file_uploader[0].allowed_type == [
         ".csv",
         ".geojson",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
+from spatial.importer import MAX_UPLOAD_BYTES
 from tests.browser.conftest import open_page, wait_idle
 from tests.hostile import corpus as hc
 
@@ -87,3 +89,44 @@ def test_hostile_geojson_is_refused_with_a_message_and_runs_nothing(
     # part, which has no colon.)
     expect(page.get_by_text(IMG, exact=False).first).to_be_visible()
     _assert_no_script_ran(page)
+
+
+_SHOWN_TEXT = """(sel) => {
+  const el = document.querySelector(sel);
+  if (!el) return null;
+  const own = parseFloat(getComputedStyle(el).fontSize);
+  const after = getComputedStyle(el, "::after").content;
+  return [own, after];
+}"""
+
+
+def test_the_uploader_speaks_chinese_in_chinese_mode(page: Page, app_server: str,
+                                                     tmp_path: Path) -> None:
+    # Streamlit draws its uploader's button, instructions and refusal in English only;
+    # in Chinese mode the English words are not drawn (size 0) and Chinese ones are.
+    open_page(page, app_server, "import")
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
+    expect(zone).to_be_visible(timeout=60_000)
+    mb = MAX_UPLOAD_BYTES // 1024**2
+    button = ('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] '
+              '[data-testid="stMarkdownContainer"] p')
+    hint = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    assert page.evaluate(_SHOWN_TEXT, button) == [0.0, '"上传"']
+    assert page.evaluate(_SHOWN_TEXT, hint) == [0.0, f'"拖放文件到此处，单个文件不超过 {mb} MB"']
+    # A file over the limit: Streamlit refuses it in the browser; its message is in Chinese.
+    big = tmp_path / "big.csv"
+    with big.open("wb") as f:
+        f.truncate(MAX_UPLOAD_BYTES + 1024**2)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(big))
+    chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]').first
+    expect(chip).to_be_visible(timeout=30_000)
+    chip.hover()
+    tip = page.locator('[data-testid="stTooltipErrorContent"]').first
+    expect(tip).to_be_visible(timeout=10_000)
+    shown = page.evaluate(_SHOWN_TEXT, '[data-testid="stTooltipErrorContent"]')
+    assert shown == [0.0, f'"未上传：文件超过 {mb} MB 或不是所列格式。"']
+    # English mode keeps Streamlit's own English words.
+    open_page(page, app_server, "import?lang=en")
+    expect(page.locator(hint).first).to_be_visible(timeout=60_000)
+    own, after = page.evaluate(_SHOWN_TEXT, hint)
+    assert own > 0 and after in ("none", "normal")

@@ -187,9 +187,9 @@ def _show_report(gdf: Any) -> None:
 
 
 def _size_limit_text() -> str:
-    # Both languages whatever the UI language: Streamlit's own refusal of a larger file is English.
+    # In the page's language: Streamlit's own refusal of a larger file is in it too (ui.chrome).
     mb = MAX_UPLOAD_BYTES // 1024**2
-    return f"单个文件不超过 {mb} MB / Up to {mb} MB per file"
+    return t(f"单个文件不超过 {mb} MB。", f"Up to {mb} MB per file.")
 
 
 def _choices(file: Any, n: int) -> tuple[str, tuple[str, ...] | None] | None:
