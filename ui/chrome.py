@@ -1,9 +1,10 @@
-"""Streamlit's own widget texts in the page's language (its file uploader speaks only English).
+"""Streamlit's own widget texts in the page's language (its uploader and input hints are English).
 
 Streamlit 1.67 draws the file uploader's button ("Upload"), its instructions
-("50MB per file • CSV, XLSX") and its refusal of a file ("File must be 50.0MB
-or smaller.", "… files are not allowed.") in English whatever the app's
-language, and offers no setting for them. In Chinese mode a style sheet sets
+("50MB per file • CSV, XLSX"), its refusal of a file ("File must be 50.0MB
+or smaller.", "… files are not allowed.") and the hint under a text field
+being edited ("Press Enter to apply") in English whatever the app's language,
+and offers no setting for them. In Chinese mode a style sheet sets
 those texts to nothing and shows the Chinese words in their place (CSS
 ``::after``), so a planner never meets the English ones. The selectors are
 Streamlit's ``data-testid`` attributes; ``tests/browser`` checks that the
@@ -33,6 +34,11 @@ def chrome_css(lang: str) -> str:
         # The instructions (limit and types): the types are in each uploader's own label.
         '[data-testid="stFileUploaderDropzoneInstructions"] span':
             f"拖放文件到此处，单个文件不超过 {mb} MB",
+        # The hint under a text field being edited ("Press Enter to apply").
+        '[data-testid="stTextInput"] [data-testid="InputInstructions"] > span:first-child':
+            "按回车键确认",
+        '[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child':
+            "按 Ctrl+回车 确认",
         # A refused file (too large or of another type): the chip's tooltip.
         '[data-testid="stTooltipErrorContent"]':
             f"未上传：文件超过 {mb} MB 或不是所列格式。",

@@ -42,7 +42,8 @@ def render_compare_controls(view: View, lang: str, key: str | None, has_user: bo
     titles = {g.id: g.title_en if lang == "en" else g.title_zh for g in GROUPS
               if g.id != "user" or has_user}
     st.multiselect(t("右侧图层组", "Right-hand layer groups"), list(titles), key=_GROUPS_KEY,
-                   format_func=lambda g: titles.get(g, g))
+                   format_func=lambda g: titles.get(g, g),
+                   placeholder=t("选择图层组", "Choose layer groups"))
     st.caption(t("左侧为当前图层与底图；拖动卷帘竖线或平移任一侧地图进行对比。",
                  "Left: the layers and basemap chosen above. Drag the swipe bar, or pan either "
                  "map, to compare."))

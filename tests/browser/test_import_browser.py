@@ -125,6 +125,13 @@ def test_the_uploader_speaks_chinese_in_chinese_mode(page: Page, app_server: str
     expect(tip).to_be_visible(timeout=10_000)
     shown = page.evaluate(_SHOWN_TEXT, '[data-testid="stTooltipErrorContent"]')
     assert shown == [0.0, f'"未上传：文件超过 {mb} MB 或不是所列格式。"']
+    # The hint under a text field being typed in ("Press Enter to apply") is Chinese too.
+    box = page.locator('[data-testid="stTextInput"]').first
+    open_page(page, app_server, "map")
+    box.locator("input").press_sequentially("综合", delay=50)
+    enter = '[data-testid="stTextInput"] [data-testid="InputInstructions"] > span:first-child'
+    expect(page.locator(enter).first).to_be_attached(timeout=10_000)
+    assert page.evaluate(_SHOWN_TEXT, enter) == [0.0, '"按回车键确认"']
     # English mode keeps Streamlit's own English words.
     open_page(page, app_server, "import?lang=en")
     expect(page.locator(hint).first).to_be_visible(timeout=60_000)

@@ -68,7 +68,7 @@ def _content(lang: str, base: View, from_map: bool) -> tuple[View, tuple[str, st
     default_groups = [g.id for g in plan_groups if g.id in base.groups]
     groups = st.multiselect(
         t("图层组", "Layer groups"), [g.id for g in plan_groups], default=default_groups,
-        key=f"{_KEY}_groups",
+        key=f"{_KEY}_groups", placeholder=t("选择图层组", "Choose layer groups"),
         format_func=lambda gid: next(g.title_en if lang == "en" else g.title_zh
                                      for g in plan_groups if g.id == gid),
     )

@@ -227,6 +227,7 @@ def _choices(file: Any, n: int) -> tuple[str, tuple[str, ...] | None] | None:
                   "(all by default)"),
                 names,
                 default=names,
+                placeholder=t("选择图层", "Choose layers"),
                 format_func=lambda name: _choice_label(info[name]),
                 key=f"import_layers_{n}",
             )

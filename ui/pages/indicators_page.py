@@ -853,7 +853,8 @@ def _shown_areas(area_set: AreaSet, lang: str) -> gpd.GeoDataFrame:
         # context extents on one choropleth would hide each other.
         st.session_state[key] = values[:1]
     chosen = st.multiselect(t("区域类型", "Kinds of area"), values, key=key,
-                            format_func=lambda v: area_set.groups.get(v, v))
+                            format_func=lambda v: area_set.groups.get(v, v),
+                            placeholder=t("选择区域类型", "Choose kinds of area"))
     return area_set.areas[area_set.areas["group"].isin(chosen)].reset_index(drop=True)
 
 
