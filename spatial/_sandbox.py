@@ -317,7 +317,7 @@ def run_sandboxed(
         Plain extra arguments (e.g. a file extension). Never a path the child
         should open.
     limits : SandboxLimits, optional
-        Resource limits; the defaults suit parsing an upload of up to ~50 MB.
+        Resource limits; the defaults suit parsing an upload of up to ~200 MB.
     env : mapping, optional
         Extra environment variables for the child (e.g. GDAL configuration,
         which must be in place before GDAL is loaded).

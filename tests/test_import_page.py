@@ -56,7 +56,7 @@ def test_empty_workspace_says_so() -> None:
     at = _app()
     assert any("还没有图层" in i.value for i in at.info)
     # The size limit is stated in both languages (Streamlit's own refusal is English only).
-    assert any("单个文件不超过 50 MB / Up to 50 MB per file" in c.value for c in at.caption)
+    assert any("单个文件不超过 200 MB / Up to 200 MB per file" in c.value for c in at.caption)
     assert at.file_uploader[0].allowed_type == [
         ".csv",
         ".geojson",
