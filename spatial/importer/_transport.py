@@ -191,11 +191,6 @@ def _arrow_section(body: memoryview, where: Any) -> pa.Buffer:
     return pa.py_buffer(_section(body, where))
 
 
-def _decode_arrow(section: dict[str, Any], body: memoryview, kind: pa.DataType, n: int) -> Any:
-    """A large string/binary array of ``n`` values from its sections, fully validated, as numpy."""
-    return _decode_arrow_array(section, body, kind, n).to_numpy(zero_copy_only=False)
-
-
 def _decode_arrow_array(
     section: dict[str, Any], body: memoryview, kind: pa.DataType, n: int
 ) -> pa.Array:
@@ -234,8 +229,7 @@ def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
             values = np.frombuffer(_section(body, col["data"], n), dtype="<i1")
             data[col["name"]] = pd.arrays.BooleanArray(values == 1, values < 0)
         elif kind == "str":
-            texts = _decode_arrow(col, body, pa.large_string(), n)
-            data[col["name"]] = pd.array(texts, dtype=object)
+            data[col["name"]] = _text_column(_decode_arrow_array(col, body, pa.large_string(), n))
         else:
             raise ValueError("unknown column kind")
     geoms = _geometries(_decode_arrow_array(layer["geometry"], body, pa.large_binary(), n))
@@ -255,3 +249,18 @@ def _geometries(wkb: pa.Array) -> np.ndarray[Any, Any]:
     if points is not None and not points.null.any() and np.isfinite(points.xy).all():
         return np.asarray(shapely.points(points.xy), dtype=object)
     return shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+
+
+def _text_column(arr: pa.Array) -> Any:
+    """A validated text column as pandas holds it: ``str`` (Arrow-backed) when pandas infers text.
+
+    Text stays in its Arrow buffers: turning each value into a Python string only for pandas
+    to gather them into Arrow again is what this avoids. The result is what pandas makes of
+    the values as Python objects (a column with no text at all stays ``object``).
+    """
+    if pd.get_option("future.infer_string") and arr.null_count < len(arr):
+        # Own copies of the buffers: views would keep the child's whole answer alive.
+        own = [None if b is None else pa.py_buffer(bytes(memoryview(b))) for b in arr.buffers()]
+        arr = pa.Array.from_buffers(arr.type, len(arr), own, null_count=arr.null_count)
+        return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return pd.array(arr.to_numpy(zero_copy_only=False), dtype=object)
