@@ -79,18 +79,24 @@ def _finish(raw: _RawLayer) -> _Finished:
         finite = ~is_null & np.isfinite(x) & np.isfinite(y)
     else:
         geoms = np.asarray(raw.geoms, dtype=object)
-        is_null = pd.isna(geoms)
+        is_null = shapely.is_missing(geoms)
         empty = np.zeros(n_in, dtype=bool)
         empty[~is_null] = shapely.is_empty(geoms[~is_null].astype(object))
+        live = ~is_null & ~empty
+        # Validity is needed anyway; GEOS finds a non-finite x or y invalid, so only the
+        # invalid ones (and any z) need their coordinates looked at for finiteness.
+        valid = np.zeros(n_in, dtype=bool)
+        valid[live] = shapely.is_valid(geoms[live].astype(object))
         finite = np.zeros(n_in, dtype=bool)
-        finite[~is_null & ~empty] = _all_finite(geoms[~is_null & ~empty])
+        finite[live] = _all_finite(geoms[live], valid[live])
     present = ~is_null
     skipped["null"] += [int(i) for i in np.flatnonzero(is_null) if int(i) not in unreadable]
     skipped["empty"] += [int(i) for i in np.flatnonzero(empty)]
     skipped["non_finite"] += [int(i) for i in np.flatnonzero(present & ~empty & ~finite)]
     keep = present & ~empty & finite
+    counts = None
     if geoms is not None:
-        _check_vertices(geoms[present], np.flatnonzero(present), labels)
+        counts = _check_vertices(geoms[present], np.flatnonzero(present), labels)
     # (A layer of points has one vertex a feature, within both caps since MAX_FEATURES is.)
     if not keep.any():
         raise _err(
@@ -105,6 +111,7 @@ def _finish(raw: _RawLayer) -> _Finished:
         bounds = np.concatenate([kept_xy.min(axis=0), kept_xy.max(axis=0)])
     else:
         bounds = shapely.total_bounds(geoms[keep].astype(object))
+    kept_at_crs_check = int(keep.sum())
     src_crs, crs_note = _check_crs(raw, bounds)
     if crs_note:
         warnings.append(crs_note)
@@ -126,8 +133,9 @@ def _finish(raw: _RawLayer) -> _Finished:
 
     repaired = sorted(raw.repaired_on_read)
     if geoms is not None:
-        valid = np.ones(n_in, dtype=bool)
-        valid[keep] = shapely.is_valid(geoms[keep].astype(object))
+        if reprojected:  # validity is judged on what is kept: the geometries in WGS84
+            valid = np.ones(n_in, dtype=bool)
+            valid[keep] = shapely.is_valid(geoms[keep].astype(object))
         for i in np.flatnonzero(keep & ~valid):
             fixed = _repair(geoms[i])
             if fixed is None:
@@ -163,9 +171,15 @@ def _finish(raw: _RawLayer) -> _Finished:
             and not shapely.has_m(kept_geoms).any()
         ):
             wkb = raw.wkb.take(kept_idx)
-        bounds = shapely.total_bounds(kept_geoms)
+        # Unchanged since the CRS check (same features, same geometries): reuse its figures.
+        unchanged = not reprojected and not repaired and len(kept_idx) == kept_at_crs_check
+        if not unchanged:
+            bounds = shapely.total_bounds(kept_geoms)
         type_ids = shapely.get_type_id(kept_geoms)
-        vertices = int(shapely.get_num_coordinates(kept_geoms).sum())
+        if unchanged and counts is not None:
+            vertices = int(counts[keep[present]].sum())
+        else:
+            vertices = int(shapely.get_num_coordinates(kept_geoms).sum())
     kept_columns = (
         columns.reset_index(drop=True)
         if all_kept
@@ -233,8 +247,12 @@ def _geometry_types(ids: np.ndarray[Any, Any]) -> dict[str, int]:
     return {_TYPE_NAMES[int(kinds[i])]: int(counts[i]) for i in order}
 
 
-def _check_vertices(geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], labels: Any) -> None:
+def _check_vertices(
+    geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], labels: Any
+) -> np.ndarray[Any, Any]:
     """Refuse a layer whose vertices (per feature or in all) exceed what can be drawn and checked.
+
+    Returns the vertex count of each geometry.
 
     Features are a poor measure of work: one MultiPoint can hold a million
     points. Every later step (validity, reprojection, the map, the export)
@@ -259,15 +277,23 @@ def _check_vertices(geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], la
             f"The layer has too many vertices in all ({total:,}; the limit is "
             f"{MAX_VERTICES:,}). Simplify the geometry or split the layer and try again.",
         )
+    return counts
 
 
-def _all_finite(geoms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Per geometry: are all its coordinates (x, y and z if present) finite? Vectorised."""
+def _all_finite(
+    geoms: np.ndarray[Any, Any], valid: np.ndarray[Any, Any] | None = None
+) -> np.ndarray[Any, Any]:
+    """Per geometry: are all its coordinates (x, y and z if present) finite? Vectorised.
+
+    ``valid`` (GEOS validity of each, if known) spares the x, y of the valid ones:
+    GEOS finds a geometry with a non-finite x or y invalid.
+    """
     arr = np.asarray(geoms, dtype=object)
     ok = np.ones(len(arr), dtype=bool)
-    coords, index = shapely.get_coordinates(arr, return_index=True)
+    look = np.arange(len(arr)) if valid is None else np.flatnonzero(~valid)
+    coords, index = shapely.get_coordinates(arr[look], return_index=True)
     # Scatter only the bad ones: a plain fancy assignment, no ufunc.at over every vertex.
-    ok[index[~np.isfinite(coords).all(axis=1)]] = False
+    ok[look[index[~np.isfinite(coords).all(axis=1)]]] = False
     has_z = shapely.has_z(arr)
     if has_z.any():
         zpos = np.flatnonzero(has_z)

@@ -177,7 +177,7 @@ def _geoms_from_wkb(
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     fixed: list[int] = []
     unreadable: list[int] = []
-    for i in np.flatnonzero(pd.isna(geoms) & ~pd.isna(wkb)):
+    for i in np.flatnonzero(shapely.is_missing(geoms) & ~pd.isna(wkb)):
         g = shapely.from_wkb(wkb[i], on_invalid="fix")
         if g is None:
             unreadable.append(int(i))

@@ -258,7 +258,8 @@ def _text_column(arr: pa.Array) -> Any:
     to gather them into Arrow again is what this avoids. The result is what pandas makes of
     the values as Python objects (a column with no text at all stays ``object``).
     """
-    if pd.get_option("future.infer_string") and arr.null_count < len(arr):
+    # (pandas >= 3 infers ``str`` for text; its switch to turn that off is deprecated.)
+    if arr.null_count < len(arr):
         # Own copies of the buffers: views would keep the child's whole answer alive.
         own = [None if b is None else pa.py_buffer(bytes(memoryview(b))) for b in arr.buffers()]
         arr = pa.Array.from_buffers(arr.type, len(arr), own, null_count=arr.null_count)
