@@ -70,7 +70,7 @@ def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list
 def _ogr_read(
     path: str, fmt: str, layer: str | None = None, encoding: str | None = None
 ) -> _RawLayer:
-    """Read one layer through pyogrio's Arrow path and turn its WKB into shapely geometries."""
+    """Read one layer via pyogrio's Arrow path (WKB to shapely; plain points to coordinates)."""
     # A "GeoJSON:"/"GPKG:" prefix pins the driver already; asking GDAL for the layer's info
     # first would parse a GeoJSON twice (its features are counted by reading them).
     if not path.startswith(("GeoJSON:", "GPKG:")):
