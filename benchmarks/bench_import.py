@@ -186,7 +186,7 @@ def _measure(mode: str, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=250_000,
-                        help="points of the large uploads (the importer's cap is 300,000)")
+                        help="points of the large uploads (the importer's cap is 1,000,000)")
     parser.add_argument("--polygons", type=int, default=100_000)
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     opts = parser.parse_args()

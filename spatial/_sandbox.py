@@ -29,8 +29,9 @@ nothing format-specific:
   the entry's module imported, which is most of a small parse's time) and
   parked, without limits yet, without a working directory and without any
   upload, reading its standard input. It serves exactly one run and exits, and
-  the next one is started in the background, so nothing of one upload can
-  reach the next (no state is shared between runs, as with a cold child).
+  the next one is started in the background when the run ends, so nothing of
+  one upload can reach the next (no state is shared between runs, as with a
+  cold child).
 
 The entry point is named as ``"package.module:function"`` and is called as
 ``function(data: bytes, workdir: Path, args: list[str]) -> bytes``.
@@ -52,6 +53,7 @@ import logging
 import os
 import queue
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -88,7 +90,7 @@ SLOTS_ENV = "HEBI_PARSE_SLOTS"
 # "0" turns warm workers off: every run then starts its own child.
 WARM_ENV = "HEBI_WARM_PARSER"
 _HEADER_MAX = 64 * 1024
-_PIPE_PAGE = 4096  # a pipe holds at least this much without a reader
+_PIPE_SIZE = 1024**2  # the input pipe's buffer: fewer wake-ups moving a large upload
 _READY = "ready\n"
 
 # Exit codes the child uses to say why it stopped (signals show up as negative codes).
@@ -317,7 +319,7 @@ def run_sandboxed(
         Plain extra arguments (e.g. a file extension). Never a path the child
         should open.
     limits : SandboxLimits, optional
-        Resource limits; the defaults suit parsing an upload of up to ~50 MB.
+        Resource limits; the defaults suit parsing an upload of up to ~200 MB.
     env : mapping, optional
         Extra environment variables for the child (e.g. GDAL configuration,
         which must be in place before GDAL is loaded).
@@ -349,10 +351,6 @@ def run_sandboxed(
         worker = _POOL.take(key) if warm else None
         if worker is None:
             worker = _spawn(entry, env)
-        if warm:
-            # The next upload finds its child ready; started now, it imports while this one parses
-            # (at the lowest priority, like every child).
-            _POOL.request(key, entry, env)
         try:
             # Mode 0700, fresh name carrying our pid (so a stale one can be told from a live one).
             workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-"))
@@ -362,6 +360,10 @@ def run_sandboxed(
                 shutil.rmtree(workdir, ignore_errors=True)
         finally:
             _retire(worker)  # normally gone already; never left running or holding a file
+            if warm:
+                # The next upload finds its child ready. Started only now: importing beside this
+                # parse would take a processor from it (and from the app decoding its answer).
+                _POOL.request(key, entry, env)
 
 
 def prewarm(entry: str, env: Mapping[str, str] | None = None) -> None:
@@ -547,18 +549,17 @@ def _run(
     if len(header) >= _HEADER_MAX:
         raise ValueError("sandbox arguments too long")
     proc = worker.proc
-    payload = data
-    if len(header) < _PIPE_PAGE and proc.stdin is not None:
-        # The header first (it fits a pipe's smallest buffer, so this never blocks), then the
-        # upload itself: no joined copy of a large upload in the app.
-        with contextlib.suppress(BrokenPipeError):
-            proc.stdin.write(header + b"\n")
-            proc.stdin.flush()
-    else:
-        payload = header + b"\n" + bytes(data)
+    # The header, then the upload itself, from a thread in large writes (``communicate`` feeds
+    # a pipe 4 KB per wake-up, a tenth of a second per 100 MB), into a pipe made larger; no
+    # joined copy of a large upload in the app. The wall clock runs meanwhile.
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(proc.stdin.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    feeder = threading.Thread(target=_feed, args=(proc, header + b"\n", data), daemon=True)
+    feeder.start()
     try:
         try:
-            proc.communicate(input=payload, timeout=lim.wall_seconds)
+            _wait_exit(proc, lim.wall_seconds)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise SandboxError(
@@ -567,6 +568,9 @@ def _run(
         except BaseException:
             _kill_group(proc)
             raise
+        finally:
+            # The child is gone: a write still pending fails at once (broken pipe).
+            feeder.join()
         code = proc.returncode
         if code != _EXIT_OK:
             detail = _tail(worker.log)
@@ -588,6 +592,39 @@ def _run(
     if size > lim.file_bytes:
         raise SandboxError("output_too_large", f"{size} bytes")
     return result.read_bytes()
+
+
+def _wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait for the child to end, noticing at once; ``TimeoutExpired`` after ``timeout`` seconds.
+
+    ``Popen.wait(timeout)`` polls, sleeping up to 50 ms between looks: that much was added
+    to every upload. A process file descriptor becomes readable the moment the child exits.
+    """
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3: the polling wait
+        proc.wait(timeout=timeout)
+        return
+    try:
+        ready, _, _ = select.select([pidfd], [], [], timeout)
+    finally:
+        os.close(pidfd)
+    if not ready:
+        raise subprocess.TimeoutExpired(proc.args, timeout)
+    proc.wait()
+
+
+def _feed(proc: subprocess.Popen[bytes], header: bytes, data: bytes) -> None:
+    """Write the run's header and input to the child's standard input, then close it."""
+    stdin = proc.stdin
+    if stdin is None:
+        return
+    # A child that stops early (a crash, a limit) closes the pipe: nothing more to send.
+    with contextlib.suppress(OSError, ValueError):
+        stdin.write(header)
+        stdin.write(data)
+    with contextlib.suppress(OSError, ValueError):
+        stdin.close()
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -22,6 +22,14 @@ def test_config_shows_no_error_details_and_states_the_upload_limit() -> None:
     assert config["server"].get("enableXsrfProtection", True) is True
 
 
+def test_proxy_lets_an_upload_of_the_apps_limit_through() -> None:
+    conf = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
+    m = re.search(r"client_max_body_size (\d+)m;", conf)
+    assert m, "no client_max_body_size in nginx.conf"
+    # Above the app's own limit (multipart overhead), so the app, not nginx, refuses a big file.
+    assert MAX_UPLOAD_BYTES < int(m.group(1)) * 1024**2 <= MAX_UPLOAD_BYTES + 8 * 1024**2
+
+
 def _csp() -> str:
     conf = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
     m = re.search(r'add_header Content-Security-Policy "([^"]+)" always;', conf)

@@ -30,6 +30,7 @@ from spatial._sandbox import SandboxError, SandboxLimits, remove_stale_workdirs,
 from spatial.crs import bd09_to_gcj02, bd09_to_wgs84, gcj02_to_bd09, wgs84_to_gcj02
 from spatial.importer import (
     MAX_FEATURE_VERTICES,
+    MAX_FEATURES,
     list_user_layers,
     read_user_layers,
 )
@@ -59,6 +60,21 @@ def test_one_multipoint_of_many_vertices_is_refused() -> None:
     with pytest.raises(LayerImportError) as info:
         read_user_layer(doc.encode(), "points.geojson")
     assert "节点" in info.value.zh and "vertices" in info.value.en
+
+
+def test_a_million_point_table_is_imported_and_one_more_row_is_refused() -> None:
+    # Issue 17: a city-scale point layer (1,000,000 features) is accepted; the cap still holds.
+    assert MAX_FEATURES == 1_000_000
+    row = "114.1,35.1\n"
+    gdf = read_user_layer(("x,y\n" + row * MAX_FEATURES).encode(), "pois.csv")
+    assert len(gdf) == MAX_FEATURES
+    assert gdf.attrs["import_report"]["geometry_types"] == {"Point": MAX_FEATURES}
+    assert gdf.geometry.iloc[-1].equals(shapely.Point(114.1, 35.1))
+    del gdf
+    with pytest.raises(LayerImportError) as info:
+        read_user_layer(("x,y\n" + row * (MAX_FEATURES + 1)).encode(), "pois.csv")
+    assert "要素太多" in info.value.zh and "1000001" in info.value.zh
+    assert "Too many features" in info.value.en and "1000000" in info.value.en
 
 
 def _underdeclared_zip() -> bytes:

@@ -58,6 +58,7 @@ def test_empty_workspace_says_so() -> None:
     assert any("还没有图层" in i.value for i in at.info)
     # The size limit is stated in the page's language (so is Streamlit's refusal: ui.chrome).
     mb = MAX_UPLOAD_BYTES // 1024**2
+    assert mb == 200
     assert any(f"单个文件不超过 {mb} MB。" in c.value for c in at.caption)
     assert not any("per file" in c.value for c in at.caption)
     assert at.file_uploader[0].allowed_type == [

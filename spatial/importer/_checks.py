@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -25,44 +26,78 @@ from spatial.importer._common import (
     _too_many_features,
     _unknown_crs,
 )
+from spatial.importer._points import points_to_wkb
 
 # China, generously: a located layer of this app should fall inside.
 _CHINA = (73.0, 17.0, 136.0, 54.0)
 
 
-def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str], Any]:
-    """Apply the common checks and policies to a layer as read.
+@dataclass
+class _Finished:
+    """A layer after the checks, as the transport sends it.
 
-    Returns the layer in WGS84, its import report, its warnings and, when the
-    kept geometries are exactly the file's (no reprojection, no repair), the
-    file's own WKB of those features as an Arrow array (else None), which the
-    transport then sends as is instead of encoding every geometry again.
+    ``columns`` are the kept features' attributes; the geometry is ``wkb`` (an
+    Arrow binary array: the file's own WKB when no geometry was reprojected or
+    repaired, or points written from their coordinates) or else ``geoms``
+    (shapely objects, encoded by the transport).
     """
-    n_in = len(raw.geoms)
+
+    columns: pd.DataFrame
+    geoms: np.ndarray[Any, Any] | None
+    wkb: Any
+    report: dict[str, Any]
+    warnings: list[str]
+
+
+def _finish(raw: _RawLayer) -> _Finished:
+    """Apply the common checks and policies to a layer as read (the result is in WGS84).
+
+    A layer of plain points (``raw.points``) is checked on its coordinates, with
+    no shapely object per feature: a point can only be missing, empty or
+    non-finite, never otherwise invalid.
+    """
+    n_in = raw.size()
     if n_in == 0:
         raise _err("文件中没有要素。", "The file contains no features.")
     if n_in > MAX_FEATURES:
         raise _too_many_features(n_in)
     warnings = list(raw.warnings)
-    geoms = np.asarray(raw.geoms, dtype=object)
     columns = _clean_columns(raw.columns)
     labels = _feature_labeller(columns)
 
     skipped: dict[str, list[int]] = {"null": [], "empty": [], "non_finite": [], "invalid": []}
     skipped["invalid"] += raw.unreadable
-    is_null = pd.isna(geoms)
-    for i in np.flatnonzero(is_null):
-        if int(i) not in raw.unreadable:
-            skipped["null"].append(int(i))
+    unreadable = set(raw.unreadable)
+    points = raw.points
+    geoms: np.ndarray[Any, Any] | None = None
+    if points is not None:
+        is_null = points.null
+        x, y = points.xy[:, 0], points.xy[:, 1]
+        empty = np.zeros(n_in, dtype=bool)
+        if points.nan_is_empty:  # WKB's POINT EMPTY
+            empty = ~is_null & np.isnan(x) & np.isnan(y)
+        finite = ~is_null & np.isfinite(x) & np.isfinite(y)
+    else:
+        geoms = np.asarray(raw.geoms, dtype=object)
+        is_null = shapely.is_missing(geoms)
+        empty = np.zeros(n_in, dtype=bool)
+        empty[~is_null] = shapely.is_empty(geoms[~is_null].astype(object))
+        live = ~is_null & ~empty
+        # Validity is needed anyway; GEOS finds a non-finite x or y invalid, so only the
+        # invalid ones (and any z) need their coordinates looked at for finiteness.
+        valid = np.zeros(n_in, dtype=bool)
+        valid[live] = shapely.is_valid(geoms[live].astype(object))
+        finite = np.zeros(n_in, dtype=bool)
+        finite[live] = _all_finite(geoms[live], valid[live])
     present = ~is_null
-    empty = np.zeros(n_in, dtype=bool)
-    empty[present] = shapely.is_empty(geoms[present].astype(object))
+    skipped["null"] += [int(i) for i in np.flatnonzero(is_null) if int(i) not in unreadable]
     skipped["empty"] += [int(i) for i in np.flatnonzero(empty)]
-    finite = np.zeros(n_in, dtype=bool)
-    finite[present & ~empty] = _all_finite(geoms[present & ~empty])
     skipped["non_finite"] += [int(i) for i in np.flatnonzero(present & ~empty & ~finite)]
     keep = present & ~empty & finite
-    _check_vertices(geoms[present], np.flatnonzero(present), labels)
+    counts = None
+    if geoms is not None:
+        counts = _check_vertices(geoms[present], np.flatnonzero(present), labels)
+    # (A layer of points has one vertex a feature, within both caps since MAX_FEATURES is.)
     if not keep.any():
         raise _err(
             "文件中没有可用的几何（全部为空、缺失或坐标无效）。",
@@ -70,11 +105,19 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         )
 
     crs_found = raw.crs
-    src_crs, crs_note = _check_crs(raw, shapely.total_bounds(geoms[keep].astype(object)))
+    if geoms is None:
+        assert points is not None
+        kept_xy = points.xy[keep]
+        bounds = np.concatenate([kept_xy.min(axis=0), kept_xy.max(axis=0)])
+    else:
+        bounds = shapely.total_bounds(geoms[keep].astype(object))
+    kept_at_crs_check = int(keep.sum())
+    src_crs, crs_note = _check_crs(raw, bounds)
     if crs_note:
         warnings.append(crs_note)
     reprojected = not src_crs.equals(CRS.from_epsg(4326))
     if reprojected:
+        geoms = raw.shapes() if geoms is None else geoms
         geoms = np.asarray(gpd.GeoSeries(geoms, crs=src_crs).to_crs(WGS84).values, dtype=object)
         # A projection can fail point by point (e.g. far outside its zone): those become
         # non-finite.
@@ -89,31 +132,60 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         )
 
     repaired = sorted(raw.repaired_on_read)
-    valid = np.ones(n_in, dtype=bool)
-    valid[keep] = shapely.is_valid(geoms[keep].astype(object))
-    for i in np.flatnonzero(keep & ~valid):
-        fixed = _repair(geoms[i])
-        if fixed is None:
-            keep[i] = False
-            skipped["invalid"].append(int(i))
-        else:
-            geoms[i] = fixed
-            repaired.append(int(i))
+    if geoms is not None:
+        if reprojected:  # validity is judged on what is kept: the geometries in WGS84
+            valid = np.ones(n_in, dtype=bool)
+            valid[keep] = shapely.is_valid(geoms[keep].astype(object))
+        for i in np.flatnonzero(keep & ~valid):
+            fixed = _repair(geoms[i])
+            if fixed is None:
+                keep[i] = False
+                skipped["invalid"].append(int(i))
+            else:
+                geoms[i] = fixed
+                repaired.append(int(i))
     repaired = sorted(set(repaired) - {i for v in skipped.values() for i in v})
 
     kept_idx = np.flatnonzero(keep)
+    all_kept = len(kept_idx) == n_in
     wkb = None
-    if raw.wkb is not None and not reprojected and not repaired:
+    kept_geoms: np.ndarray[Any, Any] | None = None
+    if geoms is None:
+        assert points is not None
+        kept_xy = points.xy if all_kept else points.xy[kept_idx]
+        # The file's WKB holds exactly these points; a point table's are written here.
+        if raw.wkb is not None:
+            wkb = raw.wkb if all_kept else raw.wkb.take(kept_idx)
+        else:
+            wkb = points_to_wkb(kept_xy)
+        bounds = np.concatenate([kept_xy.min(axis=0), kept_xy.max(axis=0)])
+        type_ids: np.ndarray[Any, Any] = np.zeros(len(kept_idx), dtype=np.int64)
+        vertices = len(kept_idx)
+    else:
         kept_geoms = geoms[kept_idx].astype(object)
         # Measures (M) would survive in the file's WKB but not in a shapely round trip.
-        if not shapely.has_m(kept_geoms).any():
+        if (
+            raw.wkb is not None
+            and not reprojected
+            and not repaired
+            and not shapely.has_m(kept_geoms).any()
+        ):
             wkb = raw.wkb.take(kept_idx)
-    gdf = gpd.GeoDataFrame(
-        columns.iloc[kept_idx].reset_index(drop=True),
-        geometry=gpd.GeoSeries(geoms[kept_idx], crs=WGS84),
-        crs=WGS84,
+        # Unchanged since the CRS check (same features, same geometries): reuse its figures.
+        unchanged = not reprojected and not repaired and len(kept_idx) == kept_at_crs_check
+        if not unchanged:
+            bounds = shapely.total_bounds(kept_geoms)
+        type_ids = shapely.get_type_id(kept_geoms)
+        if unchanged and counts is not None:
+            vertices = int(counts[keep[present]].sum())
+        else:
+            vertices = int(shapely.get_num_coordinates(kept_geoms).sum())
+    kept_columns = (
+        columns.reset_index(drop=True)
+        if all_kept
+        else columns.iloc[kept_idx].reset_index(drop=True)
     )
-    minx, miny, maxx, maxy = gdf.total_bounds
+    minx, miny, maxx, maxy = bounds
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     if not (_CHINA[0] <= cx <= _CHINA[2] and _CHINA[1] <= cy <= _CHINA[3]):
         warnings.append(
@@ -122,7 +194,7 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
             "check that its coordinate reference system is right."
         )
     warnings += _geometry_warnings(skipped, repaired, labels)
-    collections = np.flatnonzero(np.asarray(gdf.geom_type == "GeometryCollection"))
+    collections = np.flatnonzero(type_ids == _TYPE_NAMES.index("GeometryCollection"))
     if len(collections):
         fz, fe = _list_features([int(kept_idx[i]) for i in collections], labels)
         warnings.append(
@@ -138,9 +210,9 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
     report: dict[str, Any] = {
         "format": raw.fmt,
         "dataset_name": raw.dataset_name,
-        "features": len(gdf),
+        "features": len(kept_idx),
         "features_in_file": n_in,
-        "geometry_types": _geometry_types(np.asarray(gdf.geometry.values, dtype=object)),
+        "geometry_types": _geometry_types(type_ids),
         "crs_found": _crs_label(crs_found) if crs_found is not None else None,
         "crs_source": raw.crs_source,
         "encoding": raw.encoding,
@@ -149,11 +221,11 @@ def _finish(raw: _RawLayer) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[str]
         "skipped": len(all_skipped),
         "skipped_by_reason": {k: len(v) for k, v in skipped.items()},
         "skipped_features": [i + 1 for i in all_skipped],
-        "columns": [str(c) for c in gdf.columns if c != gdf.geometry.name],
+        "columns": [str(c) for c in kept_columns.columns],
         "coordinate_system": raw.coordinates,
-        "vertices": int(shapely.get_num_coordinates(np.asarray(gdf.geometry.values)).sum()),
+        "vertices": vertices,
     }
-    return gdf, report, warnings, wkb
+    return _Finished(kept_columns, None if wkb is not None else kept_geoms, wkb, report, warnings)
 
 
 _TYPE_NAMES = (
@@ -168,16 +240,19 @@ _TYPE_NAMES = (
 )
 
 
-def _geometry_types(geoms: np.ndarray[Any, Any]) -> dict[str, int]:
-    """Count of features per geometry type, in first-seen order (vectorised)."""
-    ids = shapely.get_type_id(geoms)
+def _geometry_types(ids: np.ndarray[Any, Any]) -> dict[str, int]:
+    """Count of features per geometry type id, in first-seen order (vectorised)."""
     kinds, first, counts = np.unique(ids[ids >= 0], return_index=True, return_counts=True)
     order = np.argsort(first)
     return {_TYPE_NAMES[int(kinds[i])]: int(counts[i]) for i in order}
 
 
-def _check_vertices(geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], labels: Any) -> None:
+def _check_vertices(
+    geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], labels: Any
+) -> np.ndarray[Any, Any]:
     """Refuse a layer whose vertices (per feature or in all) exceed what can be drawn and checked.
+
+    Returns the vertex count of each geometry.
 
     Features are a poor measure of work: one MultiPoint can hold a million
     points. Every later step (validity, reprojection, the map, the export)
@@ -202,15 +277,23 @@ def _check_vertices(geoms: np.ndarray[Any, Any], index: np.ndarray[Any, Any], la
             f"The layer has too many vertices in all ({total:,}; the limit is "
             f"{MAX_VERTICES:,}). Simplify the geometry or split the layer and try again.",
         )
+    return counts
 
 
-def _all_finite(geoms: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Per geometry: are all its coordinates (x, y and z if present) finite? Vectorised."""
+def _all_finite(
+    geoms: np.ndarray[Any, Any], valid: np.ndarray[Any, Any] | None = None
+) -> np.ndarray[Any, Any]:
+    """Per geometry: are all its coordinates (x, y and z if present) finite? Vectorised.
+
+    ``valid`` (GEOS validity of each, if known) spares the x, y of the valid ones:
+    GEOS finds a geometry with a non-finite x or y invalid.
+    """
     arr = np.asarray(geoms, dtype=object)
     ok = np.ones(len(arr), dtype=bool)
-    coords, index = shapely.get_coordinates(arr, return_index=True)
+    look = np.arange(len(arr)) if valid is None else np.flatnonzero(~valid)
+    coords, index = shapely.get_coordinates(arr[look], return_index=True)
     # Scatter only the bad ones: a plain fancy assignment, no ufunc.at over every vertex.
-    ok[index[~np.isfinite(coords).all(axis=1)]] = False
+    ok[look[index[~np.isfinite(coords).all(axis=1)]]] = False
     has_z = shapely.has_z(arr)
     if has_z.any():
         zpos = np.flatnonzero(has_z)
@@ -367,10 +450,9 @@ def _ring_area(ring: Any) -> float:
 
 def _clean_columns(df: pd.DataFrame) -> pd.DataFrame:
     """Unique, non-empty column names that do not clash with GeoPackage's reserved ones."""
-    out = df.copy()
     names: list[str] = []
     taken: set[str] = set()
-    for i, c in enumerate(out.columns):
+    for i, c in enumerate(df.columns):
         name = _clean_text(str(c), 60) or f"field_{i + 1}"
         if name.lower() in ("fid", "geom", "geometry", "ogc_fid"):
             name = f"{name}_src"
@@ -379,8 +461,8 @@ def _clean_columns(df: pd.DataFrame) -> pd.DataFrame:
             name, k = f"{base}_{k}", k + 1
         taken.add(name.lower())
         names.append(name)
-    out.columns = pd.Index(names)
-    return out
+    # A new frame with the same column data (copy-on-write: nothing is copied).
+    return df.set_axis(pd.Index(names), axis=1)
 
 
 _NAME_COLUMNS = ("name", "名称", "名字", "title", "标题", "mc")

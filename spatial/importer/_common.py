@@ -14,14 +14,18 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial._errors import LayerImportError
 from spatial._sandbox import SandboxError, SandboxLimits
+from spatial.importer._points import _Points, points_to_shapes
 
 # --- limits ------------------------------------------------------------------------------------
-MAX_UPLOAD_BYTES = 50 * 1024**2  # matches server.maxUploadSize in .streamlit/config.toml
+# Matches server.maxUploadSize in .streamlit/config.toml. A layer of 1,000,000 points with a few
+# attributes is ~140 MB as GeoJSON or GeoPackage; the parser's own limits bound the work.
+MAX_UPLOAD_BYTES = 200 * 1024**2
 MAX_INFLATED_BYTES = 300 * 1024**2  # sum of the uncompressed sizes in a zip
 MAX_ZIP_RATIO = 200  # deflate tops out near 1030:1; real data (even blank DBF fields) stays below
 _RATIO_MIN_SIZE = 1024**2  # ratio is judged only for entries above this size
 MAX_ZIP_ENTRIES = 1000
-MAX_FEATURES = 300_000
+# Above 20,000 features a layer is drawn from vector tiles (spatial.tiles), so 1 M points show.
+MAX_FEATURES = 1_000_000
 # Work is bounded by vertices, not features: one MultiPoint of 1 M points is one "feature".
 # Real planning data stays far below: a detailed county boundary has ~50 k vertices.
 MAX_VERTICES = 2_000_000
@@ -133,7 +137,8 @@ class _RawLayer:
 
     fmt: str
     columns: pd.DataFrame
-    geoms: np.ndarray[Any, Any]  # shapely geometries or None, one per feature
+    # Shapely geometries or None, one per feature; None for a layer of plain points (``points``).
+    geoms: np.ndarray[Any, Any] | None
     crs: CRS | None
     crs_source: str  # "file", "legacy GeoJSON crs member", "RFC 7946 default", "none"
     encoding: str = "UTF-8"
@@ -145,6 +150,21 @@ class _RawLayer:
     # The file's own WKB (an Arrow binary array, one per feature), sent back unchanged when no
     # geometry was reprojected or repaired; None when the geometries were built here.
     wkb: Any = None
+    # A layer of plain 2D points as coordinates, instead of one shapely object per feature.
+    points: _Points | None = None
+
+    def size(self) -> int:
+        """Number of features (with or without geometry)."""
+        if self.points is not None:
+            return len(self.points.xy)
+        return 0 if self.geoms is None else len(self.geoms)
+
+    def shapes(self) -> np.ndarray[Any, Any]:
+        """The geometries as shapely objects (built from ``points`` when the layer has those)."""
+        if self.geoms is None:
+            assert self.points is not None
+            self.geoms = points_to_shapes(self.points)
+        return self.geoms
 
 
 def _library_error(exc: Exception, kind: str) -> LayerImportError:

@@ -33,6 +33,7 @@ from spatial.importer._common import (
     _too_many_features,
     _unknown_crs,
 )
+from spatial.importer._points import points_from_wkb
 from spatial.importer._tables import (
     _read_csv,
     _read_xlsx,
@@ -69,7 +70,7 @@ def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list
 def _ogr_read(
     path: str, fmt: str, layer: str | None = None, encoding: str | None = None
 ) -> _RawLayer:
-    """Read one layer through pyogrio's Arrow path and turn its WKB into shapely geometries."""
+    """Read one layer via pyogrio's Arrow path (WKB to shapely; plain points to coordinates)."""
     # A "GeoJSON:"/"GPKG:" prefix pins the driver already; asking GDAL for the layer's info
     # first would parse a GeoJSON twice (its features are counted by reading them).
     if not path.startswith(("GeoJSON:", "GPKG:")):
@@ -96,12 +97,20 @@ def _ogr_read(
     if len(fields) == len(names):
         columns.columns = pd.Index(names)
     wkb_arrow = None if geometry_at is None else table.column(geometry_at).combine_chunks()
-    wkb = (
-        np.full(n, None, dtype=object)
-        if wkb_arrow is None
-        else wkb_arrow.to_numpy(zero_copy_only=False)
-    )
-    geoms, fixed, unreadable = _geoms_from_wkb(wkb)
+    del table  # its columns live on in ``columns`` and ``wkb_arrow``
+    # A layer of plain 2D points needs no shapely object per feature (see ``_points``).
+    points = points_from_wkb(wkb_arrow)
+    geoms: np.ndarray[Any, Any] | None = None
+    fixed: list[int] = []
+    unreadable: list[int] = []
+    if points is None:
+        wkb = (
+            np.full(n, None, dtype=object)
+            if wkb_arrow is None
+            else wkb_arrow.to_numpy(zero_copy_only=False)
+        )
+        geoms, fixed, unreadable = _geoms_from_wkb(wkb)
+        del wkb
     crs, source = None, "none"
     if meta.get("crs"):
         crs = _parse_crs(str(meta["crs"]))
@@ -116,6 +125,7 @@ def _ogr_read(
         repaired_on_read=fixed,
         unreadable=unreadable,
         wkb=wkb_arrow,
+        points=points,
     )
 
 
@@ -167,7 +177,7 @@ def _geoms_from_wkb(
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     fixed: list[int] = []
     unreadable: list[int] = []
-    for i in np.flatnonzero(pd.isna(geoms) & ~pd.isna(wkb)):
+    for i in np.flatnonzero(shapely.is_missing(geoms) & ~pd.isna(wkb)):
         g = shapely.from_wkb(wkb[i], on_invalid="fix")
         if g is None:
             unreadable.append(int(i))
@@ -280,7 +290,7 @@ def _read_gpkg(path: str, dataset_name: str, opts: _ReadOptions) -> list[_RawLay
     total = 0
     for name in wanted:
         raw = _ogr_read(path, "GeoPackage", layer=name)
-        total += len(raw.geoms)
+        total += raw.size()
         if total > MAX_FEATURES:
             raise _too_many_features(total)
         raw.dataset_name = name if len(spatial_layers) > 1 else (dataset_name or name)
@@ -320,7 +330,7 @@ def _read_kml(data: bytes, workdir: Path, dataset_name: str = "") -> _RawLayer:
     parts: list[_RawLayer] = []
     for name in layers:
         part = _ogr_read(str(path), "KML", layer=name)
-        if len(part.geoms):
+        if part.size():
             part.columns = part.columns.assign(kml_folder=name) if len(layers) > 1 else part.columns
             parts.append(part)
     if not parts:
@@ -339,12 +349,12 @@ def _read_kml(data: bytes, workdir: Path, dataset_name: str = "") -> _RawLayer:
 
 
 def _concat(parts: list[_RawLayer]) -> _RawLayer:
-    offsets = np.cumsum([0] + [len(p.geoms) for p in parts])
+    offsets = np.cumsum([0] + [p.size() for p in parts])
     first = parts[0]
     return _RawLayer(
         fmt=first.fmt,
         columns=pd.concat([p.columns for p in parts], ignore_index=True),
-        geoms=np.concatenate([p.geoms for p in parts]),
+        geoms=np.concatenate([p.shapes() for p in parts]),
         crs=first.crs,
         crs_source=first.crs_source,
         repaired_on_read=[

@@ -23,6 +23,7 @@ from spatial.importer._common import (
     _RawLayer,
     _too_many_features,
 )
+from spatial.importer._points import _Points
 
 _LON_NAMES = {"lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "坐标x", "经度坐标"}
 _LAT_NAMES = {"lat", "latitude", "y", "纬度", "北纬", "y坐标", "坐标y", "纬度坐标"}
@@ -133,9 +134,13 @@ def _points_from_table(df: pd.DataFrame, fmt: str, coordinates: str) -> _RawLaye
         lon_a = lon.to_numpy(dtype=float, na_value=np.nan)
         lat_a = lat.to_numpy(dtype=float, na_value=np.nan)
         ok = np.isfinite(lon_a) & np.isfinite(lat_a)
-        geoms = np.full(len(df), None, dtype=object)
         wlon, wlat = _to_wgs84(lon_a[ok], lat_a[ok], coordinates)
-        geoms[ok] = shapely.points(wlon, wlat)
+        # Coordinates, not a shapely object per row: a point table can hold a million rows.
+        xy = np.full((len(df), 2), np.nan)
+        xy[ok, 0] = wlon
+        xy[ok, 1] = wlat
+        points = _Points(xy, null=~ok, nan_is_empty=False)
+        geoms = None
         unreadable = [int(i) for i in np.flatnonzero(~ok)]
         columns = df.drop(columns=[lon_col, lat_col])
         if lon_col != "__lon":
@@ -149,6 +154,7 @@ def _points_from_table(df: pd.DataFrame, fmt: str, coordinates: str) -> _RawLaye
             )
         unreadable = [int(i) for i in np.flatnonzero(pd.isna(geoms) & df[wkt_col].notna())]
         columns = df.drop(columns=[wkt_col])
+        points = None
     else:
         raise _err(
             "表格中没有找到坐标列。请提供经度和纬度列（列名如 经度/纬度、lon/lat、X/Y）、"
@@ -160,10 +166,11 @@ def _points_from_table(df: pd.DataFrame, fmt: str, coordinates: str) -> _RawLaye
     raw = _RawLayer(
         fmt=fmt,
         columns=columns.reset_index(drop=True),
-        geoms=np.asarray(geoms, dtype=object),
+        geoms=None if geoms is None else np.asarray(geoms, dtype=object),
         crs=None,
         crs_source="none",
         unreadable=unreadable,
+        points=points,
     )
     if coordinates != "wgs84":
         zh, en = COORDINATE_SYSTEMS[coordinates]

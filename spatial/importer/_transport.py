@@ -29,7 +29,7 @@ array's type and length.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -41,6 +41,10 @@ from spatial._errors import LayerImportError
 from spatial._sandbox import SandboxError
 from spatial.crs import WGS84
 from spatial.importer._common import _sandbox_error
+from spatial.importer._points import points_from_wkb
+
+if TYPE_CHECKING:
+    from spatial.importer._checks import _Finished
 
 MAGIC = b"HEBI-LAYERS-2\n"
 _ALIGN = 8
@@ -116,32 +120,27 @@ def _encode_column(s: pd.Series, body: _Body) -> dict[str, Any]:
     return {"kind": "str", **_add_arrow(_text_array(s), body)}
 
 
-def _encode_layers(
-    results: list[tuple[gpd.GeoDataFrame, dict[str, Any], list[str], pa.Array | None]],
-) -> bytes:
-    """Encode parsed layers (GeoDataFrame, report, warnings, file WKB) as one binary answer."""
+def _encode_layers(results: list[_Finished]) -> bytes:
+    """Encode checked layers (columns, WKB or geometries, report, warnings) as one answer."""
     body = _Body()
     layers = []
-    for gdf, report, warnings, file_wkb in results:
+    for res in results:
         cols = []
-        for name in gdf.columns:
-            if name == gdf.geometry.name:
-                continue
-            cols.append({"name": str(name), **_encode_column(gdf[name], body)})
-        if file_wkb is None:
+        for name in res.columns.columns:
+            cols.append({"name": str(name), **_encode_column(res.columns[name], body)})
+        if res.wkb is None:
             wkb = pa.array(
-                shapely.to_wkb(np.asarray(gdf.geometry.values, dtype=object)),
-                type=pa.large_binary(),
+                shapely.to_wkb(np.asarray(res.geoms, dtype=object)), type=pa.large_binary()
             )
         else:
-            wkb = file_wkb.cast(pa.large_binary())
+            wkb = res.wkb.cast(pa.large_binary())
         layers.append(
             {
-                "n": len(gdf),
+                "n": len(res.columns),
                 "columns": cols,
                 "geometry": _add_arrow(wkb, body),
-                "report": report,
-                "warnings": warnings,
+                "report": res.report,
+                "warnings": res.warnings,
             }
         )
     header = json.dumps({"ok": True, "layers": layers}, ensure_ascii=False).encode("utf-8")
@@ -192,7 +191,9 @@ def _arrow_section(body: memoryview, where: Any) -> pa.Buffer:
     return pa.py_buffer(_section(body, where))
 
 
-def _decode_arrow(section: dict[str, Any], body: memoryview, kind: pa.DataType, n: int) -> Any:
+def _decode_arrow_array(
+    section: dict[str, Any], body: memoryview, kind: pa.DataType, n: int
+) -> pa.Array:
     """A large string/binary array of ``n`` values from its sections, fully validated."""
     validity = section.get("validity")
     buffers = [
@@ -207,7 +208,7 @@ def _decode_arrow(section: dict[str, Any], body: memoryview, kind: pa.DataType, 
     arr = pa.Array.from_buffers(kind, n, buffers)
     # Offsets monotonic and inside the data, text valid UTF-8: checked before any use.
     arr.validate(full=True)
-    return arr.to_numpy(zero_copy_only=False)
+    return arr
 
 
 def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
@@ -228,13 +229,39 @@ def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
             values = np.frombuffer(_section(body, col["data"], n), dtype="<i1")
             data[col["name"]] = pd.arrays.BooleanArray(values == 1, values < 0)
         elif kind == "str":
-            texts = _decode_arrow(col, body, pa.large_string(), n)
-            data[col["name"]] = pd.array(texts, dtype=object)
+            data[col["name"]] = _text_column(_decode_arrow_array(col, body, pa.large_string(), n))
         else:
             raise ValueError("unknown column kind")
-    wkb = _decode_arrow(layer["geometry"], body, pa.large_binary(), n)
-    geoms = shapely.from_wkb(wkb)
+    geoms = _geometries(_decode_arrow_array(layer["geometry"], body, pa.large_binary(), n))
     gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     gdf.attrs["warnings"] = [str(w) for w in layer["warnings"]]
     gdf.attrs["import_report"] = dict(layer["report"])
     return gdf
+
+
+def _geometries(wkb: pa.Array) -> np.ndarray[Any, Any]:
+    """Shapely geometries from validated WKB; plain finite points straight from their coordinates.
+
+    For a layer of points that is the same geometry ``shapely.from_wkb`` builds,
+    without a Python bytes object per point on the way.
+    """
+    points = points_from_wkb(wkb)
+    if points is not None and not points.null.any() and np.isfinite(points.xy).all():
+        return np.asarray(shapely.points(points.xy), dtype=object)
+    return shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+
+
+def _text_column(arr: pa.Array) -> Any:
+    """A validated text column as pandas holds it: ``str`` (Arrow-backed) when pandas infers text.
+
+    Text stays in its Arrow buffers: turning each value into a Python string only for pandas
+    to gather them into Arrow again is what this avoids. The result is what pandas makes of
+    the values as Python objects (a column with no text at all stays ``object``).
+    """
+    # (pandas >= 3 infers ``str`` for text; its switch to turn that off is deprecated.)
+    if arr.null_count < len(arr):
+        # Own copies of the buffers: views would keep the child's whole answer alive.
+        own = [None if b is None else pa.py_buffer(bytes(memoryview(b))) for b in arr.buffers()]
+        arr = pa.Array.from_buffers(arr.type, len(arr), own, null_count=arr.null_count)
+        return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return pd.array(arr.to_numpy(zero_copy_only=False), dtype=object)
