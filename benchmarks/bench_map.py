@@ -13,7 +13,12 @@ options, same vendored Leaflet assets), measured in the same run:
   headless Debian chromium loading the page from a loopback static server:
   on a first visit (fresh browser context, empty cache) and with the
   assets cached (second load), medians of runs, the two pages alternated;
-
+* the renderer main thread's own CPU time from navigation start to that
+  paint, on one more (traced) first visit: unlike wall time it does not
+  count what other processes on a shared machine take, so its ratio holds
+  under load;
+* Leaflet alone (an empty map, what both pages pay before drawing
+  anything), and each page's time and CPU above it;
 * pan and zoom: zoom in twice, pan there and back, zoom out twice (no
   animation), each move timed until its frame is painted, and until the
   work queued after it (our labels) is painted too, summed over the moves,
