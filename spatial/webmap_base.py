@@ -149,6 +149,11 @@ window.hebiClip = function () {
   this._parts = [];
   if (!this._pxBounds || !this._pxBounds.intersects(L.bounds([x0, y0], [x1, y1]))) return;
   if (this.options.noClip) { this._parts = rings; return; }
+  var all = this._pxBounds;  // the whole path inside: every ring is kept as it is
+  if (all.min.x >= x0 && all.max.x <= x1 && all.min.y >= y0 && all.max.y <= y1) {
+    this._parts = rings.slice();
+    return;
+  }
   for (var i = 0; i < rings.length; i++) {
     var ring = rings[i], a = Infinity, c = Infinity, d = -Infinity, e = -Infinity;
     for (var k = 0; k < ring.length; k++) {
