@@ -29,6 +29,12 @@ __all__ = ["basemap_overlay", "build_base_map"]
 # coordinate readout shows WGS84 even while the map is drawn in GCJ-02 on Gaode tiles.
 _MAP_JS = """
 window.hebiGcj02 = window.hebiGcj02 || false;
+// What the first paint of the plan does not need (the measuring tool, the coordinate readout)
+// is built just after it: a task queued from requestAnimationFrame runs once that frame is
+// painted, so the plan shows first and the controls a frame later.
+window.hebiAfterPaint = function (fn) {
+  requestAnimationFrame(function () { setTimeout(fn, 0); });
+};
 window.hebiGcjToWgs = function (glon, glat) {
   var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
   function fwd(lon, lat) {
@@ -61,9 +67,11 @@ window.hebiDecode = (function () {
   var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var T = new Int8Array(128);
   for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
-  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true.
+  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true, or
+  // L.LatLng objects when latFirst is "ll": Leaflet keeps those as they are instead of
+  // converting an array per vertex (half the allocations, and garbage, before the first paint).
   return function (s, latFirst) {
-    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b;
+    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b, ll = latFirst === "ll";
     while (i < n) {
       sh = 0; res = 0;
       do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
@@ -71,7 +79,8 @@ window.hebiDecode = (function () {
       sh = 0; res = 0;
       do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
       y += (res & 1) ? ~(res >> 1) : (res >> 1);
-      pts.push(latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
+      pts.push(ll ? new L.LatLng(y / 1e6, x / 1e6)
+        : latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
     }
     return pts;
   };
@@ -117,14 +126,52 @@ window.hebiPick = function (layer, owners, filled, p) {
   for (var k in inside) if (inside[k] && +k > best) best = +k;
   return best >= 0 ? best : near;
 };
-// Signed area (shoelace) of a [lat, lon] ring: merged polygons are filled "nonzero", so every
-// outer ring must turn one way and every hole the other.
+// Signed area (shoelace) of a [lat, lon] or L.LatLng ring: merged polygons are filled
+// "nonzero", so every outer ring must turn one way and every hole the other.
 window.hebiArea = function (r) {
-  var a = 0;
+  var a = 0, ll = r.length && r[0] instanceof L.LatLng;
   for (var i = 0, j = r.length - 1; i < r.length; j = i++) {
-    a += (r[j][1] - r[i][1]) * (r[j][0] + r[i][0]);
+    a += ll ? (r[j].lng - r[i].lng) * (r[j].lat + r[i].lat)
+      : (r[j][1] - r[i][1]) * (r[j][0] + r[i][0]);
   }
   return a;
+};
+// Leaflet clips every ring of a path to the drawn area on each redraw (Sutherland-Hodgman,
+// four passes and a new point per vertex), even a ring wholly inside it. A merged path holds
+// hundreds of rings, nearly all inside at a city-wide view: those are kept as they are, those
+// wholly outside are dropped, and only the rings across the edge are clipped, by Leaflet. The
+// result is what Leaflet's own clipping gives.
+window.hebiClip = function () {
+  var polygon = this instanceof L.Polygon, clip = null, rings = this._rings;
+  // Leaflet widens the bounds by the stroke width for polygons, not for lines.
+  var b = this._renderer._bounds, w = polygon ? this.options.weight : 0;
+  var x0 = b.min.x - w, y0 = b.min.y - w, x1 = b.max.x + w, y1 = b.max.y + w;
+  this._parts = [];
+  if (!this._pxBounds || !this._pxBounds.intersects(L.bounds([x0, y0], [x1, y1]))) return;
+  if (this.options.noClip) { this._parts = rings; return; }
+  var all = this._pxBounds;  // the whole path inside: every ring is kept as it is
+  if (all.min.x >= x0 && all.max.x <= x1 && all.min.y >= y0 && all.max.y <= y1) {
+    this._parts = rings.slice();
+    return;
+  }
+  for (var i = 0; i < rings.length; i++) {
+    var ring = rings[i], a = Infinity, c = Infinity, d = -Infinity, e = -Infinity;
+    for (var k = 0; k < ring.length; k++) {
+      var p = ring[k];
+      if (p.x < a) a = p.x; if (p.x > d) d = p.x;
+      if (p.y < c) c = p.y; if (p.y > e) e = p.y;
+    }
+    if (a >= x0 && d <= x1 && c >= y0 && e <= y1) {
+      this._parts.push(ring);
+    } else if (!(d < x0 || a > x1 || e < y0 || c > y1)) {
+      if (!polygon) {  // a line across the edge: Leaflet clips the whole layer
+        return Object.getPrototypeOf(this)._clipPoints.call(this);
+      }
+      clip = clip || L.bounds([x0, y0], [x1, y1]);
+      var part = L.PolyUtil.clipPolygon(ring, clip, true);
+      if (part.length) this._parts.push(part);
+    }
+  }
 };
 // Draw one merged path: the features of a layer that share a style (data.m) or one feature.
 // On a canvas (thousands of lines or areas: hebiLayer) the path is drawn by the map's shared
@@ -134,6 +181,7 @@ window.hebiPath = function (b, data, style, tip, group, canvas) {
   var opts = many && filled ? L.extend({}, style, {fillRule: "nonzero"}) : style;
   if (canvas) opts = L.extend({}, opts, {smoothFactor: window.HEBI_SMOOTH});
   var layer = filled ? L.polygon(b.parts, opts) : L.polyline(b.parts, opts);
+  layer._clipPoints = window.hebiClip;
   var first = tip(b.owners[0]);
   if (canvas) {
     window.hebiShapes(layer, b, tip);
@@ -398,7 +446,7 @@ window.hebiLayer = function (data, styles, group) {
   var others = [];
   var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
   var ring = function (r, k) {
-    var pts = dec(r, true);
+    var pts = dec(r, "ll");
     if ((data.m || canvas) && (area(pts) > 0) !== (k === 0)) pts.reverse();
     return pts;
   };
@@ -414,7 +462,7 @@ window.hebiLayer = function (data, styles, group) {
     // Merged per style (and tooltip or not) when the payload asks for it, else one per feature.
     var key = data.m || canvas ? kind + f[1] + (f[2] ? "t" : "n") : kind + i;
     if (canvas) {
-      key += "@" + Math.floor(ll[0] * 100) + ":" + Math.floor(ll[1] * 100);
+      key += "@" + Math.floor(ll.lat * 100) + ":" + Math.floor(ll.lng * 100);
       cells[key] = (cells[key] || 0) + 1;
       key += "#" + Math.floor((cells[key] - 1) / window.HEBI_CHUNK);
     }
@@ -433,7 +481,7 @@ window.hebiLayer = function (data, styles, group) {
         dots.push([ll, i, k > 0, s]);
       });
     } else if (c === 2 || c === 5) {
-      var ls = (c === 2 ? [d] : d).map(function (l) { return dec(l, true); });
+      var ls = (c === 2 ? [d] : d).map(function (l) { return dec(l, "ll"); });
       b = path("l", f, i, ls[0][0]);
       ls.forEach(function (l) { b.parts.push(l); b.owners.push(i); });
     } else if (c === 3 || c === 6) {
@@ -599,9 +647,65 @@ class _NorthArrow(MacroElement):
         self.title = escape_text("North" if lang == "en" else "指北针")
 
 
+class _MeasureAfterPaint(folium.plugins.MeasureControl):
+    """folium's measuring tool, built just after the plan's first paint (``hebiAfterPaint``).
+
+    Its script file still loads with the page (st_folium loads every listed file before
+    the map's script); only building the control (and laying out its hidden panels) waits.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.hebiAfterPaint(function () {
+            var {{ this.get_name() }} = new L.Control.Measure(
+                {{ this.options|tojavascript }});
+            {{this._parent.get_name()}}.addControl({{this.get_name()}});
+
+            // Workaround for using this plugin with Leaflet>=1.8.0
+            // https://github.com/ljagis/leaflet-measure/issues/171
+            L.Control.Measure.include({
+                _setCaptureMarkerIcon: function () {
+                    // disable autopan
+                    this._captureMarker.options.autoPanOnFocus = false;
+                    // default function
+                    this._captureMarker.setIcon(
+                        L.divIcon({
+                            iconSize: this._map.getSize().multiplyBy(2)
+                        })
+                    );
+                },
+            });
+        });
+        {% endmacro %}
+        """
+    )
+
+
+class _MousePositionAfterPaint(folium.plugins.MousePosition):
+    """folium's coordinate readout, built just after the plan's first paint."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.hebiAfterPaint(function () {
+            var {{ this.get_name() }} = new L.Control.MousePosition(
+                {{ this.options|tojavascript }}
+            );
+            {{ this.get_name() }}.options["latFormatter"] =
+                {{ this.lat_formatter }};
+            {{ this.get_name() }}.options["lngFormatter"] =
+                {{ this.lng_formatter }};
+            {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
+        });
+        {% endmacro %}
+    """
+    )
+
+
 def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
     """Distance/area measuring (leaflet-measure 3.1, Chinese build), with 亩 for areas."""
-    ctl = folium.plugins.MeasureControl(
+    ctl = _MeasureAfterPaint(
         position="topright",
         primary_length_unit="meters",
         secondary_length_unit="kilometers",
@@ -624,7 +728,7 @@ def _mouse_position(lang: str) -> folium.plugins.MousePosition:
         f" return {json.dumps(escape_text(lon_label))} + ' ' + p[0].toFixed(6) + '&nbsp; '"
         f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
     )
-    return folium.plugins.MousePosition(
+    return _MousePositionAfterPaint(
         position="bottomright",
         empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
         formatter=formatter,

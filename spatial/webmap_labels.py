@@ -495,7 +495,16 @@ LABELS_JS = r"""
     }
     function settle(res) {
       var chosen = res.chosen, top = Math.floor((cands.length ? cands[0].r.r : 0) / 10);
-      var isIn = function (c) { return chosen.some(function (e) { return e[0] === c; }); };
+      // Which labels are placed: a set, rebuilt only when the choice changes (a new list or
+      // one more label), instead of a scan of the choice per question.
+      var inSet = null, inFor = null, inLen = -1;
+      var isIn = function (c) {
+        if (inFor !== chosen || inLen !== chosen.length) {
+          inSet = new Set(chosen.map(function (e) { return e[0]; }));
+          inFor = chosen; inLen = chosen.length;
+        }
+        return inSet.has(c);
+      };
       var structure = cands.filter(function (c) { return tier(c) >= top - 1; });
       // The structure's names left out move names of no higher rank out of their way.
       for (var round = 0; round < 3; round++) {
