@@ -113,11 +113,11 @@ def test_the_uploader_speaks_chinese_in_chinese_mode(page: Page, app_server: str
     hint = '[data-testid="stFileUploaderDropzoneInstructions"] span'
     assert page.evaluate(_SHOWN_TEXT, button) == [0.0, '"上传"']
     assert page.evaluate(_SHOWN_TEXT, hint) == [0.0, f'"拖放文件到此处，单个文件不超过 {mb} MB"']
-    # A file over the limit: Streamlit refuses it in the browser; its message is in Chinese.
-    big = tmp_path / "big.csv"
-    with big.open("wb") as f:
-        f.truncate(MAX_UPLOAD_BYTES + 1024**2)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(big))
+    # A file of another type (or over the limit): Streamlit refuses it in the browser, and
+    # its message is in Chinese.
+    other = tmp_path / "notes.txt"
+    other.write_text("not a layer")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(other))
     chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]').first
     expect(chip).to_be_visible(timeout=30_000)
     chip.hover()
