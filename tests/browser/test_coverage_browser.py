@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,7 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 import layers
 from spatial.coverage import analyse, gap_table, network_to_lonlat
 from spatial.coverage_rules import load_rules
-from tests.browser.conftest import map_frame, open_page, wait_idle
+from tests.browser.conftest import ARTIFACTS, map_frame, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -57,17 +54,8 @@ def _share(page: Page) -> float:
     return float(value.strip().rstrip("%"))
 
 
-def test_coverage_page_table_and_what_if_click(page: Page, app_server: str) -> None:
-    points = _candidate_clicks()
-    assert points, "the shipped data should have a health gap at 5 min"
-    open_page(page, app_server, "coverage?basemap=none&category=health&level=5")
-    expect(page.get_by_text("生活圈步行覆盖分析")).to_be_visible(timeout=60_000)
-    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=30_000)
-    before = _share(page)
-
-    frame = map_frame(page)
-    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=30_000)
-    expect(frame.locator("path.leaflet-interactive").first).to_be_attached(timeout=30_000)
+def _click_a_gap(page: Page, points: list[tuple[float, float]]) -> None:
+    """Click the map on the first gap in view: the what-if adds a facility there."""
     iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
     iframe.scroll_into_view_if_needed()
     body = iframe.content_frame.locator("body")
@@ -86,6 +74,20 @@ def test_coverage_page_table_and_what_if_click(page: Page, app_server: str) -> N
     page.mouse.click(box["x"] + pixel[0], box["y"] + pixel[1])
     wait_idle(page)
     expect(page.get_by_text("已做 1 项推演修改。")).to_be_visible(timeout=30_000)
+
+
+def test_coverage_page_table_and_what_if_click(page: Page, app_server: str) -> None:
+    points = _candidate_clicks()
+    assert points, "the shipped data should have a health gap at 5 min"
+    open_page(page, app_server, "coverage?basemap=none&category=health&level=5")
+    expect(page.get_by_text("生活圈步行覆盖分析")).to_be_visible(timeout=60_000)
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=30_000)
+    before = _share(page)
+
+    frame = map_frame(page)
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=30_000)
+    expect(frame.locator("path.leaflet-interactive").first).to_be_attached(timeout=30_000)
+    _click_a_gap(page, points)
     assert _share(page) > before
     # The proposed facility is drawn (black outline) without remounting the map.
     expect(map_frame(page).locator('path[stroke="#000000"]')).to_have_count(1, timeout=30_000)
@@ -106,21 +108,7 @@ def test_a_saved_scenario_swipes_against_the_current_run(page: Page, app_server:
     wait_idle(page)
     expect(page.get_by_text("已保存方案“卷帘测试方案”。")).to_be_visible(timeout=30_000)
     # A what-if facility makes the current run differ from the saved one.
-    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
-    iframe.scroll_into_view_if_needed()
-    body = iframe.content_frame.locator("body")
-    for _ in range(100):
-        if body.evaluate("() => !!window.map && window.map.getZoom() === 13"):
-            break
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(500)
-    pixel = body.evaluate(f"(_, pts) => ({_TO_PIXELS})(pts)", points)
-    assert pixel is not None, "no gap on the visible map"
-    box = iframe.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + pixel[0], box["y"] + pixel[1])
-    wait_idle(page)
-    expect(page.get_by_text("已做 1 项推演修改。")).to_be_visible(timeout=30_000)
+    _click_a_gap(page, points)
     # Compare with the saved scenario, by 卷帘.
     compare = page.get_by_role("combobox", name="与当前方案并排对比")
     if not compare.is_visible():
@@ -149,5 +137,6 @@ def test_a_saved_scenario_swipes_against_the_current_run(page: Page, app_server:
     expect(frame.locator('.leaflet-hebiRightLayers-pane path[stroke="#000000"]')).to_have_count(0)
     # The saved scenario's places on the right carry the same classes as the left ones.
     assert right.count() > 10
-    iframe.screenshot(path=str(Path(os.environ.get("HEBI_ARTIFACTS", "/tmp")) /
-                               "coverage-scenario-swipe.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.screenshot(
+        path=str(ARTIFACTS / "coverage_scenario_swipe.png"))
