@@ -34,14 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
-import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_map import CHROMIUM, _serve  # noqa: E402
-from layers.schema import LayerSpec, Style  # noqa: E402
+from benchmarks.synthetic import LAT, LON, boxes, points, user_spec  # noqa: E402
+from layers.schema import LayerSpec  # noqa: E402
 from spatial.webmap import (  # noqa: E402
     build_base_map,
     catalogue_payload,
@@ -49,7 +48,7 @@ from spatial.webmap import (  # noqa: E402
     use_local_assets,
 )
 
-LON, LAT, ZOOM = 114.30, 35.75, 13
+ZOOM = 13
 
 # Time since navigation start at which every feature is drawn and that frame painted (as in
 # bench_map): SVG paths and markers count one each, a merged path as many as it says in
@@ -97,27 +96,15 @@ _ZOOM = """async () => {
 
 
 def _points(n: int) -> gpd.GeoDataFrame:
-    rng = np.random.default_rng(1)
-    x = LON - 0.1 + rng.random(n) * 0.2
-    y = LAT - 0.08 + rng.random(n) * 0.16
-    return gpd.GeoDataFrame({"name": [f"点{i}" for i in range(n)]},
-                            geometry=gpd.points_from_xy(x, y), crs=4326)
+    return points(n, 0.1, 0.08)
 
 
 def _polygons(n: int) -> gpd.GeoDataFrame:
-    rng = np.random.default_rng(0)
-    x = LON - 0.1 + rng.random(n) * 0.2
-    y = LAT - 0.08 + rng.random(n) * 0.16
-    d = 0.0003
-    geoms = shapely.box(x, y, x + d, y + d * 0.8)
-    return gpd.GeoDataFrame({"name": [f"建筑{i}" for i in range(n)]}, geometry=geoms, crs=4326)
+    return boxes(n, 0.1, 0.08, 0.0003)
 
 
 def _spec(geometry: str) -> LayerSpec:
-    return LayerSpec(id="u_bench", title_zh="大图层", title_en="Big layer", group="user",
-                     geometry=geometry,  # type: ignore[arg-type]
-                     style=Style("#d62728", weight=1.0, fill_opacity=0.2, radius=3.0),
-                     tooltip=("name",))
+    return user_spec(geometry, "大图层", "Big layer", 3.0)
 
 
 def _pages(gdf: gpd.GeoDataFrame, geometry: str) -> tuple[str, str]:

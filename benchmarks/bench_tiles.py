@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
-import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_map import CHROMIUM, _serve  # noqa: E402
-from layers.schema import LayerSpec, Style  # noqa: E402
+from benchmarks.synthetic import LAT, LON, boxes, points, user_spec  # noqa: E402
+from layers.schema import LayerSpec  # noqa: E402
 from spatial.tiles import (  # noqa: E402
     TileSet,
     build_tiles,
@@ -47,8 +46,6 @@ from spatial.webmap import (  # noqa: E402
     payload_overlay,
     use_local_assets,
 )
-
-LON, LAT = 114.30, 35.75
 
 _MAP = "Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map)"
 _GROUP = ("(() => { const m = " + _MAP + "; let g = null; m.eachLayer(l => {"
@@ -81,27 +78,15 @@ _TOGGLE = _TOGGLE_TEMPLATE.replace("MAP", _MAP, 1).replace("GROUP", _GROUP, 1)
 
 
 def _polygons(n: int) -> gpd.GeoDataFrame:
-    rng = np.random.default_rng(0)
-    x = LON - 0.15 + rng.random(n) * 0.3
-    y = LAT - 0.12 + rng.random(n) * 0.24
-    d = 0.0004
-    geoms = shapely.box(x, y, x + d, y + d * 0.8)
-    return gpd.GeoDataFrame({"name": [f"建筑{i}" for i in range(n)]}, geometry=geoms, crs=4326)
+    return boxes(n, 0.15, 0.12, 0.0004)
 
 
 def _points(n: int) -> gpd.GeoDataFrame:
-    rng = np.random.default_rng(1)
-    x = LON - 0.2 + rng.random(n) * 0.4
-    y = LAT - 0.15 + rng.random(n) * 0.3
-    return gpd.GeoDataFrame({"name": [f"点{i}" for i in range(n)]},
-                            geometry=gpd.points_from_xy(x, y), crs=4326)
+    return points(n, 0.2, 0.15)
 
 
 def _spec(geometry: str) -> LayerSpec:
-    return LayerSpec(id="u_bench", title_zh="城市级图层", title_en="City-scale layer",
-                     group="user", geometry=geometry,  # type: ignore[arg-type]
-                     style=Style("#d62728", weight=1.0, fill_opacity=0.2, radius=2.0),
-                     tooltip=("name",))
+    return user_spec(geometry, "城市级图层", "City-scale layer", 2.0)
 
 
 def _geojson_page(gdf: gpd.GeoDataFrame, geometry: str) -> str:
