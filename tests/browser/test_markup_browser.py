@@ -24,10 +24,24 @@ _NO_FLAG = """() => {
 }"""
 
 
-def _map_centre(page: Page) -> tuple[float, float]:
+def map_centre(page: Page) -> tuple[float, float]:
+    """The centre of the page's map, in page pixels."""
     box = page.locator(MAP_IFRAME).first.bounding_box()
     assert box is not None
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def draw_point_markup(page: Page, comment: str) -> None:
+    """Draw a point at the map's centre with the drawing tool, write ``comment``, save it."""
+    map_frame(page).locator("a.leaflet-draw-draw-circlemarker").click()
+    x, y = map_centre(page)
+    page.mouse.click(x, y)
+    wait_idle(page)
+    box = page.locator('[data-testid="stTextArea"] textarea').first
+    expect(box).to_be_visible(timeout=30_000)
+    box.fill(comment)
+    page.get_by_role("button", name="保存批注").click()
+    wait_idle(page)
 
 
 def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_server: str) -> None:
@@ -44,15 +58,7 @@ def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_serve
     tool = frame.locator("a.leaflet-draw-draw-circlemarker")
     expect(tool).to_be_visible(timeout=60_000)
     expect(tool).to_have_attribute("title", "画点")  # Leaflet.draw's labels in Chinese
-    tool.click()
-    x, y = _map_centre(page)
-    page.mouse.click(x, y)
-    wait_idle(page)
-    comment = page.locator('[data-testid="stTextArea"] textarea').first
-    expect(comment).to_be_visible(timeout=30_000)
-    comment.fill(PAYLOAD)
-    page.get_by_role("button", name="保存批注").click()
-    wait_idle(page)
+    draw_point_markup(page, PAYLOAD)
 
     assert "Choose" not in page.inner_text("body")  # no English placeholder in Chinese mode
     # Listed in the panel as plain text.
@@ -65,7 +71,7 @@ def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_serve
     frame = map_frame(page)
     marker = frame.locator("path.leaflet-interactive").last
     marker.wait_for(timeout=60_000)
-    x, y = _map_centre(page)
+    x, y = map_centre(page)
     page.mouse.move(x, y)
     tooltip = frame.locator(".leaflet-tooltip")
     expect(tooltip).to_be_visible(timeout=10_000)

@@ -22,8 +22,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, Page, WebSocket, expect
 
-from tests.browser.conftest import MAP_IFRAME, map_frame, open_page, wait_idle
-from tests.browser.test_markup_browser import _NO_FLAG
+from tests.browser.conftest import map_frame, open_page, wait_idle
+from tests.browser.test_markup_browser import _NO_FLAG, draw_point_markup, map_centre
 from tests.browser.test_office_browser import (  # noqa: F401  (fixtures used by name)
     PASSWORD,
     Office,
@@ -66,12 +66,6 @@ def _sign_in(ctx: BrowserContext, base: str, user: str, received: list[bytes],
     return page
 
 
-def _centre(page: Page) -> tuple[float, float]:
-    box = page.locator(MAP_IFRAME).first.bounding_box()
-    assert box is not None
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
 def _watch(page: Page, dialogs: list[str]) -> None:
     def on_dialog(dialog: Dialog) -> None:
         dialogs.append(dialog.message)
@@ -104,15 +98,7 @@ def test_markup_payload_is_text_for_the_project_and_absent_for_another(
     tool = map_frame(a).locator("a.leaflet-draw-draw-circlemarker")
     expect(tool).to_be_visible(timeout=60_000)
     assert a.locator('[data-testid="stTextInput"]').filter(has_text="署名").count() == 0
-    tool.click()
-    x, y = _centre(a)
-    a.mouse.click(x, y)
-    wait_idle(a)
-    box = a.locator('[data-testid="stTextArea"] textarea').first
-    expect(box).to_be_visible(timeout=30_000)
-    box.fill(comment)
-    a.get_by_role("button", name="保存批注").click()
-    wait_idle(a)
+    draw_point_markup(a, comment)
     mine = a.locator('[data-testid="stExpander"]').filter(has_text=f"问题 · {office.alice}").last
     expect(mine).to_be_visible(timeout=30_000)
     _map_ready(a)
@@ -134,7 +120,7 @@ def test_markup_payload_is_text_for_the_project_and_absent_for_another(
     frame = map_frame(b)
     assert frame.locator("a.leaflet-draw-draw-circlemarker").count() == 0  # no drawing tool
     expect(frame.locator("path.leaflet-interactive").last).to_be_attached(timeout=60_000)
-    x, y = _centre(b)
+    x, y = map_centre(b)
     b.mouse.move(x, y)
     tooltip = frame.locator(".leaflet-tooltip")
     expect(tooltip).to_be_visible(timeout=15_000)
