@@ -10,6 +10,7 @@ request in offline mode cannot go unnoticed.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,7 +21,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Page, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    FilePayload,
+    FrameLocator,
+    Page,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("HEBI_CHROMIUM", "/usr/bin/chromium")
@@ -164,6 +173,24 @@ def open_page(page: Page, base: str, path: str = "") -> None:
     """Navigate to an app page (``path`` like ``"coverage"``) and wait until it is idle."""
     page.goto(f"{base}/{path}", wait_until="domcontentloaded")
     wait_idle(page)
+
+
+def add_my_layer(page: Page, base: str, file_name: str, body: bytes, title: str,
+                 replace_ok: bool = True) -> None:
+    """Upload a GeoJSON on the 我的图层 page and add it under ``title``.
+
+    With ``replace_ok`` a replacement counts too (a retried test finds its layer from the
+    first try); without it the layer must be new.
+    """
+    open_page(page, base, "import")
+    upload: FilePayload = {"name": file_name, "mimeType": "application/geo+json", "buffer": body}
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
+    wait_idle(page)
+    page.locator('[data-testid="stTextInput"] input').fill(title)
+    page.get_by_role("button", name="加入我的图层").click()
+    wait_idle(page)
+    done = re.compile("已(加入|替换)图层") if replace_ok else re.compile("已加入图层")
+    expect(page.get_by_text(done)).to_be_visible(timeout=30_000)
 
 
 def map_frame(page: Page) -> FrameLocator:

@@ -14,13 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Dialog, FilePayload, FrameLocator, Locator, Page, expect
+from playwright.sync_api import Dialog, FrameLocator, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pyproj import Transformer
 
 import layers
 from layers.schema import GROUPS
-from tests.browser.conftest import ARTIFACTS, MAP_IFRAME, map_frame, open_page, wait_idle
+from tests.browser.conftest import (
+    ARTIFACTS,
+    MAP_IFRAME,
+    add_my_layer,
+    map_frame,
+    open_page,
+    wait_idle,
+)
 from tests.browser.test_import_browser import _NO_FLAG  # finds a flag set in any frame
 
 pytestmark = pytest.mark.browser
@@ -422,16 +429,8 @@ def test_hostile_uploaded_layer_shows_text_and_runs_nothing(page: Page, app_serv
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    open_page(page, app_server, "import")
-    upload: FilePayload = {"name": "x.geojson", "mimeType": "application/geo+json",
-                           "buffer": _hostile_layer()}
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
-    wait_idle(page)
     title = f"层{IMG}{TEMPLATE}{JINJA}"
-    page.locator('[data-testid="stTextInput"] input').fill(title)
-    page.get_by_role("button", name="加入我的图层").click()
-    wait_idle(page)
-    expect(page.get_by_text("已加入图层")).to_be_visible(timeout=30_000)
+    add_my_layer(page, app_server, "x.geojson", _hostile_layer(), title, replace_ok=False)
 
     open_page(page, app_server, "?basemap=none&groups=user&lat=35.707&lon=114.36&zoom=14")
     frame = map_frame(page)
@@ -496,15 +495,7 @@ def test_thousands_of_points_share_one_canvas_and_cluster(page: Page, app_server
                            "coordinates": [114.30 + (i % 50) * 0.0004, 35.75 + (i // 50) * 0.0004]}}
              for i in range(n)]
     body = json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
-    open_page(page, app_server, "import")
-    upload: FilePayload = {"name": "pts.geojson", "mimeType": "application/geo+json",
-                           "buffer": body.encode()}
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
-    wait_idle(page)
-    page.locator('[data-testid="stTextInput"] input').fill("调查点2500")
-    page.get_by_role("button", name="加入我的图层").click()
-    wait_idle(page)
-    expect(page.get_by_text(re.compile("已(加入|替换)图层"))).to_be_visible(timeout=30_000)
+    add_my_layer(page, app_server, "pts.geojson", body.encode(), "调查点2500")
     open_page(page, app_server, "?basemap=none&groups=user&lat=35.76&lon=114.31&zoom=14")
     frame = map_frame(page)
     canvas = frame.locator(f'canvas[data-hebi-points="{n}"]')
@@ -592,15 +583,7 @@ def test_thousands_of_lines_and_areas_share_one_canvas_and_identify(
     # with one pointer handler per merged path: hover, click-identify and highlight still name
     # the feature under the pointer.
     body, n = _canvas_shapes_upload()
-    open_page(page, app_server, "import")
-    upload: FilePayload = {"name": "blocks.geojson", "mimeType": "application/geo+json",
-                           "buffer": body}
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[upload])
-    wait_idle(page)
-    page.locator('[data-testid="stTextInput"] input').fill("地块与道路")
-    page.get_by_role("button", name="加入我的图层").click()
-    wait_idle(page)
-    expect(page.get_by_text(re.compile("已(加入|替换)图层"))).to_be_visible(timeout=30_000)
+    add_my_layer(page, app_server, "blocks.geojson", body, "地块与道路")
     k = 144  # 地块144 / 道路144, well inside the grid of blocks
     x0, y0 = 114.40 + (k % 35) * 0.001, 35.80 + (k // 35) * 0.001
     lat, lon = y0 + 0.0003, x0 + 0.0003  # the block's centre
