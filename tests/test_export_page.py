@@ -141,3 +141,10 @@ def test_a_settings_change_never_leaves_a_dead_download(at: AppTest) -> None:
     page = PdfReader(io.BytesIO(data)).pages[0]
     assert round(float(page.mediabox.width) / 72 * 25.4) == 420  # the A3 chosen, not the old A4
     assert "第一版" in page.extract_text()
+
+
+def test_the_layer_group_chooser_has_a_chinese_placeholder(at: AppTest) -> None:
+    # Streamlit's own placeholder is "Choose an option" in every language: ours is Chinese.
+    at.run()
+    groups = next(m for m in at.multiselect if m.label == "图层组")
+    assert groups.proto.placeholder == "选择图层组"
