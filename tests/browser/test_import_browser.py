@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from spatial.importer import MAX_UPLOAD_BYTES
 from tests.browser.conftest import open_page, wait_idle
@@ -100,6 +102,21 @@ _SHOWN_TEXT = """(sel) => {
 }"""
 
 
+def _shown(page: Page, sel: str) -> list[Any] | None:
+    """The element's own font size and its ``::after`` text, once the page's style applies.
+
+    The style sheet arrives with the page run (``ui.chrome``), possibly a moment after the
+    widget itself: wait up to 15 s for the English words to be hidden.
+    """
+    got = None
+    for _ in range(75):
+        got = page.evaluate(_SHOWN_TEXT, sel)
+        if got is not None and got[0] == 0.0:
+            break
+        page.wait_for_timeout(200)
+    return got
+
+
 def test_the_uploader_speaks_chinese_in_chinese_mode(page: Page, app_server: str,
                                                      tmp_path: Path) -> None:
     # Streamlit draws its uploader's button, instructions and refusal in English only;
@@ -111,8 +128,8 @@ def test_the_uploader_speaks_chinese_in_chinese_mode(page: Page, app_server: str
     button = ('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] '
               '[data-testid="stMarkdownContainer"] p')
     hint = '[data-testid="stFileUploaderDropzoneInstructions"] span'
-    assert page.evaluate(_SHOWN_TEXT, button) == [0.0, '"上传"']
-    assert page.evaluate(_SHOWN_TEXT, hint) == [0.0, f'"拖放文件到此处，单个文件不超过 {mb} MB"']
+    assert _shown(page, button) == [0.0, '"上传"']
+    assert _shown(page, hint) == [0.0, f'"拖放文件到此处，单个文件不超过 {mb} MB"']
     # A file of another type (or over the limit): Streamlit refuses it in the browser, and
     # its message is in Chinese.
     other = tmp_path / "notes.txt"
@@ -120,18 +137,32 @@ def test_the_uploader_speaks_chinese_in_chinese_mode(page: Page, app_server: str
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(other))
     chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]').first
     expect(chip).to_be_visible(timeout=30_000)
-    chip.hover()
     tip = page.locator('[data-testid="stTooltipErrorContent"]').first
+    for _ in range(3):  # a hover during a rerun may not open the tooltip: move off and back
+        page.mouse.move(0, 0)
+        chip.hover()
+        try:
+            tip.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     expect(tip).to_be_visible(timeout=10_000)
-    shown = page.evaluate(_SHOWN_TEXT, '[data-testid="stTooltipErrorContent"]')
+    shown = _shown(page, '[data-testid="stTooltipErrorContent"]')
     assert shown == [0.0, f'"未上传：文件超过 {mb} MB 或不是所列格式。"']
     # The hint under a text field being typed in ("Press Enter to apply") is Chinese too.
-    box = page.locator('[data-testid="stTextInput"]').first
     open_page(page, app_server, "map")
-    box.locator("input").press_sequentially("综合", delay=50)
+    field = page.get_by_placeholder("输入名称（中文或英文，可部分）")
+    expect(field).to_be_visible(timeout=60_000)
     enter = '[data-testid="stTextInput"] [data-testid="InputInstructions"] > span:first-child'
-    expect(page.locator(enter).first).to_be_attached(timeout=10_000)
-    assert page.evaluate(_SHOWN_TEXT, enter) == [0.0, '"按回车键确认"']
+    for _ in range(3):  # a map rerun may take the focus away: type again
+        field.fill("")
+        field.press_sequentially("综合", delay=50)
+        try:
+            page.locator(enter).first.wait_for(state="attached", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    assert _shown(page, enter) == [0.0, '"按回车键确认"']
     # English mode keeps Streamlit's own English words.
     open_page(page, app_server, "import?lang=en")
     expect(page.locator(hint).first).to_be_visible(timeout=60_000)
