@@ -21,4 +21,4 @@ if [ -z "${HEBI_TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 echo "== pytest"
-.venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
+.venv/bin/python -m pytest -n 2 --dist loadgroup -rR "$@"   # -rR names any test that needed a rerun
