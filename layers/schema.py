@@ -230,6 +230,10 @@ class Style:
         }
         if self.dash:
             opts["dashArray"] = self.dash
+            # Square dash ends and corners: a dash reads as drawn ("8 6" is 8 px on, 6 off),
+            # not lengthened by round caps; it also rasterises faster.
+            opts["lineCap"] = "butt"
+            opts["lineJoin"] = "miter"
         vertices = self.marker_vertices()
         if vertices:
             opts["shape"] = [list(v) for v in vertices]

@@ -19,6 +19,7 @@ from spatial.basemaps import Basemap, get_basemap
 from spatial.text import escape_text
 from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
 from spatial.webmap_assets import VENDOR_URL, PlanMap, use_local_assets
+from spatial.webmap_dash import DASH_JS
 from spatial.webmap_labels import LABELS_JS
 
 __all__ = ["basemap_overlay", "build_base_map"]
@@ -189,6 +190,8 @@ window.hebiPath = function (b, data, style, tip, group, canvas) {
     layer.addTo(group);
     return;
   }
+  // A long dashed outline is stroked in pieces (spatial.webmap_dash): far cheaper to raster.
+  if (opts.dashArray) window.hebiDashPieces(layer);
   if (many) {
     // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
     // follow the feature under the pointer. Registered before the tooltip's own handlers, so
@@ -787,7 +790,7 @@ def build_base_map(
         max_zoom=MAX_ZOOM,
         zoom_control=True,
     )
-    for code in (_MAP_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS, _FIT_JS):
+    for code in (_MAP_JS, DASH_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS, _FIT_JS):
         _MapCode(code).add_to(m)
     if view_in_url:
         _MapCode(_VIEW_URL_JS).add_to(m)

@@ -227,8 +227,9 @@ LABELS_JS = r"""
     for (var i = 0; i < a.boxes.length; i++) if (hits(a.boxes[i], b.boxes)) return true;
     return false;
   }
-  function inside(b, size) {
-    return b[0] >= 2 && b[1] >= 2 && b[2] <= size.x - 2 && b[3] <= size.y - 2;
+  function inside(b, corner, size) {  // a box (world px) within the map, 2 px from its edges
+    return b[0] - corner.x >= 2 && b[1] - corner.y >= 2 && b[2] - corner.x <= size.x - 2
+      && b[3] - corner.y <= size.y - 2;
   }
 
   function Engine(map) {
@@ -256,10 +257,13 @@ LABELS_JS = r"""
   Engine.prototype.add = function (id, data) { this.sets[id] = data; this.schedule(); };
   Engine.prototype.remove = function (id) { delete this.sets[id]; this.schedule(); };
 
-  // Positions for one label: each a list of boxes (container px) and a builder of its element.
-  Engine.prototype.lineSpots = function (c, off) {
-    var map = this.map, r = c.r, f = c.f, size = r.s, text = c.text;
-    var pts = c.ll.map(function (ll) { return map.latLngToLayerPoint(ll); });
+  // Positions are in world pixels at the zoom being laid out (map.project): they hold for every
+  // pan at that zoom, so each label's places are worked out once per zoom level and kept.
+  Engine.prototype.px = function (ll) { return this.map.project(ll, this.z); };
+  // Positions for one label: each a list of boxes (world px) and the cells of its element.
+  Engine.prototype.lineSpots = function (c) {
+    var self = this, r = c.r, size = r.s, text = c.text;
+    var pts = c.ll.map(function (ll) { return self.px(ll); });
     var cum = [0];
     for (var i = 1; i < pts.length; i++) cum.push(cum[i - 1] + pts[i].distanceTo(pts[i - 1]));
     var total = cum[cum.length - 1];
@@ -330,9 +334,9 @@ LABELS_JS = r"""
           var h = size * 0.58;
           for (var i = 0; i < chars.length; i++) {
             var d = reverse ? s0 + need - (i + 0.5) * step : s0 + (i + 0.5) * step;
-            var q = at(d), x = q[0] + sx - off.x, y = q[1] + sy - off.y;
+            var q = at(d), x = q[0] + sx, y = q[1] + sy;
             boxes.push([x - h, y - h, x + h, y + h]);
-            cells.push([q[0] + sx, q[1] + sy, chars[i]]);
+            cells.push([x, y, chars[i]]);
           }
         } else {
           var m = at(s0 + need / 2), ang = Math.atan2(dy, dx);
@@ -340,19 +344,19 @@ LABELS_JS = r"""
           var hw = width / 2 + 2, hh = size * 0.65 * lines;
           var ex = Math.abs(Math.cos(ang)) * hw + Math.abs(Math.sin(ang)) * hh;
           var ey = Math.abs(Math.sin(ang)) * hw + Math.abs(Math.cos(ang)) * hh;
-          var cx = m[0] + sx - off.x, cy = m[1] + sy - off.y;
+          var cx = m[0] + sx, cy = m[1] + sy;
           boxes.push([cx - ex, cy - ey, cx + ex, cy + ey]);
-          cells.push([m[0] + sx, m[1] + sy, label, ang * 180 / Math.PI, lines > 1]);
+          cells.push([cx, cy, label, ang * 180 / Math.PI, lines > 1]);
         }
         spots.push({boxes: boxes, cells: cells});
       });
     });
     return spots;
   };
-  Engine.prototype.pointSpots = function (c, off) {
-    var r = c.r, size = r.s, p = this.map.latLngToLayerPoint(c.ll[0]);
+  Engine.prototype.pointSpots = function (c) {
+    var r = c.r, size = r.s, p = this.px(c.ll[0]);
     var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
-    var hh = size * 0.65, g = r.rad + 4, x = p.x - off.x, y = p.y - off.y, spots = [];
+    var hh = size * 0.65, g = r.rad + 4, x = p.x, y = p.y, spots = [];
     var dg = g * 0.75;
     // The corners first (upper right, lower right, upper left, lower left): a node sits where
     // two axes cross, and a name in a corner leaves both lines and their names room; then
@@ -366,36 +370,52 @@ LABELS_JS = r"""
     });
     return spots;
   };
-  Engine.prototype.areaSpots = function (c, off) {
-    var map = this.map, r = c.r, size = r.s, p = map.latLngToLayerPoint(c.ll[0]);
+  Engine.prototype.areaSpots = function (c) {
+    var r = c.r, size = r.s, p = this.px(c.ll[0]);
     var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
-    var a = map.latLngToLayerPoint([c.ll[0][0] - c.f[4][1] / 2, c.ll[0][1] - c.f[4][0] / 2]);
-    var b = map.latLngToLayerPoint([c.ll[0][0] + c.f[4][1] / 2, c.ll[0][1] + c.f[4][0] / 2]);
+    var a = this.px([c.ll[0][0] - c.f[4][1] / 2, c.ll[0][1] - c.f[4][0] / 2]);
+    var b = this.px([c.ll[0][0] + c.f[4][1] / 2, c.ll[0][1] + c.f[4][0] / 2]);
     // An area much narrower than its name at this zoom is left unlabelled (it would label
     // its neighbours); a name a little wider than its area may spill over its outline.
     if (w > Math.abs(b.x - a.x) * 2.2 || size > Math.abs(b.y - a.y) * 1.5) return [];
-    var hh = size * 0.65, x = p.x - off.x, y = p.y - off.y, spots = [];
+    var hh = size * 0.65, x = p.x, y = p.y, spots = [];
     [0, -1.6 * size, 1.6 * size].forEach(function (dy) {
       spots.push({boxes: [[x - w / 2 - 2, y + dy - hh, x + w / 2 + 2, y + dy + hh]],
                   cells: [[p.x, p.y + dy, c.text, 0]]});
     });
     return spots;
   };
-  Engine.prototype.element = function (c, spot) {
+  // One style sheet rule per label rule (colour, font, halo), not the same long inline style
+  // on every label: the browser matches a class instead of parsing a style per element on
+  // every zoom. Only validated colours, numbers and the font list go in (see _rule_json).
+  var sheet = null, styles = {}, nStyles = 0;  // shared by the maps of a page (分屏: two)
+  Engine.prototype.styleOf = function (r) {
+    var key = r.c + "|" + r.h + "|" + r.s + "|" + r.b, k = styles[key];
+    if (!sheet) {
+      sheet = document.head.appendChild(document.createElement("style"));
+      sheet.textContent = ".hebi-label{position:absolute;left:0;top:0;white-space:nowrap}"
+        + ".hebi-label-cell{position:absolute;transform:translate(-50%,-50%)}"
+        + ".hebi-label-two{white-space:pre;text-align:center;line-height:1.1}";
+    }
+    if (k === undefined) {
+      k = styles[key] = nStyles++;
+      sheet.appendChild(document.createTextNode(
+        ".hebi-ls" + k + "{color:" + r.c + ";font:" + (r.b ? "bold " : "") + r.s + "px/1 "
+        + FONT + ";text-shadow:" + halo(r.h) + "}"));
+    }
+    return "hebi-ls" + k;
+  };
+  Engine.prototype.element = function (c, spot, origin) {
     var r = c.r, el = document.createElement("div");
-    el.className = "hebi-label hebi-label-" + r.id;
+    el.className = "hebi-label hebi-label-" + r.id + " " + this.styleOf(r);
     el.setAttribute("data-hebi-layer", r.id);
-    el.style.cssText = "position:absolute;left:0;top:0;white-space:nowrap;color:" + r.c
-      + ";font:" + (r.b ? "bold " : "") + r.s + "px/1 " + FONT + ";text-shadow:" + halo(r.h)
-      + ";";
     spot.cells.forEach(function (cell) {
       var span = document.createElement("span");
-      span.className = "hebi-label-cell";
+      span.className = cell[4] ? "hebi-label-cell hebi-label-two" : "hebi-label-cell";
       span.textContent = cell[2];
-      span.style.cssText = "position:absolute;left:" + cell[0].toFixed(1) + "px;top:"
-        + cell[1].toFixed(1) + "px;transform:translate(-50%,-50%)"
-        + (cell[3] ? " rotate(" + cell[3].toFixed(1) + "deg)" : "") + ";"
-        + (cell[4] ? "white-space:pre;text-align:center;line-height:1.1;" : "");
+      span.style.cssText = "left:" + (cell[0] - origin.x).toFixed(1) + "px;top:"
+        + (cell[1] - origin.y).toFixed(1) + "px"
+        + (cell[3] ? ";transform:translate(-50%,-50%) rotate(" + cell[3].toFixed(1) + "deg)" : "");
       el.appendChild(span);
     });
     return el;
@@ -403,8 +423,10 @@ LABELS_JS = r"""
   Engine.prototype.layout = function () {
     var map = this.map;
     if (!map._loaded) { this.schedule(); return; }
-    var z = map.getZoom(), size = map.getSize(), off = map.containerPointToLayerPoint([0, 0]);
+    var z = map.getZoom(), size = map.getSize(), origin = map.getPixelOrigin();
+    var corner = map.containerPointToLayerPoint([0, 0]).add(origin);  // the map's corner, world px
     var cands = [], symbols = [], self = this;
+    this.z = z;
     for (var id in this.sets) {
       var set = this.sets[id], r = set.r;
       if (z < r.z) continue;
@@ -416,20 +438,25 @@ LABELS_JS = r"""
         cands.push({r: r, f: f, ll: f.ll, text: f.text,
                     font: (r.b ? "bold " : "") + r.s + "px " + FONT});
         if (r.p === "point") {  // a labelled symbol is never covered by another label
-          var q = map.latLngToLayerPoint(f.ll[0]), g = r.rad;
-          symbols.push([q.x - off.x - g, q.y - off.y - g, q.x - off.x + g, q.y - off.y + g]);
+          var q = self.px(f.ll[0]), g = r.rad;
+          symbols.push([q.x - g, q.y - g, q.x + g, q.y + g]);
         }
       });
     }
     // Each label's possible places: inside the map and clear of the labelled symbols.
     cands.forEach(function (c) {
-      var kind = c.f[0];
-      var spots = kind === "l" ? self.lineSpots(c, off)
-        : kind === "p" ? self.pointSpots(c, off) : self.areaSpots(c, off);
-      c.spots = spots.filter(function (sp) {
-        return sp.boxes.every(function (b) { return inside(b, size) && !hits(b, symbols); });
+      var kind = c.f[0], known = c.f.spots || (c.f.spots = {}), all = known[z];
+      if (!all) {
+        all = kind === "l" ? self.lineSpots(c)
+          : kind === "p" ? self.pointSpots(c) : self.areaSpots(c);
+        all.forEach(function (sp) { sp.bb = outline(sp.boxes); });
+        known[z] = all;
+      }
+      c.spots = all.filter(function (sp) {
+        return sp.boxes.every(function (b) {
+          return inside(b, corner, size) && !hits(b, symbols);
+        });
       });
-      c.spots.forEach(function (sp) { sp.bb = outline(sp.boxes); });
     });
     // Highest priority first, by tiers of ten (一廊 100; 七大节点 92, 两脊 95 and 七轴 90; …).
     // Within a tier the label with the fewest places to go comes first, so a long spine yields
@@ -549,9 +576,22 @@ LABELS_JS = r"""
     }
     best = settle(best);
     this.last = best;  // what the pass chose and missed (tests and debugging read it)
-    var frag = document.createDocumentFragment();
-    best.chosen.forEach(function (cs) { frag.appendChild(self.element(cs[0], cs[1])); });
-    this.pane.textContent = "";
+    // A label placed where it already stands (a pan: same zoom, same place) keeps its element:
+    // only the labels that come, go or move touch the page.
+    var frag = document.createDocumentFragment(), was = this.shown || new Map(), now = new Map();
+    best.chosen.forEach(function (cs) {
+      var old = was.get(cs[1]), el;
+      if (old && old.x === origin.x && old.y === origin.y) {
+        el = old.el;
+        was.delete(cs[1]);
+      } else {
+        el = self.element(cs[0], cs[1], origin);
+        frag.appendChild(el);
+      }
+      now.set(cs[1], {el: el, x: origin.x, y: origin.y});
+    });
+    was.forEach(function (old) { if (old.el.parentNode) old.el.parentNode.removeChild(old.el); });
+    this.shown = now;
     this.pane.appendChild(frag);
     this.pane.style.display = "";
   };

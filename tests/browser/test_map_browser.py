@@ -623,3 +623,100 @@ def test_thousands_of_lines_and_areas_share_one_canvas_and_identify(
     plan_tip = frame.locator(".leaflet-tooltip",
                              has_text=re.compile("鹤壁综合保税区|口岸联动区|综合服务区|保税功能区"))
     _hover_until(page, zx, zy, plan_tip)
+
+
+# Every layer whose long dashed outline is drawn in pieces (spatial.webmap_dash): its own path's
+# length, the pieces in the page (length, box, dash, offset, first and last point, subpaths).
+_DASH_PIECES = """() => {
+  const out = [];
+  window.map.eachLayer(l => {
+    const path = l._path, pieces = (l._hebiPieces || []).filter(e => e.parentNode);
+    if (!path || !pieces.length) return;
+    out.push({
+      stroke: path.getAttribute("stroke"), fill: path.getAttribute("fill"),
+      length: path.getTotalLength(), dash: l.options.dashArray,
+      pieces: pieces.map(e => {
+        const n = e.getTotalLength(), b = e.getBBox(), a = e.getPointAtLength(0),
+          z = e.getPointAtLength(n), m = e.getScreenCTM();
+        return {length: n, w: b.width, h: b.height, dash: e.getAttribute("stroke-dasharray"),
+                off: Number(e.getAttribute("stroke-dashoffset")), n: e.getAttribute("data-hebi-n"),
+                subpaths: (e.getAttribute("d").match(/M/g) || []).length,
+                first: [a.x, a.y], last: [z.x, z.y], ctm: [m.a, m.d, m.e, m.f]};
+      }),
+    });
+  });
+  return out;
+}"""
+
+
+def test_long_dashed_outlines_are_drawn_in_pieces(page: Page, app_server: str) -> None:
+    # A browser dashes a path again for every raster tile its box touches: long dashed outlines
+    # (boundaries, railways, schematic features) are stroked as pieces of about 256 px instead.
+    open_page(page, app_server, OFFLINE)
+    frame = map_frame(page)
+    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    for zoom_step in (0, 1):
+        if zoom_step:
+            _iframe_eval(page, "() => window.map.setZoom(window.map.getZoom() + 1, "
+                               "{animate: false})")
+            page.wait_for_timeout(500)
+        drawn = _iframe_eval(page, _DASH_PIECES)
+        assert len(drawn) >= 3, drawn
+        for layer in drawn:
+            # The layer's own path keeps the fill and the events; the pieces draw the outline,
+            # all of it, with the layer's dash, and count as no feature of their own.
+            assert layer["stroke"] == "none"
+            assert sum(p["length"] for p in layer["pieces"]) == pytest.approx(layer["length"],
+                                                                            rel=0.02)
+            period = sum(float(v) for v in re.split(r"[ ,]+", layer["dash"]))
+            for a, b in zip(layer["pieces"], layer["pieces"][1:], strict=False):
+                assert a["dash"] == layer["dash"] and a["n"] == "0"
+                assert max(a["w"], a["h"]) <= 256 + 1
+                # Where a cut line goes on in the next piece, its dash pattern goes on too.
+                if a["subpaths"] == b["subpaths"] == 1 and a["last"] == pytest.approx(b["first"],
+                                                                                     abs=0.2):
+                    gap = (a["off"] + a["length"] - b["off"]) % period
+                    assert min(gap, period - gap) < 0.6
+    # The pointer on a dash of an outline drawn in pieces finds the layer's feature.
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    assert box is not None
+    spots = _iframe_eval(page, _ON_A_DASH)
+    assert spots
+    tooltip = frame.locator(".leaflet-tooltip")
+    shown = ""
+    on_piece = "([x, y]) => !!document.elementFromPoint(x, y)?.hasAttribute('stroke-dashoffset')"
+    spots = [xy for xy in spots if _iframe_eval(page, on_piece, xy)]
+    assert spots  # the pointer there meets a piece, nothing above it
+    for x, y in spots[:8]:
+        page.mouse.move(box["x"] + x - 4, box["y"] + y - 4)
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
+        try:
+            tooltip.first.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeoutError:
+            continue
+        shown = tooltip.first.inner_text().strip()
+        if shown:
+            break
+    assert shown
+
+
+# Points (iframe px) half way along a dash near the middle of each piece of a dashed line (no
+# fill) drawn in pieces, the map's middle first.
+_ON_A_DASH = """() => {
+  const out = [], size = window.map.getSize();
+  window.map.eachLayer(l => {
+    if (!l._path || l._path.getAttribute("fill") !== "none") return;
+    const dash = String(l.options.dashArray).split(/[ ,]+/).map(Number);
+    const period = dash.reduce((a, b) => a + b, 0);
+    (l._hebiPieces || []).filter(e => e.parentNode).forEach(e => {
+      const n = e.getTotalLength(), off = Number(e.getAttribute("stroke-dashoffset"));
+      if ((e.getAttribute("d").match(/M/g) || []).length !== 1 || n < 4 * period) return;
+      let s = n / 2;
+      s += (((dash[0] / 2 - (s + off) % period) % period) + period) % period;
+      const p = e.getPointAtLength(s).matrixTransform(e.getScreenCTM());
+      if (p.x > 20 && p.y > 20 && p.x < size.x - 20 && p.y < size.y - 20) out.push([p.x, p.y]);
+    });
+  });
+  const cx = size.x / 2, cy = size.y / 2;
+  return out.sort((a, b) => Math.hypot(a[0] - cx, a[1] - cy) - Math.hypot(b[0] - cx, b[1] - cy));
+}"""

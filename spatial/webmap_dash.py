@@ -1,0 +1,132 @@
+"""Long dashed outlines on the web map, drawn as short pieces (:data:`DASH_JS`).
+
+The plan map dashes what is schematic (示意), the 街道 and district boundaries
+(dash-dot) and the railways. A browser rasterises an SVG page in tiles of
+about 256 px and, for every tile a path's box touches, computes the path's
+whole dash pattern again: a boundary dashed across the map was dashed some
+thirty times on every pan or zoom, and the map settled two to three times
+slower than the same features undashed (``benchmarks.bench_map``, "pan/zoom
+until settled").
+
+So a dashed path longer than a few hundred pixels on screen is stroked as
+pieces of about :data:`PIECE_PX` px, each an SVG path carrying the dash
+offset of its start, so the pattern runs on unbroken across the cuts; a
+tile then dashes only the pieces it shows. The layer's own path keeps the
+fill and its place in the drawing order, and its events: the pieces pass
+the pointer to the layer (Leaflet's interactive targets), so the tooltip,
+the click and the identify of a merged path behave as before. Pieces say
+``data-hebi-n="0"``: tests and benchmarks that count drawn features count
+the layer's own path only.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DASH_JS", "PIECE_PX"]
+
+# About one raster tile: smaller pieces cost more elements per redraw than they save.
+PIECE_PX = 256
+
+DASH_JS = r"""
+(function () {
+  if (window.hebiDashPieces) return;
+  window.HEBI_DASH_PIECE = __PIECE__;
+  window.hebiDashPieces = function (layer) {
+    var C = window.HEBI_DASH_PIECE, pieces = [], used = 0, closed = layer instanceof L.Polygon;
+    var o = layer.options, period = 0;
+    String(o.dashArray).split(/[ ,]+/).forEach(function (v) { period += Math.abs(+v) || 0; });
+    if (!(period > 0)) return;
+    var own = Object.getPrototypeOf(layer)._updatePath;
+    layer._hebiPieces = pieces;  // tests read them
+    function emit(d, off) {
+      var el = pieces[used];
+      if (!el) {
+        el = L.SVG.create("path");
+        el.setAttribute("stroke", o.color);
+        el.setAttribute("stroke-opacity", o.opacity);
+        el.setAttribute("stroke-width", o.weight);
+        el.setAttribute("stroke-dasharray", o.dashArray);
+        el.setAttribute("stroke-linecap", o.lineCap || "round");
+        el.setAttribute("stroke-linejoin", o.lineJoin || "round");
+        el.setAttribute("fill", "none");
+        el.setAttribute("data-hebi-n", "0");
+        if (o.interactive) {
+          L.DomUtil.addClass(el, "leaflet-interactive");
+          layer.addInteractiveTarget(el);
+        }
+        pieces.push(el);
+      }
+      el.setAttribute("d", d);
+      el.setAttribute("stroke-dashoffset", (off % period).toFixed(1));
+      used++;
+    }
+    // Leaflet draws a path once before putting it in the page: the pieces follow it in then.
+    function place() {
+      var path = layer._path, parent = path && path.parentNode;
+      if (!parent) return;
+      for (var k = 0; k < used; k++) {
+        if (pieces[k].parentNode !== parent) {
+          parent.insertBefore(pieces[k], (k ? pieces[k - 1] : path).nextSibling);
+        }
+      }
+    }
+    function drop(from) {
+      for (var k = from; k < pieces.length; k++) {
+        if (pieces[k].parentNode) pieces[k].parentNode.removeChild(pieces[k]);
+      }
+    }
+    layer._updatePath = function () {
+      own.call(this);
+      var parts = this._parts || [], box = this._pxBounds, i, k;
+      used = 0;
+      var small = !box || (box.max.x - box.min.x < 2 * C && box.max.y - box.min.y < 2 * C);
+      if (!this._path || small) {  // a small path is dashed by itself, as usual
+        if (this._path) this._path.setAttribute("stroke", o.color);
+        drop(0);
+        return;
+      }
+      this._path.setAttribute("stroke", "none");
+      // A piece grows, ring after ring, until its box would pass C px either way: then it is
+      // cut there (inside a long segment too) and the next piece starts with the dash offset of
+      // that point, so a cut line's pattern runs on. The small rings of a merged layer share
+      // pieces with their neighbours; SVG starts each ring's pattern anew anyway.
+      var d = "", x0 = 0, y0 = 0, x1 = 0, y1 = 0, off = 0, open = false;
+      function fits(x, y) {
+        return Math.max(x1, x) - Math.min(x0, x) <= C && Math.max(y1, y) - Math.min(y0, y) <= C;
+      }
+      function begin(x, y, at) {
+        if (open) emit(d, off);
+        d = "M" + x + " " + y; x0 = x1 = x; y0 = y1 = y; off = at; open = true;
+      }
+      function grow(x, y) {
+        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+      }
+      for (k = 0; k < parts.length; k++) {
+        var ring = parts[k], n = ring.length;
+        if (n < 2) continue;
+        var ax = ring[0].x, ay = ring[0].y, at = 0;
+        if (open && fits(ax, ay)) { d += "M" + ax + " " + ay; grow(ax, ay); } else begin(ax, ay, 0);
+        for (i = 1; i <= (closed ? n : n - 1); i++) {
+          var b = ring[i % n], bx = b.x, by = b.y;
+          var seg = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
+          // Steps of at most half a piece, so a long straight edge is cut where it must be.
+          var steps = Math.ceil(seg / (C / 2)) || 1;
+          for (var s = 1; s <= steps; s++) {
+            var x = s === steps ? bx : Math.round((ax + (bx - ax) * s / steps) * 10) / 10;
+            var y = s === steps ? by : Math.round((ay + (by - ay) * s / steps) * 10) / 10;
+            var px = s === 1 ? ax : Math.round((ax + (bx - ax) * (s - 1) / steps) * 10) / 10;
+            var py = s === 1 ? ay : Math.round((ay + (by - ay) * (s - 1) / steps) * 10) / 10;
+            if (!fits(x, y)) begin(px, py, at + seg * (s - 1) / steps);
+            d += "L" + x + " " + y; grow(x, y);
+          }
+          at += seg; ax = bx; ay = by;
+        }
+      }
+      if (open) emit(d, off);
+      drop(used);
+      place();
+    };
+    layer.on("add", place);
+    layer.on("remove", function () { drop(0); });
+  };
+})();
+""".replace("__PIECE__", str(PIECE_PX))
