@@ -7,7 +7,8 @@ nothing format-specific:
 * the child is a fresh Python interpreter (``-E -s``: no ``PYTHON*`` variables,
   no user site-packages) with a minimal environment, so ``/proc/self/environ``
   inside it holds no secret of the app;
-* it receives only the bytes, on standard input, plus a few plain arguments;
+* it receives only the bytes (as a file in its private directory, named in
+  the header it reads on standard input) plus a few plain arguments;
 * its working directory is a private temporary directory (mode 0700) that the
   parent removes afterwards, whatever happened;
 * before it reads a single byte it limits itself with ``setrlimit``: CPU
@@ -34,7 +35,12 @@ nothing format-specific:
   cold child).
 
 The entry point is named as ``"package.module:function"`` and is called as
-``function(data: bytes, workdir: Path, args: list[str]) -> bytes``.
+``function(data: bytes, workdir: Path, args: list[str])``; it returns the answer
+as bytes, or as a list of buffers written one after the other. The child loads
+the entry's module and what that imports, but runs no package ``__init__`` on
+the way (neither ``spatial``'s nor the entry's package's): those import the
+whole app, which a parser does not need and which would only make it start
+later and weigh more.
 
 The child reads one header line (JSON: the limits, the working directory and
 the arguments, all from the parent) and then the upload's bytes to end of file.
@@ -47,6 +53,8 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import importlib.machinery
+import importlib.util
 import itertools
 import json
 import logging
@@ -90,7 +98,7 @@ SLOTS_ENV = "HEBI_PARSE_SLOTS"
 # "0" turns warm workers off: every run then starts its own child.
 WARM_ENV = "HEBI_WARM_PARSER"
 _HEADER_MAX = 64 * 1024
-_PIPE_SIZE = 1024**2  # the input pipe's buffer: fewer wake-ups moving a large upload
+_INPUT_NAME = "input.bin"
 _READY = "ready\n"
 
 # Exit codes the child uses to say why it stopped (signals show up as negative codes).
@@ -314,7 +322,7 @@ def run_sandboxed(
     entry : str
         ``"package.module:function"`` importable from the project root.
     data : bytes
-        The untrusted input; the child gets it on standard input.
+        The untrusted input; the child gets it as a file in its private directory.
     args : sequence of str
         Plain extra arguments (e.g. a file extension). Never a path the child
         should open.
@@ -398,8 +406,12 @@ class _Worker:
 
 def _spawn(entry: str, env: Mapping[str, str] | None) -> _Worker:
     """Start a child that imports ``entry``'s module and then waits for one run."""
+    # ``spatial`` is registered as a bare package (its ``__init__`` imports the app); then this
+    # module loads as usual and ``_child_main`` does the same for the entry's packages.
     bootstrap = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import sys, importlib.machinery as m, importlib.util as u; root = sys.argv[1]; "
+        "sys.path.insert(0, root); "
+        "sys.modules['spatial'] = u.module_from_spec(m.PathFinder.find_spec('spatial', [root])); "
         "from spatial._sandbox import _child_main; _child_main(sys.argv[2:])"
     )
     cmd = [
@@ -549,14 +561,14 @@ def _run(
     if len(header) >= _HEADER_MAX:
         raise ValueError("sandbox arguments too long")
     proc = worker.proc
-    # The header, then the upload itself, from a thread in large writes (``communicate`` feeds
-    # a pipe 4 KB per wake-up, a tenth of a second per 100 MB), into a pipe made larger; no
-    # joined copy of a large upload in the app. The wall clock runs meanwhile.
-    if proc.stdin is not None:
-        with contextlib.suppress(OSError, AttributeError):
-            fcntl.fcntl(proc.stdin.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
-    feeder = threading.Thread(target=_feed, args=(proc, header + b"\n", data), daemon=True)
-    feeder.start()
+    # The upload goes in as a file in the run's private directory (mode 0700), written before
+    # the child hears of the run: it reads it in one go. Through a pipe it came a megabyte per
+    # wake-up of the child, and a child at the lowest priority waits for each one on a busy
+    # machine (a tenth of a second per 25 MB). The header (small) still comes on stdin.
+    fd = os.open(workdir / _INPUT_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as upload:
+        upload.write(data)
+    _feed(proc, header + b"\n")
     try:
         try:
             _wait_exit(proc, lim.wall_seconds)
@@ -568,9 +580,6 @@ def _run(
         except BaseException:
             _kill_group(proc)
             raise
-        finally:
-            # The child is gone: a write still pending fails at once (broken pipe).
-            feeder.join()
         code = proc.returncode
         if code != _EXIT_OK:
             detail = _tail(worker.log)
@@ -614,15 +623,17 @@ def _wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> None:
     proc.wait()
 
 
-def _feed(proc: subprocess.Popen[bytes], header: bytes, data: bytes) -> None:
-    """Write the run's header and input to the child's standard input, then close it."""
+def _feed(proc: subprocess.Popen[bytes], header: bytes) -> None:
+    """Write the run's header to the child's standard input, then close it.
+
+    The header is shorter than a pipe's buffer (``_HEADER_MAX``), so this never blocks.
+    """
     stdin = proc.stdin
     if stdin is None:
         return
-    # A child that stops early (a crash, a limit) closes the pipe: nothing more to send.
+    # A child that stopped early (a crash before its run) has closed the pipe: nothing to send.
     with contextlib.suppress(OSError, ValueError):
         stdin.write(header)
-        stdin.write(data)
     with contextlib.suppress(OSError, ValueError):
         stdin.close()
 
@@ -674,7 +685,8 @@ def _child_main(argv: list[str]) -> None:
         with contextlib.suppress(OSError):
             os.nice(_CHILD_NICE)
         module_name, func_name = entry.split(":", 1)
-        func: Callable[[bytes, Path, list[str]], bytes] = getattr(
+        _bare_packages(module_name)
+        func: Callable[[bytes, Path, list[str]], bytes | Sequence[bytes | memoryview]] = getattr(
             import_module(module_name), func_name
         )
     except Exception:
@@ -701,8 +713,12 @@ def _child_main(argv: list[str]) -> None:
         sys.exit(_EXIT_BAD_CALL)
     try:
         # Not bound to a name here: the entry can let go of the upload's bytes once parsed.
-        out = func(sys.stdin.buffer.read(), workdir, args)
-        (workdir / _RESULT_NAME).write_bytes(out)
+        out = func(_take_input(workdir), workdir, args)
+        with (workdir / _RESULT_NAME).open("wb") as result:
+            if isinstance(out, bytes | bytearray | memoryview):
+                result.write(out)
+            else:
+                result.writelines(out)
     except MemoryError:
         sys.stderr.write("MemoryError\n")
         _exit(_EXIT_MEMORY)
@@ -714,6 +730,37 @@ def _child_main(argv: list[str]) -> None:
         traceback.print_exc()
         _exit(_EXIT_CRASH)
     _exit(_EXIT_OK)
+
+
+def _take_input(workdir: Path) -> bytes:
+    """The run's upload, read in one go; its file is removed (the bytes are all the child needs)."""
+    path = workdir / _INPUT_NAME
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+def _bare_packages(module_name: str) -> None:
+    """Register the packages above ``module_name`` without running their ``__init__``.
+
+    A package not imported yet becomes an empty module that only knows where its
+    submodules are, so importing the entry's module loads just that module and
+    its own imports (the entry must import names from submodules, not packages).
+    """
+    parts = module_name.split(".")[:-1]
+    search: list[str] | None = None
+    for i in range(1, len(parts) + 1):
+        name = ".".join(parts[:i])
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.machinery.PathFinder.find_spec(name, search)
+            if spec is None or spec.submodule_search_locations is None:
+                return  # not a plain package on disk: let the import system deal with it
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            if i > 1:
+                setattr(sys.modules[".".join(parts[: i - 1])], parts[i - 1], module)
+        search = list(getattr(module, "__path__", []))
 
 
 def _exit(code: int) -> NoReturn:

@@ -7,14 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
 
 from spatial._errors import LayerImportError
-from spatial.crs import WGS84
 from spatial.importer._common import (
     MAX_FEATURE_VERTICES,
     MAX_FEATURES,
@@ -79,16 +77,16 @@ def _finish(raw: _RawLayer) -> _Finished:
         finite = ~is_null & np.isfinite(x) & np.isfinite(y)
     else:
         geoms = np.asarray(raw.geoms, dtype=object)
+        # Each test once over the whole array (shapely answers False for a missing one), and
+        # no subset copied when it is all of them: the usual layer has no null or empty feature.
         is_null = shapely.is_missing(geoms)
-        empty = np.zeros(n_in, dtype=bool)
-        empty[~is_null] = shapely.is_empty(geoms[~is_null].astype(object))
+        empty = shapely.is_empty(geoms)
         live = ~is_null & ~empty
         # Validity is needed anyway; GEOS finds a non-finite x or y invalid, so only the
         # invalid ones (and any z) need their coordinates looked at for finiteness.
-        valid = np.zeros(n_in, dtype=bool)
-        valid[live] = shapely.is_valid(geoms[live].astype(object))
+        valid = shapely.is_valid(geoms) & live
         finite = np.zeros(n_in, dtype=bool)
-        finite[live] = _all_finite(geoms[live], valid[live])
+        finite[live] = _all_finite(_subset(geoms, live), valid[live])
     present = ~is_null
     skipped["null"] += [int(i) for i in np.flatnonzero(is_null) if int(i) not in unreadable]
     skipped["empty"] += [int(i) for i in np.flatnonzero(empty)]
@@ -96,7 +94,7 @@ def _finish(raw: _RawLayer) -> _Finished:
     keep = present & ~empty & finite
     counts = None
     if geoms is not None:
-        counts = _check_vertices(geoms[present], np.flatnonzero(present), labels)
+        counts = _check_vertices(_subset(geoms, present), np.flatnonzero(present), labels)
     # (A layer of points has one vertex a feature, within both caps since MAX_FEATURES is.)
     if not keep.any():
         raise _err(
@@ -110,7 +108,7 @@ def _finish(raw: _RawLayer) -> _Finished:
         kept_xy = points.xy[keep]
         bounds = np.concatenate([kept_xy.min(axis=0), kept_xy.max(axis=0)])
     else:
-        bounds = shapely.total_bounds(geoms[keep].astype(object))
+        bounds = shapely.total_bounds(_subset(geoms, keep))
     kept_at_crs_check = int(keep.sum())
     src_crs, crs_note = _check_crs(raw, bounds)
     if crs_note:
@@ -118,7 +116,12 @@ def _finish(raw: _RawLayer) -> _Finished:
     reprojected = not src_crs.equals(CRS.from_epsg(4326))
     if reprojected:
         geoms = raw.shapes() if geoms is None else geoms
-        geoms = np.asarray(gpd.GeoSeries(geoms, crs=src_crs).to_crs(WGS84).values, dtype=object)
+        # Imported here, in the rare reprojecting run: the parser needs geopandas for nothing else.
+        import geopandas as gpd
+
+        geoms = np.asarray(
+            gpd.GeoSeries(geoms, crs=src_crs).to_crs("EPSG:4326").values, dtype=object
+        )
         # A projection can fail point by point (e.g. far outside its zone): those become
         # non-finite.
         lost = np.flatnonzero(keep)[~_all_finite(geoms[keep])]
@@ -162,7 +165,7 @@ def _finish(raw: _RawLayer) -> _Finished:
         type_ids: np.ndarray[Any, Any] = np.zeros(len(kept_idx), dtype=np.int64)
         vertices = len(kept_idx)
     else:
-        kept_geoms = geoms[kept_idx].astype(object)
+        kept_geoms = geoms if all_kept else geoms[kept_idx].astype(object)
         # Measures (M) would survive in the file's WKB but not in a shapely round trip.
         if (
             raw.wkb is not None
@@ -170,7 +173,7 @@ def _finish(raw: _RawLayer) -> _Finished:
             and not repaired
             and not shapely.has_m(kept_geoms).any()
         ):
-            wkb = raw.wkb.take(kept_idx)
+            wkb = raw.wkb if all_kept else raw.wkb.take(kept_idx)
         # Unchanged since the CRS check (same features, same geometries): reuse its figures.
         unchanged = not reprojected and not repaired and len(kept_idx) == kept_at_crs_check
         if not unchanged:
@@ -226,6 +229,11 @@ def _finish(raw: _RawLayer) -> _Finished:
         "vertices": vertices,
     }
     return _Finished(kept_columns, None if wkb is not None else kept_geoms, wkb, report, warnings)
+
+
+def _subset(geoms: np.ndarray[Any, Any], mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``geoms[mask]``, or ``geoms`` itself when the mask selects all (no copy of the array)."""
+    return geoms if mask.all() else geoms[mask].astype(object)
 
 
 _TYPE_NAMES = (

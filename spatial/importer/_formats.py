@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,11 @@ from spatial.importer._tables import (
     _read_xlsx,
 )
 
+# pyogrio names a file read from memory without an extension, which GDAL remarks on.
+warnings.filterwarnings(
+    "ignore", message=".*non conformant file extension", category=RuntimeWarning
+)
+
 
 def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list[_RawLayer]:
     """Read the upload's layers (one, except for a GeoPackage holding several)."""
@@ -47,9 +53,10 @@ def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list
         return [_read_geojson(data, workdir)]
     if kind == "gpkg":
         _require(kind, data, ("gpkg",))
-        path = workdir / "upload.gpkg"
-        path.write_bytes(data)
-        return _read_gpkg(f"GPKG:{path}", "", opts)
+        # Read from memory (pyogrio's /vsimem/ file), not from a copy on disk: writing the
+        # file and having SQLite read it back through the file system is a tenth of the
+        # parse. The driver is then checked rather than named (see ``_ogr_read``).
+        return _read_gpkg(data, "", opts)
     if kind == "kml":
         _require(kind, data, ("kml",))
         return [_read_kml(data, workdir)]
@@ -68,14 +75,22 @@ def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list
 
 
 def _ogr_read(
-    path: str, fmt: str, layer: str | None = None, encoding: str | None = None
+    path: str | bytes,
+    fmt: str,
+    layer: str | None = None,
+    encoding: str | None = None,
+    driver: str | None = None,
 ) -> _RawLayer:
-    """Read one layer via pyogrio's Arrow path (WKB to shapely; plain points to coordinates)."""
+    """Read one layer via pyogrio's Arrow path (WKB to shapely; plain points to coordinates).
+
+    ``path`` is a path, or the file's bytes (read from memory); ``driver``, if
+    given, is the one GDAL must have chosen.
+    """
     # A "GeoJSON:"/"GPKG:" prefix pins the driver already; asking GDAL for the layer's info
     # first would parse a GeoJSON twice (its features are counted by reading them).
-    if not path.startswith(("GeoJSON:", "GPKG:")):
+    if isinstance(path, bytes) or not path.startswith(("GeoJSON:", "GPKG:")):
         info = pyogrio.read_info(path, layer=layer, encoding=encoding)
-        if info["driver"] not in _ALLOWED_DRIVERS:
+        if info["driver"] not in _ALLOWED_DRIVERS or driver not in (None, info["driver"]):
             raise _err("文件内容与扩展名不符。", "The file content does not match its extension.")
         if info["features"] is not None and info["features"] > MAX_FEATURES:
             raise _too_many_features(int(info["features"]))
@@ -177,7 +192,10 @@ def _geoms_from_wkb(
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     fixed: list[int] = []
     unreadable: list[int] = []
-    for i in np.flatnonzero(shapely.is_missing(geoms) & ~pd.isna(wkb)):
+    missing = shapely.is_missing(geoms)
+    if not missing.any():  # the usual case: every value parsed (no scan of the bytes for None)
+        return geoms, fixed, unreadable
+    for i in np.flatnonzero(missing & ~pd.isna(wkb)):
         g = shapely.from_wkb(wkb[i], on_invalid="fix")
         if g is None:
             unreadable.append(int(i))
@@ -261,8 +279,11 @@ def _geojson_error(text: str, exc: Exception) -> LayerImportError:
     return _library_error(exc, "geojson")
 
 
-def _read_gpkg(path: str, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
-    """Read the chosen (default: all) spatial layers of a GeoPackage, or only list them."""
+def _read_gpkg(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
+    """Read the chosen (default: all) spatial layers of a GeoPackage, or only list them.
+
+    ``path`` is a ``GPKG:`` path, or the file's bytes.
+    """
     layers = pyogrio.list_layers(path)
     spatial_layers = [str(name) for name, gtype in layers if gtype is not None]
     if not spatial_layers:
@@ -289,7 +310,7 @@ def _read_gpkg(path: str, dataset_name: str, opts: _ReadOptions) -> list[_RawLay
     out = []
     total = 0
     for name in wanted:
-        raw = _ogr_read(path, "GeoPackage", layer=name)
+        raw = _ogr_read(path, "GeoPackage", layer=name, driver="GPKG")
         total += raw.size()
         if total > MAX_FEATURES:
             raise _too_many_features(total)

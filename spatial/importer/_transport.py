@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -39,11 +38,12 @@ import shapely
 
 from spatial._errors import LayerImportError
 from spatial._sandbox import SandboxError
-from spatial.crs import WGS84
 from spatial.importer._common import _sandbox_error
 from spatial.importer._points import points_from_wkb
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from spatial.importer._checks import _Finished
 
 MAGIC = b"HEBI-LAYERS-2\n"
@@ -120,8 +120,12 @@ def _encode_column(s: pd.Series, body: _Body) -> dict[str, Any]:
     return {"kind": "str", **_add_arrow(_text_array(s), body)}
 
 
-def _encode_layers(results: list[_Finished]) -> bytes:
-    """Encode checked layers (columns, WKB or geometries, report, warnings) as one answer."""
+def _encode_layers(results: list[_Finished]) -> list[bytes | memoryview]:
+    """Encode checked layers (columns, WKB or geometries, report, warnings) as one answer.
+
+    The answer is returned as its parts, in order: the sandbox writes them one after the
+    other, so a large answer is never joined into one more copy.
+    """
     body = _Body()
     layers = []
     for res in results:
@@ -146,7 +150,7 @@ def _encode_layers(results: list[_Finished]) -> bytes:
     header = json.dumps({"ok": True, "layers": layers}, ensure_ascii=False).encode("utf-8")
     # Pad so the body starts on an 8-byte boundary too (offsets are read as int64).
     header += b" " * (-(len(MAGIC) + 8 + len(header)) % _ALIGN)
-    return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *body.parts])
+    return [MAGIC, len(header).to_bytes(8, "little"), header, *body.parts]
 
 
 def _decode_layers(raw: bytes) -> list[gpd.GeoDataFrame]:
@@ -233,6 +237,12 @@ def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
         else:
             raise ValueError("unknown column kind")
     geoms = _geometries(_decode_arrow_array(layer["geometry"], body, pa.large_binary(), n))
+    # Imported here: this half runs in the app (which has geopandas loaded), the other in the
+    # parser, which does not need it.
+    import geopandas as gpd
+
+    from spatial.crs import WGS84
+
     gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     gdf.attrs["warnings"] = [str(w) for w in layer["warnings"]]
     gdf.attrs["import_report"] = dict(layer["report"])
