@@ -19,6 +19,10 @@ nothing format-specific:
   within the output cap. The answer is data (the caller decides the format,
   e.g. JSON + WKB), never a pickle: a child that was subverted by a hostile
   file must not be able to run code in the app;
+* if the caller asks for them (``on_part``), the child may hand over a few
+  parts of its answer early (:func:`send_part`), so the app can start on them
+  while the child goes on working; each part is a file read under the same
+  output cap (parts and result together) and handed to the caller as bytes;
 * at most :func:`parse_slots` children run at once on the machine (a slot is
   an ``flock`` on a file, so it holds across threads *and* server processes);
   the rest wait in a queue and the caller is told how long (``on_wait``), so
@@ -77,6 +81,7 @@ from pathlib import Path
 from typing import IO, Literal, NoReturn
 
 __all__ = [
+    "MAX_PARTS",
     "SandboxError",
     "SandboxLimits",
     "WaitCallback",
@@ -84,6 +89,7 @@ __all__ = [
     "prewarm",
     "remove_stale_workdirs",
     "run_sandboxed",
+    "send_part",
 ]
 
 log = logging.getLogger(__name__)
@@ -99,6 +105,8 @@ SLOTS_ENV = "HEBI_PARSE_SLOTS"
 WARM_ENV = "HEBI_WARM_PARSER"
 _HEADER_MAX = 64 * 1024
 _INPUT_NAME = "input.bin"
+# At most this many early parts a run (see ``send_part``): each one the app reads and decodes.
+MAX_PARTS = 16
 _READY = "ready\n"
 
 # Exit codes the child uses to say why it stopped (signals show up as negative codes).
@@ -314,6 +322,7 @@ def run_sandboxed(
     env: Mapping[str, str] | None = None,
     on_wait: WaitCallback | None = None,
     warm: bool = False,
+    on_part: Callable[[bytes], None] | None = None,
 ) -> bytes:
     """Call ``entry(data, workdir, args)`` in a resource-limited child process.
 
@@ -339,6 +348,12 @@ def run_sandboxed(
         Use a child started ahead for this ``entry`` and ``env`` if one is
         parked (see :func:`prewarm`), and park a fresh one for the next run.
         Each child still serves one run only.
+    on_part : callable, optional
+        Called, in this thread and while the child goes on working, with each
+        part of its answer the child hands over early (:func:`send_part`, at
+        most :data:`MAX_PARTS`). Without it the child's ``send_part`` declines.
+        Whatever it raises stops the child and is raised here; a run that fails
+        later makes the parts worthless (the caller drops what it built).
 
     Returns
     -------
@@ -363,7 +378,7 @@ def run_sandboxed(
             # Mode 0700, fresh name carrying our pid (so a stale one can be told from a live one).
             workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-"))
             try:
-                return _run(worker, data, list(args), lim, workdir)
+                return _run(worker, data, list(args), lim, workdir, on_part)
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
         finally:
@@ -402,6 +417,7 @@ class _Worker:
 
     proc: subprocess.Popen[bytes]
     log: IO[bytes]  # the parent's copy of the child's log file (unlinked: private, self-cleaning)
+    parts: int  # read end of the pipe on which the child announces each early part (a byte each)
 
 
 def _spawn(entry: str, env: Mapping[str, str] | None) -> _Worker:
@@ -425,6 +441,9 @@ def _spawn(entry: str, env: Mapping[str, str] | None) -> _Worker:
         str(os.getpid()),
         entry,
     ]
+    # The child announces early parts of its answer on a pipe of its own (a byte per part).
+    parts_read, parts_write = os.pipe()
+    cmd.append(str(parts_write))
     # An anonymous file: the log can hold a traceback quoting the upload, and nobody but this
     # process (and the child) can open it; it vanishes when both close it.
     log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the worker, closed by _retire)
@@ -439,11 +458,15 @@ def _spawn(entry: str, env: Mapping[str, str] | None) -> _Worker:
             # Own process group, so a timeout kills anything the child started too.
             start_new_session=True,
             close_fds=True,
+            pass_fds=(parts_write,),
         )
     except BaseException:
         log.close()
+        os.close(parts_read)
         raise
-    return _Worker(proc, log)
+    finally:
+        os.close(parts_write)  # the child's end
+    return _Worker(proc, log, parts_read)
 
 
 def _retire(worker: _Worker) -> None:
@@ -455,6 +478,9 @@ def _retire(worker: _Worker) -> None:
     with contextlib.suppress(OSError):
         if worker.proc.stdin is not None:
             worker.proc.stdin.close()
+    with contextlib.suppress(OSError):
+        os.close(worker.parts)
+    worker.parts = -1
     worker.log.close()
 
 
@@ -547,10 +573,12 @@ def _run(
     args: list[str],
     lim: SandboxLimits,
     workdir: Path,
+    on_part: Callable[[bytes], None] | None = None,
 ) -> bytes:
     header = json.dumps(
         {
             "workdir": str(workdir),
+            "parts": MAX_PARTS if on_part is not None else 0,
             "cpu": lim.cpu_seconds,
             "aspace": lim.address_space_bytes,
             "fsize": lim.file_bytes,
@@ -569,9 +597,10 @@ def _run(
     with os.fdopen(fd, "wb") as upload:
         upload.write(data)
     _feed(proc, header + b"\n")
+    received = _Received(workdir, lim.file_bytes, on_part)
     try:
         try:
-            _wait_exit(proc, lim.wall_seconds)
+            _wait_exit(proc, lim.wall_seconds, worker.parts, received.take)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise SandboxError(
@@ -598,29 +627,93 @@ def _run(
         size = result.stat().st_size
     except FileNotFoundError:
         raise SandboxError("crashed", "no result file") from None
-    if size > lim.file_bytes:
-        raise SandboxError("output_too_large", f"{size} bytes")
+    # The cap holds for the whole answer: the parts the app has read already count.
+    if received.size + size > lim.file_bytes:
+        raise SandboxError("output_too_large", f"{received.size} + {size} bytes")
     return result.read_bytes()
 
 
-def _wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> None:
+class _Received:
+    """The parent's side of early parts: read each announced one, within the caps, pass it on."""
+
+    def __init__(self, workdir: Path, cap: int, on_part: Callable[[bytes], None] | None) -> None:
+        self.workdir = workdir
+        self.cap = cap
+        self.on_part = on_part
+        self.count = 0
+        self.size = 0
+
+    def take(self, announced: int) -> None:
+        """Read and hand over the next ``announced`` parts (we name them, not the child)."""
+        for _ in range(announced):
+            if self.on_part is None or self.count >= MAX_PARTS:
+                raise SandboxError("crashed", "parts that were not asked for")
+            path = self.workdir / f"part-{self.count}.bin"
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                raise SandboxError("crashed", "announced part missing") from None
+            if self.size + size > self.cap:
+                raise SandboxError("output_too_large", f"{self.size} + {size} bytes in parts")
+            data = path.read_bytes()
+            path.unlink()  # read once; the directory goes at the end of the run anyway
+            self.count += 1
+            self.size += size
+            self.on_part(data)
+
+
+def _wait_exit(
+    proc: subprocess.Popen[bytes],
+    timeout: float,
+    parts: int | None = None,
+    on_parts: Callable[[int], None] | None = None,
+) -> None:
     """Wait for the child to end, noticing at once; ``TimeoutExpired`` after ``timeout`` seconds.
 
     ``Popen.wait(timeout)`` polls, sleeping up to 50 ms between looks: that much was added
     to every upload. A process file descriptor becomes readable the moment the child exits.
+    Meanwhile each announcement on the ``parts`` pipe is passed on (``on_parts(count)``),
+    also those made just before the child ended; the timeout counts that work too.
     """
+    deadline = time.monotonic() + timeout
     try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):  # not Linux >= 5.3: the polling wait
-        proc.wait(timeout=timeout)
-        return
+        pidfd: int | None = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3: look every 50 ms
+        pidfd = None
+    watch = parts if parts is not None and parts >= 0 and on_parts is not None else None
     try:
-        ready, _, _ = select.select([pidfd], [], [], timeout)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            fds = [fd for fd in (pidfd, watch) if fd is not None]
+            if fds:
+                ready, _, _ = select.select(fds, [], [], left if pidfd is not None else 0.05)
+            else:
+                ready = []
+                time.sleep(min(left, 0.05))
+            if watch is not None and watch in ready:
+                watch = _pass_on(watch, on_parts)
+            ended = pidfd in ready if pidfd is not None else proc.poll() is not None
+            if ended:
+                # Announcements made just before the end are still in the pipe.
+                while watch is not None and select.select([watch], [], [], 0)[0]:
+                    watch = _pass_on(watch, on_parts)
+                break
     finally:
-        os.close(pidfd)
-    if not ready:
-        raise subprocess.TimeoutExpired(proc.args, timeout)
+        if pidfd is not None:
+            os.close(pidfd)
     proc.wait()
+
+
+def _pass_on(fd: int, on_parts: Callable[[int], None] | None) -> int | None:
+    """Read announcements from the parts pipe; None once it is closed (stop watching it)."""
+    got = os.read(fd, 64)
+    if not got:
+        return None
+    if on_parts is not None:
+        on_parts(len(got))
+    return fd
 
 
 def _feed(proc: subprocess.Popen[bytes], header: bytes) -> None:
@@ -680,7 +773,7 @@ def _set_limits(cpu: int, address_space: int, file_bytes: int, open_files: int) 
 def _child_main(argv: list[str]) -> None:
     """Body of the child: import the entry, wait for the header, limit, read, call, answer."""
     try:
-        parent, entry = argv
+        parent, entry, parts_fd = argv
         _die_with_parent(int(parent))
         with contextlib.suppress(OSError):
             os.nice(_CHILD_NICE)
@@ -708,6 +801,7 @@ def _child_main(argv: list[str]) -> None:
         tempfile.tempdir = None
         _set_limits(int(job["cpu"]), int(job["aspace"]), int(job["fsize"]), int(job["nofile"]))
         args = [str(a) for a in job["args"]]
+        _OUT.fd, _OUT.allowed, _OUT.workdir = int(parts_fd), int(job.get("parts", 0)), workdir
     except Exception:
         traceback.print_exc()
         sys.exit(_EXIT_BAD_CALL)
@@ -730,6 +824,42 @@ def _child_main(argv: list[str]) -> None:
         traceback.print_exc()
         _exit(_EXIT_CRASH)
     _exit(_EXIT_OK)
+
+
+@dataclass
+class _PartsOut:
+    """The child's side of early parts: where to write them, how many more, where to announce."""
+
+    fd: int = -1
+    allowed: int = 0
+    workdir: Path | None = None
+    sent: int = 0
+
+
+_OUT = _PartsOut()
+
+
+def send_part(buffers: Sequence[bytes | memoryview]) -> int | None:
+    """Hand the parent a part of the answer now, and go on working (in a sandboxed child only).
+
+    The parent reads it at once and gives it to the caller's ``on_part``.
+
+    Returns
+    -------
+    int or None
+        The part's number (0, 1, ...: the order of the parent's ``on_part``
+        calls), or None when this run takes no (more) parts: the caller asked
+        for none, :data:`MAX_PARTS` were sent, or this is not a sandboxed run.
+        The content then belongs in the final answer.
+    """
+    if _OUT.workdir is None or _OUT.sent >= _OUT.allowed:
+        return None
+    number = _OUT.sent
+    with (_OUT.workdir / f"part-{number}.bin").open("wb") as part:
+        part.writelines(buffers)
+    os.write(_OUT.fd, b"p")
+    _OUT.sent += 1
+    return number
 
 
 def _take_input(workdir: Path) -> bytes:

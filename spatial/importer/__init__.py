@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,7 @@ from spatial.importer._common import (
     _err,
     _sandbox_error,
 )
-from spatial.importer._transport import _decode_layers
+from spatial.importer._transport import _decode_layers, _Parts
 
 __all__ = [
     "COORDINATE_SYSTEMS",
@@ -196,8 +196,11 @@ def read_user_layers(
         # One child does both: refusing a multi-layer file here would cost a second process.
         "single": single,
     }
-    raw = _run_child(bytes(data), kind, opts, on_wait)
-    gdfs = _decode_layers(raw)
+    # The parser hands over each layer's WKB as soon as it has read it (``_transport``): the
+    # app decodes it while the parser checks the layer, then uses what the answer says.
+    parts = _Parts()
+    raw = _run_child(bytes(data), kind, opts, on_wait, on_part=parts.take)
+    gdfs = _decode_layers(raw, parts.geoms)
     for gdf in gdfs:
         report = gdf.attrs["import_report"]
         name = report.get("dataset_name")
@@ -275,7 +278,13 @@ def prewarm_parser() -> None:
     prewarm(_ENTRY, _gdal_child_env())
 
 
-def _run_child(data: bytes, kind: str, opts: dict[str, Any], on_wait: WaitCallback | None) -> bytes:
+def _run_child(
+    data: bytes,
+    kind: str,
+    opts: dict[str, Any],
+    on_wait: WaitCallback | None,
+    on_part: Callable[[bytes], None] | None = None,
+) -> bytes:
     try:
         return run_sandboxed(
             _ENTRY,
@@ -286,6 +295,7 @@ def _run_child(data: bytes, kind: str, opts: dict[str, Any], on_wait: WaitCallba
             on_wait=on_wait,
             # A parser started ahead (one per upload, never reused): no interpreter start here.
             warm=True,
+            on_part=on_part,
         )
     except SandboxError as exc:
         raise _sandbox_error(exc) from None

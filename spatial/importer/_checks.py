@@ -45,6 +45,9 @@ class _Finished:
     wkb: Any
     report: dict[str, Any]
     warnings: list[str]
+    # The geometry is the early part ``part`` (the app has decoded it), or its rows ``take``.
+    part: int | None = None
+    take: np.ndarray[Any, Any] | None = None
 
 
 def _finish(raw: _RawLayer) -> _Finished:
@@ -151,14 +154,18 @@ def _finish(raw: _RawLayer) -> _Finished:
 
     kept_idx = np.flatnonzero(keep)
     all_kept = len(kept_idx) == n_in
+    # The file's WKB goes on unchanged (below): the app has it as an early part already, if sent.
+    take = None if all_kept else kept_idx
     wkb = None
+    from_file = False
     kept_geoms: np.ndarray[Any, Any] | None = None
     if geoms is None:
         assert points is not None
         kept_xy = points.xy if all_kept else points.xy[kept_idx]
         # The file's WKB holds exactly these points; a point table's are written here.
         if raw.wkb is not None:
-            wkb = raw.wkb if all_kept else raw.wkb.take(kept_idx)
+            from_file = True
+            wkb = raw.wkb if all_kept or raw.part is not None else raw.wkb.take(kept_idx)
         else:
             wkb = points_to_wkb(kept_xy)
         bounds = np.concatenate([kept_xy.min(axis=0), kept_xy.max(axis=0)])
@@ -173,7 +180,8 @@ def _finish(raw: _RawLayer) -> _Finished:
             and not repaired
             and not shapely.has_m(kept_geoms).any()
         ):
-            wkb = raw.wkb if all_kept else raw.wkb.take(kept_idx)
+            from_file = True
+            wkb = raw.wkb if all_kept or raw.part is not None else raw.wkb.take(kept_idx)
         # Unchanged since the CRS check (same features, same geometries): reuse its figures.
         unchanged = not reprojected and not repaired and len(kept_idx) == kept_at_crs_check
         if not unchanged:
@@ -228,6 +236,8 @@ def _finish(raw: _RawLayer) -> _Finished:
         "coordinate_system": raw.coordinates,
         "vertices": vertices,
     }
+    if from_file and raw.part is not None:
+        return _Finished(kept_columns, None, None, report, warnings, part=raw.part, take=take)
     return _Finished(kept_columns, None if wkb is not None else kept_geoms, wkb, report, warnings)
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from spatial._errors import LayerImportError
+from spatial._sandbox import send_part
 from spatial.importer._checks import _finish
 from spatial.importer._common import _err, _library_error, _ReadOptions
 from spatial.importer._formats import _read_raw
-from spatial.importer._transport import _encode_layers
+from spatial.importer._transport import _can_send_early, _encode_layers, _encode_part
 
 
 def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> list[bytes | memoryview]:
@@ -34,6 +36,7 @@ def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> list[bytes | 
         coordinates=str(params.get("coordinates", "wgs84")),
         list_only=params.get("mode") == "list",
         single=bool(params.get("single", False)),
+        publish=_publish,
     )
     try:
         raws = _read_raw(data, kind, workdir, opts)
@@ -53,3 +56,14 @@ def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> list[bytes | 
         traceback.print_exc()
         e = _library_error(exc, kind)
         return [json.dumps({"ok": False, "zh": e.zh, "en": e.en}, ensure_ascii=False).encode()]
+
+
+def _publish(wkb: Any) -> int | None:
+    """Send a layer's WKB (every value parsed) to the app early, if it is within an answer's caps.
+
+    Returns the part's number, or None (too large to send unchecked, or the run takes no
+    more parts): the checked answer then carries the geometry itself.
+    """
+    if not _can_send_early(wkb):
+        return None
+    return send_part(_encode_part(wkb))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,12 @@ from spatial.importer._tables import (
     _read_xlsx,
 )
 
-# pyogrio names a file read from memory without an extension, which GDAL remarks on.
-warnings.filterwarnings(
-    "ignore", message=".*non conformant file extension", category=RuntimeWarning
-)
-
 
 def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list[_RawLayer]:
     """Read the upload's layers (one, except for a GeoPackage holding several)."""
     if kind == "geojson":
         _require(kind, data, ("json",))
-        return [_read_geojson(data, workdir)]
+        return [_read_geojson(data, workdir, opts.publish)]
     if kind == "gpkg":
         _require(kind, data, ("gpkg",))
         # Read from memory (pyogrio's /vsimem/ file), not from a copy on disk: writing the
@@ -80,11 +75,13 @@ def _ogr_read(
     layer: str | None = None,
     encoding: str | None = None,
     driver: str | None = None,
+    publish: Callable[[Any], int | None] | None = None,
 ) -> _RawLayer:
     """Read one layer via pyogrio's Arrow path (WKB to shapely; plain points to coordinates).
 
     ``path`` is a path, or the file's bytes (read from memory); ``driver``, if
-    given, is the one GDAL must have chosen.
+    given, is the one GDAL must have chosen. ``publish``, if given, is offered
+    the layer's WKB once every value of it has been parsed (``_RawLayer.part``).
     """
     # A "GeoJSON:"/"GPKG:" prefix pins the driver already; asking GDAL for the layer's info
     # first would parse a GeoJSON twice (its features are counted by reading them).
@@ -118,6 +115,7 @@ def _ogr_read(
     geoms: np.ndarray[Any, Any] | None = None
     fixed: list[int] = []
     unreadable: list[int] = []
+    part = None
     if points is None:
         wkb = (
             np.full(n, None, dtype=object)
@@ -126,6 +124,10 @@ def _ogr_read(
         )
         geoms, fixed, unreadable = _geoms_from_wkb(wkb)
         del wkb
+    # Once GEOS (or the plain-point layout check) has read every value, the app may decode the
+    # same bytes while this process checks them: validity, repairs, limits, CRS.
+    if publish is not None and wkb_arrow is not None and not fixed and not unreadable:
+        part = publish(wkb_arrow)
     crs, source = None, "none"
     if meta.get("crs"):
         crs = _parse_crs(str(meta["crs"]))
@@ -141,6 +143,7 @@ def _ogr_read(
         unreadable=unreadable,
         wkb=wkb_arrow,
         points=points,
+        part=part,
     )
 
 
@@ -224,7 +227,9 @@ def _legacy_geojson_crs(text: str) -> str | None:
     raise _unknown_crs(window[:60])
 
 
-def _read_geojson(data: bytes, workdir: Path) -> _RawLayer:
+def _read_geojson(
+    data: bytes, workdir: Path, publish: Callable[[Any], int | None] | None = None
+) -> _RawLayer:
     text, encoding = _decode_text(data)
     declared = _legacy_geojson_crs(text)
     crs = _parse_crs(declared) if declared else None
@@ -241,7 +246,7 @@ def _read_geojson(data: bytes, workdir: Path) -> _RawLayer:
     # memory-hungry step; a failure decodes it again for its message.
     del text
     try:
-        raw = _ogr_read(f"GeoJSON:{path}", "GeoJSON")
+        raw = _ogr_read(f"GeoJSON:{path}", "GeoJSON", publish=publish)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise _geojson_error(_decode_text(data)[0], exc) from None
     raw.encoding = encoding
@@ -284,6 +289,13 @@ def _read_gpkg(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list
 
     ``path`` is a ``GPKG:`` path, or the file's bytes.
     """
+    with warnings.catch_warnings():
+        # pyogrio names a file read from memory without an extension, which GDAL remarks on.
+        warnings.filterwarnings("ignore", "(?s).*non conformant file extension", RuntimeWarning)
+        return _read_gpkg_layers(path, dataset_name, opts)
+
+
+def _read_gpkg_layers(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
     layers = pyogrio.list_layers(path)
     spatial_layers = [str(name) for name, gtype in layers if gtype is not None]
     if not spatial_layers:
@@ -310,7 +322,7 @@ def _read_gpkg(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list
     out = []
     total = 0
     for name in wanted:
-        raw = _ogr_read(path, "GeoPackage", layer=name, driver="GPKG")
+        raw = _ogr_read(path, "GeoPackage", layer=name, driver="GPKG", publish=opts.publish)
         total += raw.size()
         if total > MAX_FEATURES:
             raise _too_many_features(total)
