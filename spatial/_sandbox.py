@@ -47,7 +47,8 @@ whole app, which a parser does not need and which would only make it start
 later and weigh more.
 
 The child reads one header line (JSON: the limits, the working directory and
-the arguments, all from the parent) and then the upload's bytes to end of file.
+the arguments, all from the parent) and then the upload's bytes from the file
+``input.bin`` the parent put in that directory (it removes the file once read).
 """
 
 from __future__ import annotations
@@ -591,8 +592,8 @@ def _run(
     proc = worker.proc
     # The upload goes in as a file in the run's private directory (mode 0700), written before
     # the child hears of the run: it reads it in one go. Through a pipe it came a megabyte per
-    # wake-up of the child, and a child at the lowest priority waits for each one on a busy
-    # machine (a tenth of a second per 25 MB). The header (small) still comes on stdin.
+    # wake-up of the child (some 40 ms per 25 MB on an idle machine), and a child at the lowest
+    # priority waits far longer for each wake-up on a busy one. The header still comes on stdin.
     fd = os.open(workdir / _INPUT_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as upload:
         upload.write(data)

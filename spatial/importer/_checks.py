@@ -7,12 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
 
 from spatial._errors import LayerImportError
+from spatial.crs import WGS84
 from spatial.importer._common import (
     MAX_FEATURE_VERTICES,
     MAX_FEATURES,
@@ -119,12 +121,7 @@ def _finish(raw: _RawLayer) -> _Finished:
     reprojected = not src_crs.equals(CRS.from_epsg(4326))
     if reprojected:
         geoms = raw.shapes() if geoms is None else geoms
-        # Imported here, in the rare reprojecting run: the parser needs geopandas for nothing else.
-        import geopandas as gpd
-
-        geoms = np.asarray(
-            gpd.GeoSeries(geoms, crs=src_crs).to_crs("EPSG:4326").values, dtype=object
-        )
+        geoms = np.asarray(gpd.GeoSeries(geoms, crs=src_crs).to_crs(WGS84).values, dtype=object)
         # A projection can fail point by point (e.g. far outside its zone): those become
         # non-finite.
         lost = np.flatnonzero(keep)[~_all_finite(geoms[keep])]

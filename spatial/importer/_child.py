@@ -2,9 +2,12 @@
 
 Only this module and what it imports load in the parser (``spatial._sandbox``
 runs no package ``__init__`` on the way): the formats, the checks and the
-encoding half of the transport, with numpy, pandas, pyarrow, pyogrio, shapely
-and pyproj. Not geopandas nor the rest of the app, which the parser does not
-need and which would only make every parser start later and weigh more.
+transport with their libraries, not the rest of the app (workspace, storage...),
+which the parser does not need.
+
+Each layer's WKB goes to the app early, as soon as it has been read and GEOS
+has parsed every value of it (``_publish``, see ``_transport``): the app
+decodes it on the other processor while this process runs the checks.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.crs import bd09_to_wgs84, gcj02_to_wgs84
 from spatial.importer._common import (
     COORDINATE_SYSTEMS,
     MAX_FEATURES,
@@ -102,9 +103,6 @@ def _read_xlsx(data: bytes, coordinates: str = "wgs84") -> _RawLayer:
 
 
 def _to_wgs84(lon: np.ndarray, lat: np.ndarray, coordinates: str) -> tuple[np.ndarray, np.ndarray]:
-    # Imported here: ``spatial.crs`` loads geopandas, which the parser needs for nothing else.
-    from spatial.crs import bd09_to_wgs84, gcj02_to_wgs84
-
     if coordinates == "gcj02":
         return gcj02_to_wgs84(lon, lat)
     if coordinates == "bd09":

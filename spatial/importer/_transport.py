@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -48,12 +49,11 @@ import shapely
 
 from spatial._errors import LayerImportError
 from spatial._sandbox import SandboxError
+from spatial.crs import WGS84
 from spatial.importer._common import MAX_FEATURES, MAX_VERTICES, _sandbox_error
 from spatial.importer._points import points_from_wkb
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from spatial.importer._checks import _Finished
 
 MAGIC = b"HEBI-LAYERS-2\n"
@@ -320,12 +320,6 @@ def _decode_layer(
         geoms = _from_part(geometry, body, parts, n)
     else:
         geoms = _geometries(_decode_arrow_array(geometry, body, pa.large_binary(), n))
-    # Imported here: this half runs in the app (which has geopandas loaded), the other in the
-    # parser, which does not need it.
-    import geopandas as gpd
-
-    from spatial.crs import WGS84
-
     gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     gdf.attrs["warnings"] = [str(w) for w in layer["warnings"]]
     gdf.attrs["import_report"] = dict(layer["report"])
