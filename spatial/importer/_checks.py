@@ -39,7 +39,9 @@ class _Finished:
     ``columns`` are the kept features' attributes; the geometry is ``wkb`` (an
     Arrow binary array: the file's own WKB when no geometry was reprojected or
     repaired, or points written from their coordinates) or else ``geoms``
-    (shapely objects, encoded by the transport).
+    (shapely objects, encoded by the transport). When the file's WKB went to
+    the app early (``part``), the answer names that part instead: all of it, or
+    its rows ``take`` (``wkb`` and ``geoms`` are then None).
     """
 
     columns: pd.DataFrame
@@ -47,7 +49,6 @@ class _Finished:
     wkb: Any
     report: dict[str, Any]
     warnings: list[str]
-    # The geometry is the early part ``part`` (the app has decoded it), or its rows ``take``.
     part: int | None = None
     take: np.ndarray[Any, Any] | None = None
 

@@ -296,6 +296,7 @@ def _read_gpkg(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list
 
 
 def _read_gpkg_layers(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
+    """The body of :func:`_read_gpkg`."""
     layers = pyogrio.list_layers(path)
     spatial_layers = [str(name) for name, gtype in layers if gtype is not None]
     if not spatial_layers:
