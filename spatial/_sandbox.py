@@ -7,7 +7,8 @@ nothing format-specific:
 * the child is a fresh Python interpreter (``-E -s``: no ``PYTHON*`` variables,
   no user site-packages) with a minimal environment, so ``/proc/self/environ``
   inside it holds no secret of the app;
-* it receives only the bytes, on standard input, plus a few plain arguments;
+* it receives only the bytes (as a file in its private directory, named in
+  the header it reads on standard input) plus a few plain arguments;
 * its working directory is a private temporary directory (mode 0700) that the
   parent removes afterwards, whatever happened;
 * before it reads a single byte it limits itself with ``setrlimit``: CPU
@@ -18,6 +19,10 @@ nothing format-specific:
   within the output cap. The answer is data (the caller decides the format,
   e.g. JSON + WKB), never a pickle: a child that was subverted by a hostile
   file must not be able to run code in the app;
+* if the caller asks for them (``on_part``), the child may hand over a few
+  parts of its answer early (:func:`send_part`), so the app can start on them
+  while the child goes on working; each part is a file read under the same
+  output cap (parts and result together) and handed to the caller as bytes;
 * at most :func:`parse_slots` children run at once on the machine (a slot is
   an ``flock`` on a file, so it holds across threads *and* server processes);
   the rest wait in a queue and the caller is told how long (``on_wait``), so
@@ -34,10 +39,16 @@ nothing format-specific:
   cold child).
 
 The entry point is named as ``"package.module:function"`` and is called as
-``function(data: bytes, workdir: Path, args: list[str]) -> bytes``.
+``function(data: bytes, workdir: Path, args: list[str])``; it returns the answer
+as bytes, or as a list of buffers written one after the other. The child loads
+the entry's module and what that imports, but runs no package ``__init__`` on
+the way (neither ``spatial``'s nor the entry's package's): those import the
+whole app, which a parser does not need and which would only make it start
+later and weigh more.
 
 The child reads one header line (JSON: the limits, the working directory and
-the arguments, all from the parent) and then the upload's bytes to end of file.
+the arguments, all from the parent) and then the upload's bytes from the file
+``input.bin`` the parent put in that directory (it removes the file once read).
 """
 
 from __future__ import annotations
@@ -47,6 +58,8 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import importlib.machinery
+import importlib.util
 import itertools
 import json
 import logging
@@ -69,6 +82,7 @@ from pathlib import Path
 from typing import IO, Literal, NoReturn
 
 __all__ = [
+    "MAX_PARTS",
     "SandboxError",
     "SandboxLimits",
     "WaitCallback",
@@ -76,6 +90,7 @@ __all__ = [
     "prewarm",
     "remove_stale_workdirs",
     "run_sandboxed",
+    "send_part",
 ]
 
 log = logging.getLogger(__name__)
@@ -90,7 +105,9 @@ SLOTS_ENV = "HEBI_PARSE_SLOTS"
 # "0" turns warm workers off: every run then starts its own child.
 WARM_ENV = "HEBI_WARM_PARSER"
 _HEADER_MAX = 64 * 1024
-_PIPE_SIZE = 1024**2  # the input pipe's buffer: fewer wake-ups moving a large upload
+_INPUT_NAME = "input.bin"
+# At most this many early parts a run (see ``send_part``): each one the app reads and decodes.
+MAX_PARTS = 16
 _READY = "ready\n"
 
 # Exit codes the child uses to say why it stopped (signals show up as negative codes).
@@ -306,6 +323,7 @@ def run_sandboxed(
     env: Mapping[str, str] | None = None,
     on_wait: WaitCallback | None = None,
     warm: bool = False,
+    on_part: Callable[[bytes], None] | None = None,
 ) -> bytes:
     """Call ``entry(data, workdir, args)`` in a resource-limited child process.
 
@@ -314,7 +332,7 @@ def run_sandboxed(
     entry : str
         ``"package.module:function"`` importable from the project root.
     data : bytes
-        The untrusted input; the child gets it on standard input.
+        The untrusted input; the child gets it as a file in its private directory.
     args : sequence of str
         Plain extra arguments (e.g. a file extension). Never a path the child
         should open.
@@ -331,6 +349,12 @@ def run_sandboxed(
         Use a child started ahead for this ``entry`` and ``env`` if one is
         parked (see :func:`prewarm`), and park a fresh one for the next run.
         Each child still serves one run only.
+    on_part : callable, optional
+        Called, in this thread and while the child goes on working, with each
+        part of its answer the child hands over early (:func:`send_part`, at
+        most :data:`MAX_PARTS`). Without it the child's ``send_part`` declines.
+        Whatever it raises stops the child and is raised here; a run that fails
+        later makes the parts worthless (the caller drops what it built).
 
     Returns
     -------
@@ -355,7 +379,7 @@ def run_sandboxed(
             # Mode 0700, fresh name carrying our pid (so a stale one can be told from a live one).
             workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-"))
             try:
-                return _run(worker, data, list(args), lim, workdir)
+                return _run(worker, data, list(args), lim, workdir, on_part)
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
         finally:
@@ -394,12 +418,17 @@ class _Worker:
 
     proc: subprocess.Popen[bytes]
     log: IO[bytes]  # the parent's copy of the child's log file (unlinked: private, self-cleaning)
+    parts: int  # read end of the pipe on which the child announces each early part (a byte each)
 
 
 def _spawn(entry: str, env: Mapping[str, str] | None) -> _Worker:
     """Start a child that imports ``entry``'s module and then waits for one run."""
+    # ``spatial`` is registered as a bare package (its ``__init__`` imports the app); then this
+    # module loads as usual and ``_child_main`` does the same for the entry's packages.
     bootstrap = (
-        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import sys, importlib.machinery as m, importlib.util as u; root = sys.argv[1]; "
+        "sys.path.insert(0, root); "
+        "sys.modules['spatial'] = u.module_from_spec(m.PathFinder.find_spec('spatial', [root])); "
         "from spatial._sandbox import _child_main; _child_main(sys.argv[2:])"
     )
     cmd = [
@@ -413,6 +442,9 @@ def _spawn(entry: str, env: Mapping[str, str] | None) -> _Worker:
         str(os.getpid()),
         entry,
     ]
+    # The child announces early parts of its answer on a pipe of its own (a byte per part).
+    parts_read, parts_write = os.pipe()
+    cmd.append(str(parts_write))
     # An anonymous file: the log can hold a traceback quoting the upload, and nobody but this
     # process (and the child) can open it; it vanishes when both close it.
     log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the worker, closed by _retire)
@@ -427,11 +459,15 @@ def _spawn(entry: str, env: Mapping[str, str] | None) -> _Worker:
             # Own process group, so a timeout kills anything the child started too.
             start_new_session=True,
             close_fds=True,
+            pass_fds=(parts_write,),
         )
     except BaseException:
         log.close()
+        os.close(parts_read)
         raise
-    return _Worker(proc, log)
+    finally:
+        os.close(parts_write)  # the child's end
+    return _Worker(proc, log, parts_read)
 
 
 def _retire(worker: _Worker) -> None:
@@ -443,6 +479,9 @@ def _retire(worker: _Worker) -> None:
     with contextlib.suppress(OSError):
         if worker.proc.stdin is not None:
             worker.proc.stdin.close()
+    with contextlib.suppress(OSError):
+        os.close(worker.parts)
+    worker.parts = -1
     worker.log.close()
 
 
@@ -535,10 +574,12 @@ def _run(
     args: list[str],
     lim: SandboxLimits,
     workdir: Path,
+    on_part: Callable[[bytes], None] | None = None,
 ) -> bytes:
     header = json.dumps(
         {
             "workdir": str(workdir),
+            "parts": MAX_PARTS if on_part is not None else 0,
             "cpu": lim.cpu_seconds,
             "aspace": lim.address_space_bytes,
             "fsize": lim.file_bytes,
@@ -549,17 +590,18 @@ def _run(
     if len(header) >= _HEADER_MAX:
         raise ValueError("sandbox arguments too long")
     proc = worker.proc
-    # The header, then the upload itself, from a thread in large writes (``communicate`` feeds
-    # a pipe 4 KB per wake-up, a tenth of a second per 100 MB), into a pipe made larger; no
-    # joined copy of a large upload in the app. The wall clock runs meanwhile.
-    if proc.stdin is not None:
-        with contextlib.suppress(OSError, AttributeError):
-            fcntl.fcntl(proc.stdin.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
-    feeder = threading.Thread(target=_feed, args=(proc, header + b"\n", data), daemon=True)
-    feeder.start()
+    # The upload goes in as a file in the run's private directory (mode 0700), written before
+    # the child hears of the run: it reads it in one go. Through a pipe it came a megabyte per
+    # wake-up of the child (some 40 ms per 25 MB on an idle machine), and a child at the lowest
+    # priority waits far longer for each wake-up on a busy one. The header still comes on stdin.
+    fd = os.open(workdir / _INPUT_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as upload:
+        upload.write(data)
+    _feed(proc, header + b"\n")
+    received = _Received(workdir, lim.file_bytes, on_part)
     try:
         try:
-            _wait_exit(proc, lim.wall_seconds)
+            _wait_exit(proc, lim.wall_seconds, worker.parts, received.take)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise SandboxError(
@@ -568,9 +610,6 @@ def _run(
         except BaseException:
             _kill_group(proc)
             raise
-        finally:
-            # The child is gone: a write still pending fails at once (broken pipe).
-            feeder.join()
         code = proc.returncode
         if code != _EXIT_OK:
             detail = _tail(worker.log)
@@ -589,40 +628,106 @@ def _run(
         size = result.stat().st_size
     except FileNotFoundError:
         raise SandboxError("crashed", "no result file") from None
-    if size > lim.file_bytes:
-        raise SandboxError("output_too_large", f"{size} bytes")
+    # The cap holds for the whole answer: the parts the app has read already count.
+    if received.size + size > lim.file_bytes:
+        raise SandboxError("output_too_large", f"{received.size} + {size} bytes")
     return result.read_bytes()
 
 
-def _wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> None:
+class _Received:
+    """The parent's side of early parts: read each announced one, within the caps, pass it on."""
+
+    def __init__(self, workdir: Path, cap: int, on_part: Callable[[bytes], None] | None) -> None:
+        self.workdir = workdir
+        self.cap = cap
+        self.on_part = on_part
+        self.count = 0
+        self.size = 0
+
+    def take(self, announced: int) -> None:
+        """Read and hand over the next ``announced`` parts (we name them, not the child)."""
+        for _ in range(announced):
+            if self.on_part is None or self.count >= MAX_PARTS:
+                raise SandboxError("crashed", "parts that were not asked for")
+            path = self.workdir / f"part-{self.count}.bin"
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                raise SandboxError("crashed", "announced part missing") from None
+            if self.size + size > self.cap:
+                raise SandboxError("output_too_large", f"{self.size} + {size} bytes in parts")
+            data = path.read_bytes()
+            path.unlink()  # read once; the directory goes at the end of the run anyway
+            self.count += 1
+            self.size += size
+            self.on_part(data)
+
+
+def _wait_exit(
+    proc: subprocess.Popen[bytes],
+    timeout: float,
+    parts: int | None = None,
+    on_parts: Callable[[int], None] | None = None,
+) -> None:
     """Wait for the child to end, noticing at once; ``TimeoutExpired`` after ``timeout`` seconds.
 
     ``Popen.wait(timeout)`` polls, sleeping up to 50 ms between looks: that much was added
     to every upload. A process file descriptor becomes readable the moment the child exits.
+    Meanwhile each announcement on the ``parts`` pipe is passed on (``on_parts(count)``),
+    also those made just before the child ended; the timeout counts that work too.
     """
+    deadline = time.monotonic() + timeout
     try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):  # not Linux >= 5.3: the polling wait
-        proc.wait(timeout=timeout)
-        return
+        pidfd: int | None = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3: look every 50 ms
+        pidfd = None
+    watch = parts if parts is not None and parts >= 0 and on_parts is not None else None
     try:
-        ready, _, _ = select.select([pidfd], [], [], timeout)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            fds = [fd for fd in (pidfd, watch) if fd is not None]
+            if fds:
+                ready, _, _ = select.select(fds, [], [], left if pidfd is not None else 0.05)
+            else:
+                ready = []
+                time.sleep(min(left, 0.05))
+            if watch is not None and watch in ready:
+                watch = _pass_on(watch, on_parts)
+            ended = pidfd in ready if pidfd is not None else proc.poll() is not None
+            if ended:
+                # Announcements made just before the end are still in the pipe.
+                while watch is not None and select.select([watch], [], [], 0)[0]:
+                    watch = _pass_on(watch, on_parts)
+                break
     finally:
-        os.close(pidfd)
-    if not ready:
-        raise subprocess.TimeoutExpired(proc.args, timeout)
+        if pidfd is not None:
+            os.close(pidfd)
     proc.wait()
 
 
-def _feed(proc: subprocess.Popen[bytes], header: bytes, data: bytes) -> None:
-    """Write the run's header and input to the child's standard input, then close it."""
+def _pass_on(fd: int, on_parts: Callable[[int], None] | None) -> int | None:
+    """Read announcements from the parts pipe; None once it is closed (stop watching it)."""
+    got = os.read(fd, 64)
+    if not got:
+        return None
+    if on_parts is not None:
+        on_parts(len(got))
+    return fd
+
+
+def _feed(proc: subprocess.Popen[bytes], header: bytes) -> None:
+    """Write the run's header to the child's standard input, then close it.
+
+    The header is shorter than a pipe's buffer (``_HEADER_MAX``), so this never blocks.
+    """
     stdin = proc.stdin
     if stdin is None:
         return
-    # A child that stops early (a crash, a limit) closes the pipe: nothing more to send.
+    # A child that stopped early (a crash before its run) has closed the pipe: nothing to send.
     with contextlib.suppress(OSError, ValueError):
         stdin.write(header)
-        stdin.write(data)
     with contextlib.suppress(OSError, ValueError):
         stdin.close()
 
@@ -669,12 +774,13 @@ def _set_limits(cpu: int, address_space: int, file_bytes: int, open_files: int) 
 def _child_main(argv: list[str]) -> None:
     """Body of the child: import the entry, wait for the header, limit, read, call, answer."""
     try:
-        parent, entry = argv
+        parent, entry, parts_fd = argv
         _die_with_parent(int(parent))
         with contextlib.suppress(OSError):
             os.nice(_CHILD_NICE)
         module_name, func_name = entry.split(":", 1)
-        func: Callable[[bytes, Path, list[str]], bytes] = getattr(
+        _bare_packages(module_name)
+        func: Callable[[bytes, Path, list[str]], bytes | Sequence[bytes | memoryview]] = getattr(
             import_module(module_name), func_name
         )
     except Exception:
@@ -696,13 +802,18 @@ def _child_main(argv: list[str]) -> None:
         tempfile.tempdir = None
         _set_limits(int(job["cpu"]), int(job["aspace"]), int(job["fsize"]), int(job["nofile"]))
         args = [str(a) for a in job["args"]]
+        _OUT.fd, _OUT.allowed, _OUT.workdir = int(parts_fd), int(job.get("parts", 0)), workdir
     except Exception:
         traceback.print_exc()
         sys.exit(_EXIT_BAD_CALL)
     try:
         # Not bound to a name here: the entry can let go of the upload's bytes once parsed.
-        out = func(sys.stdin.buffer.read(), workdir, args)
-        (workdir / _RESULT_NAME).write_bytes(out)
+        out = func(_take_input(workdir), workdir, args)
+        with (workdir / _RESULT_NAME).open("wb") as result:
+            if isinstance(out, bytes | bytearray | memoryview):
+                result.write(out)
+            else:
+                result.writelines(out)
     except MemoryError:
         sys.stderr.write("MemoryError\n")
         _exit(_EXIT_MEMORY)
@@ -714,6 +825,73 @@ def _child_main(argv: list[str]) -> None:
         traceback.print_exc()
         _exit(_EXIT_CRASH)
     _exit(_EXIT_OK)
+
+
+@dataclass
+class _PartsOut:
+    """The child's side of early parts: where to write them, how many more, where to announce."""
+
+    fd: int = -1
+    allowed: int = 0
+    workdir: Path | None = None
+    sent: int = 0
+
+
+_OUT = _PartsOut()
+
+
+def send_part(buffers: Sequence[bytes | memoryview]) -> int | None:
+    """Hand the parent a part of the answer now, and go on working (in a sandboxed child only).
+
+    The parent reads it at once and gives it to the caller's ``on_part``.
+
+    Returns
+    -------
+    int or None
+        The part's number (0, 1, ...: the order of the parent's ``on_part``
+        calls), or None when this run takes no (more) parts: the caller asked
+        for none, :data:`MAX_PARTS` were sent, or this is not a sandboxed run.
+        The content then belongs in the final answer.
+    """
+    if _OUT.workdir is None or _OUT.sent >= _OUT.allowed:
+        return None
+    number = _OUT.sent
+    with (_OUT.workdir / f"part-{number}.bin").open("wb") as part:
+        part.writelines(buffers)
+    os.write(_OUT.fd, b"p")
+    _OUT.sent += 1
+    return number
+
+
+def _take_input(workdir: Path) -> bytes:
+    """The run's upload, read in one go; its file is removed (the bytes are all the child needs)."""
+    path = workdir / _INPUT_NAME
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+def _bare_packages(module_name: str) -> None:
+    """Register the packages above ``module_name`` without running their ``__init__``.
+
+    A package not imported yet becomes an empty module that only knows where its
+    submodules are, so importing the entry's module loads just that module and
+    its own imports (the entry must import names from submodules, not packages).
+    """
+    parts = module_name.split(".")[:-1]
+    search: list[str] | None = None
+    for i in range(1, len(parts) + 1):
+        name = ".".join(parts[:i])
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.machinery.PathFinder.find_spec(name, search)
+            if spec is None or spec.submodule_search_locations is None:
+                return  # not a plain package on disk: let the import system deal with it
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            if i > 1:
+                setattr(sys.modules[".".join(parts[: i - 1])], parts[i - 1], module)
+        search = list(getattr(module, "__path__", []))
 
 
 def _exit(code: int) -> NoReturn:

@@ -35,9 +35,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -45,9 +44,6 @@ import pyogrio
 
 from spatial._errors import LayerImportError
 from spatial._sandbox import SandboxError, WaitCallback, prewarm, run_sandboxed
-from spatial.importer._checks import (
-    _finish,
-)
 from spatial.importer._common import (
     _ALLOWED_DRIVERS,
     _SANDBOX_LIMITS,
@@ -60,17 +56,9 @@ from spatial.importer._common import (
     SUPPORTED_EXTENSIONS,
     _clean_text,
     _err,
-    _library_error,
-    _ReadOptions,
     _sandbox_error,
 )
-from spatial.importer._formats import (
-    _read_raw,
-)
-from spatial.importer._transport import (
-    _decode_layers,
-    _encode_layers,
-)
+from spatial.importer._transport import _decode_layers, _Parts
 
 __all__ = [
     "COORDINATE_SYSTEMS",
@@ -208,8 +196,11 @@ def read_user_layers(
         # One child does both: refusing a multi-layer file here would cost a second process.
         "single": single,
     }
-    raw = _run_child(bytes(data), kind, opts, on_wait)
-    gdfs = _decode_layers(raw)
+    # The parser hands over each layer's WKB as soon as it has read it (``_transport``): the
+    # app decodes it while the parser checks the layer, then uses what the answer says.
+    parts = _Parts()
+    raw = _run_child(bytes(data), kind, opts, on_wait, on_part=parts.take)
+    gdfs = _decode_layers(raw, parts.geoms)
     for gdf in gdfs:
         report = gdf.attrs["import_report"]
         name = report.get("dataset_name")
@@ -274,7 +265,8 @@ def _check_upload(data: bytes, filename: str) -> str:
     return SUPPORTED_EXTENSIONS[ext]
 
 
-_ENTRY = "spatial.importer:_sandbox_entry"
+# The parser imports this module only (see ``_child``), not this package with the app's imports.
+_ENTRY = "spatial.importer._child:_sandbox_entry"
 
 
 def prewarm_parser() -> None:
@@ -286,7 +278,13 @@ def prewarm_parser() -> None:
     prewarm(_ENTRY, _gdal_child_env())
 
 
-def _run_child(data: bytes, kind: str, opts: dict[str, Any], on_wait: WaitCallback | None) -> bytes:
+def _run_child(
+    data: bytes,
+    kind: str,
+    opts: dict[str, Any],
+    on_wait: WaitCallback | None,
+    on_part: Callable[[bytes], None] | None = None,
+) -> bytes:
     try:
         return run_sandboxed(
             _ENTRY,
@@ -297,6 +295,7 @@ def _run_child(data: bytes, kind: str, opts: dict[str, Any], on_wait: WaitCallba
             on_wait=on_wait,
             # A parser started ahead (one per upload, never reused): no interpreter start here.
             warm=True,
+            on_part=on_part,
         )
     except SandboxError as exc:
         raise _sandbox_error(exc) from None
@@ -354,43 +353,3 @@ def _gdal_child_env_cached() -> dict[str, str]:
         "GDAL_NUM_THREADS": "1",
         "CPL_DEBUG": "OFF",
     }
-
-
-# =================================================================================================
-# Everything below runs inside the sandboxed child process
-# =================================================================================================
-
-
-def _sandbox_entry(data: bytes, workdir: Path, args: list[str]) -> bytes:
-    """Child entry point: parse ``data`` of format ``args[0]`` and return the encoded answer.
-
-    ``args[1]`` is the JSON of the app's options: ``mode`` ("read" or
-    "list"), ``layers`` and ``coordinates``.
-    """
-    kind = args[0]
-    params = json.loads(args[1]) if len(args) > 1 else {}
-    layers = params.get("layers")
-    opts = _ReadOptions(
-        layers=None if layers is None else tuple(str(n) for n in layers),
-        coordinates=str(params.get("coordinates", "wgs84")),
-        list_only=params.get("mode") == "list",
-        single=bool(params.get("single", False)),
-    )
-    try:
-        raws = _read_raw(data, kind, workdir, opts)
-        del data  # the upload's bytes are not needed past the read: less memory at the peak
-        if opts.list_only:
-            return json.dumps({"ok": True, "choices": opts.choices}, ensure_ascii=False).encode()
-        if not raws:
-            raise _err("文件中没有要素。", "The file contains no features.")
-        return _encode_layers([_finish(raw) for raw in raws])
-    except LayerImportError as exc:
-        return json.dumps({"ok": False, "zh": exc.zh, "en": exc.en}, ensure_ascii=False).encode()
-    except MemoryError:
-        raise
-    except Exception as exc:  # any library failure becomes a plain message, details to the log
-        import traceback
-
-        traceback.print_exc()
-        e = _library_error(exc, kind)
-        return json.dumps({"ok": False, "zh": e.zh, "en": e.en}, ensure_ascii=False).encode()

@@ -39,7 +39,9 @@ class _Finished:
     ``columns`` are the kept features' attributes; the geometry is ``wkb`` (an
     Arrow binary array: the file's own WKB when no geometry was reprojected or
     repaired, or points written from their coordinates) or else ``geoms``
-    (shapely objects, encoded by the transport).
+    (shapely objects, encoded by the transport). When the file's WKB went to
+    the app early (``part``), the answer names that part instead: all of it, or
+    its rows ``take`` (``wkb`` and ``geoms`` are then None).
     """
 
     columns: pd.DataFrame
@@ -47,6 +49,8 @@ class _Finished:
     wkb: Any
     report: dict[str, Any]
     warnings: list[str]
+    part: int | None = None
+    take: np.ndarray[Any, Any] | None = None
 
 
 def _finish(raw: _RawLayer) -> _Finished:
@@ -79,16 +83,16 @@ def _finish(raw: _RawLayer) -> _Finished:
         finite = ~is_null & np.isfinite(x) & np.isfinite(y)
     else:
         geoms = np.asarray(raw.geoms, dtype=object)
+        # Each test once over the whole array (shapely answers False for a missing one), and
+        # no subset copied when it is all of them: the usual layer has no null or empty feature.
         is_null = shapely.is_missing(geoms)
-        empty = np.zeros(n_in, dtype=bool)
-        empty[~is_null] = shapely.is_empty(geoms[~is_null].astype(object))
+        empty = shapely.is_empty(geoms)
         live = ~is_null & ~empty
         # Validity is needed anyway; GEOS finds a non-finite x or y invalid, so only the
         # invalid ones (and any z) need their coordinates looked at for finiteness.
-        valid = np.zeros(n_in, dtype=bool)
-        valid[live] = shapely.is_valid(geoms[live].astype(object))
+        valid = shapely.is_valid(geoms) & live
         finite = np.zeros(n_in, dtype=bool)
-        finite[live] = _all_finite(geoms[live], valid[live])
+        finite[live] = _all_finite(_subset(geoms, live), valid[live])
     present = ~is_null
     skipped["null"] += [int(i) for i in np.flatnonzero(is_null) if int(i) not in unreadable]
     skipped["empty"] += [int(i) for i in np.flatnonzero(empty)]
@@ -96,7 +100,7 @@ def _finish(raw: _RawLayer) -> _Finished:
     keep = present & ~empty & finite
     counts = None
     if geoms is not None:
-        counts = _check_vertices(geoms[present], np.flatnonzero(present), labels)
+        counts = _check_vertices(_subset(geoms, present), np.flatnonzero(present), labels)
     # (A layer of points has one vertex a feature, within both caps since MAX_FEATURES is.)
     if not keep.any():
         raise _err(
@@ -110,7 +114,7 @@ def _finish(raw: _RawLayer) -> _Finished:
         kept_xy = points.xy[keep]
         bounds = np.concatenate([kept_xy.min(axis=0), kept_xy.max(axis=0)])
     else:
-        bounds = shapely.total_bounds(geoms[keep].astype(object))
+        bounds = shapely.total_bounds(_subset(geoms, keep))
     kept_at_crs_check = int(keep.sum())
     src_crs, crs_note = _check_crs(raw, bounds)
     if crs_note:
@@ -148,21 +152,25 @@ def _finish(raw: _RawLayer) -> _Finished:
 
     kept_idx = np.flatnonzero(keep)
     all_kept = len(kept_idx) == n_in
+    # The file's WKB goes on unchanged (below): the app has it as an early part already, if sent.
+    take = None if all_kept else kept_idx
     wkb = None
+    from_file = False
     kept_geoms: np.ndarray[Any, Any] | None = None
     if geoms is None:
         assert points is not None
         kept_xy = points.xy if all_kept else points.xy[kept_idx]
         # The file's WKB holds exactly these points; a point table's are written here.
         if raw.wkb is not None:
-            wkb = raw.wkb if all_kept else raw.wkb.take(kept_idx)
+            from_file = True
+            wkb = raw.wkb if all_kept or raw.part is not None else raw.wkb.take(kept_idx)
         else:
             wkb = points_to_wkb(kept_xy)
         bounds = np.concatenate([kept_xy.min(axis=0), kept_xy.max(axis=0)])
         type_ids: np.ndarray[Any, Any] = np.zeros(len(kept_idx), dtype=np.int64)
         vertices = len(kept_idx)
     else:
-        kept_geoms = geoms[kept_idx].astype(object)
+        kept_geoms = geoms if all_kept else geoms[kept_idx].astype(object)
         # Measures (M) would survive in the file's WKB but not in a shapely round trip.
         if (
             raw.wkb is not None
@@ -170,7 +178,8 @@ def _finish(raw: _RawLayer) -> _Finished:
             and not repaired
             and not shapely.has_m(kept_geoms).any()
         ):
-            wkb = raw.wkb.take(kept_idx)
+            from_file = True
+            wkb = raw.wkb if all_kept or raw.part is not None else raw.wkb.take(kept_idx)
         # Unchanged since the CRS check (same features, same geometries): reuse its figures.
         unchanged = not reprojected and not repaired and len(kept_idx) == kept_at_crs_check
         if not unchanged:
@@ -225,7 +234,14 @@ def _finish(raw: _RawLayer) -> _Finished:
         "coordinate_system": raw.coordinates,
         "vertices": vertices,
     }
+    if from_file and raw.part is not None:
+        return _Finished(kept_columns, None, None, report, warnings, part=raw.part, take=take)
     return _Finished(kept_columns, None if wkb is not None else kept_geoms, wkb, report, warnings)
+
+
+def _subset(geoms: np.ndarray[Any, Any], mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``geoms[mask]``, or ``geoms`` itself when the mask selects all (no copy of the array)."""
+    return geoms if mask.all() else geoms[mask].astype(object)
 
 
 _TYPE_NAMES = (

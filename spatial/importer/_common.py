@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +129,9 @@ class _ReadOptions:
     list_only: bool = False
     single: bool = False  # refuse a file of several layers when none was chosen
     choices: list[dict[str, Any]] = field(default_factory=list)
+    # In the parser: hands a layer's WKB to the app early (see ``_transport``); returns the
+    # part's number, or None if it was not sent.
+    publish: Callable[[Any], int | None] | None = None
 
 
 @dataclass
@@ -152,6 +155,8 @@ class _RawLayer:
     wkb: Any = None
     # A layer of plain 2D points as coordinates, instead of one shapely object per feature.
     points: _Points | None = None
+    # The early part that holds ``wkb`` as read (all features, in order), if one was sent.
+    part: int | None = None
 
     def size(self) -> int:
         """Number of features (with or without geometry)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,13 @@ def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list
     """Read the upload's layers (one, except for a GeoPackage holding several)."""
     if kind == "geojson":
         _require(kind, data, ("json",))
-        return [_read_geojson(data, workdir)]
+        return [_read_geojson(data, workdir, opts.publish)]
     if kind == "gpkg":
         _require(kind, data, ("gpkg",))
-        path = workdir / "upload.gpkg"
-        path.write_bytes(data)
-        return _read_gpkg(f"GPKG:{path}", "", opts)
+        # Read from memory (pyogrio's /vsimem/ file), not from a copy on disk: writing the
+        # file and having SQLite read it back through the file system is a tenth of the
+        # parse. The driver is then checked rather than named (see ``_ogr_read``).
+        return _read_gpkg(data, "", opts)
     if kind == "kml":
         _require(kind, data, ("kml",))
         return [_read_kml(data, workdir)]
@@ -68,14 +70,24 @@ def _read_raw(data: bytes, kind: str, workdir: Path, opts: _ReadOptions) -> list
 
 
 def _ogr_read(
-    path: str, fmt: str, layer: str | None = None, encoding: str | None = None
+    path: str | bytes,
+    fmt: str,
+    layer: str | None = None,
+    encoding: str | None = None,
+    driver: str | None = None,
+    publish: Callable[[Any], int | None] | None = None,
 ) -> _RawLayer:
-    """Read one layer via pyogrio's Arrow path (WKB to shapely; plain points to coordinates)."""
+    """Read one layer via pyogrio's Arrow path (WKB to shapely; plain points to coordinates).
+
+    ``path`` is a path, or the file's bytes (read from memory); ``driver``, if
+    given, is the one GDAL must have chosen. ``publish``, if given, is offered
+    the layer's WKB once every value of it has been parsed (``_RawLayer.part``).
+    """
     # A "GeoJSON:"/"GPKG:" prefix pins the driver already; asking GDAL for the layer's info
     # first would parse a GeoJSON twice (its features are counted by reading them).
-    if not path.startswith(("GeoJSON:", "GPKG:")):
+    if isinstance(path, bytes) or not path.startswith(("GeoJSON:", "GPKG:")):
         info = pyogrio.read_info(path, layer=layer, encoding=encoding)
-        if info["driver"] not in _ALLOWED_DRIVERS:
+        if info["driver"] not in _ALLOWED_DRIVERS or driver not in (None, info["driver"]):
             raise _err("文件内容与扩展名不符。", "The file content does not match its extension.")
         if info["features"] is not None and info["features"] > MAX_FEATURES:
             raise _too_many_features(int(info["features"]))
@@ -103,6 +115,7 @@ def _ogr_read(
     geoms: np.ndarray[Any, Any] | None = None
     fixed: list[int] = []
     unreadable: list[int] = []
+    part = None
     if points is None:
         wkb = (
             np.full(n, None, dtype=object)
@@ -111,6 +124,10 @@ def _ogr_read(
         )
         geoms, fixed, unreadable = _geoms_from_wkb(wkb)
         del wkb
+    # Once GEOS (or the plain-point layout check) has read every value, the app may decode the
+    # same bytes while this process checks them: validity, repairs, limits, CRS.
+    if publish is not None and wkb_arrow is not None and not fixed and not unreadable:
+        part = publish(wkb_arrow)
     crs, source = None, "none"
     if meta.get("crs"):
         crs = _parse_crs(str(meta["crs"]))
@@ -126,6 +143,7 @@ def _ogr_read(
         unreadable=unreadable,
         wkb=wkb_arrow,
         points=points,
+        part=part,
     )
 
 
@@ -177,7 +195,10 @@ def _geoms_from_wkb(
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     fixed: list[int] = []
     unreadable: list[int] = []
-    for i in np.flatnonzero(shapely.is_missing(geoms) & ~pd.isna(wkb)):
+    missing = shapely.is_missing(geoms)
+    if not missing.any():  # the usual case: every value parsed (no scan of the bytes for None)
+        return geoms, fixed, unreadable
+    for i in np.flatnonzero(missing & ~pd.isna(wkb)):
         g = shapely.from_wkb(wkb[i], on_invalid="fix")
         if g is None:
             unreadable.append(int(i))
@@ -206,7 +227,9 @@ def _legacy_geojson_crs(text: str) -> str | None:
     raise _unknown_crs(window[:60])
 
 
-def _read_geojson(data: bytes, workdir: Path) -> _RawLayer:
+def _read_geojson(
+    data: bytes, workdir: Path, publish: Callable[[Any], int | None] | None = None
+) -> _RawLayer:
     text, encoding = _decode_text(data)
     declared = _legacy_geojson_crs(text)
     crs = _parse_crs(declared) if declared else None
@@ -223,7 +246,7 @@ def _read_geojson(data: bytes, workdir: Path) -> _RawLayer:
     # memory-hungry step; a failure decodes it again for its message.
     del text
     try:
-        raw = _ogr_read(f"GeoJSON:{path}", "GeoJSON")
+        raw = _ogr_read(f"GeoJSON:{path}", "GeoJSON", publish=publish)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise _geojson_error(_decode_text(data)[0], exc) from None
     raw.encoding = encoding
@@ -261,8 +284,19 @@ def _geojson_error(text: str, exc: Exception) -> LayerImportError:
     return _library_error(exc, "geojson")
 
 
-def _read_gpkg(path: str, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
-    """Read the chosen (default: all) spatial layers of a GeoPackage, or only list them."""
+def _read_gpkg(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
+    """Read the chosen (default: all) spatial layers of a GeoPackage, or only list them.
+
+    ``path`` is a ``GPKG:`` path, or the file's bytes.
+    """
+    with warnings.catch_warnings():
+        # pyogrio names a file read from memory without an extension, which GDAL remarks on.
+        warnings.filterwarnings("ignore", "(?s).*non conformant file extension", RuntimeWarning)
+        return _read_gpkg_layers(path, dataset_name, opts)
+
+
+def _read_gpkg_layers(path: str | bytes, dataset_name: str, opts: _ReadOptions) -> list[_RawLayer]:
+    """The body of :func:`_read_gpkg`."""
     layers = pyogrio.list_layers(path)
     spatial_layers = [str(name) for name, gtype in layers if gtype is not None]
     if not spatial_layers:
@@ -289,7 +323,7 @@ def _read_gpkg(path: str, dataset_name: str, opts: _ReadOptions) -> list[_RawLay
     out = []
     total = 0
     for name in wanted:
-        raw = _ogr_read(path, "GeoPackage", layer=name)
+        raw = _ogr_read(path, "GeoPackage", layer=name, driver="GPKG", publish=opts.publish)
         total += raw.size()
         if total > MAX_FEATURES:
             raise _too_many_features(total)

@@ -16,7 +16,17 @@ section starts on an 8-byte boundary):
 * ``str``: the three buffers of an Arrow ``large_string`` array (validity
   bitmap or none, int64 offsets, UTF-8 data);
 * geometry: the buffers of an Arrow ``large_binary`` array of WKB (null = no
-  geometry), which is the file's own WKB when the parser changed no geometry.
+  geometry), which is the file's own WKB when the parser changed no geometry;
+  or a reference to an early *part* (below): ``{"part": k, "take": rows}``, the
+  part's geometries, or those at ``rows`` (int64 values) when some were skipped.
+
+Early parts (``PART_MAGIC``, same layout, one geometry array): once the parser
+has read a layer and GEOS has parsed every one of its WKB values, it hands
+that WKB over (``spatial._sandbox.send_part``) and goes on with the checks
+(validity, repairs, limits, CRS); the app decodes the part meanwhile, on the
+other processor. So the app still parses only WKB the parser's GEOS parsed
+first, and no more of it than an answer may hold (``_can_send_early``); the
+checked answer says which geometries, if any, to use.
 
 The app checks every offset and length against the body before it reads a
 byte, and has Arrow validate every array in full (offsets in order and in
@@ -40,14 +50,18 @@ import shapely
 from spatial._errors import LayerImportError
 from spatial._sandbox import SandboxError
 from spatial.crs import WGS84
-from spatial.importer._common import _sandbox_error
+from spatial.importer._common import MAX_FEATURES, MAX_VERTICES, _sandbox_error
 from spatial.importer._points import points_from_wkb
 
 if TYPE_CHECKING:
     from spatial.importer._checks import _Finished
 
 MAGIC = b"HEBI-LAYERS-2\n"
+PART_MAGIC = b"HEBI-PART-1\n"
 _ALIGN = 8
+# A WKB vertex is at least two float64s: this many bytes of WKB hold at most MAX_VERTICES of
+# them, the most a checked answer may hold (the parser checks the caps after the part is sent).
+_MAX_EARLY_WKB_BYTES = 16 * MAX_VERTICES
 
 
 class _Body:
@@ -120,37 +134,107 @@ def _encode_column(s: pd.Series, body: _Body) -> dict[str, Any]:
     return {"kind": "str", **_add_arrow(_text_array(s), body)}
 
 
-def _encode_layers(results: list[_Finished]) -> bytes:
-    """Encode checked layers (columns, WKB or geometries, report, warnings) as one answer."""
+def _framed(magic: bytes, doc: dict[str, Any], body: _Body) -> list[bytes | memoryview]:
+    """``magic`` · header length · header (JSON, padded to 8 bytes) · body, as parts."""
+    header = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    # Pad so the body starts on an 8-byte boundary too (offsets are read as int64).
+    header += b" " * (-(len(magic) + 8 + len(header)) % _ALIGN)
+    return [magic, len(header).to_bytes(8, "little"), header, *body.parts]
+
+
+def _can_send_early(wkb: pa.Array) -> bool:
+    """Is this layer's WKB within what one answer may hold (features, and vertices by size)?"""
+    return len(wkb) <= MAX_FEATURES and wkb.nbytes <= _MAX_EARLY_WKB_BYTES
+
+
+def _encode_part(wkb: pa.Array) -> list[bytes | memoryview]:
+    """An early part: a layer's WKB as read (see the module's docstring), as parts."""
+    body = _Body()
+    geometry = _add_arrow(wkb.cast(pa.large_binary()), body)
+    return _framed(PART_MAGIC, {"n": len(wkb), "geometry": geometry}, body)
+
+
+def _encode_layers(results: list[_Finished]) -> list[bytes | memoryview]:
+    """Encode checked layers (columns, WKB or geometries, report, warnings) as one answer.
+
+    The answer is returned as its parts, in order: the sandbox writes them one after the
+    other, so a large answer is never joined into one more copy.
+    """
     body = _Body()
     layers = []
     for res in results:
         cols = []
         for name in res.columns.columns:
             cols.append({"name": str(name), **_encode_column(res.columns[name], body)})
-        if res.wkb is None:
-            wkb = pa.array(
-                shapely.to_wkb(np.asarray(res.geoms, dtype=object)), type=pa.large_binary()
-            )
+        geometry: dict[str, Any]
+        if res.part is not None:  # the app has these geometries already (an early part)
+            take = None if res.take is None else body.add(res.take.astype("<i8").tobytes())
+            geometry = {"part": res.part, "take": take}
         else:
-            wkb = res.wkb.cast(pa.large_binary())
+            if res.wkb is None:
+                wkb = pa.array(
+                    shapely.to_wkb(np.asarray(res.geoms, dtype=object)), type=pa.large_binary()
+                )
+            else:
+                wkb = res.wkb.cast(pa.large_binary())
+            geometry = _add_arrow(wkb, body)
         layers.append(
             {
                 "n": len(res.columns),
                 "columns": cols,
-                "geometry": _add_arrow(wkb, body),
+                "geometry": geometry,
                 "report": res.report,
                 "warnings": res.warnings,
             }
         )
-    header = json.dumps({"ok": True, "layers": layers}, ensure_ascii=False).encode("utf-8")
-    # Pad so the body starts on an 8-byte boundary too (offsets are read as int64).
-    header += b" " * (-(len(MAGIC) + 8 + len(header)) % _ALIGN)
-    return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *body.parts])
+    return _framed(MAGIC, {"ok": True, "layers": layers}, body)
 
 
-def _decode_layers(raw: bytes) -> list[gpd.GeoDataFrame]:
-    """Decode the child's answer into layers, or raise the refusal it carries."""
+class _Parts:
+    """The app's side of early parts: each decoded as it arrives (``run_sandboxed(on_part=)``)."""
+
+    def __init__(self) -> None:
+        self.geoms: list[np.ndarray[Any, Any]] = []
+
+    def take(self, raw: bytes) -> None:
+        """Validate and decode one part; a part that is not right stops the run as a crash."""
+        try:
+            self.geoms.append(_decode_part(raw))
+        except Exception:
+            raise SandboxError("crashed", "undecodable part") from None
+
+
+def _split(raw: bytes, magic: bytes) -> tuple[dict[str, Any], memoryview]:
+    """The header (JSON) and the body of a framed answer or part."""
+    if not raw.startswith(magic):
+        raise ValueError("not a framed answer")
+    start = len(magic) + 8
+    header_len = int.from_bytes(raw[len(magic) : start], "little")
+    header = json.loads(raw[start : start + header_len].decode("utf-8"))
+    if not isinstance(header, dict):
+        raise ValueError("header is not an object")
+    return header, memoryview(raw)[start + header_len :]
+
+
+def _decode_part(raw: bytes) -> np.ndarray[Any, Any]:
+    """The geometries of an early part, after the same checks as an answer's (and its caps)."""
+    header, body = _split(raw, PART_MAGIC)
+    n = int(header["n"])
+    if not 0 <= n <= MAX_FEATURES:
+        raise ValueError("feature count out of range")
+    wkb = _decode_arrow_array(header["geometry"], body, pa.large_binary(), n)
+    if wkb.nbytes > _MAX_EARLY_WKB_BYTES + 8 * (n + 1) + (n + 7) // 8:
+        raise ValueError("part larger than an answer may be")
+    return _geometries(wkb)
+
+
+def _decode_layers(
+    raw: bytes, parts: list[np.ndarray[Any, Any]] | None = None
+) -> list[gpd.GeoDataFrame]:
+    """Decode the child's answer into layers, or raise the refusal it carries.
+
+    ``parts`` are the geometries of the early parts of this run (``_Parts.geoms``).
+    """
     if not raw.startswith(MAGIC):
         try:
             doc = json.loads(raw.decode("utf-8"))
@@ -161,11 +245,8 @@ def _decode_layers(raw: bytes) -> list[gpd.GeoDataFrame]:
             raise LayerImportError(str(doc["zh"]), str(doc["en"]))
         raise _crashed()
     try:
-        start = len(MAGIC) + 8
-        header_len = int.from_bytes(raw[len(MAGIC) : start], "little")
-        header = json.loads(raw[start : start + header_len].decode("utf-8"))
-        body = memoryview(raw)[start + header_len :]
-        return [_decode_layer(layer, body) for layer in header["layers"]]
+        header, body = _split(raw, MAGIC)
+        return [_decode_layer(layer, body, parts or []) for layer in header["layers"]]
     except LayerImportError:
         raise
     except Exception:
@@ -211,7 +292,9 @@ def _decode_arrow_array(
     return arr
 
 
-def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
+def _decode_layer(
+    layer: dict[str, Any], body: memoryview, parts: list[np.ndarray[Any, Any]]
+) -> gpd.GeoDataFrame:
     n = int(layer["n"])
     if n < 0:
         raise ValueError("negative count")
@@ -232,11 +315,33 @@ def _decode_layer(layer: dict[str, Any], body: memoryview) -> gpd.GeoDataFrame:
             data[col["name"]] = _text_column(_decode_arrow_array(col, body, pa.large_string(), n))
         else:
             raise ValueError("unknown column kind")
-    geoms = _geometries(_decode_arrow_array(layer["geometry"], body, pa.large_binary(), n))
+    geometry = layer["geometry"]
+    if "part" in geometry:
+        geoms = _from_part(geometry, body, parts, n)
+    else:
+        geoms = _geometries(_decode_arrow_array(geometry, body, pa.large_binary(), n))
     gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
     gdf.attrs["warnings"] = [str(w) for w in layer["warnings"]]
     gdf.attrs["import_report"] = dict(layer["report"])
     return gdf
+
+
+def _from_part(
+    geometry: dict[str, Any], body: memoryview, parts: list[np.ndarray[Any, Any]], n: int
+) -> np.ndarray[Any, Any]:
+    """A layer's ``n`` geometries from an early part: all of them, or those at the rows given."""
+    k = geometry["part"]
+    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < len(parts):
+        raise ValueError("no such part")
+    source = parts[k]
+    if geometry.get("take") is None:
+        if len(source) != n:
+            raise ValueError("part of the wrong length")
+        return source
+    rows = np.frombuffer(_section(body, geometry["take"], 8 * n), dtype="<i8")
+    if n and (int(rows.min()) < 0 or int(rows.max()) >= len(source)):
+        raise ValueError("row outside the part")
+    return source[rows]
 
 
 def _geometries(wkb: pa.Array) -> np.ndarray[Any, Any]:

@@ -74,3 +74,33 @@ def whoami(data: bytes, workdir: Path, args: list[str]) -> bytes:
             "home": os.environ.get("HOME"),
         }
     ).encode()
+
+
+def parts(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Send each comma-separated piece of the input as an early part; answer with their numbers."""
+    from spatial._sandbox import send_part
+
+    numbers = [send_part([piece]) for piece in data.split(b",")] if data else []
+    return json.dumps(numbers).encode()
+
+
+def part_then_crash(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Send a part, then fail: the part must be worthless to the caller."""
+    from spatial._sandbox import send_part
+
+    send_part([b"early"])
+    raise RuntimeError("late failure")
+
+
+def announce(data: bytes, workdir: Path, args: list[str]) -> bytes:
+    """Announce ``args[0]`` parts on the parts pipe, writing a file for each only if ``args[1]``.
+
+    What a subverted child could do: claim parts it never wrote, or more than the limit.
+    """
+    from spatial._sandbox import _OUT
+
+    for k in range(int(args[0])):
+        if args[1] == "write":
+            (workdir / f"part-{k}.bin").write_bytes(b"x")
+        os.write(_OUT.fd, b"p")
+    return b"done"
