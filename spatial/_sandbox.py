@@ -623,15 +623,25 @@ def _run(
             raise SandboxError("crashed", f"exit {code}; {detail}")
     finally:
         worker.log.close()
-    result = workdir / _RESULT_NAME
-    try:
-        size = result.stat().st_size
-    except FileNotFoundError:
-        raise SandboxError("crashed", "no result file") from None
     # The cap holds for the whole answer: the parts the app has read already count.
-    if received.size + size > lim.file_bytes:
-        raise SandboxError("output_too_large", f"{received.size} + {size} bytes")
-    return result.read_bytes()
+    return _read_within(workdir / _RESULT_NAME, received.size, lim.file_bytes, "no result file")
+
+
+def _read_within(path: Path, used: int, cap: int, missing: str) -> bytes:
+    """Read a file the child wrote, if ``used`` bytes plus its size stay within ``cap``.
+
+    Never more than the cap allows: a part is read while the child still runs, and a
+    file that grows after a size check would otherwise be read whole.
+    """
+    room = max(cap - used, 0)
+    try:
+        with path.open("rb") as f:
+            data = f.read(room + 1)
+    except FileNotFoundError:
+        raise SandboxError("crashed", missing) from None
+    if len(data) > room:
+        raise SandboxError("output_too_large", f"{used} + more than {room} bytes")
+    return data
 
 
 class _Received:
@@ -650,16 +660,10 @@ class _Received:
             if self.on_part is None or self.count >= MAX_PARTS:
                 raise SandboxError("crashed", "parts that were not asked for")
             path = self.workdir / f"part-{self.count}.bin"
-            try:
-                size = path.stat().st_size
-            except FileNotFoundError:
-                raise SandboxError("crashed", "announced part missing") from None
-            if self.size + size > self.cap:
-                raise SandboxError("output_too_large", f"{self.size} + {size} bytes in parts")
-            data = path.read_bytes()
+            data = _read_within(path, self.size, self.cap, "announced part missing")
             path.unlink()  # read once; the directory goes at the end of the run anyway
             self.count += 1
-            self.size += size
+            self.size += len(data)
             self.on_part(data)
 
 
