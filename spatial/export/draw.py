@@ -86,8 +86,10 @@ def _draw_features(
     elif geometry == "LineString":
         coll = LineCollection(
             _line_parts(geoms), colors=[edge], linewidths=lw,
-            linestyles=[_dashes(style.dash, k)], zorder=zorder, capstyle="round",
-            joinstyle="round",
+            linestyles=[_dashes(style.dash, k)], zorder=zorder,
+            # As on screen (layers.schema.Style.leaflet): square dash ends, round solid lines.
+            capstyle="butt" if style.dash else "round",
+            joinstyle="miter" if style.dash else "round",
         )
         ax.add_collection(coll, autolim=False)
     else:
