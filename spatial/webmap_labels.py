@@ -5,7 +5,9 @@ rule (size, colour, halo, bold, priority, minimum zoom) and per named feature
 its text and a compact anchor — the longest run of a line (segments of one
 road share one label), a point, or a polygon's pole of inaccessibility with
 its extent. Placement runs in the browser alone (:data:`LABELS_JS`), on every
-``zoomend``/``moveend``, without a round trip to the server:
+``zoomend``/``moveend``, without a round trip to the server (each label's
+candidate places are worked out once per zoom level, in world pixels, and a
+label placed where it stood keeps its element across a pan):
 
 * labels of every layer on the map are taken in a greedy pass, highest
   priority first (then the longer line, the larger area), each trying a few
