@@ -137,6 +137,16 @@ window.hebiArea = function (r) {
   }
   return a;
 };
+// The pixel box [x0, y0, x1, y1] of a ring of layer points.
+window.hebiRingBox = function (ring) {
+  var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (var i = 0; i < ring.length; i++) {
+    var p = ring[i];
+    if (p.x < x0) x0 = p.x; if (p.x > x1) x1 = p.x;
+    if (p.y < y0) y0 = p.y; if (p.y > y1) y1 = p.y;
+  }
+  return [x0, y0, x1, y1];
+};
 // Leaflet clips every ring of a path to the drawn area on each redraw (Sutherland-Hodgman,
 // four passes and a new point per vertex), even a ring wholly inside it. A merged path holds
 // hundreds of rings, nearly all inside at a city-wide view: those are kept as they are, those
@@ -156,12 +166,8 @@ window.hebiClip = function () {
     return;
   }
   for (var i = 0; i < rings.length; i++) {
-    var ring = rings[i], a = Infinity, c = Infinity, d = -Infinity, e = -Infinity;
-    for (var k = 0; k < ring.length; k++) {
-      var p = ring[k];
-      if (p.x < a) a = p.x; if (p.x > d) d = p.x;
-      if (p.y < c) c = p.y; if (p.y > e) e = p.y;
-    }
+    var ring = rings[i], box = window.hebiRingBox(ring);
+    var a = box[0], c = box[1], d = box[2], e = box[3];
     if (a >= x0 && d <= x1 && c >= y0 && e <= y1) {
       this._parts.push(ring);
     } else if (!(d < x0 || a > x1 || e < y0 || c > y1)) {
@@ -378,13 +384,9 @@ window.hebiShapes = function (layer, b, tip) {
   function index(rings) {
     var cells = new Map(), big = [];
     for (var r = 0; r < rings.length; r++) {
-      var ring = rings[r], x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (var i = 0; i < ring.length; i++) {
-        var q = ring[i];
-        if (q.x < x0) x0 = q.x; if (q.x > x1) x1 = q.x;
-        if (q.y < y0) y0 = q.y; if (q.y > y1) y1 = q.y;
-      }
+      var ring = rings[r], box = window.hebiRingBox(ring);
       if (!ring.length) continue;
+      var x0 = box[0], y0 = box[1], x1 = box[2], y1 = box[3];
       var cx0 = Math.floor((x0 - PAD) / CELL), cx1 = Math.floor((x1 + PAD) / CELL);
       var cy0 = Math.floor((y0 - PAD) / CELL), cy1 = Math.floor((y1 + PAD) / CELL);
       if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 256) { big.push(r); continue; }

@@ -35,19 +35,15 @@ DASH_JS = r"""
     var o = layer.options, period = 0;
     String(o.dashArray).split(/[ ,]+/).forEach(function (v) { period += Math.abs(+v) || 0; });
     if (!(period > 0)) return;
-    var own = Object.getPrototypeOf(layer)._updatePath;
+    var own = Object.getPrototypeOf(layer)._updatePath, stroke = L.extend({}, o, {fill: false});
     layer._hebiPieces = pieces;  // tests read them
     function emit(d, off) {
       var el = pieces[used];
       if (!el) {
         el = L.SVG.create("path");
-        el.setAttribute("stroke", o.color);
-        el.setAttribute("stroke-opacity", o.opacity);
-        el.setAttribute("stroke-width", o.weight);
-        el.setAttribute("stroke-dasharray", o.dashArray);
-        el.setAttribute("stroke-linecap", o.lineCap || "round");
-        el.setAttribute("stroke-linejoin", o.lineJoin || "round");
-        el.setAttribute("fill", "none");
+        // The layer's stroke (colour, width, opacity, dash, ends), set by Leaflet's own
+        // renderer as for the layer's path; no fill.
+        layer._renderer._updateStyle({_path: el, options: stroke});
         el.setAttribute("data-hebi-n", "0");
         if (o.interactive) {
           L.DomUtil.addClass(el, "leaflet-interactive");
@@ -109,14 +105,13 @@ DASH_JS = r"""
           var b = ring[i % n], bx = b.x, by = b.y;
           var seg = Math.sqrt((bx - ax) * (bx - ax) + (by - ay) * (by - ay));
           // Steps of at most half a piece, so a long straight edge is cut where it must be.
-          var steps = Math.ceil(seg / (C / 2)) || 1;
+          var steps = Math.ceil(seg / (C / 2)) || 1, px = ax, py = ay;
           for (var s = 1; s <= steps; s++) {
             var x = s === steps ? bx : Math.round((ax + (bx - ax) * s / steps) * 10) / 10;
             var y = s === steps ? by : Math.round((ay + (by - ay) * s / steps) * 10) / 10;
-            var px = s === 1 ? ax : Math.round((ax + (bx - ax) * (s - 1) / steps) * 10) / 10;
-            var py = s === 1 ? ay : Math.round((ay + (by - ay) * (s - 1) / steps) * 10) / 10;
-            if (!fits(x, y)) begin(px, py, at + seg * (s - 1) / steps);
+            if (!fits(x, y)) begin(px, py, at + seg * (s - 1) / steps);  // cut at the last point
             d += "L" + x + " " + y; grow(x, y);
+            px = x; py = y;
           }
           at += seg; ax = bx; ay = by;
         }

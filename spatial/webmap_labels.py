@@ -578,22 +578,25 @@ LABELS_JS = r"""
     }
     best = settle(best);
     this.last = best;  // what the pass chose and missed (tests and debugging read it)
-    // A label placed where it already stands (a pan: same zoom, same place) keeps its element:
-    // only the labels that come, go or move touch the page.
-    var frag = document.createDocumentFragment(), was = this.shown || new Map(), now = new Map();
+    // A label placed where it already stands (a pan: same zoom, same pixel origin, same place)
+    // keeps its element: only the labels that come, go or move touch the page.
+    var same = this.shownAt && this.shownAt.equals(origin);
+    var frag = document.createDocumentFragment(), was = same ? this.shown : new Map();
+    var now = new Map();
+    if (!same) this.pane.textContent = "";
     best.chosen.forEach(function (cs) {
-      var old = was.get(cs[1]), el;
-      if (old && old.x === origin.x && old.y === origin.y) {
-        el = old.el;
+      var el = was.get(cs[1]);
+      if (el) {
         was.delete(cs[1]);
       } else {
         el = self.element(cs[0], cs[1], origin);
         frag.appendChild(el);
       }
-      now.set(cs[1], {el: el, x: origin.x, y: origin.y});
+      now.set(cs[1], el);
     });
-    was.forEach(function (old) { if (old.el.parentNode) old.el.parentNode.removeChild(old.el); });
+    was.forEach(function (el) { el.remove(); });
     this.shown = now;
+    this.shownAt = origin;
     this.pane.appendChild(frag);
     this.pane.style.display = "";
   };
