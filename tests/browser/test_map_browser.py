@@ -720,3 +720,35 @@ _ON_A_DASH = """() => {
   const cx = size.x / 2, cy = size.y / 2;
   return out.sort((a, b) => Math.hypot(a[0] - cx, a[1] - cy) - Math.hypot(b[0] - cx, b[1] - cy));
 }"""
+
+
+def test_labels_stay_put_across_a_pan_and_are_rebuilt_on_a_zoom(
+    page: Page, app_server: str
+) -> None:
+    # After a pan a label placed where it stood keeps its element (it moves with the map); a
+    # zoom places every label again. Either way no two labels overlap.
+    open_page(page, app_server, OFFLINE)
+    before = {(lab["layer"], lab["text"]): lab["boxes"][0] for lab in _wait_labels(page)}
+    mark = "() => document.querySelectorAll('.hebi-label').forEach(e => { e.__hebiKept = 1; })"
+    kept = ("() => Array.from(document.querySelectorAll('.hebi-label'))"
+            ".filter(e => e.__hebiKept)"
+            ".map(e => [e.getAttribute('data-hebi-layer'), e.textContent])")
+    _iframe_eval(page, mark)
+    after = _relaid(page, "() => { window.map.panBy([60, 40], {animate: false}); }")
+    same = {tuple(k) for k in _iframe_eval(page, kept)}
+    assert len(same) >= len(before) // 2, (len(same), len(before))
+    for lab in after:
+        if (lab["layer"], lab["text"]) in same:  # moved with the map, by the pan
+            x0, y0, _, _ = before[lab["layer"], lab["text"]]
+            assert lab["boxes"][0][0] == pytest.approx(x0 - 60, abs=1)
+            assert lab["boxes"][0][1] == pytest.approx(y0 - 40, abs=1)
+    for i, a in enumerate(after):  # inside the map, and no two labels overlap
+        assert all(x[0] >= 0 and x[1] >= 0 and x[2] <= a["size"][0] + 0.5
+                   and x[3] <= a["size"][1] + 0.5 for x in a["boxes"]), a["text"]
+        for b in after[i + 1:]:
+            assert not any(_overlaps(x, y) for x in a["boxes"] for y in b["boxes"]), \
+                (a["text"], b["text"])
+    _iframe_eval(page, mark)
+    zoomed = _relaid(page, "() => { window.map.setZoom(window.map.getZoom() + 1, "
+                           "{animate: false}); }")
+    assert zoomed and _iframe_eval(page, kept) == []
