@@ -6,7 +6,6 @@ lives in ``ui/pages`` and every figure it shows is computed in ``spatial``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 import streamlit as st
@@ -14,6 +13,16 @@ import streamlit as st
 from spatial.db import office_mode
 from ui.chrome import localise_chrome
 from ui.i18n import LANGS, current_lang, set_lang, t
+from ui.pages import (
+    admin_page,
+    coverage_page,
+    export_page,
+    import_page,
+    indicators_page,
+    map_page,
+    markup_page,
+    monitoring_page,
+)
 from ui.session import desk_address_allowed, office_gate
 
 st.set_page_config(
@@ -22,30 +31,18 @@ st.set_page_config(
     layout="wide",
 )
 
-# (module, url path, Chinese title, English title, icon)
-_PAGES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("map_page", "map", "规划图", "Plan map", ":material/map:"),
-    ("coverage_page", "coverage", "生活圈覆盖", "Living-circle coverage", ":material/radar:"),
-    ("indicators_page", "indicators", "指标", "Indicators", ":material/bar_chart:"),
-    ("import_page", "import", "我的图层", "My layers", ":material/upload_file:"),
-    ("export_page", "export", "出图", "Export", ":material/print:"),
-    ("monitoring_page", "monitoring", "规划实施监测", "Plan monitoring", ":material/monitoring:"),
-    ("markup_page", "markups", "批注", "Markups", ":material/rate_review:"),
-    ("admin_page", "admin", "留痕与管理", "Audit & admin", ":material/history:"),
+# (render, url path, Chinese title, English title, icon)
+_PAGES: tuple[tuple[Callable[[], None], str, str, str, str], ...] = (
+    (map_page.render, "map", "规划图", "Plan map", ":material/map:"),
+    (coverage_page.render, "coverage", "生活圈覆盖", "Living-circle coverage", ":material/radar:"),
+    (indicators_page.render, "indicators", "指标", "Indicators", ":material/bar_chart:"),
+    (import_page.render, "import", "我的图层", "My layers", ":material/upload_file:"),
+    (export_page.render, "export", "出图", "Export", ":material/print:"),
+    (monitoring_page.render, "monitoring", "规划实施监测", "Plan monitoring",
+     ":material/monitoring:"),
+    (markup_page.render, "markups", "批注", "Markups", ":material/rate_review:"),
+    (admin_page.render, "admin", "留痕与管理", "Audit & admin", ":material/history:"),
 )
-
-
-def _render_fn(module: str) -> Callable[[], None] | None:
-    """Return a page's ``render`` function, or None while that page is not built yet."""
-    name = f"ui.pages.{module}"
-    try:
-        mod = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:  # the page itself is absent; any other import error is a bug
-            return None
-        raise
-    fn: Callable[[], None] = mod.render
-    return fn
 
 
 lang = current_lang()
@@ -79,11 +76,8 @@ user = office_gate()  # office mode: stops the run until signed in
 show_admin = user is None or user.is_admin
 
 pages: list[st.Page] = []
-for module, path, zh, en, icon in _PAGES:
-    if module == "admin_page" and not show_admin:
-        continue
-    fn = _render_fn(module)
-    if fn is None:
+for fn, path, zh, en, icon in _PAGES:
+    if fn is admin_page.render and not show_admin:
         continue
     if not pages:
         # Streamlit serves its default page at "/" only: /map?… (README, export CLI) would say
@@ -92,8 +86,4 @@ for module, path, zh, en, icon in _PAGES:
         pages.append(st.Page(fn, title=t(zh, en), url_path=f"{path}-home", icon=icon,
                              default=True, visibility="hidden"))
     pages.append(st.Page(fn, title=t(zh, en), url_path=path, icon=icon))
-
-if pages:
-    st.navigation(pages).run()
-else:
-    st.error(t("没有可用的页面。", "No page is available."))
+st.navigation(pages).run()
