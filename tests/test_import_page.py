@@ -199,3 +199,18 @@ def test_multi_layer_geopackage_imports_the_chosen_layers(
     at.button(key="import_save_all_0").click().run()
     assert not at.exception
     assert sorted(i.title for i in workspace.layer_infos()) == ["facilities", "roads"]
+
+
+def test_the_page_starts_a_parser_ahead_for_the_upload() -> None:
+    # README: each server process keeps one parser warm, so a planner's upload does not wait
+    # for Python, numpy and GDAL to start. Opening the page is enough to have one started.
+    from spatial._sandbox import _POOL, _pool_key, _retire
+    from spatial.importer import _ENTRY, _gdal_child_env
+
+    key = _pool_key(_ENTRY, _gdal_child_env())
+    with _POOL._lock:
+        old = _POOL._parked.pop(key, None)
+    if old is not None:
+        _retire(old)
+    _app()
+    assert _POOL.wait_ready(key, timeout=60)
