@@ -40,8 +40,11 @@ def test_warm_runs_use_the_child_started_ahead_once_each() -> None:
     # The parked child has no private directory yet (so it holds no upload).
     assert _workdirs() == before
     first = json.loads(run_sandboxed(entry, b"upload one", warm=True))
+    # The next child is started after the run, ahead of the next upload.
+    assert _POOL.wait_ready(_pool_key(entry, None), timeout=60)
+    next_ahead = _POOL._parked[_pool_key(entry, None)].proc.pid
     second = json.loads(run_sandboxed(entry, b"upload two", warm=True))
-    assert first["pid"] == ahead
+    assert first["pid"] == ahead and second["pid"] == next_ahead
     # A new process for the next upload: nothing of the first run is there.
     assert second["pid"] != first["pid"]
     assert first["calls"] == 1 and second["calls"] == 1
