@@ -108,7 +108,11 @@ def test_plan_linked_green_share_checks_the_37_percent_target(at, parks_table):
     html = legend_html(at)
     statuses = target_status(parks_table["green_share_pct"], Target(37.0, ">="))
     met, below = int((statuses == "pass").sum()), int((statuses == "fail").sum())
-    assert f"目标 ≥ 37.0（规划 2025 年目标：城市绿地率）：达标 {met} · 未达标 {below}" in html
+    # The drawn green share only stands in for 城市绿地率, counted otherwise: the page says so.
+    assert (f"目标 ≥ 37.0（规划 2025 年目标：城市绿地率，口径不同，仅供参考）：达标 {met} · "
+            f"未达标 {below}") in html
+    caveat = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "口径提示" in caveat and "下限" in caveat and "29.6%" in caveat
     table = at.dataframe[0].value
     assert list(table["目标"]) == [{"pass": "达标", "fail": "未达标"}[s] for s in statuses]
     assert at.session_state["indicator_selection"].target == 37.0
@@ -277,6 +281,7 @@ def test_english_ui(at, parks_table):
     expected = classify(parks_table["green_share_pct"].to_numpy(), min_decimals=1)
     assert "Green share (%)" in html and f"Method: {expected.describe('en')}" in html
     assert legend_rows(html) == list(zip(expected.labels, expected.counts, strict=True))
-    assert "Target ≥ 37.0 (plan 2025 target: Urban green-space rate): met 0 · below 3" in html
+    assert ("Target ≥ 37.0 (plan 2025 target: Urban green-space rate, counted differently, "
+            "indicative only): met 0 · below 3") in html
     assert list(at.dataframe[0].value.columns) == ["Name", "Green share (%)", "Class",
                                                    "Target"]
