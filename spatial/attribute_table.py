@@ -1,8 +1,9 @@
 """The attribute table (属性表) of one layer: readable headers and values, filter, sort.
 
 A row per feature, indexed by the feature's row position in its layer (what
-:func:`spatial.webmap.feature_ref` and the highlight use). Headers come from
-:func:`layers.field_labels.field_label`; values are shown as the planner reads
+:func:`spatial.webmap.feature_ref` and the highlight use). Headers are the
+catalogue's field aliases (:meth:`layers.schema.PropertySpec.label`, else
+:data:`layers.fields.FIELD_LABELS`); values are shown as the planner reads
 them: 是/否 for booleans, the legend's wording for styled values, names for
 references to other features. In Chinese mode a column whose values would be
 English codes or text (``kind`` slugs, methods, file sources) is left out, and
@@ -21,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.field_labels import field_label
+from layers.fields import FIELD_LABELS
 from layers.schema import LayerSpec
 from spatial.crs import area_m2, length_m
 from spatial.feature_search import normalise
@@ -32,6 +33,15 @@ __all__ = ["AttributeTable", "attribute_table"]
 
 # Shown nowhere in the table: ids, and sources that quote files (the details panel cites them).
 _NEVER = {"id", "source", "facility_type"}
+# A stored area is the drawn shape's (or repeats it): the table measures every area itself
+# (面积（公顷）), so a second, unit-less "面积" column would only confuse. The plan's own
+# figure (area_km2_plan, 规划面积) stays.
+_MEASURED = {"Polygon": {"area_km2", "area_ha"}}
+# Units in the header of a numeric column (its cells are bare numbers).
+_HEADER_UNITS = {
+    "area_km2_plan": ("平方公里", "km²"), "width_m": ("米", "m"), "radius_m": ("米", "m"),
+    "minutes": ("分钟", "min"), "level_min": ("分钟", "min"),
+}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # An English word in a Chinese text (codes such as "GB 50180" or "km²" are fine).
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
@@ -137,6 +147,16 @@ def _value(spec: LayerSpec, field: str, value: Any, lang: str,
 _NO = object()  # a value that has no reading in the table's language
 
 
+def _header(spec: LayerSpec, field: str, lang: str) -> str | None:
+    """The column header of a field, or None: a raw field name never reaches the planner."""
+    prop = next((p for p in spec.all_properties() if p.name == field), None)
+    if prop is not None:  # the catalogue's alias (its own, else the catalogue-wide one)
+        text = prop.label(lang)
+        return None if text == field else text
+    pair = FIELD_LABELS.get(field)
+    return None if pair is None else pair[1] if lang == "en" else pair[0]
+
+
 def _names_by_id(frames: Mapping[str, gpd.GeoDataFrame], lang: str) -> dict[str, str]:
     col_pref = ("name_en", "name") if lang == "en" else ("name", "name_en")
     out: dict[str, str] = {}
@@ -196,15 +216,20 @@ def attribute_table(
     for field in fields:
         if field in _NEVER or field not in gdf.columns:
             continue
+        if field in _MEASURED.get(spec.geometry, set()):
+            continue
         if lang == "zh" and field in {"name_en", "facility_type"}:
             continue
         if lang == "en" and field == "facility_type_zh":
             continue
         # In English the English name is *the* name; the Chinese one is the extra column.
-        header = (_ENGLISH_NAME_HEADERS.get(field) if lang == "en" else None) or field_label(
+        header = (_ENGLISH_NAME_HEADERS.get(field) if lang == "en" else None) or _header(
             spec, field, lang)
         if header is None or header in columns:
             continue
+        if field in _HEADER_UNITS:
+            zh_unit, en_unit = _HEADER_UNITS[field]
+            header = f"{header} ({en_unit})" if lang == "en" else f"{header}（{zh_unit}）"
         cells = [_value(spec, field, v, lang, names) for v in gdf[field].tolist()]
         if any(c is _NO for c in cells):
             continue  # one value cannot be read in this language: the column is left out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 
@@ -132,3 +133,21 @@ def test_user_layer_without_declared_fields_still_lists_its_names() -> None:
     table = attribute_table(spec, gdf, lang="zh")
     assert list(table.frame.columns) == ["名称"]
     assert list(table.display()["名称"]) == ["甲", ""]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_attribute_table_numbers_carry_their_units_and_area_is_measured_once(lang: str) -> None:
+    # A number without its unit cannot be read; a stored "面积" beside the measured one (of the
+    # same drawn shape, in another unit) only confuses: each polygon table has one area column.
+    area = "Area (ha)" if lang == "en" else "面积（公顷）"
+    for spec in layers.all_specs():
+        table = attribute_table(spec, layers.load_layer(spec.id), lang=lang).frame
+        headers = list(table.columns)
+        assert len(headers) == len(set(headers)), (spec.id, headers)
+        if spec.geometry == "Polygon":
+            assert [h for h in headers if h.startswith("面积") or h.startswith("Area")] == [area]
+        for header in headers:
+            numbers = pd.to_numeric(table[header], errors="coerce")
+            codes = {"名称", "Name", "Chinese name", "行政区划代码", "Division code"}
+            if numbers.notna().any() and header not in codes:
+                assert re.search(r"[（(].+[）)]", header), (spec.id, header)
