@@ -59,8 +59,9 @@ FIELD_LABELS: dict[str, ZhEn] = {
     "role": ("角色", "Role"),
     "parent": ("所属", "Part of"),
     "area_km2_plan": ("规划面积", "Planned area"),
-    "area_km2": ("面积", "Area"),
-    "area_ha": ("面积", "Area"),
+    # Stored areas are those of the drawn shapes (the plan's own figure is area_km2_plan).
+    "area_km2": ("图上面积", "Area as drawn"),
+    "area_ha": ("图上面积", "Area as drawn"),
     "first_roads": ("首批道路", "First roads"),
     "location_known": ("位置是否已知", "Location known"),
     "width_m": ("宽度", "Width"),

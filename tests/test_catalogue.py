@@ -8,6 +8,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
+import layers
+import layers.fields
 from layers.catalogue import validate_layer
 from layers.schema import LayerSpec, PropertySpec, Style
 from spatial import LayerValidationError
@@ -125,3 +127,19 @@ def test_point_layer_accepts_multipoint_family() -> None:
     spec = LayerSpec(id="pts", title_zh="点", title_en="Points", group="facilities",
                      geometry="Point", style=Style("#000000"))
     validate_layer(spec, _gdf(_feature(geometry=Point(114.3, 35.76))))
+
+
+def test_stored_areas_are_those_of_the_drawn_shapes() -> None:
+    # They are shown as 图上面积 ("area as drawn"); the plan's own figure is area_km2_plan.
+    from spatial.crs import area_m2
+
+    for spec in layers.all_specs():
+        gdf = layers.load_layer(spec.id)
+        for field, unit in (("area_km2", 1e6), ("area_ha", 1e4)):
+            if field not in gdf.columns:
+                continue
+            stored = gdf[field].astype(float)
+            known = stored.notna().to_numpy()
+            drawn = area_m2(gdf[known]) / unit
+            assert drawn == pytest.approx(stored[known].to_numpy(), rel=0.01), (spec.id, field)
+    assert layers.fields.field_label("area_km2") == "图上面积"
