@@ -181,6 +181,24 @@ def test_lake_areas_lie_on_the_sides_the_plan_names() -> None:
     assert talent.distance(gk_geom("parks", "eco-farmland")) < 50.0
 
 
+def test_the_landscape_lake_is_in_the_middle_of_longgang() -> None:
+    # 第十六章: “以中部景观湖为核心,打造生态+创新服务核心区”: the lake is in the middle of 龙岗
+    # (its middle third north–south and west–east, near its centroid), and it is water: no road
+    # crosses it.
+    park = gk_geom("parks", "longgang-park")
+    lake = gk_geom("parks", "longgang-lake")
+    minx, miny, maxx, maxy = park.bounds
+    c = lake.centroid
+    assert miny + (maxy - miny) / 3 < c.y < maxy - (maxy - miny) / 3, (c.y - miny, maxy - miny)
+    assert minx + (maxx - minx) / 3 < c.x < maxx - (maxx - minx) / 3, (c.x - minx, maxx - minx)
+    assert c.distance(park.centroid) < 1_000.0
+    roads = project_to_gk(load_layer("roads"), epsg=GK_EPSG_HEBI)
+    assert not roads.intersects(lake).any()
+    # The whole core (lake and the three areas around it) lies in 龙岗.
+    for fid in ("longgang-lake", "chuangzhi-area", "keji-area", "rencai-area"):
+        assert gk_geom("parks", fid).within(park.buffer(0.5)), fid
+
+
 def test_longgang_housing_and_its_life_circle_are_in_the_talent_community() -> None:
     # 第十六章: “景观湖以南布局人才公园、人才健康中心、康体建设设施等服务功能,形成人才高地”
     # (services), “核心区外围布局智能制造、创新创业产业园区” (industry), “核心区东侧,依托生态
