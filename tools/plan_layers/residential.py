@@ -61,8 +61,8 @@ LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str | N
     ("lc5-rencai", "示意五分钟生活圈（人才社区，规划未具名）",
      "Illustrative 5-min circle (talent community; not named in the plan)", 5, False,
      (114.3674, 35.7900), None,
-     "the 人才社区 housing east of the core (第十六章 “核心区东侧,依托生态田园资源,打造高品质"
-     "人才社区,提供人才公园、职工社区、现代住区等多样化居住产品,形成安居乐业的生活圈”)"),
+     # No quotation here: the source quotes the circle sentence; S104 quotes this one.
+     "the 人才社区 homes east of the core, where 第十六章 says a 生活圈 forms (statement S104)"),
 )
 
 
