@@ -112,7 +112,7 @@ _KINDS: dict[str, ZhEn] = {
     "innovation_park": ("创新创业园", "Innovation park"), "lake": ("景观湖", "Landscape lake"),
     "service_area": ("创智服务区", "Service area"),
     "innovation_area": ("科技创新区", "Innovation area"),
-    "talent_housing": ("人才高地", "Talent housing"), "district": ("城区", "District"),
+    "talent_housing": ("人才社区", "Talent housing"), "district": ("城区", "District"),
     "etdz_extent": ("开发区范围（示意）", "ETDZ extent (schematic)"),
     "bonded_zone": ("综合保税区", "Bonded zone"), "bonded_subzone": ("保税区功能分区",
                                                                       "Bonded-zone area"),

@@ -620,11 +620,13 @@ def test_without_the_supplements_no_resident_has_all_nine_categories() -> None:
 def test_shipped_layers_give_a_spread_of_complete_and_incomplete_circles() -> None:
     table, per_circle = _nine_in_reach(drop_supplements=False)
     total = table.loc["any", [f"pop_{k}" for k in range(10)]].sum()
-    # 197,080 (was 196,800 before 中鹤社区 moved from a 金山 block to 城北, 专栏12 海河路街道:
-    # the 金山 block it left now counts at the new-town density).
-    assert total == pytest.approx(197_080.0)
+    # 156,590 since 龙岗's homes moved from 人才高地 and the 西南部 board into the 人才社区
+    # (第十六章 “核心区东侧…打造高品质人才社区”: 46,650 → 8,390, with the lake in 龙岗's middle)
+    # and 城东 stopped at 龙岗's edge; 197,080 before that, 196,800 before 中鹤社区 moved from a
+    # 金山 block to 城北 (专栏12).
+    assert total == pytest.approx(156_590.0)
     assert table.loc["any", "pop_9"] == pytest.approx(5010.0)
-    assert table.loc["any", "share_all_nine"] == pytest.approx(5010.0 / 197_080.0)
+    assert table.loc["any", "share_all_nine"] == pytest.approx(5010.0 / 156_590.0)
     # No single tier provides all nine (GB 50180 has no 10/15-minute item in some categories).
     for level in ("5", "10", "15"):
         assert table.loc[level, "share_all_nine"] == 0.0

@@ -181,6 +181,57 @@ def test_lake_areas_lie_on_the_sides_the_plan_names() -> None:
     assert talent.distance(gk_geom("parks", "eco-farmland")) < 50.0
 
 
+def test_the_landscape_lake_is_in_the_middle_of_longgang() -> None:
+    # 第十六章: “以中部景观湖为核心,打造生态+创新服务核心区”: the lake is in the middle of 龙岗
+    # (its middle third north–south and west–east, near its centroid), and it is water: no road
+    # crosses it.
+    park = gk_geom("parks", "longgang-park")
+    lake = gk_geom("parks", "longgang-lake")
+    minx, miny, maxx, maxy = park.bounds
+    c = lake.centroid
+    assert miny + (maxy - miny) / 3 < c.y < maxy - (maxy - miny) / 3, (c.y - miny, maxy - miny)
+    assert minx + (maxx - minx) / 3 < c.x < maxx - (maxx - minx) / 3, (c.x - minx, maxx - minx)
+    assert c.distance(park.centroid) < 1_000.0
+    roads = project_to_gk(load_layer("roads"), epsg=GK_EPSG_HEBI)
+    assert not roads.intersects(lake).any()
+    # The whole core (lake and the three areas around it) lies in 龙岗.
+    for fid in ("longgang-lake", "chuangzhi-area", "keji-area", "rencai-area"):
+        assert gk_geom("parks", fid).within(park.buffer(0.5)), fid
+
+
+def test_longgang_housing_and_its_life_circle_are_in_the_talent_community() -> None:
+    # 第十六章: “景观湖以南布局人才公园、人才健康中心、康体建设设施等服务功能,形成人才高地”
+    # (services), “核心区外围布局智能制造、创新创业产业园区” (industry), “核心区东侧,依托生态
+    # 田园资源,打造高品质人才社区,提供人才公园、职工社区、现代住区等多样化居住产品,形成安居
+    # 乐业的生活圈”: in 龙岗 the homes, and the living circle they form, are in the 人才社区.
+    blocks = project_to_gk(load_layer("communities"), epsg=GK_EPSG_HEBI)
+    housing = shapely.union_all(list(blocks.geometry))
+    park = gk_geom("parks", "longgang-park")
+    talent = gk_geom("parks", "rencai-community")
+    in_longgang = housing.intersection(park)
+    in_talent = housing.intersection(talent)
+    assert in_talent.area > 20e4  # a residential quarter, not a stray block (m²)
+    assert in_talent.area >= 0.9 * in_longgang.area, (in_talent.area, in_longgang.area)
+    core = shapely.union_all([gk_geom("parks", f) for f in
+                              ("longgang-lake", "chuangzhi-area", "keji-area", "rencai-area")])
+    assert housing.intersection(core).area < 1e3  # 0.1 ha: the core holds no homes
+    for fid in ("longgang-nw-auto-board", "longgang-sw-urban-board",
+                "longgang-ne-magnesium-board"):
+        assert housing.intersection(gk_geom("industry", fid)).area < 1e4, fid  # < 1 ha
+    # The five-minute circle drawn for these homes lies on them, not on the core.
+    circles = load_layer("life_circles").set_index("id")
+    rencai = circles.loc["lc5-rencai"]
+    assert rencai["minutes"] == 5
+    disc = gk_geom("life_circles", "lc5-rencai")
+    assert disc.intersection(in_talent).area >= 0.5 * disc.intersection(housing).area
+    assert disc.intersection(in_talent).area > 0.25 * disc.area
+    assert disc.intersection(core).area < 0.05 * disc.area
+    # The plan gives the 生活圈 but not its name or tier: marked as schematic, not named.
+    assert not rencai["named_in_plan"] and rencai["confidence"] == "schematic"
+    assert rencai["name"].startswith("示意") and rencai["name"].endswith("规划未具名）")
+    assert "人才社区" in rencai["name"]
+
+
 def test_longgang_boards_lie_where_box_11_puts_them() -> None:
     # 专栏11: “西北对接城北汽车电子产业板块”, “西南部…打造形成光电子和都市产业板块”,
     # “预留龙岗东北片区作为镁基新材料产业发展用地”.

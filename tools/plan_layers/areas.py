@@ -48,7 +48,10 @@ def _sector(lon: float, lat: float, r_in: float, r_out: float, a0: float, a1: fl
     return out
 
 
-LAKE = (114.355, 35.7762)  # moved ~420 m south of the PLACES.md guess so 科学大道 clears it
+# 第十六章 “以中部景观湖为核心”: in the middle of 龙岗 (its centroid is ~35.791°N), between 科学大道
+# and 北环路 so no road crosses the core. PLACES.md's guess (114.355,35.780) was the middle of the
+# whole 城东 envelope; it (and later 420 m further south) put the lake in 龙岗's south-west.
+LAKE = (114.355, 35.7900)
 LAKE_R_M = 300.0
 # Outer radius of the 生态+创新服务核心区 (the lake and the three areas around it), assumed; it
 # leaves room east of the core, inside 淇滨区, for the 人才社区 and the 生态田园板块.
@@ -104,9 +107,11 @@ def park_features(frame: Frame, zone: BaseGeometry) -> list[Feature]:
     core = circle(*LAKE, LAKE_RING_R_M)
     c = gk(Point(*LAKE))
     assert isinstance(c, Point)
-    # 人才社区: east of the core (第十六章 核心区东侧), up to the 生态田园板块; N-S extent assumed.
+    # 人才社区: east of the core (第十六章 核心区东侧), up to the 生态田园板块's west edge (依托生态
+    # 田园资源); N-S extent assumed.
     talent = polygonal(
         wgs(box(c.x + LAKE_RING_R_M, c.y - 500.0, c.x + 3_000.0, c.y + 500.0))
+        .intersection(box(-180.0, -90.0, ECO_FARMLAND_WEST_LON, 90.0))
         .intersection(longgang).difference(core)
     )
     feats = [
@@ -141,11 +146,13 @@ def park_features(frame: Frame, zone: BaseGeometry) -> list[Feature]:
                 {"role": "sub-area", "parent": "chengdong-park"}),
         Feature("longgang-lake", "景观湖", "Landscape lake", "lake",
                 f"{PLAN} 第十六章 “以中部景观湖为核心,打造生态+创新服务核心区”; "
-                f"{PLACES} §3 guess (114.355,35.780) r≈300 m, moved 420 m south so 科学大道 "
-                "clears it", "low", lake, {"role": "sub-area", "parent": "longgang-park"}),
+                f"{PLACES} §3 guess (114.355,35.780) r≈300 m (the middle of the 城东 envelope), "
+                "moved 1.1 km north into the middle of 龙岗, between 科学大道 and 北环路", "low",
+                lake, {"role": "sub-area", "parent": "longgang-park"}),
         Feature("rencai-community", "人才社区", "Talent community", "talent_housing",
                 f"{PLAN} 第十六章 “核心区东侧,依托生态田园资源,打造高品质人才社区”: east of the "
-                f"{LAKE_RING_R_M:.0f} m core, up to the 生态田园板块 (extent assumed)", "low",
+                f"{LAKE_RING_R_M:.0f} m core, up to the 生态田园板块's west edge (extent assumed)",
+                "low",
                 talent, {"role": "sub-area", "parent": "longgang-park"}),
         Feature("eco-farmland", "生态田园板块", "Eco-farmland sector", "eco_farmland",
                 f"{PLAN} 第十五章 一廊 links “龙岗工业园和生态田园板块” (its east end); "

@@ -144,16 +144,16 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("js-fitness-site", "镁业小镇健身场地", "fitness_site", 114.2340, 35.7797, False),
     ("js-toilet", "镁业小镇公共厕所", "public_toilet", 114.2405, 35.7765, False),
     ("js-waste-collection", "镁业小镇垃圾收集站", "waste_collection", 114.2335, 35.7762, False),
-    # 人才高地
-    ("rc-kindergarten", "人才高地幼儿园", "kindergarten", 114.3545, 35.7683, False),
-    ("rc-health-station", "人才高地卫生服务站", "health_station", 114.3572, 35.7700, False),
-    ("rc-day-care", "人才高地日间照料中心", "elderly_day_care", 114.3592, 35.7706, False),
-    ("rc-service-station", "人才高地社区服务站", "community_service_station", 114.3515, 35.7700,
+    # 人才社区 (第十六章: 龙岗's homes are east of the core; they were south of the lake)
+    ("rc-kindergarten", "人才社区幼儿园", "kindergarten", 114.3660, 35.7909, False),
+    ("rc-health-station", "人才社区卫生服务站", "health_station", 114.3685, 35.7904, False),
+    ("rc-day-care", "人才社区日间照料中心", "elderly_day_care", 114.3688, 35.7889, False),
+    ("rc-service-station", "人才社区社区服务站", "community_service_station", 114.3662, 35.7894,
      False),
-    ("rc-culture-station", "人才高地文化活动站", "culture_station", 114.3520, 35.7683, False),
-    ("rc-convenience", "人才高地便利店", "convenience_store", 114.3585, 35.7686, False),
-    ("rc-fitness-site", "人才高地健身场地", "fitness_site", 114.3562, 35.7662, False),
-    ("rc-waste-collection", "人才高地垃圾收集站", "waste_collection", 114.3605, 35.7668, False),
+    ("rc-culture-station", "人才社区文化活动站", "culture_station", 114.3660, 35.7884, False),
+    ("rc-convenience", "人才社区便利店", "convenience_store", 114.3685, 35.7917, False),
+    ("rc-fitness-site", "人才社区健身场地", "fitness_site", 114.3690, 35.7879, False),
+    ("rc-waste-collection", "人才社区垃圾收集站", "waste_collection", 114.3692, 35.7929, False),
     # 绿色出行: the bus terminus by 鹤壁站 (east of the railway)
     ("bus-terminal-hebi-station", "鹤壁站公交首末站", "bus_terminal", 114.2712, 35.7571, False),
 )
@@ -216,10 +216,12 @@ PLAN_ADDED: tuple[tuple[str, str, str, float, float, str, str, str, str], ...] =
     ("sj-health-centre", "松江社区卫生服务中心", "health_centre", 114.3110, 35.7745, "专栏15",
      "重点推进松江社区、香江社区、兰庭社区卫生服务中心建设",
      "beside 松江铭苑 and the 松江 schools (by its name; assumed)", "low"),
-    ("lg-primary", "龙岗小学", "primary_school", 114.3530, 35.7680, "专栏15",
-     "龙岗小学初中高中", "inside 龙岗 (by its name); spot schematic", "schematic"),
-    ("lg-middle", "龙岗初中高中", "middle_school", 114.3580, 35.7680, "专栏15",
-     "龙岗小学初中高中", "inside 龙岗 (by its name); spot schematic", "schematic"),
+    ("lg-primary", "龙岗小学", "primary_school", 114.3706, 35.7907, "专栏15",
+     "龙岗小学初中高中", "inside 龙岗 (by its name), beside the 人才社区 homes; spot schematic",
+     "schematic"),
+    ("lg-middle", "龙岗初中高中", "middle_school", 114.3706, 35.7879, "专栏15",
+     "龙岗小学初中高中", "inside 龙岗 (by its name), beside the 人才社区 homes; spot schematic",
+     "schematic"),
 )
 
 

@@ -163,9 +163,9 @@ def green_belt_features(
         .intersection(gk(box(113.9, 35.0, 114.8, HUAXIA_SOUTH_END_LAT)))
     )
     centre = gk(Point(*LAKE))
-    lake_ring = centre.buffer(LAKE_R_M + LAKE_PARK_RING_M, quad_segs=16).difference(
-        centre.buffer(LAKE_R_M, quad_segs=16)
-    )
+    # The inner edge is the lake polygon itself (not a second circle of the same radius): both
+    # then round to the same vertices, and the ring and the lake share no sliver of land.
+    lake_ring = centre.buffer(LAKE_R_M + LAKE_PARK_RING_M, quad_segs=16).difference(gk(lake))
     east = gk(frame.east_of_g4)
     hsr_east_belt = (
         band.buffer(HSR_BELT_M).intersection(east).difference(band)

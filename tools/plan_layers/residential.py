@@ -56,8 +56,13 @@ LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str | N
      False, (114.3090, 35.7660), "lc10-taishan", "residential blocks east of 泰山路 (assumed)"),
     ("lc5-chengdong", "城东片区五分钟生活圈", "5-min circle: Chengdong", 5, False,
      (114.3455, 35.7570), "lc10-chengdong", "八角社区 (assumed)"),
-    ("lc5-rencai", "人才高地五分钟生活圈", "5-min circle: talent highland", 5, False,
-     (114.3555, 35.7690), None, "人才高地 south of the 景观湖 (assumed)"),
+    # 第十六章 gives the 人才社区 a 生活圈 (“形成安居乐业的生活圈”) but neither its tier nor a
+    # name (the plan names only 镁业小镇 among the seven): a schematic, unnamed five-minute circle.
+    ("lc5-rencai", "示意五分钟生活圈（人才社区，规划未具名）",
+     "Illustrative 5-min circle (talent community; not named in the plan)", 5, False,
+     (114.3674, 35.7900), None,
+     # No quotation here: the source quotes the circle sentence; S104 quotes this one.
+     "the 人才社区 homes east of the core, where 第十六章 says a 生活圈 forms (statement S104)"),
 )
 
 

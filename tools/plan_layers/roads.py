@@ -232,6 +232,15 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
             [(114.2330, 35.7745), (114.2330, 35.7805)], "schematic", _LOCAL, False, (True, True)),
     RoadDef("js-local-3", "示意支路23（规划未具名）", _LOCAL_EN, "local",
             [(114.2430, 35.7705), (114.2430, 35.7805)], "schematic", _LOCAL, False, (True, True)),
+    # The 人才社区 block: rc-local-1 closes it on the east (科学大道 to 北环路; the strip east of
+    # it, up to the 生态田园板块, is left for the community's schools and green), rc-local-2/3 at
+    # the community's south and north edges (it spans 500 m either side of the lake's latitude).
+    RoadDef("rc-local-1", "示意支路24（规划未具名）", _LOCAL_EN, "local",
+            [(114.3698, 35.7795), (114.3698, 35.8000)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("rc-local-2", "示意支路25（规划未具名）", _LOCAL_EN, "local",
+            [(114.3640, 35.7858), (114.3710, 35.7858)], "schematic", _LOCAL, False, (True, True)),
+    RoadDef("rc-local-3", "示意支路26（规划未具名）", _LOCAL_EN, "local",
+            [(114.3640, 35.7942), (114.3710, 35.7942)], "schematic", _LOCAL, False, (True, True)),
 )
 
 
@@ -345,8 +354,13 @@ RESIDENTIAL_AREAS: tuple[tuple[str, str, str, tuple[float, float, float, float]]
     ("cb", "城北片区", "Chengbei", (114.2875, 35.7808, 114.3023, 35.7940)),
     ("cz", "泰山路片区", "Taishan Road", (114.2965, 35.7552, 114.3145, 35.7695)),
     ("sj", "松江路片区", "Songjiang Road", (114.3078, 35.7728, 114.3150, 35.7767)),
-    ("cd", "城东片区", "Chengdong", (114.3420, 35.7470, 114.3560, 35.7627)),
-    ("rc", "人才高地", "Talent highland", (114.3420, 35.7627, 114.3650, 35.7721)),
+    # North edge at 龙岗's south edge (35.762°N): 龙岗 outside the 人才社区 is core and industry.
+    ("cd", "城东片区", "Chengdong", (114.3420, 35.7470, 114.3560, 35.7620)),
+    # 第十六章 puts 龙岗's homes in the 人才社区 east of the core (“核心区东侧…打造高品质人才社区,
+    # 提供人才公园、职工社区、现代住区等多样化居住产品”): the block of it between
+    # the street at 114.365°E and rc-local-1/2/3 (it was south of the lake, in 人才高地 and the
+    # 西南部 board, which the plan gives to services and industry).
+    ("rc", "人才社区", "Talent community", (114.3650, 35.7858, 114.3725, 35.7942)),
     ("js", "镁业小镇", "Magnesium town", (114.2300, 35.7740, 114.2450, 35.7810)),
 )
 
