@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from layers import load_layer
+from layers.fields import cite_source
 from spatial._errors import SpatialError
 from spatial.crs import GK_EPSG_HEBI, project_to_gk
 from spatial.plan_statements import (
@@ -335,6 +336,26 @@ def test_no_drawn_community_claims_to_be_a_wanren_community() -> None:
     assert not com["name"].str.contains("万人").any()
     row = next(s for s in load_statements() if "3个万人社区" in s.quote)
     assert not row.feature_ids and "万人社区" in row.not_drawn_reason
+
+
+@needs_plan
+def test_life_circles_cite_chapter_15_where_the_plan_names_them() -> None:
+    # 第十五章 “…三个十分钟生活圈和镁业小镇等七个五分钟生活圈” names the circles; 专栏15 (第二十章)
+    # only lists the nine 圈 categories, so neither the source nor the shown citation may say so.
+    line = plan_lines()[290]
+    words = "三个十分钟生活圈和镁业小镇等七个五分钟生活圈"
+    assert words in line
+    for _, row in load_layer("life_circles").iterrows():
+        src = row["source"]
+        assert "第十五章" in src and words in src, row["id"]
+        quoted = [q for q in re.findall(r"“([^”]+)”", src) if q != "十四五"]  # the plan's title
+        assert quoted and all(q in line for q in quoted), row["id"]
+        for lang, want in (("zh", "第十五章"), ("en", "ch. 15")):
+            cited = cite_source(src, lang)
+            assert cited.endswith(want), (row["id"], cited)
+    # The mapping is right for a circle source that names no chapter, even beside a place word.
+    assert cite_source("鹤壁经开区“十四五”规划 五分钟生活圈; 景观湖以南").endswith("第十五章")
+    assert cite_source("鹤壁经开区“十四五”规划 十分钟生活圈").endswith("第十五章")
 
 
 def test_features_not_in_the_plan_are_schematic_and_carry_no_real_name() -> None:

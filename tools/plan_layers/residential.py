@@ -31,6 +31,10 @@ from tools.plan_layers.roads import RESIDENTIAL_AREAS, RoadPiece
 
 # --- life circles -------------------------------------------------------------------------------
 
+# 第十五章 (line 291) names the circles; 专栏15 only lists the nine 圈 categories.
+CIRCLES_QUOTE = ("打造城东片区黎阳路东段、城北片区全民健身中心周边、"
+                 "泰山路外国语中学周边三个十分钟生活圈和镁业小镇等七个五分钟生活圈")
+
 SCHOOL = (114.3048, 35.7618)  # 鹤壁市外国语中学: 泰山路, between 卫河路 and 海河路 (PLACES.md §5)
 
 # (id, name, name_en, minutes, named_in_plan, centre, parent, basis of the centre)
@@ -67,7 +71,7 @@ def life_circle_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
     for fid, nm, en, minutes, named, (lon, lat), parent, basis in LIFE_CIRCLES:
         radius = RADIUS_10MIN_M if minutes == 10 else RADIUS_5MIN_M
         geom = polygonal(circle(lon, lat, radius).intersection(frame.qibin).difference(bonded))
-        src = (f"{PLAN} 一刻钟生活圈: " + ("named in the plan" if named else
+        src = (f"{PLAN} 第十五章 “{CIRCLES_QUOTE}”: " + ("named in the plan" if named else
                "the plan counts 7 five-minute circles but names only 镁业小镇; placed at a "
                "residential cluster") + f"; centre: {basis}; radius {radius:.0f} m "
                "(GB 50180-2018 walking distance of the tier)")
