@@ -329,6 +329,34 @@ def test_communities_in_the_street_office_box_12_names() -> None:
         assert not gk_geom("communities", fid).intersects(gk_geom("parks", "jinshan-park"))
 
 
+@needs_plan
+def test_community_kinds_follow_the_plans_words() -> None:
+    # 第一章 “鹤鸣社区被评为“五强”村改居社区”; 专栏10 “加快推进兴鹤社区、杨庄社区、八角社区二期
+    # 城市棚户区改造”: one resettled village, three urban redevelopments (the same kind each).
+    lines = plan_lines()
+    assert "鹤鸣社区被评为“五强”村改居社区" in lines[19]
+    assert "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造" in lines[294]
+    features = all_features()
+    kinds = {"heming-community": "村改居社区", "xinghe-community": "城市棚户区改造",
+             "yangzhuang-community": "城市棚户区改造", "bajiao-community": "城市棚户区改造"}
+    densities = {}
+    for fid, word in kinds.items():
+        props = features[fid]["properties"]
+        said = f"{props.get('source', '')} {props.get('population_basis') or ''}"
+        assert f"“{word}”" in said, fid  # the kind, in the plan's words
+        if features[fid]["layer"] == "communities" and features[fid]["geometry"]:
+            densities[fid] = props["population"] / props["area_km2"]
+            # Never the other kind's label.
+            other = "城市棚户区改造" if word == "村改居社区" else "resettled-village"
+            assert other not in said, fid
+    town = [d for f, d in densities.items() if kinds[f] == "城市棚户区改造"]
+    assert town, "兴鹤社区 is drawn"
+    # The 棚户区 communities share one density; a drawn 村改居社区 has the lower one.
+    assert max(town) / min(town) < 1.05
+    if "heming-community" in densities:
+        assert densities["heming-community"] < 0.7 * min(town)
+
+
 def test_no_drawn_community_claims_to_be_a_wanren_community() -> None:
     # 第十五章 “集中建设3个万人社区”: the plan does not say which; the size is in the word
     # (≈1万 residents), so no block of a few thousand may be called one.

@@ -90,15 +90,17 @@ WATER_SETBACK_M = 15.0  # channel and bank of a river or ditch
 MIN_BLOCK_M2 = 5_000.0
 
 # The communities the plan names, each given the street block nearest this point (positions
-# assumed; PLACES.md has no evidence for them). Resettled villages get the lower density.
+# assumed; PLACES.md has no evidence for them). The one the plan calls a 村改居社区 (第一章:
+# 鹤鸣社区) gets the resettled-village density; the 城市棚户区改造 ones (专栏10: 兴鹤、杨庄、八角)
+# are urban redevelopment and get the new-town density like the rest.
 NAMED_COMMUNITIES: tuple[tuple[str, str, str, bool, float, float], ...] = (
     ("xinghe-community", "兴鹤社区", "Xinghe community", False, 114.2935, 35.7850),
-    ("heming-community", "鹤鸣社区", "Heming community", False, 114.2935, 35.7876),
+    ("heming-community", "鹤鸣社区", "Heming community", True, 114.2935, 35.7876),
     ("beiguo-zhichun", "北国之春", "Beiguo Zhichun", False, 114.3005, 35.7885),
     ("xiangshan-community", "香山社区", "Xiangshan community", False, 114.2990, 35.7620),
     ("songjiang-mingyuan", "松江铭苑", "Songjiang Mingyuan", False, 114.3095, 35.7750),
-    ("bajiao-community", "八角社区", "Bajiao community", True, 114.3450, 35.7600),
-    ("yangzhuang-community", "杨庄社区", "Yangzhuang community", True, 114.3450, 35.7490),
+    ("bajiao-community", "八角社区", "Bajiao community", False, 114.3450, 35.7600),
+    ("yangzhuang-community", "杨庄社区", "Yangzhuang community", False, 114.3450, 35.7490),
     # 专栏12 puts 中鹤社区 with 兴鹤社区 in 海河路街道: next to 兴鹤社区 in 城北 (it was in 金山).
     ("zhonghe-community", "中鹤社区", "Zhonghe community", False, 114.2905, 35.7835),
 )
@@ -119,6 +121,15 @@ COMMUNITY_TEXT: dict[str, tuple[str, str, str | None]] = {
     "bajiao-community": ("第十五章/专栏10", "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造", None),
     "yangzhuang-community": ("专栏8/专栏10", "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造",
                              None),
+}
+
+
+# The kind of community the plan's words make it (for the density), by id.
+COMMUNITY_KIND: dict[str, str] = {
+    "heming-community": "第一章 “村改居社区”: resettled-village housing",
+    "xinghe-community": "专栏10 “城市棚户区改造”: urban redevelopment",
+    "yangzhuang-community": "专栏10 “城市棚户区改造”: urban redevelopment",
+    "bajiao-community": "专栏10 “城市棚户区改造”: urban redevelopment",
 }
 
 
@@ -186,6 +197,7 @@ def community_features(
             + ("(resettled-village community, multi-storey: ~60 % of the new-town density)"
                if resettled else
                "(Hebi new town: ~30万 residents on 35 km² built-up, ~30 % residential)")
+            + (f"; the plan's kind: {COMMUNITY_KIND[fid]}" if fid in COMMUNITY_KIND else "")
             + "; GB 50180-2018 10-min circle: 1.5–2.5万 residents on 32–50 ha"
         )
         office: str | None = None
