@@ -317,6 +317,19 @@ def test_nodes_sit_on_axis_crossings_in_the_places_the_text_ties_them_to() -> No
     assert all(waixiang.distance(zone) < o.distance(zone) for o in others)
 
 
+@needs_plan
+def test_nodes_are_listed_in_the_plans_order() -> None:
+    # 第十五章 “塑造外向型经济服务、产业服务、孵化园、创新园、智能制造产业服务、都市型产业服务、
+    # 商务及生活综合服务等七大节点”: the file (and so the attribute table and exports) keeps it.
+    line = plan_lines()[280]
+    listed = re.search(r"塑造(.+?)等七大节点", line)
+    assert listed is not None
+    order = listed.group(1).split("、")
+    assert len(order) == 7
+    names = list(load_layer("nodes")["name"])
+    assert names == [f"{n}节点" for n in order]
+
+
 def test_communities_in_the_street_office_box_12_names() -> None:
     # 专栏12 “海河路街道兴鹤社区、中鹤社区服务群众应急保障中心”: both in 海河路街道.
     com = load_layer("communities").set_index("id")

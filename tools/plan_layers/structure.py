@@ -29,12 +29,16 @@ NAMED_AXES: tuple[tuple[str, str, str, str], ...] = (
      "kexue-ave"),
 )
 
-# (id, name, name_en, axis 1, axis 2, what the text ties the node to, or that it ties none)
+# (id, name, name_en, axis 1, axis 2, what the text ties the node to, or that it ties none), in
+# the plan's order (第十五章, line 281: 外向型经济服务, 产业服务, 孵化园, 创新园, …).
 NODE_DEFS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("waixiang-node", "外向型经济服务节点", "Export-economy service node",
      "kexue-axis", "xinghe-axis",
      "tied to the 综合保税区 (第十六章: 综保区 “促进开发区外向型经济发展”): the axis crossing "
      "nearest the zone, on 科学大道, one of its first roads"),
+    ("chanye-node", "产业服务节点", "Industry service node", "bohai-axis", "dabai-axis",
+     "the text ties no place to this node; the nearest wording is 第十三章 镁业小镇 “产业服务” "
+     "among its functions: placed at 渤海路 × 大白线 in 镁业小镇 (schematic)"),
     ("fuhua-node", "孵化园节点", "Incubator park node", "bohai-axis", "xinghe-axis",
      "the 北部新城孵化节点 of the 一廊 (第十五章) and the 双创 nodes 第十六章 strings along "
      "兴鹤大街、渤海路: 渤海路 × 兴鹤大街 inside 北部新城"),
@@ -46,9 +50,6 @@ NODE_DEFS: tuple[tuple[str, str, str, str, str, str], ...] = (
      "works with (专栏11): outside the core, towards 鹤壁东区"),
     ("dushi-node", "都市型产业服务节点", "Urban-industry service node", "bohai-axis", "xueer-axis",
      "tied to 龙岗's 西南部 光电子和都市产业板块 (专栏11): the crossing in that board"),
-    ("chanye-node", "产业服务节点", "Industry service node", "bohai-axis", "dabai-axis",
-     "the text ties no place to this node; the nearest wording is 第十三章 镁业小镇 “产业服务” "
-     "among its functions: placed at 渤海路 × 大白线 in 镁业小镇 (schematic)"),
     ("shangwu-node", "商务及生活综合服务节点", "Business and living service node",
      "liyang-axis", "xinghe-axis",
      "the text ties no place to this node: placed at 黎阳路 × 兴鹤大街 near the city centre "
