@@ -125,7 +125,7 @@ def test_labels_never_overlap_and_stay_in_the_frame(page: str) -> None:
     for (a, ta), (b, tb) in itertools.combinations(zip(boxes, names, strict=True), 2):
         assert not a.overlaps(b), (ta.get_text(), tb.get_text())
     # Along-line names are rotated to their line (a north-south spine reads vertically).
-    spine = next(t for t in names if t.get_text() == "华夏路城市脊")
+    spine = next(t for t in names if t.get_text() == "华夏路城市主脊")
     assert abs(abs(spine.get_rotation() % 180) - 90) < 20
     # Every name has a halo (drawn under it; the name stays text) and no mathtext.
     assert [t.get_text() for t in halos] == [t.get_text() for t in names]

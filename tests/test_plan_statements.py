@@ -330,6 +330,38 @@ def test_nodes_are_listed_in_the_plans_order() -> None:
     assert names == [f"{n}节点" for n in order]
 
 
+@needs_plan
+def test_roads_spines_and_boards_carry_the_plans_own_names() -> None:
+    lines = plan_lines()
+    text = "\n".join(lines)
+    # 第十五章 “延展华夏路、天赉大街城市主脊”.
+    assert "延展华夏路、天赉大街城市主脊" in lines[280]
+    spines = load_layer("spines").set_index("id")
+    assert spines.loc["huaxia-spine", "name"] == "华夏路城市主脊"
+    assert spines.loc["tianlai-spine", "name"] == "天赉大街城市主脊"
+    # 专栏11 “作为汽车电子产业的拓展战略空间”.
+    assert "汽车电子产业的拓展战略空间" in lines[306]
+    board = load_layer("industry").set_index("id").loc["longgang-nw-auto-board", "name"]
+    assert board.endswith("汽车电子产业拓展战略空间")
+    # Every road flagged as the plan's carries a name the plan uses (第一章/专栏8 name only
+    # 泰伯北大街; 泰伯大街, the drone label's name further south, is not the plan's).
+    roads = load_layer("roads")
+    named = roads[roads["named_in_plan"].fillna(False).astype(bool)]
+    assert all(n in text for n in named["name"]), sorted(set(named["name"]) - set(
+        n for n in named["name"] if n in text))
+    assert "泰伯北大街" in lines[16] and "泰伯北大街" in lines[258]
+    taibo = roads[roads["name"].str.startswith("泰伯")]
+    north = taibo[taibo["name"] == "泰伯北大街"]
+    assert len(north) == 1 and bool(north["named_in_plan"].iloc[0])
+    south = taibo[taibo["name"] != "泰伯北大街"]
+    assert not south["named_in_plan"].fillna(False).astype(bool).any()
+    # The plan's 泰伯北大街 is the northern part: it lies north of the part the plan leaves unnamed.
+    north_gk = project_to_gk(north.geometry, epsg=GK_EPSG_HEBI).iloc[0]
+    for g in project_to_gk(south.geometry, epsg=GK_EPSG_HEBI):
+        assert north_gk.bounds[1] >= g.bounds[3] - 1.0
+    assert statements_for(str(north["id"].iloc[0]))
+
+
 def test_communities_in_the_street_office_box_12_names() -> None:
     # 专栏12 “海河路街道兴鹤社区、中鹤社区服务群众应急保障中心”: both in 海河路街道.
     com = load_layer("communities").set_index("id")

@@ -74,10 +74,10 @@ def structure_features(pieces: list[RoadPiece]) -> dict[str, list[Feature]]:
     tianlai = road_line(pieces, "tianlai-st")
     spine_src = f"{CH15} “延展华夏路、天赉大街城市主脊,对接城市发展轴线”"
     spines = [
-        Feature("huaxia-spine", "华夏路城市脊", "Huaxia Road city spine", "spine",
+        Feature("huaxia-spine", "华夏路城市主脊", "Huaxia Road main city spine", "spine",
                 f"{spine_src}; 华夏路 from 鹤壁东站 north, continued by 嵩山路",
                 "schematic", spine1, {"road": "华夏路"}),
-        Feature("tianlai-spine", "天赉大街城市脊", "Tianlai Street city spine", "spine",
+        Feature("tianlai-spine", "天赉大街城市主脊", "Tianlai Street main city spine", "spine",
                 f"{spine_src}; 天赉大街/天赉北大街 east of the HSR/G4",
                 "schematic", tianlai, {"road": "天赉大街"}),
     ]
