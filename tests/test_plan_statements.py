@@ -432,8 +432,12 @@ def test_life_circles_cite_chapter_15_where_the_plan_names_them() -> None:
 
 
 def test_features_not_in_the_plan_are_schematic_and_carry_no_real_name() -> None:
-    for layer in ("facilities", "communities", "roads"):
+    for layer in ("facilities", "communities", "roads", "life_circles"):
         gdf = load_layer(layer)
+        if layer == "life_circles":
+            # lc5-rencai is being redrawn at the 人才社区 on the branch h-core (audit W1/U4):
+            # drop this exemption when that lands.
+            gdf = gdf[gdf["id"] != "lc5-rencai"]
         unnamed = gdf[~gdf["named_in_plan"].fillna(False).astype(bool)]
         generated = unnamed[unnamed["name"].str.startswith("示意")]
         assert (generated["confidence"] == "schematic").all(), layer
