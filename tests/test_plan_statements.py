@@ -363,15 +363,15 @@ def test_roads_spines_and_boards_carry_the_plans_own_names() -> None:
 
 
 def test_communities_in_the_street_office_box_12_names() -> None:
-    # 专栏12 “海河路街道兴鹤社区、中鹤社区服务群众应急保障中心”: both in 海河路街道.
+    # 专栏12 “海河路街道兴鹤社区、中鹤社区服务群众应急保障中心”: both in 海河路街道. 兴鹤社区 is
+    # drawn (by its name, beside 兴鹤大街); nothing places 中鹤社区: listed, not drawn.
     com = load_layer("communities").set_index("id")
-    for fid in ("xinghe-community", "zhonghe-community"):
-        assert com.loc[fid, "street_office"] == "海河路街道"
-    assert gk_geom("communities", "xinghe-community").distance(
-        gk_geom("communities", "zhonghe-community")) < 1_000.0
-    # Neither sits in 金山 (a different 街道 in PLACES.md).
-    for fid in ("xinghe-community", "zhonghe-community"):
-        assert not gk_geom("communities", fid).intersects(gk_geom("parks", "jinshan-park"))
+    assert com.loc["xinghe-community", "street_office"] == "海河路街道"
+    # It does not sit in 金山 (a different 街道 in PLACES.md).
+    assert not gk_geom("communities", "xinghe-community").intersects(
+        gk_geom("parks", "jinshan-park"))
+    zhonghe = all_features()["zhonghe-community"]
+    assert zhonghe["geometry"] is None and "海河路街道" in zhonghe["properties"]["source"]
 
 
 @needs_plan
@@ -400,6 +400,38 @@ def test_community_kinds_follow_the_plans_words() -> None:
     assert max(town) / min(town) < 1.05
     if "heming-community" in densities:
         assert densities["heming-community"] < 0.7 * min(town)
+
+
+def test_named_communities_nothing_places_are_listed_not_drawn() -> None:
+    # The plan names 鹤鸣社区、北国之春 (第一章/第十五章), 香山社区、八角社区 (第十五章), 杨庄社区
+    # (专栏8/专栏10), 中鹤社区 (专栏12) and the 日间照料中心 in 北国之春社区 (第一章), but neither
+    # the plan nor PLACES.md gives a spot: no geometry, no population, a not-drawn reason.
+    feats = all_features()
+    unplaced = {"heming-community": "鹤鸣社区", "beiguo-zhichun": "北国之春",
+                "xiangshan-community": "香山社区", "bajiao-community": "八角社区",
+                "yangzhuang-community": "杨庄社区", "zhonghe-community": "中鹤社区",
+                "beiguo-day-care": "北国之春社区巴黎华亭小区日间照料中心"}
+    for fid, name in unplaced.items():
+        f = feats[fid]
+        assert f["geometry"] is None and f["properties"]["name"].startswith(name), fid
+        assert f["properties"]["location_known"] is False, fid
+        assert any("列出不绘制" in r.not_drawn_reason for r in statements_for(fid)), fid
+    # No drawn block, facility or circle carries their names (nor a population under them).
+    words = ("鹤鸣", "北国之春", "香山", "八角", "杨庄", "中鹤", "巴黎华亭")
+    for layer in ("communities", "facilities", "life_circles"):
+        gdf = load_layer(layer)
+        for text in list(gdf["name"]) + list(gdf["name_en"]):
+            assert not any(w in text for w in words), (layer, text)
+    # The day-care centre that stood for 北国之春's is an illustration now.
+    day_care = load_layer("facilities").set_index("id").loc["cb-east-day-care"]
+    assert day_care["confidence"] == "schematic" and not day_care["named_in_plan"]
+    assert day_care["name"].startswith("示意")
+    # The named communities still drawn say what places them.
+    com = load_layer("communities")
+    named = com[com["named_in_plan"].astype(bool)]
+    assert set(named["name"]) == {"兴鹤社区", "松江铭苑"}
+    assert named["source"].str.contains("position: ").all()
+    assert (named["confidence"] == "low").all()
 
 
 def test_no_drawn_community_claims_to_be_a_wanren_community() -> None:

@@ -184,10 +184,9 @@ PLAN_NAMED: dict[str, tuple[str, str, str, str, str]] = {
     "js-day-care": ("金山园区日间照料中心", "专栏15",
                     "推进建设城北园区、金山园区社区养老服务体系日间照料中心项目",
                     "inside 金山园区; spot schematic", "schematic"),
-    "cb-east-day-care": ("北国之春社区巴黎华亭小区日间照料中心", "第一章",
-                         "北国之春社区巴黎华亭小区建成一所高标准、智能化日间照料中心",
-                         "in 北国之春 (by its name; assumed)", "low"),
 }
+# 北国之春社区巴黎华亭小区日间照料中心 (第一章) is not here: 北国之春 is not located, so the plan
+# projects list it with no geometry; the day-care centre that stood for it is illustrative.
 
 PLAN_NAMES_EN: dict[str, str] = {
     "鹤壁市外国语中学": "Hebi Foreign Language Middle School",
@@ -203,7 +202,6 @@ PLAN_NAMES_EN: dict[str, str] = {
     "松江社区卫生服务中心": "Songjiang Community Health Centre",
     "城北园区日间照料中心": "Chengbei Park Day-Care Centre",
     "金山园区日间照料中心": "Jinshan Park Day-Care Centre",
-    "北国之春社区巴黎华亭小区日间照料中心": "Beiguo Zhichun (Bali Huating) Day-Care Centre",
     "全民健身中心": "National Fitness Centre",
     "嵩山体育公园": "Songshan Sports Park",
 }
