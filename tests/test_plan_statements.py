@@ -487,6 +487,18 @@ def test_features_not_in_the_plan_are_schematic_and_carry_no_real_name() -> None
             assert (load_layer(layer)["confidence"] != conf).all(), layer
 
 
+def test_a_drawn_feature_whose_position_is_unknown_is_schematic() -> None:
+    # PLACES.md §2: 学而大街 “location unknown”; 第十五章 names only its axis. A line drawn
+    # where it makes the nodes work is a construction (schematic), not an inference (low).
+    for fid, f in all_features().items():
+        src = str(f["properties"].get("source", ""))
+        if f["geometry"] is not None and "location unknown" in src:
+            assert f["properties"]["confidence"] == "schematic", fid
+    xueer = load_layer("roads").set_index("id").loc["xueer-st"]
+    assert xueer["confidence"] == "schematic" and bool(xueer["named_in_plan"])
+    assert "constructed" in xueer["source"] and cite_source(xueer["source"]).endswith("第十五章")
+
+
 def test_transport_names_the_plans_lines_and_invents_no_course() -> None:
     # 专栏10 “持续推进S304濮鹤线干线、S225安平线干线、S542安鹤线干线、107国道综合整治”.
     t = load_layer("transport").set_index("id")

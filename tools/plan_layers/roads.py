@@ -173,8 +173,9 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         # 龙岗, where the plan's 龙岗 boards (西北 汽车电子, 西南部 光电子和都市产业) need an
         # axis crossing for their nodes.
         [(114.3380, 35.7420), (114.3380, 35.8010)],
-        "low", f"第十五章 学而大街区域交通联系轴; {PLACES} §2 学而大街 (location unknown): "
-        "placed N-S on the west side of 龙岗 (assumed)",
+        "schematic", f"{PLAN} 第十五章 “学而大街区域交通联系轴”; {PLACES} §2 学而大街 (location "
+        "unknown): position constructed, not evidence: placed N-S on the west side of 龙岗 so "
+        "that the 龙岗 boards have an axis crossing for their nodes",
         trim=(False, True),
     ),
     RoadDef(
