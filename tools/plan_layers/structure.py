@@ -94,7 +94,7 @@ def structure_features(pieces: list[RoadPiece]) -> dict[str, list[Feature]]:
         "Xinghe Street axis (7th axis, not in the plan's list)", "axis",
         f"{CH15}: counts seven axes (“{AXES_WORDS}”) and names six; the plan's own hint for "
         f"the seventh: 第十六章 “{XINGHE_HINT}”; follows 兴鹤大街 (兴鹤大街北延)",
-        "low", road_line(pieces, "xinghe-st"), {"named_in_plan": False},
+        "schematic", road_line(pieces, "xinghe-st"), {"named_in_plan": False},
     ))
     by_id = {a.id: a.geometry for a in axes}
     nodes = []
