@@ -448,6 +448,15 @@ def test_water_has_the_named_lines_and_the_undrawn_north_water() -> None:
 # --- roads and communities ----------------------------------------------------------------------
 
 
+def test_qihe_keeps_the_weaker_level_of_its_reaches() -> None:
+    # PLACES.md §4: the county-border proxy is “medium (114.19–114.28E), low upstream”. One
+    # line carries one level: the weaker, since it reaches west of 114.19°E.
+    qihe = layer("water").set_index("id").loc["qihe"]
+    assert qihe.geometry.bounds[0] < 114.19
+    assert qihe["confidence"] == "low"
+    assert "114.19" in qihe["source"]
+
+
 def test_roads_form_one_network_once_noded() -> None:
     roads = layer("roads")
     net = build_network(project_to_gk(roads), snap_gap_m=0.0)

@@ -243,7 +243,9 @@ def water_features(ref: Reference, frame: Frame) -> list[Feature]:
     return [
         Feature("qihe", "淇河", "Qi River", "river",
                 "hebi_qihe_proxy.geojson: county-border proxy (淇滨/淇县 then 淇县/浚县), "
-                "the two pieces joined end to end", "medium", qihe,
+                "the two pieces joined end to end; medium only for 114.19–114.28°E, low "
+                f"upstream ({PLACES} §4; west of ~114.19°E the border probably leaves the "
+                "river): the weaker level for the whole line", "low", qihe,
                 {"method": "county-border proxy", "location_known": True}),
         Feature("snwd-canal", "南水北调中线总干渠", "South-to-North Water Diversion middle route",
                 "canal", "hebi_anchor_points.geojson: SNWD gates/offtakes joined in order "
