@@ -499,6 +499,19 @@ def test_a_drawn_feature_whose_position_is_unknown_is_schematic() -> None:
     assert "constructed" in xueer["source"] and cite_source(xueer["source"]).endswith("第十五章")
 
 
+def test_a_project_placed_by_an_inference_is_not_shown_as_placed_by_the_text() -> None:
+    # location_basis “text” is drawn as 规划文字给出位置. 第十五章 only says the 一廊 “连接金山研发
+    # 孵化服务中心”; tying it to 专栏11's 镁业小镇 科创中心 is an inference: carrier, schematic.
+    projects = load_layer("plan_projects").set_index("id")
+    for fid, row in projects.iterrows():
+        if row["location_basis"] == "text":
+            assert not re.search(r"inference|taken as|assumed", row["source"]), fid
+        if row["location_basis"] == "carrier":
+            assert row["confidence"] == "schematic", fid
+    centre = projects.loc["jinshan-rd-centre"]
+    assert centre["location_basis"] == "carrier" and centre["confidence"] == "schematic"
+
+
 def test_transport_names_the_plans_lines_and_invents_no_course() -> None:
     # 专栏10 “持续推进S304濮鹤线干线、S225安平线干线、S542安鹤线干线、107国道综合整治”.
     t = load_layer("transport").set_index("id")

@@ -98,9 +98,10 @@ PROJECTS: tuple[tuple[str, str, str, str, str | None, str, str, str,
                       tuple[float, float] | None, str], ...] = (
     ("jinshan-rd-centre", "金山研发孵化服务中心", "Jinshan R&D incubation service centre",
      "镁基新材料", "meiye-town", "第十五章/专栏11",
-     "连接金山研发孵化服务中心", "text", (114.2365, 35.7778),
-     "the 一廊's west end; 专栏11 puts the 镁业小镇 “科创中心及孵化中心” in "
-     "“小镇北部保留的工业厂房”: in the north of 镁业小镇 (taken as the same centre: an inference)"),
+     "连接金山研发孵化服务中心", "carrier", (114.2365, 35.7778),
+     "the 一廊's west end; its carrier and spot are an inference, not the plan's words: "
+     "专栏11 puts the 镁业小镇 “科创中心及孵化中心” in “小镇北部保留的工业厂房”, taken as the same "
+     "centre: in the north of 镁业小镇 (spot schematic)"),
     ("shuangchuang-node-yanhe", "共享型双创功能节点（延河路）",
      "Shared innovation node (Yanhe Road)", "双创", "beibu-xincheng", "第十六章",
      "沿兴鹤大街、渤海路、延河路,形成共享型双创功能节点", "text", None,
