@@ -512,6 +512,20 @@ def test_a_project_placed_by_an_inference_is_not_shown_as_placed_by_the_text() -
     assert centre["location_basis"] == "carrier" and centre["confidence"] == "schematic"
 
 
+@needs_plan
+def test_the_4_ha_green_is_the_leisure_area_around_the_fitness_centre() -> None:
+    # 第十五章 “依托全民健身中心,着力打造主城区北部4万平方米绿色生态、健康休闲生活圈”: the 4 ha
+    # are the leisure area around the centre; the centre is the facility at its middle.
+    words = "依托全民健身中心,着力打造主城区北部4万平方米绿色生态、健康休闲生活圈"
+    assert words in plan_lines()[290]
+    area = load_layer("green").set_index("id").loc["fitness-centre-park"]
+    assert area["name"] != "全民健身中心" and area["name"].endswith("健康休闲生活圈")
+    centre = load_layer("facilities").set_index("id").loc["cb-fitness-centre"]
+    assert centre["name"] == "全民健身中心"
+    assert gk_geom("facilities", "cb-fitness-centre").within(
+        gk_geom("green", "fitness-centre-park"))
+
+
 def test_transport_names_the_plans_lines_and_invents_no_course() -> None:
     # 专栏10 “持续推进S304濮鹤线干线、S225安平线干线、S542安鹤线干线、107国道综合整治”.
     t = load_layer("transport").set_index("id")
