@@ -526,6 +526,17 @@ def test_the_4_ha_green_is_the_leisure_area_around_the_fitness_centre() -> None:
         gk_geom("green", "fitness-centre-park"))
 
 
+@needs_plan
+def test_xinghe_school_is_a_primary_and_a_middle_school() -> None:
+    # 专栏15 “兴鹤中小学、兰庭小学等教育提质”: a 中小学 is both a 小学 and a 初中.
+    assert "兴鹤中小学" in plan_lines()[351]
+    fac = load_layer("facilities")
+    school = fac[fac["name"] == "兴鹤中小学"]
+    assert set(school["facility_type_zh"]) == {"小学", "初中"}
+    assert school["named_in_plan"].astype(bool).all()
+    assert len({(round(g.x, 6), round(g.y, 6)) for g in school.geometry}) == 1  # one school
+
+
 def test_transport_names_the_plans_lines_and_invents_no_course() -> None:
     # 专栏10 “持续推进S304濮鹤线干线、S225安平线干线、S542安鹤线干线、107国道综合整治”.
     t = load_layer("transport").set_index("id")
