@@ -347,6 +347,9 @@ _PLAN_EN = "Hebi ETDZ 14th Five-Year Plan"
 _PLAN_SECTIONS: tuple[tuple[str, int, int | None], ...] = (
     ("一廊两脊", 15, None),
     ("空间布局", 15, None),
+    # Circles are named in 第十五章 (line 291), before any place word (景观湖) in their source.
+    ("十分钟生活圈", 15, None),
+    ("五分钟生活圈", 15, None),
     ("综保区", 16, 11),
     ("综合保税区", 16, 11),
     ("景观湖", 16, None),

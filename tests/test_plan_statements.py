@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from layers import load_layer
+from layers.fields import cite_source
 from spatial._errors import SpatialError
 from spatial.crs import GK_EPSG_HEBI, project_to_gk
 from spatial.plan_statements import (
@@ -367,16 +368,121 @@ def test_nodes_sit_on_axis_crossings_in_the_places_the_text_ties_them_to() -> No
     assert all(waixiang.distance(zone) < o.distance(zone) for o in others)
 
 
+@needs_plan
+def test_nodes_are_listed_in_the_plans_order() -> None:
+    # 第十五章 “塑造外向型经济服务、产业服务、孵化园、创新园、智能制造产业服务、都市型产业服务、
+    # 商务及生活综合服务等七大节点”: the file (and so the attribute table and exports) keeps it.
+    line = plan_lines()[280]
+    listed = re.search(r"塑造(.+?)等七大节点", line)
+    assert listed is not None
+    order = listed.group(1).split("、")
+    assert len(order) == 7
+    names = list(load_layer("nodes")["name"])
+    assert names == [f"{n}节点" for n in order]
+
+
+@needs_plan
+def test_roads_spines_and_boards_carry_the_plans_own_names() -> None:
+    lines = plan_lines()
+    text = "\n".join(lines)
+    # 第十五章 “延展华夏路、天赉大街城市主脊”.
+    assert "延展华夏路、天赉大街城市主脊" in lines[280]
+    spines = load_layer("spines").set_index("id")
+    assert spines.loc["huaxia-spine", "name"] == "华夏路城市主脊"
+    assert spines.loc["tianlai-spine", "name"] == "天赉大街城市主脊"
+    # 专栏11 “作为汽车电子产业的拓展战略空间”.
+    assert "汽车电子产业的拓展战略空间" in lines[306]
+    board = load_layer("industry").set_index("id").loc["longgang-nw-auto-board", "name"]
+    assert board.endswith("汽车电子产业拓展战略空间")
+    # Every road flagged as the plan's carries a name the plan uses (第一章/专栏8 name only
+    # 泰伯北大街; 泰伯大街, the drone label's name further south, is not the plan's).
+    roads = load_layer("roads")
+    named = roads[roads["named_in_plan"].fillna(False).astype(bool)]
+    assert all(n in text for n in named["name"]), sorted(set(named["name"]) - set(
+        n for n in named["name"] if n in text))
+    assert "泰伯北大街" in lines[16] and "泰伯北大街" in lines[258]
+    taibo = roads[roads["name"].str.startswith("泰伯")]
+    north = taibo[taibo["name"] == "泰伯北大街"]
+    assert len(north) == 1 and bool(north["named_in_plan"].iloc[0])
+    south = taibo[taibo["name"] != "泰伯北大街"]
+    assert not south["named_in_plan"].fillna(False).astype(bool).any()
+    # The plan's 泰伯北大街 is the northern part: it lies north of the part the plan leaves unnamed.
+    north_gk = project_to_gk(north.geometry, epsg=GK_EPSG_HEBI).iloc[0]
+    for g in project_to_gk(south.geometry, epsg=GK_EPSG_HEBI):
+        assert north_gk.bounds[1] >= g.bounds[3] - 1.0
+    assert statements_for(str(north["id"].iloc[0]))
+
+
 def test_communities_in_the_street_office_box_12_names() -> None:
-    # 专栏12 “海河路街道兴鹤社区、中鹤社区服务群众应急保障中心”: both in 海河路街道.
+    # 专栏12 “海河路街道兴鹤社区、中鹤社区服务群众应急保障中心”: both in 海河路街道. 兴鹤社区 is
+    # drawn (by its name, beside 兴鹤大街); nothing places 中鹤社区: listed, not drawn.
     com = load_layer("communities").set_index("id")
-    for fid in ("xinghe-community", "zhonghe-community"):
-        assert com.loc[fid, "street_office"] == "海河路街道"
-    assert gk_geom("communities", "xinghe-community").distance(
-        gk_geom("communities", "zhonghe-community")) < 1_000.0
-    # Neither sits in 金山 (a different 街道 in PLACES.md).
-    for fid in ("xinghe-community", "zhonghe-community"):
-        assert not gk_geom("communities", fid).intersects(gk_geom("parks", "jinshan-park"))
+    assert com.loc["xinghe-community", "street_office"] == "海河路街道"
+    # It does not sit in 金山 (a different 街道 in PLACES.md).
+    assert not gk_geom("communities", "xinghe-community").intersects(
+        gk_geom("parks", "jinshan-park"))
+    zhonghe = all_features()["zhonghe-community"]
+    assert zhonghe["geometry"] is None and "海河路街道" in zhonghe["properties"]["source"]
+
+
+@needs_plan
+def test_community_kinds_follow_the_plans_words() -> None:
+    # 第一章 “鹤鸣社区被评为“五强”村改居社区”; 专栏10 “加快推进兴鹤社区、杨庄社区、八角社区二期
+    # 城市棚户区改造”: one resettled village, three urban redevelopments (the same kind each).
+    lines = plan_lines()
+    assert "鹤鸣社区被评为“五强”村改居社区" in lines[19]
+    assert "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造" in lines[294]
+    features = all_features()
+    kinds = {"heming-community": "村改居社区", "xinghe-community": "城市棚户区改造",
+             "yangzhuang-community": "城市棚户区改造", "bajiao-community": "城市棚户区改造"}
+    densities = {}
+    for fid, word in kinds.items():
+        props = features[fid]["properties"]
+        said = f"{props.get('source', '')} {props.get('population_basis') or ''}"
+        assert f"“{word}”" in said, fid  # the kind, in the plan's words
+        if features[fid]["layer"] == "communities" and features[fid]["geometry"]:
+            densities[fid] = props["population"] / props["area_km2"]
+            # Never the other kind's label.
+            other = "城市棚户区改造" if word == "村改居社区" else "resettled-village"
+            assert other not in said, fid
+    town = [d for f, d in densities.items() if kinds[f] == "城市棚户区改造"]
+    assert town, "兴鹤社区 is drawn"
+    # The 棚户区 communities share one density; a drawn 村改居社区 has the lower one.
+    assert max(town) / min(town) < 1.05
+    if "heming-community" in densities:
+        assert densities["heming-community"] < 0.7 * min(town)
+
+
+def test_named_communities_nothing_places_are_listed_not_drawn() -> None:
+    # The plan names 鹤鸣社区、北国之春 (第一章/第十五章), 香山社区、八角社区 (第十五章), 杨庄社区
+    # (专栏8/专栏10), 中鹤社区 (专栏12) and the 日间照料中心 in 北国之春社区 (第一章), but neither
+    # the plan nor PLACES.md gives a spot: no geometry, no population, a not-drawn reason.
+    feats = all_features()
+    unplaced = {"heming-community": "鹤鸣社区", "beiguo-zhichun": "北国之春",
+                "xiangshan-community": "香山社区", "bajiao-community": "八角社区",
+                "yangzhuang-community": "杨庄社区", "zhonghe-community": "中鹤社区",
+                "beiguo-day-care": "北国之春社区巴黎华亭小区日间照料中心"}
+    for fid, name in unplaced.items():
+        f = feats[fid]
+        assert f["geometry"] is None and f["properties"]["name"].startswith(name), fid
+        assert f["properties"]["location_known"] is False, fid
+        assert any("列出不绘制" in r.not_drawn_reason for r in statements_for(fid)), fid
+    # No drawn block, facility or circle carries their names (nor a population under them).
+    words = ("鹤鸣", "北国之春", "香山", "八角", "杨庄", "中鹤", "巴黎华亭")
+    for layer in ("communities", "facilities", "life_circles"):
+        gdf = load_layer(layer)
+        for text in list(gdf["name"]) + list(gdf["name_en"]):
+            assert not any(w in text for w in words), (layer, text)
+    # The day-care centre that stood for 北国之春's is an illustration now.
+    day_care = load_layer("facilities").set_index("id").loc["cb-east-day-care"]
+    assert day_care["confidence"] == "schematic" and not day_care["named_in_plan"]
+    assert day_care["name"].startswith("示意")
+    # The named communities still drawn say what places them.
+    com = load_layer("communities")
+    named = com[com["named_in_plan"].astype(bool)]
+    assert set(named["name"]) == {"兴鹤社区", "松江铭苑"}
+    assert named["source"].str.contains("position: ").all()
+    assert (named["confidence"] == "low").all()
 
 
 def test_no_drawn_community_claims_to_be_a_wanren_community() -> None:
@@ -388,8 +494,28 @@ def test_no_drawn_community_claims_to_be_a_wanren_community() -> None:
     assert not row.feature_ids and "万人社区" in row.not_drawn_reason
 
 
+@needs_plan
+def test_life_circles_cite_chapter_15_where_the_plan_names_them() -> None:
+    # 第十五章 “…三个十分钟生活圈和镁业小镇等七个五分钟生活圈” names the circles; 专栏15 (第二十章)
+    # only lists the nine 圈 categories, so neither the source nor the shown citation may say so.
+    line = plan_lines()[290]
+    words = "三个十分钟生活圈和镁业小镇等七个五分钟生活圈"
+    assert words in line
+    for _, row in load_layer("life_circles").iterrows():
+        src = row["source"]
+        assert "第十五章" in src and words in src, row["id"]
+        quoted = [q for q in re.findall(r"“([^”]+)”", src) if q != "十四五"]  # the plan's title
+        assert quoted and all(q in line for q in quoted), row["id"]
+        for lang, want in (("zh", "第十五章"), ("en", "ch. 15")):
+            cited = cite_source(src, lang)
+            assert cited.endswith(want), (row["id"], cited)
+    # The mapping is right for a circle source that names no chapter, even beside a place word.
+    assert cite_source("鹤壁经开区“十四五”规划 五分钟生活圈; 景观湖以南").endswith("第十五章")
+    assert cite_source("鹤壁经开区“十四五”规划 十分钟生活圈").endswith("第十五章")
+
+
 def test_features_not_in_the_plan_are_schematic_and_carry_no_real_name() -> None:
-    for layer in ("facilities", "communities", "roads"):
+    for layer in ("facilities", "communities", "roads", "life_circles"):
         gdf = load_layer(layer)
         unnamed = gdf[~gdf["named_in_plan"].fillna(False).astype(bool)]
         generated = unnamed[unnamed["name"].str.startswith("示意")]
@@ -406,6 +532,56 @@ def test_features_not_in_the_plan_are_schematic_and_carry_no_real_name() -> None
     for conf in ("high",):
         for layer in ("parks", "industry", "plan_projects", "transport", "axes", "nodes"):
             assert (load_layer(layer)["confidence"] != conf).all(), layer
+
+
+def test_a_drawn_feature_whose_position_is_unknown_is_schematic() -> None:
+    # PLACES.md §2: 学而大街 “location unknown”; 第十五章 names only its axis. A line drawn
+    # where it makes the nodes work is a construction (schematic), not an inference (low).
+    for fid, f in all_features().items():
+        src = str(f["properties"].get("source", ""))
+        if f["geometry"] is not None and "location unknown" in src:
+            assert f["properties"]["confidence"] == "schematic", fid
+    xueer = load_layer("roads").set_index("id").loc["xueer-st"]
+    assert xueer["confidence"] == "schematic" and bool(xueer["named_in_plan"])
+    assert "constructed" in xueer["source"] and cite_source(xueer["source"]).endswith("第十五章")
+
+
+def test_a_project_placed_by_an_inference_is_not_shown_as_placed_by_the_text() -> None:
+    # location_basis “text” is drawn as 规划文字给出位置. 第十五章 only says the 一廊 “连接金山研发
+    # 孵化服务中心”; tying it to 专栏11's 镁业小镇 科创中心 is an inference: carrier, schematic.
+    projects = load_layer("plan_projects").set_index("id")
+    for fid, row in projects.iterrows():
+        if row["location_basis"] == "text":
+            assert not re.search(r"inference|taken as|assumed", row["source"]), fid
+        if row["location_basis"] == "carrier":
+            assert row["confidence"] == "schematic", fid
+    centre = projects.loc["jinshan-rd-centre"]
+    assert centre["location_basis"] == "carrier" and centre["confidence"] == "schematic"
+
+
+@needs_plan
+def test_the_4_ha_green_is_the_leisure_area_around_the_fitness_centre() -> None:
+    # 第十五章 “依托全民健身中心,着力打造主城区北部4万平方米绿色生态、健康休闲生活圈”: the 4 ha
+    # are the leisure area around the centre; the centre is the facility at its middle.
+    words = "依托全民健身中心,着力打造主城区北部4万平方米绿色生态、健康休闲生活圈"
+    assert words in plan_lines()[290]
+    area = load_layer("green").set_index("id").loc["fitness-centre-park"]
+    assert area["name"] != "全民健身中心" and area["name"].endswith("健康休闲生活圈")
+    centre = load_layer("facilities").set_index("id").loc["cb-fitness-centre"]
+    assert centre["name"] == "全民健身中心"
+    assert gk_geom("facilities", "cb-fitness-centre").within(
+        gk_geom("green", "fitness-centre-park"))
+
+
+@needs_plan
+def test_xinghe_school_is_a_primary_and_a_middle_school() -> None:
+    # 专栏15 “兴鹤中小学、兰庭小学等教育提质”: a 中小学 is both a 小学 and a 初中.
+    assert "兴鹤中小学" in plan_lines()[351]
+    fac = load_layer("facilities")
+    school = fac[fac["name"] == "兴鹤中小学"]
+    assert set(school["facility_type_zh"]) == {"小学", "初中"}
+    assert school["named_in_plan"].astype(bool).all()
+    assert len({(round(g.x, 6), round(g.y, 6)) for g in school.geometry}) == 1  # one school
 
 
 def test_transport_names_the_plans_lines_and_invents_no_course() -> None:

@@ -176,7 +176,8 @@ PLAN_NAMED: dict[str, tuple[str, str, str, str, str]] = {
                    "inside 金山园区/镁业小镇 (by its name); spot schematic; taken as a primary "
                    "school (the plan gives no level)", "schematic"),
     "cb-primary": ("兴鹤中小学", "专栏15", "兴鹤中小学",
-                   "beside 兴鹤社区 (by its name; assumed); taken as a primary school",
+                   "beside 兴鹤社区 (by its name; assumed); its primary part (中小学: a primary "
+                   "and a middle school; the middle part is cb-middle at the same spot)",
                    "schematic"),
     "cb-day-care": ("城北园区日间照料中心", "专栏15",
                     "推进建设城北园区、金山园区社区养老服务体系日间照料中心项目",
@@ -184,10 +185,9 @@ PLAN_NAMED: dict[str, tuple[str, str, str, str, str]] = {
     "js-day-care": ("金山园区日间照料中心", "专栏15",
                     "推进建设城北园区、金山园区社区养老服务体系日间照料中心项目",
                     "inside 金山园区; spot schematic", "schematic"),
-    "cb-east-day-care": ("北国之春社区巴黎华亭小区日间照料中心", "第一章",
-                         "北国之春社区巴黎华亭小区建成一所高标准、智能化日间照料中心",
-                         "in 北国之春 (by its name; assumed)", "low"),
 }
+# 北国之春社区巴黎华亭小区日间照料中心 (第一章) is not here: 北国之春 is not located, so the plan
+# projects list it with no geometry; the day-care centre that stood for it is illustrative.
 
 PLAN_NAMES_EN: dict[str, str] = {
     "鹤壁市外国语中学": "Hebi Foreign Language Middle School",
@@ -203,7 +203,6 @@ PLAN_NAMES_EN: dict[str, str] = {
     "松江社区卫生服务中心": "Songjiang Community Health Centre",
     "城北园区日间照料中心": "Chengbei Park Day-Care Centre",
     "金山园区日间照料中心": "Jinshan Park Day-Care Centre",
-    "北国之春社区巴黎华亭小区日间照料中心": "Beiguo Zhichun (Bali Huating) Day-Care Centre",
     "全民健身中心": "National Fitness Centre",
     "嵩山体育公园": "Songshan Sports Park",
 }
@@ -216,6 +215,10 @@ PLAN_ADDED: tuple[tuple[str, str, str, float, float, str, str, str, str], ...] =
     ("sj-health-centre", "松江社区卫生服务中心", "health_centre", 114.3110, 35.7745, "专栏15",
      "重点推进松江社区、香江社区、兰庭社区卫生服务中心建设",
      "beside 松江铭苑 and the 松江 schools (by its name; assumed)", "low"),
+    # 兴鹤中小学 is a primary and a middle school: its middle part, at the primary's spot.
+    ("cb-middle", "兴鹤中小学", "middle_school", 114.2903, 35.7875, "专栏15", "兴鹤中小学",
+     "beside 兴鹤社区 (by its name; assumed); its middle part (中小学), at the spot of its "
+     "primary part cb-primary", "schematic"),
     ("lg-primary", "龙岗小学", "primary_school", 114.3706, 35.7907, "专栏15",
      "龙岗小学初中高中", "inside 龙岗 (by its name), beside the 人才社区 homes; spot schematic",
      "schematic"),

@@ -89,7 +89,9 @@ def green_features(ref: Reference, frame: Frame) -> list[Feature]:
                 box(114.2990, 35.7822, 114.3017, 35.7856),
                 {"area_ha": ha(box(114.2990, 35.7822, 114.3017, 35.7856)),
                  "location_known": True, "named_in_plan": True}),
-        Feature("fitness-centre-park", "全民健身中心", "National Fitness Centre", "fitness_centre",
+        # The 4万平方米 is the leisure area 依托 the centre (第十五章), not the centre itself.
+        Feature("fitness-centre-park", "全民健身中心周边健康休闲生活圈",
+                "Green leisure area around the National Fitness Centre", "fitness_centre",
                 f"{PLAN} 第十五章 “{FITNESS_WORDS}”: the 4万平方米 (4 ha) green leisure area "
                 f"around the centre, drawn as a square of exactly 4 ha; {PLACES} §5 "
                 "≈(114.295,35.790), between 兴鹤大街 and 嵩山路", "low", fitness,
@@ -243,7 +245,9 @@ def water_features(ref: Reference, frame: Frame) -> list[Feature]:
     return [
         Feature("qihe", "淇河", "Qi River", "river",
                 "hebi_qihe_proxy.geojson: county-border proxy (淇滨/淇县 then 淇县/浚县), "
-                "the two pieces joined end to end", "medium", qihe,
+                "the two pieces joined end to end; medium only for 114.19–114.28°E, low "
+                f"upstream ({PLACES} §4; west of ~114.19°E the border probably leaves the "
+                "river): the weaker level for the whole line", "low", qihe,
                 {"method": "county-border proxy", "location_known": True}),
         Feature("snwd-canal", "南水北调中线总干渠", "South-to-North Water Diversion middle route",
                 "canal", "hebi_anchor_points.geojson: SNWD gates/offtakes joined in order "

@@ -31,6 +31,10 @@ from tools.plan_layers.roads import RESIDENTIAL_AREAS, RoadPiece
 
 # --- life circles -------------------------------------------------------------------------------
 
+# 第十五章 (line 291) names the circles; 专栏15 only lists the nine 圈 categories.
+CIRCLES_QUOTE = ("打造城东片区黎阳路东段、城北片区全民健身中心周边、"
+                 "泰山路外国语中学周边三个十分钟生活圈和镁业小镇等七个五分钟生活圈")
+
 SCHOOL = (114.3048, 35.7618)  # 鹤壁市外国语中学: 泰山路, between 卫河路 and 海河路 (PLACES.md §5)
 
 # (id, name, name_en, minutes, named_in_plan, centre, parent, basis of the centre)
@@ -46,20 +50,28 @@ LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str | N
      None, "centred on 鹤壁市外国语中学 (facilities layer)"),
     ("lc5-meiye", "镁业小镇五分钟生活圈", "5-min circle: magnesium town", 5, True,
      (114.2365, 35.7770), None, "centre of 镁业小镇 on 渤海路西段"),
-    ("lc5-chengbei-west", "城北片区五分钟生活圈（西）", "5-min circle: Chengbei west", 5, False,
-     (114.2930, 35.7865), "lc10-chengbei", "兴鹤社区/鹤鸣社区 (assumed)"),
-    ("lc5-chengbei-east", "城北片区五分钟生活圈（东）", "5-min circle: Chengbei east", 5, False,
-     (114.2995, 35.7900), "lc10-chengbei", "北国之春 (assumed)"),
-    ("lc5-taishan-west", "泰山路片区五分钟生活圈（西）", "5-min circle: Taishan Road west", 5,
-     False, (114.3015, 35.7625), "lc10-taishan", "香山社区 (assumed)"),
-    ("lc5-taishan-east", "泰山路片区五分钟生活圈（东）", "5-min circle: Taishan Road east", 5,
-     False, (114.3090, 35.7660), "lc10-taishan", "residential blocks east of 泰山路 (assumed)"),
-    ("lc5-chengdong", "城东片区五分钟生活圈", "5-min circle: Chengdong", 5, False,
-     (114.3455, 35.7570), "lc10-chengdong", "八角社区 (assumed)"),
+    ("lc5-chengbei-west", "示意五分钟生活圈01（规划未具名）",
+     "Illustrative 5-min circle 01 (not named in the plan)", 5, False,
+     (114.2930, 35.7865), "lc10-chengbei", "兴鹤社区 (assumed)"),
+    ("lc5-chengbei-east", "示意五分钟生活圈02（规划未具名）",
+     "Illustrative 5-min circle 02 (not named in the plan)", 5, False,
+     (114.2995, 35.7900), "lc10-chengbei",
+     "residential blocks north-east of 兴鹤社区 (assumed)"),
+    ("lc5-taishan-west", "示意五分钟生活圈03（规划未具名）",
+     "Illustrative 5-min circle 03 (not named in the plan)", 5, False,
+     (114.3015, 35.7625), "lc10-taishan",
+     "residential blocks west of 泰山路 (assumed)"),
+    ("lc5-taishan-east", "示意五分钟生活圈04（规划未具名）",
+     "Illustrative 5-min circle 04 (not named in the plan)", 5, False,
+     (114.3090, 35.7660), "lc10-taishan", "residential blocks east of 泰山路 (assumed)"),
+    ("lc5-chengdong", "示意五分钟生活圈05（规划未具名）",
+     "Illustrative 5-min circle 05 (not named in the plan)", 5, False,
+     (114.3455, 35.7570), "lc10-chengdong",
+     "residential blocks of 城东 by 黎阳东路 (assumed)"),
     # 第十六章 gives the 人才社区 a 生活圈 (“形成安居乐业的生活圈”) but neither its tier nor a
     # name (the plan names only 镁业小镇 among the seven): a schematic, unnamed five-minute circle.
-    ("lc5-rencai", "示意五分钟生活圈（人才社区，规划未具名）",
-     "Illustrative 5-min circle (talent community; not named in the plan)", 5, False,
+    ("lc5-rencai", "示意五分钟生活圈06（人才社区，规划未具名）",
+     "Illustrative 5-min circle 06 (talent community; not named in the plan)", 5, False,
      (114.3674, 35.7900), None,
      # No quotation here: the source quotes the circle sentence; S104 quotes this one.
      "the 人才社区 homes east of the core, where 第十六章 says a 生活圈 forms (statement S104)"),
@@ -72,7 +84,7 @@ def life_circle_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
     for fid, nm, en, minutes, named, (lon, lat), parent, basis in LIFE_CIRCLES:
         radius = RADIUS_10MIN_M if minutes == 10 else RADIUS_5MIN_M
         geom = polygonal(circle(lon, lat, radius).intersection(frame.qibin).difference(bonded))
-        src = (f"{PLAN} 一刻钟生活圈: " + ("named in the plan" if named else
+        src = (f"{PLAN} 第十五章 “{CIRCLES_QUOTE}”: " + ("named in the plan" if named else
                "the plan counts 7 five-minute circles but names only 镁业小镇; placed at a "
                "residential cluster") + f"; centre: {basis}; radius {radius:.0f} m "
                "(GB 50180-2018 walking distance of the tier)")
@@ -90,18 +102,16 @@ BLOCK_SETBACK_M = 10.0  # half a street plus pavement
 WATER_SETBACK_M = 15.0  # channel and bank of a river or ditch
 MIN_BLOCK_M2 = 5_000.0
 
-# The communities the plan names, each given the street block nearest this point (positions
-# assumed; PLACES.md has no evidence for them). Resettled villages get the lower density.
+# The communities the plan names that some evidence places, each given the street block nearest
+# this point: 兴鹤社区 by its name beside 兴鹤大街, 松江铭苑 by PLACES.md §5 (near 松江路). The
+# others the plan names (鹤鸣, 北国之春, 香山, 八角, 杨庄, 中鹤) have no evidence of position: they
+# are listed in the plan projects with no geometry (tools.plan_layers.industry.PROJECTS), and
+# the blocks they used to claim are illustrative blocks. A 村改居社区 (第一章: 鹤鸣社区) would get
+# the resettled-village density; the 城市棚户区改造 ones (专栏10: 兴鹤、杨庄、八角) are urban
+# redevelopment and get the new-town density like the rest.
 NAMED_COMMUNITIES: tuple[tuple[str, str, str, bool, float, float], ...] = (
     ("xinghe-community", "兴鹤社区", "Xinghe community", False, 114.2935, 35.7850),
-    ("heming-community", "鹤鸣社区", "Heming community", False, 114.2935, 35.7876),
-    ("beiguo-zhichun", "北国之春", "Beiguo Zhichun", False, 114.3005, 35.7885),
-    ("xiangshan-community", "香山社区", "Xiangshan community", False, 114.2990, 35.7620),
     ("songjiang-mingyuan", "松江铭苑", "Songjiang Mingyuan", False, 114.3095, 35.7750),
-    ("bajiao-community", "八角社区", "Bajiao community", True, 114.3450, 35.7600),
-    ("yangzhuang-community", "杨庄社区", "Yangzhuang community", True, 114.3450, 35.7490),
-    # 专栏12 puts 中鹤社区 with 兴鹤社区 in 海河路街道: next to 兴鹤社区 in 城北 (it was in 金山).
-    ("zhonghe-community", "中鹤社区", "Zhonghe community", False, 114.2905, 35.7835),
 )
 
 # What the plan says of each named community: (chapter, verbatim words, 街道 the text puts it
@@ -109,17 +119,20 @@ NAMED_COMMUNITIES: tuple[tuple[str, str, str, bool, float, float], ...] = (
 COMMUNITY_TEXT: dict[str, tuple[str, str, str | None]] = {
     "xinghe-community": ("第十五章/专栏10/专栏12",
                          "海河路街道兴鹤社区、中鹤社区服务群众应急保障中心", "海河路街道"),
-    "zhonghe-community": ("专栏12", "海河路街道兴鹤社区、中鹤社区服务群众应急保障中心",
-                          "海河路街道"),
-    "heming-community": ("第一章/第十五章", "加快北国之春、鹤鸣社区等智慧社区建设", None),
-    "beiguo-zhichun": ("第一章/第十五章", "加快北国之春、鹤鸣社区等智慧社区建设", None),
-    "xiangshan-community": ("第十五章", "全力推进兴鹤社区、八角社区、松江铭苑、香山社区等项目建设",
-                            None),
     "songjiang-mingyuan": ("第十五章", "全力推进兴鹤社区、八角社区、松江铭苑、香山社区等项目建设",
                            None),
-    "bajiao-community": ("第十五章/专栏10", "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造", None),
-    "yangzhuang-community": ("专栏8/专栏10", "兴鹤社区、杨庄社区、八角社区二期城市棚户区改造",
-                             None),
+}
+
+# What places each drawn named community (the evidence for its spot).
+COMMUNITY_SPOT: dict[str, str] = {
+    "xinghe-community": "beside 兴鹤大街 (by its name; the spot along the street is assumed)",
+    "songjiang-mingyuan": f"near 松江路 ({PLACES} §5: 松江小学 (松江铭苑, 松江初高中), name match)",
+}
+
+
+# The kind of community the plan's words make it (for the density), by id.
+COMMUNITY_KIND: dict[str, str] = {
+    "xinghe-community": "专栏10 “城市棚户区改造”: urban redevelopment",
 }
 
 
@@ -187,13 +200,14 @@ def community_features(
             + ("(resettled-village community, multi-storey: ~60 % of the new-town density)"
                if resettled else
                "(Hebi new town: ~30万 residents on 35 km² built-up, ~30 % residential)")
+            + (f"; the plan's kind: {COMMUNITY_KIND[fid]}" if fid in COMMUNITY_KIND else "")
             + "; GB 50180-2018 10-min circle: 1.5–2.5万 residents on 32–50 ha"
         )
         office: str | None = None
         if named:
             chapter, words, office = COMMUNITY_TEXT[fid]
-            src = (f"{PLAN} {chapter} “{words}”; its street block is assumed (nearest free "
-                   "block to a point chosen by its name)")
+            src = (f"{PLAN} {chapter} “{words}”; position: {COMMUNITY_SPOT[fid]}; its street "
+                   "block is the nearest free one to that point (assumed)")
         else:
             src = ("示意街坊（规划未具名）: plausible residential street block in a life circle "
                    "(not in the plan)")

@@ -19,7 +19,7 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge, polygonize, split, substring, unary_union
 
-from tools.plan_layers.geometry import PLACES, Coords, Feature, gk, line, wgs
+from tools.plan_layers.geometry import PLACES, PLAN, Coords, Feature, gk, line, wgs
 from tools.plan_layers.reference import Frame
 
 # --- roads --------------------------------------------------------------------------------------
@@ -43,6 +43,9 @@ class RoadDef:
     named_in_plan: bool = True
     trim: tuple[bool, bool] = (False, False)
     name_east: tuple[str, str] | None = None  # name of the part east of the HSR
+    # (road id, name, name_en): the part north of that road has this name and is the plan's
+    # (named_in_plan), the rest keeps ``name`` and ``named_in_plan``.
+    name_north: tuple[str, str, str] | None = None
 
 
 TRIM_WINDOW_M = 210.0
@@ -103,7 +106,10 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         "taibo-st", "泰伯大街", "Taibo Street", "arterial",
         [(114.3180, 35.7000), (114.3195, 35.7210), (114.3260, 35.7600), (114.3300, 35.8010)],
         "low", f"{PLACES} §2 泰伯大街 (passes ≤50 m from drone point 114.3192,35.7210)",
-        trim=(False, True),
+        # The plan names only 泰伯北大街 (第一章, 专栏8), an ETDZ–东区 link road; 泰伯大街 is the
+        # drone label's name in 鹤壁东区. Where one becomes the other is not known: 黎阳路.
+        named_in_plan=False, trim=(False, True),
+        name_north=("liyang-rd", "泰伯北大街", "Taibo North Street"),
     ),
     RoadDef(
         "tianlai-st", "天赉大街", "Tianlai Street", "arterial",
@@ -167,8 +173,9 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         # 龙岗, where the plan's 龙岗 boards (西北 汽车电子, 西南部 光电子和都市产业) need an
         # axis crossing for their nodes.
         [(114.3380, 35.7420), (114.3380, 35.8010)],
-        "low", f"第十五章 学而大街区域交通联系轴; {PLACES} §2 学而大街 (location unknown): "
-        "placed N-S on the west side of 龙岗 (assumed)",
+        "schematic", f"{PLAN} 第十五章 “学而大街区域交通联系轴”; {PLACES} §2 学而大街 (location "
+        "unknown): position constructed, not evidence: placed N-S on the west side of 龙岗 so "
+        "that the 龙岗 boards have an axis crossing for their nodes",
         trim=(False, True),
     ),
     RoadDef(
@@ -314,6 +321,9 @@ def build_road_pieces(frame: Frame, avoid_gk: BaseGeometry) -> list[RoadPiece]:
         ln = lines[r.id]
         assert isinstance(ln, LineString)
         cut: BaseGeometry = ln
+        if r.name_north is not None:  # two pieces, named apart (see road_features)
+            cut = MultiLineString([g for g in split(ln, lines[r.name_north[0]]).geoms
+                                   if isinstance(g, LineString)])
         for _, barrier in frame.barriers_gk:
             if cut.intersects(barrier.boundary):
                 parts = split(cut, barrier.boundary)
@@ -429,17 +439,29 @@ def road_features(pieces: list[RoadPiece], frame: Frame) -> list[Feature]:
         n = counters.get(r.id, 0) + 1
         counters[r.id] = n
         name, name_en = r.name, r.name_en
+        named = r.named_in_plan
+        source = f"{r.evidence}; digitised by tools/build_plan_layers.py"
+        if r.name_north is not None:
+            south_end = min(p.geom.coords[0], p.geom.coords[-1], key=lambda c: c[1])
+            cross = unary_union([q.geom for q in pieces if q.road.id == r.name_north[0]])
+            if cross.distance(Point(south_end)) < 0.01:  # starts on that road: the north part
+                name, name_en, named = r.name_north[1], r.name_north[2], True
+                across = next(d.name for d in ROAD_DEFS if d.id == r.name_north[0])
+                source = (f"{PLAN} 第一章/专栏8 “{r.name_north[1]}”; the part north of "
+                          f"{across} (where {r.name} becomes {r.name_north[1]} is assumed); "
+                          f"{source}")
+            else:
+                source = f"{r.name} (规划未具名: the plan names only {r.name_north[1]}); {source}"
         if r.name_east is not None:
             start = Point(p.geom.coords[0])
             # East of the HSR (the bridge belongs to the east road: it is what crosses).
             if start.x > hsr_gk.interpolate(hsr_gk.project(start)).x - 100:
                 name, name_en = r.name_east
-        source = f"{r.evidence}; digitised by tools/build_plan_layers.py"
         extra: dict[str, Any] = {
             "road_class": r.road_class,
             "bridge": p.bridge_over is not None,
             "tunnel": False,
-            "named_in_plan": r.named_in_plan,
+            "named_in_plan": named,
         }
         if p.bridge_over is not None:
             extra["crosses"] = p.bridge_over

@@ -29,12 +29,16 @@ NAMED_AXES: tuple[tuple[str, str, str, str], ...] = (
      "kexue-ave"),
 )
 
-# (id, name, name_en, axis 1, axis 2, what the text ties the node to, or that it ties none)
+# (id, name, name_en, axis 1, axis 2, what the text ties the node to, or that it ties none), in
+# the plan's order (第十五章, line 281: 外向型经济服务, 产业服务, 孵化园, 创新园, …).
 NODE_DEFS: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("waixiang-node", "外向型经济服务节点", "Export-economy service node",
      "kexue-axis", "xinghe-axis",
      "tied to the 综合保税区 (第十六章: 综保区 “促进开发区外向型经济发展”): the axis crossing "
      "nearest the zone, on 科学大道, one of its first roads"),
+    ("chanye-node", "产业服务节点", "Industry service node", "bohai-axis", "dabai-axis",
+     "the text ties no place to this node; the nearest wording is 第十三章 镁业小镇 “产业服务” "
+     "among its functions: placed at 渤海路 × 大白线 in 镁业小镇 (schematic)"),
     ("fuhua-node", "孵化园节点", "Incubator park node", "bohai-axis", "xinghe-axis",
      "the 北部新城孵化节点 of the 一廊 (第十五章) and the 双创 nodes 第十六章 strings along "
      "兴鹤大街、渤海路: 渤海路 × 兴鹤大街 inside 北部新城"),
@@ -46,9 +50,6 @@ NODE_DEFS: tuple[tuple[str, str, str, str, str, str], ...] = (
      "works with (专栏11): outside the core, towards 鹤壁东区"),
     ("dushi-node", "都市型产业服务节点", "Urban-industry service node", "bohai-axis", "xueer-axis",
      "tied to 龙岗's 西南部 光电子和都市产业板块 (专栏11): the crossing in that board"),
-    ("chanye-node", "产业服务节点", "Industry service node", "bohai-axis", "dabai-axis",
-     "the text ties no place to this node; the nearest wording is 第十三章 镁业小镇 “产业服务” "
-     "among its functions: placed at 渤海路 × 大白线 in 镁业小镇 (schematic)"),
     ("shangwu-node", "商务及生活综合服务节点", "Business and living service node",
      "liyang-axis", "xinghe-axis",
      "the text ties no place to this node: placed at 黎阳路 × 兴鹤大街 near the city centre "
@@ -73,10 +74,10 @@ def structure_features(pieces: list[RoadPiece]) -> dict[str, list[Feature]]:
     tianlai = road_line(pieces, "tianlai-st")
     spine_src = f"{CH15} “延展华夏路、天赉大街城市主脊,对接城市发展轴线”"
     spines = [
-        Feature("huaxia-spine", "华夏路城市脊", "Huaxia Road city spine", "spine",
+        Feature("huaxia-spine", "华夏路城市主脊", "Huaxia Road main city spine", "spine",
                 f"{spine_src}; 华夏路 from 鹤壁东站 north, continued by 嵩山路",
                 "schematic", spine1, {"road": "华夏路"}),
-        Feature("tianlai-spine", "天赉大街城市脊", "Tianlai Street city spine", "spine",
+        Feature("tianlai-spine", "天赉大街城市主脊", "Tianlai Street main city spine", "spine",
                 f"{spine_src}; 天赉大街/天赉北大街 east of the HSR/G4",
                 "schematic", tianlai, {"road": "天赉大街"}),
     ]
@@ -93,7 +94,7 @@ def structure_features(pieces: list[RoadPiece]) -> dict[str, list[Feature]]:
         "Xinghe Street axis (7th axis, not in the plan's list)", "axis",
         f"{CH15}: counts seven axes (“{AXES_WORDS}”) and names six; the plan's own hint for "
         f"the seventh: 第十六章 “{XINGHE_HINT}”; follows 兴鹤大街 (兴鹤大街北延)",
-        "low", road_line(pieces, "xinghe-st"), {"named_in_plan": False},
+        "schematic", road_line(pieces, "xinghe-st"), {"named_in_plan": False},
     ))
     by_id = {a.id: a.geometry for a in axes}
     nodes = []
