@@ -396,7 +396,8 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
     if geom is not None and not geom.is_empty:
         if geom.geom_type in {"Polygon", "MultiPolygon"}:
             # Measured on the drawing: for an estimated or schematic shape that is all it is.
-            lines.append(f"**{t('图上面积', 'Area as drawn')}**：{_fmt_area(float(area_m2(row)[0]))}")
+            area = _fmt_area(float(area_m2(row)[0]))
+            lines.append(f"**{t('图上面积', 'Area as drawn')}**：{area}")
         elif geom.geom_type in {"LineString", "MultiLineString"}:
             km = float(length_m(row)[0]) / 1000.0
             lines.append(f"**{t('长度', 'Length')}**：{km:,.2f} km")
