@@ -37,6 +37,15 @@ CIRCLES_QUOTE = ("打造城东片区黎阳路东段、城北片区全民健身�
 
 SCHOOL = (114.3048, 35.7618)  # 鹤壁市外国语中学: 泰山路, between 卫河路 and 海河路 (PLACES.md §5)
 
+
+def _illustrative(n: int, place: str = "", place_en: str = "") -> tuple[str, str]:
+    """Name (zh, en) of the n-th five-minute circle the plan counts but does not name."""
+    zh = f"{place}，" if place else ""
+    en = f"{place_en}; " if place_en else ""
+    return (f"示意五分钟生活圈{n:02d}（{zh}规划未具名）",
+            f"Illustrative 5-min circle {n:02d} ({en}not named in the plan)")
+
+
 # (id, name, name_en, minutes, named_in_plan, centre, parent, basis of the centre)
 LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str | None, str], ...] = (
     ("lc10-chengdong", "城东片区黎阳路东段十分钟生活圈",
@@ -50,28 +59,22 @@ LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str | N
      None, "centred on 鹤壁市外国语中学 (facilities layer)"),
     ("lc5-meiye", "镁业小镇五分钟生活圈", "5-min circle: magnesium town", 5, True,
      (114.2365, 35.7770), None, "centre of 镁业小镇 on 渤海路西段"),
-    ("lc5-chengbei-west", "示意五分钟生活圈01（规划未具名）",
-     "Illustrative 5-min circle 01 (not named in the plan)", 5, False,
+    ("lc5-chengbei-west", *_illustrative(1), 5, False,
      (114.2930, 35.7865), "lc10-chengbei", "兴鹤社区 (assumed)"),
-    ("lc5-chengbei-east", "示意五分钟生活圈02（规划未具名）",
-     "Illustrative 5-min circle 02 (not named in the plan)", 5, False,
+    ("lc5-chengbei-east", *_illustrative(2), 5, False,
      (114.2995, 35.7900), "lc10-chengbei",
      "residential blocks north-east of 兴鹤社区 (assumed)"),
-    ("lc5-taishan-west", "示意五分钟生活圈03（规划未具名）",
-     "Illustrative 5-min circle 03 (not named in the plan)", 5, False,
+    ("lc5-taishan-west", *_illustrative(3), 5, False,
      (114.3015, 35.7625), "lc10-taishan",
      "residential blocks west of 泰山路 (assumed)"),
-    ("lc5-taishan-east", "示意五分钟生活圈04（规划未具名）",
-     "Illustrative 5-min circle 04 (not named in the plan)", 5, False,
+    ("lc5-taishan-east", *_illustrative(4), 5, False,
      (114.3090, 35.7660), "lc10-taishan", "residential blocks east of 泰山路 (assumed)"),
-    ("lc5-chengdong", "示意五分钟生活圈05（规划未具名）",
-     "Illustrative 5-min circle 05 (not named in the plan)", 5, False,
+    ("lc5-chengdong", *_illustrative(5), 5, False,
      (114.3455, 35.7570), "lc10-chengdong",
      "residential blocks of 城东 by 黎阳东路 (assumed)"),
     # 第十六章 gives the 人才社区 a 生活圈 (“形成安居乐业的生活圈”) but neither its tier nor a
     # name (the plan names only 镁业小镇 among the seven): a schematic, unnamed five-minute circle.
-    ("lc5-rencai", "示意五分钟生活圈06（人才社区，规划未具名）",
-     "Illustrative 5-min circle 06 (talent community; not named in the plan)", 5, False,
+    ("lc5-rencai", *_illustrative(6, "人才社区", "talent community"), 5, False,
      (114.3674, 35.7900), None,
      # No quotation here: the source quotes the circle sentence; S104 quotes this one.
      "the 人才社区 homes east of the core, where 第十六章 says a 生活圈 forms (statement S104)"),
