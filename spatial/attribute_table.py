@@ -3,7 +3,7 @@
 A row per feature, indexed by the feature's row position in its layer (what
 :func:`spatial.webmap.feature_ref` and the highlight use). Headers are the
 catalogue's field aliases (:meth:`layers.schema.PropertySpec.label`, else
-:data:`layers.fields.FIELD_LABELS`); values are shown as the planner reads
+:func:`layers.fields.field_label`); values are shown as the planner reads
 them: 是/否 for booleans, the legend's wording for styled values, names for
 references to other features. In Chinese mode a column whose values would be
 English codes or text (``kind`` slugs, methods, file sources) is left out, and
@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.fields import FIELD_LABELS
+from layers.fields import field_label
 from layers.schema import LayerSpec
 from spatial.crs import area_m2, length_m
 from spatial.feature_search import normalise
@@ -150,11 +150,10 @@ _NO = object()  # a value that has no reading in the table's language
 def _header(spec: LayerSpec, field: str, lang: str) -> str | None:
     """The column header of a field, or None: a raw field name never reaches the planner."""
     prop = next((p for p in spec.all_properties() if p.name == field), None)
-    if prop is not None:  # the catalogue's alias (its own, else the catalogue-wide one)
-        text = prop.label(lang)
-        return None if text == field else text
-    pair = FIELD_LABELS.get(field)
-    return None if pair is None else pair[1] if lang == "en" else pair[0]
+    # The catalogue's alias (the layer's own, else the catalogue-wide one); both give back the
+    # raw key for a field they do not know.
+    text = prop.label(lang) if prop is not None else field_label(field, lang)
+    return None if text == field else text
 
 
 def _names_by_id(frames: Mapping[str, gpd.GeoDataFrame], lang: str) -> dict[str, str]:
