@@ -556,9 +556,9 @@ def _target_controls(opt: IndicatorOption, lang: str) -> tuple[Target | None, st
         st.session_state["ind_target_op"] = plan_target.op if plan_target else ">="
     # A figure computed from the drawing stands in for a plan indicator counted otherwise (the
     # drawn green share for 城市绿地率): the planner is told how far the comparison goes.
-    proxy = opt.origin == "computed" and opt.plan is not None
-    if proxy and opt.plan is not None:
-        note = opt.plan.note_en if lang == "en" else opt.plan.note_zh
+    stands_in = opt.plan if opt.origin == "computed" else None
+    if stands_in is not None:
+        note = stands_in.note_en if lang == "en" else stands_in.note_zh
         st.caption(t("口径提示：", "How it is counted: ") + escape_markdown(note))
     c1, c2, c3 = st.columns([2, 1, 2])
     on = c1.checkbox(t("对照目标检查达标", "Check against a target"), key="ind_target_on")
@@ -572,7 +572,7 @@ def _target_controls(opt: IndicatorOption, lang: str) -> tuple[Target | None, st
     source = None
     if plan_target is not None and plan_target == target and opt.plan is not None:
         source = t(f"规划 2025 年目标：{opt.plan.name_zh}", f"plan 2025 target: {opt.plan.name_en}")
-        if proxy:
+        if stands_in is not None:
             source += t("，口径不同，仅供参考", ", counted differently, indicative only")
     return target, source
 
