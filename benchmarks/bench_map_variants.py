@@ -11,7 +11,7 @@ map as built and variants of it, each with one piece taken away or replaced:
   vertices; no tooltips; no point markers; no measuring tool; no dash pieces;
   no plan layer at all; and Leaflet's empty map and the naive page for scale;
 * pan and zoom (the moves of :mod:`benchmarks.bench_map`, until settled):
-  solid instead of dashed strokes, and no labels (注记).
+  solid instead of dashed strokes, labels (注记) without their halo, and no labels.
 
 Each figure is a median over runs, and every page is measured in the same run.
 The variants are measuring devices, not options of the app. Prints figures
@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     first["naive explore()"] = bm._naive(frames)
     moving = {"as built": ours,
               "solid strokes": _styled(ours, "path{stroke-dasharray:none!important}"),
+              "labels without their halo": _styled(
+                  ours, "[class*=hebi-ls]{text-shadow:none!important}"),
               "no labels": _styled(ours, ".hebi-label{display:none!important}"),
               "naive explore()": first["naive explore()"]}
     files = {f"f{i}.html": html for i, html in enumerate(first.values())}
