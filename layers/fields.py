@@ -121,9 +121,10 @@ _KINDS: dict[str, ZhEn] = {
     "sports_park": ("体育公园", "Sports park"),
     "fitness_centre": ("全民健身中心", "National fitness centre"),
     "theme_park": ("主题公园", "Theme park"), "forest_park": ("森林公园", "Forest park"),
-    "canal_green_belt": ("总干渠两侧绿化带", "Canal green belt"),
+    "canal_green_belt": ("南水北调两侧风景防护林", "Landscape shelter belt along the SNWD canal"),
     "corridor_green_belt": ("高速高铁防护绿带", "HSR/G4 green belt"),
-    "boulevard_green_belt": ("道路中央绿化带", "Boulevard green belt"),
+    "railway_green_belt": ("铁路风景防护林", "Railway landscape shelter belt"),
+    "boulevard_green_belt": ("道路中央绿化带", "Boulevard central green belt"),
     "lake_park": ("滨湖公园", "Lakeside park"), "river": ("河流", "River"),
     "canal": ("南水北调总干渠", "SNWD canal"), "drainage_channel": ("排水沟", "Drainage channel"),
     "life_circle": ("生活圈", "Living circle"),
@@ -150,6 +151,7 @@ _KINDS: dict[str, ZhEn] = {
     "waste_collection": ("生活垃圾收集站", "Waste collection point"),
     "waste_transfer": ("垃圾转运站", "Waste transfer station"),
     "middle_school": ("初中", "Middle school"),
+    "middle_high_school": ("初中（含高中部）", "Middle school (with a high-school section)"),
     "health_centre": ("社区卫生服务中心", "Community health centre"),
     "mall": ("商场", "Shopping mall"),
     "sports_field": ("中型多功能运动场地", "Multi-sport ground"),
@@ -300,6 +302,22 @@ def display_value(
     return text or None
 
 
+# A community the plan names is drawn as the one street block assumed for it: the estimate is
+# that block's, and the plan gives no population for the community itself.
+_NAMED_COMMUNITY_LABELS: dict[str, ZhEn] = {
+    "population": ("所在街坊人口（估算）", "Population of its block (estimate)"),
+}
+
+
+def _own_label(key: str, props: Mapping[str, Any]) -> ZhEn | None:
+    """The label a field takes on this feature only (a named community's block figures)."""
+    named = props.get("named_in_plan")
+    if (props.get("kind") == "residential_community" and not _missing(named) and bool(named)
+            and key in _NAMED_COMMUNITY_LABELS):
+        return _NAMED_COMMUNITY_LABELS[key]
+    return None
+
+
 def feature_rows(
     props: Mapping[str, Any],
     lang: str = "zh",
@@ -333,7 +351,8 @@ def feature_rows(
         text = display_value(key, props.get(key), lang, names=names)
         if text is None:
             continue
-        rows.append((field_label(key, lang, (overrides or {}).get(key)), text))
+        label = _own_label(key, props) or (overrides or {}).get(key)
+        rows.append((field_label(key, lang, label), text))
     return rows
 
 

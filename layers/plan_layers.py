@@ -218,11 +218,16 @@ _GREEN_STYLES = {
                        "Leisure green around the fitness centre"),
     "theme_park": (_PARK_STYLE, "主题公园", "Theme park"),
     "forest_park": (_PARK_STYLE, "森林公园", "Forest park"),
+    # The plan's words (专栏9 “南水北调两侧…风景防护林”); the belt along the conventional
+    # 京广铁路 is named apart from the 高速高铁 ones, so it has its own row.
     "canal_green_belt": (Style("#74c476", weight=1.0, fill_opacity=0.45),
-                         "总干渠两侧绿化带", "Canal green belt"),
+                         "南水北调两侧风景防护林", "Landscape shelter belt along the SNWD canal"),
     "corridor_green_belt": (Style("#41ab5d", fill_colour="#a1d99b", weight=1.0,
                                   fill_opacity=0.45),
                             "高速高铁防护绿带", "HSR/G4 green belt"),
+    "railway_green_belt": (Style("#78c679", fill_colour="#d9f0a3", weight=1.0,
+                                 fill_opacity=0.45),
+                           "铁路风景防护林", "Railway landscape shelter belt"),
     "boulevard_green_belt": (Style("#006d2c", fill_colour="#31a354", weight=1.0,
                                    fill_opacity=0.5),
                              "道路中央绿化带", "Boulevard central green belt"),
@@ -334,7 +339,10 @@ COMMUNITIES = register(LayerSpec(
     style=Style("#e7969c", weight=1.0, fill_opacity=0.45),
     properties=(
         _kind("residential_community"),
-        PropertySpec("population", "int"),
+        # Every feature is one street block, a named community too (its population is the
+        # block's estimate, not the community's: the details read 所在街坊人口 there).
+        PropertySpec("population", "int", label_zh="街坊人口（估算）",
+                     label_en="Block population (estimate)"),
         PropertySpec("population_basis"),
         _NAMED,
         PropertySpec("area_km2", "float", required=False),

@@ -205,6 +205,30 @@ def test_three_ten_minute_and_seven_five_minute_circles() -> None:
     assert (~five["named_in_plan"]).sum() == 6
 
 
+def test_a_five_minute_circle_is_filed_under_the_ten_minute_circle_it_mostly_lies_in() -> None:
+    # The plan (第十五章) counts the circles but nests none; the details panel shows `parent` as
+    # 所属. So a five-minute circle has a parent only where more than half its area lies in that
+    # ten-minute circle (泰山路（东）, 04, has 24 % in the 泰山路 circle: no parent), and a circle
+    # that does is filed under it.
+    lc = layer("life_circles").set_index("id")
+    geoms = dict(zip(lc.index, gk(lc), strict=True))
+    tens = [fid for fid in lc.index if lc.loc[fid, "minutes"] == 10]
+    assert lc.loc[tens, "parent"].isna().all()
+    linked = 0
+    for fid in lc.index[lc["minutes"] == 5]:
+        own = geoms[fid]
+        shares = {t: own.intersection(geoms[t]).area / own.area for t in tens}
+        best = max(shares, key=shares.__getitem__)
+        parent = lc.loc[fid, "parent"]
+        if shares[best] > 0.5:
+            assert parent == best, (fid, parent, shares)
+            linked += 1
+        else:
+            assert parent is None or pd.isna(parent), (fid, parent, shares)
+    assert linked >= 3
+    assert pd.isna(lc.loc["lc5-taishan-east", "parent"])
+
+
 def test_circles_are_sized_as_gb50180_walking_radii() -> None:
     lc = layer("life_circles")
     for (_, row), geom in zip(lc.iterrows(), gk(lc), strict=True):
@@ -355,7 +379,7 @@ GREEN_BELTS = {
     "huaxia-central-green-belt": ("boulevard_green_belt", "low", True, 40.0,
                                   "延续和优化华夏南路中央绿带"),
     "hsr-east-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "高速高铁两侧"),
-    "railway-west-green-belt": ("corridor_green_belt", "schematic", True, 100.0, "京广铁路西"),
+    "railway-west-green-belt": ("railway_green_belt", "schematic", True, 100.0, "京广铁路西"),
     "longgang-lake-park": ("lake_park", "schematic", False, 100.0, "以景观湖为核心"),
 }
 
@@ -379,6 +403,29 @@ def test_green_belts_are_declared_valid_and_inside_qibin() -> None:
     # 40 m wide along the ~4.6 km of 华夏路 south of 九州路.
     assert areas["longgang-lake-park"] == pytest.approx(np.pi * (400**2 - 300**2), rel=0.01)
     assert areas["huaxia-central-green-belt"] == pytest.approx(40.0 * 4_620.0, rel=0.02)
+
+
+def test_each_belt_type_reads_as_the_plan_names_the_belt() -> None:
+    # 专栏9 “推进107国道与高速高铁之间、南水北调两侧、京广铁路西和高速高铁两侧风景防护林”: the
+    # belt along the conventional 京广铁路 is not a 高速高铁 belt, and the canal belt is the plan's
+    # 南水北调两侧风景防护林. The legend row and the 类型 value must say so, in both languages
+    # alike.
+    from layers.fields import VALUE_LABELS
+
+    green = layer("green").set_index("id")
+    legend = {k: (zh, en) for k, (_style, zh, en) in get_spec("green").style_map.items()}
+    for fid in GREEN_BELTS:
+        kind = green.loc[fid, "kind"]
+        assert legend[kind] == VALUE_LABELS["kind"][kind], fid
+    railway = legend[green.loc["railway-west-green-belt", "kind"]]
+    assert "铁路" in railway[0] and "高速" not in railway[0] and "HSR" not in railway[1]
+    for fid in ("hsr-g4-green-belt", "hsr-east-green-belt"):
+        assert "高速高铁" in legend[green.loc[fid, "kind"]][0], fid
+    canal = legend[green.loc["snwd-canal-green-belt", "kind"]]
+    assert canal[0] == "南水北调两侧风景防护林" and "SNWD" in canal[1]
+    # No other feature shares the railway belt's or the canal belt's type.
+    for fid in ("railway-west-green-belt", "snwd-canal-green-belt"):
+        assert (green["kind"] == green.loc[fid, "kind"]).sum() == 1, fid
 
 
 def test_green_belts_follow_their_lines() -> None:
@@ -503,6 +550,33 @@ def test_communities_have_population_and_its_basis() -> None:
         assert "km²" in row["population_basis"] and "万人/km²" in row["population_basis"]
         density = row["population"] / (area_m2(gpd.GeoSeries([row.geometry], crs=4326))[0] / 1e6)
         assert 10_000 <= density <= 30_000, row["id"]
+
+
+def test_a_named_community_shows_its_blocks_population_not_as_its_own() -> None:
+    # The plan gives no population for 兴鹤社区 or 松江铭苑; each is drawn as one assumed street
+    # block, whose estimate (kept: coverage counts it) must read as the block's, in the tooltip,
+    # the details panel and the attribute table alike.
+    from layers.fields import feature_rows
+    from spatial.attribute_table import attribute_table
+
+    spec = get_spec("communities")
+    com = layer("communities").set_index("id", drop=False)
+    for fid in ("xinghe-community", "songjiang-mingyuan"):
+        props = com.loc[fid].drop("geometry").to_dict()
+        for lang, want in (("zh", "所在街坊人口（估算）"), ("en", "Population of its block")):
+            for fields in (spec.tooltip, None):
+                rows = dict(feature_rows(props, lang, fields=fields,
+                                         overrides=spec.field_aliases()))
+                labels = [k for k in rows if "人口" in k or "opulation" in k]
+                pop = [k for k in labels if "依据" not in k and "basis" not in k]
+                assert pop and all(k.startswith(want) for k in pop), (fid, lang, labels)
+    block = com[~com["named_in_plan"].astype(bool)].iloc[0].drop("geometry").to_dict()
+    rows = dict(feature_rows(block, "zh", fields=spec.tooltip, overrides=spec.field_aliases()))
+    assert "街坊人口（估算）" in rows and "人口（估算）" not in rows
+    table = attribute_table(spec, layer("communities"), lang="zh").frame
+    assert "街坊人口（估算）" in table.columns and "人口（估算）" not in table.columns
+    # The labels change, the figures do not: coverage still counts every block.
+    assert int(com["population"].sum()) == 157_150
 
 
 def test_blocks_lie_between_the_streets_and_circles_hold_gb50180_like_populations() -> None:

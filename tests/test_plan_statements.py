@@ -354,7 +354,8 @@ def test_nodes_sit_on_axis_crossings_in_the_places_the_text_ties_them_to() -> No
         assert gk_geom("nodes", fid).within(gk_geom(layer, area).buffer(0.5)), fid
     # 都市型产业服务 is not in 金山/镁业小镇 (the text ties 都市产业 to 龙岗 only).
     assert not gk_geom("nodes", "dushi-node").within(gk_geom("parks", "jinshan-park"))
-    # 智能制造 is in the 核心区外围 (outside the lake core), towards 鹤壁东区.
+    # 智能制造产业服务 lies towards 鹤壁东区 (专栏11 “协同鹤壁东区智能制造产业园”), outside the
+    # core.
     core = gk_geom("parks", "longgang-lake").buffer(700.0)
     zhizao = gk_geom("nodes", "zhizao-node")
     assert not zhizao.within(core)
@@ -366,6 +367,40 @@ def test_nodes_sit_on_axis_crossings_in_the_places_the_text_ties_them_to() -> No
     others = [gk_geom("nodes", f) for f in nodes.index if f != "waixiang-node"]
     assert waixiang.distance(zone) < 1_000.0
     assert all(waixiang.distance(zone) < o.distance(zone) for o in others)
+
+
+def test_a_point_a_sentence_places_in_a_park_lies_in_that_park() -> None:
+    # A `places` row listing a park and a point says the sentence puts the point in the park.
+    # (S077, 第十六章 “核心区外围布局智能制造…” about 龙岗, once listed the 智能制造产业服务节点,
+    # which is drawn 836 m outside 龙岗.)
+    feats = all_features()
+    kinds = ("nodes", "plan_projects", "facilities", "bonded_points")
+    checked = 0
+    for s in load_statements():
+        if s.kind != "places":
+            continue
+        areas = [f for f in s.feature_ids if feats[f]["layer"] == "parks"]
+        for fid in s.feature_ids:
+            f = feats[fid]
+            if not areas or f["layer"] not in kinds or f["geometry"] is None:
+                continue
+            point = gk_geom(f["layer"], fid)
+            assert any(point.distance(gk_geom("parks", a)) < 1.0 for a in areas), (
+                s.statement_id, fid)
+            checked += 1
+    assert checked >= 5
+
+
+def test_the_smart_manufacturing_node_claims_only_what_places_it() -> None:
+    # 第十五章 (line 281) only lists 智能制造产业服务; 专栏11 (line 307)
+    # “协同鹤壁东区智能制造产业园” is its one tie. Its source must not tie it to 龙岗's
+    # 核心区外围, where it does not lie.
+    node = load_layer("nodes").set_index("id").loc["zhizao-node"]
+    assert "核心区外围" not in node["source"] and "inferred" in node["source"]
+    assert "“协同鹤壁东区智能制造产业园”" in node["source"]
+    assert not gk_geom("nodes", "zhizao-node").within(gk_geom("parks", "longgang-park"))
+    for row in statements_for("zhizao-node"):
+        assert "longgang-park" not in row.feature_ids, row.statement_id
 
 
 @needs_plan
@@ -582,6 +617,78 @@ def test_xinghe_school_is_a_primary_and_a_middle_school() -> None:
     assert set(school["facility_type_zh"]) == {"小学", "初中"}
     assert school["named_in_plan"].astype(bool).all()
     assert len({(round(g.x, 6), round(g.y, 6)) for g in school.geometry}) == 1  # one school
+
+
+@needs_plan
+def test_schools_with_a_high_school_part_are_typed_so_and_count_as_middle_schools() -> None:
+    # 专栏15 “松江初级及高级中学、龙岗小学初中高中” (第二十章 “松江初高中”) name a 高级中学 part;
+    # 鹤壁市外国语中学 is a 中学 with no level named. GB 50180-2018 has no 高中 in any tier, so a
+    # school with one counts in coverage as its 初中 part, and its type says it has both.
+    from layers.fields import VALUE_LABELS
+    from spatial.coverage_rules import load_rules
+
+    line = plan_lines()[351]
+    assert "松江初级及高级中学" in line and "龙岗小学初中高中" in line
+    assert "松江初高中" in plan_lines()[341]
+    fac = load_layer("facilities").set_index("id")
+    rules = load_rules()
+    for fid in ("sj-middle", "lg-middle"):
+        row = fac.loc[fid]
+        assert row["facility_type"] == "middle_high_school", fid
+        assert "高中" in VALUE_LABELS["facility_type"][row["facility_type"]][0]
+        assert row["facility_type_zh"] == "初中" and row["level_min"] == 15, fid
+        assert rules.lookup("education", 15, row["facility_type_zh"])[0] == 1000.0
+        assert "高级中学" in row["source"], fid
+    foreign = fac.loc["tw-foreign-school"]
+    assert not re.search(r"外国语(高级中学|高中)", "\n".join(plan_lines()))
+    assert foreign["facility_type"] == "middle_school" and "no 高级中学" in foreign["source"]
+
+
+def test_named_facilities_placed_alike_have_the_same_confidence() -> None:
+    # data/geo/README: `low` = inferred from the plan text or naming (a name that ties the spot to
+    # a located feature: 松江…, 兴鹤中小学 beside 兴鹤社区, 市外国语小学 beside 外国语中学);
+    # `schematic` = placed only inside the park the plan names ("spot schematic").
+    fac = load_layer("facilities").set_index("id")
+    named = fac[fac["named_in_plan"].astype(bool)]
+    for fid, row in named.iterrows():
+        want = "schematic" if "spot schematic" in row["source"] else "low"
+        assert row["confidence"] == want, (fid, row["confidence"])
+    by_name = ["sj-kindergarten", "sj-health-centre", "tw-foreign-primary", "cb-primary",
+               "cb-middle"]
+    assert set(fac.loc[by_name, "confidence"]) == {"low"}
+    assert all("by its name" in fac.loc[f, "source"] or "beside" in fac.loc[f, "source"]
+               for f in by_name)
+
+
+@needs_plan
+def test_a_road_the_plan_names_cites_the_plans_words_first() -> None:
+    # data/geo/README: plan-based sources start with the plan and its chapter. A road the plan
+    # names cites the chapter and line that name it (then the place-name evidence), and no road
+    # is credited to OpenStreetMap: no road's course comes from it (华夏路 only ends beside the
+    # 鹤壁东站 point, which ref_anchors credits).
+    lines = plan_lines()
+    roads = load_layer("roads")
+    named = roads[roads["named_in_plan"].astype(bool)]
+    assert len(named) > 20
+    head = re.compile(r"^鹤壁经开区“十四五”规划 (第[一二三四五六七八九十]+章|专栏\d+)(?:/专栏\d+)? "
+                      r"“([^”]+)”(?: \(line (\d+)\))?")
+    for _, row in named.iterrows():
+        m = head.match(row["source"])
+        assert m is not None, row["id"]
+        words, line_no = m.group(2), m.group(3)
+        stem = row["name"].removesuffix("（规划未具名）")
+        assert stem[:2] in words, (row["id"], words)
+        if line_no is not None:
+            assert words in lines[int(line_no) - 1], row["id"]
+        if "PLACES.md" in row["source"]:
+            assert row["source"].index("PLACES.md") > m.end(), row["id"]
+        for lang in ("zh", "en"):
+            cited = cite_source(row["source"], lang)
+            assert "OpenStreetMap" not in cited and ("规划" in cited or "Plan" in cited), cited
+    huaxia = roads.set_index("id").loc["huaxia-rd"]
+    assert cite_source(huaxia["source"]).endswith("第十五章")
+    liyang_east = roads[roads["name"] == "黎阳东路"]
+    assert len(liyang_east) and liyang_east["source"].str.contains("“黎阳东路").all()
 
 
 def test_transport_names_the_plans_lines_and_invents_no_course() -> None:

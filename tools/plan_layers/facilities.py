@@ -17,6 +17,11 @@ FACILITY_TYPES: dict[str, tuple[str, int, str, str]] = {
     "kindergarten": ("education", 5, "幼儿园", "kindergarten"),
     "primary_school": ("education", 10, "小学", "primary school"),
     "middle_school": ("education", 15, "初中", "middle school"),
+    # A school the plan names with a 高级中学 part (松江初级及高级中学, 龙岗…初中高中).
+    # GB 50180-2018 has no 高中 in any 5/10/15-minute tier, so only its 初中 part is a
+    # life-circle item: it is counted as a 初中 (the GB 50180 item), its type says it has a
+    # high-school section too.
+    "middle_high_school": ("education", 15, "初中", "middle and high school"),
     "health_station": ("health", 5, "社区卫生服务站", "community health station"),
     "health_centre": ("health", 15, "社区卫生服务中心", "community health centre"),
     "elderly_day_care": ("elderly", 5, "老年人日间照料中心", "elderly day-care centre"),
@@ -109,7 +114,7 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("tw-east-fitness-site", "泰山路东健身场地", "fitness_site", 114.3075, 35.7640, False),
     # 松江路
     ("sj-primary", "松江小学", "primary_school", 114.3125, 35.7757, True),
-    ("sj-middle", "松江初高中", "middle_school", 114.3140, 35.7742, True),
+    ("sj-middle", "松江初高中", "middle_high_school", 114.3140, 35.7742, True),
     ("sj-kindergarten", "松江铭苑幼儿园", "kindergarten", 114.3095, 35.7740, False),
     ("sj-convenience", "松江铭苑便利店", "convenience_store", 114.3100, 35.7760, False),
     # 城东片区 (黎阳路东段 10-min circle)
@@ -158,16 +163,26 @@ FACILITIES: tuple[tuple[str, str, str, float, float, bool], ...] = (
     ("bus-terminal-hebi-station", "鹤壁站公交首末站", "bus_terminal", 114.2712, 35.7571, False),
 )
 
+# What a school with a 高级中学 part counts as (see FACILITY_TYPES["middle_high_school"]).
+_HIGH_PART = ("the 高级中学 part is in no GB 50180-2018 life-circle tier, so the school counts "
+              "as a 初中")
+
+# How sure a named facility's spot is, by what places it (data/geo/README): `low` where its
+# name ties it to a located feature or a reference gives the spot (beside 兴鹤社区, the 松江
+# schools, 鹤壁市外国语中学; PLACES.md), `schematic` where it only says which park it is in.
 # The facilities the plan names and places, by id: (name as the plan names it, chapter and the
 # plan's verbatim words, how the spot was chosen, confidence). Where an illustrative facility
 # already stood at a fitting spot with the same GB 50180 item, it takes the plan's name there
 # (so the coverage analysis keeps its inputs); the others are added below.
 PLAN_NAMED: dict[str, tuple[str, str, str, str, str]] = {
     "tw-foreign-school": ("鹤壁市外国语中学", "第十五章/第二十章",
-                          "泰山路外国语中学周边", "PLACES.md §5 (泰山路, 卫河路–海河路)", "low"),
+                          "泰山路外国语中学周边", "PLACES.md §5 (泰山路, 卫河路–海河路); the plan "
+                          "says 中学 and names no 高级中学 part (专栏15 “市外国语中学及小学”): "
+                          "typed as a 初中, the GB 50180-2018 item", "low"),
     "sj-primary": ("松江小学", "第二十章", "以松江小学数字校园建设为契机",
                    "PLACES.md §5 (near 松江路)", "low"),
-    "sj-middle": ("松江初高中", "第二十章", "松江初高中", "PLACES.md §5 (near 松江路)", "low"),
+    "sj-middle": ("松江初高中", "第二十章", "松江初高中",
+                  f"PLACES.md §5 (near 松江路); 专栏15 “松江初级及高级中学”: {_HIGH_PART}", "low"),
     "sj-kindergarten": ("松江公立幼儿园", "第二十章/专栏15", "松江公立幼儿园",
                         "beside the 松江 schools (by its name; assumed)", "low"),
     "rc-kindergarten": ("龙岗公立幼儿园", "第二十章/专栏15", "龙岗公立幼儿园",
@@ -178,7 +193,7 @@ PLAN_NAMED: dict[str, tuple[str, str, str, str, str]] = {
     "cb-primary": ("兴鹤中小学", "专栏15", "兴鹤中小学",
                    "beside 兴鹤社区 (by its name; assumed); its primary part (中小学: a primary "
                    "and a middle school; the middle part is cb-middle at the same spot)",
-                   "schematic"),
+                   "low"),
     "cb-day-care": ("城北园区日间照料中心", "专栏15",
                     "推进建设城北园区、金山园区社区养老服务体系日间照料中心项目",
                     "inside 城北园区; spot schematic", "schematic"),
@@ -218,13 +233,13 @@ PLAN_ADDED: tuple[tuple[str, str, str, float, float, str, str, str, str], ...] =
     # 兴鹤中小学 is a primary and a middle school: its middle part, at the primary's spot.
     ("cb-middle", "兴鹤中小学", "middle_school", 114.2903, 35.7875, "专栏15", "兴鹤中小学",
      "beside 兴鹤社区 (by its name; assumed); its middle part (中小学), at the spot of its "
-     "primary part cb-primary", "schematic"),
+     "primary part cb-primary", "low"),
     ("lg-primary", "龙岗小学", "primary_school", 114.3706, 35.7907, "专栏15",
      "龙岗小学初中高中", "inside 龙岗 (by its name), beside the 人才社区 homes; spot schematic",
      "schematic"),
-    ("lg-middle", "龙岗初中高中", "middle_school", 114.3706, 35.7879, "专栏15",
-     "龙岗小学初中高中", "inside 龙岗 (by its name), beside the 人才社区 homes; spot schematic",
-     "schematic"),
+    ("lg-middle", "龙岗初中高中", "middle_high_school", 114.3706, 35.7879, "专栏15",
+     "龙岗小学初中高中", "inside 龙岗 (by its name), beside the 人才社区 homes; spot schematic; "
+     f"its 初中 and 高中: {_HIGH_PART}", "schematic"),
 )
 
 
@@ -375,7 +390,7 @@ def facility_features(
 
 def circle_centre(circle_id: str) -> Point:
     """The centre of a living circle as declared in :data:`LIFE_CIRCLES`."""
-    for cid, *_rest, (lon, lat), _parent, _basis in LIFE_CIRCLES:
+    for cid, *_rest, (lon, lat), _basis in LIFE_CIRCLES:
         if cid == circle_id:
             return Point(lon, lat)
     raise KeyError(circle_id)

@@ -208,7 +208,7 @@ def green_belt_features(
          "HSR/G4 band north of 黎阳路 (width and extent assumed)", "schematic", True,
          hsr_east_belt, HSR_BELT_M),
         ("railway-west-green-belt", "京广铁路西风景防护林", "Green belt west of the railway",
-         "corridor_green_belt",
+         "railway_green_belt",
          f"{forest}; a {RAILWAY_BELT_M:.0f} m strip west of the 京广铁路 ({PLACES} §2 line) "
          "from the 淇河倒虹吸 north (width assumed)", "schematic", True, railway_belt,
          RAILWAY_BELT_M),

@@ -46,45 +46,51 @@ def _illustrative(n: int, place: str = "", place_en: str = "") -> tuple[str, str
             f"Illustrative 5-min circle {n:02d} ({en}not named in the plan)")
 
 
-# (id, name, name_en, minutes, named_in_plan, centre, parent, basis of the centre)
-LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str | None, str], ...] = (
+# (id, name, name_en, minutes, named_in_plan, centre, basis of the centre). A five-minute circle's
+# `parent` is computed (see PARENT_SHARE), not declared.
+LIFE_CIRCLES: tuple[tuple[str, str, str, int, bool, tuple[float, float], str], ...] = (
     ("lc10-chengdong", "城东片区黎阳路东段十分钟生活圈",
-     "10-min circle: Chengdong, east section of Liyang Road", 10, True, (114.345, 35.755), None,
+     "10-min circle: Chengdong, east section of Liyang Road", 10, True, (114.345, 35.755),
      f"{PLACES} §6 ≈(114.345,35.755), 黎阳东路 east of the G4"),
     ("lc10-chengbei", "城北片区全民健身中心周边十分钟生活圈",
-     "10-min circle: Chengbei, around the National Fitness Centre", 10, True, FITNESS_CENTRE, None,
+     "10-min circle: Chengbei, around the National Fitness Centre", 10, True, FITNESS_CENTRE,
      "centred on the 全民健身中心 (green layer)"),
     ("lc10-taishan", "泰山路外国语中学周边十分钟生活圈",
      "10-min circle: around the Foreign Language Middle School, Taishan Road", 10, True, SCHOOL,
-     None, "centred on 鹤壁市外国语中学 (facilities layer)"),
+     "centred on 鹤壁市外国语中学 (facilities layer)"),
     ("lc5-meiye", "镁业小镇五分钟生活圈", "5-min circle: magnesium town", 5, True,
-     (114.2365, 35.7770), None, "centre of 镁业小镇 on 渤海路西段"),
+     (114.2365, 35.7770), "centre of 镁业小镇 on 渤海路西段"),
     ("lc5-chengbei-west", *_illustrative(1), 5, False,
-     (114.2930, 35.7865), "lc10-chengbei", "兴鹤社区 (assumed)"),
+     (114.2930, 35.7865), "兴鹤社区 (assumed)"),
     ("lc5-chengbei-east", *_illustrative(2), 5, False,
-     (114.2995, 35.7900), "lc10-chengbei",
+     (114.2995, 35.7900),
      "residential blocks north-east of 兴鹤社区 (assumed)"),
     ("lc5-taishan-west", *_illustrative(3), 5, False,
-     (114.3015, 35.7625), "lc10-taishan",
+     (114.3015, 35.7625),
      "residential blocks west of 泰山路 (assumed)"),
     ("lc5-taishan-east", *_illustrative(4), 5, False,
-     (114.3090, 35.7660), "lc10-taishan", "residential blocks east of 泰山路 (assumed)"),
+     (114.3090, 35.7660), "residential blocks east of 泰山路 (assumed)"),
     ("lc5-chengdong", *_illustrative(5), 5, False,
-     (114.3455, 35.7570), "lc10-chengdong",
+     (114.3455, 35.7570),
      "residential blocks of 城东 by 黎阳东路 (assumed)"),
     # 第十六章 gives the 人才社区 a 生活圈 (“形成安居乐业的生活圈”) but neither its tier nor a
     # name (the plan names only 镁业小镇 among the seven): a schematic, unnamed five-minute circle.
     ("lc5-rencai", *_illustrative(6, "人才社区", "talent community"), 5, False,
-     (114.3674, 35.7900), None,
+     (114.3674, 35.7900),
      # No quotation here: the source quotes the circle sentence; S104 quotes this one.
      "the 人才社区 homes east of the core, where 第十六章 says a 生活圈 forms (statement S104)"),
 )
 
 
+# A five-minute circle is filed under (所属) the ten-minute circle holding more than this share of
+# its area; one mostly outside every ten-minute circle has no parent (the plan nests none).
+PARENT_SHARE = 0.5
+
+
 def life_circle_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
     """3 ten-minute and 7 five-minute circles, GB 50180 radii, clipped to 淇滨区 minus the zone."""
     out = []
-    for fid, nm, en, minutes, named, (lon, lat), parent, basis in LIFE_CIRCLES:
+    for fid, nm, en, minutes, named, (lon, lat), basis in LIFE_CIRCLES:
         radius = RADIUS_10MIN_M if minutes == 10 else RADIUS_5MIN_M
         geom = polygonal(circle(lon, lat, radius).intersection(frame.qibin).difference(bonded))
         src = (f"{PLAN} 第十五章 “{CIRCLES_QUOTE}”: " + ("named in the plan" if named else
@@ -92,10 +98,18 @@ def life_circle_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
                "residential cluster") + f"; centre: {basis}; radius {radius:.0f} m "
                "(GB 50180-2018 walking distance of the tier)")
         extra: dict[str, Any] = {
-            "minutes": minutes, "named_in_plan": named, "radius_m": int(radius), "parent": parent,
+            "minutes": minutes, "named_in_plan": named, "radius_m": int(radius), "parent": None,
         }
         out.append(Feature(fid, nm, en, "life_circle", src, "low" if named else "schematic",
                            geom, extra))
+    tens = [(c.id, gk(c.geometry)) for c in out
+            if c.extra["minutes"] == 10 and c.geometry is not None]
+    for c in out:
+        if c.extra["minutes"] != 5 or c.geometry is None:
+            continue
+        own = gk(c.geometry)
+        share, pid = max((own.intersection(g).area / own.area, tid) for tid, g in tens)
+        c.extra["parent"] = pid if share > PARENT_SHARE else None
     return out
 
 

@@ -99,7 +99,8 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
         "huaxia-rd", "华夏路", "Huaxia Road", "arterial",
         # South end beside 鹤壁东站 (high); north of 35.72 low. Ends at 科学大道 (嵩山路 goes on).
         [(114.2938, 35.7068), (114.2962, 35.7480), (114.2980, 35.7822)],
-        "low", f"{PLACES} §2 华夏路 (south end at 鹤壁东站, OSM node; rest suggested)",
+        "low", f"{PLACES} §2 华夏路 (south end beside 鹤壁东站, whose point is an OpenStreetMap "
+        "node; the course north of it is suggested, no OSM line)",
         trim=(False, True),
     ),
     RoadDef(
@@ -249,6 +250,41 @@ ROAD_DEFS: tuple[RoadDef, ...] = (
     RoadDef("rc-local-3", "示意支路26（规划未具名）", _LOCAL_EN, "local",
             [(114.3640, 35.7942), (114.3710, 35.7942)], "schematic", _LOCAL, False, (True, True)),
 )
+
+
+# Where the plan names each road it names (chapter, line of the plan file, verbatim words): a
+# named road's source starts with these, so that it cites the plan's chapter before the place-name
+# evidence that positions it (and never a reference credit for a course no reference gives).
+_MAIN_ROADS = "改造提升兴鹤大街、渤海路、泰山路、延河路等主要城市道路"
+_BUILT = "兴鹤大街北延、衡山路、科学大道等建成通车"
+_TO_BUILD = "高标准谋划建设科学大道西段、海河路、嵩山路等城市道路"
+_SPINES = "延展华夏路、天赉大街城市主脊"
+PLAN_ROAD_WORDS: dict[str, tuple[str, int, str]] = {
+    "bohai-rd": ("第十五章", 282, _MAIN_ROADS),
+    "kexue-ave": ("第一章", 17, _BUILT),
+    "beihuan-rd": ("专栏11", 307, "通过渤海路、科学大道、北环路与城北连接"),
+    "liyang-rd": ("第十五章", 281, "黎阳路产城服务联动轴"),
+    "xinghe-st": ("第十五章", 282, _MAIN_ROADS),
+    "huaxia-rd": ("第十五章", 281, _SPINES),
+    "tianlai-st": ("第十五章", 281, _SPINES),
+    "dabai-rd": ("第十五章", 281, "大白线区域交通联系轴"),
+    "haihe-rd": ("第十五章", 282, _TO_BUILD),
+    "yanhe-rd": ("第十五章", 282, _MAIN_ROADS),
+    "hengshan-rd": ("第一章", 17, _BUILT),
+    "taishan-rd": ("第十五章", 282, _MAIN_ROADS),
+    "songshan-rd": ("第十五章", 282, _TO_BUILD),
+    "mudanjiang-rd": ("专栏9", 277, "加快牡丹江路及城东园区污水泵站和配套管网工程项目建设"),
+}
+# The part of a road east of the HSR that has its own name in the plan (黎阳东路).
+PLAN_ROAD_WORDS_EAST: dict[str, tuple[str, int, str]] = {
+    "liyang-rd": ("第一章", 17, "黎阳东路、泰伯北大街、天赉北大街三条路建设积极推进"),
+}
+
+
+def _plan_cite(words: tuple[str, int, str]) -> str:
+    """The plan, its chapter, the words naming a road and their line: a source's head."""
+    chapter, line_no, text = words
+    return f"{PLAN} {chapter} “{text}” (line {line_no})"
 
 
 def _trim_end(ln: LineString, others: Iterable[BaseGeometry], at_start: bool) -> LineString:
@@ -441,6 +477,11 @@ def road_features(pieces: list[RoadPiece], frame: Frame) -> list[Feature]:
         name, name_en = r.name, r.name_en
         named = r.named_in_plan
         source = f"{r.evidence}; digitised by tools/build_plan_layers.py"
+        east = r.name_east is not None and _east_of_hsr(p.geom, hsr_gk)
+        words = PLAN_ROAD_WORDS_EAST.get(r.id) if east else None
+        words = words or PLAN_ROAD_WORDS.get(r.id)
+        if named and words is not None:
+            source = f"{_plan_cite(words)}; {source}"
         if r.name_north is not None:
             south_end = min(p.geom.coords[0], p.geom.coords[-1], key=lambda c: c[1])
             cross = unary_union([q.geom for q in pieces if q.road.id == r.name_north[0]])
@@ -452,11 +493,8 @@ def road_features(pieces: list[RoadPiece], frame: Frame) -> list[Feature]:
                           f"{source}")
             else:
                 source = f"{r.name} (规划未具名: the plan names only {r.name_north[1]}); {source}"
-        if r.name_east is not None:
-            start = Point(p.geom.coords[0])
-            # East of the HSR (the bridge belongs to the east road: it is what crosses).
-            if start.x > hsr_gk.interpolate(hsr_gk.project(start)).x - 100:
-                name, name_en = r.name_east
+        if r.name_east is not None and east:
+            name, name_en = r.name_east
         extra: dict[str, Any] = {
             "road_class": r.road_class,
             "bridge": p.bridge_over is not None,
@@ -470,6 +508,12 @@ def road_features(pieces: list[RoadPiece], frame: Frame) -> list[Feature]:
             Feature(pid, name, name_en, "road", source, r.confidence, wgs(p.geom), extra)
         )
     return out
+
+
+def _east_of_hsr(geom: LineString, hsr_gk: BaseGeometry) -> bool:
+    """True for a piece starting east of the HSR (a bridge belongs to the east road: it crosses)."""
+    start = Point(geom.coords[0])
+    return bool(start.x > hsr_gk.interpolate(hsr_gk.project(start)).x - 100)
 
 
 def road_line(pieces: list[RoadPiece], road_id: str) -> LineString:

@@ -46,8 +46,9 @@ NODE_DEFS: tuple[tuple[str, str, str, str, str, str], ...] = (
      "tied to 龙岗创新创业园 (第十三章/第十六章): the crossing inside 龙岗 nearest its core"),
     ("zhizao-node", "智能制造产业服务节点", "Smart-manufacturing service node",
      "liyang-axis", "xueer-axis",
-     "tied to the 智能制造 of 龙岗's 核心区外围 (第十六章) and the 鹤壁东区智能制造产业园 龙岗 "
-     "works with (专栏11): outside the core, towards 鹤壁东区"),
+     # Not 第十六章's 核心区外围 智能制造 parks: those lie inside 龙岗, and this crossing does not.
+     "the text places no node; its only tie is 专栏11 “协同鹤壁东区智能制造产业园” (line 307): "
+     "placed at the crossing towards 鹤壁东区 (position inferred, schematic)"),
     ("dushi-node", "都市型产业服务节点", "Urban-industry service node", "bohai-axis", "xueer-axis",
      "tied to 龙岗's 西南部 光电子和都市产业板块 (专栏11): the crossing in that board"),
     ("shangwu-node", "商务及生活综合服务节点", "Business and living service node",
