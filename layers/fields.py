@@ -99,7 +99,8 @@ HIDDEN_FIELDS: frozenset[str] = frozenset({
 # Confidence in words a planner can act on (what the position rests on, what to do with it).
 CONFIDENCE_WORDS: dict[str, ZhEn] = {
     "high": ("可靠（依据公开实测数据）", "Reliable (from published survey data)"),
-    "medium": ("较可靠（依据多条线索推定）", "Fairly reliable (inferred from several clues)"),
+    "medium": ("较可靠（一项可靠资料或两项相互印证的线索）",
+               "Fairly reliable (one good source or two clues that agree)"),
     "low": ("推测（位置待核实）", "Estimated (position to be verified)"),
     "schematic": ("示意（仅表达规划意图，不作定位依据）",
                   "Schematic (shows the plan's intent; not a position)"),

@@ -51,9 +51,9 @@ SPINES = register(LayerSpec(
     properties=(_kind("spine"), PropertySpec("road")),
     z_order=510,
     label=LabelRule("line", priority=95, min_zoom=11, size=14, colour="#54278f", bold=True),
-    description_zh="城市发展脊线（示意），沿华夏路（北延为嵩山路）与天赉大街。",
-    description_en="City spines (schematic) along Huaxia Road (continued north by Songshan "
-    "Road) and Tianlai Street.",
+    description_zh="城市发展脊线（示意），沿华夏路（北延段假定沿嵩山路）与天赉大街。",
+    description_en="City spines (schematic) along Huaxia Road (its northern extension assumed "
+    "to follow Songshan Road) and Tianlai Street.",
 ))
 
 AXES = register(LayerSpec(
@@ -74,9 +74,10 @@ AXES = register(LayerSpec(
     z_order=520,
     label=LabelRule("line", priority=90, min_zoom=12, size=12, colour="#8c2d04"),
     tooltip=("name", "name_en", "named_in_plan", "confidence"),
-    description_zh="规划列出七条联动轴，命名六条；第七条取规划第十六章“打造轴线”所指的兴鹤大街（联动轴列表未具名，置信度低）。",
+    description_zh="规划列出七条联动轴，命名六条；第七条取规划第十六章“打造轴线”所指的兴鹤大街"
+    "（联动轴列表未具名）；七条均为示意。",
     description_en="The plan counts seven axes and names six; the seventh follows Xinghe "
-    "Street, where chapter 16 builds an axis (not in the list; low confidence).",
+    "Street, where chapter 16 builds an axis (not in the list); all seven are schematic.",
 ))
 
 NODES = register(LayerSpec(
@@ -200,9 +201,9 @@ BONDED_POINTS = register(LayerSpec(
     properties=(_kind("gate", "inspection_centre"), PropertySpec("parent")),
     z_order=120,
     label=LabelRule("point", priority=55, min_zoom=14, size=12, colour="#08306b"),
-    description_zh="综合保税区主卡口（泰山路与科学大道交口）与查验中心（推测位置）。",
-    description_en="Main gate of the bonded zone (Taishan Road × Kexue Avenue) and the "
-    "inspection centre (assumed positions).",
+    description_zh="综合保税区主卡口、查验中心（位置均为推测；主卡口假定在泰山路与科学大道交口）。",
+    description_en="Main gate and inspection centre of the bonded zone (both positions "
+    "assumed; the gate is taken to be at Taishan Road × Kexue Avenue).",
 ))
 
 # --- 绿地水系 (green space and water) ---
@@ -256,13 +257,14 @@ GREEN = register(LayerSpec(
     label=LabelRule("area", priority=62, min_zoom=12, size=12, colour="#00441b"),
     tooltip=("name", "name_en", "area_ha", "confidence"),
     allow_null_geometry=True,
-    description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、全民健身中心（4万平方米）、"
-    "汽车主题公园；浮山森林公园、北城郊野公园位置未知，不绘制。规划所述风景防护林与绿带（宽度为假设）："
+    description_zh="淇河国家湿地公园（按公布面积332.5公顷）、龙岗郊野公园、嵩山体育公园、"
+    "全民健身中心周边健康休闲生活圈（4万平方米）、汽车主题公园；浮山森林公园、北城郊野公园位置未知，不绘制。规划所述风景防护林与绿带（宽度为假设）："
     "南水北调两侧（各100米）、107国道与高速高铁之间、高速高铁东侧、京广铁路西（各100米，示意）、"
     "华夏南路中央绿带（40米）；景观湖滨湖公园（100米环）为示意。",
     description_en="Qi River National Wetland Park (published 332.5 ha), Longgang Country Park, "
-    "Songshan Sports Park, National Fitness Centre (40,000 m²), automobile theme park; Fushan "
-    "Forest Park and the Beicheng country park have no known location and are not drawn. The "
+    "Songshan Sports Park, the 40,000 m² leisure area around the National Fitness Centre, "
+    "automobile theme park; Fushan Forest Park and the Beicheng country park have no known "
+    "location and are not drawn. The "
     "protective green belts the plan names (widths assumed): both sides of the SNWD canal "
     "(100 m each), between G107 and the expressway/HSR, east of the expressway/HSR and west "
     "of the railway (100 m each, schematic), the Huaxia South Road central belt (40 m); the "
@@ -292,10 +294,11 @@ WATER = register(LayerSpec(
     allow_null_geometry=True,
     z_order=210,
     label=LabelRule("line", priority=60, min_zoom=12, size=12, colour="#08519c"),
-    description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为推测）；"
-    "北城水系河渠走向未知，不绘制。",
+    description_zh="淇河（县界代理线）、南水北调中线总干渠、盖族沟、刘洼河（后两者为推测，"
+    "位置待核实）；北城水系河渠走向未知，不绘制。",
     description_en="Qi River (county-border proxy), the South-to-North Water Diversion canal, "
-    "Gaizu ditch and Liuwa River (the last two schematic).",
+    "Gaizu ditch and Liuwa River (the last two estimated, to be verified); the northern "
+    "city waterways have no known course and are not drawn.",
 ))
 
 # --- 生活圈 (living circles) ---
@@ -324,10 +327,12 @@ LIFE_CIRCLES = register(LayerSpec(
     z_order=300,
     label=LabelRule("area", priority=50, min_zoom=14, size=12, colour="#7a0177"),
     tooltip=("name", "name_en", "minutes", "named_in_plan", "confidence"),
-    description_zh="规划的3个十分钟、7个五分钟生活圈；半径按GB 50180-2018步行距离（500 m/300 m），"
-    "未具名的五分钟生活圈为示意。",
-    description_en="The plan's 3 ten-minute and 7 five-minute circles, radius per GB 50180-2018 "
-    "walking distance (500 m / 300 m); the unnamed five-minute circles are schematic.",
+    description_zh="规划的3个十分钟、7个五分钟生活圈；直线半径取GB 50180-2018步行距离"
+    "（500 m/300 m，示意；沿路步行可达的范围更小）；未具名的五分钟生活圈为示意。",
+    description_en="The plan's 3 ten-minute and 7 five-minute circles; the straight-line radius "
+    "is taken from the GB 50180-2018 walking distance (500 m / 300 m, schematic; what is "
+    "reachable on foot along the streets is smaller); the unnamed five-minute circles are "
+    "schematic.",
 ))
 
 COMMUNITIES = register(LayerSpec(
@@ -353,10 +358,16 @@ COMMUNITIES = register(LayerSpec(
     z_order=290,
     label=LabelRule("area", priority=35, min_zoom=15, size=11, colour="#525252"),
     tooltip=("name", "name_en", "population", "population_basis", "confidence"),
-    description_zh="居住街坊（路网围合的2–4公顷街坊，示意）；规划提及的社区各占一个街坊；"
+    description_zh="居住街坊（路网围合，示意；图上每块约0.5–5.5公顷）。规划点名的社区中，"
+    "有线索可定位的2个（兴鹤社区、松江铭苑）各取附近一个街坊（推测）；其余6个（鹤鸣、北国之春、"
+    "香山、八角、杨庄、中鹤社区）位置无资料，列于“规划重点项目”，不绘制。"
     "人口为面积×典型密度的估算。",
-    description_en="Residential street blocks (2–4 ha, schematic); each community the plan "
-    "names takes one block; population = area × typical density (an estimate).",
+    description_en="Residential street blocks enclosed by the road network (schematic; about "
+    "0.5–5.5 ha each as drawn). Of the communities the plan names, the 2 a clue places "
+    "(Xinghe, Songjiang Mingyuan) each take a block nearby (estimated); the other 6 (Heming, "
+    "Beiguo Zhichun, Xiangshan, Bajiao, Yangzhuang, Zhonghe) have no known position and are "
+    "listed under “Plan projects”, not drawn. Population = area × typical density (an "
+    "estimate).",
 ))
 
 # --- 服务设施 (service facilities) ---

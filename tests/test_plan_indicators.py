@@ -72,6 +72,17 @@ def chapter_at(lines, lineno):
     return ""
 
 
+def worded_in(value_text, quote):
+    """The plan's wording of a target is in its sentence; a verb the sentence shares over a list
+    (“分别突破400亿元和100亿元”) is carried to each value (“突破100亿元”)."""
+    if value_text in quote:
+        return True
+    m = re.match(r"(突破|超过)(.+)", value_text)
+    if m is None:
+        return False
+    return m.group(2) in quote and quote.find(m.group(1)) < quote.rfind(m.group(2))
+
+
 def number_text(x):
     return f"{x:g}"
 
@@ -319,7 +330,7 @@ def test_other_targets_are_verbatim_with_their_chapter(lines):
     for t in targets:
         assert t.quote in lines[t.line - 1], t.quote
         assert chapter_at(lines, t.line) == t.chapter, t.key
-        assert t.value_text in t.quote, t.key
+        assert worded_in(t.value_text, t.quote), t.key
     by = {t.key: t for t in targets}
     assert (by["output_per_mu"].value, by["output_per_mu"].unit_zh) == (190.0, "万元/亩")
     assert by["sponge_city"].value == 50.0 and by["green_building"].value == 70.0

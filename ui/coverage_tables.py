@@ -141,7 +141,7 @@ def unit_pivot(units: pd.DataFrame, category: str, level: int) -> pd.DataFrame:
                 ] * 100
         rows.append(row)
     pivot = pd.DataFrame(rows)
-    layer_name = {"life_circles": t("生活圈", "Life circle"), "parks": t("园区", "Park")}
+    layer_name = {"life_circles": t("生活圈", "Living circle"), "parks": t("园区", "Park")}
     pivot["unit_layer"] = pivot["unit_layer"].map(lambda v: layer_name.get(v, v))
     return pivot.rename(columns={
         "unit_layer": t("单元图层", "Unit layer"), "unit_name": t("单元", "Unit"),

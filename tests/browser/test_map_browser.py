@@ -20,6 +20,7 @@ from pyproj import Transformer
 
 import layers
 from layers.schema import GROUPS
+from spatial.plan_statements import confidence_words
 from tests.browser.conftest import (
     ARTIFACTS,
     MAP_IFRAME,
@@ -141,7 +142,7 @@ def test_clicking_the_bonded_zone_shows_its_details(page: Page, app_server: str)
     expect(details).to_contain_text("可信度")
     expect(details).to_contain_text("来源")
     # The plan's own sentences and the confidence in a planner's words.
-    expect(details).to_contain_text("据规划文字推定，位置可能偏差0.5–2公里")
+    expect(details).to_contain_text(confidence_words("low"))
     expect(details).to_contain_text("规划原文")
     expect(details).to_contain_text("专栏11（第308行）")
     expect(details).to_contain_text("园区规划面积2.87平方公里")

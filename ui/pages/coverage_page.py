@@ -211,7 +211,7 @@ _ROLE_LABELS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     ),
     "units": (
         ("规划单元（面）", "Planning units (polygons)"),
-        ("生活圈与园区", "Life circles and parks"),
+        ("生活圈与园区", "Living circles and parks"),
     ),
 }
 
@@ -581,7 +581,7 @@ def _map(
         _frames(units)["life_circles"] if units.source == PLAN else _frame(units)
     )
     outline_name = (
-        t("生活圈", "Life circles") if units.source == PLAN else t("规划单元", "Planning units")
+        t("生活圈", "Living circles") if units.source == PLAN else t("规划单元", "Planning units")
     )
     overlays = [
         basemap_overlay(bm, key=key, lang=lang),
@@ -922,7 +922,7 @@ def render() -> None:
     level_options = list(LEVELS_MIN)
     level_index = next((i for i, lv in enumerate(level_options) if str(lv) == asked_level), 0)
     level = int(c2.radio(
-        t("生活圈层级", "Life-circle level"), level_options, index=level_index, horizontal=True,
+        t("生活圈层级", "Living-circle level"), level_options, index=level_index, horizontal=True,
         format_func={lv: t(f"{lv} 分钟", f"{lv} min") for lv in LEVELS_MIN}.__getitem__,
         key="cov_level",
     ))

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from layers.fields import feature_rows
+from layers.fields import feature_rows, field_label
 from layers.legend import LegendRow, has_schematic, legend_sections
 from layers.schema import GROUPS, LayerSpec, Style
 from spatial._errors import SpatialError
@@ -357,17 +357,28 @@ def _contained(
     return by_parent or inside
 
 
-def _plan_statements(props: Mapping[str, Any], lang: str) -> None:
-    """The plan's sentences behind a feature (chapter/专栏, line, quote) and its confidence
-    in a planner's words; nothing for a feature the statement table does not cite."""
-    # Imported here so this panel stays one self-contained block of the page.
-    from spatial.plan_statements import chapter_en, confidence_words, statements_for
+def _confidence_row(
+    props: Mapping[str, Any], lang: str, overrides: Mapping[str, tuple[str, str]]
+) -> tuple[str, str] | None:
+    """The one 位置可信度 row of the details panel: what the feature's ``confidence`` means in
+    a planner's words (the same level word the tooltip and the attribute table show)."""
+    from spatial.plan_statements import confidence_words
 
     conf = props.get("confidence")
     words = confidence_words(conf, lang) if isinstance(conf, str) else ""
     if words:
-        label = t("位置可信度", "How far to trust the position")
-        st.markdown(f"**{label}**{t('：', ': ')}{md_escape(words)}")
+        return field_label("confidence", lang, overrides.get("confidence")), words
+    # An uploaded layer's own confidence column: shown as the attribute rows show it.
+    rows = feature_rows(props, lang, fields=("confidence",), overrides=overrides)
+    return rows[0] if rows else None
+
+
+def _plan_statements(props: Mapping[str, Any], lang: str) -> None:
+    """The plan's sentences behind a feature (chapter/专栏, line, quote, what each does);
+    nothing for a feature the statement table does not cite."""
+    # Imported here so this panel stays one self-contained block of the page.
+    from spatial.plan_statements import chapter_en, statements_for
+
     fid = props.get("id")
     rows = statements_for(fid) if isinstance(fid, str) else []
     if not rows:
@@ -408,8 +419,11 @@ def _details(ref: tuple[str, int], loaded: _Loaded, lang: str) -> None:
         lines.append(f"**{t('子区', 'Sub-zones')}**：" + "、".join(md_escape(s) for s in subs))
     conf = props.get("confidence")
     names = _names_by_id(loaded, lang)
-    for label, value in feature_rows(props, lang, fields=("confidence", "source"),
-                                     overrides=spec.field_aliases(), names=names):
+    aliases = spec.field_aliases()
+    trust = _confidence_row(props, lang, aliases)
+    shown = [trust] if trust else []
+    for label, value in [*shown, *feature_rows(props, lang, fields=("source",),
+                                               overrides=aliases, names=names)]:
         lines.append(f"**{md_escape(label)}**：{md_escape(value)}")
     st.markdown("  \n".join(lines))
     _plan_statements(props, lang)
