@@ -96,7 +96,8 @@ def life_circle_features(frame: Frame, bonded: BaseGeometry) -> list[Feature]:
         src = (f"{PLAN} 第十五章 “{CIRCLES_QUOTE}”: " + ("named in the plan" if named else
                "the plan counts 7 five-minute circles but names only 镁业小镇; placed at a "
                "residential cluster") + f"; centre: {basis}; radius {radius:.0f} m "
-               "(GB 50180-2018 walking distance of the tier)")
+               "(straight-line radius taken from the GB 50180-2018 walking distance of the tier; "
+               "schematic)")
         extra: dict[str, Any] = {
             "minutes": minutes, "named_in_plan": named, "radius_m": int(radius), "parent": None,
         }

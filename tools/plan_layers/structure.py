@@ -76,7 +76,7 @@ def structure_features(pieces: list[RoadPiece]) -> dict[str, list[Feature]]:
     spine_src = f"{CH15} “延展华夏路、天赉大街城市主脊,对接城市发展轴线”"
     spines = [
         Feature("huaxia-spine", "华夏路城市主脊", "Huaxia Road main city spine", "spine",
-                f"{spine_src}; 华夏路 from 鹤壁东站 north, continued by 嵩山路",
+                f"{spine_src}; 华夏路 from 鹤壁东站 north, continued by 嵩山路 (assumed)",
                 "schematic", spine1, {"road": "华夏路"}),
         Feature("tianlai-spine", "天赉大街城市主脊", "Tianlai Street main city spine", "spine",
                 f"{spine_src}; 天赉大街/天赉北大街 east of the HSR/G4",
