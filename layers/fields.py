@@ -466,6 +466,9 @@ def cite_source(source: str, lang: str = "zh") -> str:
     if "gb 50180" in low:
         return ("GB 50180-2018 按标准补足（示意，规划未点名）" if lang != "en"
                 else "GB 50180-2018 provision (schematic; not named in the plan)")
+    if text.startswith("示意街坊（"):  # the generated residential blocks (not 示意街坊路)
+        return ("示意街坊（规划未具名）" if lang != "en"
+                else "Schematic street blocks (not named in the plan)")
     if "示意" in text or "not in the plan" in low:
         return ("示意补足（规划未具名）" if lang != "en"
                 else "Schematic completion (not named in the plan)")
@@ -630,9 +633,13 @@ VALUE_LABELS["unit_layer"] = VALUE_LABELS["layer"]
 VALUE_LABELS["target_source"] = {
     "GK: full coverage, the usual planning aim":
         ("全覆盖（通用规划目标，未与标准原文核对）", "Full coverage (the usual planning aim; GK)"),
-    "十四五规划 2025 年 85 %（人文地理 2024, coverage-methods.md [T5]）":
-        ("“十四五”规划 2025 年目标 85 %（据《人文地理》2024）",
-         "14th Five-Year Plan 2025 target 85 % (Human Geography 2024)"),
+    "set by the user": ("用户设定", "Set by the user"),
+    # The ETDZ plan gives no 生活圈 coverage target: the 85 % is a national figure, quoted.
+    "national 14th Five-Year Plan 2025 target 85 %, quoted from Human Geography (人文地理) 2024 "
+    "(coverage-methods.md [T5]); not a target of the ETDZ plan":
+        ("国家层面“十四五”目标 85 %（转引自《人文地理》2024，非本规划指标）",
+         "National 14th FYP target 85 % (quoted from Human Geography 2024; "
+         "not a target of this plan)"),
 }
 VALUE_LABELS["level"] = {
     **VALUE_LABELS["level"],

@@ -410,3 +410,45 @@ def test_unnamed_inputs_are_named_in_words_never_by_id() -> None:
         table = df.value
         assert not ids & set(map(str, table.columns))
         assert not ids & {str(v) for v in table.to_numpy().ravel()}
+
+
+def _texts(at: AppTest) -> list[str]:
+    """Every caption, markdown, alert and table cell the page shows."""
+    texts = [e.value for e in (*at.caption, *at.markdown, *at.info, *at.warning)]
+    for df in at.dataframe:
+        texts.extend(str(v) for v in df.value.to_numpy().ravel())
+        texts.extend(str(c) for c in df.value.columns)
+    return texts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_85_percent_is_a_quoted_national_target_and_one_quarter_hour_is_explained(
+        lang: str) -> None:
+    # Audit 2 U1: the ETDZ plan gives no 生活圈 coverage target; C8: its 一刻钟生活圈 is the
+    # standard's 十五分钟生活圈.
+    at = _app(lang=lang)
+    zh = lang == "zh"
+    table = _frame(at, "指标" if zh else "Indicator", "目标出处" if zh else "Target source")
+    name = "15分钟社区生活圈覆盖率" if zh else "15-minute community life-circle coverage"
+    row = table[table["指标" if zh else "Indicator"] == name].iloc[0]
+    assert row["目标" if zh else "Target"] == "85%"
+    assert row["目标出处" if zh else "Target source"] == (
+        "国家层面“十四五”目标 85 %（转引自《人文地理》2024，非本规划指标）" if zh
+        else "National 14th FYP target 85 % (quoted from Human Geography 2024; "
+             "not a target of this plan)")
+    texts = _texts(at)
+    joined = "\n".join(texts)
+    if zh:
+        assert "非本规划指标" in joined and "本规划未给出生活圈覆盖率目标" in joined
+        assert "引自“十四五”规划" not in joined and "“十四五”规划 2025 年目标" not in joined
+        assert any("一刻钟生活圈" in c.value and "十五分钟生活圈" in c.value
+                   and "GB 50180-2018" in c.value for c in at.caption)
+    else:
+        assert "not a target of this plan" in joined
+        assert "the 14th Five-Year Plan's" not in joined
+        assert any("一刻钟生活圈" in c.value and "15-minute life circle" in c.value
+                   for c in at.caption)
+    # Whatever the wording, the 85 % is never said to come from this plan.
+    for text in texts:
+        if "85" in text and ("十四五" in text or "14th" in text):
+            assert "非本规划" in text or "not a target of this plan" in text, text

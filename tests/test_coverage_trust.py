@@ -219,3 +219,31 @@ def test_cli_crs_option(files: dict[str, Path], tmp_path: Path,
     assert main(_args(files, tmp_path / "a", "--crs", "EPSG:3857")) == 2
     assert "Web Mercator" in capsys.readouterr().err
     assert main(_args(files, tmp_path / "b", "--crs", "EPSG:32650")) == 0
+
+
+def test_confidence_and_source_are_carried_for_what_is_printed() -> None:
+    # A print of the results needs each place's and facility's confidence (the 示意图 note, the
+    # dashed outline) and source (the sources line); a planner may write 示意 in Chinese.
+    fac = gpd.GeoDataFrame(
+        {"category": ["education"] * 3, "level_min": [10, 10, 10], "name": ["甲", "乙", "丙"],
+         "confidence": ["schematic", "示意", None], "source": ["示意设施（规划未具名）", "", None]},
+        geometry=[shapely.Point(20, -5), shapely.Point(400, -5), shapely.Point(800, -5)], crs=GK,
+    )
+    res = blocks().assign(confidence=["low", " Schematic ", ""],
+                          source=["调查", "示意街坊（规划未具名）", ""])
+    model, _ = analyse(street(), fac, res, RULES)
+    places = model.places
+    assert places.confidence is not None and places.source is not None
+    assert list(places.confidence) == ["low", "schematic", ""]
+    assert list(places.source) == ["调查", "示意街坊（规划未具名）", ""]
+    f = model.facilities
+    assert list(f["confidence"]) == ["schematic", "schematic", ""]
+    assert list(f["source"]) == ["示意设施（规划未具名）", "", ""]
+    model.add_facility("education", 10, 600.0, -5.0)  # a what-if says nothing of either
+    last = model.facilities.iloc[-1]
+    assert bool(last["hypothetical"]) and last["confidence"] == "" and last["source"] == ""
+    # A layer without the columns: nothing said, nothing invented.
+    bare, _ = analyse(street(), fac.drop(columns=["confidence", "source"]),
+                      blocks(), RULES)
+    assert bare.places.confidence is None and bare.places.source is None
+    assert set(bare.facilities["confidence"]) == {""}

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
+from layers.fields import display_value, present_table
 from spatial.coverage import (
     analyse,
     category_walksheds,
@@ -19,6 +20,11 @@ from spatial.coverage import (
     figures,
     reach_changes,
     study_area,
+)
+from spatial.coverage.checkup import (
+    CHECKUP_INDICATORS,
+    LIFE_CIRCLE_TARGET_SOURCE,
+    USER_TARGET_SOURCE,
 )
 from spatial.coverage_rules import load_rules
 from tests.coverage_synthetic import (
@@ -105,6 +111,38 @@ def test_checkup_indicators_three_shares_and_not_applicable() -> None:
     assert t2.loc["primary_10", "area_share"] == pytest.approx(2 / 3)
     assert not bool(t2.loc["primary_10", "meets"])
     assert study_area(model2).area > 0
+
+
+NATIONAL_85 = "国家层面“十四五”目标 85 %（转引自《人文地理》2024，非本规划指标）"
+
+
+def test_life_circle_target_is_a_quoted_national_figure_not_this_plans() -> None:
+    # Audit 2 U1: the ETDZ plan sets no 生活圈 coverage target; the 85 % is the national 14th
+    # FYP figure quoted by 人文地理 2024. No text may credit it to this plan.
+    model, _ = analyse(street(), _fac([("health", 5, 20, -5)]), blocks(), RULES)
+    table = checkup_table(model).set_index("code")
+    life = table.loc["life_circle_15"]
+    assert life["target"] == pytest.approx(0.85)
+    assert life["target_source"] == LIFE_CIRCLE_TARGET_SOURCE
+    assert "not a target of the ETDZ plan" in life["target_source"]  # the CLI's CSV as written
+    assert display_value("target_source", life["target_source"], "zh") == NATIONAL_85
+    assert display_value("target_source", life["target_source"], "en") == (
+        "National 14th FYP target 85 % (quoted from Human Geography 2024; "
+        "not a target of this plan)")
+    # The downloaded table (Chinese headers, sources in words): every source is worded.
+    shown = present_table(table.reset_index(), "zh")
+    sources = set(shown["目标出处"])
+    assert NATIONAL_85 in sources and "" not in sources
+    assert not any("“十四五”规划" in s and "非本规划" not in s for s in sources)
+    # An edited target is the planner's own: the 85 %'s source no longer stands beside it.
+    edited = checkup_table(model, targets={"life_circle_15": 0.9}).set_index("code")
+    assert edited.loc["life_circle_15", "target_source"] == USER_TARGET_SOURCE
+    assert display_value("target_source", USER_TARGET_SOURCE, "zh") == "用户设定"
+    kept = str(edited.loc["health_15", "target_source"])
+    assert kept == str(table.loc["health_15", "target_source"])
+    for ind in CHECKUP_INDICATORS:  # every default source has its words, in both languages
+        assert display_value("target_source", ind.target_source, "zh")
+        assert display_value("target_source", ind.target_source, "en")
 
 
 def test_what_if_before_after_and_changed_blocks() -> None:

@@ -21,6 +21,7 @@ from spatial.export.coverage_layers import (
     coverage_title,
     place_classes,
 )
+from spatial.export.sources import cite_sources
 from spatial.view import View
 from tests.coverage_synthetic import ORIGIN, random_city, random_facilities, random_places
 
@@ -95,3 +96,66 @@ def test_all_nine_view_prints_the_count_classes(
                       extra_layers=extra)
     for k in sorted(set(int(c) for c in counts)):
         assert f"{k} in reach" in out.info.legend_labels
+
+
+def _shipped_model() -> tuple[object, gpd.GeoDataFrame]:
+    """The coverage page's default inputs: the shipped roads, facilities, blocks and circles."""
+    import layers
+
+    frames = {i: layers.load_layer(i) for i in ("roads", "facilities", "communities",
+                                                 "life_circles")}
+    model, _ = analyse(frames["roads"], frames["facilities"], frames["communities"], load_rules(),
+                       units={"life_circles": frames["life_circles"]}, require_population=False)
+    return model, frames["life_circles"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_shipped_coverage_print_says_schematic_and_cites_the_blocks_as_such(lang: str) -> None:
+    # Audit 2 U2: the blocks are 示意街坊 and most facilities 示意 GB 50180 provision; the print
+    # carried no confidence (no 示意图 note) and cited 第二十章专栏15 for every block.
+    model, circles = _shipped_model()
+    places = model.places  # type: ignore[attr-defined]
+    assert places.confidence is not None and (places.confidence == "schematic").any()
+    extra = coverage_layers(model, "education", 10, units=circles, lang=lang)  # type: ignore[arg-type]
+    layer = dict((s.id, g) for s, g in extra)
+    # Each place and facility keeps its own confidence and source.
+    by_id = dict(zip(places.ids, places.confidence, strict=True))
+    assert set(layer["cov_places"]["confidence"]) == {by_id[i] for i in places.ids}
+    assert "schematic" in set(layer["cov_facilities"]["confidence"])
+    # The schematic blocks cite themselves as 示意, never the plan; 专栏15 is the categories' rule.
+    schematic = layer["cov_places"][layer["cov_places"]["confidence"] == "schematic"]
+    assert cite_sources(schematic["source"]) == ["示意街坊（规划未具名）"]
+    assert cite_sources(layer["cov_places"]["method_source"]) == [
+        "《鹤壁经开区“十四五”规划纲要》第二十章专栏15"]
+    view = View(groups=("user",), layers=tuple(s.id for s, _ in extra), basemap="none",
+                bbox=tuple(float(v) for v in layer["cov_places"].total_bounds),  # type: ignore[arg-type]
+                lang=lang)
+    out = export_view(view, ExportOptions(map_date=DAY, lang=lang,
+                                          title=coverage_title("education", 10, lang)),
+                      extra_layers=extra)
+    assert out.info.schematic
+    text = _text(out.data)
+    words = {
+        "zh": ("示意图", "虚线要素为示意位置", "示意街坊（规划未具名）",
+               "GB50180-2018按标准补足（示意，规划未点名）", "GB50180-2018生活圈步行距离",
+               "第二十章专栏15", "（示意）"),
+        "en": ("Schematicmap", "Dashedfeaturesareschematic",
+               "Schematicstreetblocks(notnamedintheplan)",
+               "GB50180-2018provision(schematic;notnamedintheplan)", "ch.20,box15",
+               "(schematic)"),
+    }[lang]
+    for word in words:
+        assert word in text, word
+    # The generated circle names are ours, not the plan's: not printed (as on the plan map).
+    assert not any("示意五分钟生活圈" in label for label in out.info.labels)
+
+
+def test_a_layer_without_confidence_prints_no_schematic_note(
+        model_and_units: tuple[object, gpd.GeoDataFrame]) -> None:
+    model, units = model_and_units
+    extra = coverage_layers(model, "all", 15, units=units)  # type: ignore[arg-type]
+    assert set(extra[0][1]["confidence"]) == {""} and set(extra[0][1]["source"]) == {""}
+    view = View(groups=("user",), layers=tuple(s.id for s, _ in extra), basemap="none",
+                bbox=tuple(float(v) for v in extra[0][1].total_bounds))  # type: ignore[arg-type]
+    out = export_view(view, ExportOptions(map_date=DAY, fmt="png", dpi=72), extra_layers=extra)
+    assert not out.info.schematic

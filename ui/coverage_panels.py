@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from layers.fields import display_value
 from spatial._errors import SpatialError
 from spatial.coverage import (
     CHECKUP_INDICATORS,
@@ -240,11 +241,14 @@ def checkup_panel(model: CoverageModel, units: gpd.GeoDataFrame | None, version:
     st.caption(t(
         "TD/T 1063-2021 城市体检步行覆盖率指标。覆盖率按三种口径给出：人口、居住用地面积、"
         "总面积（规划单元范围内落在步行服务范围的面积）。目标值可修改；指标表与默认目标为通用"
-        "知识（GK），15分钟生活圈 85% 引自“十四五”规划。",
+        "知识（GK）。15分钟社区生活圈的 85 % 为国家层面“十四五”目标（转引自《人文地理》2024，"
+        "非本规划指标）：本规划未给出生活圈覆盖率目标。",
         "TD/T 1063-2021 urban check-up walking-coverage indicators, each read three ways: by "
         "residents, by residential land and by total area (the planning units' area inside the "
         "walkshed). Targets are editable; the list and default targets are general knowledge "
-        "(GK), the 85 % for the 15-minute life circle is the 14th Five-Year Plan's.",
+        "(GK). The 85 % for the 15-minute life circle is the national 14th FYP target (quoted "
+        "from Human Geography 2024; not a target of this plan): the ETDZ plan sets no "
+        "life-circle coverage target.",
     ))
     targets = st.session_state.setdefault(
         "cov_targets", {i.code: i.target for i in CHECKUP_INDICATORS}
@@ -282,6 +286,10 @@ def checkup_panel(model: CoverageModel, units: gpd.GeoDataFrame | None, version:
         t("居住用地覆盖率", "By residential land"): [_pct(v) for v in table["area_share"]],
         t("总面积覆盖率", "By total area"): [_pct(v) for v in table["total_area_share"]],
         t("目标", "Target"): [f"{v * 100:.0f}%" for v in table["target"]],
+        # Where each default comes from, so the 85 % is not read as this plan's.
+        t("目标出处", "Target source"): [
+            display_value("target_source", s, current_lang()) or "" for s in table["target_source"]
+        ],
         t("评价（按人口）", "Verdict (residents)"): verdict,
     }), hide_index=True, key="cov_checkup_table")
 

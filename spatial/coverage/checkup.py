@@ -14,8 +14,11 @@ its own walking distance (the rule table's default for the named minutes), in
 its own Dijkstra run, so a 5-minute 卫生服务站 500 m away does count for the
 15-minute health indicator. 15分钟社区生活圈覆盖率 asks for every category that
 has any facility within its 15-minute distance. The indicator list and the
-default targets are general knowledge (GK): the targets are editable, and the
-14th Five-Year Plan's 85 % for the 15-minute life circle is the one cited.
+default targets are general knowledge (GK) and editable. The 85 % for the
+15-minute life circle is the *national* 14th Five-Year Plan figure, quoted
+second-hand (人文地理 2024, coverage-methods.md [T5]); the ETDZ plan sets no
+生活圈 coverage target (its 一刻钟生活圈 sentences give none), so the target's
+source says so rather than reading as this plan's.
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ from spatial.coverage.walksheds import WALKSHED_BAND_M, walkshed_polygons
 from spatial.network import PointSources, distances_from_point_sources, point_distances
 from spatial.service_categories import CATEGORY_CODES
 
-__all__ = ["CHECKUP_INDICATORS", "CheckupIndicator", "checkup_table", "study_area"]
+__all__ = [
+    "CHECKUP_INDICATORS",
+    "LIFE_CIRCLE_TARGET_SOURCE",
+    "USER_TARGET_SOURCE",
+    "CheckupIndicator",
+    "checkup_table",
+    "study_area",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,14 @@ class CheckupIndicator:
     target: float  # share, 0–1
     target_source: str
 
+
+# Not this plan's: a national figure quoted second-hand (the CSV of the CLI writes it as is).
+LIFE_CIRCLE_TARGET_SOURCE = (
+    "national 14th Five-Year Plan 2025 target 85 %, quoted from Human Geography (人文地理) 2024 "
+    "(coverage-methods.md [T5]); not a target of the ETDZ plan"
+)
+
+USER_TARGET_SOURCE = "set by the user"
 
 CHECKUP_INDICATORS: tuple[CheckupIndicator, ...] = (
     CheckupIndicator("elderly_5", "社区养老设施5分钟步行覆盖率",
@@ -74,7 +92,7 @@ CHECKUP_INDICATORS: tuple[CheckupIndicator, ...] = (
                      15, 1.0, "GK: full coverage, the usual planning aim"),
     CheckupIndicator("life_circle_15", "15分钟社区生活圈覆盖率",
                      "15-minute community life-circle coverage", (), (5, 10, 15), 15,
-                     0.85, "十四五规划 2025 年 85 %（人文地理 2024, coverage-methods.md [T5]）"),
+                     0.85, LIFE_CIRCLE_TARGET_SOURCE),
 )
 
 
@@ -121,7 +139,8 @@ def checkup_table(
     -------
     DataFrame
         code, name, name_en, walk_m, n_facilities, applicable, pop_share,
-        area_share, total_area_share, target, target_source, meets (True/False;
+        area_share, total_area_share, target, target_source (the default's source, or
+        :data:`USER_TARGET_SOURCE` where ``targets`` changed it), meets (True/False;
         NA where not applicable or no population).
     """
     targets = dict(targets or {})
@@ -196,6 +215,9 @@ def checkup_table(
             "walk_m": float(max(lim[[g for g, (kk, _) in enumerate(keys) if kk == k]])),
             "n_facilities": int(n_fac), "applicable": applicable, "pop_share": pop_share,
             "area_share": area_share, "total_area_share": total_share, "target": target,
-            "target_source": ind.target_source, "meets": meets,
+            # An edited target is the planner's own: its default's source no longer applies.
+            "target_source": (ind.target_source if abs(target - ind.target) < 1e-12
+                              else USER_TARGET_SOURCE),
+            "meets": meets,
         })
     return pd.DataFrame(rows_out)

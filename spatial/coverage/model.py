@@ -269,6 +269,8 @@ class CoverageModel:
             "offset": float(snapped.offset[0]),
             "hypothetical": True,
             "surveyed": True,
+            "confidence": "",
+            "source": "",
             "group": g,
         }
         self.facilities = pd.concat([self.facilities, pd.DataFrame([row])], ignore_index=True)

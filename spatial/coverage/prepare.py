@@ -115,6 +115,18 @@ def _text_column(gdf: pd.DataFrame, name: str) -> NDArray[np.object_]:
     return gdf[name].astype("string").fillna("").to_numpy(dtype=object)
 
 
+# A planner's layer may say 示意/低/中/高; the catalogue's words are the English codes.
+_CONFIDENCE_CODES = {"示意": "schematic", "低": "low", "中": "medium", "高": "high"}
+
+
+def confidence_words(frame: pd.DataFrame) -> NDArray[np.object_]:
+    """Each row's ``confidence`` as a catalogue code (``schematic`` …), "" where none is given."""
+    words = _text_column(frame, "confidence")
+    return np.asarray(
+        [_CONFIDENCE_CODES.get(w.strip(), w.strip().lower()) for w in words], dtype=object
+    )
+
+
 def _shown(values: list[str]) -> str:
     return ", ".join(values[:5]) + (" …" if len(values) > 5 else "")
 
@@ -144,6 +156,10 @@ class Places:
     estimated : ndarray of bool, optional
         True where the population is an estimate (see
         :func:`spatial.coverage_inputs.population_estimated`); None = all given.
+    confidence, source : ndarray of str, optional
+        Each place's ``confidence`` (:func:`confidence_words`) and ``source`` as
+        the layer gives them ("" where it says nothing; None = no such column),
+        so a print of the results says which places are schematic and cites them.
     """
 
     ids: NDArray[np.object_]
@@ -157,6 +173,8 @@ class Places:
     crs: CRS
     population_known: bool = True
     estimated: BoolArray | None = None
+    confidence: NDArray[np.object_] | None = None
+    source: NDArray[np.object_] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -236,6 +254,8 @@ def prepare_places(
         crs=network.crs,
         population_known=population_known,
         estimated=estimated,
+        confidence=confidence_words(residential) if "confidence" in residential.columns else None,
+        source=_text_column(residential, "source") if "source" in residential.columns else None,
     )
 
 
@@ -293,8 +313,9 @@ def prepare_facilities(
     DataFrame
         One row per facility (per gate for a polygon): ``facility_id, source_id,
         name, category, level_min, facility_type, max_walk_m, rule_source, x, y,
-        segment, along, offset, hypothetical, surveyed`` (x, y NaN and segment -1
-        where the facility has no location).
+        segment, along, offset, hypothetical, surveyed, confidence, source`` (x, y
+        NaN and segment -1 where the facility has no location; confidence and
+        source "" where the layer gives none).
 
     Raises
     ------
@@ -365,6 +386,9 @@ def prepare_facilities(
     frame["offset"] = snapped.offset
     frame["hypothetical"] = False
     frame["surveyed"] = raw_surveyed[source[rows]]
+    # Carried for what is printed of the results: the 示意 note and the sources line.
+    frame["confidence"] = confidence_words(facilities)[rows]
+    frame["source"] = _text_column(facilities, "source")[rows]
     return frame
 
 

@@ -7,7 +7,9 @@ by how many are in reach; it shows the facilities of that category (what-if
 ones ringed), the suggested sites and the planning units. Here each of those
 becomes a :class:`layers.schema.LayerSpec` whose ``style_map`` holds the
 classes, so the page's legend rows, the labels of the units and the sources
-come from the same machinery as any other print.
+come from the same machinery as any other print. Places and facilities keep
+their own ``confidence`` and ``source``: schematic ones print dashed, with the
+"示意图" note, and are cited as 示意, never as the plan's.
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ COUNT_COLOURS: tuple[str, ...] = (
 )
 
 
-# What the page's figures rest on: the plan's 一刻钟生活圈 and the standard's walking distances.
-_PLACES_SOURCE = "鹤壁经开区“十四五”规划 一刻钟生活圈"
+# What the page's figures rest on besides the features themselves (``method_source``, cited by
+# the sources line like a ``source``): the plan's nine 一刻钟生活圈 categories (专栏15, the one
+# thing the plan says of them) and the standard's walking distances. The places and facilities
+# cite their own ``source``: in the shipped data most are 示意 (not named in the plan).
+_CATEGORIES_SOURCE = "鹤壁经开区“十四五”规划 专栏15 一刻钟生活圈建设专项: nine categories"
 _RULES_SOURCE = "GB 50180-2018 walking distances"
 
 
@@ -101,6 +106,13 @@ def _frame(geoms: Any, crs: Any, **columns: Any) -> gpd.GeoDataFrame:
     return gdf.to_crs(WGS84)
 
 
+def _text(frame: pd.DataFrame, column: str, rows: np.ndarray) -> list[str]:
+    """A text column at ``rows`` ("" where the column or the value is missing)."""
+    if column not in frame.columns:
+        return [""] * len(rows)
+    return [str(v) for v in frame[column].astype("string").fillna("").to_numpy(dtype=object)[rows]]
+
+
 def _family(gdf: gpd.GeoDataFrame) -> Any:
     kinds = {str(g).replace("Multi", "") for g in gdf.geom_type.dropna().unique()}
     return next(iter(kinds)) if len(kinds) == 1 else "Polygon"
@@ -140,8 +152,13 @@ def coverage_layers(
     out: list[tuple[LayerSpec, gpd.GeoDataFrame]] = []
     p = model.places
     cls = place_classes(model, category, level)
+    blank = [""] * len(cls)
+    # Each place's own confidence and source: a schematic block prints dashed, under the 示意图
+    # note, and is cited as 示意 rather than as the plan's.
     places = _frame(p.geometry, p.crs, cls=cls, name=[str(n) for n in p.names],
-                    source=[_PLACES_SOURCE] * len(cls))
+                    confidence=blank if p.confidence is None else list(p.confidence),
+                    source=blank if p.source is None else list(p.source),
+                    method_source=[_CATEGORIES_SOURCE] * len(cls))
     if category == ALL_CATEGORIES:
         style_map = {k: (Style("#333333", c, weight=1.0, fill_opacity=0.7),
                          f"{k} 类可达", f"{k} in reach") for k, c in enumerate(COUNT_COLOURS)}
@@ -170,7 +187,8 @@ def coverage_layers(
     facs = _frame(pts[rows], model.network.crs,
                   style=[f"{c}{'+' if h else ''}" for c, h in zip(cats, hypo, strict=True)],
                   name=[str(n) for n in f["name"].to_numpy(dtype=object)[rows]],
-                  source=[_RULES_SOURCE] * len(rows))
+                  confidence=_text(f, "confidence", rows), source=_text(f, "source", rows),
+                  method_source=[_RULES_SOURCE] * len(rows))
     fac_map: dict[Any, tuple[Style, str, str]] = {}
     for c in CATEGORIES:
         fac_map[c.code] = (Style("#ffffff", c.colour, weight=1.5, fill_opacity=0.95, radius=6),
@@ -205,7 +223,10 @@ def coverage_layers(
 
     if units is not None and len(units):
         u = units.to_crs(WGS84) if units.crs is not None else units.set_crs(WGS84)
-        u = u[[c for c in ("name", "name_en", "geometry") if c in u.columns]]
+        # Confidence, named_in_plan and source as given: a schematic circle prints dashed and
+        # unlabelled (its generated name is ours, not the plan's), as on the plan map.
+        kept = ("name", "name_en", "confidence", "named_in_plan", "source", "geometry")
+        u = u[[c for c in kept if c in u.columns]]
         out.append((LayerSpec(
             id="cov_units", title_zh="规划单元（生活圈）", title_en="Planning units",
             group="user", geometry="Polygon",

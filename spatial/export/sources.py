@@ -28,10 +28,15 @@ def cite_sources(sources: Iterable[str], lang: str = "zh") -> list[str]:
 def _sources(
     content: MapContent, extent: tuple[float, float, float, float], lang: str = "zh"
 ) -> list[str]:
-    """Works cited by the features on the page."""
+    """Works cited by the features on the page.
+
+    A feature's ``source``, and for a computed layer (the coverage classes) its
+    ``method_source``: what its figures rest on besides the feature itself.
+    """
     texts: list[str] = []
     for layer in content.layers:
         gdf = _visible(layer.gdf, extent)
-        if "source" in gdf.columns:
-            texts.extend(str(s) for s in gdf["source"].dropna())
+        for column in ("source", "method_source"):
+            if column in gdf.columns:
+                texts.extend(str(s) for s in gdf[column].dropna())
     return cite_sources(texts, lang)
