@@ -429,7 +429,7 @@ def test_the_85_percent_is_a_quoted_national_target_and_one_quarter_hour_is_expl
     at = _app(lang=lang)
     zh = lang == "zh"
     table = _frame(at, "指标" if zh else "Indicator", "目标出处" if zh else "Target source")
-    name = "15分钟社区生活圈覆盖率" if zh else "15-minute community life-circle coverage"
+    name = "15分钟社区生活圈覆盖率" if zh else "15-minute community living-circle coverage"
     row = table[table["指标" if zh else "Indicator"] == name].iloc[0]
     assert row["目标" if zh else "Target"] == "85%"
     assert row["目标出处" if zh else "Target source"] == (
@@ -446,7 +446,7 @@ def test_the_85_percent_is_a_quoted_national_target_and_one_quarter_hour_is_expl
     else:
         assert "not a target of this plan" in joined
         assert "the 14th Five-Year Plan's" not in joined
-        assert any("一刻钟生活圈" in c.value and "15-minute life circle" in c.value
+        assert any("一刻钟生活圈" in c.value and "15-minute living circle" in c.value
                    for c in at.caption)
     # Whatever the wording, the 85 % is never said to come from this plan.
     for text in texts:

@@ -246,9 +246,9 @@ def checkup_panel(model: CoverageModel, units: gpd.GeoDataFrame | None, version:
         "TD/T 1063-2021 urban check-up walking-coverage indicators, each read three ways: by "
         "residents, by residential land and by total area (the planning units' area inside the "
         "walkshed). Targets are editable; the list and default targets are general knowledge "
-        "(GK). The 85 % for the 15-minute life circle is the national 14th FYP target (quoted "
+        "(GK). The 85 % for the 15-minute living circle is the national 14th FYP target (quoted "
         "from Human Geography 2024; not a target of this plan): the ETDZ plan sets no "
-        "life-circle coverage target.",
+        "living-circle coverage target.",
     ))
     targets = st.session_state.setdefault(
         "cov_targets", {i.code: i.target for i in CHECKUP_INDICATORS}

@@ -91,7 +91,7 @@ CHECKUP_INDICATORS: tuple[CheckupIndicator, ...] = (
                      "Community culture facility within 15 min walk", ("culture",), (5, 10, 15),
                      15, 1.0, "GK: full coverage, the usual planning aim"),
     CheckupIndicator("life_circle_15", "15分钟社区生活圈覆盖率",
-                     "15-minute community life-circle coverage", (), (5, 10, 15), 15,
+                     "15-minute community living-circle coverage", (), (5, 10, 15), 15,
                      0.85, LIFE_CIRCLE_TARGET_SOURCE),
 )
 

@@ -929,7 +929,7 @@ def render() -> None:
     # The plan says 一刻钟生活圈 (第四章, 专栏15); the tiers here use the standard's words.
     c2.caption(t("规划所称“一刻钟生活圈”即 GB 50180-2018 的十五分钟生活圈（15 分钟层级）。",
                  "The plan's 一刻钟生活圈 (“quarter-hour circle”) is GB 50180-2018's "
-                 "15-minute life circle (the 15 min tier)."))
+                 "15-minute living circle (the 15 min tier)."))
     if (asked_cat, asked_level) != (category, str(level)):
         st.query_params.update(category=category, level=str(level))
 
