@@ -25,13 +25,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pyproj
 import shapely
 from matplotlib import patheffects
 from matplotlib.transforms import Bbox
+from shapely.ops import polylabel
 
 from layers.schema import LabelRule, LayerSpec
 from spatial.crs import WGS84
@@ -88,6 +90,20 @@ class LabelCandidate:
         a point; the inner point of an area). Every label first
         gets a chance at these, highest priority first; the other spots are
         tried in a second pass.
+    others : tuple of (x, y, radius in points)
+        A point label's neighbouring named point symbols (of the layers labelled on
+        this page): a spot is taken only when the name is clearly nearer (by half a
+        line) its own marker than any of these: it must never read as the name of the
+        node next to it.
+    area : shapely geometry, optional
+        An area label's shown part (map metres): most of its name lies inside it.
+    avoid : shapely geometry, optional
+        The smaller named areas inside or across it (a park in the zone, the bonded
+        zone beside a park): its name never stands in them, where it would read as
+        theirs.
+    rank : int
+        The feature's place among its layer's styled classes (:func:`_class_rank`): 0 for
+        the main class (园区, not 片区 or the background extents).
     """
 
     text: str
@@ -96,6 +112,10 @@ class LabelCandidate:
     order: int = 0
     marker: tuple[float, float, float] | None = None
     primary: int = 1
+    others: tuple[tuple[float, float, float], ...] = ()
+    area: Any = None
+    avoid: Any = None
+    rank: int = 0
 
 
 Spot = tuple[float, float, float, str, str]
@@ -141,26 +161,47 @@ def _line_spots(
     return tuple(spots + beside + [s for ring in far for s in ring])
 
 
-def _area_spots(poly: Any) -> tuple[Spot, ...]:
-    """Points inside an area: its inner point, then the middles of chords at 30/70/20/80 %
-    of its height (a name gives way within its area before it is dropped)."""
-    pt = poly.representative_point()
-    spots: list[Spot] = [(float(pt.x), float(pt.y), 0.0, "center", "center")]
-    x0, y0, x1, y1 = poly.bounds
-    for fy in (0.3, 0.7, 0.2, 0.8):
-        y = y0 + (y1 - y0) * fy
-        chord = poly.intersection(shapely.LineString([(x0 - 1, y), (x1 + 1, y)]))
-        if chord.is_empty:
-            continue
-        part = _longest_part(chord)
-        mid = part.interpolate(0.5, normalized=True)
-        spots.append((float(mid.x), float(mid.y), 0.0, "center", "center"))
+def _area_spots(poly: Any, avoid: Any, em_m: float) -> tuple[Spot, ...]:
+    """Points inside an area, clear of the smaller named areas in it, best first.
+
+    First the pole of inaccessibility of that free part (the point farthest from its edges,
+    where the screen sets the name too), then a grid of points over it, nearest that pole
+    first: a name gives way within its own area before it is dropped, and never moves out.
+    """
+    free = poly.difference(avoid) if avoid is not None else poly
+    # A sliver between two smaller areas is no place for a name.
+    parts = [g for g in getattr(free, "geoms", [free])
+             if g.geom_type == "Polygon" and g.area > (2.0 * em_m) ** 2]
+    if not parts:
+        return ()
+    part = max(parts, key=lambda g: g.area)
+    x0, y0, x1, y1 = part.bounds
+    pole = polylabel(part, tolerance=max(x1 - x0, y1 - y0) / 200.0 or 1.0)
+    spots: list[Spot] = [(float(pole.x), float(pole.y), 0.0, "center", "center")]
+    # A grid of about 80 points over the free part, at least an em apart.
+    step = max(em_m, math.sqrt(sum(g.area for g in parts) / 80.0))
+    xs = np.arange(x0 + step / 2, x1, step)
+    mx, my = np.meshgrid(xs, np.arange(y0 + step / 2, y1, step))
+    inside = shapely.contains_xy(free, mx.ravel(), my.ravel())
+    gx, gy = mx.ravel()[inside], my.ravel()[inside]
+    near = np.argsort(np.hypot(gx - pole.x, gy - pole.y), kind="stable")
+    spots += [(float(gx[n]), float(gy[n]), 0.0, "center", "center") for n in near[:80]]
     return tuple(spots)
 
 
 def _longest_part(geom: Any) -> Any:
     parts = list(getattr(geom, "geoms", [geom]))
     return max(parts, key=lambda g: g.length if g.geom_type.endswith("LineString") else g.area)
+
+
+def _class_rank(spec: LayerSpec, rec: dict[str, Any]) -> int:
+    """A feature's place among its layer's styled classes (the legend order): within one
+    layer 园区 are named before 片区, and the background extents last."""
+    if spec.style_by is None or not spec.style_map:
+        return 0
+    keys = list(spec.style_map)
+    value = rec.get(spec.style_by)
+    return keys.index(value) if value in keys else len(keys)
 
 
 def label_candidates(
@@ -176,7 +217,8 @@ def label_candidates(
     ``min_zoom`` (:func:`equivalent_zoom`). A name shown by several features
     (a road drawn in pieces, a park in two polygons) is placed once, on its
     longest / largest visible part. The choropleth's own layer is left to its
-    value labels.
+    value labels. Within one priority, a layer's features keep their class order
+    (园区 before 片区 before the background extents), then the larger first.
     """
     minx, miny, maxx, maxy = extent
     centre = pyproj.Transformer.from_crs(f"EPSG:{content.epsg}", WGS84, always_xy=True) \
@@ -186,8 +228,23 @@ def label_candidates(
     margin = 0.03 * min(maxx - minx, maxy - miny)
     inner = shapely.box(minx + margin, miny + margin, maxx - margin, maxy - margin)
     frame_box = shapely.box(minx, miny, maxx, maxy)
+    m_per_pt = 0.0254 / 72.0 * scale_denominator  # ground metres per printed point
     choro = content.choropleth
-    out: list[LabelCandidate] = []
+    # Every named point symbol in the frame: a point's name must be clearly nearer its own
+    # symbol than any other. (An unnamed dot, a plan project's at this scale, may lie under
+    # a name: no name can be taken for its.)
+    symbols: list[tuple[float, float, float]] = []
+    for layer in content.layers:
+        rule = layer.spec.label
+        if layer.spec.geometry != "Point" or rule is None or round(zoom) < rule.min_zoom:
+            continue
+        pts = _visible(layer.gdf, extent).geometry
+        pts = pts[pts.notna() & ~pts.is_empty]
+        r_pt = layer.spec.style.radius * PX_TO_PT * k
+        symbols += [(float(g.x), float(g.y), r_pt) for g in pts.representative_point()]
+    sym_xy = np.array([(s[0], s[1]) for s in symbols]).reshape(-1, 2)
+    found: list[tuple[tuple[int, int, int, float], LabelCandidate]] = []
+    areas: list[tuple[Any, int, str]] = []  # (shown area, candidate index, text)
     for order, layer in enumerate(content.layers):
         spec: LayerSpec = layer.spec
         rule = spec.label
@@ -213,9 +270,10 @@ def label_candidates(
                 continue
             size = shown.length if spec.geometry == "LineString" else shown.area
             if text not in best or size > best[text][0]:
-                best[text] = (size, shown)
-        size_m = rule.size * PX_TO_PT * k / 72.0 * 0.0254 * scale_denominator  # 1 em on the ground
-        for text, (_, shown) in best.items():
+                best[text] = (size, shown, _class_rank(spec, rec))
+        size_m = rule.size * PX_TO_PT * k * m_per_pt  # 1 em on the ground
+        for text, (size, shown, rank) in best.items():
+            key = (-rule.priority, order, rank, -size)
             if spec.geometry == "LineString":
                 part = _longest_part(shown)
                 if part.geom_type != "LineString":
@@ -223,31 +281,50 @@ def label_candidates(
                 # Beside the line far enough to clear a node's marker on it.
                 spots = _line_spots(part, size_m * len(text), size_m * 1.5,
                                     (size_m * 2.2, size_m * 3.6))
-                out.append(LabelCandidate(text, rule, spots, order, primary=len(spots) // 7))
+                found.append((key, LabelCandidate(text, rule, spots, order,
+                                                  primary=len(spots) // 7)))
             elif spec.geometry == "Point":
                 pt = shown.representative_point()
-                # Beside the marker: the radius plus a gap, in metres at this scale.
-                # (clear of the marker's reserved box and both paddings).
-                gap_pt = spec.style.radius * PX_TO_PT * k + 2.5 * _PAD_PX + 1.0
-                dx = gap_pt / 72.0 * 0.0254 * scale_denominator
                 x, y = float(pt.x), float(pt.y)
-                # The corners: the name's padded box just clears the marker's (both padded).
-                d_pt = spec.style.radius * PX_TO_PT * k + 2.0 * _PAD_PX + 1.0
-                d = d_pt / 72.0 * 0.0254 * scale_denominator
+                r_pt = spec.style.radius * PX_TO_PT * k
+                # Beside the marker, just clear of it: the name's padded box touches the
+                # marker's padded circle. In a corner the box's corner is nearest the circle,
+                # at 45°, so the corner offset is the circle's radius over √2 (a name in a
+                # corner of its node, as on screen; a square reserve would set it half a
+                # marker further off, next to the node above or below).
+                d = ((r_pt + _PAD_PX) / math.sqrt(2.0) + _PAD_PX + 1.0) * m_per_pt
+                dx = (r_pt + 2.0 * _PAD_PX + 1.0) * m_per_pt
                 # The corners first (upper right, lower right, upper left, lower left): a
                 # node sits where two axes cross, and a name in a corner leaves both lines
                 # (and room for their names) clear; then right, left, above and below.
-                out.append(LabelCandidate(text, rule, (
+                near = np.hypot(sym_xy[:, 0] - x, sym_xy[:, 1] - y)
+                # Neighbours within reach of the name (its length and a margin), not itself.
+                reach = size_m * (len(text) + 6)
+                others = tuple(symbols[n] for n in np.flatnonzero((near < reach) & (near > 1e-6)))
+                found.append((key, LabelCandidate(text, rule, (
                     (x + d, y + d, 0.0, "left", "bottom"), (x + d, y - d, 0.0, "left", "top"),
                     (x - d, y + d, 0.0, "right", "bottom"), (x - d, y - d, 0.0, "right", "top"),
                     (x + dx, y, 0.0, "left", "center"), (x - dx, y, 0.0, "right", "center"),
                     (x, y + dx, 0.0, "center", "bottom"), (x, y - dx, 0.0, "center", "top"),
-                ), order, (x, y, spec.style.radius * PX_TO_PT * k), primary=4))
+                ), order, (x, y, r_pt), primary=4, others=others)))
             else:
                 part = _longest_part(shown) if shown.geom_type.startswith("Multi") else shown
-                out.append(LabelCandidate(text, rule, _area_spots(part), order))
-    out.sort(key=lambda c: (-c.rule.priority, c.order))
-    return out
+                areas.append((part, len(found), text))
+                found.append((key, LabelCandidate(text, rule, (), order, area=part,
+                                                  rank=rank)))
+    # An area's name keeps out of the smaller named areas it holds or touches (the zone's
+    # name never stands in a park, a park's never in the bonded zone), and sits inside the
+    # rest of its own area.
+    for part, n, text in areas:
+        key, cand = found[n]
+        smaller = [other for other, m, t in areas
+                   if m != n and t != text and other.area < part.area and other.intersects(part)]
+        avoid = shapely.union_all(smaller) if smaller else None
+        em_m = cand.rule.size * PX_TO_PT * k * m_per_pt
+        found[n] = (key, replace(cand, spots=_area_spots(part, avoid, em_m), avoid=avoid,
+                                 primary=1))
+    found.sort(key=lambda kc: kc[0])
+    return [c for _, c in found if c.spots]
 
 
 # A placed label or the furniture blocks every later label; a point's marker blocks the
@@ -267,6 +344,24 @@ def _hit(a: _Box, b: _Box) -> bool:
 
 def _overlaps(box: _Box, taken: _Taken, priority: float) -> bool:
     return any(p >= priority and _hit(box, t) for t, p in taken)
+
+
+def _gap(box: _Box, x: float, y: float) -> float:
+    """Distance from a point to a box (0 inside it)."""
+    return math.hypot(max(box[0] - x, 0.0, x - box[2]), max(box[1] - y, 0.0, y - box[3]))
+
+
+# A marker: centre, radius (display pixels, padded) and the rank up to which it blocks names.
+_Circle = tuple[float, float, float, float]
+
+
+def _covers(box: _Box, circles: Sequence[_Circle], priority: float) -> bool:
+    return any(p >= priority and _gap(box, x, y) < r for x, y, r, p in circles)
+
+
+# A point's name must be nearer its own marker than any other point symbol by at least this
+# share of its text height (else it reads as the neighbour's name).
+_CLEAR_SHARE = 0.5
 
 
 def _tier(cand: LabelCandidate) -> int:
@@ -298,12 +393,14 @@ class _Placer:
     """
 
     def __init__(self, ax: Any, candidates: Sequence[LabelCandidate], k: float, pad: float,
-                 fixed: _Taken) -> None:
+                 fixed: _Taken, circles: Sequence[_Circle] = ()) -> None:
         self.ax = ax
         self.cands = candidates
         self.k = k
         self.pad = pad
         self.fixed = fixed
+        self.circles = circles
+        self.to_data = ax.transData.inverted()
         self.renderer = ax.figure.canvas.get_renderer()
         self.frame = ax.get_window_extent(self.renderer)
         self.sizes: dict[tuple[int, str], tuple[float, float]] = {}
@@ -314,7 +411,8 @@ class _Placer:
         _, _, angle, alignment, valign = spot
         return {"fontsize": cand.rule.size * PX_TO_PT * self.k, "color": cand.rule.colour,
                 "rotation": angle, "rotation_mode": "anchor", "ha": alignment, "va": valign,
-                "parse_math": False, "clip_on": True}
+                "multialignment": alignment, "linespacing": 1.1, "parse_math": False,
+                "clip_on": True}
 
     def box(self, i: int, j: int, label: str) -> _Box | None:
         """The padded box of candidate ``i`` at spot ``j``; None when it is not allowed there
@@ -341,17 +439,60 @@ class _Placer:
             xs.append(ax_ + cx * cos - cy * sin)
             ys.append(ay + cx * sin + cy * cos)
         pad, frame = self.pad, self.frame
-        b = (min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)
+        tight = (min(xs), min(ys), max(xs), max(ys))
+        b = (tight[0] - pad, tight[1] - pad, tight[2] + pad, tight[3] + pad)
         ok = (b[0] >= frame.x0 and b[2] <= frame.x1 and b[1] >= frame.y0
-              and b[3] <= frame.y1 and not _overlaps(b, self.fixed, cand.rule.priority))
+              and b[3] <= frame.y1 and not _overlaps(b, self.fixed, cand.rule.priority)
+              and not _covers(b, self.circles, cand.rule.priority)
+              and self.belongs(cand, tight))
         self.boxes[key] = b if ok else None
         return self.boxes[key]
 
+    def belongs(self, cand: LabelCandidate, box: _Box) -> bool:
+        """Whether a name in this box reads as its own feature's and no other's.
+
+        A point's name is nearer its own marker than any other named point symbol, by
+        half a line at least (it never stands nearer the next node); an area's name lies
+        mostly inside its area and mostly outside the smaller named areas in it.
+        """
+        if cand.marker is not None:
+            if not cand.others:
+                return True
+            dpi = self.ax.figure.dpi
+            mx, my = self.ax.transData.transform((cand.marker[0], cand.marker[1]))
+            own = _gap(box, mx, my) - cand.marker[2] * dpi / 72.0
+            clear = _CLEAR_SHARE * cand.rule.size * PX_TO_PT * self.k * dpi / 72.0
+            pts = self.ax.transData.transform([(o[0], o[1]) for o in cand.others])
+            return all(_gap(box, px, py) - r * dpi / 72.0 >= own + clear
+                       for (px, py), (_, _, r) in zip(pts, cand.others, strict=True))
+        if cand.area is None:
+            return True
+        # Nine points along the middle of the name, in map metres.
+        ym = (box[1] + box[3]) / 2.0
+        xs = np.linspace(box[0], box[2], 9)
+        pts = self.to_data.transform(np.column_stack([xs, np.full(9, ym)]))
+        share = float(np.mean(shapely.contains_xy(cand.area, pts[:, 0], pts[:, 1])))
+        if share < 0.4:
+            return False
+        if cand.avoid is None:
+            return True
+        return float(np.mean(shapely.contains_xy(cand.avoid, pts[:, 0], pts[:, 1]))) <= 0.4
+
     def labels(self, i: int) -> tuple[str, ...]:
-        """The name, then its short form without a bracketed note (as a last resort)."""
-        text = self.cands[i].text
-        short = _short(text)
-        return (text,) if short == text else (text, short)
+        """The name, on two lines, then its short form without a bracketed note (as a last
+        resort), on one line and on two; an area's name in Latin letters on three lines too.
+
+        A point's or an area's name may break; a line's only in Latin letters (as on
+        screen: Chinese along a line stays one run of characters).
+        """
+        cand = self.cands[i]
+        latin = " " in cand.text
+        forms = [cand.text, _short(cand.text)]
+        if cand.marker is not None or cand.area is not None or latin:
+            forms = [cand.text, _wrap(cand.text), forms[1], _wrap(forms[1])]
+        if cand.area is not None and latin:
+            forms.append(_wrap(forms[1], 3))
+        return tuple(dict.fromkeys(forms))
 
     def place_free(self, i: int, spots: range, label: str) -> bool:
         """Put candidate ``i`` at the first of these spots clear of every placed name."""
@@ -413,7 +554,8 @@ class _Placer:
                 best, best_score = dict(self.placed), score
         self.placed = best
 
-    def repair(self, i: int, limit: int | None = None, drop: bool = True) -> bool:
+    def repair(self, i: int, limit: int | None = None, drop: bool = True,
+               lift: bool = False) -> bool:
         """Place a missed name by moving the names in its way (or dropping lesser ones).
 
         A spot is taken when every name it covers ranks no higher and each of the same rank
@@ -421,6 +563,8 @@ class _Placer:
         corridor's road) pushes a neighbouring axis name along its own line instead of
         being dropped, and a park's name gives way to a structure name. ``limit`` tries only
         the first spots; with ``drop`` False every name moved must find another place.
+        With ``lift`` a name may move names of any rank (a park's name moves an axis's along
+        its line), each of which must find another place of its own.
         """
         cand = self.cands[i]
         tier = _tier(cand)
@@ -430,7 +574,7 @@ class _Placer:
                 if b is None:
                     continue
                 hit = [n for n, p in self.placed.items() if _hit(b, p.box)]
-                if any(_tier(self.cands[n]) > tier for n in hit):
+                if not lift and any(_tier(self.cands[n]) > tier for n in hit):
                     continue
                 saved = dict(self.placed)
                 for n in hit:
@@ -440,7 +584,7 @@ class _Placer:
                 for n in sorted(hit, key=lambda n: (-self.cands[n].rule.priority, n)):
                     moved = any(self.place_free(n, range(len(self.cands[n].spots)), lab)
                                 for lab in self.labels(n))
-                    if not moved and (not drop or _tier(self.cands[n]) >= tier):
+                    if not moved and (lift or not drop or _tier(self.cands[n]) >= tier):
                         lost = True
                         break
                 if not lost:
@@ -484,7 +628,9 @@ class _Placer:
             self.ax.text(x, y, p.label, zorder=zorder + 0.0005, gid="label", **style)
             self.ax.text(x, y, p.label, zorder=zorder, gid="label-halo", path_effects=effects,
                          **style)
-        return [self.placed[i].label for i in sorted(self.placed)]
+        # A name set on two lines is reported on one (as the text layer reads it).
+        return [self.placed[i].label.replace("\n", " " if " " in self.cands[i].text else "")
+                for i in sorted(self.placed)]
 
 
 def draw_labels(
@@ -516,26 +662,64 @@ def draw_labels(
     pad = _PAD_PX * fig.dpi / 72.0
     fixed: _Taken = [((b.x0, b.y0, b.x1, b.y1), _ALWAYS) for b in reserved]
     to_px = ax.transData
+    circles: list[_Circle] = []
     for cand in candidates:
         if cand.marker is not None:
             mx, my = to_px.transform((cand.marker[0], cand.marker[1]))
             r = cand.marker[2] * fig.dpi / 72.0 + pad
-            fixed.append(((mx - r, my - r, mx + r, my + r),
-                          float(cand.rule.priority) + _MARKER_RANK))
-    placer = _Placer(ax, candidates, k, pad, fixed)
+            circles.append((float(mx), float(my), r, float(cand.rule.priority) + _MARKER_RANK))
+    placer = _Placer(ax, candidates, k, pad, fixed, circles)
     if candidates:
         top = max(_tier(c) for c in candidates)
         structure = [i for i, c in enumerate(candidates) if _tier(c) >= top - 1]
-        placer.search(structure)
+        # The parks and the bonded zone (the main class of the next tier) are sought with the
+        # structure, ranked below it: of the arrangements naming the whole structure, the one
+        # naming most of them is kept.
+        must = [i for i, c in enumerate(candidates)
+                if _tier(c) == top - 2 and c.area is not None and c.rank == 0]
+        placer.search(structure + must)
         for _ in range(3):  # a repair can free room for another: a few rounds
             missed = [i for i in structure if i not in placer.placed]
             if not missed or not any([placer.repair(i) for i in missed]):
                 break
         placer.settle(structure)
+        for i in must:
+            # Still left out: it moves structure names along their lines / round their
+            # nodes, none of them dropped.
+            if i not in placer.placed:
+                placer.repair(i, lift=True)
         for tier in sorted({_tier(c) for c in candidates}, reverse=True):
             if tier < top - 1:
                 placer.greedy([i for i, c in enumerate(candidates) if _tier(c) == tier])
     return placer.draw()
+
+
+# Words a two-line name breaks before (the generic part of a Chinese place name).
+_CJK_BREAKS = ("综合保税区", "保税区", "开发区", "园区", "公园", "湿地", "节点", "服务", "产业",
+               "板块", "新城", "小镇", "社区", "区域", "主脊", "走廊", "联动轴", "创新", "综合")
+
+
+def _wrap(text: str, lines: int = 2) -> str:
+    """The name on two lines, broken near its middle: at a space in Latin text, before a
+    generic word (园区, 保税区, 节点 …) in Chinese. Short names stay on one line. Latin
+    text may be set on three lines (at the spaces nearest its thirds)."""
+    if " " in text:
+        if len(text) < 14:
+            return text
+        spaces = [n for n, ch in enumerate(text) if ch == " "]
+        cuts = sorted({min(spaces, key=lambda n: abs(lines * n - part * len(text)))
+                       for part in range(1, lines)})
+        out = list(text)
+        for n in cuts:
+            out[n] = "\n"
+        return "".join(out)
+    if len(text) < 6:
+        return text
+    mid = len(text) / 2.0
+    cuts = [n for n in range(2, len(text) - 1) if abs(n - mid) <= 2.0]
+    generic = [n for n in cuts if text.startswith(_CJK_BREAKS, n)]
+    n = min(generic or cuts, key=lambda n: (abs(n - mid), -n))
+    return text[:n] + "\n" + text[n:]
 
 
 def _short(text: str) -> str:
