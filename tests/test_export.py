@@ -614,3 +614,23 @@ def test_polygon_with_hole_leaves_the_hole_empty() -> None:
         assert _pixel(im, info, 150, 114.300, 35.755) == (255, 255, 255)  # in the hole
         assert np.allclose(_pixel(im, info, 150, 114.285, 35.745), _blend("#336699", 0.25),
                            atol=3)
+
+
+def test_a_legend_heading_is_never_left_at_the_foot_of_a_column() -> None:
+    from layers.schema import LegendEntry
+    from spatial.export.layout import _LEGEND_LINE, _Box
+    from spatial.export.legend import _LegendRow, _place_legend
+    from spatial.export.options import PT_TO_MM
+
+    entry = LegendEntry("河流", "River", Style("#3182bd"), "line")
+    rows = [_LegendRow(f"行{i}", entry) for i in range(4)]
+    rows += [_LegendRow("水系", None), _LegendRow("河流", entry), _LegendRow("沟渠", entry)]
+    size, k = 8.0, 1.0
+    slots = 5  # the heading would take the fifth, last line of the first column
+    inner = _Box(0.0, 0.0, 120.0, slots * size * PT_TO_MM * k * _LEGEND_LINE + 0.01)
+    placed = _place_legend(rows, size, 2, inner, 9.0, k)
+    assert placed is not None
+    (heading_col, heading_slot, _), (first_col, first_slot, _) = placed[4], placed[5]
+    assert (heading_col, heading_slot) == (1, 0)  # moved over with its first row
+    assert (first_col, first_slot) == (1, 1)
+    assert [c for c, _, _ in placed[:4]] == [0, 0, 0, 0]

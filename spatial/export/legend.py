@@ -124,12 +124,21 @@ def _place_legend(
     col_w = inner.w / cols
     out: _LegendPlacement = []
     col = used = 0
-    for row in rows:
+
+    def wrapped(row: _LegendRow) -> list[str]:
         avail = col_w - 3.0 * k - (0.0 if row.entry is None else sym_w)  # gutter between columns
-        lines = _wrap(row.label, avail, size * k)
+        return _wrap(row.label, avail, size * k)
+
+    for i, row in enumerate(rows):
+        lines = wrapped(row)
         if len(lines) > 3:
             return None
-        if used + len(lines) > slots:
+        # A group heading stays with its first row: a heading at the foot of a column, its
+        # symbols at the top of the next, reads as a heading of nothing.
+        need = len(lines)
+        if row.entry is None and i + 1 < len(rows) and rows[i + 1].entry is not None:
+            need += len(wrapped(rows[i + 1]))
+        if (used and used + need > slots) or used + len(lines) > slots:
             col, used = col + 1, 0
         if col >= cols:
             return None
