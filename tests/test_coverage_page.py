@@ -513,10 +513,11 @@ def test_tables_in_planner_words_chinese(core: CoverageModel) -> None:
     expected = summary_table(core)["pop_share"].iloc[combo_index("comprehensive", 5)] * 100
     assert row["路网步行覆盖率"] == pytest.approx(expected)
     detail = _table(at, "直线距离（m）", "步行距离（m）")
-    assert _formats(detail)["直线距离（m）"] == "%.0f" and _formats(detail)["步行距离（m）"] == "%.0f"
+    assert _formats(detail)["直线距离（m）"] == "%.0f"
+    assert _formats(detail)["步行距离（m）"] == "%.0f"
     metres = detail.value[["直线距离（m）", "步行距离（m）"]].to_numpy(dtype=float)
     assert len(metres) and (metres == np.round(metres)).all()
-    # 8. Under the 覆盖率 table: what a level counts, so 15 min below 10 min is not read as an error.
+    # 8. Under the 覆盖率 table: what a level counts (15 min below 10 min is not an error).
     assert any("各层级只计该层级配置的设施（不含下级设施）" in c.value for c in at.caption)
     # 9. Everything is on the network: a sentence, not an empty table saying "empty".
     assert any(i.value == "全部居住区与设施均已接入路网。" for i in at.info)
