@@ -13,20 +13,25 @@ feature. Layer declarations may override a label (:class:`layers.schema.Property
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from spatial.service_categories import CATEGORIES
 
 __all__ = [
+    "ANY_TYPE_WORDS",
     "CONFIDENCE_WORDS",
     "FIELD_LABELS",
     "HIDDEN_FIELDS",
     "LOCAL_TZ",
+    "RULE_LABELS",
     "VALUE_LABELS",
     "cite_source",
     "cite_sources",
@@ -37,6 +42,8 @@ __all__ = [
     "local_time",
     "local_today",
     "present_table",
+    "rule_source_label",
+    "rule_type_label",
 ]
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -701,3 +708,79 @@ def present_table(
             out[col] = series.map(
                 lambda v, k=key: display_value(k, v, lang, names=names) or "")
     return out.rename(columns={c: column_label(str(c), lang) for c in out.columns})
+
+
+# --- the coverage rule table (生活圈规则表) -------------------------------------------------------
+
+# Headers of the rule table as the planner edits it (the minutes and metres say their unit, as
+# the cells are bare numbers there).
+RULE_LABELS: dict[str, ZhEn] = {
+    "facility_type": ("设施类型", "Facility type"),
+    "category": ("服务类别", "Service category"),
+    "level_min": ("生活圈层级（分钟）", "Living-circle level (min)"),
+    "max_walk_m": ("最大步行距离（米）", "Max walking distance (m)"),
+    "evidence": ("依据", "Evidence"),
+    "source": ("出处", "Source"),
+}
+# ``*`` in the rule table: the tier default of a category and level.
+ANY_TYPE_WORDS: ZhEn = ("通用（层级默认）", "Tier default")
+VALUE_LABELS["evidence"] = {
+    "cited": ("已引用", "Cited"),
+    "secondary": ("二手资料", "Secondary source"),
+    "GK": ("通用知识", "General knowledge"),
+}
+# English words of the rule table's facility types that no layer's ``kind`` names.
+_RULE_TYPES_EN: dict[str, str] = {
+    "党群服务站": "Party-and-public service station",
+    "托儿所": "Nursery",
+    "日间照料中心": "Day-care centre",
+    "老年养护院": "Elderly care home",
+    "小型多功能运动场地": "Small multi-sport ground",
+    "健身房": "Gym",
+    "大型多功能运动场地": "Large multi-sport ground",
+    "门诊部": "Outpatient clinic",
+    "社区商业网点": "Community shops",
+    "轨道交通站点": "Rail transit station",
+    "再生资源回收点": "Recycling point",
+    "垃圾中转站": "Refuse transfer depot",
+    "生活垃圾收集点": "Household waste drop-off point",
+}
+_RULE_SOURCES_PATH = (
+    Path(__file__).resolve().parent.parent / "data" / "tables" / "coverage_rule_sources.csv"
+)
+
+
+def rule_type_label(facility_type: str, lang: str = "zh") -> str:
+    """Return a rule's facility type in words: ``*`` as 通用（层级默认）, in English its name.
+
+    The rule table keys a type by its Chinese name (幼儿园); English gives the
+    name the layers' ``kind`` words use, else the rule table's own English word,
+    else the Chinese name as written (a planner's own type).
+    """
+    text = str(facility_type).strip()
+    if text == "*":
+        return ANY_TYPE_WORDS[1] if lang == "en" else ANY_TYPE_WORDS[0]
+    if lang != "en":
+        return text
+    en = _RULE_TYPES_EN.get(text) or next(
+        (e for zh, e in _KINDS.values() if zh == text), None)
+    return en or text
+
+
+@lru_cache(maxsize=1)
+def _rule_sources() -> dict[str, ZhEn]:
+    with _RULE_SOURCES_PATH.open(encoding="utf-8", newline="") as fh:
+        return {r["source"]: (r["source_zh"], r["source_en"]) for r in csv.DictReader(fh)}
+
+
+def rule_source_label(source: str, lang: str = "zh") -> str:
+    """Return a rule's ``source`` as a planner reads it in ``lang``.
+
+    The shipped rules' citations are given in each language from
+    ``data/tables/coverage_rule_sources.csv`` (the standard's number kept, no
+    file names, no shorthand such as GK); a planner's own text is shown as written.
+    """
+    pair = _rule_sources().get(str(source).strip())
+    if pair is None:
+        return str(source)
+    return pair[1] if lang == "en" else pair[0]

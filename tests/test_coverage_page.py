@@ -178,6 +178,14 @@ def test_suggested_sites_can_be_taken_as_what_ifs() -> None:
     assert not at.exception, at.exception
     sites = _frame(at, "新增覆盖人口")
     assert len(sites) == 2
+    assert _formats(_table(at, "新增覆盖人口"))["累计覆盖率"] == "%.1f%%"
+    # On the map: a numbered square per site (1, 2 as in the table), and a legend row.
+    drawn = str(map_args(at)["feature_group"])
+    assert drawn.count("hebi-cov-site") == 2
+    for rank in sites["序号"]:
+        assert f"\\u003e{int(rank)}\\u003c/div" in drawn  # the number, HTML in JSON
+    assert any("建议选址（编号同选址表）" in m.value and "hebi-cov-site-key" in m.value
+               for m in at.markdown)
     predicted = float(sites["累计覆盖率"].iloc[-1])
     next(b for b in at.button if b.label == "将建议选址加入推演").click()
     at.run()
@@ -452,3 +460,108 @@ def test_the_85_percent_is_a_quoted_national_target_and_one_quarter_hour_is_expl
     for text in texts:
         if "85" in text and ("十四五" in text or "14th" in text):
             assert "非本规划" in text or "not a target of this plan" in text, text
+
+
+# --- the tables in planner words (UI sweep items 1, 2, 6, 7, 8, 9, 14, 20) ----------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _table(at: AppTest, *columns: str) -> Any:
+    """The first table element on the page with these columns (its proto says how it shows)."""
+    for df in at.dataframe:
+        if set(columns) <= set(df.value.columns):
+            return df
+    raise AssertionError(f"no table with columns {columns!r}")
+
+
+def _formats(element: Any) -> dict[str, str]:
+    """Column header → the number format the browser shows it in."""
+    config = json.loads(element.proto.columns or "{}")
+    out = {}
+    for key, value in config.items():
+        fmt = (value.get("type_config") or {}).get("format")
+        if fmt:
+            out[re.sub(r"^(name|col):", "", key)] = fmt
+    return out
+
+
+def test_tables_in_planner_words_chinese(core: CoverageModel) -> None:
+    at = _choose(_app(), "comprehensive", 5)
+    # 1. The rule table: headers and values in words, never a code, * or GK.
+    rules = at.data_editor(key="cov_rules_editor").value
+    assert list(rules.columns) == [
+        "设施类型", "服务类别", "生活圈层级（分钟）", "最大步行距离（米）", "依据", "出处"]
+    first = rules.iloc[0]
+    assert (first["设施类型"], first["服务类别"], first["依据"]) == (
+        "通用（层级默认）", "综合服务圈", "通用知识")
+    assert set(rules["服务类别"]) == {c.name for c in CATEGORIES}
+    assert set(rules["依据"]) <= {"通用知识", "已引用", "二手资料"}
+    assert "*" not in set(rules["设施类型"])
+    for text in rules["出处"]:
+        assert "GK" not in text and ".md" not in text and "plan item" not in text, text
+    # 2. A block with no facility within the search range: "—", not None.
+    gaps = _table(at, "最近设施步行距离（m）", "超出距离（m）", "状况")
+    beyond = gaps.value[gaps.value["状况"] == "搜索范围内无设施"]
+    assert len(beyond) and beyond["最近设施步行距离（m）"].isna().all()
+    assert gaps.proto.placeholder == "—"
+    # 7. Straight-line check: shares in per cent (one decimal), distances in whole metres.
+    straight = _table(at, "路网步行覆盖率", "直线半径覆盖率", "直线高估比例")
+    fmt = _formats(straight)
+    assert all(fmt[c] == "%.1f%%" for c in ("路网步行覆盖率", "直线半径覆盖率", "直线高估比例"))
+    row = straight.value[straight.value["服务类别"] == "综合服务圈"].iloc[0]
+    expected = summary_table(core)["pop_share"].iloc[combo_index("comprehensive", 5)] * 100
+    assert row["路网步行覆盖率"] == pytest.approx(expected)
+    detail = _table(at, "直线距离（m）", "步行距离（m）")
+    assert _formats(detail)["直线距离（m）"] == "%.0f"
+    assert _formats(detail)["步行距离（m）"] == "%.0f"
+    metres = detail.value[["直线距离（m）", "步行距离（m）"]].to_numpy(dtype=float)
+    assert len(metres) and (metres == np.round(metres)).all()
+    # 8. Under the 覆盖率 table: what a level counts (15 min below 10 min is not an error).
+    assert any("各层级只计该层级配置的设施（不含下级设施）" in c.value for c in at.caption)
+    # 9. Everything is on the network: a sentence, not an empty table saying "empty".
+    assert any(i.value == "全部居住区与设施均已接入路网。" for i in at.info)
+    assert not any("距道路（m）" in df.value.columns for df in at.dataframe)
+
+
+def test_tables_in_planner_words_english() -> None:
+    at = _choose(_app(lang="en"), "comprehensive", 5)
+    rules = at.data_editor(key="cov_rules_editor").value
+    assert list(rules.columns) == [
+        "Facility type", "Service category", "Living-circle level (min)",
+        "Max walking distance (m)", "Evidence", "Source"]
+    assert rules.iloc[0]["Facility type"] == "Tier default"
+    assert set(rules["Service category"]) == {c.name_en for c in CATEGORIES}
+    # 6. No Chinese left in the rule table (types and sources in English, the standard's number
+    # kept) ...
+    for col in ("Facility type", "Service category", "Evidence", "Source"):
+        assert not any(_CJK.search(str(v)) for v in rules[col]), col
+    assert any("GB 50180-2018 Appendix C: kindergarten" in s for s in rules["Source"])
+    # ... and blocks and living circles by their English names, as on the plan map.
+    gaps = _table(at, "Residential block", "Status")
+    blocks_named = gaps.value["Residential block"]
+    assert blocks_named.str.startswith("Illustrative block").any()
+    assert not blocks_named.map(lambda n: bool(_CJK.search(str(n)))).any()
+    assert gaps.proto.placeholder == "—"
+    units = _frame(at, "Unit", "5 min residents")
+    named = units[units["Unit layer"] == "Living circle"]["Unit"]
+    assert len(named) and not any(_CJK.search(str(n)) for n in named)
+    assert any("Each level counts only the facilities of that level" in c.value
+               for c in at.caption)
+    assert any(i.value == "Every residential area and facility is on the walking network."
+               for i in at.info)
+    # The coverage map's tooltips name blocks in English too.
+    assert "Illustrative block" in json.dumps(map_args(at), ensure_ascii=False)
+
+
+def test_rule_table_words_turn_back_into_codes() -> None:
+    from layers.fields import rule_type_label
+    from ui.coverage_tables import rules_from_view, rules_view
+
+    table = load_rules().table
+    # Each type has its own English word (else an edit in English could not be read back).
+    english = [rule_type_label(str(ft), "en") for ft in set(table["facility_type"])]
+    assert len(set(english)) == len(english)
+    for lang in ("zh", "en"):
+        back = rules_from_view(rules_view(table, lang), lang)
+        assert back.astype(str).equals(table.astype(str)), lang

@@ -62,7 +62,7 @@ def _run(script: Any, state: dict[str, Any] | None = None) -> AppTest:
 def _edit_first_rule(at: AppTest, metres: float) -> AppTest:
     """Change the first rule's walking distance in the editor and press Apply."""
     at.session_state["cov_rules_editor"] = {
-        "edited_rows": {0: {"max_walk_m": metres}}, "added_rows": [], "deleted_rows": [],
+        "edited_rows": {0: {"最大步行距离（米）": metres}}, "added_rows": [], "deleted_rows": [],
     }
     at.button(key="cov_rules_apply").click().run()
     assert not at.exception, at.exception
@@ -80,7 +80,8 @@ def _rule_in_force(at: AppTest) -> float:
     """The first rule's distance as the session's model uses it, checked against the editor."""
     model_rules = at.session_state["cov_model"].rules
     shown = at.data_editor(key="cov_rules_editor").value
-    assert float(shown["max_walk_m"].iloc[0]) == float(model_rules.table["max_walk_m"].iloc[0])
+    assert float(shown["最大步行距离（米）"].iloc[0]) == float(
+        model_rules.table["max_walk_m"].iloc[0])
     return float(model_rules.table["max_walk_m"].iloc[0])
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -30,12 +31,14 @@ from spatial.coverage import (
     figures,
     input_basis,
     list_scenarios,
+    network_to_lonlat,
     reach_changes,
     save_scenario,
     study_area,
     unnamed_label,
 )
-from spatial.text import escape_markdown
+from spatial.crs import wgs84_to_gcj02
+from spatial.text import escape_markdown, escape_text
 from spatial.webmap import TooltipText, geojson_overlay
 from ui.data import current_store
 from ui.i18n import current_lang, t
@@ -48,6 +51,8 @@ __all__ = [
     "na_text",
     "remember_before",
     "scenario_panel",
+    "site_legend_html",
+    "sites_overlay",
     "walkshed_overlay",
     "whatif_changes_panel",
 ]
@@ -230,6 +235,51 @@ def walkshed_overlay(
     return geojson_overlay(
         sel, styles=styles, style_index=[cats.index(c) for c in sel["category"]], tooltips=tips,
         name=t("步行服务范围", "Walksheds"), gcj02=gcj02,
+    )
+
+
+# --- suggested sites ------------------------------------------------------------------------
+
+# Suggested sites: a numbered purple square, unlike any facility (coloured circles), with the
+# number of the row of the result table.
+SITE_COLOUR = "#762a83"
+
+
+def _site_marker_html(rank: int) -> str:
+    return (
+        '<div style="transform:translate(-50%,-50%);width:22px;height:22px;box-sizing:border-box;'
+        f"background:{SITE_COLOUR};border:2px solid #fff;border-radius:4px;"
+        "box-shadow:0 0 0 1px #333;color:#fff;font:700 13px/18px sans-serif;text-align:center"
+        f'">{escape_text(str(int(rank)))}</div>'
+    )
+
+
+def sites_overlay(model: CoverageModel, sites: pd.DataFrame, gcj02: bool) -> Any:
+    """The suggested sites, numbered as in the result table, each with its gain as a tooltip."""
+    lon, lat = network_to_lonlat(model.network, sites["x"], sites["y"])
+    if gcj02:
+        lon, lat = wgs84_to_gcj02(np.asarray(lon), np.asarray(lat))
+    group = folium.FeatureGroup(name=escape_text(t("建议选址", "Suggested sites")), control=False)
+    for rank, gain, x, y in zip(sites["rank"], sites["gain_population"], lon, lat, strict=True):
+        tip = escape_text(t(f"建议选址 {int(rank)}：新增覆盖人口 {gain:,.0f}",
+                            f"Suggested site {int(rank)}: {gain:,.0f} residents gained"))
+        folium.Marker(
+            location=[round(float(y), 6), round(float(x), 6)],
+            icon=folium.DivIcon(html=_site_marker_html(int(rank)), icon_size=(0, 0),
+                                class_name="hebi-cov-site"),
+            tooltip=tip, z_index_offset=1000,
+        ).add_to(group)
+    return group
+
+
+def site_legend_html() -> str:
+    """The legend row of the suggested sites (the map's numbered square)."""
+    return (
+        '<span class="hebi-cov-site-key" style="display:inline-block;width:16px;height:16px;'
+        f"background:{SITE_COLOUR};border:2px solid #fff;border-radius:3px;"
+        "box-shadow:0 0 0 1px #333;color:#fff;font:700 10px/12px sans-serif;"
+        'text-align:center;margin:0 4px 0 10px;vertical-align:middle">1</span>'
+        + escape_text(t("建议选址（编号同选址表）", "Suggested site (numbered as in the table)"))
     )
 
 

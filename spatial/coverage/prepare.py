@@ -160,6 +160,9 @@ class Places:
         Each place's ``confidence`` (:func:`confidence_words`) and ``source`` as
         the layer gives them ("" where it says nothing; None = no such column),
         so a print of the results says which places are schematic and cites them.
+    names_en : ndarray of str, optional
+        Each place's ``name_en`` ("" where it has none; None = no such column),
+        shown in English instead of the Chinese name.
     """
 
     ids: NDArray[np.object_]
@@ -175,6 +178,7 @@ class Places:
     estimated: BoolArray | None = None
     confidence: NDArray[np.object_] | None = None
     source: NDArray[np.object_] | None = None
+    names_en: NDArray[np.object_] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -256,6 +260,8 @@ def prepare_places(
         estimated=estimated,
         confidence=confidence_words(residential) if "confidence" in residential.columns else None,
         source=_text_column(residential, "source") if "source" in residential.columns else None,
+        names_en=(_text_column(residential, "name_en") if "name_en" in residential.columns
+                  else None),
     )
 
 
@@ -367,6 +373,8 @@ def prepare_facilities(
             "facility_id": fid[rows],
             "source_id": np.asarray([str(v).rsplit("@", 1)[0] for v in fid], dtype=object)[rows],
             "name": _text_column(facilities, "name")[rows],
+            # Shown instead of the Chinese name in English ("" where the layer gives none).
+            "name_en": _text_column(facilities, "name_en")[rows],
             "category": category[rows],
             "level_min": level.astype(np.int64)[rows],
             "facility_type": _text_column(facilities, "facility_type")[rows],
@@ -406,6 +414,7 @@ class UnitWeights:
     names: NDArray[np.object_]
     pop: csr_matrix
     area: csr_matrix
+    names_en: NDArray[np.object_] | None = None  # "" where a unit has no English name
 
 
 def prepare_units(layer: str, units: gpd.GeoDataFrame, places: Places) -> UnitWeights:
@@ -454,6 +463,7 @@ def prepare_units(layer: str, units: gpd.GeoDataFrame, places: Places) -> UnitWe
     area = csr_matrix((np.where(places.located[pi], inter, 0.0), (ui, pi)), shape=shape)
     names = _text_column(units, find_column(units, NAME_COLUMNS) or "name")
     ids = _ids(units, "u")
-    return UnitWeights(layer=layer, ids=ids, names=names, pop=pop, area=area)
+    names_en = _text_column(units, "name_en") if "name_en" in units.columns else None
+    return UnitWeights(layer=layer, ids=ids, names=names, pop=pop, area=area, names_en=names_en)
 
 

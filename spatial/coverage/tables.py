@@ -422,21 +422,91 @@ def facility_ordinals(model: CoverageModel) -> dict[str, int]:
 
 
 def facility_names(model: CoverageModel, lang: str = "zh") -> NDArray[np.object_]:
-    """Return each facility row's name, or 未命名设施（第k个） where it has none."""
+    """Return each facility row's name, or 未命名设施（第k个） where it has none.
+
+    In English a facility with a ``name_en`` is named by it.
+    """
     f = model.facilities
     pos = facility_ordinals(model)
+    names = f["name"].astype("string").fillna("")
+    if lang == "en" and "name_en" in f.columns:
+        en = f["name_en"].astype("string").fillna("").str.strip()
+        names = en.where(en != "", names)
     return np.asarray([
         str(n).strip() or unnamed_label("facility", pos[str(i)], lang)
-        for n, i in zip(f["name"].astype("string").fillna(""), f["facility_id"], strict=True)
+        for n, i in zip(names, f["facility_id"], strict=True)
     ], dtype=object)
+
+
+def place_names(model: CoverageModel, lang: str = "zh") -> NDArray[np.object_]:
+    """Return each residential place's name in ``lang``, or 未命名居住区（第k个） where none."""
+    p = model.places
+    names = p.names
+    if lang == "en" and p.names_en is not None:
+        names = np.asarray([str(e).strip() or str(n) for e, n in zip(p.names_en, p.names,
+                                                                      strict=True)], dtype=object)
+    return np.asarray([str(n).strip() or unnamed_label("place", k + 1, lang)
+                       for k, n in enumerate(names)], dtype=object)
 
 
 def _blank(values: pd.Series) -> NDArray[np.bool_]:
     return np.asarray(values.astype("string").fillna("").str.strip() == "", dtype=bool)
 
 
-def name_unnamed(table: pd.DataFrame, model: CoverageModel, lang: str = "zh") -> pd.DataFrame:
+def _english(names: NDArray[np.object_] | None, ids: NDArray[np.object_]) -> dict[str, str]:
+    """Id → English name, for the features that have one."""
+    if names is None:
+        return {}
+    return {str(i): str(n).strip() for i, n in zip(ids, names, strict=True)
+            if str(n).strip() and str(n) != "<NA>"}
+
+
+def _english_names(
+    out: pd.DataFrame, model: CoverageModel, units: list[UnitWeights] | None
+) -> pd.DataFrame:
+    """Put each feature's ``name_en`` where the table names it (the Chinese name where none)."""
+    cols = set(map(str, out.columns))
+    places = _english(model.places.names_en, model.places.ids)
+    f = model.facilities
+    fac = _english(f["name_en"].astype("string").fillna("").to_numpy(dtype=object)
+                   if "name_en" in f.columns else None, f["facility_id"].to_numpy(dtype=object))
+    fac.update(_english(f["name_en"].astype("string").fillna("").to_numpy(dtype=object)
+                        if "name_en" in f.columns else None,
+                        f["source_id"].to_numpy(dtype=object)))
+
+    def put(col: str, found: list[str | None]) -> None:
+        current = out[col].astype(object).to_numpy(copy=True)
+        for k, name in enumerate(found):
+            if name:
+                current[k] = name
+        out[col] = current
+
+    if {"place_id", "place_name"} <= cols:
+        put("place_name", [places.get(str(i)) for i in out["place_id"]])
+    if "name" in cols and {"layer", "id"} <= cols:
+        put("name", [(places if layer == "residential" else fac).get(str(i))
+                     for layer, i in zip(out["layer"], out["id"], strict=True)])
+    elif "name" in cols and ("facility_id" in cols or "source_id" in cols):
+        ids = out["facility_id" if "facility_id" in cols else "source_id"]
+        put("name", [fac.get(str(i)) for i in ids])
+        out = out.drop(columns=[c for c in out.columns if str(c) == "name_en"])
+    if {"unit_id", "unit_name"} <= cols and units:
+        by_unit = {(u.layer, str(i)): n for u in units
+                   for i, n in _english(u.names_en, u.ids).items()}
+        layers = out.get("unit_layer", pd.Series([""] * len(out), index=out.index))
+        put("unit_name", [by_unit.get((str(la), str(i)))
+                          for la, i in zip(layers, out["unit_id"], strict=True)])
+    return out
+
+
+def name_unnamed(
+    table: pd.DataFrame, model: CoverageModel, lang: str = "zh",
+    units: list[UnitWeights] | None = None,
+) -> pd.DataFrame:
     """Return a coverage table with every blank name filled in words (see :func:`unnamed_label`).
+
+    In English (``lang="en"``) a place, facility or unit (given ``units``) with
+    a ``name_en`` is named by it, as the plan map names it.
 
     Fills ``place_name`` (by ``place_id``), a facility's ``name`` (by
     ``facility_id`` or ``source_id``), the ``name`` of :func:`unsnapped_table`
@@ -445,6 +515,8 @@ def name_unnamed(table: pd.DataFrame, model: CoverageModel, lang: str = "zh") ->
     columns, every row still says which feature it is, without its id.
     """
     out = table.copy()
+    if lang == "en":
+        out = _english_names(out, model, units)
     cols = set(map(str, out.columns))
     places = {str(i): n + 1 for n, i in enumerate(model.places.ids)}
     facilities = facility_ordinals(model)

@@ -140,3 +140,36 @@ def test_a_saved_scenario_swipes_against_the_current_run(page: Page, app_server:
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator('iframe[title="streamlit_folium.st_folium"]').first.screenshot(
         path=str(ARTIFACTS / "coverage_scenario_swipe.png"))
+
+
+def test_suggested_sites_are_numbered_on_the_map_and_in_the_legend(
+    page: Page, app_server: str
+) -> None:
+    """计算建议选址: each site a numbered square on the map (1, 2, 3 as in the table), a legend
+    row for them, the table under the map; at 1366×768 the GeoPackage button is not cut off."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, app_server, "coverage?basemap=none&category=elderly&level=5")
+    expect(page.get_by_text("生活圈步行覆盖分析")).to_be_visible(timeout=60_000)
+    frame = map_frame(page)
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="计算建议选址").click()
+    wait_idle(page)
+    expect(page.get_by_text("处建议选址：地图上以紫色编号方块标出")).to_be_visible(timeout=60_000)
+    sites = map_frame(page).locator(".hebi-cov-site")
+    expect(sites).to_have_count(3, timeout=30_000)
+    assert sorted(s.strip() for s in sites.all_inner_texts()) == ["1", "2", "3"]
+    expect(page.get_by_text("建议选址（编号同选址表）")).to_be_visible(timeout=30_000)
+    table = page.locator('[data-testid="stDataFrame"]').filter(has_text="累计覆盖率")
+    expect(table).to_be_visible(timeout=30_000)
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "coverage_suggested_sites.png"))
+    # The downloads tab: the GeoPackage button's whole label fits.
+    page.get_by_role("tab", name="下载").click()
+    button = page.get_by_role("button", name="下载结果图层（GeoPackage，含步行服务范围）")
+    expect(button).to_be_visible(timeout=30_000)
+    fits = button.evaluate(
+        "(b) => [...b.querySelectorAll('*')].concat([b])"
+        ".every((e) => e.scrollWidth <= e.clientWidth + 1)")
+    assert fits, "the GeoPackage button's label is cut off"

@@ -48,11 +48,11 @@ from spatial.coverage import (
     lonlat_to_network,
     name_unnamed,
     network_to_lonlat,
+    place_names,
     straight_line_table,
     suggest_sites,
     summary_table,
     unit_table,
-    unnamed_label,
     unsnapped_table,
 )
 from spatial.coverage_inputs import INPUT_GEOMETRY, POPULATION_COLUMNS, geometry_family
@@ -88,6 +88,8 @@ from ui.coverage_panels import (
     keep_before,
     remember_before,
     scenario_panel,
+    site_legend_html,
+    sites_overlay,
     walkshed_overlay,
     whatif_changes_panel,
 )
@@ -97,11 +99,12 @@ from ui.coverage_tables import (
     category_labels,
     dist_text,
     downloads,
+    level_note,
     pct,
     percent_config,
     rules_editor,
     share_pivot,
-    shown_table,
+    show_table,
     unit_pivot,
 )
 from ui.data import current_store, layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
@@ -350,6 +353,7 @@ def _do(model: CoverageModel, op: _Op) -> None:
 def _place_payload(model: CoverageModel, category: str, level: int, gcj02: bool) -> LayerPayload:
     """The residential places coloured by coverage of ``category`` at ``level``."""
     p = model.places
+    names = place_names(model, current_lang())  # English names in English, as the plan map
     gdf = gpd.GeoDataFrame({"i": np.arange(len(p))}, geometry=list(p.geometry), crs=p.crs)
     tips: list[TooltipText | None] = []
     if category == ALL:
@@ -361,7 +365,7 @@ def _place_payload(model: CoverageModel, category: str, level: int, gcj02: bool)
         index = [int(c) for c in counts]
         for i in range(len(p)):
             tips.append(TooltipText(
-                str(p.names[i]) or unnamed_label("place", i + 1, current_lang()),
+                str(names[i]),
                 (
                     (t("人口", "Population"), f"{p.population[i]:,.0f}"),
                     (t(f"{level} 分钟可达类别", f"Categories within {level} min"),
@@ -387,7 +391,7 @@ def _place_payload(model: CoverageModel, category: str, level: int, gcj02: bool)
         )
         for i in range(len(p)):
             tips.append(TooltipText(
-                str(p.names[i]) or unnamed_label("place", i + 1, current_lang()),
+                str(names[i]),
                 (
                     (t("人口", "Population"), f"{p.population[i]:,.0f}"),
                     (t("步行距离", "Walking distance"), dist_text(dist[i])),
@@ -444,24 +448,6 @@ def _facility_payload(
     )
 
 
-def _sites_overlay(model: CoverageModel, sites: pd.DataFrame, gcj02: bool) -> Any:
-    gdf = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(sites["x"], sites["y"]), crs=model.network.crs
-    )
-    style = {"color": "#762a83", "weight": 3.0, "dashArray": "3 3", "fillColor": "#e7d4e8",
-             "fillOpacity": 0.9, "radius": 10}
-    tips: list[TooltipText | None] = [
-        TooltipText(
-            t(f"建议选址 {int(r)}", f"Suggested site {int(r)}"),
-            ((t("新增覆盖人口", "Residents gained"), f"{g:,.0f}"),),
-        )
-        for r, g in zip(sites["rank"], sites["gain_population"], strict=True)
-    ]
-    return geojson_overlay(
-        gdf, styles=[style], tooltips=tips, name=t("建议选址", "Suggested sites"), gcj02=gcj02
-    )
-
-
 def _roads_payload(model: CoverageModel, gcj02: bool) -> LayerPayload:
     """The walking network the distances run on (a facility must be placed near it)."""
     gdf = model.network.segments_gdf()
@@ -489,7 +475,7 @@ def _unit_outline_overlay(frame: gpd.GeoDataFrame, name: str, gcj02: bool) -> An
     return geojson_overlay(frame, styles=[style], tooltips=tips, name=name, gcj02=gcj02)
 
 
-def _legend(category: str, level: int) -> None:
+def _legend(category: str, level: int, sites: bool = False) -> None:
     if category == ALL:
         items = [(c, f"{k}") for k, c in enumerate(_COUNT_COLOURS)]
         title = t(f"{level} 分钟内可达类别数", f"Categories within {level} min")
@@ -507,7 +493,31 @@ def _legend(category: str, level: int) -> None:
         f"{escape_text(label)}"
         for c, label in items
     )
+    if sites:
+        swatches += "<br>" + site_legend_html()
     st.markdown(f"**{escape_markdown(title)}**<br>{swatches}", unsafe_allow_html=True)
+
+
+def _sites_table(model: CoverageModel, sites: object) -> None:
+    """The suggested sites, numbered as on the map, where a table has the map's width."""
+    if not isinstance(sites, pd.DataFrame) or sites.empty:
+        return
+    lon, lat = network_to_lonlat(model.network, sites["x"], sites["y"])
+    st.markdown(f"**{t('建议选址', 'Suggested sites')}**")
+    gain, share = t("新增覆盖人口", "Residents gained"), t("累计覆盖率", "Share after")
+    st.dataframe(
+        pd.DataFrame({
+            t("序号", "Rank"): sites["rank"].astype(int),
+            t("经度", "Lon"): np.round(lon, 6),
+            t("纬度", "Lat"): np.round(lat, 6),
+            gain: sites["gain_population"].round(0),
+            share: (sites["pop_share"] * 100).round(1),
+        }),
+        hide_index=True, key="cov_sites_table", column_config={
+            gain: st.column_config.NumberColumn(format="%.0f"),
+            share: st.column_config.NumberColumn(format="%.1f%%"),
+        },
+    )
 
 
 def _basemap_choice() -> str:
@@ -604,7 +614,7 @@ def _map(
     ]
     sites = st.session_state.get("cov_sites")
     if isinstance(sites, pd.DataFrame) and len(sites):
-        overlays.append(_sites_overlay(model, sites, bm.gcj02))
+        overlays.append(sites_overlay(model, sites, bm.gcj02))
     overlays += _scenario_compare(other, category, level, bm, key)
     centre = _frame(inputs["residential"]).to_crs(4326).union_all().centroid
     base = build_base_map(lang)
@@ -739,17 +749,12 @@ def _what_if(model: CoverageModel, category: str, level: int) -> tuple[str, dict
         if sites.empty:
             st.caption(t("没有能增加覆盖人口的选址。", "No site adds any resident."))
         else:
-            lon_s, lat_s = network_to_lonlat(model.network, sites["x"], sites["y"])
-            st.dataframe(
-                pd.DataFrame({
-                    t("序号", "Rank"): sites["rank"],
-                    t("经度", "Lon"): np.round(lon_s, 6),
-                    t("纬度", "Lat"): np.round(lat_s, 6),
-                    t("新增覆盖人口", "Residents gained"): sites["gain_population"].round(0),
-                    t("累计覆盖率", "Share after"): (sites["pop_share"] * 100).round(1),
-                }),
-                hide_index=True, key="cov_sites_table",
-            )
+            # The table is under the map, where its columns have room; the map numbers the sites.
+            st.caption(t(
+                f"已算出 {len(sites)} 处建议选址：地图上以紫色编号方块标出，明细见地图下方。",
+                f"{len(sites)} suggested site(s): numbered purple squares on the map; the "
+                "table is under the map.",
+            ))
             if st.button(t("将建议选址加入推演", "Add suggestions as what-ifs"), key="cov_take"):
                 cat_s, lvl_s, type_s = st.session_state["cov_sites_for"]
                 for x, y in zip(sites["x"], sites["y"], strict=True):
@@ -963,7 +968,9 @@ def render() -> None:
         whatif_changes_panel(model)
     with col_map:
         _map(model, category, level, inputs, mode, edit, other)
-        _legend(category, level)
+        shown_sites = st.session_state.get("cov_sites")
+        _legend(category, level, isinstance(shown_sites, pd.DataFrame) and not shown_sites.empty)
+        _sites_table(model, shown_sites)
         render_coverage_export_panel(
             model, category, level, units=_study_units(inputs),
             sites=st.session_state.get("cov_sites"), basemap_id=_basemap_choice())
@@ -977,8 +984,9 @@ def render() -> None:
     with tabs[0]:
         pivot = share_pivot(summary, model.places.population_known)
         st.dataframe(pivot, hide_index=True, key="cov_summary_table")
+        st.caption(level_note())
     with tabs[1]:
-        up = unit_pivot(name_unnamed(unit_table(model, units), model, current_lang()),
+        up = unit_pivot(name_unnamed(unit_table(model, units), model, current_lang(), units),
                         category, level)
         st.dataframe(up, hide_index=True, column_config=percent_config(up, 3),
                      key="cov_unit_table")
@@ -997,8 +1005,7 @@ def render() -> None:
             gaps = gaps[gaps["category"] == category]
         st.caption(t("按受影响人口排序；超出距离 = 最近设施距离 − 规则距离。",
                      "Largest population first; excess = nearest distance − walking rule."))
-        st.dataframe(shown_table(gaps.head(500), model), hide_index=True,
-                     key="cov_gap_table")
+        show_table(gaps.head(500), model, "cov_gap_table")
     with tabs[4]:
         straight, detail = straight_line_table(model)
         straight = straight[straight["level_min"] == level]
@@ -1007,14 +1014,15 @@ def render() -> None:
             "A straight-line radius counts residents across rivers, rails and walls as covered; "
             "the over-claimed population is listed here.",
         ))
-        st.dataframe(present_table(straight, current_lang()), hide_index=True,
-                     key="cov_straight_table")
-        st.dataframe(shown_table(detail[detail["level_min"] == level], model),
-                     hide_index=True,
-                     key="cov_overclaim_table")
+        show_table(straight, model, "cov_straight_table")
+        show_table(detail[detail["level_min"] == level], model, "cov_overclaim_table")
     with tabs[5]:
-        st.dataframe(shown_table(unsnapped_table(model), model), hide_index=True,
-                     key="cov_unsnapped_table")
+        unsnapped = unsnapped_table(model)
+        if unsnapped.empty:
+            st.info(t("全部居住区与设施均已接入路网。",
+                      "Every residential area and facility is on the walking network."))
+        else:
+            show_table(unsnapped, model, "cov_unsnapped_table")
     with tabs[6]:
         rules_editor(model.rules)
     with tabs[7]:
