@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from layers.fields import field_label
+from layers.label_text import map_name_en
 
 __all__ = [
     "COMMON_PROPERTIES",
@@ -276,6 +277,10 @@ class LabelRule:
     drop_note : bool
         Leave a trailing bracketed note out of the label ("京广高速铁路（石武段）" →
         "京广高速铁路"): a map name is short; the note stays in the tooltip and details.
+    short_en : bool
+        Label in English with the short map form of the name
+        (:func:`layers.label_text.map_name_en`: "Xue'er St transport axis"); the
+        tooltip and details keep the full name.
     """
 
     placement: LabelPlacement
@@ -288,6 +293,7 @@ class LabelRule:
     field_zh: str = "name"
     field_en: str = "name_en"
     drop_note: bool = True
+    short_en: bool = True
 
     def text(self, props: Mapping[str, Any], lang: str = "zh") -> str | None:
         """Return the label text of one feature in ``lang``, or None if it gets no label.
@@ -306,6 +312,8 @@ class LabelRule:
         text = str(value).strip()
         if self.drop_note:
             text = _NOTE_RE.sub("", text).strip() or text
+        if lang == "en" and self.short_en:
+            text = map_name_en(text)
         return text or None
 
 

@@ -23,7 +23,8 @@ label placed where it stood keeps its element across a pan):
 * Chinese text along a line is set character by character on the line,
   each character upright (the 规划图 habit for road names), reading left to
   right or top to bottom; other text is rotated along the line,
-  and a name in Latin letters too long for its line breaks into two lines;
+  and a name in Latin letters too long for its line breaks into two lines
+  (an area's name in Latin letters too, when one line finds no room);
 * point labels try the corners beside the symbol first (a node sits where two
   axes cross: a corner leaves both lines clear), then right, left, above and
   below; an area label is shown only when the area is at least as wide as its
@@ -209,6 +210,20 @@ LABELS_JS = r"""
     return "-1px -1px 0 " + c + ",1px -1px 0 " + c + ",-1px 1px 0 " + c + ",1px 1px 0 " + c
       + ",0 0 2px " + c;
   }
+  // A name in Latin letters on one line, then broken into two at the space nearest its
+  // middle: [text, width, lines] each.
+  function latinVariants(text, font) {
+    var out = [[text, textWidth(text, font), 1]], cut = -1;
+    for (var i = 0; i < text.length; i++) {
+      if (text[i] === " " && (cut < 0 || Math.abs(i - text.length / 2)
+          < Math.abs(cut - text.length / 2))) cut = i;
+    }
+    if (cut > 0) {
+      var l1 = text.slice(0, cut), l2 = text.slice(cut + 1);
+      out.push([l1 + "\n" + l2, Math.max(textWidth(l1, font), textWidth(l2, font)), 2]);
+    }
+    return out;
+  }
   function hits(b, placed) {
     for (var i = 0; i < placed.length; i++) {
       var p = placed[i];
@@ -279,19 +294,7 @@ LABELS_JS = r"""
     var cjk = CJK.test(text), chars = Array.from(text), spots = [];
     // Each way to set the name: on one line; a name in Latin letters, too long for its line
     // at this zoom, may then break into two lines at the space nearest its middle.
-    var variants = [[text, cjk ? 0 : textWidth(text, c.font), 1]];
-    if (!cjk) {
-      var cut = -1;
-      for (var i = 0; i < text.length; i++) {
-        if (text[i] === " " && (cut < 0 || Math.abs(i - text.length / 2)
-            < Math.abs(cut - text.length / 2))) cut = i;
-      }
-      if (cut > 0) {
-        var l1 = text.slice(0, cut), l2 = text.slice(cut + 1);
-        variants.push([l1 + "\n" + l2,
-                       Math.max(textWidth(l1, c.font), textWidth(l2, c.font)), 2]);
-      }
-    }
+    var variants = cjk ? [[text, 0, 1]] : latinVariants(text, c.font);
     variants.forEach(function (v) {
       var label = v[0], width = v[1], lines = v[2];
       var step = size * 1.02;
@@ -374,16 +377,27 @@ LABELS_JS = r"""
   };
   Engine.prototype.areaSpots = function (c) {
     var r = c.r, size = r.s, p = this.px(c.ll[0]);
-    var w = CJK.test(c.text) ? Array.from(c.text).length * size * 1.02 : textWidth(c.text, c.font);
     var a = this.px([c.ll[0][0] - c.f[4][1] / 2, c.ll[0][1] - c.f[4][0] / 2]);
     var b = this.px([c.ll[0][0] + c.f[4][1] / 2, c.ll[0][1] + c.f[4][0] / 2]);
-    // An area much narrower than its name at this zoom is left unlabelled (it would label
-    // its neighbours); a name a little wider than its area may spill over its outline.
-    if (w > Math.abs(b.x - a.x) * 2.2 || size > Math.abs(b.y - a.y) * 1.5) return [];
-    var hh = size * 0.65, x = p.x, y = p.y, spots = [];
-    [0, -1.6 * size, 1.6 * size].forEach(function (dy) {
-      spots.push({boxes: [[x - w / 2 - 2, y + dy - hh, x + w / 2 + 2, y + dy + hh]],
-                  cells: [[p.x, p.y + dy, c.text, 0]]});
+    var wide = Math.abs(b.x - a.x), high = Math.abs(b.y - a.y), x = p.x, y = p.y, spots = [];
+    // On one line first; a name in Latin letters may then take two (an English name is two to
+    // three times as wide as the Chinese one, and an area is seldom as wide as that).
+    var variants = CJK.test(c.text) ? [[c.text, Array.from(c.text).length * size * 1.02, 1]]
+      : latinVariants(c.text, c.font);
+    variants.forEach(function (v) {
+      var w = v[1], lines = v[2], hh = size * 0.65 * lines;
+      // An area much narrower than its name at this zoom is left unlabelled (it would label
+      // its neighbours); a name a little wider than its area may spill over its outline.
+      if (w > wide * 2.2 || size * lines > high * 1.5) return;
+      // At its centre, above and below; a name on two lines then also a little to the left or
+      // right (a structure name across its middle leaves it room beside).
+      var at = [[0, 0], [0, -1], [0, 1]];
+      if (lines > 1) at = at.concat([[-1, 0], [1, 0], [-1, -1], [1, -1], [-1, 1], [1, 1]]);
+      at.forEach(function (d) {
+        var dx = d[0] * wide / 4, dy = d[1] * 1.6 * size * lines;
+        spots.push({boxes: [[x + dx - w / 2 - 2, y + dy - hh, x + dx + w / 2 + 2, y + dy + hh]],
+                    cells: [[p.x + dx, p.y + dy, v[0], 0, lines > 1]]});
+      });
     });
     return spots;
   };
@@ -505,18 +519,21 @@ LABELS_JS = r"""
     // when ``drop`` is false) finds another free spot. So the 渤海路 axis, on the corridor's
     // own road, pushes a neighbouring axis name along its line and a park's name aside,
     // instead of being left out. Returns the new choice, or null.
-    function repair(chosen, c, limit, drop) {
+    // With ``up`` the labels in the way may rank higher too: each then finds another free
+    // spot (a structure name moves along its line, it is never dropped), and only a label of
+    // lower priority than ``c`` may give way.
+    function repair(chosen, c, limit, drop, up) {
       var t = tier(c), n = limit === undefined ? c.spots.length : limit;
       for (var i = 0; i < n; i++) {
         var sp = c.spots[i], hit = [], next = [], lost = false;
         chosen.forEach(function (e) { (clash(sp, e[1]) ? hit : next).push(e); });
-        if (hit.some(function (e) { return tier(e[0]) > t; })) continue;
+        if (!up && hit.some(function (e) { return tier(e[0]) > t; })) continue;
         next.push([c, sp, i]);
         hit.sort(function (a, b) { return b[0].r.r - a[0].r.r; });
         for (var h = 0; h < hit.length && !lost; h++) {
           var o = hit[h][0], k = free(o, next);
           if (k >= 0) next.push([o, o.spots[k], k]);
-          else if (!drop || tier(o) >= t) lost = true;
+          else if (!drop || (up ? o.r.r >= c.r.r : tier(o) >= t)) lost = true;
         }
         if (!lost) return next;
       }
@@ -552,6 +569,14 @@ LABELS_JS = r"""
         chosen.forEach(function (x) { if (x[0] === c) e = x; });
         if (!e || !e[2]) return;
         var next = repair(chosen.filter(function (x) { return x !== e; }), c, e[2], false);
+        if (next) chosen = next;
+      });
+      // The bonded zone's and the parks' names (the tier below the structure) left out take a
+      // place by moving the names in their way, structure names too, when each finds another
+      // (a name of lower priority, water or a road, may give way).
+      cands.forEach(function (c) {
+        if (tier(c) !== top - 2 || isIn(c) || !c.spots.length) return;
+        var next = repair(chosen, c, undefined, true, true);
         if (next) chosen = next;
       });
       // The lesser names left out (or moved aside) take what room is left, in order.

@@ -45,8 +45,10 @@ def _names(layer_id: str, lang: str = "zh") -> list[str]:
     rule = layers.get_spec(layer_id).label
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     rows = [dict(zip(cols, r, strict=True)) for r in gdf[cols].itertuples(index=False, name=None)]
-    return [_short(str(r["name_en" if lang == "en" else "name"])) for r in rows
-            if rule is None or rule.text(r, lang) is not None]
+    if rule is None:
+        return [_short(str(r["name_en" if lang == "en" else "name"])) for r in rows]
+    # The label rule's text: in English the short map form ("Bohai Rd innovation corridor").
+    return [_short(str(t)) for t in (rule.text(r, lang) for r in rows) if t is not None]
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import geopandas as gpd
 import shapely
 
 import layers
+from layers.label_text import map_name_en
 from layers.schema import MARKERS, LabelRule, LayerSpec, Style
 from spatial.service_categories import CATEGORIES
 from spatial.webmap import catalogue_payload, decode_geometry
@@ -59,7 +60,9 @@ def test_label_text_rule() -> None:
     assert rule.text({"name": "支路12", "confidence": "schematic", "named_in_plan": False}) is None
     named = {"name": "渤海路", "confidence": "schematic", "named_in_plan": True}
     assert rule.text(named) == "渤海路"
-    assert rule.text({"name": "x", "name_en": "Bohai Road"}, "en") == "Bohai Road"
+    # English labels take the short map form; the full name stays for tooltips.
+    assert rule.text({"name": "x", "name_en": "Bohai Road"}, "en") == "Bohai Rd"
+    assert LabelRule("line", short_en=False).text({"name_en": "Bohai Road"}, "en") == "Bohai Road"
     assert LabelRule("line", drop_note=False).text({"name": "甲（乙）"}) == "甲（乙）"
 
 
@@ -73,7 +76,26 @@ def test_label_text_is_escaped_and_english_labels_follow_the_language() -> None:
     assert "&lt;img" in text.replace("\\u0026", "&")
     assert '"a"' in label_json(spec, gdf, lang="en")
     english = _labels("corridor", "en")
-    assert list(english) == [str(layers.load_layer("corridor")["name_en"].iloc[0])]
+    assert list(english) == [map_name_en(str(layers.load_layer("corridor")["name_en"].iloc[0]))]
+
+
+def test_map_name_en_shortens_street_types_and_the_plan_structure_types() -> None:
+    assert map_name_en("Xue'er Street regional transport axis") == "Xue'er St transport axis"
+    assert map_name_en("Dabai road regional transport axis") == "Dabai Rd transport axis"
+    assert map_name_en("Kexue Avenue comprehensive service axis") == "Kexue Ave service axis"
+    assert map_name_en("Bohai Road innovation service corridor") == "Bohai Rd innovation corridor"
+    assert map_name_en("Liyang Road industry-city service axis") == "Liyang Rd industry-city axis"
+    assert map_name_en("Huaxia Road main city spine") == "Huaxia Rd city spine"
+    assert map_name_en("Business and living service node") == "Business & living node"
+    assert map_name_en("Hebi Comprehensive Bonded Zone") == "Hebi Bonded Zone"
+    # Only a street type after a name, never before a route number; other words stay.
+    for kept in ("National road G107", "Dabai county road", "Provincial road S304", "Roads",
+                 "Qi River National Wetland Park", "Beijing–HK–Macau Expressway"):
+        assert map_name_en(kept) == kept
+    # Every English structure label of the shipped data is shorter than its full name.
+    for layer_id in ("corridor", "spines", "axes"):
+        for full in layers.load_layer(layer_id)["name_en"].dropna():
+            assert len(map_name_en(str(full))) < len(str(full)), full
 
 
 def test_payload_carries_labels_only_when_asked() -> None:

@@ -164,15 +164,23 @@ _LABELS = """() => {
 }"""
 
 
-def _label_texts(layer_id: str) -> list[str]:
-    """What the catalogue's label rule says each named feature of a layer is labelled."""
+def _label_texts(layer_id: str, lang: str = "zh", names: tuple[str, ...] = ()) -> list[str]:
+    """What the catalogue's label rule says each named feature of a layer is labelled.
+
+    ``names`` (Chinese) keeps only those features; each must exist and be labelled.
+    """
     spec = layers.get_spec(layer_id)
     assert spec.label is not None
     gdf = layers.load_layer(layer_id)
     located = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    if names:
+        located = located[located["name"].isin(names)]
+        assert sorted(set(located["name"])) == sorted(names), layer_id
     cols = [c for c in located.columns if c != located.geometry.name]
-    texts = [spec.label.text(dict(zip(cols, row, strict=True)), "zh")
+    texts = [spec.label.text(dict(zip(cols, row, strict=True)), lang)
              for row in located[cols].itertuples(index=False, name=None)]
+    if names:
+        assert all(texts), layer_id
     return list(dict.fromkeys(t for t in texts if t))
 
 
@@ -207,10 +215,11 @@ def _relaid(page: Page, script: str) -> list[dict[str, Any]]:
     return labels
 
 
-def _assert_structure_named(labels: list[dict[str, Any]], where: str) -> None:
+def _assert_structure_named(labels: list[dict[str, Any]], where: str, lang: str = "zh") -> None:
     """Every name of the plan's structure is on the map, each once, none overlapping another."""
-    shown = [lab["text"] for lab in labels]
-    wanted = {layer_id: _label_texts(layer_id) for layer_id in _STRUCTURE}
+    # A label broken onto two lines reads as one name (its element's text has the break).
+    shown = [" ".join(lab["text"].split()) for lab in labels]
+    wanted = {layer_id: _label_texts(layer_id, lang) for layer_id in _STRUCTURE}
     # Six axes: the seventh (兴鹤大街) is schematic and not in the plan's list, so unlabelled.
     assert len(wanted["axes"]) == 6 and len(wanted["nodes"]) == 7 and len(wanted["spines"]) == 2
     for layer_id, texts in wanted.items():
@@ -266,6 +275,40 @@ def test_first_view_names_the_structure_without_overlaps(page: Page, app_server:
     expect(sidebar.get_by_role("checkbox", name="服务设施")).not_to_be_checked()
     expect(sidebar.get_by_role("checkbox", name="规划结构")).to_be_checked()
     expect(sidebar.get_by_role("radio", name="无底图（离线）")).to_be_checked()
+
+
+# The areas a planner looks for first, besides the structure: the bonded zone, the parks
+# (园区 and the 鹤壁东区 around them) and the wetland park.
+_FIRST_AREAS = {
+    "bonded_zone": ("鹤壁综合保税区",),
+    "parks": ("金山园区", "城东园区", "鹤壁东区"),
+    "green": ("淇河国家湿地公园",),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_first_view_names_the_structure_and_parks_in_both_languages(
+    page: Page, app_server: str, lang: str
+) -> None:
+    # README: the six named axes are named at the first view of a 1366×768 laptop. English
+    # names are longer than Chinese ones; the English first view still names the structure,
+    # the bonded zone and the parks, none overlapping another.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, app_server, "?lang=en" if lang == "en" else "")
+    _wait_labels(page)
+    labels = _relaid(page, "() => { window.map._hebiLabels.schedule(); }")
+    _assert_structure_named(labels, f"the first view at 1366×768 ({lang})", lang)
+    shown = {" ".join(lab["text"].split()) for lab in labels}
+    for layer_id, names in _FIRST_AREAS.items():
+        missing = [t for t in _label_texts(layer_id, lang, names) if t not in shown]
+        assert not missing, f"{layer_id} labels missing ({lang}): {missing}"
+    if lang == "en":  # the page is in English, and so is every label
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        expect(sidebar.get_by_role("checkbox", name="Plan structure")).to_be_checked()
+        assert not [t for t in shown if re.search(r"[\u4e00-\u9fff]", t)]
+    page.mouse.move(5, 5)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map_first_view_{lang}.png"))
 
 
 def test_first_view_names_the_structure_on_a_large_screen(page: Page, app_server: str) -> None:
