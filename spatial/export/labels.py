@@ -555,7 +555,7 @@ class _Placer:
         self.placed = best
 
     def repair(self, i: int, limit: int | None = None, drop: bool = True,
-               lift: bool = False) -> bool:
+               lift: bool = False, depth: int = 1) -> bool:
         """Place a missed name by moving the names in its way (or dropping lesser ones).
 
         A spot is taken when every name it covers ranks no higher and each of the same rank
@@ -584,6 +584,10 @@ class _Placer:
                 for n in sorted(hit, key=lambda n: (-self.cands[n].rule.priority, n)):
                     moved = any(self.place_free(n, range(len(self.cands[n].spots)), lab)
                                 for lab in self.labels(n))
+                    if not moved and depth > 0:
+                        # No free place: it may in turn push a name of its rank along (one
+                        # step only), as long as nothing is dropped.
+                        moved = self.repair(n, drop=False, depth=depth - 1)
                     if not moved and (lift or not drop or _tier(self.cands[n]) >= tier):
                         lost = True
                         break
