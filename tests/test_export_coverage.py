@@ -159,3 +159,34 @@ def test_a_layer_without_confidence_prints_no_schematic_note(
                 bbox=tuple(float(v) for v in extra[0][1].total_bounds))  # type: ignore[arg-type]
     out = export_view(view, ExportOptions(map_date=DAY, fmt="png", dpi=72), extra_layers=extra)
     assert not out.info.schematic
+
+
+def test_the_location_inset_takes_the_corner_that_hides_fewest_features() -> None:
+    from spatial.export.layout import _Box
+    from spatial.export.page import _inset_box
+
+    model, circles = _shipped_model()
+    extra = coverage_layers(model, "education", 10, units=circles, lang="zh")  # type: ignore[arg-type]
+    places = dict((s.id, g) for s, g in extra)["cov_places"].to_crs(4547)
+    x0, y0, x1, y1 = (float(v) for v in places.total_bounds)
+    frame = _Box(10.0, 20.0, 200.0, 150.0)
+    extent = (x0, y0, x0 + (y1 - y0) * 200.0 / 150.0, y1)
+
+    class Content:  # what _inset_box reads of a MapContent: the drawn layers
+        layers = (type("Layer", (), {"gdf": places})(),)
+
+    box = _inset_box(Content(), frame, extent, 1.0)  # type: ignore[arg-type]
+    sx, sy = (extent[2] - extent[0]) / frame.w, (extent[3] - extent[1]) / frame.h
+
+    def hidden(b: _Box) -> int:
+        area = shapely.box(extent[0] + (b.x - frame.x) * sx, extent[1] + (b.y - frame.y) * sy,
+                           extent[0] + (b.x + b.w - frame.x) * sx,
+                           extent[1] + (b.y + b.h - frame.y) * sy)
+        return int(shapely.intersects(places.geometry.values, area).sum())
+
+    side = box.w
+    bottom_right = _Box(frame.x + frame.w - side - 2.0, frame.y + 2.0, side, side)
+    top_left = _Box(frame.x + 2.0, frame.y + frame.h - side - 2.0, side, side)
+    assert {(box.x, box.y)} <= {(bottom_right.x, bottom_right.y), (top_left.x, top_left.y)}
+    assert hidden(box) == min(hidden(bottom_right), hidden(top_left))
+    assert hidden(bottom_right) != hidden(top_left)  # the choice matters on this frame

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pyproj
+import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon as MplPolygon
@@ -150,6 +151,31 @@ def _draw_scale_bar(
     return length_m, length_mm, backing
 
 
+def _inset_box(content: MapContent, frame: _Box, extent: tuple[float, float, float, float],
+               k: float) -> _Box:
+    """Where the location inset goes: the free map corner that hides the fewest features.
+
+    The bottom right is the usual place; when the view ends at the data (a coverage map
+    framed on its blocks) the inset would hide some, so the top-left corner (the other one
+    clear of the north arrow and the scale bar) is taken when it hides fewer.
+    """
+    side = min(0.26 * min(frame.w, frame.h), 46.0 * k)
+    corners = [_Box(frame.x + frame.w - side - 2.0 * k, frame.y + 2.0 * k, side, side),
+               _Box(frame.x + 2.0 * k, frame.y + frame.h - side - 2.0 * k, side, side)]
+    sx = (extent[2] - extent[0]) / frame.w
+    sy = (extent[3] - extent[1]) / frame.h
+
+    def hidden(b: _Box) -> int:
+        area = shapely.box(extent[0] + (b.x - frame.x) * sx, extent[1] + (b.y - frame.y) * sy,
+                           extent[0] + (b.x + b.w - frame.x) * sx,
+                           extent[1] + (b.y + b.h - frame.y) * sy)
+        return sum(int(shapely.intersects(layer.gdf.geometry.values, area).sum())
+                   for layer in content.layers)
+
+    counts = [hidden(b) for b in corners]
+    return corners[counts.index(min(counts))]
+
+
 def _display_box(fig: Figure, page: _Page, box: _Box) -> Bbox:
     """A box in page millimetres as a display-space Bbox (what the label boxes are in)."""
     w, h = fig.bbox.width, fig.bbox.height
@@ -265,8 +291,7 @@ def render_page(
     bar_m, bar_mm, bar_box = _draw_scale_bar(page, frame, scale, lang)
     reserved.append(bar_box)
     if options.inset:
-        side = min(0.26 * min(frame.w, frame.h), 46.0 * k)
-        inset_box = _Box(frame.x + frame.w - side - 2.0 * k, frame.y + 2.0 * k, side, side)
+        inset_box = _inset_box(content, frame, extent, k)
         if draw_inset(fig, page.rect(inset_box), extent, content.epsg, lang, k) is not None:
             reserved.append(inset_box)
     # Names last, so their boxes can keep clear of the furniture (the same rule as on screen).
