@@ -168,7 +168,7 @@ def test_the_location_inset_takes_the_corner_that_hides_fewest_features() -> Non
     model, circles = _shipped_model()
     extra = coverage_layers(model, "education", 10, units=circles, lang="zh")  # type: ignore[arg-type]
     places = dict((s.id, g) for s, g in extra)["cov_places"].to_crs(4547)
-    x0, y0, x1, y1 = (float(v) for v in places.total_bounds)
+    x0, y0, _x1, y1 = (float(v) for v in places.total_bounds)
     frame = _Box(10.0, 20.0, 200.0, 150.0)
     extent = (x0, y0, x0 + (y1 - y0) * 200.0 / 150.0, y1)
 
