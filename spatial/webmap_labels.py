@@ -50,6 +50,7 @@ from shapely.ops import polylabel
 
 from layers.schema import LabelRule, LayerSpec
 from spatial.crs import WGS84, project_to_gk, shift_geometry_to_gcj02
+from spatial.label_areas import free_parts, smaller_areas
 from spatial.text import escape_text
 from spatial.webmap_encode import COORD_DECIMALS, encode_coords, safe_json
 
@@ -153,6 +154,14 @@ def label_json(
             anchors.append(("a", text, largest, float(largest.area)))
     if not anchors:
         return ""
+    # An area's name stands in the largest part of it clear of the smaller named areas of the
+    # layer (the zone's extent around the parks): there it reads as that area's, not a park's.
+    areas = [a[2] for a in anchors if a[0] == "a"]
+    for n, (kind, text, shape, weight) in enumerate(anchors):
+        if kind == "a":
+            parts = free_parts(shape, smaller_areas(shape, areas), 0.05 * shape.area)
+            if parts:
+                anchors[n] = (kind, text, parts[0], weight)
     shapes = gpd.GeoSeries([a[2] for a in anchors], crs=gk.crs).to_crs(WGS84)
     features: list[list[Any]] = []
     for (kind, text, _, weight), shape in zip(anchors, shapes.values, strict=True):

@@ -126,3 +126,26 @@ def test_sub_areas_do_not_share_the_axes_orange_dashes() -> None:
         assert (sub.colour.lower(), sub.dash) != (shown.colour.lower(), shown.dash)
         assert sub.colour.lower() != shown.colour.lower()
     assert sub.dash is not None and sub.dash != Style.SCHEMATIC_DASH
+
+
+def test_an_area_name_stands_clear_of_the_smaller_areas_it_holds() -> None:
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import layers
+    from spatial.webmap_labels import label_json
+
+    spec = layers.get_spec("parks")
+    # The zone's extent and a park filling its middle: the zone's name goes beside the park.
+    gdf = gpd.GeoDataFrame(
+        {"name": ["开发区范围", "城东园区"], "name_en": ["Zone", "East park"],
+         "role": ["context", "park"], "kind": ["context", "park"],
+         "confidence": ["low", "low"]},
+        geometry=[box(114.20, 35.70, 114.40, 35.80), box(114.26, 35.70, 114.40, 35.80)],
+        crs=4326)
+    data = json.loads(label_json(spec, gdf))
+    anchors = {f[1]: shapely.geometry.shape(decode_geometry([1, f[2]])) for f in data["f"]}
+    zone = anchors["开发区范围"]
+    assert 114.20 < zone.x < 114.26 and 35.70 < zone.y < 35.80  # west of the park, not in it

@@ -40,6 +40,7 @@ from spatial.crs import WGS84
 from spatial.export.content import MapContent
 from spatial.export.draw import _visible
 from spatial.export.options import PX_TO_PT
+from spatial.label_areas import free_parts, smaller_areas
 
 __all__ = ["LabelCandidate", "draw_labels", "equivalent_zoom", "label_candidates"]
 
@@ -169,12 +170,10 @@ def _area_spots(poly: Any, avoid: Any, em_m: float) -> tuple[Spot, ...]:
     first: a name gives way within its own area before it is dropped, and never moves out.
     """
     free = poly.difference(avoid) if avoid is not None else poly
-    # A sliver between two smaller areas is no place for a name.
-    parts = [g for g in getattr(free, "geoms", [free])
-             if g.geom_type == "Polygon" and g.area > (2.0 * em_m) ** 2]
+    parts = free_parts(poly, avoid, (2.0 * em_m) ** 2)
     if not parts:
         return ()
-    part = max(parts, key=lambda g: g.area)
+    part = parts[0]
     x0, y0, x1, y1 = part.bounds
     pole = polylabel(part, tolerance=max(x1 - x0, y1 - y0) / 200.0 or 1.0)
     spots: list[Spot] = [(float(pole.x), float(pole.y), 0.0, "center", "center")]
@@ -317,9 +316,7 @@ def label_candidates(
     # rest of its own area.
     for part, n, text in areas:
         key, cand = found[n]
-        smaller = [other for other, m, t in areas
-                   if m != n and t != text and other.area < part.area and other.intersects(part)]
-        avoid = shapely.union_all(smaller) if smaller else None
+        avoid = smaller_areas(part, [other for other, m, t in areas if m != n and t != text])
         em_m = cand.rule.size * PX_TO_PT * k * m_per_pt
         found[n] = (key, replace(cand, spots=_area_spots(part, avoid, em_m), avoid=avoid,
                                  primary=1))
