@@ -21,6 +21,8 @@ from jinja2 import Template
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from layers.fields import local_time
+from spatial.audit import actor_label
 from spatial.crs import WGS84, gcj02_to_wgs84, shift_geometry_to_gcj02
 from spatial.markups import CATEGORY_COLOURS, Markup, category_name
 from spatial.text import escape_text
@@ -130,11 +132,13 @@ def _thread_html(m: Markup, lang: str) -> str:
     """Popup HTML of one markup: every text escaped."""
     en = lang == "en"
     head = (f"<b>#{m.no} {escape_text(category_name(m.category, lang))}</b>"
-            f" · {escape_text(m.author)} · {escape_text(m.created_utc[:16].replace('T', ' '))}")
+            f" · {escape_text(actor_label(m.author, lang))}"
+            f" · {escape_text(local_time(m.created_utc, lang))}")
     body = escape_text(m.comment).replace("\n", "<br>")
     replies = "".join(
         f"<div style='margin-top:4px;padding-left:6px;border-left:2px solid #ccc'>"
-        f"<i>{escape_text(r.author)}</i>：{escape_text(r.text).replace(chr(10), '<br>')}</div>"
+        f"<i>{escape_text(actor_label(r.author, lang))}</i>："
+        f"{escape_text(r.text).replace(chr(10), '<br>')}</div>"
         for r in m.replies
     )
     label = "Replies" if en else "回复"

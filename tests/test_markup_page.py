@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,32 @@ def test_reply_appears_in_the_thread_and_in_the_audit_trail() -> None:
     audit = next(d.value for d in at.dataframe if "操作" in d.value.columns)
     assert list(audit["操作"]) == ["回复", "新建"]
     assert set(audit["操作人"]) == {"规划科 <b>王</b>"}  # a table cell is plain text
+
+
+def _beijing_now_minutes_off(shown: str) -> float:
+    from datetime import datetime
+
+    from layers.fields import LOCAL_TZ
+
+    when = datetime.strptime(shown[:16], "%Y-%m-%d %H:%M").replace(tzinfo=LOCAL_TZ)
+    return abs((datetime.now(LOCAL_TZ) - when).total_seconds()) / 60
+
+
+@pytest.mark.parametrize(("lang", "zone"), [("zh", "（北京时间）"), ("en", " (Beijing time)")])
+def test_thread_and_change_log_read_beijing_time(lang: str, zone: str) -> None:
+    # One convention on screen: 北京时间 (stored values stay UTC).
+    at = _run(lang)
+    _draw(at, DRAWN, "verify", "用地边界待核实")
+    label = next(e.label for e in at.expander if e.label.startswith("#1"))
+    assert "UTC" not in label
+    # The desk author is stored as one value and read in the page's language.
+    assert (" · 本机用户 · " if lang == "zh" else " · Local user · ") in label
+    found = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d)" + re.escape(zone), label)
+    assert found and _beijing_now_minutes_off(found.group(1)) < 10, label
+    header = "时间（北京时间）" if lang == "zh" else "Time (Beijing time)"
+    audit = next(d.value for d in at.dataframe if header in d.value.columns)
+    assert _beijing_now_minutes_off(str(audit[header].iloc[0])) < 10
+    assert "北京时间" in str(map_args(at)) or "Beijing time" in str(map_args(at))
 
 
 def test_english_mode_and_a_bad_drawing_gives_one_message() -> None:

@@ -81,6 +81,7 @@ from ui.data import current_store, layer_mtime, plan_layer, secrets_or_none
 from ui.export_panel import render_indicator_export_panel
 from ui.i18n import current_lang, t
 from ui.statistics_panel import statistics_panel
+from ui.tables import download_name
 
 __all__ = ["render"]
 
@@ -660,7 +661,8 @@ def _plan_section(plan: list[PlanIndicator], lang: str) -> None:
         "that cannot be recovered reads “not given / not recovered”, never a guess.",
     ))
     st.download_button(t("下载规划指标表（CSV）", "Download the plan table (CSV)"),
-                       to_safe_csv(table), file_name="plan_indicators.csv", mime="text/csv",
+                       to_safe_csv(table), mime="text/csv",
+                       file_name=t("规划指标表.csv", "plan_indicators.csv"),
                        key="ind_plan_csv")
     with st.expander(t("表1数值的正文依据", "Where the body text states Table 1's values")):
         st.dataframe(plan_sources_table(plan, lang), hide_index=True, width="stretch")
@@ -668,7 +670,8 @@ def _plan_section(plan: list[PlanIndicator], lang: str) -> None:
         targets = plan_targets_table(load_plan_targets(), lang)
         st.dataframe(targets, hide_index=True, width="stretch")
         st.download_button(t("下载其他目标（CSV）", "Download the other targets (CSV)"),
-                           to_safe_csv(targets), file_name="plan_targets.csv",
+                           to_safe_csv(targets),
+                           file_name=t("规划其他目标.csv", "plan_targets.csv"),
                            mime="text/csv", key="ind_plan_targets_csv")
 
 
@@ -841,7 +844,9 @@ def render() -> None:
         # The id stays in the download (statistics are joined by it) but not on screen.
         st.dataframe(table.drop(columns=[t("编号", "Id")]), hide_index=True, width="stretch")
         st.download_button(t("下载表格（CSV）", "Download table (CSV)"), to_safe_csv(table),
-                           file_name=f"indicator_{area_set.id}.csv", mime="text/csv",
+                           file_name=download_name(t(f"分区指标-{area_set.title}",
+                                                      f"indicator_{area_set.id}"), "csv"),
+                           mime="text/csv",
                            key="ind_csv")
         render_indicator_export_panel(area_set.id, area_set.title, areas, basemap_id)
 
