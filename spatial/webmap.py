@@ -127,14 +127,6 @@ _REEXPORTED = (
 )
 
 
-CONFIDENCE_LABELS: dict[str, tuple[str, str]] = {
-    "high": ("高", "high"),
-    "medium": ("中", "medium"),
-    "low": ("低", "low"),
-    "schematic": ("示意", "schematic"),
-}
-
-
 # --- overlays ------------------------------------------------------------------------------------
 
 
