@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.fields import CONFIDENCE_WORDS, field_label
+from layers.fields import CONFIDENCE_WORDS, display_value, field_label
 from layers.schema import LayerSpec
 from spatial.crs import area_m2, length_m
 from spatial.feature_search import normalise
@@ -130,6 +130,11 @@ def _value(spec: LayerSpec, field: str, value: Any, lang: str,
         return _CATEGORY[value][1 if en else 0]
     if field == "road_class" and value in _ROAD_CLASS:
         return _ROAD_CLASS[value][1 if en else 0]
+    if spec.style_by == field and value in spec.schematic_labels:
+        # The legend names its solid and schematic features apart; the value is their kind.
+        word = display_value(field, value, lang)
+        if word:
+            return word
     if spec.style_by == field and isinstance(value, str) and value in spec.style_map:
         _, zh, en_label = spec.style_map[value]
         return en_label if en else zh
