@@ -69,10 +69,12 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "suggestion": ("建议", "Suggestion"),
     "verify": ("核实", "To verify"),
 }
+# Colours no plan symbol uses (the 七大节点 are red, roads orange, water blue, parks violet):
+# a markup never reads as part of the plan, on screen or in print.
 CATEGORY_COLOURS: dict[str, str] = {
-    "issue": "#d7301f",
-    "suggestion": "#2171b5",
-    "verify": "#ec7014",
+    "issue": "#00b8d4",
+    "suggestion": "#76ff03",
+    "verify": "#ffd600",
 }
 COMMENT_MAX = 2000
 AUTHOR_MAX = 40

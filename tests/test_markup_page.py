@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import layers
 from tests.apptest_helpers import map_args
 
 PAYLOAD = "<script>alert(1)</script> {{7*7}} ${x} ![img](http://evil.example/a.png)"
@@ -152,8 +153,8 @@ def test_zoom_to_edit_and_delete_from_the_list() -> None:
     assert map_args(at)["zoom"] == 12
     next(b for b in at.button if b.label == "定位").click()
     at.run()
-    after = map_args(at)  # the map opens on the markup, zoomed in
-    assert after["zoom"] == 17
+    after = map_args(at)  # the map opens on the markup at a planning scale, not street detail
+    assert after["zoom"] == 15
     assert after["center"] == pytest.approx([35.705, 114.305])
     edit_key = next(str(t.key) for t in at.text_area if str(t.key).startswith("mk_edit_text_"))
     at.text_area(key=edit_key).input("改后的批注")
@@ -170,3 +171,26 @@ def test_zoom_to_edit_and_delete_from_the_list() -> None:
     audit = next(d.value for d in at.dataframe if "操作" in d.value.columns)
     assert list(audit["操作"]) == ["删除", "修改", "新建"]
     assert "批注：原批注 → 改后的批注" in audit.iloc[1]["内容"]
+
+
+def test_markups_sit_above_the_labels_with_their_number_and_zoom_stops_at_planning_scale(
+) -> None:
+    from spatial.markups import CATEGORY_COLOURS
+    from spatial.markups_map import MARKUP_MAX_ZOOM
+
+    at = _run()
+    _draw(at, DRAWN, "issue", "节点旁的问题")
+    fg = str(map_args(at))
+    # Their own pane above the label pane (640) and under tooltips (650).
+    assert 'createPane(\\"hebiMarkups\\")' in fg or 'createPane("hebiMarkups")' in fg
+    assert "p.style.zIndex = 645" in fg
+    assert fg.count('"pane": "hebiMarkups"') >= 2  # the symbol and its number
+    badge = fg.index("hebi-markup-no")
+    assert fg.count("hebi-markup-no") == 1 and "#1" in fg[badge:badge + 400]
+    # A colour no plan symbol uses (the nodes are red).
+    plan_colours = {s.style.colour.lower() for s in layers.all_specs()} | {
+        st.colour.lower() for s in layers.all_specs() for st, _zh, _en in s.style_map.values()}
+    assert not {c.lower() for c in CATEGORY_COLOURS.values()} & plan_colours
+    next(b for b in at.button if b.label == "定位").click()
+    at.run()
+    assert map_args(at)["zoom"] == MARKUP_MAX_ZOOM <= 16

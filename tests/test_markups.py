@@ -14,6 +14,7 @@ from layers.fields import local_time
 from spatial._errors import SpatialError
 from spatial.crs import project_to_gk
 from spatial.markups import (
+    CATEGORY_COLOURS,
     MarkupStore,
     audit_table,
     draw_markups,
@@ -228,7 +229,10 @@ def test_export_with_markups_prints_every_markup_on_the_page(store: MarkupStore)
     assert img.size == ExportOptions(fmt="png", dpi=72).page_pixels()
     # The category colours of both markups are on the page.
     colours = {c for _, c in img.convert("RGB").getcolors(maxcolors=1 << 20) or []}
-    assert (0xD7, 0x30, 0x1F) in colours and (0xEC, 0x70, 0x14) in colours
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
+
+    assert rgb(CATEGORY_COLOURS["issue"]) in colours and rgb(CATEGORY_COLOURS["verify"]) in colours
 
 
 def test_concurrent_sessions_keep_every_markup(tmp_path: Path) -> None:

@@ -33,7 +33,12 @@ from spatial.markups import (
     markups_geojson_bytes,
     markups_gpkg_bytes,
 )
-from spatial.markups_map import add_draw_control, markups_overlay, unshift_gcj02
+from spatial.markups_map import (
+    add_draw_control,
+    markup_target,
+    markups_overlay,
+    unshift_gcj02,
+)
 from spatial.markups_print import export_with_markups
 from spatial.text import escape_markdown
 from spatial.view import DEFAULT_CENTER, DEFAULT_VIEW, DEFAULT_ZOOM
@@ -155,8 +160,7 @@ def _one(store: MarkupStore, m: Markup, author: str, lang: str) -> None:
                         f"{escape_markdown(r.text)}")
         c1, c2 = st.columns(2)
         if c1.button(t("定位", "Zoom to"), key=f"mk_zoom_{m.id}"):
-            p = m.geometry.centroid
-            st.session_state[_TARGET] = ((p.y, p.x), 17)
+            st.session_state[_TARGET] = markup_target(m.geometry)
             st.session_state[_GEN] = st.session_state.get(_GEN, 0) + 1
             st.rerun()
         if not store.can_write:  # a viewer reads the thread; no change controls
