@@ -157,7 +157,7 @@ BONDED_ZONE = register(LayerSpec(
     z_order=110,
     label=LabelRule("area", priority=88, min_zoom=11, size=14, colour="#08306b", bold=True),
     tooltip=("name", "name_en", "area_km2_plan", "area_km2", "confidence"),
-    description_zh="规划面积2.87平方公里；位置为最佳推测（衡山路—科学大道—北环路—高铁之间），面积按CGCS2000高斯投影（3度带，中央经线114°E）计算。",
+    description_zh="规划面积2.87平方公里；位置为最佳推测（衡山路—科学大道—北环路—高铁之间），面积按CGCS2000高斯投影（3度带，中央经线东经114°）计算。",
     description_en="Planned area 2.87 km²; position is a best guess (between Hengshan Road, "
     "Kexue Avenue, North Ring Road and the HSR), area computed in the CGCS2000 "
     "Gauss-Krüger projection (3° zone, central meridian 114°E).",

@@ -199,7 +199,7 @@ def test_no_setting_name_or_crs_code_reaches_a_planner(no_workspace: Path) -> No
     for spec in layers.all_specs():
         assert "EPSG" not in spec.description_zh and "EPSG" not in spec.description_en
     bonded = layers.get_spec("bonded_zone")
-    assert "CGCS2000高斯投影（3度带，中央经线114°E）" in bonded.description_zh
+    assert "CGCS2000高斯投影（3度带，中央经线东经114°）" in bonded.description_zh
 
 
 def test_url_reopens_the_view(no_workspace: Path) -> None:
