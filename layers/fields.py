@@ -40,6 +40,7 @@ __all__ = [
     "feature_rows",
     "field_label",
     "local_time",
+    "local_time_header",
     "local_today",
     "present_table",
     "rule_source_label",
@@ -547,11 +548,26 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
-def local_time(utc: str | datetime, lang: str = "zh") -> str:
+def local_time(
+    utc: str | datetime, lang: str = "zh", *, seconds: bool = False, zone: bool = True
+) -> str:
     """Return a stored UTC time in Beijing time, e.g. ``2026-12-02 09:30（北京时间）``.
 
-    A naive time (or ISO text without an offset) is taken as UTC; text that is
-    not a time is returned unchanged.
+    The one convention for times on screen (a planning office in Hebi reads its
+    own clock); stored values stay UTC. A naive time (or ISO text without an
+    offset) is taken as UTC; text that is not a time is returned unchanged.
+
+    Parameters
+    ----------
+    utc : str or datetime
+        The stored time.
+    lang : {"zh", "en"}
+        Language of the zone's name.
+    seconds : bool
+        Show seconds (an audit trail tells two saves in one minute apart).
+    zone : bool
+        Append the zone's name; off in a table whose header names it
+        (:func:`local_time_header`).
     """
     if isinstance(utc, str):
         try:
@@ -562,8 +578,15 @@ def local_time(utc: str | datetime, lang: str = "zh") -> str:
         when = utc
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    text = when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    text = when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
+    if not zone:
+        return text
     return f"{text} (Beijing time)" if lang == "en" else f"{text}（北京时间）"
+
+
+def local_time_header(lang: str = "zh", zh: str = "时间", en: str = "Time") -> str:
+    """Return a time column's header naming the zone, e.g. ``时间（北京时间）``."""
+    return f"{en} (Beijing time)" if lang == "en" else f"{zh}（北京时间）"
 
 
 # --- tables: every table shown or downloaded --------------------------------------------------

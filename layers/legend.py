@@ -174,7 +174,10 @@ def legend_rows(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[LegendRow]:
         if solid:
             rows.append(LegendRow(zh, en, entry.style, entry.symbol, False))
         if schematic:
-            rows.append(LegendRow(zh, en, entry.style.schematic(), entry.symbol, True))
+            # A value whose schematic features are another thing gets their own name.
+            zh_s, en_s = spec.schematic_labels.get(key, (zh, en)) if by_value else (zh, en)
+            rows.append(LegendRow(strip_schematic_suffix(zh_s), strip_schematic_suffix(en_s),
+                                  entry.style.schematic(), entry.symbol, True))
     return rows
 
 

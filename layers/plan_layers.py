@@ -105,9 +105,11 @@ _ROLE_STYLES = {
                        dash="10 3 2 3"),
                  "片区/功能区", "Sub-area"),
     "context": (Style("#969696", weight=1.2, fill_opacity=0.0, dash="2 4"),
-                "背景范围（鹤壁东区、开发区范围）",
-                "Context (East District, ETDZ extent)"),
+                "背景范围：鹤壁东区", "Context: Hebi East District"),
 }
+# The context role's two features are different things: 鹤壁东区 (estimated, solid) and the
+# ETDZ extent (schematic, dashed); each legend row names its own.
+_ROLE_SCHEMATIC = {"context": ("背景范围：开发区范围", "Context: ETDZ extent")}
 
 PARKS = register(LayerSpec(
     id="parks",
@@ -125,6 +127,7 @@ PARKS = register(LayerSpec(
     ),
     style_by="role",
     style_map=_ROLE_STYLES,
+    schematic_labels=_ROLE_SCHEMATIC,
     z_order=100,
     label=LabelRule("area", priority=80, min_zoom=11, size=14, colour="#333333", bold=True),
     tooltip=("name", "name_en", "role", "confidence", "source"),
@@ -154,9 +157,10 @@ BONDED_ZONE = register(LayerSpec(
     z_order=110,
     label=LabelRule("area", priority=88, min_zoom=11, size=14, colour="#08306b", bold=True),
     tooltip=("name", "name_en", "area_km2_plan", "area_km2", "confidence"),
-    description_zh="规划面积2.87平方公里；位置为最佳推测（衡山路—科学大道—北环路—高铁之间），面积按EPSG:4547精确求得。",
+    description_zh="规划面积2.87平方公里；位置为最佳推测（衡山路—科学大道—北环路—高铁之间），面积按CGCS2000高斯投影（3度带，中央经线东经114°）计算。",
     description_en="Planned area 2.87 km²; position is a best guess (between Hengshan Road, "
-    "Kexue Avenue, North Ring Road and the HSR), area solved exactly in EPSG:4547.",
+    "Kexue Avenue, North Ring Road and the HSR), area computed in the CGCS2000 "
+    "Gauss-Krüger projection (3° zone, central meridian 114°E).",
 ))
 
 _SUBZONE_STYLES = {

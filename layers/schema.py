@@ -360,6 +360,10 @@ class LayerSpec:
         A property whose value selects a style from ``style_map`` (e.g. ``kind``).
     style_map : mapping, optional
         Property value → (style, legend label zh, legend label en).
+    schematic_labels : mapping, optional
+        Property value → (zh, en) legend name of its schematic row, where the
+        value's schematic features are another thing than its solid ones (the
+        context role: 鹤壁东区 drawn as estimated, the ETDZ extent as schematic).
     visible : bool
         Shown when the app opens.
     z_order : int
@@ -385,6 +389,7 @@ class LayerSpec:
     properties: tuple[PropertySpec, ...] = ()
     style_by: str | None = None
     style_map: Mapping[Any, tuple[Style, str, str]] = field(default_factory=dict)
+    schematic_labels: Mapping[Any, tuple[str, str]] = field(default_factory=dict)
     visible: bool = True
     z_order: int = 0
     tooltip: tuple[str, ...] = ("name", "name_en", "confidence")

@@ -16,18 +16,18 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.fields import field_label
+from layers.fields import CONFIDENCE_WORDS, display_value, field_label
 from layers.schema import LayerSpec
 from spatial.crs import area_m2, length_m
 from spatial.feature_search import normalise
 from spatial.service_categories import CATEGORIES
-from spatial.webmap import CONFIDENCE_LABELS
 
 __all__ = ["AttributeTable", "attribute_table"]
 
@@ -64,10 +64,14 @@ class AttributeTable:
         headers in the table's language.
     total : int
         Rows before filtering.
+    decimals : dict of str to int
+        Header → decimals every cell of that column shows (measured lengths and
+        areas: 2, so 0.30 and 4.19 line up).
     """
 
     frame: pd.DataFrame
     total: int
+    decimals: dict[str, int] = dc_field(default_factory=dict)
 
     @property
     def positions(self) -> list[int]:
@@ -120,12 +124,17 @@ def _value(spec: LayerSpec, field: str, value: Any, lang: str,
         return sep.join(map(str, value)) if isinstance(value, list) else str(value)
     if isinstance(value, bool):
         return ("Yes" if value else "No") if en else ("是" if value else "否")
-    if field == "confidence" and value in CONFIDENCE_LABELS:
-        return CONFIDENCE_LABELS[value][1 if en else 0]
+    if field == "confidence" and value in CONFIDENCE_WORDS:  # the tooltip's and panel's words
+        return CONFIDENCE_WORDS[value][1 if en else 0]
     if field == "category" and value in _CATEGORY:
         return _CATEGORY[value][1 if en else 0]
     if field == "road_class" and value in _ROAD_CLASS:
         return _ROAD_CLASS[value][1 if en else 0]
+    if spec.style_by == field and value in spec.schematic_labels:
+        # The legend names its solid and schematic features apart; the value is their kind.
+        word = display_value(field, value, lang)
+        if word:
+            return word
     if spec.style_by == field and isinstance(value, str) and value in spec.style_map:
         _, zh, en_label = spec.style_map[value]
         return en_label if en else zh
@@ -212,6 +221,7 @@ def attribute_table(
     extra = [c for c in spec.tooltip if c not in declared]
     fields = list(dict.fromkeys(first + declared + extra))
     columns: dict[str, list[Any]] = {}
+    decimals: dict[str, int] = {}
     for field in fields:
         if field in _NEVER or field not in gdf.columns:
             continue
@@ -239,11 +249,13 @@ def attribute_table(
         values = np.full(len(gdf), np.nan)
         values[located.to_numpy()] = np.round(area_m2(gdf[located]) / 1e4, 2)
         columns[header] = values.tolist()
+        decimals[header] = 2
     elif spec.geometry == "LineString" and located.any():
         header = "Length (km)" if lang == "en" else "长度（千米）"
         values = np.full(len(gdf), np.nan)
-        values[located.to_numpy()] = np.round(length_m(gdf[located]) / 1e3, 3)
+        values[located.to_numpy()] = np.round(length_m(gdf[located]) / 1e3, 2)
         columns[header] = values.tolist()
+        decimals[header] = 2
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(gdf)))
     total = len(frame)
     words = [normalise(w) for w in query.split()]
@@ -258,4 +270,4 @@ def attribute_table(
         key = numeric if numeric.notna().sum() == col.notna().sum() else col.astype(str)
         order = key.sort_values(ascending=not descending, na_position="last", kind="stable")
         frame = frame.loc[order.index]
-    return AttributeTable(frame=frame, total=total)
+    return AttributeTable(frame=frame, total=total, decimals=decimals)

@@ -24,6 +24,7 @@ __all__ = [
     "AuditEntry",
     "action_for",
     "action_label",
+    "actor_label",
     "is_item_entry",
     "item_action",
     "json_checksum",
@@ -117,6 +118,17 @@ def is_item_entry(entry: AuditEntry) -> bool:
     return entry.archive.startswith(ITEM_ARCHIVE) or entry.action.split("_")[0] in {
         "rules", "statistics"
     }
+
+
+def actor_label(actor: str, lang: str) -> str:
+    """Who acted, in ``lang``: the desk-mode actor reads 本机用户 / Local user; names as written.
+
+    The desk actor is stored as :data:`DESK_ACTOR` whatever the language (earlier
+    English sessions stored "This computer").
+    """
+    if actor in {DESK_ACTOR, "This computer"}:
+        return "Local user" if lang == "en" else DESK_ACTOR
+    return actor
 
 
 def action_label(action: str, lang: str) -> str:

@@ -34,7 +34,9 @@ from matplotlib.lines import Line2D
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from layers.fields import local_time, local_time_header
 from spatial._errors import SpatialError
+from spatial.audit import actor_label
 from spatial.crs import WGS84
 from spatial.storage import LayerStore, check_layer_name
 from spatial.tables import to_gpkg_bytes
@@ -67,10 +69,12 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "suggestion": ("建议", "Suggestion"),
     "verify": ("核实", "To verify"),
 }
+# Colours no plan symbol uses (the 七大节点 are red, roads orange, water blue, parks violet):
+# a markup never reads as part of the plan, on screen or in print.
 CATEGORY_COLOURS: dict[str, str] = {
-    "issue": "#d7301f",
-    "suggestion": "#2171b5",
-    "verify": "#ec7014",
+    "issue": "#00b8d4",
+    "suggestion": "#76ff03",
+    "verify": "#ffd600",
 }
 COMMENT_MAX = 2000
 AUTHOR_MAX = 40
@@ -484,9 +488,12 @@ def markups_table(markups: Sequence[Markup], lang: str = "zh") -> gpd.GeoDataFra
             ["编号", "类别", "图形", "批注", "作者", "创建时间（UTC）", "更新时间（UTC）",
              "回复数", "回复"])
     rows = [[m.no, category_name(m.category, lang), _kind(m.geometry, lang), m.comment,
-             m.author, _shown_time(m.created_utc), _shown_time(m.updated_utc), len(m.replies),
-             "\n".join(f"{r.author}（{_shown_time(r.time_utc)}）：{r.text}" if not en else
-                       f"{r.author} ({_shown_time(r.time_utc)}): {r.text}" for r in m.replies)]
+             actor_label(m.author, lang), _shown_time(m.created_utc), _shown_time(m.updated_utc),
+             len(m.replies),
+             "\n".join(f"{actor_label(r.author, lang)}（{_shown_time(r.time_utc)}）：{r.text}"
+                       if not en else
+                       f"{actor_label(r.author, lang)} ({_shown_time(r.time_utc)}): {r.text}"
+                       for r in m.replies)]
             for m in markups]
     frame = pd.DataFrame(rows, columns=cols)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([m.geometry for m in markups],
@@ -528,10 +535,11 @@ def _detail_text(record: AuditRecord, lang: str) -> str:
 def audit_table(records: Sequence[AuditRecord], lang: str = "zh") -> pd.DataFrame:
     """Return the audit trail as a table with shown column names and values, newest first."""
     en = lang == "en"
-    cols = (["Time (UTC)", "By", "Change", "Markup No.", "Details"] if en else
-            ["时间（UTC）", "操作人", "操作", "批注编号", "内容"])
-    rows = [[_shown_time(r.time_utc), r.actor, r.action_name(lang), r.markup_no,
-             _detail_text(r, lang)] for r in reversed(records)]
+    # On screen (the 变更记录 expander): Beijing time, as every time the app shows.
+    cols = ([local_time_header(lang), "By", "Change", "Markup No.", "Details"] if en else
+            [local_time_header(lang), "操作人", "操作", "批注编号", "内容"])
+    rows = [[local_time(r.time_utc, lang, seconds=True, zone=False), actor_label(r.actor, lang),
+             r.action_name(lang), r.markup_no, _detail_text(r, lang)] for r in reversed(records)]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -21,12 +21,18 @@ from jinja2 import Template
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from layers.fields import local_time
+from spatial.audit import actor_label
 from spatial.crs import WGS84, gcj02_to_wgs84, shift_geometry_to_gcj02
 from spatial.markups import CATEGORY_COLOURS, Markup, category_name
 from spatial.text import escape_text
+from spatial.view import zoom_for_bbox
 from spatial.webmap_assets import VENDOR_URL
 
-__all__ = ["MarkupDraw", "add_draw_control", "draw_control", "markups_overlay", "unshift_gcj02"]
+__all__ = [
+    "MARKUP_MAX_ZOOM", "MARKUP_PANE", "MarkupDraw", "add_draw_control", "draw_control",
+    "markup_target", "markups_overlay", "unshift_gcj02",
+]
 
 
 class MarkupDraw(folium.plugins.Draw):
@@ -98,18 +104,22 @@ def add_draw_control(m: folium.Map, lang: str = "zh") -> MarkupDraw:
     return control
 
 
+# A shape being drawn: the 问题 colour, never a plan symbol's red.
+_DRAWING = CATEGORY_COLOURS["issue"]
+
+
 def draw_control() -> MarkupDraw:
     """Return the drawing tool: point (circle marker), line and area; no editing of others."""
     return MarkupDraw(
         position="topleft",
         show_geometry_on_click=False,
         draw_options={
-            "polyline": {"shapeOptions": {"color": "#d7301f"}},
-            "polygon": {"allowIntersection": False, "shapeOptions": {"color": "#d7301f"}},
+            "polyline": {"shapeOptions": {"color": _DRAWING}},
+            "polygon": {"allowIntersection": False, "shapeOptions": {"color": _DRAWING}},
             "rectangle": False,
             "circle": False,
             "marker": False,
-            "circlemarker": {"color": "#d7301f"},
+            "circlemarker": {"color": _DRAWING},
         },
         edit_options={"edit": False, "remove": True},
     )
@@ -126,15 +136,76 @@ def unshift_gcj02(geom: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geom, back)
 
 
+# Markups are drawn in their own pane above the plan's labels (the label pane is 640, see
+# spatial/webmap_labels.py) and under tooltips (650) and popups (700): a comment is the point
+# of the map it is on and must never hide under a name.
+MARKUP_PANE = "hebiMarkups"
+MARKUP_PANE_Z = 645
+# Dark outline and the number badge tell a markup from any plan symbol.
+_OUTLINE = "#111111"
+# 定位 stops at a planning scale (about 1:10,000 on screen), never at street detail.
+MARKUP_MAX_ZOOM = 15
+
+
+class _MarkupPane(MacroElement):
+    """Create the markups' pane on the map the group is added to (once per map)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function (m) { if (!m.getPane({{ this.pane_js }})) {"
+        " var p = m.createPane({{ this.pane_js }}); p.style.zIndex = {{ this.z }}; } })"
+        "({{ this.map_name }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MarkupPane"
+        self.pane_js = json.dumps(MARKUP_PANE)
+        self.z = MARKUP_PANE_Z
+        self.map_name = ""
+
+    def render(self, **kwargs: Any) -> str:
+        """Name the map the group sits on (known only once the group is added)."""
+        parent = self._parent
+        while parent is not None and not isinstance(parent, folium.Map):
+            parent = getattr(parent, "_parent", None)
+        if parent is None:
+            raise ValueError("the markups' group must be added to a map before it is drawn")
+        self.map_name = parent.get_name()
+        return str(super().render(**kwargs))
+
+
+def markup_target(geom: BaseGeometry) -> tuple[tuple[float, float], int]:
+    """Return the centre ``(lat, lon)`` and zoom that show a markup with its surroundings.
+
+    The zoom frames the markup but stops at :data:`MARKUP_MAX_ZOOM`: a comment on the
+    plan is read against the plan around it.
+    """
+    minx, miny, maxx, maxy = (float(v) for v in geom.bounds)
+    pad_x, pad_y = (maxx - minx) * 0.1, (maxy - miny) * 0.1
+    return zoom_for_bbox((minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y),
+                         900, 600, MARKUP_MAX_ZOOM)
+
+
+def _badge(m: Markup, colour: str) -> str:
+    """The number beside a markup: ``#1`` on its colour, dark outline (constant text only)."""
+    return (f'<div class="hebi-markup-no" style="position:absolute;left:7px;top:-24px;'
+            f"background:{colour};color:#111;border:2px solid {_OUTLINE};border-radius:9px;"
+            f'padding:0 5px;font:700 12px/16px sans-serif;white-space:nowrap">#{int(m.no)}</div>')
+
+
 def _thread_html(m: Markup, lang: str) -> str:
     """Popup HTML of one markup: every text escaped."""
     en = lang == "en"
     head = (f"<b>#{m.no} {escape_text(category_name(m.category, lang))}</b>"
-            f" · {escape_text(m.author)} · {escape_text(m.created_utc[:16].replace('T', ' '))}")
+            f" · {escape_text(actor_label(m.author, lang))}"
+            f" · {escape_text(local_time(m.created_utc, lang))}")
     body = escape_text(m.comment).replace("\n", "<br>")
     replies = "".join(
         f"<div style='margin-top:4px;padding-left:6px;border-left:2px solid #ccc'>"
-        f"<i>{escape_text(r.author)}</i>：{escape_text(r.text).replace(chr(10), '<br>')}</div>"
+        f"<i>{escape_text(actor_label(r.author, lang))}</i>："
+        f"{escape_text(r.text).replace(chr(10), '<br>')}</div>"
         for r in m.replies
     )
     label = "Replies" if en else "回复"
@@ -160,6 +231,7 @@ def markups_overlay(
         The group's name in a layer control.
     """
     fg = folium.FeatureGroup(name=escape_text(name or ("批注" if lang != "en" else "Markups")))
+    _MarkupPane().add_to(fg)
     for m in markups:
         geom = m.geometry
         if gcj02:
@@ -167,21 +239,32 @@ def markups_overlay(
         colour = CATEGORY_COLOURS.get(m.category, "#555555")
         tip = escape_text(f"#{m.no} {category_name(m.category, lang)}：{_short(m.comment)}")
         popup = folium.Popup(_thread_html(m, lang), max_width=340, parse_html=False)
+        at = geom.representative_point()  # the point itself, or a point on the line/area
         if geom.geom_type == "Point":
-            pt = geom.representative_point()  # the point itself, typed as a Point
-            folium.CircleMarker(
-                location=[pt.y, pt.x], radius=8, color="#ffffff", weight=2,
+            dot = folium.CircleMarker(
+                location=[at.y, at.x], radius=8, color=_OUTLINE, weight=2.5,
                 fill=True, fill_color=colour, fill_opacity=0.95,
                 tooltip=folium.Tooltip(tip, sticky=True), popup=popup,
-            ).add_to(fg)
-            continue
-        style = {"color": colour, "weight": 3, "fillColor": colour, "fillOpacity": 0.15,
-                 "dashArray": "6 4"}
-        folium.GeoJson(
-            {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geom)},
-            style_function=lambda _f, s=style: s,
+            )
+            dot.options["pane"] = MARKUP_PANE  # folium's path options leave ``pane`` out
+            dot.add_to(fg)
+        else:
+            style = {"color": colour, "weight": 4, "fillColor": colour, "fillOpacity": 0.2,
+                     "dashArray": "8 4"}
+            shape = folium.GeoJson(
+                {"type": "Feature", "properties": {},
+                 "geometry": shapely.geometry.mapping(geom)},
+                style_function=lambda _f, s=style: s,
+                tooltip=folium.Tooltip(tip, sticky=True),
+            )
+            shape.options["pane"] = MARKUP_PANE  # Leaflet gives the paths the layer's options
+            shape.add_child(popup).add_to(fg)
+        folium.Marker(
+            location=[at.y, at.x], pane=MARKUP_PANE,
+            icon=folium.DivIcon(html=_badge(m, colour), icon_size=(0, 0),
+                                class_name="hebi-markup-badge"),
             tooltip=folium.Tooltip(tip, sticky=True),
-        ).add_child(popup).add_to(fg)
+        ).add_to(fg)
     return fg
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from spatial._errors import SpatialError
 from spatial.classify import Comparison, Target, data_decimals
+from spatial.text import quote_zh
 
 __all__ = [
     "PLAN_SOURCES_PATH",
@@ -659,7 +660,7 @@ def plan_sources_table(indicators: list[PlanIndicator], lang: str = "zh",
             ("Value" if en else "数值"): "" if s.value is None else _number_text(s.value),
             ("Use" if en else "用途"): role_en if en else role_zh,
             ("Where" if en else "出处"): s.where(lang),
-            ("Plan text (Chinese, verbatim)" if en else "规划原文"): f"“{s.quote}”",
+            ("Plan text (Chinese, verbatim)" if en else "规划原文"): quote_zh(s.quote),
         })
     return pd.DataFrame(rows)
 
@@ -678,6 +679,6 @@ def plan_targets_table(targets: list[PlanTarget], lang: str = "zh") -> pd.DataFr
             ("By" if en else "期限"): year,
             ("Where" if en else "出处"): (
                 PlanSource("", "", None, "related", tg.chapter, tg.box, tg.line, "").where(lang)),
-            ("Plan text (Chinese, verbatim)" if en else "规划原文"): f"“{tg.quote}”",
+            ("Plan text (Chinese, verbatim)" if en else "规划原文"): quote_zh(tg.quote),
         })
     return pd.DataFrame(rows)

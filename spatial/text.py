@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["escape_markdown", "escape_mathtext", "escape_text", "escape_value"]
+__all__ = ["escape_markdown", "escape_mathtext", "escape_text", "escape_value", "quote_zh"]
 
 # One pass over the text: HTML metacharacters plus what JS template literals
 # (backtick, $, backslash) and Jinja ({ }) treat specially.
@@ -150,3 +150,18 @@ def escape_mathtext(s: str) -> str:
     \\$5 and \\$6
     """
     return str(s).replace("$", "\\$")
+
+
+def quote_zh(text: str) -> str:
+    """Return a quotation in Chinese double quotes, its own “…” shown as ‘…’.
+
+    Chinese typography nests single quotes inside double ones. Only the display
+    changes: the stored quotation stays verbatim (it is checked against the plan).
+
+    Examples
+    --------
+    >>> quote_zh("高标准打造“一城一镇一园一区”")
+    '“高标准打造‘一城一镇一园一区’”'
+    """
+    inner = str(text).replace("“", "‘").replace("”", "’")
+    return f"“{inner}”"

@@ -127,14 +127,6 @@ _REEXPORTED = (
 )
 
 
-CONFIDENCE_LABELS: dict[str, tuple[str, str]] = {
-    "high": ("高", "high"),
-    "medium": ("中", "medium"),
-    "low": ("低", "low"),
-    "schematic": ("示意", "schematic"),
-}
-
-
 # --- overlays ------------------------------------------------------------------------------------
 
 
@@ -467,7 +459,10 @@ def catalogue_tooltip(
     """
     name_key = "name_en" if lang == "en" else "name"
     title = _value_text(props.get(name_key)) or _value_text(props.get("name")) or spec.title(lang)
-    rows: list[tuple[str, str]] = [("", spec.title(lang))]
+    # The layer's name only where it says something the title does not (a layer of one
+    # feature, e.g. 鹤壁综合保税区, is named like it).
+    layer = spec.title(lang)
+    rows: list[tuple[str, str]] = [] if layer == title else [("", layer)]
     fields = [k for k in spec.tooltip if k not in {"name", "name_en", "confidence"}]
     fields.append("confidence")
     rows += feature_rows(props, lang, fields=fields, overrides=spec.field_aliases(), names=names)

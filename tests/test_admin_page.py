@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,6 +10,7 @@ import pytest
 from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
+from layers.fields import LOCAL_TZ
 from spatial.workspace import GeoPackageWorkspace, workspace_path
 
 
@@ -36,6 +38,11 @@ def test_desk_audit_trail_lists_every_write_and_restores(
     table = at.table[0].value
     assert list(table.iloc[:, 1]) == ["删除图层", "替换图层", "上传图层"]  # newest first
     assert set(table.iloc[:, 2]) == {"道路 <script>"} and set(table.iloc[:, 3]) == {1}
+    # Beijing time on screen, as on every page (the store keeps UTC).
+    assert table.index.name == "时间（北京时间）"
+    shown = datetime.strptime(str(table.index[0]), "%Y-%m-%d %H:%M:%S").replace(tzinfo=LOCAL_TZ)
+    assert abs((datetime.now(LOCAL_TZ) - shown).total_seconds()) < 600
+    assert any("（北京时间）" in m.value for m in at.markdown)
     restore = [b for b in at.button if b.label == "恢复"]
     assert len(restore) == 2  # the removed version and the replaced one
     restore[0].click().run()
@@ -44,6 +51,8 @@ def test_desk_audit_trail_lists_every_write_and_restores(
     assert not any("<script>" in m.value for m in at.markdown)  # titles are escaped
     en = AppTest.from_function(_script, kwargs={"lang": "en"}, default_timeout=60).run()
     assert "Layer restored" in list(en.table[0].value.iloc[:, 1])
+    assert set(en.table[0].value.iloc[:, 0]) == {"Local user"}  # the desk actor, in English
+    assert en.table[0].value.index.name == "Time (Beijing time)"
 
 
 def test_desk_admin_restores_a_removed_rule_table(

@@ -235,3 +235,34 @@ def test_a_csv_download_header_is_chinese(coverage_tables: dict[str, pd.DataFram
     data = to_safe_csv(present_table(coverage_tables["gaps"], "zh"))
     header = pd.read_csv(io.BytesIO(data), nrows=0).columns
     assert list(header) and not leaks(header)
+
+
+@pytest.mark.parametrize("page", ["indicators_page", "monitoring_page"])
+def test_download_file_names_are_in_the_page_language(
+    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    monkeypatch.setenv("HEBI_WORKSPACE", str(tmp_path))
+    names: list[str] = []
+    original = st.download_button
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        names.append(str(kwargs.get("file_name")))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    for lang in ("zh", "en"):
+        names.clear()
+        at = AppTest.from_string(
+            "import streamlit as st\n"
+            f"st.session_state.setdefault('lang', '{lang}')\n"
+            f"from ui.pages.{page} import render\nrender()\n", default_timeout=120).run()
+        assert not at.exception
+        assert names, page
+        for name in names:
+            stem = name.rsplit(".", 1)[0]
+            if lang == "zh":
+                assert re.search(r"[\u4e00-\u9fff]", stem) and not leaks([stem]), name
+            else:
+                assert not re.search(r"[\u4e00-\u9fff]", stem), name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -129,7 +130,9 @@ def test_a_settings_change_never_leaves_a_dead_download(at: AppTest) -> None:
     at.text_input(key="exp_title").set_value("第一版").run()
     at.button(key="exp_make").click().run()
     (label,) = _download_labels(at)
-    assert label.startswith("下载 hebi-map-") and label.endswith(" 生成）") and ".pdf" in label
+    # A Chinese file name in Chinese mode; the time it was made in Beijing time.
+    assert label.startswith("下载 鹤壁经开区规划图-") and ".pdf" in label
+    assert re.search(r"，北京时间 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 生成）$", label), label
     at.selectbox(key="exp_paper").set_value("A3").run()  # a settings change
     assert _download_labels(at) == []
     assert any("设置已更改，请重新生成文件" in c.value for c in at.caption)

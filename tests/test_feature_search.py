@@ -151,3 +151,23 @@ def test_attribute_table_numbers_carry_their_units_and_area_is_measured_once(lan
             codes = {"名称", "Name", "Chinese name", "行政区划代码", "Division code"}
             if numbers.notna().any() and header not in codes:
                 assert re.search(r"[（(].+[）)]", header), (spec.id, header)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_confidence_reads_as_in_the_tooltip_and_lengths_have_two_decimals(lang: str) -> None:
+    from layers.fields import CONFIDENCE_WORDS
+    from ui.tables import display_frame
+
+    header = "Position reliability" if lang == "en" else "位置可信度"
+    for layer_id in ("roads", "bonded_zone"):
+        table = attribute_table(layers.get_spec(layer_id), FRAMES[layer_id], lang=lang)
+        words = {pair[1 if lang == "en" else 0] for pair in CONFIDENCE_WORDS.values()}
+        assert set(table.frame[header]) <= words, layer_id  # one mapping: layers.fields
+    roads = attribute_table(layers.get_spec("roads"), FRAMES["roads"], lang=lang)
+    length = "Length (km)" if lang == "en" else "长度（千米）"
+    assert roads.decimals == {length: 2}
+    shown, config = display_frame(roads.frame, roads.decimals)
+    if length in config:  # a complete column keeps numbers, shown with two decimals
+        assert config[length]["type_config"]["format"] == "%.2f"
+    else:  # a column with gaps is text, every number with two decimals
+        assert all(re.fullmatch(r"\d+\.\d\d|", str(v)) for v in shown[length])

@@ -214,3 +214,19 @@ def test_the_page_starts_a_parser_ahead_for_the_upload() -> None:
         _retire(old)
     _app()
     assert _POOL.wait_ready(key, timeout=60)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_preview_shows_empty_cells_and_no_row_index(lang: str) -> None:
+    data = json.dumps(hc.fc([
+        hc.feat(hc.point(hc.HEBI_LON, hc.HEBI_LAT), 名称="甲", 备注=None, 是否建成=True),
+        hc.feat(hc.point(hc.HEBI_LON + 0.01, hc.HEBI_LAT), 名称="乙", 备注="有", 是否建成=False),
+    ]), ensure_ascii=False).encode()
+    at = _app(lang)
+    at.file_uploader[0].set_value(("调研.geojson", data, "application/geo+json")).run()
+    assert not at.exception
+    preview = at.dataframe[1]
+    # A missing value is an empty cell (Streamlit would print "None"), and pandas' 0/1 row
+    # numbers are not a column.
+    assert list(preview.value["备注"]) == ["", "有"]
+    assert json.loads(preview.proto.columns).get("_index", {}).get("hidden") is True

@@ -285,3 +285,24 @@ def test_english_ui(at, parks_table):
             "indicative only): met 0 · below 3") in html
     assert list(at.dataframe[0].value.columns) == ["Name", "Green share (%)", "Class",
                                                    "Target"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fewer_classes_are_explained_and_map_labels_carry_units(at, parks_table, lang):
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    n = len(parks_table)
+    assert n < 5  # three parks: 级数 5 cannot be drawn
+    html = legend_html(at)
+    assert (f"有数据的区域仅 {n} 个，级数由 5 降为 {n}。" if lang == "zh"
+            else f"Only {n} areas have data, so {n} classes instead of 5.") in html
+    # The map's value labels say their unit; the table shows the same decimals as the map.
+    fg = maps(at)[0]["feature_group"]
+    unit = "平方公里" if lang == "zh" else "km²"
+    for v in parks_table["area_km2"]:
+        assert json.dumps(f"{v:.2f} {unit}")[1:-1] in fg  # as folium writes it (\\u escapes)
+    table = at.dataframe[0]
+    header = "面积（平方公里）" if lang == "zh" else next(
+        c for c in table.value.columns if c.startswith("Area"))
+    assert json.loads(table.proto.columns)[header]["type_config"]["format"] == "%.2f"

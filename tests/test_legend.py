@@ -116,3 +116,17 @@ def test_no_shipped_legend_row_has_the_suffix_twice(lang: str) -> None:
     assert local not in labels and local + SCHEMATIC_SUFFIX[lang] in labels
     secondary = "次干路" if lang == "zh" else "Secondary road"
     assert secondary in labels and secondary + SCHEMATIC_SUFFIX[lang] in labels
+
+
+def test_context_rows_name_what_each_stands_for() -> None:
+    # 鹤壁东区 (estimated) and the ETDZ extent (schematic) share the context role: two rows,
+    # each naming its own feature, never one name twice.
+    gdf = layers.load_layer("parks")
+    rows = legend_rows(layers.get_spec("parks"), gdf)
+    zh = [r.label("zh") for r in rows]
+    assert len(zh) == len(set(zh)) and len({r.name("zh") for r in rows}) == len(rows)
+    assert zh[-2:] == ["背景范围：鹤壁东区", "背景范围：开发区范围（示意）"]
+    assert [r.label("en") for r in rows][-2:] == ["Context: Hebi East District",
+                                                  "Context: ETDZ extent (schematic)"]
+    context = gdf[gdf["role"] == "context"].set_index("id")["confidence"]
+    assert context["hebi-east"] != "schematic" and context["etdz-extent"] == "schematic"

@@ -64,7 +64,7 @@ def test_a_narrower_view_prints_the_rows_it_shows(no_workspace: Path) -> None:
     at.run()
     assert not at.exception
     screen = _screen_legend(at)
-    assert "背景范围（鹤壁东区、开发区范围）（示意）" in screen and "主干路" in screen
+    assert "背景范围：开发区范围（示意）" in screen and "主干路" in screen
     assert "主干路（示意）" not in screen  # no arterial is schematic
     out = export_view(at.session_state["map_view"],
                       ExportOptions(fmt="png", dpi=72, map_date=date(2026, 1, 1)))

@@ -187,6 +187,21 @@ def test_tianditu_is_offered_only_with_a_key(
     assert "img_w" in fg and "cia_w" in fg and "tk=0123456789abcdef0123456789abcdef" in fg
 
 
+def test_no_setting_name_or_crs_code_reaches_a_planner(no_workspace: Path) -> None:
+    # Without a key the sidebar says who can enable 天地图 (the setting's name is for admins).
+    at = _app()
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "天地图底图需由管理员配置密钥后可用" in captions
+    assert "TIANDITU_KEY" not in captions and "环境变量" not in captions
+    en = " ".join(c.value for c in _app(lang="en").sidebar.caption)
+    assert "administrator" in en and "TIANDITU_KEY" not in en
+    # Layer descriptions (the details panel) name the projection in words, not as a code.
+    for spec in layers.all_specs():
+        assert "EPSG" not in spec.description_zh and "EPSG" not in spec.description_en
+    bonded = layers.get_spec("bonded_zone")
+    assert "CGCS2000高斯投影（3度带，中央经线东经114°）" in bonded.description_zh
+
+
 def test_url_reopens_the_view(no_workspace: Path) -> None:
     at = _app(groups="parks,roads", basemap="gaode", lat="35.77", lon="114.31", zoom="14")
     args = map_args(at)

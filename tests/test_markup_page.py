@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import layers
 from tests.apptest_helpers import map_args
 
 PAYLOAD = "<script>alert(1)</script> {{7*7}} ${x} ![img](http://evil.example/a.png)"
@@ -96,6 +98,32 @@ def test_reply_appears_in_the_thread_and_in_the_audit_trail() -> None:
     assert set(audit["操作人"]) == {"规划科 <b>王</b>"}  # a table cell is plain text
 
 
+def _beijing_now_minutes_off(shown: str) -> float:
+    from datetime import datetime
+
+    from layers.fields import LOCAL_TZ
+
+    when = datetime.strptime(shown[:16], "%Y-%m-%d %H:%M").replace(tzinfo=LOCAL_TZ)
+    return abs((datetime.now(LOCAL_TZ) - when).total_seconds()) / 60
+
+
+@pytest.mark.parametrize(("lang", "zone"), [("zh", "（北京时间）"), ("en", " (Beijing time)")])
+def test_thread_and_change_log_read_beijing_time(lang: str, zone: str) -> None:
+    # One convention on screen: 北京时间 (stored values stay UTC).
+    at = _run(lang)
+    _draw(at, DRAWN, "verify", "用地边界待核实")
+    label = next(e.label for e in at.expander if e.label.startswith("#1"))
+    assert "UTC" not in label
+    # The desk author is stored as one value and read in the page's language.
+    assert (" · 本机用户 · " if lang == "zh" else " · Local user · ") in label
+    found = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d)" + re.escape(zone), label)
+    assert found and _beijing_now_minutes_off(found.group(1)) < 10, label
+    header = "时间（北京时间）" if lang == "zh" else "Time (Beijing time)"
+    audit = next(d.value for d in at.dataframe if header in d.value.columns)
+    assert _beijing_now_minutes_off(str(audit[header].iloc[0])) < 10
+    assert "北京时间" in str(map_args(at)) or "Beijing time" in str(map_args(at))
+
+
 def test_english_mode_and_a_bad_drawing_gives_one_message() -> None:
     at = _run("en")
     assert at.title[0].value == "Markups"
@@ -125,8 +153,8 @@ def test_zoom_to_edit_and_delete_from_the_list() -> None:
     assert map_args(at)["zoom"] == 12
     next(b for b in at.button if b.label == "定位").click()
     at.run()
-    after = map_args(at)  # the map opens on the markup, zoomed in
-    assert after["zoom"] == 17
+    after = map_args(at)  # the map opens on the markup at a planning scale, not street detail
+    assert after["zoom"] == 15
     assert after["center"] == pytest.approx([35.705, 114.305])
     edit_key = next(str(t.key) for t in at.text_area if str(t.key).startswith("mk_edit_text_"))
     at.text_area(key=edit_key).input("改后的批注")
@@ -143,3 +171,26 @@ def test_zoom_to_edit_and_delete_from_the_list() -> None:
     audit = next(d.value for d in at.dataframe if "操作" in d.value.columns)
     assert list(audit["操作"]) == ["删除", "修改", "新建"]
     assert "批注：原批注 → 改后的批注" in audit.iloc[1]["内容"]
+
+
+def test_markups_sit_above_the_labels_with_their_number_and_zoom_stops_at_planning_scale(
+) -> None:
+    from spatial.markups import CATEGORY_COLOURS
+    from spatial.markups_map import MARKUP_MAX_ZOOM
+
+    at = _run()
+    _draw(at, DRAWN, "issue", "节点旁的问题")
+    fg = str(map_args(at))
+    # Their own pane above the label pane (640) and under tooltips (650).
+    assert 'createPane(\\"hebiMarkups\\")' in fg or 'createPane("hebiMarkups")' in fg
+    assert "p.style.zIndex = 645" in fg
+    assert fg.count('"pane": "hebiMarkups"') >= 2  # the symbol and its number
+    badge = fg.index("hebi-markup-no")
+    assert fg.count("hebi-markup-no") == 1 and "#1" in fg[badge:badge + 400]
+    # A colour no plan symbol uses (the nodes are red).
+    plan_colours = {s.style.colour.lower() for s in layers.all_specs()} | {
+        st.colour.lower() for s in layers.all_specs() for st, _zh, _en in s.style_map.values()}
+    assert not {c.lower() for c in CATEGORY_COLOURS.values()} & plan_colours
+    next(b for b in at.button if b.label == "定位").click()
+    at.run()
+    assert map_args(at)["zoom"] == MARKUP_MAX_ZOOM <= 16

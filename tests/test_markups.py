@@ -10,9 +10,11 @@ import pytest
 from matplotlib.figure import Figure
 from shapely.geometry import LineString, Point, Polygon
 
+from layers.fields import local_time
 from spatial._errors import SpatialError
 from spatial.crs import project_to_gk
 from spatial.markups import (
+    CATEGORY_COLOURS,
     MarkupStore,
     audit_table,
     draw_markups,
@@ -68,7 +70,10 @@ def test_create_reply_edit_delete_round_trip_and_every_change_audited(
     assert edit == {"before": {"category": "suggestion", "comment": "道路宜加宽"},
                     "after": {"category": "issue", "comment": "道路必须加宽"}}
     table = audit_table(trail, "zh")
-    assert list(table.columns) == ["时间（UTC）", "操作人", "操作", "批注编号", "内容"]
+    assert list(table.columns) == ["时间（北京时间）", "操作人", "操作", "批注编号", "内容"]
+    first_shown = table.iloc[-1]["时间（北京时间）"]  # newest first: the first record is last
+    assert first_shown == local_time(trail[0].time_utc, seconds=True, zone=False)
+    assert local_time("2026-12-03T13:06:47Z", seconds=True, zone=False) == "2026-12-03 21:06:47"
     assert table.iloc[0]["操作"] == "删除"
     assert "类别：建议 → 问题" in table.iloc[1]["内容"]
     assert "category" not in " ".join(table["内容"])  # no raw field name in Chinese mode
@@ -224,7 +229,10 @@ def test_export_with_markups_prints_every_markup_on_the_page(store: MarkupStore)
     assert img.size == ExportOptions(fmt="png", dpi=72).page_pixels()
     # The category colours of both markups are on the page.
     colours = {c for _, c in img.convert("RGB").getcolors(maxcolors=1 << 20) or []}
-    assert (0xD7, 0x30, 0x1F) in colours and (0xEC, 0x70, 0x14) in colours
+    def rgb(hex_colour: str) -> tuple[int, int, int]:
+        return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
+
+    assert rgb(CATEGORY_COLOURS["issue"]) in colours and rgb(CATEGORY_COLOURS["verify"]) in colours
 
 
 def test_concurrent_sessions_keep_every_markup(tmp_path: Path) -> None:

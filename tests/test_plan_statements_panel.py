@@ -56,6 +56,16 @@ def test_chinese_panel_quotes_the_plan_with_chapter_and_line() -> None:
     assert "keji-area" not in text
 
 
+def test_a_quote_inside_the_quote_reads_in_single_quotes() -> None:
+    # Chinese typography nests ‘…’ inside “…”; the stored quote keeps the plan's own “…”.
+    at = AppTest.from_function(_panel, args=("zh", "bonded-zone")).run(timeout=60)
+    text = _text(at)
+    assert "“高标准打造‘一城一镇一园一区’”" in text
+    assert "“一城一镇一园一区”" not in text
+    from spatial.plan_statements import statements_for
+    assert any(s.quote == "高标准打造“一城一镇一园一区”" for s in statements_for("bonded-zone"))
+
+
 def test_english_panel_says_it_in_english() -> None:
     at = AppTest.from_function(_panel, args=("en", "bonded-zone")).run(timeout=60)
     text = _text(at)

@@ -56,3 +56,8 @@ def test_escape_value_keeps_numbers_and_escapes_text() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(spatial.text).failed == 0
+
+
+def test_quote_zh_nests_single_quotes_and_keeps_the_words() -> None:
+    assert spatial.text.quote_zh("高标准打造“一城一镇一园一区”") == "“高标准打造‘一城一镇一园一区’”"
+    assert spatial.text.quote_zh("形成科技创新区") == "“形成科技创新区”"

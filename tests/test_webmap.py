@@ -15,6 +15,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
+import layers
 from layers.schema import LayerSpec, Style
 from spatial.basemaps import (
     BASEMAPS,
@@ -429,3 +430,16 @@ def test_browser_decoding_matches_the_data() -> None:
         assert shown == decode_geometry(data["f"][geoms.index(geom)][0])
     # The encoding is much smaller than GeoJSON text.
     assert len(json.dumps(data["f"][2][0])) < len(shapely.to_geojson(geoms[2])) / 2
+
+
+def test_tooltip_names_the_layer_only_when_it_differs_from_the_feature() -> None:
+    from spatial.webmap import catalogue_tooltip
+
+    bonded = layers.get_spec("bonded_zone")
+    props = layers.load_layer("bonded_zone").iloc[0].to_dict()
+    tip = catalogue_tooltip(bonded, props, "zh", None)
+    assert tip.title == bonded.title_zh == "鹤壁综合保税区"
+    assert bonded.title_zh not in [value for _, value in tip.rows]
+    road = layers.load_layer("roads").iloc[0].to_dict()
+    tip = catalogue_tooltip(layers.get_spec("roads"), road, "zh", None)
+    assert tip.rows[0] == ("", "道路")  # a road is named; its layer is said once

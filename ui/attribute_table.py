@@ -16,6 +16,7 @@ from layers.schema import LayerSpec
 from spatial.attribute_table import attribute_table
 from ui.feature_search import select_feature
 from ui.i18n import t
+from ui.tables import show_table
 
 __all__ = ["render_attribute_table"]
 
@@ -67,9 +68,9 @@ def render_attribute_table(
         st.caption(t(f"{len(table.frame)} / {table.total} 条；点击一行在图上定位并高亮。",
                      f"{len(table.frame)} of {table.total} rows; click a row to zoom to it "
                      "and highlight it."))
-        event = st.dataframe(
-            table.display(), key=table_key(layer_id), on_select="rerun",
-            selection_mode="single-row", hide_index=True, width="stretch",
+        event = show_table(
+            table.frame, decimals=table.decimals, key=table_key(layer_id), on_select="rerun",
+            selection_mode="single-row", width="stretch",
         )
         rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
         if not rows or not 0 <= rows[0] < len(table.frame):

@@ -17,17 +17,16 @@ from (see :func:`live_view`).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from layers.fields import LOCAL_TZ, local_today
+from layers.fields import local_time, local_today
 from layers.schema import LayerSpec, Style
 from spatial._errors import SpatialError
 from spatial.basemaps import get_basemap, tianditu_key
@@ -44,6 +43,7 @@ from spatial.view import View
 from ui.data import plan_layer, secrets_or_none
 from ui.i18n import t
 from ui.markup_store import markup_print_choice
+from ui.tables import download_name
 
 __all__ = [
     "DPI_CHOICES",
@@ -60,14 +60,15 @@ __all__ = [
 ]
 
 DPI_CHOICES: tuple[int, ...] = (150, 200, 300, 400)
-_SAFE = re.compile(r"[^A-Za-z0-9_\-]+")
 
 
 def export_file_name(stem: str, options: ExportOptions) -> str:
-    """An ASCII file name such as ``hebi-map-2026-11-24.pdf`` (safe in any browser)."""
-    clean = _SAFE.sub("-", stem).strip("-") or "map"
+    """A file name such as ``鹤壁经开区规划图-2026-11-24.pdf`` (the stem in the user's language).
+
+    Only letters (Chinese included), digits, ``_`` and ``-`` are kept from ``stem``.
+    """
     day = (options.map_date or local_today()).isoformat()
-    return f"{clean}-{day}.{options.fmt}"
+    return download_name(f"{stem}-{day}", options.fmt)
 
 
 
@@ -157,7 +158,7 @@ def prepared_download(
             st.session_state.pop(slot, None)
             st.error(err.message(lang), icon=":material/error:")
             return
-        made = datetime.now(LOCAL_TZ).strftime("%H:%M:%S")
+        made = local_time(datetime.now(UTC), seconds=True, zone=False)
         st.session_state[slot] = (signature, data, file_name, mime, made)
     kept = st.session_state.get(slot)
     if not kept:
@@ -170,8 +171,8 @@ def prepared_download(
         return
     # The time it was made (Beijing time) tells this file from one made before a change.
     size = _size_text(len(data))
-    st.download_button(t(f"下载 {name}（{size}，{made} 生成）",
-                         f"Download {name} ({size}, made {made})"),
+    st.download_button(t(f"下载 {name}（{size}，北京时间 {made} 生成）",
+                         f"Download {name} ({size}, made {made} Beijing time)"),
                        data=data, file_name=name, mime=kept_mime, key=f"{key}_download",
                        on_click="ignore", icon=":material/download:")
 
@@ -275,7 +276,8 @@ def render_export_panel(
         signature = file_signature(current(), options, choropleth is not None and
                                    (choropleth.name, choropleth.classification.breaks),
                                    [(s.id, len(g)) for s, g in extra], made_of)
-        prepared_download(make, export_file_name("hebi-map", options), mime, key, signature,
+        prepared_download(make, export_file_name(t("鹤壁经开区规划图", "hebi-map"), options),
+                          mime, key, signature,
                           make_label=t("生成 PDF", "Make the PDF") if options.fmt == "pdf"
                           else t("生成 PNG", "Make the PNG"))
 
@@ -360,7 +362,12 @@ def render_atlas_download(
         return export_atlas(view, area_layer, pdf, choropleth=choropleth,
                             tianditu_key=key_tdt, overlays=overlays).data
 
-    prepared_download(make, export_file_name(f"hebi-atlas-{area_layer}", pdf),
+    from layers import all_specs
+
+    spec = next((s for s in all_specs() if s.id == area_layer), None)
+    zh_name, en_name = (spec.title("zh"), spec.title("en")) if spec else (area_layer, area_layer)
+    name = export_file_name(t(f"鹤壁经开区图集-{zh_name}", f"hebi-atlas-{en_name}"), pdf)
+    prepared_download(make, name,
                       "application/pdf", key,
                       file_signature(view, area_layer, pdf, choropleth is not None, made_of),
                       make_label=t("生成图集（PDF）", "Make the atlas (PDF)"))

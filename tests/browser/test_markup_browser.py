@@ -71,6 +71,19 @@ def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_serve
     frame = map_frame(page)
     marker = frame.locator("path.leaflet-interactive").last
     marker.wait_for(timeout=60_000)
+    # The markup is drawn above the plan's labels (its own pane), with its number beside it.
+    badge = frame.locator(".leaflet-hebiMarkups-pane .hebi-markup-no")
+    expect(badge).to_have_text("#1", timeout=30_000)
+    stack = frame.locator("body").evaluate("""() => {
+      const z = (sel) => { const el = document.querySelector(sel);
+                           return el ? Number(getComputedStyle(el).zIndex) : null; };
+      const pane = document.querySelector('.leaflet-hebiMarkups-pane');
+      return {markups: z('.leaflet-hebiMarkups-pane'), labels: z('.leaflet-hebiLabels-pane'),
+              tooltips: z('.leaflet-tooltip-pane'),
+              paths: pane ? pane.querySelectorAll('path.leaflet-interactive').length : 0};
+    }""")
+    assert stack["paths"] == 1, stack
+    assert stack["labels"] is not None and stack["labels"] < stack["markups"] < stack["tooltips"]
     x, y = map_centre(page)
     page.mouse.move(x, y)
     tooltip = frame.locator(".leaflet-tooltip")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from layers.fields import local_time, local_time_header
 from spatial._errors import SpatialError
-from spatial.audit import action_label, is_item_entry
+from spatial.audit import action_label, actor_label, is_item_entry
 from spatial.auth import create_user
 from spatial.db import ROLES, engine_from_env, office_mode
 from spatial.projects import add_member, create_project
@@ -39,8 +40,9 @@ def _audit_section() -> None:
         return
     table = pd.DataFrame(
         {
-            t("时间（UTC）", "Time (UTC)"): [e.at_utc.replace("T", " ")[:19] for e in entries],
-            t("操作人", "By"): [e.actor for e in entries],
+            local_time_header(lang): [local_time(e.at_utc, lang, seconds=True, zone=False)
+                                      for e in entries],
+            t("操作人", "By"): [actor_label(e.actor, lang) for e in entries],
             t("操作", "Action"): [action_label(e.action, lang) for e in entries],
             t("图层/方案/表格/批注", "Layer/scenario/table/markup"): [e.title for e in entries],
             t("要素数/行数", "Features/rows"): [e.feature_count for e in entries],
@@ -58,14 +60,15 @@ def _audit_section() -> None:
     for e in restorable:
         cols = st.columns([7, 2])
         item = is_item_entry(e)  # a rule table or statistics sheet: rows, not features
-        when = e.at_utc[:19].replace("T", " ")
+        when_zh = local_time(e.at_utc, "zh", seconds=True)
+        when_en = local_time(e.at_utc, "en", seconds=True)
         size_zh = "" if item else f" · {e.feature_count} 个要素"
         size_en = "" if item else f" · {e.feature_count} features"
         cols[0].markdown(
             md_escape(
                 t(
-                    f"{when} · {action_label(e.action, 'zh')} · “{e.title}”{size_zh}",
-                    f"{when} · {action_label(e.action, 'en')} · “{e.title}”{size_en}",
+                    f"{when_zh} · {action_label(e.action, 'zh')} · “{e.title}”{size_zh}",
+                    f"{when_en} · {action_label(e.action, 'en')} · “{e.title}”{size_en}",
                 )
             )
         )

@@ -197,6 +197,7 @@ def render() -> None:
 
         mime = "application/pdf" if options.fmt == "pdf" else "image/png"
         signature = file_signature(view, options, area, choro is not None, made_of)
-        prepared_download(make, export_file_name("hebi-map", options), mime, _KEY, signature,
+        prepared_download(make, export_file_name(t("鹤壁经开区规划图", "hebi-map"), options),
+                          mime, _KEY, signature,
                           make_label=t("生成 PDF", "Make the PDF") if options.fmt == "pdf"
                           else t("生成 PNG", "Make the PNG"))

@@ -35,6 +35,7 @@ from spatial.tables import to_safe_csv
 from spatial.text import escape_markdown
 from ui.data import current_store, refresh_tiles
 from ui.i18n import current_lang, t
+from ui.tables import download_name, show_table
 
 __all__ = ["render"]
 
@@ -293,7 +294,7 @@ def _upload_section(ws: GeoPackageWorkspace) -> None:
         gdf = gdfs[0]
         _show_report(gdf)
         with st.expander(t("属性预览（前 50 行）", "Attribute preview (first 50 rows)")):
-            st.dataframe(pd.DataFrame(gdf.drop(columns=gdf.geometry.name).head(50)))
+            show_table(pd.DataFrame(gdf.drop(columns=gdf.geometry.name).head(50)))
         with st.form(key=f"import_save_{n}"):
             title = st.text_input(
                 t("图层名称", "Layer title"), value=str(gdf.attrs.get("title", "")),
@@ -379,7 +380,7 @@ def _layer_row(ws: GeoPackageWorkspace, info: UserLayerInfo) -> None:
         cols[1].download_button(
             t("下载 CSV", "Download CSV"),
             data=lambda: _layer_csv(ws, info, lang),
-            file_name=f"{info.layer_id}.csv",
+            file_name=download_name(info.title, "csv"),
             mime="text/csv",
             key=f"import_csv_{info.layer_id}",
         )

@@ -81,6 +81,7 @@ from ui.data import current_store, layer_mtime, plan_layer, secrets_or_none
 from ui.export_panel import render_indicator_export_panel
 from ui.i18n import current_lang, t
 from ui.statistics_panel import statistics_panel
+from ui.tables import download_name, show_table
 
 __all__ = ["render"]
 
@@ -358,6 +359,32 @@ def _value_text(value: float | None, decimals: int) -> str:
     return format_number(value, decimals)
 
 
+def _with_unit(text: str, unit: str) -> str:
+    """A value with its unit, as printed on the map: ``2.3%``, ``11.60 km²``."""
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit in {"%", "‰"} else f"{text} {unit}"
+
+
+def _fewer_classes_note(opt: IndicatorOption, c: Classification, k: int | None,
+                        lang: str) -> str | None:
+    """Why the legend shows fewer classes than asked for (too few areas or distinct values)."""
+    if k is None or c.scheme == "UserDefined" or len(c.breaks) >= k:
+        return None
+    values = opt.values.to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    n_areas, n_distinct = len(values), len(np.unique(values))
+    got = len(c.breaks)
+    if n_areas <= k and n_areas == n_distinct:
+        return (f"Only {n_areas} areas have data, so {got} classes instead of {k}."
+                if lang == "en" else f"有数据的区域仅 {n_areas} 个，级数由 {k} 降为 {got}。")
+    if n_distinct <= k:
+        return (f"Only {n_distinct} distinct values, so {got} classes instead of {k}."
+                if lang == "en" else f"仅有 {n_distinct} 个不同数值，级数由 {k} 降为 {got}。")
+    return (f"Equal values share a class bound, so {got} classes instead of {k}."
+            if lang == "en" else f"数值重复，部分分级断点重合，级数由 {k} 降为 {got}。")
+
+
 def _overlays(
     areas: gpd.GeoDataFrame, opt: IndicatorOption, c: Classification, target: Target | None,
     lang: str, gcj02: bool,
@@ -384,7 +411,7 @@ def _overlays(
         index.append(missing_style if b is None else b)
         rows = [(opt.caption(lang), _value_text(v, decimals)),
                 (t("分级", "Class"), c.label_of(v, lang))]
-        label = "–" if b is None else format_number(float(v), decimals)
+        label = "–" if b is None else _with_unit(format_number(float(v), decimals), opt.unit)
         if target is not None:
             status = {True: "pass", False: "fail", None: "missing"}[target.meets(v)]
             rows.append((t("目标", "Target") + " " + _target_text(target, opt.decimals),
@@ -416,12 +443,19 @@ def _overlays(
 
 
 def _legend_html(opt: IndicatorOption, c: Classification, target: Target | None,
-                 target_source: str | None, statuses: pd.Series | None, lang: str) -> str:
-    """The legend drawn beside the map: title, unit, method, classes, breaks, no data, target."""
+                 target_source: str | None, statuses: pd.Series | None, lang: str,
+                 k: int | None = None) -> str:
+    """The legend drawn beside the map: title, unit, method, classes, breaks, no data, target.
+
+    ``k`` is the number of classes asked for: when fewer are drawn the legend says why.
+    """
     e = escape_text
     rows = [f'<div class="hebi-ind-title">{e(opt.caption(lang))}</div>',
             f'<div class="hebi-ind-method">{e(t("分级方法：", "Method: ") + c.describe(lang))}'
             "</div>"]
+    note = _fewer_classes_note(opt, c, k, lang)
+    if note:
+        rows.append(f'<div class="hebi-ind-method">{e(note)}</div>')
     for row in c.legend(lang):
         colour = row.colour if _HEX.match(row.colour) else MISSING_COLOUR
         border = "1px dashed #555" if row.missing else "1px solid #333"
@@ -660,7 +694,8 @@ def _plan_section(plan: list[PlanIndicator], lang: str) -> None:
         "that cannot be recovered reads “not given / not recovered”, never a guess.",
     ))
     st.download_button(t("下载规划指标表（CSV）", "Download the plan table (CSV)"),
-                       to_safe_csv(table), file_name="plan_indicators.csv", mime="text/csv",
+                       to_safe_csv(table), mime="text/csv",
+                       file_name=t("规划指标表.csv", "plan_indicators.csv"),
                        key="ind_plan_csv")
     with st.expander(t("表1数值的正文依据", "Where the body text states Table 1's values")):
         st.dataframe(plan_sources_table(plan, lang), hide_index=True, width="stretch")
@@ -668,7 +703,8 @@ def _plan_section(plan: list[PlanIndicator], lang: str) -> None:
         targets = plan_targets_table(load_plan_targets(), lang)
         st.dataframe(targets, hide_index=True, width="stretch")
         st.download_button(t("下载其他目标（CSV）", "Download the other targets (CSV)"),
-                           to_safe_csv(targets), file_name="plan_targets.csv",
+                           to_safe_csv(targets),
+                           file_name=t("规划其他目标.csv", "plan_targets.csv"),
                            mime="text/csv", key="ind_plan_targets_csv")
 
 
@@ -716,7 +752,9 @@ def _compare(areas: gpd.GeoDataFrame, options: list[IndicatorOption], opt: Indic
             _map(areas, o, c, target, lang, basemap_id, f"ind_compare_map_{n}",
                  COMPARE_HEIGHT, 560)
             src = (t("规划", "plan") if target is not None and o.plan is not None else None)
-            st.markdown(_legend_html(o, c, target, src, statuses, lang), unsafe_allow_html=True)
+            st.markdown(_legend_html(o, c, target, src, statuses, lang,
+                                     None if mode == "base_target" and target is not None else k),
+                        unsafe_allow_html=True)
 
 
 # --- page ----------------------------------------------------------------------------------------
@@ -835,13 +873,17 @@ def render() -> None:
             st.caption(t("数值来自上传的统计表。", "Values from the uploaded sheet."))
     with right:
         st.markdown(f"**{escape_text(t('图例', 'Legend'))}**")
-        st.markdown(_legend_html(opt, c, target, target_source, statuses, lang),
+        st.markdown(_legend_html(opt, c, target, target_source, statuses, lang, k),
                     unsafe_allow_html=True)
         table = _table(areas, opt, c, statuses, lang)
         # The id stays in the download (statistics are joined by it) but not on screen.
-        st.dataframe(table.drop(columns=[t("编号", "Id")]), hide_index=True, width="stretch")
+        # The map's labels and the table show the same decimals (11.60 in both).
+        show_table(table.drop(columns=[t("编号", "Id")]),
+                   decimals={opt.caption(lang): _shown_decimals(opt)}, width="stretch")
         st.download_button(t("下载表格（CSV）", "Download table (CSV)"), to_safe_csv(table),
-                           file_name=f"indicator_{area_set.id}.csv", mime="text/csv",
+                           file_name=download_name(t(f"分区指标-{area_set.title}",
+                                                      f"indicator_{area_set.id}"), "csv"),
+                           mime="text/csv",
                            key="ind_csv")
         render_indicator_export_panel(area_set.id, area_set.title, areas, basemap_id)
 

@@ -28,7 +28,7 @@ from spatial.crs import area_m2, gcj02_to_wgs84, length_m
 from spatial.map_compare import CompareSupport, compare_overlays
 from spatial.map_overlays import ClickHighlight, faded_payload, highlight_overlay
 from spatial.render_budget import MAP_VERTEX_BUDGET, fit_to_budget
-from spatial.text import escape_text
+from spatial.text import escape_text, quote_zh
 from spatial.tiles import TileSet, ensure_tiles, needs_tiles, tile_fields, tile_overlay
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import (
@@ -387,7 +387,7 @@ def _plan_statements(props: Mapping[str, Any], lang: str) -> None:
     for s in rows:
         where = (f"{chapter_en(s.chapter)}, line {s.line}" if lang == "en"
                  else f"{s.chapter}（第{s.line}行）")
-        st.markdown(f"> “{md_escape(s.quote)}”  \n> — {md_escape(where)} · "
+        st.markdown(f"> {md_escape(quote_zh(s.quote))}  \n> — {md_escape(where)} · "
                     f"{md_escape(s.kind_label(lang))}")
 
 
@@ -520,8 +520,9 @@ def _sidebar(lang: str, key: str | None, has_user: bool, loaded: _Loaded) -> Non
         )
         render_compare_controls(st.session_state["map_view"], lang, key, has_user)
         if key is None:
-            st.caption(t("配置天地图密钥（环境变量 TIANDITU_KEY）后可使用天地图。",
-                         "Set a Tianditu key (env TIANDITU_KEY) to enable Tianditu."))
+            # Planner words: the setting's name is in README's admin section, not on screen.
+            st.caption(t("天地图底图需由管理员配置密钥后可用。",
+                         "The Tianditu basemap is available once an administrator sets its key."))
         if st.button(t("回到默认视图", "Reset view"), key="map_reset"):
             st.session_state["map_target"] = (DEFAULT_VIEW.center, DEFAULT_VIEW.zoom)
             st.session_state["map_generation"] = int(st.session_state["map_generation"]) + 1

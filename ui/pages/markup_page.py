@@ -17,7 +17,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
+from layers.fields import local_time
 from spatial._errors import SpatialError
+from spatial.audit import DESK_ACTOR, actor_label
 from spatial.basemaps import default_basemap_id, get_basemap
 from spatial.export import ExportOptions
 from spatial.markups import (
@@ -31,7 +33,12 @@ from spatial.markups import (
     markups_geojson_bytes,
     markups_gpkg_bytes,
 )
-from spatial.markups_map import add_draw_control, markups_overlay, unshift_gcj02
+from spatial.markups_map import (
+    add_draw_control,
+    markup_target,
+    markups_overlay,
+    unshift_gcj02,
+)
 from spatial.markups_print import export_with_markups
 from spatial.text import escape_markdown
 from spatial.view import DEFAULT_CENTER, DEFAULT_VIEW, DEFAULT_ZOOM
@@ -46,7 +53,6 @@ _PENDING = "markup_pending"  # session: the drawn GeoJSON feature waiting for a 
 _CONSUMED = "markup_consumed"  # session: the last drawing already turned into a markup
 _TARGET = "markup_target"  # session: (centre, zoom) to show
 _GEN = "markup_map_generation"  # session: bump to clear the drawing tool's shapes
-_DEFAULT_AUTHOR = ("本机用户", "This computer")
 _SHOWN_GROUPS = ("structure",)
 
 
@@ -58,13 +64,15 @@ def _payload(layer_id: str, data_dir: str, mtime: float, lang: str, gcj02: bool)
 
 
 def _author() -> str:
-    """The session's author name (typed once; default 本机用户)."""
-    default = t(*_DEFAULT_AUTHOR)
+    """The session's author name (typed once; default 本机用户, stored as such in any language)."""
+    shown_default = actor_label(DESK_ACTOR, current_lang())
     name = st.text_input(
         t("署名（本次会话）", "Your name (this session)"),
-        value=st.session_state.get(_AUTHOR, default), max_chars=40, key="markup_author_input",
+        value=actor_label(st.session_state.get(_AUTHOR, DESK_ACTOR), current_lang()),
+        max_chars=40, key="markup_author_input",
     )
-    st.session_state[_AUTHOR] = name.strip() or default
+    typed = name.strip()
+    st.session_state[_AUTHOR] = DESK_ACTOR if typed in {"", shown_default} else typed
     return str(st.session_state[_AUTHOR])
 
 
@@ -142,17 +150,17 @@ def _new_markup(store: MarkupStore, author: str) -> None:
 
 def _one(store: MarkupStore, m: Markup, author: str, lang: str) -> None:
     """One markup in the list: comment, thread, zoom to, reply, edit, delete."""
-    head = (f"#{m.no} {category_name(m.category, lang)} · {escape_markdown(m.author)} · "
-            f"{m.created_utc[:16].replace('T', ' ')} UTC")
+    who = escape_markdown(actor_label(m.author, lang))
+    head = f"#{m.no} {category_name(m.category, lang)} · {who} · {local_time(m.created_utc, lang)}"
     with st.expander(head, expanded=False):
         st.markdown(escape_markdown(m.comment))
         for r in m.replies:
-            st.markdown(f"↳ **{escape_markdown(r.author)}**"
-                        f"（{r.time_utc[:16].replace('T', ' ')} UTC）：{escape_markdown(r.text)}")
+            st.markdown(f"↳ **{escape_markdown(actor_label(r.author, lang))}**"
+                        f"（{local_time(r.time_utc, lang, zone=False)}）："
+                        f"{escape_markdown(r.text)}")
         c1, c2 = st.columns(2)
         if c1.button(t("定位", "Zoom to"), key=f"mk_zoom_{m.id}"):
-            p = m.geometry.centroid
-            st.session_state[_TARGET] = ((p.y, p.x), 17)
+            st.session_state[_TARGET] = markup_target(m.geometry)
             st.session_state[_GEN] = st.session_state.get(_GEN, 0) + 1
             st.rerun()
         if not store.can_write:  # a viewer reads the thread; no change controls

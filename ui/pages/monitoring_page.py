@@ -110,7 +110,8 @@ def _area_section(plan: list[PlanIndicator], lang: str) -> list[IndicatorMonitor
     ))
     areas = _areas()
     st.download_button(t("下载分片区填写模板（CSV）", "Download the per-area template (CSV)"),
-                       area_template_csv(areas, lang), file_name="monitoring_areas_template.csv",
+                       area_template_csv(areas, lang),
+                       file_name=t("分区监测模板.csv", "monitoring_areas_template.csv"),
                        mime="text/csv", key="mon_area_template")
     up = _uploader(t("上传分片区年度值（CSV 或 .xlsx）",
                      "Upload yearly values per area (CSV or .xlsx)"), "mon_area_upload")
@@ -347,7 +348,8 @@ def render() -> None:
     ))
     plan = _plan()
     st.download_button(t("下载填写模板（CSV）", "Download the template (CSV)"),
-                       template_csv(plan, lang), file_name="monitoring_template.csv",
+                       template_csv(plan, lang),
+                       file_name=t("规划实施监测模板.csv", "monitoring_template.csv"),
                        mime="text/csv", key="mon_template")
     actuals = _upload()
     rules = _rule_editor(plan, {ind.key: default_rule(ind) for ind in plan}, lang)
@@ -366,7 +368,8 @@ def render() -> None:
         st.error(t(err.zh, err.en))
     else:
         st.download_button(t("下载监测报告（PDF）", "Download the monitoring report (PDF)"),
-                           pdf, file_name="monitoring_report.pdf", mime="application/pdf",
+                           pdf, file_name=t("规划实施监测报告.pdf", "monitoring_report.pdf"),
+                           mime="application/pdf",
                            key="mon_pdf")
     st.subheader(t("分指标", "By indicator"))
     _detail(monitors, lang)
