@@ -237,7 +237,7 @@ def test_a_csv_download_header_is_chinese(coverage_tables: dict[str, pd.DataFram
     assert list(header) and not leaks(header)
 
 
-@pytest.mark.parametrize("page", ["indicators_page", "monitoring_page"])
+@pytest.mark.parametrize("page", ["indicators_page", "monitoring_page", "coverage_page"])
 def test_download_file_names_are_in_the_page_language(
     page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

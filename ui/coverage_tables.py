@@ -53,6 +53,7 @@ from ui.coverage_panels import (
 )
 from ui.data import current_store
 from ui.i18n import current_lang, t
+from ui.tables import download_name
 
 __all__ = [
     "ALL",
@@ -67,7 +68,7 @@ __all__ = [
     "rules_from_view",
     "rules_view",
     "share_pivot",
-    "show_table",
+    "show_coverage_table",
     "shown_table",
     "unit_pivot",
 ]
@@ -197,7 +198,7 @@ def _is_share(col: str) -> bool:
     return col.endswith("_share") or col.startswith("pop_share") or col == "share_all_nine"
 
 
-def show_table(
+def show_coverage_table(
     table: pd.DataFrame, model: CoverageModel, key: str,
     units: list[UnitWeights] | None = None,
 ) -> None:
@@ -267,14 +268,16 @@ def downloads(
 
     c2.download_button(
         t("下载 CSV", "Download CSV"), make_csv,
-        file_name=f"coverage_{which}.csv", mime="text/csv", on_click="ignore", key="cov_dl_csv",
+        file_name=download_name(t("生活圈覆盖-", "coverage-") + labels.get(which, which), "csv"),
+        mime="text/csv", on_click="ignore", key="cov_dl_csv",
     )
     make_gpkg: Callable[[], bytes] = lambda: to_gpkg_bytes(result_layers(model))  # noqa: E731
     # Its own row: the whole label fits at 1366 px (beside the chooser it was cut off).
     st.download_button(
         t("下载结果图层（GeoPackage，含步行服务范围）",
           "Download result layers (GeoPackage, with walksheds)"), make_gpkg,
-        file_name="coverage.gpkg", mime="application/geopackage+sqlite3", on_click="ignore",
+        file_name=download_name(t("生活圈覆盖结果图层", "coverage-result-layers"), "gpkg"),
+        mime="application/geopackage+sqlite3", on_click="ignore",
         key="cov_dl_gpkg",
     )
 

@@ -104,7 +104,7 @@ from ui.coverage_tables import (
     percent_config,
     rules_editor,
     share_pivot,
-    show_table,
+    show_coverage_table,
     unit_pivot,
 )
 from ui.data import current_store, layer_mtime, load_plan_layer, load_user_layer, plan_data_dir
@@ -1005,7 +1005,7 @@ def render() -> None:
             gaps = gaps[gaps["category"] == category]
         st.caption(t("按受影响人口排序；超出距离 = 最近设施距离 − 规则距离。",
                      "Largest population first; excess = nearest distance − walking rule."))
-        show_table(gaps.head(500), model, "cov_gap_table")
+        show_coverage_table(gaps.head(500), model, "cov_gap_table")
     with tabs[4]:
         straight, detail = straight_line_table(model)
         straight = straight[straight["level_min"] == level]
@@ -1014,15 +1014,15 @@ def render() -> None:
             "A straight-line radius counts residents across rivers, rails and walls as covered; "
             "the over-claimed population is listed here.",
         ))
-        show_table(straight, model, "cov_straight_table")
-        show_table(detail[detail["level_min"] == level], model, "cov_overclaim_table")
+        show_coverage_table(straight, model, "cov_straight_table")
+        show_coverage_table(detail[detail["level_min"] == level], model, "cov_overclaim_table")
     with tabs[5]:
         unsnapped = unsnapped_table(model)
         if unsnapped.empty:
             st.info(t("全部居住区与设施均已接入路网。",
                       "Every residential area and facility is on the walking network."))
         else:
-            show_table(unsnapped, model, "cov_unsnapped_table")
+            show_coverage_table(unsnapped, model, "cov_unsnapped_table")
     with tabs[6]:
         rules_editor(model.rules)
     with tabs[7]:
