@@ -147,5 +147,5 @@ def test_an_area_name_stands_clear_of_the_smaller_areas_it_holds() -> None:
         crs=4326)
     data = json.loads(label_json(spec, gdf))
     anchors = {f[1]: shapely.geometry.shape(decode_geometry([1, f[2]])) for f in data["f"]}
-    zone = anchors["开发区范围"]
+    zone = anchors["开发区范围"].centroid
     assert 114.20 < zone.x < 114.26 and 35.70 < zone.y < 35.80  # west of the park, not in it
