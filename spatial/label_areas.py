@@ -8,9 +8,22 @@ zone's name never reads as a park's and a park's never as the bonded zone's.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
+
+if TYPE_CHECKING:
+    from layers.schema import LayerSpec
+
+
+def class_rank(spec: LayerSpec, rec: dict[str, Any]) -> int:
+    """A feature's place among its layer's styled classes (the legend order): within one
+    layer 园区 are named before 片区, and the background extents last."""
+    if spec.style_by is None or not spec.style_map:
+        return 0
+    keys = list(spec.style_map)
+    value = rec.get(spec.style_by)
+    return keys.index(value) if value in keys else len(keys)
 
 
 def smaller_areas(area: Any, others: Iterable[Any]) -> Any | None:

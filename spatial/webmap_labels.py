@@ -50,7 +50,7 @@ from shapely.ops import polylabel
 
 from layers.schema import LabelRule, LayerSpec
 from spatial.crs import WGS84, project_to_gk, shift_geometry_to_gcj02
-from spatial.label_areas import free_parts, smaller_areas
+from spatial.label_areas import class_rank, smaller_areas
 from spatial.text import escape_text
 from spatial.webmap_encode import COORD_DECIMALS, encode_coords, safe_json
 
@@ -133,8 +133,11 @@ def label_json(
     # Work in metres (EPSG:4547 at Hebi) so lengths and simplification mean the same everywhere.
     gk = project_to_gk(geo.iloc[keep])
     by_text: dict[str, list[Any]] = {}
+    rank: dict[str, int] = {}
     for pos, geom in zip(keep, gk.values, strict=True):
         by_text.setdefault(str(texts[pos]), []).append(geom)
+        rec = dict(zip(columns, gdf[columns].iloc[pos], strict=True))
+        rank[str(texts[pos])] = min(rank.get(str(texts[pos]), 1 << 30), class_rank(spec, rec))
     anchors: list[tuple[str, str, Any, float]] = []
     for text, geoms in by_text.items():
         if rule.placement == "line":
@@ -154,14 +157,19 @@ def label_json(
             anchors.append(("a", text, largest, float(largest.area)))
     if not anchors:
         return ""
-    # An area's name stands in the largest part of it clear of the smaller named areas of the
-    # layer (the zone's extent around the parks): there it reads as that area's, not a park's.
-    areas = [a[2] for a in anchors if a[0] == "a"]
-    for n, (kind, text, shape, weight) in enumerate(anchors):
-        if kind == "a":
-            parts = free_parts(shape, smaller_areas(shape, areas), 0.05 * shape.area)
-            if parts:
-                anchors[n] = (kind, text, parts[0], weight)
+    # An area's name never stands inside a smaller area of a class named before it (the
+    # zone's extent around the parks), where it would read as that park's name: it is left
+    # out there (moved elsewhere it would crowd out the names the first view must show). A
+    # park's name may stand in its own sub-areas, which are parts of it.
+    def misread(text: str, shape: Any) -> bool:
+        first = [a[2] for a in anchors if a[0] == "a" and rank[a[1]] < rank[text]]
+        avoid = smaller_areas(shape, first)
+        tol = max(shape.bounds[2] - shape.bounds[0], shape.bounds[3] - shape.bounds[1]) / 200.0
+        return avoid is not None and avoid.contains(polylabel(shape, tolerance=tol or 1.0))
+
+    anchors = [a for a in anchors if a[0] != "a" or not misread(a[1], a[2])]
+    if not anchors:
+        return ""
     shapes = gpd.GeoSeries([a[2] for a in anchors], crs=gk.crs).to_crs(WGS84)
     features: list[list[Any]] = []
     for (kind, text, _, weight), shape in zip(anchors, shapes.values, strict=True):

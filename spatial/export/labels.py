@@ -40,7 +40,7 @@ from spatial.crs import WGS84
 from spatial.export.content import MapContent
 from spatial.export.draw import _visible
 from spatial.export.options import PX_TO_PT
-from spatial.label_areas import free_parts, smaller_areas
+from spatial.label_areas import class_rank, free_parts, smaller_areas
 
 __all__ = ["LabelCandidate", "draw_labels", "equivalent_zoom", "label_candidates"]
 
@@ -103,8 +103,9 @@ class LabelCandidate:
         zone beside a park): its name never stands in them, where it would read as
         theirs.
     rank : int
-        The feature's place among its layer's styled classes (:func:`_class_rank`): 0 for
-        the main class (园区, not 片区 or the background extents).
+        The feature's place among its layer's styled classes
+        (:func:`spatial.label_areas.class_rank`): 0 for the main class (园区, not 片区 or
+        the background extents).
     """
 
     text: str
@@ -193,16 +194,6 @@ def _longest_part(geom: Any) -> Any:
     return max(parts, key=lambda g: g.length if g.geom_type.endswith("LineString") else g.area)
 
 
-def _class_rank(spec: LayerSpec, rec: dict[str, Any]) -> int:
-    """A feature's place among its layer's styled classes (the legend order): within one
-    layer 园区 are named before 片区, and the background extents last."""
-    if spec.style_by is None or not spec.style_map:
-        return 0
-    keys = list(spec.style_map)
-    value = rec.get(spec.style_by)
-    return keys.index(value) if value in keys else len(keys)
-
-
 def label_candidates(
     content: MapContent,
     extent: tuple[float, float, float, float],
@@ -269,7 +260,7 @@ def label_candidates(
                 continue
             size = shown.length if spec.geometry == "LineString" else shown.area
             if text not in best or size > best[text][0]:
-                best[text] = (size, shown, _class_rank(spec, rec))
+                best[text] = (size, shown, class_rank(spec, rec))
         size_m = rule.size * PX_TO_PT * k * m_per_pt  # 1 em on the ground
         for text, (size, shown, rank) in best.items():
             key = (-rule.priority, order, rank, -size)

@@ -34,7 +34,7 @@ def _download(page: Page, make: Locator, tmp_path: Path, scope: Page | Locator |
     either download or say why (issue 12).
     """
     make.click()
-    button = (scope or page).get_by_role("button", name=re.compile(r"^下载 hebi-"))
+    button = (scope or page).get_by_role("button", name=re.compile(r"^下载 鹤壁经开区"))
     expect(button).to_be_visible(timeout=90_000)
     with page.expect_download(timeout=45_000) as info:
         button.click()
@@ -51,7 +51,7 @@ def test_export_page_download_is_the_plan_pdf(page: Page, app_server: str,
     page.keyboard.press("Tab")
     wait_idle(page)
     saved = _download(page, page.get_by_role("button", name="生成 PDF", exact=True), tmp_path)
-    assert re.fullmatch(r"hebi-map-\d{4}-\d{2}-\d{2}\.pdf", saved.name)
+    assert re.fullmatch(r"鹤壁经开区规划图-\d{4}-\d{2}-\d{2}\.pdf", saved.name)
     data = saved.read_bytes()
     assert data.startswith(b"%PDF")
     text = _text(data)
@@ -118,7 +118,7 @@ def test_a_click_right_after_a_settings_change_downloads_the_new_settings(
     make = page.get_by_role("button", name="生成 PDF", exact=True)
     first = _download(page, make, tmp_path)
     assert "比例尺1:" in _text(first.read_bytes())
-    button = page.get_by_role("button", name=re.compile(r"^下载 hebi-"))
+    button = page.get_by_role("button", name=re.compile(r"^下载 鹤壁经开区"))
     first_label = button.inner_text()
     page.wait_for_timeout(1100)  # the next file is made at a later second (its label differs)
     title = page.get_by_label("标题")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
@@ -46,7 +48,8 @@ def test_indicator_map_renders_and_legend_matches_the_breaks(page: Page, app_ser
     expect(frame.locator("path.leaflet-interactive")).to_have_count(int(drawn.sum()),
                                                                     timeout=30_000)
     values = sorted(frame.locator(".hebi-ind-value").all_inner_texts())
-    assert values == sorted(f"{v:,.2f}" for v in km2[drawn.to_numpy()])
+    # Each value with its unit (a bare 11.60 on a map says nothing).
+    assert values == sorted(f"{v:,.2f} 平方公里" for v in km2[drawn.to_numpy()])
     fills = {frame.locator("path.leaflet-interactive").nth(i).get_attribute("fill")
              for i in range(int(drawn.sum()))}
     assert fills <= {c.lower() for c in expected.colours}
@@ -80,5 +83,5 @@ def test_uploaded_gbk_sheet_is_mapped_with_a_report(page: Page, app_server: str)
     assert labels[-1] == "无数据"
     expect(legend).to_contain_text("达标 1 · 未达标 1 · 无数据 1")
     frame = map_frame(page)
-    expect(frame.locator(".hebi-ind-value").filter(has_text="18.5 ✓")).to_have_count(1)
-    expect(frame.locator(".hebi-ind-value").filter(has_text="12.0 ✗")).to_have_count(1)
+    expect(frame.locator(".hebi-ind-value").filter(has_text=re.compile(r"^18\.5\b.*✓$"))).to_have_count(1)
+    expect(frame.locator(".hebi-ind-value").filter(has_text=re.compile(r"^12\.0\b.*✗$"))).to_have_count(1)
