@@ -127,3 +127,19 @@ def test_the_default_print_names_the_bonded_zone_and_every_park(lang: str, paper
                                           strict=True)
                   if role != "context" and g.contains(shapely.Point(x, y))]
         assert not inside, inside
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_park_is_named_over_its_own_industry_boards(lang: str) -> None:
+    # The README's example figure: the zone framed at 1:80,000 with the industry boards, which
+    # nearly fill 城北园区 and 城东园区. A park's name may stand over its own boards (parts of
+    # it); only areas named before it (the bonded zone) keep it out.
+    view = DEFAULT_VIEW.replace(basemap="none", bbox=(114.228, 35.744, 114.375, 35.791),
+                                groups=("structure", "parks", "green", "reference"), layers=None,
+                                lang=lang)
+    content = prepare_content(view)
+    with _export_style():
+        fig, _ = render_page(content, ExportOptions(map_date=_DAY))
+        printed = {_one_line(t.get_text()) for t in fig.axes[0].texts if t.get_gid() == "label"}
+    missing = [name for name in _must_names(lang) if name not in printed]
+    assert not missing, missing

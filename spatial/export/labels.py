@@ -302,12 +302,18 @@ def label_candidates(
                 areas.append((part, len(found), text))
                 found.append((key, LabelCandidate(text, rule, (), order, area=part,
                                                   rank=rank)))
-    # An area's name keeps out of the smaller named areas it holds or touches (the zone's
-    # name never stands in a park, a park's never in the bonded zone), and sits inside the
-    # rest of its own area.
+    # An area's name keeps out of the smaller named areas it holds or touches that are named
+    # before it (the zone's name never stands in a park, a park's never in the bonded zone),
+    # and sits inside the rest of its own area.
     for part, n, text in areas:
         key, cand = found[n]
-        avoid = smaller_areas(part, [other for other, m, t in areas if m != n and t != text])
+        # Only areas named before it count: a higher-priority layer's (the bonded zone) or an
+        # earlier class of its own layer (a park, for the zone's extent). A park's name may
+        # stand over its own industry boards and sub-areas, which are parts of it.
+        mine = (cand.rule.priority, -cand.rank)
+        avoid = smaller_areas(part, [
+            other for other, m, t in areas if m != n and t != text
+            and (found[m][1].rule.priority, -found[m][1].rank) > mine])
         em_m = cand.rule.size * PX_TO_PT * k * m_per_pt
         found[n] = (key, replace(cand, spots=_area_spots(part, avoid, em_m), avoid=avoid,
                                  primary=1))
