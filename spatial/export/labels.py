@@ -304,19 +304,19 @@ def label_candidates(
                                                   rank=rank)))
     # An area's name keeps out of the smaller named areas it holds or touches that are named
     # before it (the zone's name never stands in a park, a park's never in the bonded zone),
-    # and sits inside the rest of its own area.
+    # and sits inside the rest of its own area. It is sought first clear of every smaller
+    # named area (a park's name beside its industry boards, not over one), then, where those
+    # fill it, over the ones named after it (its boards and sub-areas are parts of it).
     for part, n, text in areas:
         key, cand = found[n]
-        # Only areas named before it count: a higher-priority layer's (the bonded zone) or an
-        # earlier class of its own layer (a park, for the zone's extent). A park's name may
-        # stand over its own industry boards and sub-areas, which are parts of it.
+        rivals = [(other, m) for other, m, t in areas if m != n and t != text]
         mine = (cand.rule.priority, -cand.rank)
-        avoid = smaller_areas(part, [
-            other for other, m, t in areas if m != n and t != text
-            and (found[m][1].rule.priority, -found[m][1].rank) > mine])
+        before = smaller_areas(part, [o for o, m in rivals
+                                      if (found[m][1].rule.priority, -found[m][1].rank) > mine])
         em_m = cand.rule.size * PX_TO_PT * k * m_per_pt
-        found[n] = (key, replace(cand, spots=_area_spots(part, avoid, em_m), avoid=avoid,
-                                 primary=1))
+        spots = _area_spots(part, smaller_areas(part, [o for o, _ in rivals]), em_m)
+        spots += tuple(s for s in _area_spots(part, before, em_m) if s not in spots)
+        found[n] = (key, replace(cand, spots=spots, avoid=before, primary=1))
     found.sort(key=lambda kc: kc[0])
     return [c for _, c in found if c.spots]
 
