@@ -122,10 +122,9 @@ def label_json(
         return ""
     geo = gdf.geometry if gdf.crs is not None else gdf.geometry.set_crs(WGS84)
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    texts: list[str | None] = [
-        rule.text(dict(zip(columns, row, strict=True)), lang)
-        for row in gdf[columns].itertuples(index=False, name=None)
-    ]
+    records = [dict(zip(columns, row, strict=True))
+               for row in gdf[columns].itertuples(index=False, name=None)]
+    texts: list[str | None] = [rule.text(rec, lang) for rec in records]
     located = (geo.notna() & ~geo.is_empty).to_numpy()
     keep = [i for i, t in enumerate(texts) if t is not None and located[i]]
     if not keep:
@@ -136,8 +135,8 @@ def label_json(
     rank: dict[str, int] = {}
     for pos, geom in zip(keep, gk.values, strict=True):
         by_text.setdefault(str(texts[pos]), []).append(geom)
-        rec = dict(zip(columns, gdf[columns].iloc[pos], strict=True))
-        rank[str(texts[pos])] = min(rank.get(str(texts[pos]), 1 << 30), class_rank(spec, rec))
+        rank[str(texts[pos])] = min(rank.get(str(texts[pos]), 1 << 30),
+                                    class_rank(spec, records[pos]))
     anchors: list[tuple[str, str, Any, float]] = []
     for text, geoms in by_text.items():
         if rule.placement == "line":

@@ -17,11 +17,11 @@ import streamlit as st
 
 from spatial.coverage import (
     CoverageModel,
-    categories_in_reach,
     combo_index,
     facility_names,
     place_names,
 )
+from spatial.export.coverage_layers import place_classes
 from spatial.service_categories import CATEGORIES
 from spatial.text import escape_markdown, escape_text
 from spatial.webmap import LayerPayload, TooltipText, geojson_overlay, layer_payload
@@ -55,7 +55,7 @@ def place_payload(model: CoverageModel, category: str, level: int, gcj02: bool) 
     gdf = gpd.GeoDataFrame({"i": np.arange(len(p))}, geometry=list(p.geometry), crs=p.crs)
     tips: list[TooltipText | None] = []
     if category == ALL:
-        counts = categories_in_reach(model)[str(level)]
+        counts = place_classes(model, category, level)
         styles = [
             {"color": "#333333", "weight": 1.0, "fillColor": c, "fillOpacity": 0.7}
             for c in COUNT_COLOURS
@@ -71,10 +71,9 @@ def place_payload(model: CoverageModel, category: str, level: int, gcj02: bool) 
                 ),
             ))
     else:
-        j = combo_index(category, level)
-        dist, excess = model.combo_dist[:, j], model.combo_excess[:, j]
-        cls = np.where(excess <= 0, 0, np.where(np.isfinite(dist), 1, 2))
-        cls = np.where(p.snapped.ok, cls, 3)
+        # The same classes as the print (spatial.export.coverage_layers).
+        cls = place_classes(model, category, level)
+        dist = model.combo_dist[:, combo_index(category, level)]
         styles = [
             {"color": "#333333", "weight": 1.0, "fillColor": CLASS_COLOURS[0], "fillOpacity": 0.6},
             {"color": "#d73027", "weight": 3.0, "fillColor": CLASS_COLOURS[1], "fillOpacity": 0.7},
@@ -108,10 +107,7 @@ def facility_payload(
     """The facilities of ``category`` at ``level`` (all when ``ALL``), what-ifs outlined."""
     f = model.facilities
     pts = model.facility_points()
-    show = np.asarray([g is not None for g in pts])
-    if category != ALL:
-        show &= (f["category"].to_numpy() == category) & (f["level_min"].to_numpy() == level)
-    rows = np.flatnonzero(show)
+    rows = model.shown_facilities(category, level)
     cats = [c.code for c in CATEGORIES]
     styles = [
         {"color": "#ffffff", "weight": 1.5, "fillColor": c.colour, "fillOpacity": 0.95,

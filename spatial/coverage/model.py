@@ -349,3 +349,14 @@ class CoverageModel:
         out[ok] = shapely.points(x[ok], y[ok])
         return out
 
+    def shown_facilities(self, category: str, level: int) -> NDArray[np.intp]:
+        """Rows of the located facilities a map of ``category`` at ``level`` shows.
+
+        ``category`` ``"all"`` shows every located facility (the nine-category view).
+        """
+        f = self.facilities
+        show = np.asarray([g is not None for g in self.facility_points()], dtype=bool)
+        if category != "all":
+            show &= (f["category"].to_numpy() == category) & (f["level_min"].to_numpy() == level)
+        return np.flatnonzero(show)
+

@@ -178,10 +178,7 @@ def coverage_layers(
 
     f = model.facilities
     pts = model.facility_points()
-    keep = np.asarray([g is not None for g in pts])
-    if category != ALL_CATEGORIES:
-        keep &= (f["category"].to_numpy() == category) & (f["level_min"].to_numpy() == level)
-    rows = np.flatnonzero(keep)
+    rows = model.shown_facilities(category, level)
     hypo = f["hypothetical"].to_numpy(dtype=bool)[rows]
     cats = f["category"].to_numpy(dtype=object)[rows]
     facs = _frame(pts[rows], model.network.crs,

@@ -171,7 +171,7 @@ def _area_spots(poly: Any, avoid: Any, em_m: float) -> tuple[Spot, ...]:
     first: a name gives way within its own area before it is dropped, and never moves out.
     """
     free = poly.difference(avoid) if avoid is not None else poly
-    parts = free_parts(poly, avoid, (2.0 * em_m) ** 2)
+    parts = free_parts(free, None, (2.0 * em_m) ** 2)
     if not parts:
         return ()
     part = parts[0]
@@ -311,11 +311,12 @@ def label_candidates(
         key, cand = found[n]
         rivals = [(other, m) for other, m, t in areas if m != n and t != text]
         mine = (cand.rule.priority, -cand.rank)
-        before = smaller_areas(part, [o for o, m in rivals
-                                      if (found[m][1].rule.priority, -found[m][1].rank) > mine])
+        first = [o for o, m in rivals if (found[m][1].rule.priority, -found[m][1].rank) > mine]
+        before = smaller_areas(part, first)
         em_m = cand.rule.size * PX_TO_PT * k * m_per_pt
         spots = _area_spots(part, smaller_areas(part, [o for o, _ in rivals]), em_m)
-        spots += tuple(s for s in _area_spots(part, before, em_m) if s not in spots)
+        if len(first) < len(rivals):  # some are named after it: it may stand over those too
+            spots += tuple(s for s in _area_spots(part, before, em_m) if s not in spots)
         found[n] = (key, replace(cand, spots=spots, avoid=before, primary=1))
     found.sort(key=lambda kc: kc[0])
     return [c for _, c in found if c.spots]
