@@ -5,7 +5,9 @@ SVG ``L.circleMarker`` (or a shape marker, ``window.hebiMarker``) with its
 own tooltip and listeners: some 190 elements, tooltips and focus listeners
 built before the first paint. A merged layer (``spatial.webmap.layer_payload``
 with ``merge=True``: every catalogue layer) now draws all the points that
-share a style as ONE Leaflet path (``window.HebiDots``): circles as two half
+share a style, in a cell of about 5 km (``HEBI_DOT_CELL``: a browser rasterises
+a path again in every raster tile its box touches), as ONE Leaflet path
+(``window.HebiDots``): circles as two half
 arcs each, as Leaflet draws a circle marker, shapes from the style's unit
 vertices scaled by the radius, as ``hebiMarker`` draws them; the outline is
 rebuilt from the projected points on each redraw (points off the drawn area
@@ -150,12 +152,18 @@ window.hebiDotClass = function () {
   });
   return window.HebiDots;
 };
-// Draw a merged layer's small points: one HebiDots per style (and tooltip or not), in the order
-// of their first feature. dots: [[lat, lon], feature index, extra part of a multipoint, style].
+// A browser rasterises the map in tiles and draws a whole path in every tile its box touches:
+// one path of points strewn over the plan was drawn some twenty times on each pan or zoom. So
+// a path holds the points of one cell of 1/HEBI_DOT_CELL degree (about 5 km) only.
+window.HEBI_DOT_CELL = 20;
+// Draw a merged layer's small points: one HebiDots per style (and tooltip or not) and cell, in
+// the order of their first feature. dots: [[lat, lon], feature index, extra part of a
+// multipoint, style].
 window.hebiDots = function (dots, styles, tip, group, data) {
-  var Dots = window.hebiDotClass(), sets = {}, keys = [];
+  var Dots = window.hebiDotClass(), sets = {}, keys = [], C = window.HEBI_DOT_CELL;
   dots.forEach(function (m) {
-    var key = m[3] + (data.f[m[1]][2] ? "t" : "n"), s = sets[key];
+    var key = m[3] + (data.f[m[1]][2] ? "t" : "n") + "@" + Math.floor(m[0][0] * C) + ":"
+      + Math.floor(m[0][1] * C), s = sets[key];
     if (!s) { s = sets[key] = {style: m[3], lls: [], owners: [], n: 0}; keys.push(key); }
     s.lls.push(L.latLng(m[0]));
     s.owners.push(m[1]);
