@@ -46,7 +46,8 @@ _AFTER_LEAFLET = {
         " var q = []; for (var i = 0; i < p.length; i += 10) q.push(p[i]);"
         " q.push(p[p.length - 1]); return q; }"),
     "no tooltips": "L.Layer.prototype.bindTooltip = function () { return this; };",
-    "no point markers": _trap("hebiMarker", "function () { return L.layerGroup(); }"),
+    # The plan's points are merged per style (hebiDots); hebiMarker draws the others.
+    "no point markers": _trap("hebiDots", "function () {}"),
     "no dash pieces": _trap("hebiDashPieces", "function () {}"),
     "no plan layer": _trap("hebiLayer", "function () {}"),
 }

@@ -164,8 +164,9 @@ class ClickHighlight(MacroElement):
             window.hebiClickOnLayer = true;
             // Drawn where the clicked feature is: its pane (卷帘 right side) and its map (分屏).
             var own = L.extend({}, style, {pane: this.options.pane || "overlayPane"});
-            var shape = this instanceof L.CircleMarker
-              ? L.circleMarker(this.getLatLng(), L.extend(own,
+            // A plan layer's merged points (window.HebiDots) know which of them was clicked.
+            var shape = this.hebiHighlight ? this.hebiHighlight(e, own)
+              : this instanceof L.CircleMarker ? L.circleMarker(this.getLatLng(), L.extend(own,
                   {radius: (this.options.radius || 5) + 5}))
               : part(this, e, own);
             clear();

@@ -24,8 +24,11 @@ layer of more than 2,000 points (clustered by zoom; only what is in view
 becomes a marker) or more than 1,000 lines and areas (merged per style in
 paths of at most 100 nearby features, simplified per zoom in screen pixels),
 each with one shared tooltip/identify handler. The plan's own layers stay SVG
-paths (labels, highlight and tests read them). See ``window.hebiManyPoints``
-and ``window.hebiShapes`` in :mod:`spatial.webmap_base`.
+paths (labels, highlight and tests read them), merged per style: the points of
+a style too, as one path of circles or shapes per ~5 km cell
+(``window.HebiDots``). See
+``window.hebiManyPoints``, ``window.hebiShapes`` and ``window.hebiDots`` in
+:mod:`spatial.webmap_base`.
 
 By concern: :mod:`spatial.webmap_assets` (vendored JS/CSS),
 :mod:`spatial.webmap_base` (base map, controls, basemap tiles and their
@@ -351,14 +354,15 @@ def layer_payload(
     gcj02 : bool
         Shift to GCJ-02 for display on Gaode tiles.
     merge : bool
-        Draw the lines, and the polygons, that share a style as one Leaflet
-        path each instead of one per feature. Hundreds of small features
-        (streets, residential blocks) then cost a few SVG elements instead of
-        hundreds: on the full plan this is most of the browser's drawing
-        time. Tooltips and a click's tooltip text still name the feature
-        under the pointer (``hebiPick`` in the browser), and overlapping
-        polygons stay filled (nonzero rule). Translucent polygons of one
-        style that overlap are filled once where they overlap, not twice;
+        Draw the lines, the polygons and the points that share a style as
+        one Leaflet path each instead of one per feature. Hundreds of small
+        features (streets, residential blocks, facilities) then cost a few
+        SVG elements instead of hundreds: on the full plan this is most of
+        the browser's drawing time. Tooltips and a click's tooltip text
+        still name the feature under the pointer (``hebiPick`` and
+        ``HebiDots.hebiDotAt`` in the browser), and overlapping polygons and
+        markers stay filled (nonzero rule). Translucent polygons or markers
+        of one style that overlap are filled once where they overlap, not twice;
         leave it False where each feature must be its own SVG element
         (e.g. a choropleth whose paths a test reads one by one).
 

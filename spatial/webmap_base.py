@@ -20,6 +20,7 @@ from spatial.text import escape_text
 from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
 from spatial.webmap_assets import VENDOR_URL, PlanMap, use_local_assets
 from spatial.webmap_dash import DASH_JS
+from spatial.webmap_dots import DOTS_JS
 from spatial.webmap_labels import LABELS_JS
 
 __all__ = ["basemap_overlay", "build_base_map"]
@@ -511,6 +512,10 @@ window.hebiLayer = function (data, styles, group) {
     window.hebiManyPoints(dots, styles, tip, group);
     return;
   }
+  if (data.m) {  // a plan layer: its points merged per style
+    window.hebiDots(dots, styles, tip, group, data);
+    return;
+  }
   dots.forEach(function (m) {
     var mk = window.hebiMarker(m[0], styles[m[3]]), h = tip(m[1]);
     if (h) mk.bindTooltip(h, {sticky: true});
@@ -792,7 +797,7 @@ def build_base_map(
         max_zoom=MAX_ZOOM,
         zoom_control=True,
     )
-    for code in (_MAP_JS, DASH_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS, _FIT_JS):
+    for code in (_MAP_JS, DASH_JS, DOTS_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS, _FIT_JS):
         _MapCode(code).add_to(m)
     if view_in_url:
         _MapCode(_VIEW_URL_JS).add_to(m)

@@ -7,6 +7,7 @@ any request to a host that is not loopback.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -530,6 +531,78 @@ def test_merged_layer_tooltip_names_the_feature_under_the_pointer(
         page.mouse.move(x, y, steps=2)
         tooltip = frame.locator(".leaflet-tooltip")
         expect(tooltip).to_contain_text(str(row["name"]), timeout=10_000)
+
+
+# The path (iframe) under a layer point, and how many features it draws.
+_PATH_AT = """([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]),
+  b = document.querySelector('.leaflet-container').getBoundingClientRect(),
+  e = document.elementFromPoint(b.left + p.x, b.top + p.y);
+  if (!e || e.tagName !== 'path') return null;
+  if (!e.id) e.id = 'hebi-probe-' + Math.random().toString(36).slice(2);
+  return [e.id, e.getAttribute('data-hebi-n')]; }"""
+
+
+def test_plan_points_are_one_path_per_style_and_identify(page: Page, app_server: str) -> None:
+    # The plan's small point layers draw the points of one style (in one ~5 km cell) as ONE SVG
+    # path (no element, tooltip and listeners per point): hover and click still name the point
+    # under the pointer, st_folium reports it, the details panel shows it and the browser
+    # outlines it at once.
+    nodes = layers.load_layer("nodes")
+    assert nodes.geometry.notna().all() and len(nodes) > 2
+    facilities = layers.load_layer("facilities")
+    fac = facilities.geometry.iloc[0]
+    props = {k: v for k, v in facilities.iloc[0].items() if k != "geometry"}
+    assert layers.get_spec("facilities").style_for(props).marker != "circle"
+    first = nodes.geometry.iloc[0]
+    open_page(page, app_server, f"?basemap=none&groups=structure,facilities&lat={first.y:.6f}"
+                                f"&lon={first.x:.6f}&zoom=16")
+    frame = map_frame(page)
+    _wait_paths(frame, _n_drawn(["structure", "facilities"]), page)
+    # Two nodes of one cell share a path, which says how many it draws; each hover names its
+    # own node.
+    cell = float(_iframe_eval(page, "() => window.HEBI_DOT_CELL"))
+    by_cell: dict[tuple[int, int], list[int]] = {}
+    for pos, p in enumerate(nodes.geometry):
+        by_cell.setdefault((math.floor(p.y * cell), math.floor(p.x * cell)), []).append(pos)
+    pair = max(by_cell.values(), key=len)
+    assert len(pair) > 1, "some nodes lie in one cell"
+    seen = set()
+    for pos in pair[:2]:
+        p = nodes.geometry.iloc[pos]
+        _iframe_eval(page, "([lat, lon]) => window.map.setView([lat, lon], 16, {animate: false})",
+                     [p.y, p.x])
+        page.wait_for_timeout(300)
+        under = _iframe_eval(page, _PATH_AT, [p.y, p.x])
+        assert under is not None and under[1] == str(len(pair))
+        seen.add(under[0])
+        x, y = _page_xy(page, p.y, p.x)
+        _hover_until(page, x, y, frame.locator(".leaflet-tooltip",
+                                              has_text=str(nodes["name"].iloc[pos])), -3, -3)
+    assert len(seen) == 1, "the nodes of a cell are one path"
+    # A facility (a shape marker, not a circle) names itself too.
+    _iframe_eval(page, "([lat, lon]) => window.map.setView([lat, lon], 17, {animate: false})",
+                 [fac.y, fac.x])
+    page.wait_for_timeout(300)
+    x, y = _page_xy(page, fac.y, fac.x)
+    _hover_until(page, x, y, frame.locator(".leaflet-tooltip",
+                                          has_text=str(facilities["name"].iloc[0])), -3, -3)
+    # A click on the last node: st_folium is told which node (the hidden reference in the
+    # tooltip), the details panel shows it, and it is outlined where it is.
+    pos = len(nodes) - 1
+    p = nodes.geometry.iloc[pos]
+    _iframe_eval(page, "([lat, lon]) => window.map.setView([lat, lon], 16, {animate: false})",
+                 [p.y, p.x])
+    page.wait_for_timeout(300)
+    x, y = _page_xy(page, p.y, p.x)
+    details = page.locator('[data-testid="stColumn"]').filter(has_text="要素详情").last
+    _click_until(page, x, y, details, str(nodes["name"].iloc[pos]))
+    state = _iframe_eval(page, "() => { const h = window.hebiClickHighlight;"
+                               " return [window.__GLOBAL_DATA__.last_object_clicked_tooltip,"
+                               " h && h.getLatLng()]; }")
+    assert f"[[ref:nodes#{pos}]]" in state[0]
+    assert state[1] is not None
+    assert state[1]["lat"] == pytest.approx(p.y, abs=2e-6)
+    assert state[1]["lng"] == pytest.approx(p.x, abs=2e-6)
 
 
 def test_thousands_of_points_share_one_canvas_and_cluster(page: Page, app_server: str) -> None:

@@ -1,0 +1,187 @@
+"""The plan map's small point layers, drawn merged per style (:data:`DOTS_JS`).
+
+A plan layer's points (facilities, nodes, reference anchors …) were each an
+SVG ``L.circleMarker`` (or a shape marker, ``window.hebiMarker``) with its
+own tooltip and listeners: some 190 elements, tooltips and focus listeners
+built before the first paint. A merged layer (``spatial.webmap.layer_payload``
+with ``merge=True``: every catalogue layer) now draws all the points that
+share a style, in a cell of about 5 km (``HEBI_DOT_CELL``: a browser rasterises
+a path again in every raster tile its box touches), as ONE Leaflet path
+(``window.HebiDots``): circles as two half
+arcs each, as Leaflet draws a circle marker, shapes from the style's unit
+vertices scaled by the radius, as ``hebiMarker`` draws them; the outline is
+rebuilt from the projected points on each redraw (points off the drawn area
+are left out, as Leaflet leaves out a marker). One shared tooltip names the
+point under the pointer and a click reports it (``hebiDotAt``: the topmost
+point whose marker, stroke included, holds the pointer, else the nearest
+within a few pixels of its outline); the click highlight asks the path which
+point it was (``hebiHighlight``, used by ``spatial.map_overlays``). The path
+says how many features it draws in ``data-hebi-n``.
+
+Overlapping markers of one style fill once ("nonzero"), and every outline of
+a path is stroked over every fill of it. A layer not drawn merged, and a
+layer of thousands of points (``window.hebiManyPoints``, on a canvas), keep
+their markers.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DOTS_JS"]
+
+DOTS_JS = r"""
+// The small point layers of the plan (a payload drawn merged, data.m): all the points of a
+// layer that share a style, as ONE path (circles as two arcs each, shapes from the style's unit
+// vertices scaled by the radius) rebuilt from the projected points on each redraw, instead of an
+// SVG element, a tooltip and its listeners per point. One shared tooltip names the point under
+// the pointer, and a click reports it (hebiDotAt: the topmost point whose marker holds the
+// pointer, else the nearest within a few pixels). What a point marker looked like is kept: the
+// same outline, radius and dash (SVG restarts a dash on each subpath, as on each marker).
+window.hebiDotClass = function () {
+  if (window.HebiDots) return window.HebiDots;
+  var NEAR = 3;  // pixels beyond a marker's outline that still pick it
+  window.HebiDots = L.Path.extend({
+    // Overlapping markers of one path fill once ("nonzero"; every outline turns the same way).
+    options: {fill: true, radius: 10, fillRule: "nonzero"},
+    initialize: function (lls, options) {
+      L.setOptions(this, options);
+      this._lls = lls;
+      this._pts = [];
+      var v = this.options.shape, ext = 1;
+      if (v) {
+        ext = 0;
+        for (var i = 0; i < v.length; i++) {
+          ext = Math.max(ext, Math.abs(v[i][0]), Math.abs(v[i][1]));
+        }
+      }
+      this._ext = ext;  // how far the shape reaches, in radii
+    },
+    getLatLngs: function () { return this._lls; },
+    getBounds: function () { return L.latLngBounds(this._lls); },
+    // How far past its outline a marker is drawn: its stroke.
+    _reach: function () {
+      var o = this.options;
+      return o.stroke && o.weight ? o.weight / 2 : 0;
+    },
+    _project: function () {
+      var m = this._map, pts = this._pts = [], b = new L.Bounds();
+      for (var i = 0; i < this._lls.length; i++) {
+        var p = m.latLngToLayerPoint(this._lls[i]);
+        pts.push(p);
+        b.extend(p);
+      }
+      var pad = this.options.radius * this._ext + this._clickTolerance();
+      this._pxBounds = pts.length
+        ? new L.Bounds(b.min.subtract([pad, pad]), b.max.add([pad, pad])) : null;
+    },
+    _update: function () { if (this._map) this._updatePath(); },
+    // Leaflet's own outlines: CircleMarker (radius rounded, two half arcs) and hebiMarker shapes.
+    _updatePath: function () {
+      var rd = this._renderer, v = this.options.shape, r0 = this.options.radius;
+      var r = Math.max(Math.round(r0), 1), pad = r0 * this._ext + this._clickTolerance();
+      var b = rd._bounds, canvas = !rd._setPath, d = "", ctx = rd._ctx, i, k, p;
+      if (canvas) {
+        if (!rd._drawing) return;
+        ctx.beginPath();
+      }
+      var arc = "a" + r + "," + r + " 0 1,0 ";
+      for (i = 0; i < this._pts.length; i++) {
+        p = this._pts[i];
+        if (p.x + pad < b.min.x || p.x - pad > b.max.x || p.y + pad < b.min.y
+            || p.y - pad > b.max.y) continue;  // off the drawn area, as Leaflet skips a marker
+        if (canvas && !v) {
+          ctx.moveTo(p.x + r, p.y);
+          ctx.arc(p.x, p.y, r, 0, Math.PI * 2, false);
+        } else if (canvas) {
+          for (k = 0; k < v.length; k++) {
+            ctx[k ? "lineTo" : "moveTo"](p.x + v[k][0] * r0, p.y + v[k][1] * r0);
+          }
+          ctx.closePath();
+        } else if (!v) {
+          d += "M" + (p.x - r) + "," + p.y + arc + (r * 2) + ",0 " + arc + (-r * 2) + ",0 ";
+        } else {
+          for (k = 0; k < v.length; k++) {
+            d += (k ? "L" : "M") + (p.x + v[k][0] * r0).toFixed(2) + ","
+              + (p.y + v[k][1] * r0).toFixed(2);
+          }
+          d += "z";
+        }
+      }
+      if (canvas) rd._fillStroke(ctx, this);
+      else rd._setPath(this, d || "M0 0");
+    },
+    _empty: function () { return !this._pts.length; },
+    // How far (pixels) a layer point lies outside point i's marker outline; 0 inside.
+    _gap: function (i, p) {
+      var c = this._pts[i], v = this.options.shape, r = this.options.radius;
+      var dx = p.x - c.x, dy = p.y - c.y;
+      if (!v) return Math.max(0, Math.sqrt(dx * dx + dy * dy) - Math.max(Math.round(r), 1));
+      var inside = false, dMin = Infinity, q = L.point(dx, dy);
+      for (var a = 0, z = v.length - 1; a < v.length; z = a++) {
+        var A = L.point(v[a][0] * r, v[a][1] * r), B = L.point(v[z][0] * r, v[z][1] * r);
+        if ((A.y > dy) !== (B.y > dy) && dx < (B.x - A.x) * (dy - A.y) / (B.y - A.y) + A.x) {
+          inside = !inside;
+        }
+        dMin = Math.min(dMin, L.LineUtil.pointToSegmentDistance(q, A, B));
+      }
+      return inside ? 0 : dMin;
+    },
+    // The point under a layer point: the topmost (last drawn) whose marker, stroke included,
+    // holds it, else the nearest within NEAR pixels of its outline; -1 for none.
+    hebiDotAt: function (p) {
+      var reach = this._reach() + 0.5, near = -1, dMin = Infinity;
+      var tol = reach + Math.max(NEAR, this._renderer.options.tolerance || 0);
+      var R = this.options.radius * this._ext + tol;
+      for (var i = this._pts.length - 1; i >= 0; i--) {
+        var c = this._pts[i];
+        if (Math.abs(p.x - c.x) > R || Math.abs(p.y - c.y) > R) continue;
+        var g = this._gap(i, p);
+        if (g <= reach) return i;
+        if (g <= tol && g < dMin) { dMin = g; near = i; }
+      }
+      return near;
+    },
+    _containsPoint: function (p) {  // the canvas renderer asks what is under the pointer
+      return !!this._pxBounds && this._pxBounds.contains(p) && this.hebiDotAt(p) >= 0;
+    },
+    // The click highlight (spatial.map_overlays.ClickHighlight): the clicked point's marker.
+    hebiHighlight: function (e, style) {
+      var i = this.hebiDotAt(e.layerPoint);
+      return i < 0 ? null : L.circleMarker(this._lls[i],
+        L.extend(style, {radius: (this.options.radius || 5) + 5}));
+    }
+  });
+  return window.HebiDots;
+};
+// A browser rasterises the map in tiles and draws a whole path in every tile its box touches:
+// one path of points strewn over the plan was drawn some twenty times on each pan or zoom. So
+// a path holds the points of one cell of 1/HEBI_DOT_CELL degree (about 5 km) only.
+window.HEBI_DOT_CELL = 20;
+// Draw a merged layer's small points: one HebiDots per style (and tooltip or not) and cell, in
+// the order of their first feature. dots: [[lat, lon], feature index, extra part of a
+// multipoint, style].
+window.hebiDots = function (dots, styles, tip, group, data) {
+  var Dots = window.hebiDotClass(), sets = {}, keys = [], C = window.HEBI_DOT_CELL;
+  dots.forEach(function (m) {
+    var key = m[3] + (data.f[m[1]][2] ? "t" : "n") + "@" + Math.floor(m[0][0] * C) + ":"
+      + Math.floor(m[0][1] * C), s = sets[key];
+    if (!s) { s = sets[key] = {style: m[3], lls: [], owners: [], n: 0}; keys.push(key); }
+    s.lls.push(L.latLng(m[0]));
+    s.owners.push(m[1]);
+    if (!m[2]) s.n++;  // a multipoint's extra points draw the same feature: counted once
+  });
+  keys.forEach(function (key) {
+    var s = sets[key], layer = new Dots(s.lls, styles[s.style] || {});
+    var shown = s.owners[0], first = tip(shown);
+    // Registered before the tooltip's own handlers and st_folium's click handler: the
+    // tooltip, and what a click reports, name the point under the pointer.
+    layer.on("mouseover mousemove click", function (e) {
+      var j = this.hebiDotAt(e.layerPoint), i = j >= 0 ? s.owners[j] : -1;
+      if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
+    });
+    // How many features the path draws (tests and benchmarks count drawn features).
+    layer.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", s.n); });
+    if (first) layer.bindTooltip(first, {sticky: true});
+    layer.addTo(group);
+  });
+};
+"""
