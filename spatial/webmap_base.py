@@ -8,6 +8,7 @@ tiles travel as an overlay (:func:`basemap_overlay`).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import folium
 import folium.plugins
@@ -35,6 +36,28 @@ window.hebiGcj02 = window.hebiGcj02 || false;
 // painted, so the plan shows first and the controls a frame later.
 window.hebiAfterPaint = function (fn) {
   requestAnimationFrame(function () { setTimeout(fn, 0); });
+};
+// Load script and style files (served by the app) once per page, then call fn when every one
+// is in; not at all if one fails. The files of those controls load this way, after the first
+// paint: listed with the page, they would be fetched and run before its first frame.
+window.hebiLoad = function (urls, fn) {
+  var all = window.hebiLoaded || (window.hebiLoaded = {}), left = urls.length, ok = true;
+  function one(loaded) { ok = ok && loaded; if (--left === 0 && ok) fn(); }
+  urls.forEach(function (url) {
+    var f = all[url];
+    if (!f) {
+      var css = url.slice(-4) === ".css", el = document.createElement(css ? "link" : "script");
+      f = all[url] = {state: null, wait: []};
+      if (css) { el.rel = "stylesheet"; el.href = url; } else { el.src = url; }
+      el.onload = el.onerror = function (e) {
+        f.state = e.type === "load";
+        f.wait.forEach(function (w) { w(f.state); });
+        f.wait = [];
+      };
+      document.head.appendChild(el);
+    }
+    if (f.state === null) f.wait.push(one); else one(f.state);
+  });
 };
 window.hebiGcjToWgs = function (glon, glat) {
   var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
@@ -653,16 +676,23 @@ class _NorthArrow(MacroElement):
 
 
 class _MeasureAfterPaint(folium.plugins.MeasureControl):
-    """folium's measuring tool, built just after the plan's first paint (``hebiAfterPaint``).
+    """folium's measuring tool, loaded and built just after the plan's first paint.
 
-    Its script file still loads with the page (st_folium loads every listed file before
-    the map's script); only building the control (and laying out its hidden panels) waits.
+    Its script (a large bundle) and style are not listed with the page, so
+    neither the standalone page nor ``st_folium`` (which loads every listed
+    file before the map's script) fetches or runs them before the first
+    frame: ``hebiAfterPaint`` loads them (``hebiLoad``) and builds the control.
     """
+
+    # No files listed with the page (folium keeps these as plain list attributes).
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         window.hebiAfterPaint(function () {
+          window.hebiLoad({{ this.late_assets|tojson }}, function () {
             var {{ this.get_name() }} = new L.Control.Measure(
                 {{ this.options|tojavascript }});
             {{this._parent.get_name()}}.addControl({{this.get_name()}});
@@ -681,19 +711,27 @@ class _MeasureAfterPaint(folium.plugins.MeasureControl):
                     );
                 },
             });
-        });
+        }); });
         {% endmacro %}
         """
     )
 
+    def __init__(self, assets: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.late_assets = assets  # read by spatial.webmap_assets.after_paint_assets
+
 
 class _MousePositionAfterPaint(folium.plugins.MousePosition):
-    """folium's coordinate readout, built just after the plan's first paint."""
+    """folium's coordinate readout, loaded and built just after the plan's first paint."""
+
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         window.hebiAfterPaint(function () {
+          window.hebiLoad({{ this.late_assets|tojson }}, function () {
             var {{ this.get_name() }} = new L.Control.MousePosition(
                 {{ this.options|tojavascript }}
             );
@@ -702,15 +740,23 @@ class _MousePositionAfterPaint(folium.plugins.MousePosition):
             {{ this.get_name() }}.options["lngFormatter"] =
                 {{ this.lng_formatter }};
             {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
-        });
+        }); });
         {% endmacro %}
     """
     )
 
+    def __init__(self, assets: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.late_assets = assets  # read by spatial.webmap_assets.after_paint_assets
+
 
 def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
     """Distance/area measuring (leaflet-measure 3.1, Chinese build), with 亩 for areas."""
-    ctl = _MeasureAfterPaint(
+    # The English build where the UI is English.
+    build = "en" if lang == "en" else "cn"
+    return _MeasureAfterPaint(
+        [f"{prefix}leaflet-measure/leaflet-measure.css",
+         f"{prefix}leaflet-measure/leaflet-measure.{build}.js"],
         position="topright",
         primary_length_unit="meters",
         secondary_length_unit="kilometers",
@@ -718,13 +764,9 @@ def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
         secondary_area_unit="hectares" if lang == "en" else "mu",
         units={"mu": {"factor": 1.0 / (10000.0 / 15.0), "display": "亩", "decimals": 1}},
     )
-    # Per-instance asset lists: the English build where the UI is English.
-    build = "en" if lang == "en" else "cn"
-    ctl.default_js = [("leaflet_measure_js", f"{prefix}leaflet-measure/leaflet-measure.{build}.js")]
-    return ctl
 
 
-def _mouse_position(lang: str) -> folium.plugins.MousePosition:
+def _mouse_position(lang: str, prefix: str) -> folium.plugins.MousePosition:
     lon_label = "Lon" if lang == "en" else "经度"
     lat_label = "Lat" if lang == "en" else "纬度"
     formatter = JsCode(
@@ -734,6 +776,8 @@ def _mouse_position(lang: str) -> folium.plugins.MousePosition:
         f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
     )
     return _MousePositionAfterPaint(
+        [f"{prefix}mouse-position/L.Control.MousePosition.css",
+         f"{prefix}mouse-position/L.Control.MousePosition.js"],
         position="bottomright",
         empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
         formatter=formatter,
@@ -797,7 +841,7 @@ def build_base_map(
     if view_in_url:
         _MapCode(_VIEW_URL_JS).add_to(m)
     _NorthArrow(lang).add_to(m)
-    _mouse_position(lang).add_to(m)
+    _mouse_position(lang, asset_prefix).add_to(m)
     if measure:
         _measure_control(lang, asset_prefix).add_to(m)
     return m
