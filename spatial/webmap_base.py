@@ -567,10 +567,12 @@ class _MapCode(MacroElement):
 
 # Plain "Leaflet" credit (no flag icon, no outside link) before the providers' credits.
 _ATTRIBUTION_JS = '__MAP__.attributionControl.setPrefix("Leaflet");'
-# Leaflet's scale bar, metric only (Chinese plans use metres and kilometres).
+# Leaflet's scale bar, metric only (Chinese plans use metres and kilometres). Built just after
+# the first paint: the plan does not wait for its layout.
 _SCALE_JS = (
-    'L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})'
-    ".addTo(__MAP__);"
+    "window.hebiAfterPaint(function () {"
+    ' L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})'
+    ".addTo(__MAP__); });"
 )
 
 
@@ -646,11 +648,17 @@ _VIEW_URL_JS = """
 
 
 class _NorthArrow(MacroElement):
-    """A north arrow control (the web map is never rotated, so north is up)."""
+    """A north arrow control (the web map is never rotated, so north is up).
+
+    Built just after the first paint: its "北" is the only Chinese text of that
+    frame, and the first Chinese glyph costs a font lookup that the plan need
+    not wait for. It still goes right below the zoom buttons, above any
+    top-left control added since (the markup tools).
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function () {
+        (function (m) { window.hebiAfterPaint(function () {
           var ctl = L.control({position: "topleft"});
           ctl.onAdd = function () {
             var div = L.DomUtil.create("div", "leaflet-bar hebi-north-arrow");
@@ -663,8 +671,12 @@ class _NorthArrow(MacroElement):
               + '</svg><div>' + {{ this.label|tojson }} + '</div>';
             return div;
           };
-          ctl.addTo({{ this._parent.get_name() }});
-        })();
+          ctl.addTo(m);
+          var zoom = m.zoomControl && m.zoomControl.getContainer(), el = ctl.getContainer();
+          if (zoom && zoom.parentNode === el.parentNode) {
+            el.parentNode.insertBefore(el, zoom.nextSibling);
+          }
+        }); })({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
