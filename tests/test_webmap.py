@@ -220,8 +220,10 @@ def test_every_asset_the_map_loads_is_vendored() -> None:
     parts_en = build_map(DEFAULT_VIEW.replace(basemap="none", lang="en"), {}, {},
                          standalone=True)
     html_en = render_html(parts_en)
-    assert f"{VENDOR_URL}leaflet-measure/leaflet-measure.en.js" in after_paint_assets(
-        parts_en.base)
+    late_en = after_paint_assets(parts_en.base)
+    assert f"{VENDOR_URL}leaflet-measure/leaflet-measure.en.js" in late_en
+    for link in late_en:
+        assert (vendor / link.removeprefix(VENDOR_URL)).is_file(), link
     assert json.dumps(f"{VENDOR_URL}leaflet-measure/leaflet-measure.en.js") in html_en
     assert "leaflet-measure.cn.js" not in html_en
 
