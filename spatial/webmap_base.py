@@ -717,6 +717,8 @@ class _MeasureAfterPaint(folium.plugins.MeasureControl):
         {% macro script(this, kwargs) %}
         window.hebiAfterPaint(function () {
           window.hebiLoad({{ this.late_assets|tojson }}, function () {
+            // The files take a moment: the map may have been removed meanwhile.
+            if (!{{ this._parent.get_name() }}._controlCorners) return;
             var {{ this.get_name() }} = new L.Control.Measure(
                 {{ this.options|tojavascript }});
             {{this._parent.get_name()}}.addControl({{this.get_name()}});
@@ -756,6 +758,8 @@ class _MousePositionAfterPaint(folium.plugins.MousePosition):
         {% macro script(this, kwargs) %}
         window.hebiAfterPaint(function () {
           window.hebiLoad({{ this.late_assets|tojson }}, function () {
+            // The files take a moment: the map may have been removed meanwhile.
+            if (!{{ this._parent.get_name() }}._controlCorners) return;
             var {{ this.get_name() }} = new L.Control.MousePosition(
                 {{ this.options|tojavascript }}
             );
