@@ -31,9 +31,10 @@ __all__ = ["basemap_overlay", "build_base_map"]
 # coordinate readout shows WGS84 even while the map is drawn in GCJ-02 on Gaode tiles.
 _MAP_JS = """
 window.hebiGcj02 = window.hebiGcj02 || false;
-// What the first paint of the plan does not need (the measuring tool, the coordinate readout)
-// is built just after it: a task queued from requestAnimationFrame runs once that frame is
-// painted, so the plan shows first and the controls a frame later.
+// What the first paint of the plan does not need (the measuring tool, the coordinate readout,
+// the scale bar, the north arrow) is built just after it: a task queued from
+// requestAnimationFrame runs once that frame is painted, so the plan shows first and the
+// controls a frame later.
 // One frame request for all of them (each request costs the page a little before its paint);
 // they run in the order asked, and one that throws does not keep the others from running.
 window.hebiAfterPaint = function (fn) {
