@@ -64,7 +64,13 @@ from spatial.basemaps import get_basemap
 from spatial.crs import WGS84, project_to_gk
 from spatial.text import escape_text
 from spatial.view import View
-from spatial.webmap_assets import VENDOR_URL, PlanMap, external_asset_urls, use_local_assets
+from spatial.webmap_assets import (
+    VENDOR_URL,
+    PlanMap,
+    after_paint_assets,
+    external_asset_urls,
+    use_local_assets,
+)
 from spatial.webmap_base import (
     _ATTRIBUTION_JS,
     _MAP_JS,
@@ -102,6 +108,7 @@ __all__ = [
     "MapParts",
     "PlanMap",
     "TooltipText",
+    "after_paint_assets",
     "basemap_overlay",
     "build_base_map",
     "build_map",

@@ -8,7 +8,9 @@ from typing import Any
 import folium
 import folium.plugins
 
-__all__ = ["VENDOR_URL", "PlanMap", "external_asset_urls", "use_local_assets"]
+__all__ = [
+    "VENDOR_URL", "PlanMap", "after_paint_assets", "external_asset_urls", "use_local_assets",
+]
 
 VENDOR_URL = "/app/static/vendor/"
 
@@ -89,14 +91,35 @@ def external_asset_urls(m: folium.Map) -> list[str]:
 
     A URL counts as served by the app when it is relative (starts with ``/``
     but not ``//``, or has no scheme). Use it in tests of any page that adds
-    its own elements to the map.
+    its own elements to the map. Files loaded after the first paint
+    (:func:`after_paint_assets`) count too.
     """
     found: list[str] = []
 
     def walk(el: Any) -> None:
-        for _name, url in [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]:
+        listed = [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]
+        for url in [u for _name, u in listed] + list(getattr(el, "late_assets", [])):
             if re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, flags=re.IGNORECASE):
                 found.append(url)
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return list(dict.fromkeys(found))
+
+
+def after_paint_assets(m: folium.Map) -> list[str]:
+    """Return the JS/CSS URLs a map (and its children) loads only after its first paint.
+
+    The measuring tool and the coordinate readout of
+    :func:`spatial.webmap.build_base_map` load their files from the page's
+    script (``hebiLoad``), in an element's ``late_assets``: they are in no
+    ``<script>``/``<link>`` tag of the page, nor in what ``st_folium`` loads.
+    """
+    found: list[str] = []
+
+    def walk(el: Any) -> None:
+        found.extend(getattr(el, "late_assets", []))
         for child in getattr(el, "_children", {}).values():
             walk(child)
 

@@ -8,6 +8,7 @@ tiles travel as an overlay (:func:`basemap_overlay`).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import folium
 import folium.plugins
@@ -31,11 +32,46 @@ __all__ = ["basemap_overlay", "build_base_map"]
 # coordinate readout shows WGS84 even while the map is drawn in GCJ-02 on Gaode tiles.
 _MAP_JS = """
 window.hebiGcj02 = window.hebiGcj02 || false;
-// What the first paint of the plan does not need (the measuring tool, the coordinate readout)
-// is built just after it: a task queued from requestAnimationFrame runs once that frame is
-// painted, so the plan shows first and the controls a frame later.
+// What the first paint of the plan does not need (the measuring tool, the coordinate readout,
+// the scale bar, the north arrow) is built just after it: a task queued from
+// requestAnimationFrame runs once that frame is painted, so the plan shows first and the
+// controls a frame later.
+// One frame request for all of them (each request costs the page a little before its paint);
+// they run in the order asked, and one that throws does not keep the others from running.
 window.hebiAfterPaint = function (fn) {
-  requestAnimationFrame(function () { setTimeout(fn, 0); });
+  var self = window.hebiAfterPaint, queue = self.queue;
+  if (queue) { queue.push(fn); return; }
+  queue = self.queue = [fn];
+  requestAnimationFrame(function () {
+    setTimeout(function () {
+      self.queue = null;
+      queue.forEach(function (f) {
+        try { f(); } catch (e) { setTimeout(function () { throw e; }, 0); }
+      });
+    }, 0);
+  });
+};
+// Load script and style files (served by the app) once per page, then call fn when every one
+// is in; not at all if one fails. The files of those controls load this way, after the first
+// paint: listed with the page, they would be fetched and run before its first frame.
+window.hebiLoad = function (urls, fn) {
+  var all = window.hebiLoaded || (window.hebiLoaded = {}), left = urls.length, ok = true;
+  function one(loaded) { ok = ok && loaded; if (--left === 0 && ok) fn(); }
+  urls.forEach(function (url) {
+    var f = all[url];
+    if (!f) {
+      var css = url.slice(-4) === ".css", el = document.createElement(css ? "link" : "script");
+      f = all[url] = {state: null, wait: []};
+      if (css) { el.rel = "stylesheet"; el.href = url; } else { el.src = url; }
+      el.onload = el.onerror = function (e) {
+        f.state = e.type === "load";
+        f.wait.forEach(function (w) { w(f.state); });
+        f.wait = [];
+      };
+      document.head.appendChild(el);
+    }
+    if (f.state === null) f.wait.push(one); else one(f.state);
+  });
 };
 window.hebiGcjToWgs = function (glon, glat) {
   var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
@@ -549,10 +585,12 @@ class _MapCode(MacroElement):
 
 # Plain "Leaflet" credit (no flag icon, no outside link) before the providers' credits.
 _ATTRIBUTION_JS = '__MAP__.attributionControl.setPrefix("Leaflet");'
-# Leaflet's scale bar, metric only (Chinese plans use metres and kilometres).
+# Leaflet's scale bar, metric only (Chinese plans use metres and kilometres). Built just after
+# the first paint: the plan does not wait for its layout.
 _SCALE_JS = (
-    'L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})'
-    ".addTo(__MAP__);"
+    "window.hebiAfterPaint(function () {"
+    ' L.control.scale({position: "bottomleft", metric: true, imperial: false, maxWidth: 160})'
+    ".addTo(__MAP__); });"
 )
 
 
@@ -628,11 +666,17 @@ _VIEW_URL_JS = """
 
 
 class _NorthArrow(MacroElement):
-    """A north arrow control (the web map is never rotated, so north is up)."""
+    """A north arrow control (the web map is never rotated, so north is up).
+
+    Built just after the first paint: its "北" is the only Chinese text of that
+    frame, and the first Chinese glyph costs a font lookup that the plan need
+    not wait for. It still goes right below the zoom buttons, above any
+    top-left control added since (the markup tools).
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function () {
+        (function (m) { window.hebiAfterPaint(function () {
           var ctl = L.control({position: "topleft"});
           ctl.onAdd = function () {
             var div = L.DomUtil.create("div", "leaflet-bar hebi-north-arrow");
@@ -645,8 +689,12 @@ class _NorthArrow(MacroElement):
               + '</svg><div>' + {{ this.label|tojson }} + '</div>';
             return div;
           };
-          ctl.addTo({{ this._parent.get_name() }});
-        })();
+          ctl.addTo(m);
+          var zoom = m.zoomControl && m.zoomControl.getContainer(), el = ctl.getContainer();
+          if (zoom && zoom.parentNode === el.parentNode) {
+            el.parentNode.insertBefore(el, zoom.nextSibling);
+          }
+        }); })({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
@@ -658,16 +706,25 @@ class _NorthArrow(MacroElement):
 
 
 class _MeasureAfterPaint(folium.plugins.MeasureControl):
-    """folium's measuring tool, built just after the plan's first paint (``hebiAfterPaint``).
+    """folium's measuring tool, loaded and built just after the plan's first paint.
 
-    Its script file still loads with the page (st_folium loads every listed file before
-    the map's script); only building the control (and laying out its hidden panels) waits.
+    Its script (a large bundle) and style are not listed with the page, so
+    neither the standalone page nor ``st_folium`` (which loads every listed
+    file before the map's script) fetches or runs them before the first
+    frame: ``hebiAfterPaint`` loads them (``hebiLoad``) and builds the control.
     """
+
+    # No files listed with the page (folium keeps these as plain list attributes).
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         window.hebiAfterPaint(function () {
+          window.hebiLoad({{ this.late_assets|tojson }}, function () {
+            // The files take a moment: the map may have been removed meanwhile.
+            if (!{{ this._parent.get_name() }}._controlCorners) return;
             var {{ this.get_name() }} = new L.Control.Measure(
                 {{ this.options|tojavascript }});
             {{this._parent.get_name()}}.addControl({{this.get_name()}});
@@ -686,19 +743,29 @@ class _MeasureAfterPaint(folium.plugins.MeasureControl):
                     );
                 },
             });
-        });
+        }); });
         {% endmacro %}
         """
     )
 
+    def __init__(self, assets: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.late_assets = assets  # read by spatial.webmap_assets.after_paint_assets
+
 
 class _MousePositionAfterPaint(folium.plugins.MousePosition):
-    """folium's coordinate readout, built just after the plan's first paint."""
+    """folium's coordinate readout, loaded and built just after the plan's first paint."""
+
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         window.hebiAfterPaint(function () {
+          window.hebiLoad({{ this.late_assets|tojson }}, function () {
+            // The files take a moment: the map may have been removed meanwhile.
+            if (!{{ this._parent.get_name() }}._controlCorners) return;
             var {{ this.get_name() }} = new L.Control.MousePosition(
                 {{ this.options|tojavascript }}
             );
@@ -707,15 +774,23 @@ class _MousePositionAfterPaint(folium.plugins.MousePosition):
             {{ this.get_name() }}.options["lngFormatter"] =
                 {{ this.lng_formatter }};
             {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
-        });
+        }); });
         {% endmacro %}
     """
     )
 
+    def __init__(self, assets: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.late_assets = assets  # read by spatial.webmap_assets.after_paint_assets
+
 
 def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
     """Distance/area measuring (leaflet-measure 3.1, Chinese build), with 亩 for areas."""
-    ctl = _MeasureAfterPaint(
+    # The English build where the UI is English.
+    build = "en" if lang == "en" else "cn"
+    return _MeasureAfterPaint(
+        [f"{prefix}leaflet-measure/leaflet-measure.css",
+         f"{prefix}leaflet-measure/leaflet-measure.{build}.js"],
         position="topright",
         primary_length_unit="meters",
         secondary_length_unit="kilometers",
@@ -723,13 +798,9 @@ def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
         secondary_area_unit="hectares" if lang == "en" else "mu",
         units={"mu": {"factor": 1.0 / (10000.0 / 15.0), "display": "亩", "decimals": 1}},
     )
-    # Per-instance asset lists: the English build where the UI is English.
-    build = "en" if lang == "en" else "cn"
-    ctl.default_js = [("leaflet_measure_js", f"{prefix}leaflet-measure/leaflet-measure.{build}.js")]
-    return ctl
 
 
-def _mouse_position(lang: str) -> folium.plugins.MousePosition:
+def _mouse_position(lang: str, prefix: str) -> folium.plugins.MousePosition:
     lon_label = "Lon" if lang == "en" else "经度"
     lat_label = "Lat" if lang == "en" else "纬度"
     formatter = JsCode(
@@ -739,6 +810,8 @@ def _mouse_position(lang: str) -> folium.plugins.MousePosition:
         f" + {json.dumps(escape_text(lat_label))} + ' ' + p[1].toFixed(6) + ' (WGS84)'; }}"
     )
     return _MousePositionAfterPaint(
+        [f"{prefix}mouse-position/L.Control.MousePosition.css",
+         f"{prefix}mouse-position/L.Control.MousePosition.js"],
         position="bottomright",
         empty_string=escape_text("移动鼠标查看坐标" if lang == "zh" else "Move the mouse"),
         formatter=formatter,
@@ -802,7 +875,7 @@ def build_base_map(
     if view_in_url:
         _MapCode(_VIEW_URL_JS).add_to(m)
     _NorthArrow(lang).add_to(m)
-    _mouse_position(lang).add_to(m)
+    _mouse_position(lang, asset_prefix).add_to(m)
     if measure:
         _measure_control(lang, asset_prefix).add_to(m)
     return m

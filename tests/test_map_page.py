@@ -223,7 +223,10 @@ def test_english_interface(no_workspace: Path) -> None:
     assert not at.exception
     labels = [c.label for c in at.checkbox if c.key and c.key.startswith("map_group_")]
     assert labels == [g.title_en for g in GROUPS if g.id != "user"]
-    assert "leaflet-measure.en.js" in " ".join(map_args(at)["js_links"])
+    # The English build of the measuring tool, loaded by the map's script after its first paint.
+    args = map_args(at)
+    assert "/app/static/vendor/leaflet-measure/leaflet-measure.en.js" in args["script"]
+    assert "leaflet-measure" not in " ".join(args["js_links"])
 
 
 def test_schematic_layers_are_named_in_the_caption(no_workspace: Path) -> None:

@@ -28,6 +28,8 @@ from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import _MAP_JS as MAP_JS
 from spatial.webmap import (
     VENDOR_URL,
+    _measure_control,
+    after_paint_assets,
     basemap_overlay,
     build_base_map,
     build_map,
@@ -199,19 +201,31 @@ def test_every_asset_the_map_loads_is_vendored() -> None:
     vendor = ROOT / "static" / "vendor"
     if not (vendor / ".stamp").exists():
         pytest.fail("static/vendor is missing: run `bash scripts/vendor_assets.sh`")
-    html = render_html(build_map(DEFAULT_VIEW.replace(basemap="none"), {}, {}, standalone=True))
-    expected = {
-        "leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-measure/leaflet-measure.cn.js",
-        "leaflet-measure/leaflet-measure.css", "mouse-position/L.Control.MousePosition.js",
+    parts = build_map(DEFAULT_VIEW.replace(basemap="none"), {}, {}, standalone=True)
+    html = render_html(parts)
+    # Leaflet loads with the page; the measuring tool and the coordinate readout only after
+    # the first paint, from the page's script.
+    assert {link.removeprefix(VENDOR_URL) for link in _asset_links(html)} == {
+        "leaflet/leaflet.js", "leaflet/leaflet.css"}
+    late = after_paint_assets(parts.base)
+    assert {link.removeprefix(VENDOR_URL) for link in late} == {
+        "leaflet-measure/leaflet-measure.cn.js", "leaflet-measure/leaflet-measure.css",
+        "mouse-position/L.Control.MousePosition.js", "mouse-position/L.Control.MousePosition.css",
     }
-    found = {link.removeprefix(VENDOR_URL) for link in _asset_links(html)}
-    assert expected <= found
-    for rel in found:
-        assert (vendor / rel).is_file(), rel
+    for link in [*_asset_links(html), *late]:
+        assert link.startswith(VENDOR_URL), link
+        assert (vendor / link.removeprefix(VENDOR_URL)).is_file(), link
+        assert json.dumps(link) in html, link  # the page's script loads it
     # The English UI loads the English build of the measuring tool.
-    html_en = render_html(build_map(DEFAULT_VIEW.replace(basemap="none", lang="en"), {}, {},
-                                    standalone=True))
-    assert f"{VENDOR_URL}leaflet-measure/leaflet-measure.en.js" in html_en
+    parts_en = build_map(DEFAULT_VIEW.replace(basemap="none", lang="en"), {}, {},
+                         standalone=True)
+    html_en = render_html(parts_en)
+    late_en = after_paint_assets(parts_en.base)
+    assert f"{VENDOR_URL}leaflet-measure/leaflet-measure.en.js" in late_en
+    for link in late_en:
+        assert (vendor / link.removeprefix(VENDOR_URL)).is_file(), link
+    assert json.dumps(f"{VENDOR_URL}leaflet-measure/leaflet-measure.en.js") in html_en
+    assert "leaflet-measure.cn.js" not in html_en
 
 
 def test_external_asset_urls_catches_a_cdn_plugin() -> None:
@@ -221,6 +235,9 @@ def test_external_asset_urls_catches_a_cdn_plugin() -> None:
     assert external_asset_urls(m) == []
     folium.plugins.Fullscreen().add_to(m)  # not vendored: must be reported
     assert any("jsdelivr" in u for u in external_asset_urls(m))
+    # So is a file loaded only after the first paint.
+    _measure_control("zh", "https://cdn.example.org/").add_to(m)
+    assert "https://cdn.example.org/leaflet-measure/leaflet-measure.cn.js" in external_asset_urls(m)
 
 
 # --- GCJ-02 --------------------------------------------------------------------------------------

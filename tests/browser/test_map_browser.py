@@ -307,6 +307,13 @@ def test_first_view_names_the_structure_and_parks_in_both_languages(
         sidebar = page.locator('[data-testid="stSidebar"]')
         expect(sidebar.get_by_role("checkbox", name="Plan structure")).to_be_checked()
         assert not [t for t in shown if re.search(r"[\u4e00-\u9fff]", t)]
+    # The controls loaded after the first paint speak the page's language: the measuring
+    # tool (its own build per language) and the coordinate readout.
+    frame = map_frame(page)
+    expect(frame.locator(".leaflet-control-measure-toggle")).to_have_attribute(
+        "title", "Measure distances and areas" if lang == "en" else "同时测量距离和面积")
+    expect(frame.locator(".leaflet-control-mouseposition")).to_contain_text(
+        re.compile(r"Move the mouse|Lon \d") if lang == "en" else re.compile(r"移动鼠标|经度 \d"))
     page.mouse.move(5, 5)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"map_first_view_{lang}.png"))

@@ -58,6 +58,14 @@ def test_drawn_markup_with_script_payload_is_shown_as_text(page: Page, app_serve
     tool = frame.locator("a.leaflet-draw-draw-circlemarker")
     expect(tool).to_be_visible(timeout=60_000)
     expect(tool).to_have_attribute("title", "画点")  # Leaflet.draw's labels in Chinese
+    # The north arrow, built after the map's first paint, still sits right below the zoom
+    # buttons, above the drawing tool added before it.
+    expect(frame.locator(".leaflet-top.leaflet-left > .hebi-north-arrow")).to_contain_text("北")
+    corner = frame.locator(".leaflet-top.leaflet-left > *").evaluate_all(
+        "els => els.map(e => e.classList.contains('leaflet-control-zoom') ? 'zoom'"
+        " : e.classList.contains('hebi-north-arrow') ? 'north'"
+        " : e.querySelector('.leaflet-draw-draw-circlemarker') ? 'draw' : 'other')")
+    assert corner[:3] == ["zoom", "north", "draw"], corner
     draw_point_markup(page, PAYLOAD)
 
     assert "Choose" not in page.inner_text("body")  # no English placeholder in Chinese mode
