@@ -41,10 +41,11 @@ def _trap(name: str, body: str) -> str:
 # Scripts run right after Leaflet loads, before the page's own code.
 _AFTER_LEAFLET = {
     "outlines cut to 1/10 of their vertices": _trap(
-        "hebiInts",
-        "function (s) { var p = f(s), n = p.length >> 1; if (n < 12) return p;"
+        "hebiRing",
+        "function (s, c, o) { var p = window.hebiInts(s), n = p.length >> 1;"
+        " if (n < 12) return f(s, c, o);"
         " var q = []; for (var i = 0; i < n; i += 10) q.push(p[2 * i], p[2 * i + 1]);"
-        " q.push(p[2 * n - 2], p[2 * n - 1]); return Int32Array.from(q); }"),
+        " q.push(p[2 * n - 2], p[2 * n - 1]); return f(Int32Array.from(q), c, o); }"),
     "no tooltips": "L.Layer.prototype.bindTooltip = function () { return this; };",
     "no point markers": _trap("hebiMarker", "function () { return L.layerGroup(); }"),
     "no dash pieces": _trap("hebiDashPieces", "function () {}"),

@@ -450,15 +450,15 @@ window.hebiShapes = function (layer, b, tip, owners) {
   layer._hebiOwnerAt = hit;
 };
 window.hebiLayer = function (data, styles, group) {
-  var dec = window.hebiDecode, ints = window.hebiInts, keys = [], paths = {}, dots = [];
+  var dec = window.hebiDecode, keys = [], paths = {}, dots = [];
   var others = [];
   var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
   // Lines and rings stay numbers (spatial.webmap_rings): merged areas are filled "nonzero",
   // so every outer ring turns one way and every hole the other.
   var ring = function (r, k) {
-    return window.hebiRing(ints(r), true, data.m || canvas ? (k === 0 ? 1 : -1) : 0);
+    return window.hebiRing(r, true, data.m || canvas ? (k === 0 ? 1 : -1) : 0);
   };
-  var line = function (l) { return window.hebiRing(ints(l), false, 0); };
+  var line = function (l) { return window.hebiRing(l, false, 0); };
   var start = function (r) {  // a ring's first vertex (canvas cells)
     return r && r.n ? {lat: r.xy[1] / 1e6, lng: r.xy[0] / 1e6} : {lat: 0, lng: 0};
   };

@@ -29,7 +29,8 @@ RINGS_JS = r"""
 (function () {
   if (window.hebiRingPath) return;
   // The integers of one encoded ring ([lon, lat] pairs in 1e-6 degree, as
-  // spatial.webmap_encode writes them), in a typed array: no object per vertex.
+  // spatial.webmap_encode writes them), in a typed array: no object per vertex. (hebiRing
+  // decodes its text itself; this is for tools and benchmarks.)
   var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var T = new Int8Array(128);
   for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
@@ -47,32 +48,58 @@ RINGS_JS = r"""
     }
     return out.subarray(0, k);
   };
-  // A ring: its integers, vertex count and box. orient (merged areas, filled "nonzero"):
-  // +1 an outer ring, -1 a hole, 0 as it comes; the signed area is summed as window.hebiArea
-  // sums it over L.LatLng, so a ring turns exactly as it did. An area's closing vertex goes,
-  // as Leaflet drops it.
-  window.hebiRing = function (xy, closed, orient) {
-    var n = xy.length >> 1, i, j, t;
+  // A ring from its encoded text (or its integers): integers, vertex count and box, in one
+  // pass over the text. orient (merged areas, filled "nonzero"): +1 an outer ring, -1 a hole,
+  // 0 as it comes; the signed area is summed as the [lat, lon] rings' was, term by term in the
+  // same floating point, so a ring turns exactly as it did. An area's closing vertex goes, as
+  // Leaflet drops it.
+  window.hebiRing = function (s, closed, orient) {
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, a = 0, xy, n, i, j, t;
+    var x = 0, y = 0;
+    if (typeof s === "string") {
+      var len = s.length, k = 0, c = 0, sh, res, b, px = 0, py = 0, fx, fy;
+      xy = new Int32Array(len + (len & 1));
+      while (c < len) {
+        sh = 0; res = 0;
+        do { b = T[s.charCodeAt(c++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
+        x += (res & 1) ? ~(res >> 1) : (res >> 1);
+        sh = 0; res = 0;
+        do { b = T[s.charCodeAt(c++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
+        y += (res & 1) ? ~(res >> 1) : (res >> 1);
+        xy[k++] = x; xy[k++] = y;
+        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+        if (orient) {
+          fx = x / 1e6; fy = y / 1e6;
+          if (k > 2) a += (px - fx) * (py + fy);
+          px = fx; py = fy;
+        }
+      }
+      n = k >> 1;
+    } else {
+      xy = s; n = xy.length >> 1;
+      for (i = 0; i < n; i++) {
+        x = xy[2 * i]; y = xy[2 * i + 1];
+        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+      }
+    }
+    var shut = n >= 2 && xy[0] === xy[2 * n - 2] && xy[1] === xy[2 * n - 1];
     if (orient) {
-      var a = 0;
-      for (i = 0, j = n - 1; i < n; j = i++) {
-        a += (xy[2 * j] / 1e6 - xy[2 * i] / 1e6) * (xy[2 * j + 1] / 1e6 + xy[2 * i + 1] / 1e6);
+      // The ring's own closing term (last to first) came first: zero when the ring is shut.
+      if (!shut || typeof s !== "string") {
+        for (a = 0, i = 0, j = n - 1; i < n; j = i++) {
+          a += (xy[2 * j] / 1e6 - xy[2 * i] / 1e6) * (xy[2 * j + 1] / 1e6 + xy[2 * i + 1] / 1e6);
+        }
       }
       if ((a > 0) !== (orient > 0)) {
-        xy = xy.slice();
+        if (typeof s !== "string") xy = xy.slice();
         for (i = 0, j = n - 1; i < j; i++, j--) {
           t = xy[2 * i]; xy[2 * i] = xy[2 * j]; xy[2 * j] = t;
           t = xy[2 * i + 1]; xy[2 * i + 1] = xy[2 * j + 1]; xy[2 * j + 1] = t;
         }
       }
     }
-    if (closed && n >= 2 && xy[0] === xy[2 * n - 2] && xy[1] === xy[2 * n - 1]) n--;
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (i = 0; i < n; i++) {
-      var x = xy[2 * i], y = xy[2 * i + 1];
-      if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
-    }
-    return {xy: xy, n: n, x0: x0, y0: y0, x1: x1, y1: y1, m: null, mb: null};
+    if (closed && shut) n--;  // the closing vertex is the first one: the box is the same
+    return {xy: xy, n: n, x0: x0, y0: y0, x1: x1, y1: y1, mb: null};
   };
   var SM = null, D = Math.PI / 180;
   // Spherical Mercator metres of one longitude or latitude, as L.Projection.SphericalMercator
@@ -141,34 +168,46 @@ RINGS_JS = r"""
   function code(x, y, b) {
     return (x < b[0] ? 1 : x > b[2] ? 2 : 0) | (y < b[1] ? 4 : y > b[3] ? 8 : 0);
   }
+  var PX = [new Float64Array(256), new Float64Array(256)];  // reused: no garbage per cut
+  var PC = [new Uint8Array(128), new Uint8Array(128)];
+  function room(i, m) {
+    if (PC[i].length < m) { PX[i] = new Float64Array(4 * m); PC[i] = new Uint8Array(2 * m); }
+  }
+  // The cut ring is left in PX[0], its length returned.
   function clip(xy, o, n, b) {
-    var px = [], i, j, k;
-    for (i = 0; i < n; i++) px.push(xy[2 * (o + i)], xy[2 * (o + i) + 1]);
-    var pc = [];
-    for (i = 0; i < n; i++) pc.push(code(px[2 * i], px[2 * i + 1], b));
+    var i, j, k, len = n;
+    room(0, n);
+    var px = PX[0], pc = PC[0];
+    for (i = 0; i < n; i++) {
+      var x = px[2 * i] = xy[2 * (o + i)], y = px[2 * i + 1] = xy[2 * (o + i) + 1];
+      pc[i] = code(x, y, b);
+    }
     for (k = 0; k < 4; k++) {
-      var edge = EDGES[k], qx = [], qc = [], len = pc.length;
+      room(1, 2 * len);
+      var edge = EDGES[k], qx = PX[1], qc = PC[1], m = 0;
+      px = PX[0]; pc = PC[0];
       for (i = 0, j = len - 1; i < len; j = i++) {
-        var ax = px[2 * i], ay = px[2 * i + 1], bx = px[2 * j], by = px[2 * j + 1];
         if (!(pc[i] & edge)) {
-          if (pc[j] & edge) cross(bx, by, ax, ay, edge, b, qx, qc);
-          qx.push(ax, ay); qc.push(pc[i]);
+          if (pc[j] & edge) m = cross(px, j, i, edge, b, qx, qc, m);
+          qx[2 * m] = px[2 * i]; qx[2 * m + 1] = px[2 * i + 1]; qc[m++] = pc[i];
         } else if (!(pc[j] & edge)) {
-          cross(bx, by, ax, ay, edge, b, qx, qc);
+          m = cross(px, j, i, edge, b, qx, qc, m);
         }
       }
-      px = qx; pc = qc;
+      PX[1] = PX[0]; PC[1] = PC[0]; PX[0] = qx; PC[0] = qc; len = m;
     }
-    return px;
+    return len;
   }
-  function cross(ax, ay, bx, by, edge, b, qx, qc) {  // L.LineUtil._getEdgeIntersection
-    var dx = bx - ax, dy = by - ay, x, y;
+  // L.LineUtil._getEdgeIntersection(point j, point i, edge, bounds, true), written at m.
+  function cross(p, j, i, edge, b, qx, qc, m) {
+    var ax = p[2 * j], ay = p[2 * j + 1], dx = p[2 * i] - ax, dy = p[2 * i + 1] - ay, x, y;
     if (edge & 8) { x = ax + dx * (b[3] - ay) / dy; y = b[3]; }
     else if (edge & 4) { x = ax + dx * (b[1] - ay) / dy; y = b[1]; }
     else if (edge & 2) { x = b[2]; y = ay + dy * (b[2] - ax) / dx; }
     else { x = b[0]; y = ay + dy * (b[0] - ax) / dx; }
     x = Math.round(x); y = Math.round(y);
-    qx.push(x, y); qc.push(code(x, y, b));
+    qx[2 * m] = x; qx[2 * m + 1] = y; qc[m] = code(x, y, b);
+    return m + 1;
   }
   function define(Base) {
     var C = Base.extend({
@@ -245,9 +284,13 @@ RINGS_JS = r"""
           if (on[r] || bx[4 * r + 2] < x0 || bx[4 * r] > x1 ||
               bx[4 * r + 3] < y0 || bx[4 * r + 1] > y1) continue;
           var g = rings[r], n = g.n, k = 2 * off[r], i, e = k + 2 * n;
-          if (!mOn[r]) {  // once per page: a sine and a logarithm per vertex
+          if (!mOn[r]) {  // once per page: a sine and a logarithm per vertex (as mx, my)
+            var gx = g.xy, R = SM.R, max = SM.MAX_LATITUDE, lat, sin;
             for (i = 0; i < 2 * n; i += 2) {
-              m[k + i] = mx(g.xy[i] / 1e6); m[k + i + 1] = my(g.xy[i + 1] / 1e6);
+              m[k + i] = R * (gx[i] / 1e6) * D;
+              lat = gx[i + 1] / 1e6;
+              sin = Math.sin((lat > max ? max : lat < -max ? -max : lat) * D);
+              m[k + i + 1] = R * Math.log((1 + sin) / (1 - sin)) / 2;
             }
             mOn[r] = 1;
           }
@@ -294,9 +337,9 @@ RINGS_JS = r"""
       // Ring r cut to the box [x0, y0, x1, y1] (an area's ring across the view's edge) and
       // simplified, as Leaflet's clipPolygon and simplify give it; null when nothing is left.
       _hebiCut: function (r, box) {
-        var xy = clip(this._hebiXY, this._hebiOff[r], this._hebi.rings[r].n, box);
-        if (!xy.length) return null;
-        var out = simplify(xy, 0, xy.length >> 1, this.options.smoothFactor);
+        var len = clip(this._hebiXY, this._hebiOff[r], this._hebi.rings[r].n, box);
+        if (!len) return null;
+        var out = simplify(PX[0], 0, len, this.options.smoothFactor);
         out.hebiDone = true;
         return out;
       },
