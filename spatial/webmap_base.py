@@ -150,7 +150,8 @@ window.hebiClip = function () {
   this._parts = [];
   if (!this._pxBounds || !this._pxBounds.intersects(L.bounds([x0, y0], [x1, y1]))) return;
   // Rings kept as numbers (spatial.webmap_rings) are projected now, those in the box only; a
-  // ring drawn whole comes simplified (_hebiWhole), a ring cut as point objects (_hebiPoints).
+  // ring drawn whole comes simplified (_hebiWhole), an area's ring across the edge cut and
+  // simplified (_hebiCut), both as Leaflet would give them.
   if (boxes) this._hebiRingsIn(x0, y0, x1, y1);
   if (this.options.noClip) {
     if (boxes) this._hebiRingsIn(-Infinity, -Infinity, Infinity, Infinity);

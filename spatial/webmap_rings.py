@@ -50,9 +50,9 @@ RINGS_JS = r"""
   };
   // A ring from its encoded text (or its integers): integers, vertex count and box, in one
   // pass over the text. orient (merged areas, filled "nonzero"): +1 an outer ring, -1 a hole,
-  // 0 as it comes; the signed area is summed as the [lat, lon] rings' was, term by term in the
-  // same floating point, so a ring turns exactly as it did. An area's closing vertex goes, as
-  // Leaflet drops it.
+  // 0 as it comes; the signed area (shoelace) is summed over the degrees, term by term in the
+  // same floating point as it was over L.LatLng, so a ring turns exactly as it did. An area's
+  // closing vertex goes, as Leaflet drops it.
   window.hebiRing = function (s, closed, orient) {
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, a = 0, xy, n, i, j, t;
     var x = 0, y = 0;
