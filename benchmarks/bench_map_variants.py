@@ -50,10 +50,11 @@ def _trap(name: str, body: str) -> str:
 # Scripts run right after Leaflet loads, before the page's own code.
 _AFTER_LEAFLET = {
     "outlines cut to 1/10 of their vertices": _trap(
-        "hebiDecode",
-        "function (s, lf) { var p = f(s, lf); if (lf !== 'll' || p.length < 12) return p;"
-        " var q = []; for (var i = 0; i < p.length; i += 10) q.push(p[i]);"
-        " q.push(p[p.length - 1]); return q; }"),
+        "hebiRing",
+        "function (s, c, o) { var p = window.hebiInts(s), n = p.length >> 1;"
+        " if (n < 12) return f(s, c, o);"
+        " var q = []; for (var i = 0; i < n; i += 10) q.push(p[2 * i], p[2 * i + 1]);"
+        " q.push(p[2 * n - 2], p[2 * n - 1]); return f(Int32Array.from(q), c, o); }"),
     "no tooltips": "L.Layer.prototype.bindTooltip = function () { return this; };",
     # The plan's points are merged per style (hebiDots); hebiMarker draws the others.
     "no point markers": _trap("hebiDots", "function () {}"),

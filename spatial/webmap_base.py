@@ -23,6 +23,7 @@ from spatial.webmap_assets import VENDOR_URL, PlanMap, use_local_assets
 from spatial.webmap_dash import DASH_JS
 from spatial.webmap_dots import DOTS_JS
 from spatial.webmap_labels import LABELS_JS
+from spatial.webmap_rings import RINGS_JS
 
 __all__ = ["basemap_overlay", "build_base_map"]
 
@@ -105,11 +106,10 @@ window.hebiDecode = (function () {
   var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var T = new Int8Array(128);
   for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
-  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true, or
-  // L.LatLng objects when latFirst is "ll": Leaflet keeps those as they are instead of
-  // converting an array per vertex (half the allocations, and garbage, before the first paint).
+  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true. (The
+  // lines and areas of hebiLayer are decoded into typed arrays: spatial.webmap_rings.)
   return function (s, latFirst) {
-    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b, ll = latFirst === "ll";
+    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b;
     while (i < n) {
       sh = 0; res = 0;
       do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
@@ -117,8 +117,7 @@ window.hebiDecode = (function () {
       sh = 0; res = 0;
       do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
       y += (res & 1) ? ~(res >> 1) : (res >> 1);
-      pts.push(ll ? new L.LatLng(y / 1e6, x / 1e6)
-        : latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
+      pts.push(latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
     }
     return pts;
   };
@@ -149,7 +148,8 @@ window.hebiTooltip = function (data, t) {
 // The feature of a merged path under a layer point: the last (topmost) one whose rings contain
 // it, else the one with the nearest edge (a line, or a click on a polygon's outline).
 window.hebiPick = function (layer, owners, filled, p) {
-  var rings = layer._rings || [], inside = {}, best = -1, near = -1, dMin = Infinity;
+  var rings = layer._hebiRingsNow ? layer._hebiRingsNow() : layer._rings || [];
+  var inside = {}, best = -1, near = -1, dMin = Infinity;
   for (var r = 0; r < rings.length; r++) {
     var ring = rings[r], o = owners[r], m = ring.length;
     for (var i = 0, j = m - 1; i < m; j = i++) {
@@ -163,16 +163,6 @@ window.hebiPick = function (layer, owners, filled, p) {
   }
   for (var k in inside) if (inside[k] && +k > best) best = +k;
   return best >= 0 ? best : near;
-};
-// Signed area (shoelace) of a [lat, lon] or L.LatLng ring: merged polygons are filled
-// "nonzero", so every outer ring must turn one way and every hole the other.
-window.hebiArea = function (r) {
-  var a = 0, ll = r.length && r[0] instanceof L.LatLng;
-  for (var i = 0, j = r.length - 1; i < r.length; j = i++) {
-    a += ll ? (r[j].lng - r[i].lng) * (r[j].lat + r[i].lat)
-      : (r[j][1] - r[i][1]) * (r[j][0] + r[i][0]);
-  }
-  return a;
 };
 // The pixel box [x0, y0, x1, y1] of a ring of layer points.
 window.hebiRingBox = function (ring) {
@@ -190,30 +180,40 @@ window.hebiRingBox = function (ring) {
 // wholly outside are dropped, and only the rings across the edge are clipped, by Leaflet. The
 // result is what Leaflet's own clipping gives.
 window.hebiClip = function () {
-  var polygon = this instanceof L.Polygon, clip = null, rings = this._rings;
+  var polygon = this instanceof L.Polygon, clip = null, boxes = this._hebiBox, i;
   // Leaflet widens the bounds by the stroke width for polygons, not for lines.
   var b = this._renderer._bounds, w = polygon ? this.options.weight : 0;
   var x0 = b.min.x - w, y0 = b.min.y - w, x1 = b.max.x + w, y1 = b.max.y + w;
   this._parts = [];
   if (!this._pxBounds || !this._pxBounds.intersects(L.bounds([x0, y0], [x1, y1]))) return;
-  if (this.options.noClip) { this._parts = rings; return; }
-  var all = this._pxBounds;  // the whole path inside: every ring is kept as it is
-  if (all.min.x >= x0 && all.max.x <= x1 && all.min.y >= y0 && all.max.y <= y1) {
-    this._parts = rings.slice();
+  // Rings kept as numbers (spatial.webmap_rings) are projected now, those in the box only; a
+  // ring drawn whole comes simplified (_hebiWhole), an area's ring across the edge cut and
+  // simplified (_hebiCut), both as Leaflet would give them.
+  if (boxes) this._hebiRingsIn(x0, y0, x1, y1);
+  if (this.options.noClip) {
+    if (boxes) this._hebiRingsIn(-Infinity, -Infinity, Infinity, Infinity);
+    this._parts = boxes ? this._hebiRingsNow() : this._rings;
     return;
   }
-  for (var i = 0; i < rings.length; i++) {
-    var ring = rings[i], box = window.hebiRingBox(ring);
-    var a = box[0], c = box[1], d = box[2], e = box[3];
+  var rings = this._rings, all = this._pxBounds;
+  if (all.min.x >= x0 && all.max.x <= x1 && all.min.y >= y0 && all.max.y <= y1) {
+    // The whole path inside: every ring is kept as it is.
+    for (i = 0; i < rings.length; i++) this._parts.push(boxes ? this._hebiWhole(i) : rings[i]);
+    return;
+  }
+  for (i = 0; i < rings.length; i++) {
+    var box = boxes || window.hebiRingBox(rings[i]), q = boxes ? 4 * i : 0;
+    var a = box[q], c = box[q + 1], d = box[q + 2], e = box[q + 3];
     if (a >= x0 && d <= x1 && c >= y0 && e <= y1) {
-      this._parts.push(ring);
+      this._parts.push(boxes ? this._hebiWhole(i) : rings[i]);
     } else if (!(d < x0 || a > x1 || e < y0 || c > y1)) {
       if (!polygon) {  // a line across the edge: Leaflet clips the whole layer
+        if (boxes) this._hebiRingsNow();
         return Object.getPrototypeOf(this)._clipPoints.call(this);
       }
-      clip = clip || L.bounds([x0, y0], [x1, y1]);
-      var part = L.PolyUtil.clipPolygon(ring, clip, true);
-      if (part.length) this._parts.push(part);
+      var part = boxes ? this._hebiCut(i, [x0, y0, x1, y1])
+        : L.PolyUtil.clipPolygon(rings[i], clip = clip || L.bounds([x0, y0], [x1, y1]), true);
+      if (part && part.length) this._parts.push(part);
     }
   }
 };
@@ -224,11 +224,23 @@ window.hebiPath = function (b, data, style, tip, group, canvas) {
   var filled = b.kind === "p", many = b.n > 1;
   var opts = many && filled ? L.extend({}, style, {fillRule: "nonzero"}) : style;
   if (canvas) opts = L.extend({}, opts, {smoothFactor: window.HEBI_SMOOTH});
-  var layer = filled ? L.polygon(b.parts, opts) : L.polyline(b.parts, opts);
+  // The rings (window.hebiRing) in drawing order, the feature each draws, and the nesting
+  // Leaflet's latlngs would have (areas: polygons of rings; lines: one ring each).
+  var rings = [], ringOwner = [], shape = [];
+  b.parts.forEach(function (part, k) {
+    var poly = [];
+    (filled ? part : [part]).forEach(function (r) {
+      if (!r.n) return;
+      poly.push(rings.length); rings.push(r); ringOwner.push(b.owners[k]);
+    });
+    if (filled && poly.length) shape.push(poly);
+    else if (poly.length) shape.push(poly[0]);
+  });
+  var layer = window.hebiRingPath(filled, rings, shape, opts);
   layer._clipPoints = window.hebiClip;
   var first = tip(b.owners[0]);
   if (canvas) {
-    window.hebiShapes(layer, b, tip);
+    window.hebiShapes(layer, b, tip, ringOwner);
     if (first) layer.bindTooltip(first, {sticky: true});
     layer.addTo(group);
     return;
@@ -239,11 +251,7 @@ window.hebiPath = function (b, data, style, tip, group, canvas) {
     // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
     // follow the feature under the pointer. Registered before the tooltip's own handlers, so
     // the content is right when it opens, and before st_folium's click handler.
-    var ringOwner = [], shown = b.owners[0];
-    b.parts.forEach(function (part, k) {
-      if (filled) part.forEach(function () { ringOwner.push(b.owners[k]); });
-      else ringOwner.push(b.owners[k]);
-    });
+    var shown = b.owners[0];
     layer.on("mouseover mousemove click", function (e) {
       var i = window.hebiPick(this, ringOwner, filled, e.layerPoint);
       if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
@@ -412,12 +420,8 @@ window.hebiCanvasFor = function (map, pane) {
 // rings' boxes (built once per zoom, on the first pointer event) keeps this independent of the
 // layer's size; the last answer is kept, since the renderer and the tooltip handler both ask
 // about the same point.
-window.hebiShapes = function (layer, b, tip) {
-  var filled = b.kind === "p", owners = [], CELL = 64, PAD = 16, idx = null, last = null;
-  b.parts.forEach(function (part, k) {
-    if (filled) part.forEach(function () { owners.push(b.owners[k]); });
-    else owners.push(b.owners[k]);
-  });
+window.hebiShapes = function (layer, b, tip, owners) {
+  var filled = b.kind === "p", CELL = 64, PAD = 16, idx = null, last = null;
   function index(rings) {
     var cells = new Map(), big = [];
     for (var r = 0; r < rings.length; r++) {
@@ -438,7 +442,7 @@ window.hebiShapes = function (layer, b, tip) {
     return {rings: rings, cells: cells, big: big};
   }
   function hit(p) {
-    var rings = layer._rings || [];
+    var rings = layer._hebiRingsNow ? layer._hebiRingsNow() : layer._rings || [];
     if (last && last.rings === rings && last.x === p.x && last.y === p.y) return last.i;
     if (!idx || idx.rings !== rings) idx = index(rings);
     var list = idx.cells.get(Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL)) || [];
@@ -484,13 +488,17 @@ window.hebiShapes = function (layer, b, tip) {
   layer._hebiOwnerAt = hit;
 };
 window.hebiLayer = function (data, styles, group) {
-  var dec = window.hebiDecode, area = window.hebiArea, keys = [], paths = {}, dots = [];
+  var dec = window.hebiDecode, keys = [], paths = {}, dots = [];
   var others = [];
   var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
+  // Lines and rings stay numbers (spatial.webmap_rings): merged areas are filled "nonzero",
+  // so every outer ring turns one way and every hole the other.
   var ring = function (r, k) {
-    var pts = dec(r, "ll");
-    if ((data.m || canvas) && (area(pts) > 0) !== (k === 0)) pts.reverse();
-    return pts;
+    return window.hebiRing(r, true, data.m || canvas ? (k === 0 ? 1 : -1) : 0);
+  };
+  var line = function (l) { return window.hebiRing(l, false, 0); };
+  var start = function (r) {  // a ring's first vertex (canvas cells)
+    return r && r.n ? {lat: r.xy[1] / 1e6, lng: r.xy[0] / 1e6} : {lat: 0, lng: 0};
   };
   // Thousands of lines or areas: merged per style and drawn on the map's shared canvas.
   var shapes = 0;
@@ -523,12 +531,12 @@ window.hebiLayer = function (data, styles, group) {
         dots.push([ll, i, k > 0, s]);
       });
     } else if (c === 2 || c === 5) {
-      var ls = (c === 2 ? [d] : d).map(function (l) { return dec(l, "ll"); });
-      b = path("l", f, i, ls[0][0]);
+      var ls = (c === 2 ? [d] : d).map(line);
+      b = path("l", f, i, start(ls[0]));
       ls.forEach(function (l) { b.parts.push(l); b.owners.push(i); });
     } else if (c === 3 || c === 6) {
       var ps = (c === 3 ? [d] : d).map(function (p) { return p.map(ring); });
-      b = path("p", f, i, ps[0][0][0]);
+      b = path("p", f, i, start(ps[0] && ps[0][0]));
       ps.forEach(function (p) { b.parts.push(p); b.owners.push(i); });
     } else {  // anything else (e.g. a GeometryCollection) arrives as GeoJSON
       others.push([L.geoJSON(d, {style: styles[s], pointToLayer: function (g, ll) {
@@ -870,7 +878,8 @@ def build_base_map(
         max_zoom=MAX_ZOOM,
         zoom_control=True,
     )
-    for code in (_MAP_JS, DASH_JS, DOTS_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS, _FIT_JS):
+    for code in (_MAP_JS, RINGS_JS, DASH_JS, DOTS_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS,
+                 _FIT_JS):
         _MapCode(code).add_to(m)
     if view_in_url:
         _MapCode(_VIEW_URL_JS).add_to(m)

@@ -877,3 +877,57 @@ def test_labels_stay_put_across_a_pan_and_are_rebuilt_on_a_zoom(
     zoomed = _relaid(page, "() => { window.map.setZoom(window.map.getZoom() + 1, "
                            "{animate: false}); }")
     assert zoomed and _iframe_eval(page, kept) == []
+
+
+# Every plan path kept as numbers (spatial.webmap_rings) against a plain Leaflet polygon or
+# polyline of its own coordinates (getLatLngs), projected, clipped and simplified by Leaflet
+# alone for the same view: the SVG path drawn, the bounds and the layer points must be the same.
+_AS_LEAFLET = """() => {
+  const map = window.map, out = {paths: 0, rings: 0, drawn: 0, diff: []};
+  map.eachLayer(l => {
+    if (!l._hebi || !l._path) return;
+    const closed = l instanceof L.Polygon;
+    const twin = (closed ? L.polygon : L.polyline)(l.getLatLngs(), L.extend({}, l.options));
+    twin._map = map; twin._renderer = l._renderer;
+    twin._project(); twin._clipPoints(); twin._simplifyPoints();
+    const want = L.SVG.pointsToPath(twin._parts, closed), got = l._path.getAttribute("d");
+    out.paths += 1; out.rings += twin._rings.length; out.drawn += twin._parts.length;
+    if (got !== want) out.diff.push(["d", got.slice(0, 80), want.slice(0, 80)]);
+    if (!l.getBounds().equals(twin.getBounds(), 0)) out.diff.push(["bounds"]);
+    if (!l._pxBounds.equals(twin._pxBounds)) out.diff.push(["pixel bounds"]);
+    const mine = l._hebiRingsNow();  // the rings near the view, as point objects
+    mine.forEach((ring, r) => {
+      if (ring.length && ring.some((p, i) => !p.equals(twin._rings[r][i]))) {
+        out.diff.push(["ring", r]);
+      }
+    });
+  });
+  return out;
+}"""
+
+
+def test_plan_paths_draw_what_leaflet_draws_at_every_zoom(page: Page, app_server: str) -> None:
+    # The plan's lines and areas are projected ring by ring, only where seen, clipped and
+    # simplified as numbers: what is drawn must stay exactly Leaflet's own drawing.
+    open_page(page, app_server, OFFLINE)
+    frame = map_frame(page)
+    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    moves = ["", "window.map.setZoom(window.map.getZoom() + 1, {animate: false})",
+             "window.map.panBy([500, 300], {animate: false})",
+             "window.map.setZoom(window.map.getZoom() - 3, {animate: false})",
+             "window.map.setZoom(window.map.getZoom() + 5, {animate: false})",
+             "window.map.panBy([-700, -400], {animate: false})"]
+    seen = set()
+    for move in moves:
+        if move:
+            _iframe_eval(page, f"() => {{ {move}; }}")
+            page.wait_for_function(
+                "(sel) => { const w = document.querySelector(sel).contentWindow;"
+                " return !w.map._animatingZoom && !w.map._panAnim?._inProgress; }",
+                arg=MAP_IFRAME, timeout=30_000)
+            wait_idle(page)
+        got = _iframe_eval(page, _AS_LEAFLET)
+        assert got["paths"] >= 10 and got["drawn"] > 0, got
+        assert got["diff"] == [], (move, got["diff"][:5])
+        seen.add(got["drawn"])
+    assert len(seen) > 1  # the moves changed what is drawn
