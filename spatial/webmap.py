@@ -117,6 +117,7 @@ __all__ = [
     "catalogue_tooltip",
     "decode_geometry",
     "decode_tooltips",
+    "embedded_refs",
     "external_asset_urls",
     "feature_ref",
     "features_at",
@@ -376,6 +377,22 @@ def decode_tooltips(data: Mapping[str, Any]) -> list[list[str | None] | None]:
         for rec, f in zip(records, data["f"], strict=True)
     ]
 
+
+
+def embedded_refs(script: str) -> list[str]:
+    """Return the hidden references of every feature drawn by a page or overlay script, in order.
+
+    ``script`` is rendered HTML or a feature group's JavaScript; each
+    ``window.hebiLayer(...)`` payload in it is decoded (:func:`decode_tooltips`).
+    Tests and tools read what a map draws this way, the references being
+    packed in the page (row numbers only).
+    """
+    decoder = json.JSONDecoder()
+    refs: list[str] = []
+    for m in re.finditer(r"window\.hebiLayer\(", script):
+        data, _end = decoder.raw_decode(script, m.end())
+        refs += [row[1] for row in decode_tooltips(data) if row is not None and row[1] is not None]
+    return refs
 
 @dataclass(frozen=True)
 class LayerPayload:
