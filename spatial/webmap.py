@@ -116,6 +116,8 @@ __all__ = [
     "catalogue_payload",
     "catalogue_tooltip",
     "decode_geometry",
+    "decode_tooltips",
+    "embedded_refs",
     "external_asset_urls",
     "feature_ref",
     "features_at",
@@ -263,6 +265,20 @@ class _GeoJsonData(MacroElement):
 
 
 
+# A layer's tooltip pieces travel as ONE string, split in the browser only when a tooltip is
+# first needed: thousands of small string literals and arrays cost the page's parser before the
+# first paint, one literal less. Every byte of the page costs its parsers too, so a piece
+# repeated in the layer (a source cited by every feature, a kind) is sent once, in a table, and
+# the hidden references ([[ref:layer#row]], feature_ref) as their row numbers. The markers are
+# characters that escape_text always turns into entities, so no text (escaped before it is
+# joined) can forge one; each is one byte in the page's JSON.
+_TIP_FEATURE = "`"  # between features (in payload order; "" for a feature without tooltip)
+_TIP_FIELD = "'"  # between the pieces of one feature: title, ref, values
+_TIP_NULL = "$"  # a piece that is None (no ref, a missing value)
+_TIP_SHARED = "{"  # "{n": the layer's shared piece n
+_REF_PARTS = re.compile(r"(\[\[ref:[a-z][a-z0-9_]{0,62}#)(\d{1,9})(\]\])")
+
+
 def _tooltip_table(
     tips: Sequence[TooltipText | None],
 ) -> tuple[list[str], list[str | None], list[list[str | None] | None]]:
@@ -300,6 +316,84 @@ def _tooltip_table(
     return [escape_text(k) for k in labels], constants, rows
 
 
+def _join_tooltips(rows: Sequence[Sequence[str | None] | None]) -> dict[str, Any]:
+    """Pack escaped tooltip rows into a layer's ``t``, ``s`` and ``r`` (:func:`decode_tooltips`).
+
+    ``t`` is the one string, ``s`` the pieces shared by several features
+    (titles and values; worth it only when longer than their reference),
+    ``r`` the ``[before, after]`` of the row number when every reference is
+    a :func:`feature_ref` of one layer (then only the numbers are sent).
+    """
+    present = [row for row in rows if row is not None]
+    refs = [_REF_PARTS.fullmatch(row[1] or "") for row in present]
+    prefixes = {m.group(1) for m in refs if m is not None}
+    numbered = bool(present) and len(prefixes) == 1 and all(m is not None for m in refs)
+    counts: dict[str, int] = {}
+    for row in present:
+        for k, v in enumerate(row):
+            if k != 1 and v is not None and len(v) > 3:
+                counts[v] = counts.get(v, 0) + 1
+    shared = [v for v, n in counts.items() if n > 1]
+    number = {v: f"{_TIP_SHARED}{k}" for k, v in enumerate(shared)}
+
+    def piece(k: int, v: str | None) -> str:
+        if v is None:
+            return _TIP_NULL
+        if k == 1:
+            m = _REF_PARTS.fullmatch(v) if numbered else None
+            return m.group(2) if m is not None else v
+        return number.get(v, v)
+
+    text = _TIP_FEATURE.join(
+        "" if row is None else _TIP_FIELD.join(piece(k, v) for k, v in enumerate(row))
+        for row in rows
+    )
+    out: dict[str, Any] = {"t": text, "s": shared}
+    if numbered:
+        out["r"] = [prefixes.pop(), "]]"]
+    return out
+
+
+def decode_tooltips(data: Mapping[str, Any]) -> list[list[str | None] | None]:
+    """Return each feature's tooltip pieces from a decoded layer payload, as the browser reads them.
+
+    Per feature of ``data["f"]``: ``[title, ref, values…]`` (escaped text,
+    None for a missing piece), or None when it has no tooltip.
+    """
+    text, shared, ref = data["t"], data["s"], data.get("r")
+    records = text.split(_TIP_FEATURE) if text or data["f"] else []
+    if len(records) != len(data["f"]):
+        raise ValueError("tooltip records do not match the features")
+
+    def piece(k: int, v: str) -> str | None:
+        if v == _TIP_NULL:
+            return None
+        if k == 1:
+            return f"{ref[0]}{v}{ref[1]}" if ref else v
+        return str(shared[int(v[1:])]) if v.startswith(_TIP_SHARED) else v
+
+    return [
+        [piece(k, v) for k, v in enumerate(rec.split(_TIP_FIELD))] if f[2] else None
+        for rec, f in zip(records, data["f"], strict=True)
+    ]
+
+
+
+def embedded_refs(script: str) -> list[str]:
+    """Return the hidden references of every feature drawn by a page or overlay script, in order.
+
+    ``script`` is rendered HTML or a feature group's JavaScript; each
+    ``window.hebiLayer(...)`` payload in it is decoded (:func:`decode_tooltips`).
+    Tests and tools read what a map draws this way, the references being
+    packed in the page (row numbers only).
+    """
+    decoder = json.JSONDecoder()
+    refs: list[str] = []
+    for m in re.finditer(r"window\.hebiLayer\(", script):
+        data, _end = decoder.raw_decode(script, m.end())
+        refs += [row[1] for row in decode_tooltips(data) if row is not None and row[1] is not None]
+    return refs
+
 @dataclass(frozen=True)
 class LayerPayload:
     """The serialised data of one overlay: cheap to cache, turned into a group per run.
@@ -311,8 +405,11 @@ class LayerPayload:
     ----------
     data_json : str
         The encoded layer, script-safe JSON: ``k`` tooltip row labels, ``c``
-        rows constant over the layer, ``f`` features (encoded geometry, style
-        index, tooltip pieces), ``m`` present when drawn merged per style.
+        rows constant over the layer, ``t`` every feature's other tooltip
+        pieces in one string, with ``s`` its shared pieces and ``r`` the
+        parts of its references (:func:`decode_tooltips`), ``f`` features
+        (encoded geometry, style index, 1 if it has a tooltip else 0), ``m``
+        present when drawn merged per style.
     styles_json : str
         The style table, script-safe JSON.
     name : str
@@ -394,10 +491,12 @@ def layer_payload(
     drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if n else []
     keep = [i for i in range(n) if drawn[i]]
     labels, constants, rows = _tooltip_table([tips[i] for i in keep])
+    # Per feature a flag "has a tooltip" (merged paths group by it); the text goes in "t".
     features = [
-        [_encode_geometry(geoms[i]), idx[i], row] for i, row in zip(keep, rows, strict=True)
+        [_encode_geometry(geoms[i]), idx[i], int(row is not None)]
+        for i, row in zip(keep, rows, strict=True)
     ]
-    data: dict[str, Any] = {"k": labels, "c": constants, "f": features}
+    data: dict[str, Any] = {"k": labels, "c": constants, **_join_tooltips(rows), "f": features}
     if merge:
         data["m"] = 1
     return LayerPayload(

@@ -134,12 +134,23 @@ window.hebiGeometry = function (g) {
     default: return d;
   }
 };
-window.hebiTooltip = function (data, t) {
+// Feature i's tooltip HTML, or null. A layer's pieces come as one string (data.t: features
+// split by "`", pieces by "'"; "$" for none, "{n" for the shared piece data.s[n], and the
+// reference as its row number when data.r holds what goes around it; see
+// spatial.webmap.decode_tooltips), split the first time a tooltip is asked for.
+window.hebiTooltip = function (data, i) {
+  if (!data.f[i][2]) return null;
+  var all = data.tt || (data.tt = data.t.split("`")), t = all[i].split("'");
+  for (var p = 0; p < t.length; p++) {
+    if (t[p] === "$") t[p] = null;
+    else if (p !== 1 && t[p].charAt(0) === "{") t[p] = data.s[+t[p].slice(1)];
+  }
+  if (data.r && t[1] !== null) t[1] = data.r[0] + t[1] + data.r[1];
   var html = "<b>" + t[0] + "</b>", v = 2;
-  for (var i = 0; i < data.k.length; i++) {
-    var value = data.c[i] !== null ? data.c[i] : t[v++];
+  for (var j = 0; j < data.k.length; j++) {
+    var value = data.c[j] !== null ? data.c[j] : t[v++];
     if (value === null) continue;
-    html += data.k[i] ? '<br><span style="color:#666">' + data.k[i] + "</span> " + value
+    html += data.k[j] ? '<br><span style="color:#666">' + data.k[j] + "</span> " + value
                       : "<br>" + value;
   }
   if (t[1] !== null) html += '<span style="display:none">' + t[1] + "</span>";
@@ -490,7 +501,7 @@ window.hebiShapes = function (layer, b, tip, owners) {
 window.hebiLayer = function (data, styles, group) {
   var dec = window.hebiDecode, keys = [], paths = {}, dots = [];
   var others = [];
-  var tip = function (i) { var t = data.f[i][2]; return t ? window.hebiTooltip(data, t) : null; };
+  var tip = function (i) { return window.hebiTooltip(data, i); };
   // Lines and rings stay numbers (spatial.webmap_rings): merged areas are filled "nonzero",
   // so every outer ring turns one way and every hole the other.
   var ring = function (r, k) {

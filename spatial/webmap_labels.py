@@ -38,6 +38,7 @@ text, never as markup.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -190,11 +191,17 @@ def label_json(
 
 
 class LabelData(MacroElement):
-    """Hands one layer's label candidates to the map's label engine (see :data:`LABELS_JS`)."""
+    """Hands one layer's label candidates to the map's label engine (see :data:`LABELS_JS`).
+
+    The candidates go as a string literal of their JSON, parsed when labels
+    are first placed (after the first paint): the page's parser then scans
+    one literal instead of building hundreds of small arrays and strings
+    before the plan is drawn.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        window.hebiLabelSet({{ this._parent.get_name() }}, {{ this.data_json }});
+        window.hebiLabelSet({{ this._parent.get_name() }}, {{ this.data_text }});
         {% endmacro %}"""
     )
 
@@ -202,6 +209,9 @@ class LabelData(MacroElement):
         super().__init__()
         self._name = "LabelData"
         self.data_json = data_json
+        # A JS string literal of script-safe JSON: still no "<", ">" or "&" (they stay \u
+        # escapes), and quotes and backslashes are escaped by json.dumps.
+        self.data_text = json.dumps(data_json, ensure_ascii=False)
 
 
 # The engine: one per map, fed by LabelData of each overlay; placement is client-side only.
@@ -460,7 +470,10 @@ LABELS_JS = r"""
     var cands = [], symbols = [], self = this;
     this.z = z;
     for (var id in this.sets) {
-      var set = this.sets[id], r = set.r;
+      var set = this.sets[id];
+      // A layer's candidates arrive as JSON text (LabelData): parsed here, on first use.
+      if (typeof set === "string") set = this.sets[id] = JSON.parse(set);
+      var r = set.r;
       if (z < r.z) continue;
       set.f.forEach(function (f) {
         if (!f.ll) {  // decoded once, on first use

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import layers
 from layers.schema import GROUPS
-from spatial.webmap import decode_geometry
+from spatial.webmap import decode_geometry, embedded_refs
 from tests.apptest_helpers import map_args
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def _qp(at: AppTest, key: str) -> str:
 
 
 def _drawn_layers(args: dict[str, Any]) -> set[str]:
-    fg = args["feature_group"] or ""
+    fg = "".join(embedded_refs(args["feature_group"] or ""))
     refs = REF_RE.findall(fg)
     # Each drawn feature appears exactly once (no layer drawn twice).
     assert len(re.findall(r"\[\[ref:[a-z0-9_]+#\d+\]\]", fg)) == len(set(

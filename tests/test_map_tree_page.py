@@ -21,7 +21,7 @@ import layers
 from spatial.attribute_table import attribute_table
 from spatial.feature_search import feature_target
 from spatial.map_overlays import HIGHLIGHT_CLASS, faded_payload
-from spatial.webmap import catalogue_payload, decode_geometry
+from spatial.webmap import catalogue_payload, decode_geometry, embedded_refs
 from tests.apptest_helpers import map_args
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +56,8 @@ def _fg(at: AppTest) -> str:
 
 def _drawn(at: AppTest) -> list[str]:
     """Layers drawn, in drawing order (first reference of each)."""
-    return list(dict.fromkeys(re.findall(r"\[\[ref:([a-z0-9_]+)#\d+\]\]", _fg(at))))
+    refs = "".join(embedded_refs(_fg(at)))
+    return list(dict.fromkeys(re.findall(r"\[\[ref:([a-z0-9_]+)#\d+\]\]", refs)))
 
 
 def _highlighted(at: AppTest) -> list[Any]:

@@ -24,10 +24,12 @@ from spatial.basemaps import (
     tianditu_key,
 )
 from spatial.crs import area_m2, wgs84_to_gcj02
+from spatial.text import escape_text
 from spatial.view import DEFAULT_VIEW, View
 from spatial.webmap import _MAP_JS as MAP_JS
 from spatial.webmap import (
     VENDOR_URL,
+    TooltipText,
     _measure_control,
     after_paint_assets,
     basemap_overlay,
@@ -35,6 +37,7 @@ from spatial.webmap import (
     build_map,
     catalogue_payload,
     decode_geometry,
+    decode_tooltips,
     external_asset_urls,
     feature_ref,
     layer_payload,
@@ -85,9 +88,9 @@ def _browser_view(data: dict[str, Any]) -> list[dict[str, Any]]:
     script = (
         "var window = {};\n" + MAP_JS + "\n"
         "var data = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
-        "console.log(JSON.stringify(data.f.map(function (f) { return {"
+        "console.log(JSON.stringify(data.f.map(function (f, i) { return {"
         " geometry: window.hebiGeometry(f[0]),"
-        " tooltip: f[2] ? window.hebiTooltip(data, f[2]) : null}; })));"
+        " tooltip: window.hebiTooltip(data, i)}; })));"
     )
     out = subprocess.run(["node", "-e", script], input=json.dumps(data), capture_output=True,
                          text=True, check=True)
@@ -162,7 +165,8 @@ def test_embedded_json_cannot_close_the_script() -> None:
     assert "</script" not in payload.data_json
     assert "<" not in payload.data_json and ">" not in payload.data_json
     decoded = json.loads(payload.data_json)
-    assert decoded["f"][0][2][0] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    (row,) = decode_tooltips(decoded)
+    assert row is not None and row[0] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 def test_every_text_piece_of_the_payload_is_escaped() -> None:
@@ -171,7 +175,7 @@ def test_every_text_piece_of_the_payload_is_escaped() -> None:
     gdf = _frame(geometry=[_poly(114.30, 35.78), _poly(114.32, 35.78)], name=[hostile, "x"],
                  kind=[hostile, hostile], **{hostile: [hostile, None]})
     data = json.loads(catalogue_payload(spec, gdf).data_json)
-    texts = [*data["k"], *data["c"]] + [v for f in data["f"] for v in f[2]]
+    texts = [*data["k"], *data["c"]] + [v for row in decode_tooltips(data) for v in row or ()]
     texts = [t for t in texts if t is not None]
     assert len(texts) > 8
     for text in texts:
@@ -305,8 +309,8 @@ def test_payload_keeps_only_style_and_tooltip_and_rounds_coordinates() -> None:
     gdf = _frame(geometry=[Point(114.123456789, 35.987654321)], secret=["do not send"])
     payload = layer_payload(gdf, styles=[{"color": "#123456"}])
     data = json.loads(payload.data_json)
-    geometry, style, tooltip = data["f"][0]
-    assert (style, tooltip) == (0, None)
+    geometry, style, has_tooltip = data["f"][0]
+    assert (style, has_tooltip, decode_tooltips(data)) == (0, 0, [None])
     assert decode_geometry(geometry) == {"type": "Point", "coordinates": [114.123457, 35.987654]}
     assert "do not send" not in payload.data_json and "secret" not in payload.data_json
 
@@ -369,6 +373,54 @@ def test_click_reference_round_trip() -> None:
     assert parse_feature_ref("[[ref:../x#1]]") is None
 
 
+
+def _tooltip_html(tip: TooltipText) -> str:
+    """What a feature's tooltip shows, built from its plain text (the browser's hebiTooltip)."""
+    out = f"<b>{escape_text(tip.title)}</b>"
+    for label, value in tip.rows:
+        out += (f'<br><span style="color:#666">{escape_text(label)}</span> {escape_text(value)}'
+                if label else f"<br>{escape_text(value)}")
+    if tip.ref is not None:
+        out += f'<span style="display:none">{escape_text(tip.ref)}</span>'
+    return out
+
+
+@pytest.mark.parametrize("refs", ["one layer", "mixed"])
+def test_tooltips_travel_packed_and_read_back_exactly(refs: str) -> None:
+    # One string per layer, repeated pieces sent once, references as row numbers: the browser
+    # (node, the map's own JavaScript) and decode_tooltips read back exactly what was given,
+    # and hostile text (the packing's own markers included) stays escaped text.
+    hostile = XSS + TEMPLATE + "'\"`${0}&\\" + "\u001e\u001f"
+    source = "《鹤壁经开区“十四五”规划纲要》第十六章专栏11"
+    tips: list[TooltipText | None] = []
+    for i in range(6):
+        ref = feature_ref("test_parks", i * 7) if refs == "one layer" or i % 2 else (
+            feature_ref("other", i) if i else "ref" + hostile)
+        rows = [("", "产业板块"), ("来源", source), ("名称", hostile if i % 2 else f"值{i}")]
+        if i != 3:
+            rows.append(("类型" + hostile, "{0}" if i % 3 else hostile))
+        tips.append(TooltipText(title=hostile if i == 4 else "同名", rows=tuple(rows), ref=ref))
+    tips[2] = None
+    gdf = _frame(geometry=[_poly(114.30 + i / 50, 35.78) for i in range(6)])
+    payload = layer_payload(gdf, styles=[{"color": "#000"}], tooltips=tips, merge=True)
+    assert "<" not in payload.data_json and ">" not in payload.data_json
+    data = json.loads(payload.data_json)
+    assert source not in data["t"] and data["s"]  # sent once, in the shared pieces
+    assert ("r" in data) == (refs == "one layer")
+    if refs == "one layer":
+        assert "[[ref:" not in data["t"]
+    shown = [d["tooltip"] for d in _browser_view(data)]
+    assert shown == [None if t is None else _tooltip_html(t) for t in tips]
+    pieces = decode_tooltips(data)
+    assert pieces[2] is None
+    assert [p[1] if p else None for p in pieces] == [
+        None if t is None or t.ref is None else escape_text(t.ref) for t in tips]
+    for tip, html_text in zip(tips, shown, strict=True):
+        if tip is not None:
+            assert parse_feature_ref(re.sub(r"<[^>]+>", " ", html_text or "")) == (
+                parse_feature_ref(tip.ref))
+
+
 # --- basemaps ------------------------------------------------------------------------------------
 
 
@@ -415,8 +467,8 @@ def test_basemap_overlay_tiles_and_attribution() -> None:
 def test_numpy_values_in_tooltips_are_plain_text() -> None:
     spec = _spec(tooltip=("name", "area_ha"))
     gdf = _frame(geometry=[_poly(114.3, 35.78)], area_ha=[np.float64(12.5)])
-    row = json.loads(catalogue_payload(spec, gdf).data_json)["f"][0][2]
-    assert "12.5 ha" in row  # the value with its unit, a plain string
+    row = decode_tooltips(json.loads(catalogue_payload(spec, gdf).data_json))[0]
+    assert row is not None and "12.5 ha" in row  # the value with its unit, a plain string
 
 
 def test_line_layers_render() -> None:

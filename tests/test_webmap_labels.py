@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from typing import Any
 
+import folium
 import geopandas as gpd
 import shapely
 
@@ -13,7 +16,7 @@ from layers.label_text import map_name_en
 from layers.schema import MARKERS, LabelRule, LayerSpec, Style
 from spatial.service_categories import CATEGORIES
 from spatial.webmap import catalogue_payload, decode_geometry
-from spatial.webmap_labels import label_json
+from spatial.webmap_labels import LabelData, label_json
 
 
 def _labels(layer_id: str, lang: str = "zh") -> dict[str, list]:
@@ -79,6 +82,27 @@ def test_label_text_is_escaped_and_english_labels_follow_the_language() -> None:
     english = _labels("corridor", "en")
     assert list(english) == [map_name_en(str(layers.load_layer("corridor")["name_en"].iloc[0]))]
 
+
+
+def test_label_candidates_go_to_the_page_as_text_that_reads_back_exactly() -> None:
+    # The page carries a layer's candidates as a string literal of their JSON (parsed when labels
+    # are first placed): hostile text still cannot close the script, and node reads the literal
+    # back as exactly the JSON the server wrote.
+    spec = LayerSpec("t", "t", "t", "user", "Point", Style("#000000"),
+                     label=LabelRule("point"))
+    hostile = "</script><img src=x onerror=alert(1)>${x}`'\"\\\u2028\u001f"
+    gdf = gpd.GeoDataFrame({"name": [hostile], "name_en": ["a"]},
+                           geometry=[shapely.Point(114.3, 35.76)], crs=4326)
+    fg = folium.FeatureGroup()
+    LabelData(label_json(spec, gdf)).add_to(fg)
+    page = folium.Map(tiles=None)
+    fg.add_to(page)
+    (literal,) = re.findall(r"window\.hebiLabelSet\(\w+, (.*)\);\n", page.get_root().render())
+    assert "<" not in literal and ">" not in literal and "\u2028" not in literal
+    out = subprocess.run(["node", "-e", f"process.stdout.write({literal})"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout == label_json(spec, gdf)
+    assert json.loads(out.stdout)["f"][0][1].startswith("&lt;/script&gt;")
 
 def test_map_name_en_shortens_street_types_and_the_plan_structure_types() -> None:
     assert map_name_en("Xue'er Street regional transport axis") == "Xue'er St transport axis"
