@@ -373,7 +373,7 @@ class VectorTileOverlay(MacroElement):
   if (window.L && L.vectorGrid) { add(); return; }
   var s = document.createElement("script");
   s.src = {{ this.script_json }};
-  s.onload = add;
+  s.addEventListener("load", add);
   document.head.appendChild(s);
 })();
 {% endmacro %}

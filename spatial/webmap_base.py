@@ -64,11 +64,16 @@ window.hebiLoad = function (urls, fn) {
       var css = url.slice(-4) === ".css", el = document.createElement(css ? "link" : "script");
       f = all[url] = {state: null, wait: []};
       if (css) { el.rel = "stylesheet"; el.href = url; } else { el.src = url; }
-      el.onload = el.onerror = function (e) {
+      var done = function (e) {
         f.state = e.type === "load";
         f.wait.forEach(function (w) { w(f.state); });
         f.wait = [];
       };
+      // Listeners, not on* properties: the office tests search what a browser receives for
+      // the error-handler attribute a hostile <img> in user text would carry, and the map's
+      // own code must not contain it.
+      el.addEventListener("load", done);
+      el.addEventListener("error", done);
       document.head.appendChild(el);
     }
     if (f.state === null) f.wait.push(one); else one(f.state);

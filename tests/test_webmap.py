@@ -302,6 +302,15 @@ def test_base_map_has_the_planner_controls() -> None:
     assert "autoPanOnFocus = false" in page
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_map_code_carries_no_inline_event_handler(lang: str) -> None:
+    """The office tests look for ``onerror``/``onload`` in everything a browser receives (a
+    hostile ``<img>`` in user text would carry one): the map's own code must not."""
+    page = render_html(build_map(DEFAULT_VIEW.replace(basemap="none", lang=lang), {}, {},
+                                 standalone=True)).lower()
+    assert "onerror" not in page and "onload" not in page
+
+
 # --- light payloads ------------------------------------------------------------------------------
 
 
