@@ -69,9 +69,9 @@ window.hebiLoad = function (urls, fn) {
         f.wait.forEach(function (w) { w(f.state); });
         f.wait = [];
       };
-      // Listeners, not on* properties: the office tests search what a browser receives for
-      // the error-handler attribute a hostile <img> in user text would carry, and the map's
-      // own code must not contain it.
+      // Listeners, not on* properties: the office tests search what a browser receives for an
+      // inline error handler (what hostile user text would carry), and the map's own code must
+      // not contain one.
       el.addEventListener("load", done);
       el.addEventListener("error", done);
       document.head.appendChild(el);

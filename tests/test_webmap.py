@@ -304,11 +304,11 @@ def test_base_map_has_the_planner_controls() -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_map_code_carries_no_inline_event_handler(lang: str) -> None:
-    """The office tests look for ``onerror``/``onload`` in everything a browser receives (a
-    hostile ``<img>`` in user text would carry one): the map's own code must not."""
+    """Tests look for ``<img``, ``onerror`` and ``onload`` in everything a browser receives (what
+    hostile user text would carry): the map's own code must contain none of them."""
     page = render_html(build_map(DEFAULT_VIEW.replace(basemap="none", lang=lang), {}, {},
                                  standalone=True)).lower()
-    assert "onerror" not in page and "onload" not in page
+    assert "onerror" not in page and "onload" not in page and "<img" not in page
 
 
 # --- light payloads ------------------------------------------------------------------------------
