@@ -107,14 +107,15 @@ window.hebiGcjToWgs = function (glon, glat) {
 // 1e-6 degree in 5-bit groups written with the base64url alphabet, tooltips assembled from
 // pieces that were escaped on the server). A lookup table, not indexOf: this loop runs once per
 // character of the payload, before anything is drawn.
-window.hebiDecode = (function () {
+// The integers of one encoded ring ([lon, lat] pairs in 1e-6 degree, as
+// spatial.webmap_encode writes them) in a typed array: no object per vertex.
+window.hebiInts = (function () {
   var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var T = new Int8Array(128);
   for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
-  // Returns [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true. (The
-  // lines and areas of hebiLayer are decoded into typed arrays: spatial.webmap_rings.)
-  return function (s, latFirst) {
-    var pts = [], i = 0, x = 0, y = 0, n = s.length, sh, res, b;
+  return function (s) {
+    var out = new Int32Array(s.length + (s.length & 1)), i = 0, k = 0, x = 0, y = 0;
+    var n = s.length, sh, res, b;
     while (i < n) {
       sh = 0; res = 0;
       do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
@@ -122,11 +123,21 @@ window.hebiDecode = (function () {
       sh = 0; res = 0;
       do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
       y += (res & 1) ? ~(res >> 1) : (res >> 1);
-      pts.push(latFirst ? [y / 1e6, x / 1e6] : [x / 1e6, y / 1e6]);
+      out[k++] = x; out[k++] = y;
     }
-    return pts;
+    return out.subarray(0, k);
   };
 })();
+// [lon, lat] pairs, or [lat, lon] (what Leaflet takes) when latFirst is true. (The lines and
+// areas of hebiLayer stay typed arrays: spatial.webmap_rings.)
+window.hebiDecode = function (s, latFirst) {
+  var xy = window.hebiInts(s), n = xy.length >> 1, pts = new Array(n);
+  for (var i = 0; i < n; i++) {
+    var x = xy[2 * i] / 1e6, y = xy[2 * i + 1] / 1e6;
+    pts[i] = latFirst ? [y, x] : [x, y];
+  }
+  return pts;
+};
 window.hebiGeometry = function (g) {
   var d = g[1], dec = function (s) { return window.hebiDecode(s, false); };  // not map's index
   switch (g[0]) {

@@ -28,70 +28,27 @@ __all__ = ["RINGS_JS"]
 RINGS_JS = r"""
 (function () {
   if (window.hebiRingPath) return;
-  // The integers of one encoded ring ([lon, lat] pairs in 1e-6 degree, as
-  // spatial.webmap_encode writes them), in a typed array: no object per vertex. (hebiRing
-  // decodes its text itself; this is for tools and benchmarks.)
-  var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  var T = new Int8Array(128);
-  for (var j = 0; j < 64; j++) T[A.charCodeAt(j)] = j;
-  window.hebiInts = function (s) {
-    var out = new Int32Array(s.length + (s.length & 1)), i = 0, k = 0, x = 0, y = 0;
-    var n = s.length, sh, res, b;
-    while (i < n) {
-      sh = 0; res = 0;
-      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
-      x += (res & 1) ? ~(res >> 1) : (res >> 1);
-      sh = 0; res = 0;
-      do { b = T[s.charCodeAt(i++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
-      y += (res & 1) ? ~(res >> 1) : (res >> 1);
-      out[k++] = x; out[k++] = y;
-    }
-    return out.subarray(0, k);
-  };
-  // A ring from its encoded text (or its integers): integers, vertex count and box, in one
-  // pass over the text. orient (merged areas, filled "nonzero"): +1 an outer ring, -1 a hole,
+  // A ring from its encoded text (window.hebiInts) or its integers: integers, vertex count and
+  // box. orient (merged areas, filled "nonzero"): +1 an outer ring, -1 a hole,
   // 0 as it comes; the signed area (shoelace) is summed over the degrees, term by term in the
   // same floating point as it was over L.LatLng, so a ring turns exactly as it did. An area's
   // closing vertex goes, as Leaflet drops it.
   window.hebiRing = function (s, closed, orient) {
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, a = 0, xy, n, i, j, t;
-    var x = 0, y = 0;
-    if (typeof s === "string") {
-      var len = s.length, k = 0, c = 0, sh, res, b, px = 0, py = 0, fx, fy;
-      xy = new Int32Array(len + (len & 1));
-      while (c < len) {
-        sh = 0; res = 0;
-        do { b = T[s.charCodeAt(c++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
-        x += (res & 1) ? ~(res >> 1) : (res >> 1);
-        sh = 0; res = 0;
-        do { b = T[s.charCodeAt(c++)]; res |= (b & 31) << sh; sh += 5; } while (b >= 32);
-        y += (res & 1) ? ~(res >> 1) : (res >> 1);
-        xy[k++] = x; xy[k++] = y;
-        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
-        if (orient) {
-          fx = x / 1e6; fy = y / 1e6;
-          if (k > 2) a += (px - fx) * (py + fy);
-          px = fx; py = fy;
-        }
-      }
-      n = k >> 1;
-    } else {
-      xy = s; n = xy.length >> 1;
-      for (i = 0; i < n; i++) {
-        x = xy[2 * i]; y = xy[2 * i + 1];
-        if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
-      }
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, a = 0, i, j, t, x, y;
+    var own = typeof s === "string", xy = own ? window.hebiInts(s) : s, n = xy.length >> 1;
+    for (i = 0; i < n; i++) {
+      x = xy[2 * i]; y = xy[2 * i + 1];
+      if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
     }
     var shut = n >= 2 && xy[0] === xy[2 * n - 2] && xy[1] === xy[2 * n - 1];
     if (orient) {
-      // The ring's own closing term (last to first) came first: zero when the ring is shut.
-      if (!shut || typeof s !== "string") {
-        for (a = 0, i = 0, j = n - 1; i < n; j = i++) {
-          a += (xy[2 * j] / 1e6 - xy[2 * i] / 1e6) * (xy[2 * j + 1] / 1e6 + xy[2 * i + 1] / 1e6);
-        }
+      // From the closing term (last to first; zero when the ring is shut) on, in degrees: the
+      // same terms in the same floating point as over L.LatLng, so a ring turns as it did.
+      for (a = 0, i = 0, j = n - 1; i < n; j = i++) {
+        a += (xy[2 * j] / 1e6 - xy[2 * i] / 1e6) * (xy[2 * j + 1] / 1e6 + xy[2 * i + 1] / 1e6);
       }
       if ((a > 0) !== (orient > 0)) {
-        if (typeof s !== "string") xy = xy.slice();
+        if (!own) xy = xy.slice();
         for (i = 0, j = n - 1; i < j; i++, j--) {
           t = xy[2 * i]; xy[2 * i] = xy[2 * j]; xy[2 * j] = t;
           t = xy[2 * i + 1]; xy[2 * i + 1] = xy[2 * j + 1]; xy[2 * j + 1] = t;
