@@ -77,6 +77,14 @@ def _wait_paths(frame: FrameLocator, n: int, page: Page) -> None:
     )
 
 
+def _open_plan_drawn(page: Page, app_server: str) -> FrameLocator:
+    """Open the offline plan map and wait until every catalogue feature is drawn."""
+    open_page(page, app_server, OFFLINE)
+    frame = map_frame(page)
+    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    return frame
+
+
 def _iframe_eval(page: Page, script: str, arg: Any = None) -> Any:
     handle = page.locator(MAP_IFRAME).first.element_handle()
     frame = handle.content_frame() if handle is not None else None
@@ -92,9 +100,7 @@ def _page_xy(page: Page, lat: float, lon: float) -> tuple[float, float]:
 
 
 def test_map_draws_every_plan_feature_offline(page: Page, app_server: str) -> None:
-    open_page(page, app_server, OFFLINE)
-    frame = map_frame(page)
-    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    frame = _open_plan_drawn(page, app_server)
     # Planner controls are there: scale bar, north arrow, coordinates, measuring tool.
     expect(frame.locator(".leaflet-control-scale-line")).to_have_text(re.compile(r"\d+ k?m"))
     expect(frame.locator(".hebi-north-arrow")).to_contain_text("北")
@@ -117,9 +123,7 @@ def test_clicking_the_bonded_zone_shows_its_details(page: Page, app_server: str)
     zone = layers.load_layer("bonded_zone")
     inner = zone.geometry.iloc[0].representative_point()
     page.set_viewport_size({"width": 1400, "height": 1050})  # room for the details panel
-    open_page(page, app_server, OFFLINE)
-    frame = map_frame(page)
-    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    _open_plan_drawn(page, app_server)
     x, y = _page_xy(page, inner.y, inner.x)
     # Every feature under the click is listed (the zone lies under its sub-zones).
     picker = page.get_by_role("radiogroup", name="该位置的要素")
@@ -777,9 +781,7 @@ _DASH_PIECES = """() => {
 def test_long_dashed_outlines_are_drawn_in_pieces(page: Page, app_server: str) -> None:
     # A browser dashes a path again for every raster tile its box touches: long dashed outlines
     # (boundaries, railways, schematic features) are stroked as pieces of about 256 px instead.
-    open_page(page, app_server, OFFLINE)
-    frame = map_frame(page)
-    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    frame = _open_plan_drawn(page, app_server)
     for zoom_step in (0, 1):
         if zoom_step:
             _iframe_eval(page, "() => window.map.setZoom(window.map.getZoom() + 1, "
@@ -909,9 +911,7 @@ _AS_LEAFLET = """() => {
 def test_plan_paths_draw_what_leaflet_draws_at_every_zoom(page: Page, app_server: str) -> None:
     # The plan's lines and areas are projected ring by ring, only where seen, clipped and
     # simplified as numbers: what is drawn must stay exactly Leaflet's own drawing.
-    open_page(page, app_server, OFFLINE)
-    frame = map_frame(page)
-    _wait_paths(frame, _n_drawn([g.id for g in GROUPS if g.id != "user"]), page)
+    _open_plan_drawn(page, app_server)
     moves = ["", "window.map.setZoom(window.map.getZoom() + 1, {animate: false})",
              "window.map.panBy([500, 300], {animate: false})",
              "window.map.setZoom(window.map.getZoom() - 3, {animate: false})",
