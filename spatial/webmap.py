@@ -26,9 +26,9 @@ paths of at most 100 nearby features, simplified per zoom in screen pixels),
 each with one shared tooltip/identify handler. The plan's own layers stay SVG
 paths (labels, highlight and tests read them), merged per style: the points of
 a style too, as one path of circles or shapes per ~5 km cell
-(``window.HebiDots``). See
-``window.hebiManyPoints``, ``window.hebiShapes`` and ``window.hebiDots`` in
-:mod:`spatial.webmap_base`.
+(``window.HebiDots``). See ``window.hebiManyPoints`` and
+``window.hebiShapes`` in :mod:`spatial.webmap_base`, ``window.hebiDots`` in
+:mod:`spatial.webmap_dots`.
 
 By concern: :mod:`spatial.webmap_assets` (vendored JS/CSS),
 :mod:`spatial.webmap_base` (base map, controls, basemap tiles and their
@@ -276,7 +276,6 @@ _TIP_FEATURE = "`"  # between features (in payload order; "" for a feature witho
 _TIP_FIELD = "'"  # between the pieces of one feature: title, ref, values
 _TIP_NULL = "$"  # a piece that is None (no ref, a missing value)
 _TIP_SHARED = "{"  # "{n": the layer's shared piece n
-_REF_PARTS = re.compile(r"(\[\[ref:[a-z][a-z0-9_]{0,62}#)(\d{1,9})(\]\])")
 
 
 def _tooltip_table(
@@ -325,9 +324,10 @@ def _join_tooltips(rows: Sequence[Sequence[str | None] | None]) -> dict[str, Any
     a :func:`feature_ref` of one layer (then only the numbers are sent).
     """
     present = [row for row in rows if row is not None]
-    refs = [_REF_PARTS.fullmatch(row[1] or "") for row in present]
-    prefixes = {m.group(1) for m in refs if m is not None}
-    numbered = bool(present) and len(prefixes) == 1 and all(m is not None for m in refs)
+    # The hidden references (feature_ref), when every one names the same layer.
+    refs = [_REF_RE.fullmatch(row[1] or "") for row in present]
+    layer_ids = {m.group(1) for m in refs if m is not None}
+    numbered = bool(present) and len(layer_ids) == 1 and all(m is not None for m in refs)
     counts: dict[str, int] = {}
     for row in present:
         for k, v in enumerate(row):
@@ -340,7 +340,7 @@ def _join_tooltips(rows: Sequence[Sequence[str | None] | None]) -> dict[str, Any
         if v is None:
             return _TIP_NULL
         if k == 1:
-            m = _REF_PARTS.fullmatch(v) if numbered else None
+            m = _REF_RE.fullmatch(v) if numbered else None
             return m.group(2) if m is not None else v
         return number.get(v, v)
 
@@ -350,7 +350,9 @@ def _join_tooltips(rows: Sequence[Sequence[str | None] | None]) -> dict[str, Any
     )
     out: dict[str, Any] = {"t": text, "s": shared}
     if numbered:
-        out["r"] = [prefixes.pop(), "]]"]
+        ref = feature_ref(layer_ids.pop(), 0)  # what goes around the row number
+        cut = ref.rindex("0")
+        out["r"] = [ref[:cut], ref[cut + 1:]]
     return out
 
 
@@ -378,7 +380,6 @@ def decode_tooltips(data: Mapping[str, Any]) -> list[list[str | None] | None]:
     ]
 
 
-
 def embedded_refs(script: str) -> list[str]:
     """Return the hidden references of every feature drawn by a page or overlay script, in order.
 
@@ -393,6 +394,7 @@ def embedded_refs(script: str) -> list[str]:
         data, _end = decoder.raw_decode(script, m.end())
         refs += [row[1] for row in decode_tooltips(data) if row is not None and row[1] is not None]
     return refs
+
 
 @dataclass(frozen=True)
 class LayerPayload:
