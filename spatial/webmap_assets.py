@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import folium
@@ -86,6 +87,13 @@ def use_local_assets(prefix: str = VENDOR_URL) -> None:
         cls.default_css = css
 
 
+def _elements(el: Any) -> Iterator[Any]:
+    """A map element and all its children, depth first."""
+    yield el
+    for child in getattr(el, "_children", {}).values():
+        yield from _elements(child)
+
+
 def external_asset_urls(m: folium.Map) -> list[str]:
     """Return every JS/CSS URL of a map (and its children) that the app does not serve.
 
@@ -94,17 +102,10 @@ def external_asset_urls(m: folium.Map) -> list[str]:
     its own elements to the map. Files loaded after the first paint
     (:func:`after_paint_assets`) count too.
     """
-    found: list[str] = []
-
-    def walk(el: Any) -> None:
-        listed = [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]
-        for url in [u for _name, u in listed] + list(getattr(el, "late_assets", [])):
-            if re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, flags=re.IGNORECASE):
-                found.append(url)
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(m)
+    listed = [url for el in _elements(m)
+              for _name, url in [*getattr(el, "default_js", []), *getattr(el, "default_css", [])]]
+    found = [url for url in listed + after_paint_assets(m)
+             if re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, flags=re.IGNORECASE)]
     return list(dict.fromkeys(found))
 
 
@@ -116,14 +117,5 @@ def after_paint_assets(m: folium.Map) -> list[str]:
     script (``hebiLoad``), in an element's ``late_assets``: they are in no
     ``<script>``/``<link>`` tag of the page, nor in what ``st_folium`` loads.
     """
-    found: list[str] = []
-
-    def walk(el: Any) -> None:
-        found.extend(getattr(el, "late_assets", []))
-        for child in getattr(el, "_children", {}).values():
-            walk(child)
-
-    walk(m)
-    return list(dict.fromkeys(found))
-
-
+    late = [url for el in _elements(m) for url in getattr(el, "late_assets", [])]
+    return list(dict.fromkeys(late))

@@ -740,18 +740,26 @@ class _NorthArrow(MacroElement):
         self.title = escape_text("North" if lang == "en" else "指北针")
 
 
-class _MeasureAfterPaint(folium.plugins.MeasureControl):
-    """folium's measuring tool, loaded and built just after the plan's first paint.
+class _LoadedAfterPaint:
+    """A folium control whose JS/CSS load only after the first paint (``late_assets``).
 
-    Its script (a large bundle) and style are not listed with the page, so
-    neither the standalone page nor ``st_folium`` (which loads every listed
-    file before the map's script) fetches or runs them before the first
-    frame: ``hebiAfterPaint`` loads them (``hebiLoad``) and builds the control.
+    No file is listed with the page, so neither the standalone page nor
+    ``st_folium`` (which loads every listed file before the map's script)
+    fetches or runs them before the first frame: the control's template loads
+    them (``hebiLoad`` from ``hebiAfterPaint``) and then builds the control.
     """
 
-    # No files listed with the page (folium keeps these as plain list attributes).
+    # folium keeps these as plain list attributes; the files travel in late_assets instead.
     default_js: list[tuple[str, str]] = []  # noqa: RUF012
     default_css: list[tuple[str, str]] = []  # noqa: RUF012
+
+    def __init__(self, assets: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.late_assets = assets  # read by spatial.webmap_assets.after_paint_assets
+
+
+class _MeasureAfterPaint(_LoadedAfterPaint, folium.plugins.MeasureControl):
+    """folium's measuring tool (a large bundle), loaded and built just after the first paint."""
 
     _template = Template(
         """
@@ -783,16 +791,9 @@ class _MeasureAfterPaint(folium.plugins.MeasureControl):
         """
     )
 
-    def __init__(self, assets: list[str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.late_assets = assets  # read by spatial.webmap_assets.after_paint_assets
 
-
-class _MousePositionAfterPaint(folium.plugins.MousePosition):
+class _MousePositionAfterPaint(_LoadedAfterPaint, folium.plugins.MousePosition):
     """folium's coordinate readout, loaded and built just after the plan's first paint."""
-
-    default_js: list[tuple[str, str]] = []  # noqa: RUF012
-    default_css: list[tuple[str, str]] = []  # noqa: RUF012
 
     _template = Template(
         """
@@ -813,10 +814,6 @@ class _MousePositionAfterPaint(folium.plugins.MousePosition):
         {% endmacro %}
     """
     )
-
-    def __init__(self, assets: list[str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.late_assets = assets  # read by spatial.webmap_assets.after_paint_assets
 
 
 def _measure_control(lang: str, prefix: str) -> folium.plugins.MeasureControl:
