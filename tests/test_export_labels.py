@@ -183,6 +183,17 @@ def test_english_page_is_english_only() -> None:
         assert _n(name) in text
 
 
+@pytest.mark.parametrize(("view_lang", "page_lang"), [("zh", "en"), ("en", "zh")])
+def test_the_page_language_governs_legend_and_subtitle(view_lang: str, page_lang: str) -> None:
+    """A page asked for in one language from a view in the other is wholly in the page's."""
+    out = export_view(_zone_view(view_lang), ExportOptions(map_date=_DAY, lang=page_lang))
+    (text,) = _pdf_text(out.data)
+    english = page_lang == "en"
+    assert (_n("Legend") in text) is english and ("图例" in text) is not english
+    assert (_n("Plan structure") in text) is english and ("规划结构" in text) is not english
+    assert (_n("Figure 1.") in text) is english and ("图1" in text) is not english
+
+
 def test_atlas_pages_are_numbered_figures() -> None:
     out = export_atlas(DEFAULT_VIEW.replace(basemap="none", groups=("structure",)),
                        "bonded_subzones", ExportOptions(map_date=_DAY, figure_no=3))

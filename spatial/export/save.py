@@ -107,6 +107,13 @@ def _basemap_for(
                          timeout_s=options.tile_timeout_s)
 
 
+def _in_page_language(view: View, options: ExportOptions) -> View:
+    """The view in the page's language: the legend, subtitle and names follow ``options.lang``."""
+    # Without this a page asked for in English from a Chinese view had an English title over a
+    # Chinese legend and subtitle (prepare_content reads the view's language).
+    return view.replace(lang=options.lang) if options.lang and options.lang != view.lang else view
+
+
 @contextmanager
 def _export_failure() -> Iterator[None]:
     """Turn a drawing or encoding failure into a planner-facing ExportError."""
@@ -174,6 +181,7 @@ def export_view(
         With a bilingual message when the export cannot be made.
     """
     options = _with_date(options)
+    view = _in_page_language(view, options)
     with _export_style(), _export_failure():
         content = content or prepare_content(
             view, layer_source=layer_source, extra_layers=extra_layers,
@@ -240,7 +248,8 @@ def export_atlas(
     if not areas:
         raise ExportError(f"图层“{spec.title_zh}”没有可出图的区域。",
                           f"Layer '{spec.title_en}' has no located areas to print.")
-    lang = options.lang or view.lang
+    view = _in_page_language(view, options)
+    lang = view.lang
     title = options.title or default_title(lang, choropleth)
     infos: list[PageInfo] = []
     buf = io.BytesIO()
