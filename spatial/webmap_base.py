@@ -22,6 +22,7 @@ from spatial.view import DEFAULT_CENTER, DEFAULT_ZOOM, MAX_ZOOM, MIN_ZOOM
 from spatial.webmap_assets import VENDOR_URL, PlanMap, use_local_assets
 from spatial.webmap_dash import DASH_JS
 from spatial.webmap_dots import DOTS_JS
+from spatial.webmap_kernel import KERNEL_JS
 from spatial.webmap_labels import LABELS_JS
 from spatial.webmap_rings import RINGS_JS
 
@@ -902,8 +903,8 @@ def build_base_map(
         max_zoom=MAX_ZOOM,
         zoom_control=True,
     )
-    for code in (_MAP_JS, RINGS_JS, DASH_JS, DOTS_JS, LABELS_JS, _ATTRIBUTION_JS, _SCALE_JS,
-                 _FIT_JS):
+    for code in (_MAP_JS, KERNEL_JS, RINGS_JS, DASH_JS, DOTS_JS, LABELS_JS, _ATTRIBUTION_JS,
+                 _SCALE_JS, _FIT_JS):
         _MapCode(code).add_to(m)
     if view_in_url:
         _MapCode(_VIEW_URL_JS).add_to(m)

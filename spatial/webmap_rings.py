@@ -34,6 +34,11 @@ RINGS_JS = r"""
   // same floating point as it was over L.LatLng, so a ring turns exactly as it did. An area's
   // closing vertex goes, as Leaflet drops it.
   window.hebiRing = function (s, closed, orient) {
+    var K = typeof s === "string" && window.hebiKernel, got = K && K.ring(s, orient);
+    if (got) {  // the same numbers, from the compiled loops (spatial.webmap_kernel)
+      return {xy: got.xy, n: closed && got.shut ? got.n - 1 : got.n, x0: got.x0, y0: got.y0,
+              x1: got.x1, y1: got.y1, mb: null};
+    }
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, a = 0, i, j, t, x, y;
     var own = typeof s === "string", xy = own ? window.hebiInts(s) : s, n = xy.length >> 1;
     for (i = 0; i < n; i++) {
@@ -237,10 +242,18 @@ RINGS_JS = r"""
         var rings = this._hebi.rings, off = this._hebiOff, xy = this._hebiXY;
         var m = this._hebiM || (this._hebiM = new Float64Array(xy.length)), mOn = this._hebiMOn;
         var s = at[0], ox = at[1], oy = at[2], t = at[3], a = t._a, b = t._b, c = t._c, d = t._d;
+        var K = window.hebiKernel;
         for (var r = 0; r < rings.length; r++) {
           if (on[r] || bx[4 * r + 2] < x0 || bx[4 * r] > x1 ||
               bx[4 * r + 3] < y0 || bx[4 * r + 1] > y1) continue;
           var g = rings[r], n = g.n, k = 2 * off[r], i, e = k + 2 * n;
+          if (K) {  // the same loops compiled (spatial.webmap_kernel): the same numbers
+            K.project(g.xy, 2 * n, m, k, !mOn[r], xy, s, a, b, c, d, ox, oy, SM.R,
+                      SM.MAX_LATITUDE, D);
+            mOn[r] = 1;
+            on[r] = 1;
+            continue;
+          }
           if (!mOn[r]) {  // once per page: a sine and a logarithm per vertex (as mx, my)
             var gx = g.xy, R = SM.R, max = SM.MAX_LATITUDE, lat, sin;
             for (i = 0; i < 2 * n; i += 2) {
@@ -282,10 +295,10 @@ RINGS_JS = r"""
       },
       // Ring r drawn whole, simplified as Leaflet would (kept until the next zoom).
       _hebiWhole: function (r) {
-        var tol = this.options.smoothFactor, got = this._hebiS[r];
+        var tol = this.options.smoothFactor, got = this._hebiS[r], K = tol && window.hebiKernel;
         if (!got || got.tol !== tol) {
-          got = this._hebiS[r] = simplify(this._hebiXY, this._hebiOff[r], this._hebi.rings[r].n,
-                                          tol);
+          got = this._hebiS[r] = (K ? K.simplify : simplify)(
+            this._hebiXY, this._hebiOff[r], this._hebi.rings[r].n, tol);
           got.tol = tol;
           got.hebiDone = true;
         }
@@ -294,9 +307,15 @@ RINGS_JS = r"""
       // Ring r cut to the box [x0, y0, x1, y1] (an area's ring across the view's edge) and
       // simplified, as Leaflet's clipPolygon and simplify give it; null when nothing is left.
       _hebiCut: function (r, box) {
+        var tol = this.options.smoothFactor, K = tol && window.hebiKernel, out;
+        if (K) {
+          out = K.cut(this._hebiXY, this._hebiOff[r], this._hebi.rings[r].n, box, tol);
+          if (out) out.hebiDone = true;
+          return out;
+        }
         var len = clip(this._hebiXY, this._hebiOff[r], this._hebi.rings[r].n, box);
         if (!len) return null;
-        var out = simplify(PX[0], 0, len, this.options.smoothFactor);
+        out = simplify(PX[0], 0, len, tol);
         out.hebiDone = true;
         return out;
       },

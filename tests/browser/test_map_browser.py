@@ -912,6 +912,8 @@ def test_plan_paths_draw_what_leaflet_draws_at_every_zoom(page: Page, app_server
     # The plan's lines and areas are projected ring by ring, only where seen, clipped and
     # simplified as numbers: what is drawn must stay exactly Leaflet's own drawing.
     _open_plan_drawn(page, app_server)
+    # ... by the compiled loops (spatial.webmap_kernel): the browser has WebAssembly.
+    assert _iframe_eval(page, "() => !!window.hebiKernel && !!window.hebiKernel.cut")
     moves = ["", "window.map.setZoom(window.map.getZoom() + 1, {animate: false})",
              "window.map.panBy([500, 300], {animate: false})",
              "window.map.setZoom(window.map.getZoom() - 3, {animate: false})",

@@ -1,0 +1,169 @@
+"""The map's compiled per-vertex loops (spatial.webmap_kernel) give the JavaScript's numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+
+import layers
+from spatial.webmap import _MAP_JS as MAP_JS
+from spatial.webmap_encode import _encode_coords
+from spatial.webmap_kernel import KERNEL_JS, assemble, kernel_bytes
+from spatial.webmap_rings import RINGS_JS
+
+
+def test_the_shipped_kernel_is_its_source_assembled() -> None:
+    pytest.importorskip("wasmtime", reason="the dev tools (requirements-dev.txt) assemble it")
+    assert assemble() == kernel_bytes(), "run: python -m spatial.webmap_kernel"
+
+
+def _js_part(start: str, end: str) -> str:
+    """The map JavaScript from the line that starts with ``start`` to the one before ``end``."""
+    m = re.search(rf"^{re.escape(start)}.*?(?=^{re.escape(end)})", RINGS_JS, re.S | re.M)
+    assert m, (start, end)
+    return m.group(0)
+
+
+def _plan_rings() -> list[str]:
+    """Every line and ring of the catalogue, encoded as the map receives it."""
+    out: list[str] = []
+    for spec in layers.all_specs():
+        gdf = layers.load_layer(spec.id)
+        for geom in gdf.geometry:
+            if geom is None or geom.is_empty or geom.geom_type in ("Point", "MultiPoint"):
+                continue
+            parts = getattr(geom, "geoms", [geom])
+            for part in parts:
+                rings = ([part.exterior, *part.interiors] if part.geom_type == "Polygon"
+                         else [part])
+                out.extend(_encode_coords(np.asarray(r.coords)) for r in rings)
+    return out
+
+
+# Runs in node: the JavaScript loops (the map's fallback) and the kernel on the same input;
+# prints what differs. Compared with Object.is: -0 and NaN count.
+_COMPARE = r"""
+var L = {Point: function (x, y) { this.x = x; this.y = y; },
+         Projection: {SphericalMercator: {R: 6378137, MAX_LATITUDE: 85.0511287798}}};
+var input = JSON.parse(require("fs").readFileSync(0, "utf8")), diffs = [], counts = {};
+var K = window.hebiKernel;
+function same(a, b) { return Object.is(a, b); }
+function note(what, detail) { if (diffs.length < 20) diffs.push([what, detail]); }
+function count(what) { counts[what] = (counts[what] || 0) + 1; }
+var SM = L.Projection.SphericalMercator, D = Math.PI / 180;
+var jsRing = window.hebiRing;
+window.hebiKernel = null;  // the JavaScript's own ring, then the kernel's
+input.rings.forEach(function (s, r) {
+  [[false, 0], [true, 1], [true, -1]].forEach(function (co) {
+    var want = jsRing(s, co[0], co[1]);
+    window.hebiKernel = K;
+    var got = jsRing(s, co[0], co[1]);
+    window.hebiKernel = null;
+    count("ring");
+    ["n", "x0", "y0", "x1", "y1"].forEach(function (k) {
+      if (!same(got[k], want[k])) note("ring " + k, [r, got[k], want[k]]);
+    });
+    if (got.xy.length !== want.xy.length
+        || Array.prototype.some.call(want.xy, function (v, i) { return !same(got.xy[i], v); })) {
+      note("ring xy", r);
+    }
+  });
+});
+// Projection (Leaflet's own formulas as the oracle), simplify and clip at several views.
+input.views.forEach(function (v) {
+  var z = v[0], ox = v[1], oy = v[2], s = 256 * Math.pow(2, z), a = 0.5 / (Math.PI * SM.R);
+  var box = [v[3], v[4], v[5], v[6]];
+  input.rings.forEach(function (str, r) {
+    var g = jsRing(str, false, 0), n = g.n, cnt = 2 * n;
+    var m = new Float64Array(cnt), xy = new Float64Array(cnt), want = new Float64Array(cnt);
+    for (var i = 0; i < n; i++) {  // L.Projection.SphericalMercator.project, transformation
+      var lat = Math.max(Math.min(SM.MAX_LATITUDE, g.xy[2 * i + 1] / 1e6), -SM.MAX_LATITUDE);
+      var sin = Math.sin(lat * D);
+      var mx = SM.R * (g.xy[2 * i] / 1e6) * D, my = SM.R * Math.log((1 + sin) / (1 - sin)) / 2;
+      want[2 * i] = Math.round(s * (a * mx + 0.5)) - ox;
+      want[2 * i + 1] = Math.round(s * (-a * my + 0.5)) - oy;
+    }
+    K.project(g.xy, cnt, m, 0, true, xy, s, a, 0.5, -a, 0.5, ox, oy, SM.R, SM.MAX_LATITUDE, D);
+    count("vertex");
+    for (i = 0; i < cnt; i++) if (!same(xy[i], want[i])) { note("project", [r, i]); break; }
+    var xy2 = new Float64Array(cnt);  // from the metres kept, at the next zoom
+    K.project(g.xy, cnt, m, 0, false, xy2, 2 * s, a, 0.5, -a, 0.5, ox, oy, SM.R,
+              SM.MAX_LATITUDE, D);
+    for (i = 0; i < cnt; i++) {
+      if (!same(xy2[i], Math.round(2 * s * (i % 2 ? -a * m[i] + 0.5 : a * m[i] + 0.5))
+                - (i % 2 ? oy : ox))) { note("project again", [r, i]); break; }
+    }
+    [1, 1.5, 0].forEach(function (tol) {
+      if (!tol) return;
+      var w = simplify(xy, 0, n, tol), k = K.simplify(xy, 0, n, tol);
+      count("simplify");
+      if (w.length !== k.length || w.some(function (p, i) {
+        return !same(p.x, k[i].x) || !same(p.y, k[i].y); })) note("simplify", [r, tol]);
+      if (n < 3) return;
+      var len = clip(xy, 0, n, box), c = K.cut(xy, 0, n, box, tol);
+      count("cut");
+      var wc = len ? simplify(PX[0], 0, len, tol) : null;
+      if ((wc === null) !== (c === null)) { note("cut empty", [r, len]); return; }
+      if (wc && (wc.length !== c.length || wc.some(function (p, i) {
+        return !same(p.x, c[i].x) || !same(p.y, c[i].y); }))) note("cut", [r, tol]);
+    });
+  });
+});
+console.log(JSON.stringify({diffs: diffs, counts: counts}));
+"""
+
+
+def _compare(rings: list[str], views: list[list[float]]) -> dict[str, Any]:
+    if shutil.which("node") is None:
+        pytest.fail("node is missing: run `bash scripts/setup.sh` (npm installs the map assets)")
+    math = _js_part("  var EDGES", "  function define(Base)") + _js_part(
+        "  // Leaflet's L.LineUtil.simplify", "  // Leaflet's L.PolyUtil.clipPolygon")
+    ring = _js_part("  window.hebiRing = function", "  var SM = null")
+    script = ("var window = {};\n" + MAP_JS + "\n" + "var L = {Point: function (x, y) {"
+              " this.x = x; this.y = y; }};\n" + KERNEL_JS + "\n" + ring + math + _COMPARE)
+    out = subprocess.run(["node", "-e", script], input=json.dumps({"rings": rings,
+                                                                   "views": views}),
+                         capture_output=True, text=True, check=True, timeout=300)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+# Zoom, pixel origin, and the box a path is cut to (layer pixels): the plan view, zoomed in
+# across its centre, and a far-off half pixel origin.
+_VIEWS: list[list[float]] = [[12, 3431460, 1666000, -300, -200, 1700, 1100],
+          [15, 27453000, 13329500, -100, -100, 1500, 1000],
+          [17.5, 155310000.5, 75410000.25, 0, 0, 1400, 900],
+          [9, 428930, 208250, -50, -50, 1450, 950]]
+
+
+def test_the_kernel_gives_the_javascripts_numbers_for_every_plan_ring() -> None:
+    rings = _plan_rings()
+    assert len(rings) > 400
+    got = _compare(rings, _VIEWS)
+    assert got["diffs"] == []
+    counts = got["counts"]
+    assert counts["ring"] == 3 * len(rings) and counts["vertex"] == len(_VIEWS) * len(rings)
+    assert counts["cut"] > 1000 and counts["simplify"] > 2000
+
+
+def test_the_kernel_gives_the_javascripts_numbers_for_odd_input() -> None:
+    # Rings crossing the box in every way, degenerate ones, half pixels, and text that is not
+    # a well-formed ring (cut short, characters outside the alphabet).
+    rng = np.random.default_rng(7)
+    centre = np.array([114.3, 35.76])
+    shapes = [rng.normal(0, 0.004, (k, 2)) + centre for k in (1, 2, 3, 4, 9, 60, 400)]
+    square = np.array([(114.2, 35.7), (114.4, 35.7), (114.4, 35.8), (114.2, 35.8), (114.2, 35.7)])
+    rings = [_encode_coords(c) for c in [*shapes, square, square[::-1]]]
+    rings += ["", "A", "_", "gw8y5G", "zzzzzzzzzzz", "!!@@##", "gw8y5Gg4zmkC" + "A" * 40]
+    line = shapely.LineString(square).segmentize(0.0005)
+    rings.append(_encode_coords(np.asarray(line.coords)))
+    tiny_box: list[float] = [12, 3431460, 1666000, 100.5, 80.5, 120.5, 90.5]
+    got = _compare(rings, [*_VIEWS, tiny_box])
+    assert got["diffs"] == []
