@@ -53,45 +53,62 @@ _KERNEL_JS = r"""
   } catch (e) {
     return;
   }
-  // Bytes 0-127 hold the decoding table, 128-147 a ring's box; the work area starts at 256.
-  var mem = ex.mem, enc = new TextEncoder(), BOX = 128, AT = 256;
+  // Bytes 0-127 hold the decoding table, 128-183 a ring's box (integers, then Mercator
+  // metres); the work area starts at 256. The views are made again only when memory grows.
+  var mem = ex.mem, enc = new TextEncoder(), BOX = 128, AT = 256, U8, I32, F64;
   function room(bytes) {
     var have = mem.buffer.byteLength, want = AT + bytes;
     if (have < want) mem.grow(Math.ceil((want - have) / 65536));
-    return mem.buffer;
+    if (!U8 || U8.buffer !== mem.buffer) {
+      U8 = new Uint8Array(mem.buffer);
+      I32 = new Int32Array(mem.buffer);
+      F64 = new Float64Array(mem.buffer);
+    }
   }
+  var SM = L.Projection.SphericalMercator, D = Math.PI / 180;
   window.hebiKernel = {
-    // An encoded ring (window.hebiRing): its integers, vertex count, box and whether it is
-    // shut; null when the text is not ASCII (never from the server: the JavaScript reads it).
-    ring: function (s, orient) {
+    // window.hebiRing of an encoded ring, the same object (with its Mercator box); null when
+    // the text is not ASCII (never from the server: the JavaScript reads it then).
+    ring: function (s, closed, orient) {
       var len = s.length, out = (AT + len + 15) & ~7;
-      var buf = room(out - AT + 4 * len + 16);
-      var put = enc.encodeInto(s, new Uint8Array(buf, AT, len));
+      room(out - AT + 4 * len + 16);
+      var put = enc.encodeInto(s, U8.subarray(AT, AT + len));
       if (put.read !== len || put.written !== len) return null;
-      var n = ex.ring(AT, len, out, orient, BOX), box = new Int32Array(buf, BOX, 5);
-      return {xy: new Int32Array(buf, out, 2 * n).slice(), n: n, shut: box[4] === 1,
-              x0: n ? box[0] : Infinity, y0: n ? box[1] : Infinity,
-              x1: n ? box[2] : -Infinity, y1: n ? box[3] : -Infinity};
+      var n = ex.ring(AT, len, out, orient, BOX, SM.R, SM.MAX_LATITUDE, D), b = BOX >> 2;
+      var f = (BOX + 24) >> 3, xy = I32.slice(out >> 2, (out >> 2) + 2 * n);
+      return {xy: xy, n: closed && I32[b + 4] === 1 ? n - 1 : n,
+              x0: n ? I32[b] : Infinity, y0: n ? I32[b + 1] : Infinity,
+              x1: n ? I32[b + 2] : -Infinity, y1: n ? I32[b + 3] : -Infinity,
+              mb: n ? [F64[f], F64[f + 1], F64[f + 2], F64[f + 3]] : null};
     },
-    // One ring's cnt numbers (_hebiRingsIn): with merc its Mercator metres from its integers
-    // g into m at k first (else they are read from m), then its layer pixels into xy at k.
-    project: function (g, cnt, m, k, merc, xy, s, a, b, c, d, ox, oy, R, max, D) {
-      var M = (AT + 4 * cnt + 15) & ~7, X = M + 8 * cnt, buf = room(X + 8 * cnt - AT);
-      if (merc) new Int32Array(buf, AT, cnt).set(g.subarray(0, cnt));
-      else new Float64Array(buf, M, cnt).set(m.subarray(k, k + cnt));
-      ex.project(AT, M, X, cnt, merc ? 1 : 0, s, a, b, c, d, ox, oy, R, max, D);
-      if (merc) m.set(new Float64Array(buf, M, cnt), k);
-      xy.set(new Float64Array(buf, X, cnt), k);
+    // _hebiRingsIn of a path: the rings listed in todo get their layer pixels in xy (and,
+    // the first time, their Mercator metres in m), at their offsets 2 * off[r].
+    project: function (todo, rings, off, m, mOn, xy, s, a, b, c, d, ox, oy) {
+      var T = xy.length, M = AT, X = M + 8 * T, TB = X + 8 * T, IN = TB + 16 * todo.length;
+      var ints = 0, r, k;
+      for (k = 0; k < todo.length; k++) if (!mOn[todo[k]]) ints += rings[todo[k]].xy.length;
+      room(IN + 4 * ints - AT);
+      F64.set(m, M >> 3);
+      F64.set(xy, X >> 3);
+      var t = TB >> 2, p = IN >> 2;
+      for (k = 0; k < todo.length; k++, t += 4) {
+        r = todo[k];
+        I32[t] = p << 2; I32[t + 1] = 2 * rings[r].n; I32[t + 2] = 2 * off[r];
+        I32[t + 3] = mOn[r] ? 0 : 1;
+        if (!mOn[r]) { I32.set(rings[r].xy, p); p += rings[r].xy.length; }
+      }
+      ex.projectMany(TB, todo.length, M, X, s, a, b, c, d, ox, oy, SM.R, SM.MAX_LATITUDE, D);
+      m.set(F64.subarray(M >> 3, (M >> 3) + T));
+      xy.set(F64.subarray(X >> 3, (X >> 3) + T));
     },
     // Leaflet's simplify (tolerance tol) of the n layer points at xy[2 * o], as point objects.
     simplify: function (xy, o, n, tol) {
       var KP = AT + 16 * n, MK = KP + 4 * n, OUT = (MK + n + 7) & ~7;
-      var buf = room(OUT + 4 * n + 8 - AT);
-      new Float64Array(buf, AT, 2 * n).set(xy.subarray(2 * o, 2 * o + 2 * n));
-      var c = ex.simplify(AT, n, tol * tol, KP, MK, OUT), idx = new Int32Array(buf, OUT, c);
-      var out = new Array(c);
+      room(OUT + 4 * n + 8 - AT);
+      F64.set(xy.subarray(2 * o, 2 * o + 2 * n), AT >> 3);
+      var c = ex.simplify(AT, n, tol * tol, KP, MK, OUT), out = new Array(c), q = OUT >> 2;
       for (var i = 0, j; i < c; i++) {
-        j = 2 * (o + idx[i]);
+        j = 2 * (o + I32[q + i]);
         out[i] = new L.Point(xy[j], xy[j + 1]);
       }
       return out;
@@ -101,13 +118,16 @@ _KERNEL_JS = r"""
     cut: function (xy, o, n, b, tol) {
       var cap = 16 * n + 16, A = AT + 16 * n, B = A + 16 * cap, AC = B + 16 * cap;
       var BC = AC + cap, KP = (BC + cap + 7) & ~7, MK = KP + 4 * cap, OUT = (MK + cap + 7) & ~7;
-      var buf = room(OUT + 4 * cap - AT);
-      new Float64Array(buf, AT, 2 * n).set(xy.subarray(2 * o, 2 * o + 2 * n));
+      room(OUT + 4 * cap - AT);
+      F64.set(xy.subarray(2 * o, 2 * o + 2 * n), AT >> 3);
       var len = ex.clip(AT, n, b[0], b[1], b[2], b[3], A, AC, B, BC);
       if (!len) return null;
-      var c = ex.simplify(A, len, tol * tol, KP, MK, OUT), idx = new Int32Array(buf, OUT, c);
-      var pts = new Float64Array(buf, A, 2 * len), out = new Array(c);
-      for (var i = 0; i < c; i++) out[i] = new L.Point(pts[2 * idx[i]], pts[2 * idx[i] + 1]);
+      var c = ex.simplify(A, len, tol * tol, KP, MK, OUT), out = new Array(c);
+      var q = OUT >> 2, a = A >> 3;
+      for (var i = 0, j; i < c; i++) {
+        j = a + 2 * I32[q + i];
+        out[i] = new L.Point(F64[j], F64[j + 1]);
+      }
       return out;
     }
   };

@@ -47,7 +47,7 @@
   ;; last vertex its first) at $box, and turn the ring round when its signed area disagrees
   ;; with $orient (+1 an outer ring, -1 a hole, 0 as it comes). Returns the number of pairs.
   (func (export "ring") (param $in i32) (param $len i32) (param $out i32) (param $orient i32)
-        (param $box i32) (result i32)
+        (param $box i32) (param $R f64) (param $max f64) (param $D f64) (result i32)
     (local $i i32) (local $k i32) (local $x i32) (local $y i32) (local $v i64) (local $n i32)
     (local $x0 i32) (local $y0 i32) (local $x1 i32) (local $y1 i32) (local $p i32) (local $q i32)
     (local $j i32) (local $t i32) (local $a f64)
@@ -86,6 +86,15 @@
     (i32.store offset=4 (local.get $box) (local.get $y0))
     (i32.store offset=8 (local.get $box) (local.get $x1))
     (i32.store offset=12 (local.get $box) (local.get $y1))
+    ;; The box's corners in Mercator metres (the rings module's box(): its mx and my).
+    (f64.store offset=24 (local.get $box)
+      (call $mx (local.get $x0) (local.get $R) (local.get $D)))
+    (f64.store offset=32 (local.get $box)
+      (call $my (local.get $y0) (local.get $R) (local.get $max) (local.get $D)))
+    (f64.store offset=40 (local.get $box)
+      (call $mx (local.get $x1) (local.get $R) (local.get $D)))
+    (f64.store offset=48 (local.get $box)
+      (call $my (local.get $y1) (local.get $R) (local.get $max) (local.get $D)))
     (local.set $q (i32.add (local.get $out) (i32.shl (i32.sub (local.get $n) (i32.const 1))
                                                       (i32.const 3))))
     (i32.store offset=16 (local.get $box)
@@ -136,6 +145,26 @@
                 (br $rev)))))))
     (local.get $n))
 
+  ;; Spherical Mercator metres of a longitude or latitude in 1e-6 degree, as Leaflet computes
+  ;; them: R * (lng / 1e6) * D; R * log((1 + sin) / (1 - sin)) / 2 of the latitude clamped to
+  ;; +-max.
+  (func $mx (param $v i32) (param $R f64) (param $D f64) (result f64)
+    (f64.mul (f64.mul (local.get $R) (f64.div (f64.convert_i32_s (local.get $v)) (f64.const 1e6)))
+             (local.get $D)))
+  (func $my (param $v i32) (param $R f64) (param $max f64) (param $D f64) (result f64)
+    (local $lat f64) (local $sn f64)
+    (local.set $lat (f64.div (f64.convert_i32_s (local.get $v)) (f64.const 1e6)))
+    (local.set $lat
+      (select (local.get $max)
+              (select (f64.neg (local.get $max)) (local.get $lat)
+                      (f64.lt (local.get $lat) (f64.neg (local.get $max))))
+              (f64.gt (local.get $lat) (local.get $max))))
+    (local.set $sn (call $sin (f64.mul (local.get $lat) (local.get $D))))
+    (f64.div (f64.mul (local.get $R)
+                      (call $log (f64.div (f64.add (f64.const 1) (local.get $sn))
+                                          (f64.sub (f64.const 1) (local.get $sn)))))
+             (f64.const 2)))
+
   ;; Math.round as V8 computes it: the ceiling, less one when that is more than half above.
   (func $round (param $x f64) (result f64)
     (local $c f64)
@@ -144,14 +173,13 @@
             (f64.le (f64.sub (local.get $c) (f64.const 0.5)) (local.get $x))))
 
   ;; _hebiRingsIn for one ring of $cnt numbers: with $merc, the Spherical Mercator metres at
-  ;; $m of the integer pairs at $ints (R * (lng / 1e6) * D; R * log((1 + sin) / (1 - sin)) / 2
-  ;; of the latitude clamped to +-max); then the layer pixels at $xy,
+  ;; $m of the integer pairs at $ints first; then the layer pixels at $xy,
   ;; round(s * (a * mx + b)) - ox and round(s * (c * my + d)) - oy.
-  (func (export "project") (param $ints i32) (param $m i32) (param $xy i32) (param $cnt i32)
+  (func $project (param $ints i32) (param $m i32) (param $xy i32) (param $cnt i32)
         (param $merc i32) (param $s f64) (param $a f64) (param $b f64) (param $c f64)
         (param $d f64) (param $ox f64) (param $oy f64) (param $R f64) (param $max f64)
         (param $D f64)
-    (local $i i32) (local $p i32) (local $q i32) (local $lat f64) (local $sn f64)
+    (local $i i32) (local $p i32) (local $q i32)
     (if (local.get $merc)
       (then
         (block $end
@@ -160,23 +188,10 @@
             (local.set $p (i32.add (local.get $ints) (i32.shl (local.get $i) (i32.const 2))))
             (local.set $q (i32.add (local.get $m) (i32.shl (local.get $i) (i32.const 3))))
             (f64.store (local.get $q)
-              (f64.mul (f64.mul (local.get $R)
-                                (f64.div (f64.convert_i32_s (i32.load (local.get $p)))
-                                         (f64.const 1e6)))
-                       (local.get $D)))
-            (local.set $lat (f64.div (f64.convert_i32_s (i32.load offset=4 (local.get $p)))
-                                     (f64.const 1e6)))
-            (local.set $lat
-              (select (local.get $max)
-                      (select (f64.neg (local.get $max)) (local.get $lat)
-                              (f64.lt (local.get $lat) (f64.neg (local.get $max))))
-                      (f64.gt (local.get $lat) (local.get $max))))
-            (local.set $sn (call $sin (f64.mul (local.get $lat) (local.get $D))))
+              (call $mx (i32.load (local.get $p)) (local.get $R) (local.get $D)))
             (f64.store offset=8 (local.get $q)
-              (f64.div (f64.mul (local.get $R)
-                                (call $log (f64.div (f64.add (f64.const 1) (local.get $sn))
-                                                    (f64.sub (f64.const 1) (local.get $sn)))))
-                       (f64.const 2)))
+              (call $my (i32.load offset=4 (local.get $p)) (local.get $R) (local.get $max)
+                        (local.get $D)))
             (local.set $i (i32.add (local.get $i) (i32.const 2)))
             (br $each)))))
     (local.set $i (i32.const 0))
@@ -198,6 +213,28 @@
                    (local.get $oy)))
         (local.set $i (i32.add (local.get $i) (i32.const 2)))
         (br $each))))
+
+  ;; $project for $count rings of one path, listed at $table as four i32 each: where the
+  ;; ring's integers are, how many numbers it has, where its numbers start in the path's
+  ;; metres ($m) and pixels ($xy), and whether its metres are still to be computed.
+  (func (export "projectMany") (param $table i32) (param $count i32) (param $m i32)
+        (param $xy i32) (param $s f64) (param $a f64) (param $b f64) (param $c f64)
+        (param $d f64) (param $ox f64) (param $oy f64) (param $R f64) (param $max f64)
+        (param $D f64)
+    (local $e i32) (local $t i32) (local $k i32)
+    (block $end
+      (loop $each
+        (br_if $end (i32.ge_u (local.get $e) (local.get $count)))
+        (local.set $t (i32.add (local.get $table) (i32.shl (local.get $e) (i32.const 4))))
+        (local.set $k (i32.shl (i32.load offset=8 (local.get $t)) (i32.const 3)))
+        (call $project (i32.load (local.get $t)) (i32.add (local.get $m) (local.get $k))
+                       (i32.add (local.get $xy) (local.get $k)) (i32.load offset=4 (local.get $t))
+                       (i32.load offset=12 (local.get $t)) (local.get $s) (local.get $a)
+                       (local.get $b) (local.get $c) (local.get $d) (local.get $ox)
+                       (local.get $oy) (local.get $R) (local.get $max) (local.get $D))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $each))))
+
   ;; The outcode of a point against the box [b0, b1, b2, b3] (left 1, right 2, top 4, bottom 8).
   (func $code (param $x f64) (param $y f64) (param $b0 f64) (param $b1 f64) (param $b2 f64)
         (param $b3 f64) (result i32)

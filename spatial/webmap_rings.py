@@ -34,11 +34,8 @@ RINGS_JS = r"""
   // same floating point as it was over L.LatLng, so a ring turns exactly as it did. An area's
   // closing vertex goes, as Leaflet drops it.
   window.hebiRing = function (s, closed, orient) {
-    var K = typeof s === "string" && window.hebiKernel, got = K && K.ring(s, orient);
-    if (got) {  // the same numbers, from the compiled loops (spatial.webmap_kernel)
-      return {xy: got.xy, n: closed && got.shut ? got.n - 1 : got.n, x0: got.x0, y0: got.y0,
-              x1: got.x1, y1: got.y1, mb: null};
-    }
+    var K = typeof s === "string" && window.hebiKernel, got = K && K.ring(s, closed, orient);
+    if (got) return got;  // the same numbers, from the compiled loops (spatial.webmap_kernel)
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, a = 0, i, j, t, x, y;
     var own = typeof s === "string", xy = own ? window.hebiInts(s) : s, n = xy.length >> 1;
     for (i = 0; i < n; i++) {
@@ -242,16 +239,13 @@ RINGS_JS = r"""
         var rings = this._hebi.rings, off = this._hebiOff, xy = this._hebiXY;
         var m = this._hebiM || (this._hebiM = new Float64Array(xy.length)), mOn = this._hebiMOn;
         var s = at[0], ox = at[1], oy = at[2], t = at[3], a = t._a, b = t._b, c = t._c, d = t._d;
-        var K = window.hebiKernel;
+        var K = window.hebiKernel, todo = K ? [] : null;
         for (var r = 0; r < rings.length; r++) {
           if (on[r] || bx[4 * r + 2] < x0 || bx[4 * r] > x1 ||
               bx[4 * r + 3] < y0 || bx[4 * r + 1] > y1) continue;
           var g = rings[r], n = g.n, k = 2 * off[r], i, e = k + 2 * n;
-          if (K) {  // the same loops compiled (spatial.webmap_kernel): the same numbers
-            K.project(g.xy, 2 * n, m, k, !mOn[r], xy, s, a, b, c, d, ox, oy, SM.R,
-                      SM.MAX_LATITUDE, D);
-            mOn[r] = 1;
-            on[r] = 1;
+          if (todo) {  // the same loops compiled (spatial.webmap_kernel), below: the same numbers
+            todo.push(r);
             continue;
           }
           if (!mOn[r]) {  // once per page: a sine and a logarithm per vertex (as mx, my)
@@ -269,6 +263,10 @@ RINGS_JS = r"""
             xy[i + 1] = Math.round(s * (c * m[i + 1] + d)) - oy;
           }
           on[r] = 1;
+        }
+        if (todo && todo.length) {
+          K.project(todo, rings, off, m, mOn, xy, s, a, b, c, d, ox, oy);
+          todo.forEach(function (q) { mOn[q] = 1; on[q] = 1; });
         }
       },
       // Ring r as point objects (a ring cut by the view's edge, a pointer over the path).

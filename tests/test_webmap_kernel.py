@@ -50,14 +50,17 @@ def _plan_rings() -> list[str]:
 # Runs in node: the JavaScript loops (the map's fallback) and the kernel on the same input;
 # prints what differs. Compared with Object.is: -0 and NaN count.
 _COMPARE = r"""
-var L = {Point: function (x, y) { this.x = x; this.y = y; },
-         Projection: {SphericalMercator: {R: 6378137, MAX_LATITUDE: 85.0511287798}}};
 var input = JSON.parse(require("fs").readFileSync(0, "utf8")), diffs = [], counts = {};
 var K = window.hebiKernel;
 function same(a, b) { return Object.is(a, b); }
 function note(what, detail) { if (diffs.length < 20) diffs.push([what, detail]); }
 function count(what) { counts[what] = (counts[what] || 0) + 1; }
 var SM = L.Projection.SphericalMercator, D = Math.PI / 180;
+function mx(lng) { return SM.R * lng * D; }  // L.Projection.SphericalMercator.project
+function my(lat) {
+  var sin = Math.sin(Math.max(Math.min(SM.MAX_LATITUDE, lat), -SM.MAX_LATITUDE) * D);
+  return SM.R * Math.log((1 + sin) / (1 - sin)) / 2;
+}
 var jsRing = window.hebiRing;
 window.hebiKernel = null;  // the JavaScript's own ring, then the kernel's
 input.rings.forEach(function (s, r) {
@@ -70,6 +73,13 @@ input.rings.forEach(function (s, r) {
     ["n", "x0", "y0", "x1", "y1"].forEach(function (k) {
       if (!same(got[k], want[k])) note("ring " + k, [r, got[k], want[k]]);
     });
+    // The box in Mercator metres, as the rings module's box() computes it from the box.
+    if (got.n) {
+      var mb = [mx(want.x0 / 1e6), my(want.y0 / 1e6), mx(want.x1 / 1e6), my(want.y1 / 1e6)];
+      if (!got.mb || mb.some(function (v, i) { return !same(got.mb[i], v); })) {
+        note("ring mb", [r, got.mb, mb]);
+      }
+    }
     if (got.xy.length !== want.xy.length
         || Array.prototype.some.call(want.xy, function (v, i) { return !same(got.xy[i], v); })) {
       note("ring xy", r);
@@ -90,12 +100,11 @@ input.views.forEach(function (v) {
       want[2 * i] = Math.round(s * (a * mx + 0.5)) - ox;
       want[2 * i + 1] = Math.round(s * (-a * my + 0.5)) - oy;
     }
-    K.project(g.xy, cnt, m, 0, true, xy, s, a, 0.5, -a, 0.5, ox, oy, SM.R, SM.MAX_LATITUDE, D);
+    K.project([0], [g], [0], m, [0], xy, s, a, 0.5, -a, 0.5, ox, oy);
     count("vertex");
     for (i = 0; i < cnt; i++) if (!same(xy[i], want[i])) { note("project", [r, i]); break; }
     var xy2 = new Float64Array(cnt);  // from the metres kept, at the next zoom
-    K.project(g.xy, cnt, m, 0, false, xy2, 2 * s, a, 0.5, -a, 0.5, ox, oy, SM.R,
-              SM.MAX_LATITUDE, D);
+    K.project([0], [g], [0], m, [1], xy2, 2 * s, a, 0.5, -a, 0.5, ox, oy);
     for (i = 0; i < cnt; i++) {
       if (!same(xy2[i], Math.round(2 * s * (i % 2 ? -a * m[i] + 0.5 : a * m[i] + 0.5))
                 - (i % 2 ? oy : ox))) { note("project again", [r, i]); break; }
@@ -120,14 +129,19 @@ console.log(JSON.stringify({diffs: diffs, counts: counts}));
 """
 
 
+# What of Leaflet the kernel and the loops use.
+_LEAFLET = ("var L = {Point: function (x, y) { this.x = x; this.y = y; }, Projection:"
+            " {SphericalMercator: {R: 6378137, MAX_LATITUDE: 85.0511287798}}};\n")
+
+
 def _compare(rings: list[str], views: list[list[float]]) -> dict[str, Any]:
     if shutil.which("node") is None:
         pytest.fail("node is missing: run `bash scripts/setup.sh` (npm installs the map assets)")
     math = _js_part("  var EDGES", "  function define(Base)") + _js_part(
         "  // Leaflet's L.LineUtil.simplify", "  // Leaflet's L.PolyUtil.clipPolygon")
     ring = _js_part("  window.hebiRing = function", "  var SM = null")
-    script = ("var window = {};\n" + MAP_JS + "\n" + "var L = {Point: function (x, y) {"
-              " this.x = x; this.y = y; }};\n" + KERNEL_JS + "\n" + ring + math + _COMPARE)
+    script = ("var window = {};\n" + MAP_JS + "\n" + _LEAFLET + KERNEL_JS + "\n" + ring + math
+              + _COMPARE)
     out = subprocess.run(["node", "-e", script], input=json.dumps({"rings": rings,
                                                                    "views": views}),
                          capture_output=True, text=True, check=True, timeout=300)
