@@ -236,6 +236,12 @@ window.hebiClip = function () {
       this._parts.push(boxes ? this._hebiWhole(i) : rings[i]);
     } else if (!(d < x0 || a > x1 || e < y0 || c > y1)) {
       if (!polygon) {  // a line across the edge: Leaflet clips the whole layer
+        var K = boxes && this.options.smoothFactor && window.hebiKernel;
+        if (K) {  // as Leaflet would, compiled (spatial.webmap_kernel)
+          this._parts = K.lines(this._hebi.rings, this._hebiOff, this._hebiOn, this._hebiXY,
+                                [x0, y0, x1, y1], this.options.smoothFactor);
+          return;
+        }
         if (boxes) this._hebiRingsNow();
         return Object.getPrototypeOf(this)._clipPoints.call(this);
       }

@@ -113,6 +113,33 @@ _KERNEL_JS = r"""
       }
       return out;
     },
+    // Leaflet's Polyline._clipPoints and _simplifyPoints of a path's lines (those projected:
+    // on[r]; the others are empty) cut to the box [x0, y0, x1, y1]: its parts, simplified.
+    lines: function (rings, off, on, xy, b, tol) {
+      var T = xy.length, X = AT, TB = X + 8 * T, cnt = 0, nv = 0, r, i, j;
+      for (r = 0; r < rings.length; r++) if (on[r]) { cnt++; nv += rings[r].n; }
+      var cap = 2 * nv + 2, OUT = TB + 8 * cnt, PT = OUT + 16 * cap, KP = PT + 4 * cap;
+      var MK = KP + 4 * cap, IDX = (MK + cap + 7) & ~7;
+      room(IDX + 4 * cap - AT);
+      F64.set(xy, X >> 3);
+      for (r = 0, i = TB >> 2; r < rings.length; r++) {
+        if (!on[r]) continue;
+        I32[i++] = 2 * off[r];
+        I32[i++] = rings[r].n;
+      }
+      var np = ex.clipLines(X, TB, cnt, b[0], b[1], b[2], b[3], OUT, PT), parts = new Array(np);
+      for (var k = 0, at = OUT; k < np; k++) {
+        var len = I32[(PT >> 2) + k], c = ex.simplify(at, len, tol * tol, KP, MK, IDX);
+        var part = parts[k] = new Array(c), q = IDX >> 2, a = at >> 3;
+        for (i = 0; i < c; i++) {
+          j = a + 2 * I32[q + i];
+          part[i] = new L.Point(F64[j], F64[j + 1]);
+        }
+        part.hebiDone = true;
+        at += 16 * len;
+      }
+      return parts;
+    },
     // The n layer points at xy[2 * o] (an area's ring) cut to the box [x0, y0, x1, y1] as
     // Leaflet's clipPolygon cuts them, then simplified; null when nothing is left.
     cut: function (xy, o, n, b, tol) {

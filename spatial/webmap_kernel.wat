@@ -447,4 +447,108 @@
         (i32.store8 (i32.add (local.get $marks) (local.get $index)) (i32.const 1))
         (call $step (local.get $xy) (local.get $keep) (local.get $marks) (local.get $sq) (local.get $first) (local.get $index))
         (call $step (local.get $xy) (local.get $keep) (local.get $marks) (local.get $sq) (local.get $index) (local.get $last)))))
+
+  ;; L.LineUtil._getEdgeIntersection(a, b, code, bounds, true): the crossing, rounded.
+  (func $edge (param $ax f64) (param $ay f64) (param $bx f64) (param $by f64) (param $code i32)
+        (param $b0 f64) (param $b1 f64) (param $b2 f64) (param $b3 f64) (result f64 f64)
+    (local $dx f64) (local $dy f64) (local $x f64) (local $y f64)
+    (local.set $dx (f64.sub (local.get $bx) (local.get $ax)))
+    (local.set $dy (f64.sub (local.get $by) (local.get $ay)))
+    (if (i32.and (local.get $code) (i32.const 8))
+      (then
+        (local.set $x (f64.add (local.get $ax) (f64.div (f64.mul (local.get $dx) (f64.sub (local.get $b3) (local.get $ay)))
+                                                        (local.get $dy))))
+        (local.set $y (local.get $b3)))
+      (else (if (i32.and (local.get $code) (i32.const 4))
+        (then
+          (local.set $x (f64.add (local.get $ax) (f64.div (f64.mul (local.get $dx) (f64.sub (local.get $b1) (local.get $ay)))
+                                                          (local.get $dy))))
+          (local.set $y (local.get $b1)))
+        (else (if (i32.and (local.get $code) (i32.const 2))
+          (then
+            (local.set $x (local.get $b2))
+            (local.set $y (f64.add (local.get $ay) (f64.div (f64.mul (local.get $dy) (f64.sub (local.get $b2) (local.get $ax)))
+                                                            (local.get $dx)))))
+          (else (if (i32.and (local.get $code) (i32.const 1))
+            (then
+              (local.set $x (local.get $b0))
+              (local.set $y (f64.add (local.get $ay) (f64.div (f64.mul (local.get $dy) (f64.sub (local.get $b0) (local.get $ax)))
+                                                              (local.get $dx))))))))))))
+    (call $round (local.get $x))
+    (call $round (local.get $y)))
+
+  ;; Leaflet's Polyline._clipPoints: every segment of the $count lines listed at $table (two
+  ;; i32 each: where the line's numbers start in the path's pixels $xy, and its number of
+  ;; points) cut to the box by L.LineUtil.clipSegment (round: true), the pieces joined into
+  ;; parts as Leaflet joins them. The parts' points go one after another to $out (x, y f64),
+  ;; their counts to $parts; returns the number of parts.
+  (func (export "clipLines") (param $xy i32) (param $table i32) (param $count i32)
+        (param $b0 f64) (param $b1 f64) (param $b2 f64) (param $b3 f64) (param $out i32)
+        (param $parts i32) (result i32)
+    (local $e i32) (local $base i32) (local $n i32) (local $j i32) (local $k i32) (local $cur i32)
+    (local $np i32) (local $ax f64) (local $ay f64) (local $bx f64) (local $by f64) (local $ca i32)
+    (local $cb i32) (local $co i32) (local $px f64) (local $py f64) (local $bclip i32)
+    (local $o i32)
+    (block $rings_end
+      (loop $rings
+        (br_if $rings_end (i32.ge_u (local.get $e) (local.get $count)))
+        (local.set $base (i32.add (local.get $xy)
+          (i32.shl (i32.load (i32.add (local.get $table) (i32.shl (local.get $e) (i32.const 3))))
+                   (i32.const 3))))
+        (local.set $n (i32.load offset=4 (i32.add (local.get $table) (i32.shl (local.get $e) (i32.const 3)))))
+        (local.set $j (i32.const 0))
+        (block $segs_end
+          (loop $segs
+            (br_if $segs_end (i32.ge_s (local.get $j) (i32.sub (local.get $n) (i32.const 1))))
+            (local.set $ax (f64.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 4)))))
+            (local.set $ay (f64.load offset=8 (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 4)))))
+            (local.set $bx (f64.load offset=16 (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 4)))))
+            (local.set $by (f64.load offset=24 (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 4)))))
+            (local.set $ca (call $code (local.get $ax) (local.get $ay) (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3)))
+            (local.set $cb (call $code (local.get $bx) (local.get $by) (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3)))
+            (local.set $bclip (i32.const 0))
+            (block $next
+              (block $accept
+                (loop $cut
+                  (br_if $accept (i32.eqz (i32.or (local.get $ca) (local.get $cb))))
+                  (br_if $next (i32.and (local.get $ca) (local.get $cb)))
+                  (local.set $co (select (local.get $ca) (local.get $cb) (local.get $ca)))
+                  (call $edge (local.get $ax) (local.get $ay) (local.get $bx) (local.get $by) (local.get $co)
+                              (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3))
+                  (local.set $py)
+                  (local.set $px)
+                  (if (i32.eq (local.get $co) (local.get $ca))
+                    (then
+                      (local.set $ax (local.get $px)) (local.set $ay (local.get $py))
+                      (local.set $ca (call $code (local.get $ax) (local.get $ay) (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3))))
+                    (else
+                      (local.set $bx (local.get $px)) (local.set $by (local.get $py))
+                      (local.set $cb (call $code (local.get $bx) (local.get $by) (local.get $b0) (local.get $b1) (local.get $b2) (local.get $b3)))
+                      (local.set $bclip (i32.const 1))))
+                  (br $cut)))
+              ;; Accepted: its start joins the current part; the part ends where the segment
+              ;; leaves the box, or with the line's last segment.
+              (local.set $o (i32.add (local.get $out) (i32.shl (local.get $np) (i32.const 4))))
+              (f64.store (local.get $o) (local.get $ax))
+              (f64.store offset=8 (local.get $o) (local.get $ay))
+              (local.set $np (i32.add (local.get $np) (i32.const 1)))
+              (local.set $cur (i32.add (local.get $cur) (i32.const 1)))
+              (if (i32.or (local.get $bclip) (i32.eq (local.get $j) (i32.sub (local.get $n) (i32.const 2))))
+                (then
+                  (f64.store offset=16 (local.get $o) (local.get $bx))
+                  (f64.store offset=24 (local.get $o) (local.get $by))
+                  (local.set $np (i32.add (local.get $np) (i32.const 1)))
+                  (i32.store (i32.add (local.get $parts) (i32.shl (local.get $k) (i32.const 2)))
+                             (i32.add (local.get $cur) (i32.const 1)))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (local.set $cur (i32.const 0)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $segs)))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $rings)))
+    (if (local.get $cur)
+      (then
+        (i32.store (i32.add (local.get $parts) (i32.shl (local.get $k) (i32.const 2))) (local.get $cur))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))))
+    (local.get $k))
 )

@@ -118,12 +118,88 @@ input.views.forEach(function (v) {
       if (n < 3) return;
       var len = clip(xy, 0, n, box), c = K.cut(xy, 0, n, box, tol);
       count("cut");
+      if (c && c.length) count("cut drawn");
       var wc = len ? simplify(PX[0], 0, len, tol) : null;
       if ((wc === null) !== (c === null)) { note("cut empty", [r, len]); return; }
       if (wc && (wc.length !== c.length || wc.some(function (p, i) {
         return !same(p.x, c[i].x) || !same(p.y, c[i].y); }))) note("cut", [r, tol]);
     });
   });
+});
+// Lines across the box: Leaflet's own Polyline._clipPoints (L.LineUtil.clipSegment with its
+// last code, round: true; transcribed from Leaflet 1.9.4) and simplify as the oracle, over
+// paths of five lines (the third not projected, so empty, as the map leaves it).
+function lcode(p, b) {
+  var c = 0;
+  if (p.x < b[0]) c |= 1; else if (p.x > b[2]) c |= 2;
+  if (p.y < b[1]) c |= 4; else if (p.y > b[3]) c |= 8;
+  return c;
+}
+var lastCode;
+function ledge(a, e, code, b) {
+  var x, y, dx = e.x - a.x, dy = e.y - a.y;
+  if (code & 8) { x = a.x + dx * (b[3] - a.y) / dy; y = b[3]; }
+  else if (code & 4) { x = a.x + dx * (b[1] - a.y) / dy; y = b[1]; }
+  else if (code & 2) { x = b[2]; y = a.y + dy * (b[2] - a.x) / dx; }
+  else if (code & 1) { x = b[0]; y = a.y + dy * (b[0] - a.x) / dx; }
+  return new L.Point(Math.round(x), Math.round(y));
+}
+function lsegment(a, e, b, useLast) {
+  var ca = useLast ? lastCode : lcode(a, b), ce = lcode(e, b), out, p, c;
+  lastCode = ce;
+  for (;;) {
+    if (!(ca | ce)) return [a, e];
+    if (ca & ce) return false;
+    out = ca || ce; p = ledge(a, e, out, b); c = lcode(p, b);
+    if (out === ca) { a = p; ca = c; } else { e = p; ce = c; }
+  }
+}
+function lclip(rings, b) {
+  var parts = [], k = 0;
+  rings.forEach(function (pts) {
+    for (var j = 0, n = pts.length; j < n - 1; j++) {
+      var seg = lsegment(pts[j], pts[j + 1], b, j);
+      if (!seg) continue;
+      parts[k] = parts[k] || [];
+      parts[k].push(seg[0]);
+      if (seg[1] !== pts[j + 1] || j === n - 2) { parts[k].push(seg[1]); k++; }
+    }
+  });
+  return parts;
+}
+input.views.forEach(function (v) {
+  var z = v[0], s = 256 * Math.pow(2, z), a = 0.5 / (Math.PI * SM.R);
+  var box = [v[3], v[4], v[5], v[6]];
+  for (var r0 = 0; r0 + 5 <= input.rings.length; r0 += 5) {
+    var rings = [], off = [], on = [1, 1, 0, 1, 1], total = 0;
+    for (var q = 0; q < 5; q++) {
+      rings.push(jsRing(input.rings[r0 + q], false, 0));
+      off.push(total); total += rings[q].n;
+    }
+    var m = new Float64Array(2 * total), xy = new Float64Array(2 * total);
+    K.project([0, 1, 3, 4], rings, off, m, [0, 0, 0, 0, 0], xy, s, a, 0.5, -a, 0.5, v[1], v[2]);
+    var pts = rings.map(function (g, q) {
+      var out = [];
+      for (var i = 0; on[q] && i < g.n; i++) {
+        out.push(new L.Point(xy[2 * (off[q] + i)], xy[2 * (off[q] + i) + 1]));
+      }
+      return out;
+    });
+    [1, 1.5].forEach(function (tol) {
+      var want = lclip(pts, box).map(function (part) {
+        var f = new Float64Array(2 * part.length);
+        part.forEach(function (p, i) { f[2 * i] = p.x; f[2 * i + 1] = p.y; });
+        return simplify(f, 0, part.length, tol);
+      });
+      var got = K.lines(rings, off, on, xy, box, tol);
+      count("lines");
+      if (got.length > 1) count("lines in parts");
+      if (got.length !== want.length || want.some(function (part, i) {
+        return part.length !== got[i].length || !got[i].hebiDone || part.some(function (p, j) {
+          return !same(p.x, got[i][j].x) || !same(p.y, got[i][j].y); });
+      })) note("lines", [r0, tol, got.length, want.length]);
+    });
+  }
 });
 console.log(JSON.stringify({diffs: diffs, counts: counts}));
 """
@@ -149,12 +225,12 @@ def _compare(rings: list[str], views: list[list[float]]) -> dict[str, Any]:
     return result
 
 
-# Zoom, pixel origin, and the box a path is cut to (layer pixels): the plan view, zoomed in
-# across its centre, and a far-off half pixel origin.
-_VIEWS: list[list[float]] = [[12, 3431460, 1666000, -300, -200, 1700, 1100],
-          [15, 27453000, 13329500, -100, -100, 1500, 1000],
-          [17.5, 155310000.5, 75410000.25, 0, 0, 1400, 900],
-          [9, 428930, 208250, -50, -50, 1450, 950]]
+# Zoom, pixel origin, and the box a path is cut to (layer pixels): the plan in a 1400x900 map
+# at four zooms (at 17.5 a half-pixel origin), the box as the renderer pads the view.
+_VIEWS: list[list[float]] = [[12, 856511, 412174, -140, -90, 1540, 990],
+                             [15, 6856987, 3300539, -140, -90, 1540, 990],
+                             [17.5, 38792236.5, 18672762.25, -140, -90, 1540, 990],
+                             [9, 106451, 51128, -140, -90, 1540, 990]]
 
 
 def test_the_kernel_gives_the_javascripts_numbers_for_every_plan_ring() -> None:
@@ -164,7 +240,9 @@ def test_the_kernel_gives_the_javascripts_numbers_for_every_plan_ring() -> None:
     assert got["diffs"] == []
     counts = got["counts"]
     assert counts["ring"] == 3 * len(rings) and counts["vertex"] == len(_VIEWS) * len(rings)
-    assert counts["cut"] > 1000 and counts["simplify"] > 2000
+    assert counts["cut"] > 1000 and counts["simplify"] > 2000 and counts["lines"] > 500
+    # Most rings are drawn at some zoom, and lines leave and enter the box.
+    assert counts["cut drawn"] > 1000 and counts["lines in parts"] > 100
 
 
 def test_the_kernel_gives_the_javascripts_numbers_for_odd_input() -> None:
@@ -178,6 +256,6 @@ def test_the_kernel_gives_the_javascripts_numbers_for_odd_input() -> None:
     rings += ["", "A", "_", "gw8y5G", "zzzzzzzzzzz", "!!@@##", "gw8y5Gg4zmkC" + "A" * 40]
     line = shapely.LineString(square).segmentize(0.0005)
     rings.append(_encode_coords(np.asarray(line.coords)))
-    tiny_box: list[float] = [12, 3431460, 1666000, 100.5, 80.5, 120.5, 90.5]
+    tiny_box: list[float] = [12, 856511, 412174, 600.5, 400.5, 640.5, 430.5]
     got = _compare(rings, [*_VIEWS, tiny_box])
     assert got["diffs"] == []
