@@ -224,7 +224,10 @@ window.hebiClip = function () {
     return;
   }
   var rings = this._rings, all = this._pxBounds;
-  if (all.min.x >= x0 && all.max.x <= x1 && all.min.y >= y0 && all.max.y <= y1) {
+  var whole = all.min.x >= x0 && all.max.x <= x1 && all.min.y >= y0 && all.max.y <= y1;
+  // The rings drawn whole simplified in one go (a line across the edge is Leaflet's, below).
+  if (boxes && (polygon || whole)) this._hebiWholeIn(x0, y0, x1, y1);
+  if (whole) {
     // The whole path inside: every ring is kept as it is.
     for (i = 0; i < rings.length; i++) this._parts.push(boxes ? this._hebiWhole(i) : rings[i]);
     return;

@@ -103,7 +103,7 @@ _KERNEL_JS = r"""
     },
     // Leaflet's simplify (tolerance tol) of the n layer points at xy[2 * o], as point objects.
     simplify: function (xy, o, n, tol) {
-      var KP = AT + 16 * n, MK = KP + 4 * n, OUT = (MK + n + 7) & ~7;
+      var KP = AT + 16 * n, MK = KP + 4 * n + 4, OUT = (MK + n + 8) & ~7;  // room for 1 too
       room(OUT + 4 * n + 8 - AT);
       F64.set(xy.subarray(2 * o, 2 * o + 2 * n), AT >> 3);
       var c = ex.simplify(AT, n, tol * tol, KP, MK, OUT), out = new Array(c), q = OUT >> 2;
@@ -112,6 +112,35 @@ _KERNEL_JS = r"""
         out[i] = new L.Point(xy[j], xy[j + 1]);
       }
       return out;
+    },
+    // simplify of the rings listed (drawn whole at tolerance tol), each as point objects in
+    // cache[r] (marked with tol and hebiDone, as _hebiWhole keeps them).
+    wholeMany: function (list, rings, off, xy, tol, cache) {
+      var T = xy.length, X = AT, TB = X + 8 * T, most = 0, sum = 0, i, k, r;
+      for (k = 0; k < list.length; k++) {
+        most = Math.max(most, rings[list[k]].n);
+        sum += rings[list[k]].n;
+      }
+      var KP = TB + 8 * list.length, MK = KP + 4 * most + 4, OUT = (MK + most + 8) & ~7;
+      var CN = OUT + 4 * (sum + list.length);  // an empty ring keeps one index too
+      room(CN + 4 * list.length - AT);
+      F64.set(xy, X >> 3);
+      for (k = 0, i = TB >> 2; k < list.length; k++) {
+        I32[i++] = 2 * off[list[k]];
+        I32[i++] = rings[list[k]].n;
+      }
+      ex.simplifyMany(X, TB, list.length, tol * tol, KP, MK, OUT, CN);
+      for (k = 0, i = OUT >> 2; k < list.length; k++) {
+        r = list[k];
+        var c = I32[(CN >> 2) + k], got = new Array(c), o = 2 * off[r];
+        for (var q = 0, j; q < c; q++, i++) {
+          j = o + 2 * I32[i];
+          got[q] = new L.Point(xy[j], xy[j + 1]);
+        }
+        got.tol = tol;
+        got.hebiDone = true;
+        cache[r] = got;
+      }
     },
     // Leaflet's Polyline._clipPoints and _simplifyPoints of a path's lines (those projected:
     // on[r]; the others are empty) cut to the box [x0, y0, x1, y1]: its parts, simplified.

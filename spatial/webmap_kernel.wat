@@ -357,8 +357,8 @@
   ;; simplify: radial distance, then Douglas-Peucker, over the $n points at $xy; the indices
   ;; of the points kept are written at $out (i32), their count returned. $keep (i32) and
   ;; $marks (u8) are work space for $n entries.
-  (func (export "simplify") (param $xy i32) (param $n i32) (param $sq f64) (param $keep i32)
-        (param $marks i32) (param $out i32) (result i32)
+  (func $simplify (export "simplify") (param $xy i32) (param $n i32) (param $sq f64)
+        (param $keep i32) (param $marks i32) (param $out i32) (result i32)
     (local $i i32) (local $prev i32) (local $end i32) (local $len i32) (local $dx f64)
     (local $dy f64) (local $c i32)
     (i32.store (local.get $keep) (i32.const 0))
@@ -551,4 +551,26 @@
         (i32.store (i32.add (local.get $parts) (i32.shl (local.get $k) (i32.const 2))) (local.get $cur))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))))
     (local.get $k))
+
+  ;; $simplify for $count rings of one path drawn whole, listed at $table as two i32 each
+  ;; (where the ring's numbers start in the path's pixels $xy, its number of points): the
+  ;; indices each keeps (from its first point) one ring after another at $out, how many at
+  ;; $counts. $keep and $marks are work space for the longest ring. Returns the indices' count.
+  (func (export "simplifyMany") (param $xy i32) (param $table i32) (param $count i32)
+        (param $sq f64) (param $keep i32) (param $marks i32) (param $out i32) (param $counts i32)
+        (result i32)
+    (local $e i32) (local $t i32) (local $c i32) (local $total i32)
+    (block $end
+      (loop $each
+        (br_if $end (i32.ge_u (local.get $e) (local.get $count)))
+        (local.set $t (i32.add (local.get $table) (i32.shl (local.get $e) (i32.const 3))))
+        (local.set $c (call $simplify
+          (i32.add (local.get $xy) (i32.shl (i32.load (local.get $t)) (i32.const 3)))
+          (i32.load offset=4 (local.get $t)) (local.get $sq) (local.get $keep) (local.get $marks)
+          (i32.add (local.get $out) (i32.shl (local.get $total) (i32.const 2)))))
+        (i32.store (i32.add (local.get $counts) (i32.shl (local.get $e) (i32.const 2))) (local.get $c))
+        (local.set $total (i32.add (local.get $total) (local.get $c)))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $each)))
+    (local.get $total))
 )

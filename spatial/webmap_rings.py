@@ -291,6 +291,18 @@ RINGS_JS = r"""
         this._hebiFrozen = true;
         return this._rings;
       },
+      // With the kernel, every ring drawn whole in the box [x0, y0, x1, y1] (projected: see
+      // _hebiRingsIn) simplified in one call, for _hebiWhole to find.
+      _hebiWholeIn: function (x0, y0, x1, y1) {
+        var K = window.hebiKernel, tol = this.options.smoothFactor, bx = this._hebiBox;
+        if (!K || !tol || !bx) return;
+        var list = [], got = this._hebiS;
+        for (var r = 0; r < got.length; r++) {
+          if (this._hebiOn[r] && !(got[r] && got[r].tol === tol) && bx[4 * r] >= x0
+              && bx[4 * r + 2] <= x1 && bx[4 * r + 1] >= y0 && bx[4 * r + 3] <= y1) list.push(r);
+        }
+        if (list.length) K.wholeMany(list, this._hebi.rings, this._hebiOff, this._hebiXY, tol, got);
+      },
       // Ring r drawn whole, simplified as Leaflet would (kept until the next zoom).
       _hebiWhole: function (r) {
         var tol = this.options.smoothFactor, got = this._hebiS[r], K = tol && window.hebiKernel;

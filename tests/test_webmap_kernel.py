@@ -185,6 +185,16 @@ input.views.forEach(function (v) {
       }
       return out;
     });
+    [1, 1.5].forEach(function (tol) {  // the rings drawn whole, simplified in one call
+      var cache = [];
+      K.wholeMany([0, 1, 3, 4], rings, off, xy, tol, cache);
+      [0, 1, 3, 4].forEach(function (q) {
+        var w = simplify(xy, off[q], rings[q].n, tol), k = cache[q];
+        count("whole");
+        if (!k || k.tol !== tol || !k.hebiDone || w.length !== k.length || w.some(function (p, i) {
+          return !same(p.x, k[i].x) || !same(p.y, k[i].y); })) note("whole", [r0 + q, tol]);
+      });
+    });
     [1, 1.5].forEach(function (tol) {
       var want = lclip(pts, box).map(function (part) {
         var f = new Float64Array(2 * part.length);
@@ -242,7 +252,7 @@ def test_the_kernel_gives_the_javascripts_numbers_for_every_plan_ring() -> None:
     assert counts["ring"] == 3 * len(rings) and counts["vertex"] == len(_VIEWS) * len(rings)
     assert counts["cut"] > 1000 and counts["simplify"] > 2000 and counts["lines"] > 500
     # Most rings are drawn at some zoom, and lines leave and enter the box.
-    assert counts["cut drawn"] > 1000 and counts["lines in parts"] > 100
+    assert counts["cut drawn"] > 1000 and counts["lines in parts"] > 100 and counts["whole"] > 2000
 
 
 def test_the_kernel_gives_the_javascripts_numbers_for_odd_input() -> None:
