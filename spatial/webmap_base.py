@@ -254,6 +254,15 @@ window.hebiClip = function () {
     }
   }
 };
+// A path's tooltip (html(): the feature the pointer last named, else its first) is bound just
+// after the first paint: nobody can point at the plan before it shows, and binding a tooltip to
+// each of a hundred paths (a tooltip object and its listeners each) delayed that paint.
+window.hebiTipLater = function (layer, html) {
+  window.hebiAfterPaint(function () {
+    var h = html();
+    if (h && !layer.getTooltip()) layer.bindTooltip(h, {sticky: true});
+  });
+};
 // Draw one merged path: the features of a layer that share a style (data.m) or one feature.
 // On a canvas (thousands of lines or areas: hebiLayer) the path is drawn by the map's shared
 // canvas and answers the pointer from its own grid index (window.hebiShapes).
@@ -275,20 +284,19 @@ window.hebiPath = function (b, data, style, tip, group, canvas) {
   });
   var layer = window.hebiRingPath(filled, rings, shape, opts);
   layer._clipPoints = window.hebiClip;
-  var first = tip(b.owners[0]);
   if (canvas) {
     window.hebiShapes(layer, b, tip, ringOwner);
-    if (first) layer.bindTooltip(first, {sticky: true});
+    window.hebiTipLater(layer, function () { return tip(b.owners[0]); });
     layer.addTo(group);
     return;
   }
   // A long dashed outline is stroked in pieces (spatial.webmap_dash): far cheaper to raster.
   if (opts.dashArray) window.hebiDashPieces(layer);
+  var shown = b.owners[0];
   if (many) {
     // One SVG path stands for many features: tooltips (and what st_folium reads on a click)
     // follow the feature under the pointer. Registered before the tooltip's own handlers, so
     // the content is right when it opens, and before st_folium's click handler.
-    var shown = b.owners[0];
     layer.on("mouseover mousemove click", function (e) {
       var i = window.hebiPick(this, ringOwner, filled, e.layerPoint);
       if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
@@ -296,7 +304,7 @@ window.hebiPath = function (b, data, style, tip, group, canvas) {
     // How many features the path draws (tests and benchmarks count drawn features).
     layer.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", b.n); });
   }
-  if (first) layer.bindTooltip(first, {sticky: true});
+  window.hebiTipLater(layer, function () { return tip(shown); });
   layer.addTo(group);
 };
 // A point marker: a circle, or the style's shape (unit vertices from layers.schema.MARKERS,

@@ -171,7 +171,7 @@ window.hebiDots = function (dots, styles, tip, group, data) {
   });
   keys.forEach(function (key) {
     var s = sets[key], layer = new Dots(s.lls, styles[s.style] || {});
-    var shown = s.owners[0], first = tip(shown);
+    var shown = s.owners[0];
     // Registered before the tooltip's own handlers and st_folium's click handler: the
     // tooltip, and what a click reports, name the point under the pointer.
     layer.on("mouseover mousemove click", function (e) {
@@ -180,7 +180,7 @@ window.hebiDots = function (dots, styles, tip, group, data) {
     });
     // How many features the path draws (tests and benchmarks count drawn features).
     layer.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", s.n); });
-    if (first) layer.bindTooltip(first, {sticky: true});
+    window.hebiTipLater(layer, function () { return tip(shown); });
     layer.addTo(group);
   });
 };
