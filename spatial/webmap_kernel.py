@@ -1,9 +1,9 @@
 """The plan map's per-vertex loops compiled ahead (WebAssembly), and the JavaScript loading them.
 
-The map's first paint decodes, boxes and projects some ten thousand vertices
-(:mod:`spatial.webmap_rings`). The browser runs that JavaScript once, before it
-has compiled it: in its interpreter, where those loops took about a quarter of the
-page's own main-thread time (issue 17). ``webmap_kernel.wat`` holds the same loops in
+The map's first paint decodes, boxes, projects, cuts and simplifies some ten
+thousand vertices (:mod:`spatial.webmap_rings`). The browser runs that JavaScript
+once, before it has compiled it: in its interpreter, where those loops took about
+a quarter of the page's own main-thread time (issue 17). ``webmap_kernel.wat`` holds the same loops in
 WebAssembly, which the browser compiles as it loads them; ``webmap_kernel.wasm`` is
 that file assembled (``python -m spatial.webmap_kernel`` rebuilds it; a test checks
 the two agree).
@@ -37,8 +37,8 @@ def assemble() -> bytes:
     return bytes(wasmtime.wat2wasm(WAT_PATH.read_text(encoding="utf-8")))
 
 
-# window.hebiKernel: the kernel's two calls over typed arrays, or null (no WebAssembly, or it
-# would not compile: a browser policy) so the callers use their JavaScript loops.
+# window.hebiKernel: the kernel's calls over the rings module's typed arrays, or null (no
+# WebAssembly, or it would not compile: a browser policy) so the callers use their JavaScript.
 _KERNEL_JS = r"""
 (function () {
   if (window.hebiKernel !== undefined) return;

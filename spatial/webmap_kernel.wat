@@ -3,9 +3,9 @@
 ;; The first paint runs each loop of the map's JavaScript once, over ten thousand vertices,
 ;; before V8 has compiled it: in the interpreter. The same loops here run compiled from the
 ;; first vertex. Every number is computed with the same operations in the same order as the
-;; JavaScript they stand for (window.hebiInts and window.hebiRing; _hebiRingsIn of
-;; spatial.webmap_rings, which computes what Leaflet's projection gives), so the results are
-;; the same to the last bit; the JavaScript stays as the fallback where WebAssembly is missing.
+;; JavaScript they stand for (window.hebiInts and window.hebiRing; _hebiRingsIn, clip and
+;; simplify of spatial.webmap_rings; Leaflet's Polyline._clipPoints), so the results are the
+;; same to the last bit; the JavaScript stays as the fallback where WebAssembly is missing.
 (module
   (import "m" "sin" (func $sin (param f64) (result f64)))
   (import "m" "log" (func $log (param f64) (result f64)))
