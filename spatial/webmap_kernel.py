@@ -3,10 +3,10 @@
 The map's first paint decodes, boxes, projects, cuts and simplifies some ten
 thousand vertices (:mod:`spatial.webmap_rings`). The browser runs that JavaScript
 once, before it has compiled it: in its interpreter, where those loops took about
-a quarter of the page's own main-thread time (issue 17). ``webmap_kernel.wat`` holds the same loops in
-WebAssembly, which the browser compiles as it loads them; ``webmap_kernel.wasm`` is
-that file assembled (``python -m spatial.webmap_kernel`` rebuilds it; a test checks
-the two agree).
+a quarter of the page's own main-thread time (issue 17). ``webmap_kernel.wat``
+holds the same loops in WebAssembly, which the browser compiles as it loads them;
+``webmap_kernel.wasm`` is that file assembled (``python -m spatial.webmap_kernel``
+rebuilds it; a test checks the two agree).
 
 Every number comes out the same to the last bit as from the JavaScript, which
 stays as the fallback where WebAssembly is missing or refused
