@@ -65,6 +65,16 @@ _KERNEL_JS = r"""
       F64 = new Float64Array(mem.buffer);
     }
   }
+  // The c points a simplify kept, as point objects: indices I32[q...] into the points (x, y
+  // pairs) of src from its number base.
+  function pick(src, base, q, c) {
+    var out = new Array(c);
+    for (var i = 0, j; i < c; i++) {
+      j = base + 2 * I32[q + i];
+      out[i] = new L.Point(src[j], src[j + 1]);
+    }
+    return out;
+  }
   var SM = L.Projection.SphericalMercator, D = Math.PI / 180;
   window.hebiKernel = {
     // window.hebiRing of an encoded ring, the same object (with its Mercator box); null when
@@ -106,12 +116,7 @@ _KERNEL_JS = r"""
       var KP = AT + 16 * n, MK = KP + 4 * n + 4, OUT = (MK + n + 8) & ~7;  // room for 1 too
       room(OUT + 4 * n + 8 - AT);
       F64.set(xy.subarray(2 * o, 2 * o + 2 * n), AT >> 3);
-      var c = ex.simplify(AT, n, tol * tol, KP, MK, OUT), out = new Array(c), q = OUT >> 2;
-      for (var i = 0, j; i < c; i++) {
-        j = 2 * (o + I32[q + i]);
-        out[i] = new L.Point(xy[j], xy[j + 1]);
-      }
-      return out;
+      return pick(xy, 2 * o, OUT >> 2, ex.simplify(AT, n, tol * tol, KP, MK, OUT));
     },
     // simplify of the rings listed (drawn whole at tolerance tol), each as point objects in
     // cache[r] (marked with tol and hebiDone, as _hebiWhole keeps them).
@@ -132,11 +137,8 @@ _KERNEL_JS = r"""
       ex.simplifyMany(X, TB, list.length, tol * tol, KP, MK, OUT, CN);
       for (k = 0, i = OUT >> 2; k < list.length; k++) {
         r = list[k];
-        var c = I32[(CN >> 2) + k], got = new Array(c), o = 2 * off[r];
-        for (var q = 0, j; q < c; q++, i++) {
-          j = o + 2 * I32[i];
-          got[q] = new L.Point(xy[j], xy[j + 1]);
-        }
+        var c = I32[(CN >> 2) + k], got = pick(xy, 2 * off[r], i, c);
+        i += c;
         got.tol = tol;
         got.hebiDone = true;
         cache[r] = got;
@@ -145,7 +147,7 @@ _KERNEL_JS = r"""
     // Leaflet's Polyline._clipPoints and _simplifyPoints of a path's lines (those projected:
     // on[r]; the others are empty) cut to the box [x0, y0, x1, y1]: its parts, simplified.
     lines: function (rings, off, on, xy, b, tol) {
-      var T = xy.length, X = AT, TB = X + 8 * T, cnt = 0, nv = 0, r, i, j;
+      var T = xy.length, X = AT, TB = X + 8 * T, cnt = 0, nv = 0, r, i;
       for (r = 0; r < rings.length; r++) if (on[r]) { cnt++; nv += rings[r].n; }
       var cap = 2 * nv + 2, OUT = TB + 8 * cnt, PT = OUT + 16 * cap, KP = PT + 4 * cap;
       var MK = KP + 4 * cap, IDX = (MK + cap + 7) & ~7;
@@ -158,12 +160,9 @@ _KERNEL_JS = r"""
       }
       var np = ex.clipLines(X, TB, cnt, b[0], b[1], b[2], b[3], OUT, PT), parts = new Array(np);
       for (var k = 0, at = OUT; k < np; k++) {
-        var len = I32[(PT >> 2) + k], c = ex.simplify(at, len, tol * tol, KP, MK, IDX);
-        var part = parts[k] = new Array(c), q = IDX >> 2, a = at >> 3;
-        for (i = 0; i < c; i++) {
-          j = a + 2 * I32[q + i];
-          part[i] = new L.Point(F64[j], F64[j + 1]);
-        }
+        var len = I32[(PT >> 2) + k];
+        var part = parts[k] = pick(F64, at >> 3, IDX >> 2,
+                                   ex.simplify(at, len, tol * tol, KP, MK, IDX));
         part.hebiDone = true;
         at += 16 * len;
       }
@@ -178,13 +177,7 @@ _KERNEL_JS = r"""
       F64.set(xy.subarray(2 * o, 2 * o + 2 * n), AT >> 3);
       var len = ex.clip(AT, n, b[0], b[1], b[2], b[3], A, AC, B, BC);
       if (!len) return null;
-      var c = ex.simplify(A, len, tol * tol, KP, MK, OUT), out = new Array(c);
-      var q = OUT >> 2, a = A >> 3;
-      for (var i = 0, j; i < c; i++) {
-        j = a + 2 * I32[q + i];
-        out[i] = new L.Point(F64[j], F64[j + 1]);
-      }
-      return out;
+      return pick(F64, A >> 3, OUT >> 2, ex.simplify(A, len, tol * tol, KP, MK, OUT));
     }
   };
 })();
