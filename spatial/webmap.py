@@ -25,8 +25,8 @@ becomes a marker) or more than 1,000 lines and areas (merged per style in
 paths of at most 100 nearby features, simplified per zoom in screen pixels),
 each with one shared tooltip/identify handler. The plan's own layers stay SVG
 paths (labels, highlight and tests read them), merged per style: the points of
-a style too, as one path of circles or shapes per ~5 km cell
-(``window.HebiDots``). See ``window.hebiManyPoints`` and
+a style too, as one Leaflet layer of circles or shapes writing one SVG path per
+256-pixel cell at the current zoom (``window.HebiDots``). See ``window.hebiManyPoints`` and
 ``window.hebiShapes`` in :mod:`spatial.webmap_base`, ``window.hebiDots`` in
 :mod:`spatial.webmap_dots`.
 

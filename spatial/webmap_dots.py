@@ -5,18 +5,21 @@ SVG ``L.circleMarker`` (or a shape marker, ``window.hebiMarker``) with its
 own tooltip and listeners: some 190 elements, tooltips and focus listeners
 built before the first paint. A merged layer (``spatial.webmap.layer_payload``
 with ``merge=True``: every catalogue layer) now draws all the points that
-share a style, in a cell of about 5 km (``HEBI_DOT_CELL``: a browser rasterises
-a path again in every raster tile its box touches), as ONE Leaflet path
-(``window.HebiDots``): circles as two half
+share a style as ONE Leaflet layer (``window.HebiDots``): circles as two half
 arcs each, as Leaflet draws a circle marker, shapes from the style's unit
 vertices scaled by the radius, as ``hebiMarker`` draws them; the outline is
 rebuilt from the projected points on each redraw (points off the drawn area
-are left out, as Leaflet leaves out a marker). One shared tooltip names the
+are left out, as Leaflet leaves out a marker). On SVG the layer writes one
+path element per cell of 256 world pixels at the current zoom
+(``HEBI_DOT_PX``, a raster tile: a browser rasterises a path again in every
+tile its box touches), so a style's points strewn over the plan are not one
+path drawn in every tile. One shared tooltip names the
 point under the pointer and a click reports it (``hebiDotAt``: the topmost
 point whose marker, stroke included, holds the pointer, else the nearest
 within a few pixels of its outline); the click highlight asks the path which
-point it was (``hebiHighlight``, used by ``spatial.map_overlays``). The path
-says how many features it draws in ``data-hebi-n``.
+point it was (``hebiHighlight``, used by ``spatial.map_overlays``). Each path
+says how many features it draws in ``data-hebi-n`` (the layer's own path also
+those off the drawn area, ``data-hebi-off`` of them).
 
 Overlapping markers of one style fill once ("nonzero"), and every outline of
 a path is stroked over every fill of it. A layer not drawn merged, and a
@@ -42,10 +45,15 @@ window.hebiDotClass = function () {
   window.HebiDots = L.Path.extend({
     // Overlapping markers of one path fill once ("nonzero"; every outline turns the same way).
     options: {fill: true, radius: 10, fillRule: "nonzero"},
-    initialize: function (lls, options) {
+    // counted: whether each point is a feature of its own (a multipoint's extra points are
+    // not), for the count each SVG path reports.
+    initialize: function (lls, options, counted) {
       L.setOptions(this, options);
       this._lls = lls;
       this._pts = [];
+      this._counted = counted || null;
+      this._pieces = [];  // the SVG paths of cells 2, 3, ... at this zoom (see _updatePath)
+      this._used = 0;
       var v = this.options.shape, ext = 1;
       if (v) {
         ext = 0;
@@ -83,11 +91,31 @@ window.hebiDotClass = function () {
         if (!rd._drawing) return;
         ctx.beginPath();
       }
-      var arc = "a" + r + "," + r + " 0 1,0 ";
+      var arc = "a" + r + "," + r + " 0 1,0 ", C = window.HEBI_DOT_PX, o = this._map._pixelOrigin;
+      // SVG: one path per cell of C world pixels (see HEBI_DOT_PX), the cells in the order of
+      // their first point; each path says how many features it draws (data-hebi-n). The
+      // layer's own path also counts those off the drawn area (data-hebi-off of them), so the
+      // paths together count every feature of the layer, as a path of lines or areas does.
+      var cell = {}, ds = [], ns = [0], at = 0, off = 0;
       for (i = 0; i < this._pts.length; i++) {
         p = this._pts[i];
+        var one = !this._counted || this._counted[i] ? 1 : 0;
         if (p.x + pad < b.min.x || p.x - pad > b.max.x || p.y + pad < b.min.y
-            || p.y - pad > b.max.y) continue;  // off the drawn area, as Leaflet skips a marker
+            || p.y - pad > b.max.y) {  // off the drawn area, as Leaflet skips a marker
+          off += one;
+          continue;
+        }
+        if (!canvas) {
+          var key = Math.floor((p.x + o.x) / C) + ":" + Math.floor((p.y + o.y) / C);
+          at = cell[key];
+          if (at === undefined) {
+            at = cell[key] = ds.length;
+            ds.push("");
+            if (at) ns.push(0);
+          }
+          ns[at] += one;
+          d = ds[at];
+        }
         if (canvas && !v) {
           ctx.moveTo(p.x + r, p.y);
           ctx.arc(p.x, p.y, r, 0, Math.PI * 2, false);
@@ -105,9 +133,76 @@ window.hebiDotClass = function () {
           }
           d += "z";
         }
+        if (!canvas) ds[at] = d;
       }
-      if (canvas) rd._fillStroke(ctx, this);
-      else rd._setPath(this, d || "M0 0");
+      if (canvas) { rd._fillStroke(ctx, this); return; }
+      rd._setPath(this, ds[0] || "M0 0");
+      if (this._path) {
+        this._path.setAttribute("data-hebi-n", ns[0] + off);
+        this._path.setAttribute("data-hebi-off", off);
+      }
+      for (i = 1; i < ds.length; i++) {
+        var el = this._piece(i);
+        el.setAttribute("d", ds[i]);
+        el.setAttribute("data-hebi-n", ns[i]);
+      }
+      this._used = Math.max(ds.length - 1, 0);
+      this._place();
+    },
+    // The SVG path of cell i (>= 1) at this zoom, styled and answering the pointer as the
+    // layer's own.
+    _piece: function (i) {
+      var el = this._pieces[i - 1];
+      if (!el) {
+        el = this._pieces[i - 1] = L.SVG.create("path");
+        this._renderer._updateStyle({_path: el, options: this.options});
+        if (this.options.interactive) {
+          L.DomUtil.addClass(el, "leaflet-interactive");
+          this.addInteractiveTarget(el);
+        }
+      }
+      return el;
+    },
+    // The cells' paths in use follow the layer's own in the page (also after bringToFront or
+    // bringToBack); the others leave it.
+    _place: function () {
+      var path = this._path, parent = path && path.parentNode, prev = path, k, el;
+      for (k = 0; k < this._pieces.length; k++) {
+        el = this._pieces[k];
+        if (k >= this._used || !parent) {
+          if (el.parentNode) el.parentNode.removeChild(el);
+        } else {
+          if (el.previousSibling !== prev) parent.insertBefore(el, prev.nextSibling);
+          prev = el;
+        }
+      }
+    },
+    onAdd: function (map) {
+      L.Path.prototype.onAdd.call(this, map);
+      this._place();  // Leaflet draws a path before putting it in the page
+    },
+    onRemove: function (map) {
+      this._used = 0;
+      this._place();
+      L.Path.prototype.onRemove.call(this, map);
+    },
+    setStyle: function (style) {
+      L.Path.prototype.setStyle.call(this, style);
+      var rd = this._renderer, o = this.options;
+      if (rd && rd._setPath) {
+        this._pieces.forEach(function (el) { rd._updateStyle({_path: el, options: o}); });
+      }
+      return this;
+    },
+    bringToFront: function () {
+      L.Path.prototype.bringToFront.call(this);
+      this._place();
+      return this;
+    },
+    bringToBack: function () {
+      L.Path.prototype.bringToBack.call(this);
+      this._place();
+      return this;
     },
     _empty: function () { return !this._pts.length; },
     // How far (pixels) a layer point lies outside point i's marker outline; 0 inside.
@@ -154,23 +249,25 @@ window.hebiDotClass = function () {
 };
 // A browser rasterises the map in tiles and draws a whole path in every tile its box touches:
 // one path of points strewn over the plan was drawn some twenty times on each pan or zoom. So
-// a path holds the points of one cell of 1/HEBI_DOT_CELL degree (about 5 km) only.
-window.HEBI_DOT_CELL = 20;
-// Draw a merged layer's small points: one HebiDots per style (and tooltip or not) and cell, in
-// the order of their first feature. dots: [[lat, lon], feature index, extra part of a
-// multipoint, style].
+// an SVG path holds the points of one cell of HEBI_DOT_PX world pixels (a raster tile: 256)
+// at the current zoom, as many paths as cells with points in view. They are the paths of ONE
+// Leaflet layer per style: a Leaflet layer per cell (its events, tooltip and element each)
+// cost the first paint more than all the points together.
+window.HEBI_DOT_PX = 256;
+// Draw a merged layer's small points: one HebiDots per style (and tooltip or not), in the
+// order of their first feature. dots: [[lat, lon], feature index, extra part of a multipoint,
+// style].
 window.hebiDots = function (dots, styles, tip, group, data) {
-  var Dots = window.hebiDotClass(), sets = {}, keys = [], C = window.HEBI_DOT_CELL;
+  var Dots = window.hebiDotClass(), sets = {}, keys = [];
   dots.forEach(function (m) {
-    var key = m[3] + (data.f[m[1]][2] ? "t" : "n") + "@" + Math.floor(m[0][0] * C) + ":"
-      + Math.floor(m[0][1] * C), s = sets[key];
-    if (!s) { s = sets[key] = {style: m[3], lls: [], owners: [], n: 0}; keys.push(key); }
+    var key = m[3] + (data.f[m[1]][2] ? "t" : "n"), s = sets[key];
+    if (!s) { s = sets[key] = {style: m[3], lls: [], owners: [], counted: []}; keys.push(key); }
     s.lls.push(L.latLng(m[0]));
     s.owners.push(m[1]);
-    if (!m[2]) s.n++;  // a multipoint's extra points draw the same feature: counted once
+    s.counted.push(!m[2]);  // a multipoint's extra points draw the same feature: counted once
   });
   keys.forEach(function (key) {
-    var s = sets[key], layer = new Dots(s.lls, styles[s.style] || {});
+    var s = sets[key], layer = new Dots(s.lls, styles[s.style] || {}, s.counted);
     var shown = s.owners[0];
     // Registered before the tooltip's own handlers and st_folium's click handler: the
     // tooltip, and what a click reports, name the point under the pointer.
@@ -178,8 +275,6 @@ window.hebiDots = function (dots, styles, tip, group, data) {
       var j = this.hebiDotAt(e.layerPoint), i = j >= 0 ? s.owners[j] : -1;
       if (i >= 0 && i !== shown) { shown = i; var h = tip(i); if (h) this.setTooltipContent(h); }
     });
-    // How many features the path draws (tests and benchmarks count drawn features).
-    layer.on("add", function () { if (this._path) this._path.setAttribute("data-hebi-n", s.n); });
     window.hebiTipLater(layer, function () { return tip(shown); });
     layer.addTo(group);
   });
