@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Dialog, FrameLocator, Locator, Page, expect
@@ -238,6 +239,33 @@ def _assert_structure_named(labels: list[dict[str, Any]], where: str, lang: str 
         for b in labels[i + 1:]:
             assert not any(_overlaps(x, y) for x in a["boxes"] for y in b["boxes"]), \
                 f"labels overlap at {where}: {a['text']} / {b['text']}"
+
+
+def test_the_map_keeps_its_layers_and_basemap_after_another_page(
+    page: Page, app_server: str
+) -> None:
+    # 规划图 → 我的图层 → 规划图 in one session: Streamlit drops the state of the widgets a page
+    # does not draw, and the map came back with no layer group and the first basemap (OSM
+    # tiles from outside: the page fixture fails the test on any such request).
+    open_page(page, app_server)
+    frame = map_frame(page)
+    expect(frame.locator(PATHS).first).to_be_attached(timeout=60_000)
+    def chosen() -> dict[str, list[str]]:  # the view's layers and basemap in the URL
+        query = parse_qs(urlparse(page.url).query, keep_blank_values=True)
+        return {k: query.get(k, []) for k in ("groups", "basemap", "hide")}
+
+    before = chosen()
+    assert before["basemap"] == ["none"] and "structure" in before["groups"][0]
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for where in ("我的图层", "规划图"):
+        nav.get_by_text(where, exact=True).click()
+        wait_idle(page)
+    page.wait_for_function("() => location.search.includes('basemap=')")
+    assert chosen() == before
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("checkbox", name="规划结构")).to_be_checked()
+    expect(sidebar.get_by_role("radio", name="无底图（离线）")).to_be_checked()
+    expect(map_frame(page).locator(PATHS).first).to_be_attached(timeout=60_000)
 
 
 def test_first_view_names_the_structure_without_overlaps(page: Page, app_server: str) -> None:

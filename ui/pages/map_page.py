@@ -246,6 +246,15 @@ def _initial_view(lang: str) -> View:
         st.session_state["map_basemap"] = view.basemap
     view = st.session_state["map_view"]
     assert isinstance(view, View)
+    # Streamlit drops a widget's state when a run of another page does not draw the widget:
+    # back on the map (规划图 → 我的图层 → 规划图) the groups and the basemap come from the view
+    # this session holds, not from the widgets' defaults (no layer at all, and the first
+    # basemap: OSM tiles from outside, grey offline).
+    for g in GROUPS:
+        if f"map_group_{g.id}" not in st.session_state:
+            st.session_state[f"map_group_{g.id}"] = g.id in view.groups
+    if "map_basemap" not in st.session_state:
+        st.session_state["map_basemap"] = view.basemap
     return view.replace(lang=lang)
 
 
