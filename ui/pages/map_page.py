@@ -234,27 +234,25 @@ def _load_all(lang: str, wanted: list[str], with_user: bool) -> _Loaded:
 
 def _initial_view(lang: str) -> View:
     """The view of this session: from the URL on the first run, then from session state."""
-    if "map_view" not in st.session_state:
+    first = "map_view" not in st.session_state
+    if first:
         view = View.from_query_params(st.query_params, default=DEFAULT_VIEW).replace(lang=lang)
         st.session_state["map_view"] = view
         st.session_state["map_target"] = (view.center, view.zoom)
         st.session_state["map_generation"] = 0
-        for g in GROUPS:
-            # Issue 15: the workspace is shared, so uploaded layers are not drawn for everyone by
-            # default; a user ticks "我的图层" (or a link names the group) to see them.
-            st.session_state[f"map_group_{g.id}"] = g.id in view.groups
-        st.session_state["map_basemap"] = view.basemap
     view = st.session_state["map_view"]
     assert isinstance(view, View)
-    # Streamlit drops a widget's state when a run of another page does not draw the widget:
-    # back on the map (规划图 → 我的图层 → 规划图) the groups and the basemap come from the view
-    # this session holds, not from the widgets' defaults (no layer at all, and the first
-    # basemap: OSM tiles from outside, grey offline).
-    for g in GROUPS:
-        if f"map_group_{g.id}" not in st.session_state:
-            st.session_state[f"map_group_{g.id}"] = g.id in view.groups
-    if "map_basemap" not in st.session_state:
-        st.session_state["map_basemap"] = view.basemap
+    # The group checkboxes and the basemap radio stand for the held view: set from it on the
+    # first run (a link's view wins), and whenever Streamlit has dropped their state, which it
+    # does when a run of another page does not draw them. Without that, back on the map
+    # (规划图 → 我的图层 → 规划图) no group was ticked and the basemap was the first one (OSM
+    # tiles from outside, grey offline). Issue 15: the workspace is shared, so uploaded layers
+    # are not drawn for everyone by default; a user ticks "我的图层" (or a link names the group).
+    held: dict[str, bool | str] = {f"map_group_{g.id}": g.id in view.groups for g in GROUPS}
+    held["map_basemap"] = view.basemap
+    for k, v in held.items():
+        if first or k not in st.session_state:
+            st.session_state[k] = v
     return view.replace(lang=lang)
 
 
