@@ -31,6 +31,31 @@ PIECE_PX = 256
 DASH_JS = r"""
 (function () {
   if (window.hebiDashPieces) return;
+  // An extra SVG path of a layer (a dash piece, a cell of points: spatial.webmap_dots),
+  // styled by Leaflet's own renderer with options, answering the pointer as the layer.
+  window.hebiPiece = function (layer, options) {
+    var el = L.SVG.create("path");
+    layer._renderer._updateStyle({_path: el, options: options});
+    if (layer.options.interactive) {
+      L.DomUtil.addClass(el, "leaflet-interactive");
+      layer.addInteractiveTarget(el);
+    }
+    return el;
+  };
+  // The first used of a layer's extra paths follow its own path in the page, in order; the
+  // others leave it. Leaflet draws a path once before putting it in the page: call again then.
+  window.hebiPlacePieces = function (layer, pieces, used) {
+    var path = layer._path, parent = path && path.parentNode, prev = path;
+    for (var k = 0; k < pieces.length; k++) {
+      var el = pieces[k];
+      if (k >= used || !parent) {
+        if (el.parentNode) el.parentNode.removeChild(el);
+      } else {
+        if (el.previousSibling !== prev) parent.insertBefore(el, prev.nextSibling);
+        prev = el;
+      }
+    }
+  };
   window.HEBI_DASH_PIECE = __PIECE__;
   window.hebiDashPieces = function (layer) {
     var C = window.HEBI_DASH_PIECE, pieces = [], used = 0, closed = layer instanceof L.Polygon;
@@ -42,35 +67,14 @@ DASH_JS = r"""
     function emit(d, off) {
       var el = pieces[used];
       if (!el) {
-        el = L.SVG.create("path");
-        // The layer's stroke (colour, width, opacity, dash, ends), set by Leaflet's own
-        // renderer as for the layer's path; no fill.
-        layer._renderer._updateStyle({_path: el, options: stroke});
+        // The layer's stroke (colour, width, opacity, dash, ends); no fill.
+        el = window.hebiPiece(layer, stroke);
         el.setAttribute("data-hebi-n", "0");
-        if (o.interactive) {
-          L.DomUtil.addClass(el, "leaflet-interactive");
-          layer.addInteractiveTarget(el);
-        }
         pieces.push(el);
       }
       el.setAttribute("d", d);
       el.setAttribute("stroke-dashoffset", (off % period).toFixed(1));
       used++;
-    }
-    // Leaflet draws a path once before putting it in the page: the pieces follow it in then.
-    function place() {
-      var path = layer._path, parent = path && path.parentNode;
-      if (!parent) return;
-      for (var k = 0; k < used; k++) {
-        if (pieces[k].parentNode !== parent) {
-          parent.insertBefore(pieces[k], (k ? pieces[k - 1] : path).nextSibling);
-        }
-      }
-    }
-    function drop(from) {
-      for (var k = from; k < pieces.length; k++) {
-        if (pieces[k].parentNode) pieces[k].parentNode.removeChild(pieces[k]);
-      }
     }
     var later = false;
     layer._updatePath = function () {
@@ -93,7 +97,7 @@ DASH_JS = r"""
       var small = !box || (box.max.x - box.min.x < 2 * C && box.max.y - box.min.y < 2 * C);
       if (!this._path || small) {  // a small path is dashed by itself, as usual
         if (this._path) this._path.setAttribute("stroke", o.color);
-        drop(0);
+        window.hebiPlacePieces(layer, pieces, 0);
         return;
       }
       this._path.setAttribute("stroke", "none");
@@ -133,11 +137,10 @@ DASH_JS = r"""
         }
       }
       if (open) emit(d, off);
-      drop(used);
-      place();
+      window.hebiPlacePieces(layer, pieces, used);
     };
-    layer.on("add", place);
-    layer.on("remove", function () { drop(0); });
+    layer.on("add", function () { window.hebiPlacePieces(layer, pieces, used); });
+    layer.on("remove", function () { window.hebiPlacePieces(layer, pieces, 0); });
   };
 })();
 """.replace("__PIECE__", str(PIECE_PX))

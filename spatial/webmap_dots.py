@@ -149,34 +149,13 @@ window.hebiDotClass = function () {
       this._used = Math.max(ds.length - 1, 0);
       this._place();
     },
-    // The SVG path of cell i (>= 1) at this zoom, styled and answering the pointer as the
-    // layer's own.
+    // The SVG path of cell i (>= 1) at this zoom (window.hebiPiece).
     _piece: function (i) {
-      var el = this._pieces[i - 1];
-      if (!el) {
-        el = this._pieces[i - 1] = L.SVG.create("path");
-        this._renderer._updateStyle({_path: el, options: this.options});
-        if (this.options.interactive) {
-          L.DomUtil.addClass(el, "leaflet-interactive");
-          this.addInteractiveTarget(el);
-        }
-      }
-      return el;
+      return this._pieces[i - 1] || (this._pieces[i - 1] = window.hebiPiece(this, this.options));
     },
     // The cells' paths in use follow the layer's own in the page (also after bringToFront or
     // bringToBack); the others leave it.
-    _place: function () {
-      var path = this._path, parent = path && path.parentNode, prev = path, k, el;
-      for (k = 0; k < this._pieces.length; k++) {
-        el = this._pieces[k];
-        if (k >= this._used || !parent) {
-          if (el.parentNode) el.parentNode.removeChild(el);
-        } else {
-          if (el.previousSibling !== prev) parent.insertBefore(el, prev.nextSibling);
-          prev = el;
-        }
-      }
-    },
+    _place: function () { window.hebiPlacePieces(this, this._pieces, this._used); },
     onAdd: function (map) {
       L.Path.prototype.onAdd.call(this, map);
       this._place();  // Leaflet draws a path before putting it in the page
